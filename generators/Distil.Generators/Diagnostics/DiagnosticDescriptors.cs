@@ -1,0 +1,80 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace Distil.Generators.Diagnostics;
+
+/// <summary>
+/// Every diagnostic of the Distil generator. IDs are never reused; each has a section in
+/// docs/diagnostics.md with a wrong and a right example.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "Distil";
+    private const string HelpBase = "https://github.com/distil-dotnet/distil/blob/main/docs/diagnostics.md#";
+
+    public static readonly DiagnosticDescriptor TaskClassNotPartial = Create(
+        "DISTIL001", "Task class must be partial",
+        "Task class '{0}' must be declared partial so that Distil can generate its members; add the 'partial' modifier",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor TemplateDoesNotParse = Create(
+        "DISTIL002", "Template does not parse",
+        "The {0} template of task '{1}' does not parse at {2}: {3}",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnknownTemplateVariable = Create(
+        "DISTIL003", "Unknown template variable",
+        "Template variable '{0}' is not an input column or template parameter of task '{1}'{2}",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor TemplateFileNotFound = Create(
+        "DISTIL004", "Template file not found",
+        "The {0} template file '{1}' of task '{2}' is not among the project's AdditionalFiles; put it under Prompts/ or add <AdditionalFiles Include=\"{1}\" /> to the project",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnsupportedOutputType = Create(
+        "DISTIL005", "Output type cannot be expressed as a JSON schema",
+        "Property '{0}' of output type '{1}' has type '{2}', which the output JSON schema cannot express: {3}",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnusedInputColumn = Create(
+        "DISTIL006", "Input column not used by any template",
+        "Input column '{0}' of task '{1}' is not used by any of its templates; use it in a prompt or remove it from the input record",
+        DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor DuplicateColumn = Create(
+        "DISTIL007", "Two properties map to one column",
+        "Properties '{0}' and '{1}' of '{2}' both map to column '{3}'; give one of them another name with [Column(\"...\")]",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnsupportedInputType = Create(
+        "DISTIL008", "Input type cannot be read from a row",
+        "Property '{0}' of input type '{1}' has type '{2}', which cannot be read from a row column: {3}",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor TaskClassWithoutTaskBase = Create(
+        "DISTIL009", "Task class must derive from Task<TInput, TOutput>",
+        "Task class '{0}' must derive from Distil.Task<TInput, TOutput> with record types for its input and output",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor TaskWithoutPrompt = Create(
+        "DISTIL010", "Task has no user prompt",
+        "Task '{0}' has no [UserPrompt]; add [UserPrompt(\"...\")] or [UserPrompt(File = \"Prompts/....sbn\")]",
+        DiagnosticSeverity.Error);
+
+    public static readonly IReadOnlyList<DiagnosticDescriptor> All =
+    [
+        TaskClassNotPartial, TemplateDoesNotParse, UnknownTemplateVariable, TemplateFileNotFound,
+        UnsupportedOutputType, UnusedInputColumn, DuplicateColumn, UnsupportedInputType,
+        TaskClassWithoutTaskBase, TaskWithoutPrompt,
+    ];
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);
+
+    public static DiagnosticDescriptor ById(string id) => Index[id];
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity) =>
+        new(id, title, message, Category, severity, isEnabledByDefault: true,
+            helpLinkUri: HelpBase + id.ToLowerInvariant());
+}

@@ -1,0 +1,97 @@
+// Invariant of every type in this file: it holds only strings, bools, numbers, enums, other specs
+// and EquatableArray<T> — never a symbol, syntax node or Location — so that the incremental
+// pipeline can compare models by value and cache every step whose inputs did not change.
+
+namespace Distil.Generators.Model;
+
+/// <summary>What a value is, as far as rows, JSON schemas and templates are concerned.</summary>
+internal enum ValueKind
+{
+    String,
+    Boolean,
+    Integer,
+    Number,
+    Decimal,
+    Enum,
+    List,
+    Object,
+}
+
+/// <summary>
+/// The shape of a property's type. <see cref="TypeName"/> is fully qualified (<c>global::</c>) and
+/// without nullable annotation; <see cref="ClrName"/> is the C# keyword of numbers (int, double…).
+/// </summary>
+internal sealed record TypeShape(
+    ValueKind Kind,
+    string TypeName,
+    bool IsNullable,
+    bool IsValueType,
+    string ClrName = "",
+    TypeShape? Element = null,
+    bool IsArray = false,
+    EquatableArray<string> EnumMembers = default,
+    string ObjectId = "");
+
+/// <summary>A property of an input, output or nested record, and the column or JSON name it maps to.</summary>
+internal sealed record PropertySpec(
+    string Name,
+    string Column,
+    TypeShape Type,
+    string? Description,
+    string? ConstructorParameter,
+    LocationInfo? Location);
+
+/// <summary>A record type that maps to a JSON object: the input, the output, or a record nested in them.</summary>
+internal sealed record ObjectSpec(
+    string Id,
+    string TypeName,
+    string DisplayName,
+    string? Description,
+    EquatableArray<PropertySpec> Properties);
+
+/// <summary>A property of the task that templates may read.</summary>
+internal sealed record TemplateParameterSpec(string Name, string Variable, TypeShape Type);
+
+/// <summary>Where a prompt template comes from: inline text or a project file.</summary>
+internal sealed record TemplateSource(
+    string Role,
+    string? InlineText,
+    string? FilePath,
+    LocationInfo? AttributeLocation,
+    int InlineTextOffset,
+    int InlineTextLine,
+    int InlineTextColumn);
+
+/// <summary>A class that encloses the task class, so that the generated part nests the same way.</summary>
+internal sealed record ContainingTypeSpec(string Keyword, string Name);
+
+/// <summary>Everything read from a task class's declaration, before its templates are resolved.</summary>
+internal sealed record TaskDeclaration(
+    string TaskName,
+    string ClassName,
+    string Namespace,
+    string FullName,
+    EquatableArray<ContainingTypeSpec> ContainingTypes,
+    string InputTypeName,
+    string OutputTypeName,
+    string InputObjectId,
+    string OutputObjectId,
+    EquatableArray<ObjectSpec> Objects,
+    EquatableArray<TemplateParameterSpec> Parameters,
+    EquatableArray<TemplateSource> Templates,
+    bool HasParseOutput,
+    bool IsValid,
+    EquatableArray<DiagnosticInfo> Diagnostics);
+
+/// <summary>A project file that a template may be read from.</summary>
+internal sealed record TemplateFile(string Path, string Text);
+
+/// <summary>A template ready to emit: compiled C# or, beyond the compiled subset, runtime Scriban.</summary>
+internal sealed record CompiledTemplate(string Role, string Text, string SourceName, string? Code);
+
+/// <summary>A task ready to emit.</summary>
+internal sealed record TaskSpec(
+    TaskDeclaration Declaration,
+    EquatableArray<CompiledTemplate> Templates,
+    string OutputJsonSchema,
+    bool EmitMembers);

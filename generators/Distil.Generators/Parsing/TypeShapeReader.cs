@@ -1,0 +1,205 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Distil.Generators.Diagnostics;
+using Distil.Generators.Model;
+using Microsoft.CodeAnalysis;
+
+namespace Distil.Generators.Parsing;
+
+/// <summary>
+/// Reads the shape of record types (input, output and the records nested in them) from symbols,
+/// and reports what cannot be mapped to a row or expressed as a JSON schema.
+/// </summary>
+internal sealed class TypeShapeReader
+{
+    private static readonly SymbolDisplayFormat FullyQualified =
+        SymbolDisplayFormat.FullyQualifiedFormat.WithMiscellaneousOptions(
+            SymbolDisplayMiscellaneousOptions.UseSpecialTypes |
+            SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
+
+    private readonly Dictionary<string, ObjectSpec> _objects = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _reading = new(StringComparer.Ordinal);
+    private readonly List<DiagnosticInfo> _diagnostics;
+
+    public TypeShapeReader(List<DiagnosticInfo> diagnostics) => _diagnostics = diagnostics;
+
+    public IEnumerable<ObjectSpec> Objects => _objects.Values.OrderBy(o => o.Id, StringComparer.Ordinal);
+
+    public bool HasErrors { get; private set; }
+
+    public static string TypeName(ITypeSymbol type) =>
+        type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(FullyQualified);
+
+    /// <summary>Reads a record type as an object; returns its id.</summary>
+    public string ReadRoot(INamedTypeSymbol type, bool isOutput) => ReadObject(type, isOutput, owner: null)!;
+
+    private string? ReadObject(INamedTypeSymbol type, bool isOutput, IPropertySymbol? owner)
+    {
+        var id = TypeName(type);
+        if (_objects.ContainsKey(id)) return id;
+        if (!_reading.Add(id))
+        {
+            Report(owner, isOutput, type, "a record may not contain itself, directly or through other records");
+            return null;
+        }
+
+        var constructor = ChooseConstructor(type);
+        var properties = new List<PropertySpec>();
+        foreach (var property in PublicProperties(type))
+        {
+            var parameter = constructor?.Parameters.FirstOrDefault(p =>
+                string.Equals(p.Name, property.Name, StringComparison.OrdinalIgnoreCase));
+            var settable = property.SetMethod is { DeclaredAccessibility: Accessibility.Public };
+            if (parameter is null && !settable) continue;
+
+            var shape = ReadShape(property.Type, property, isOutput);
+            if (shape is null) continue;
+            properties.Add(new PropertySpec(
+                property.Name,
+                ColumnOf(property, parameter),
+                shape,
+                DescriptionOf(property) ?? (parameter is null ? null : DescriptionOf(parameter)),
+                parameter?.Name,
+                LocationInfo.From(property.Locations.FirstOrDefault())));
+        }
+
+        _reading.Remove(id);
+        _objects[id] = new ObjectSpec(id, id, type.Name, DescriptionOf(type), properties.ToEquatableArray());
+        return id;
+    }
+
+    private TypeShape? ReadShape(ITypeSymbol type, IPropertySymbol property, bool isOutput)
+    {
+        var nullable = type.NullableAnnotation == NullableAnnotation.Annotated;
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } wrapper)
+        {
+            var inner = ReadShape(wrapper.TypeArguments[0], property, isOutput);
+            return inner is null ? null : inner with { IsNullable = true };
+        }
+
+        var name = TypeName(type);
+        switch (type.SpecialType)
+        {
+            case SpecialType.System_String: return new TypeShape(ValueKind.String, name, nullable, false);
+            case SpecialType.System_Boolean: return new TypeShape(ValueKind.Boolean, name, nullable, true);
+            case SpecialType.System_Byte or SpecialType.System_SByte or SpecialType.System_Int16 or SpecialType.System_UInt16
+                or SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64:
+                return new TypeShape(ValueKind.Integer, name, nullable, true, ClrName: name);
+            case SpecialType.System_Single or SpecialType.System_Double:
+                return new TypeShape(ValueKind.Number, name, nullable, true, ClrName: name);
+            case SpecialType.System_Decimal:
+                return new TypeShape(ValueKind.Decimal, name, nullable, true, ClrName: name);
+        }
+
+        if (type.TypeKind == TypeKind.Enum)
+        {
+            var members = type.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue).Select(f => f.Name);
+            return new TypeShape(ValueKind.Enum, name, nullable, true, EnumMembers: members.ToEquatableArray());
+        }
+
+        if (type is IArrayTypeSymbol { Rank: 1 } array)
+        {
+            var element = ReadShape(array.ElementType, property, isOutput);
+            return element is null ? null : new TypeShape(ValueKind.List, name, nullable, false, Element: element, IsArray: true);
+        }
+
+        if (type is INamedTypeSymbol named)
+        {
+            if (IsListInterfaceOrList(named))
+            {
+                var element = ReadShape(named.TypeArguments[0], property, isOutput);
+                return element is null ? null : new TypeShape(ValueKind.List, name, nullable, false, Element: element);
+            }
+
+            if (IsRecordLike(named))
+            {
+                var id = ReadObject(named, isOutput, property);
+                return id is null ? null : new TypeShape(ValueKind.Object, name, nullable, named.IsValueType, ObjectId: id);
+            }
+        }
+
+        Report(property, isOutput, type, WhyUnsupported(type));
+        return null;
+    }
+
+    private static bool IsListInterfaceOrList(INamedTypeSymbol type)
+    {
+        if (type.TypeArguments.Length != 1) return false;
+        var definition = type.OriginalDefinition.ToDisplayString();
+        return definition is "System.Collections.Generic.List<T>" or "System.Collections.Generic.IList<T>"
+            or "System.Collections.Generic.IReadOnlyList<T>" or "System.Collections.Generic.IEnumerable<T>"
+            or "System.Collections.Generic.ICollection<T>" or "System.Collections.Generic.IReadOnlyCollection<T>";
+    }
+
+    private static bool IsRecordLike(INamedTypeSymbol type) =>
+        type.TypeKind is TypeKind.Class or TypeKind.Struct
+        && !type.IsAbstract
+        && !type.IsGenericType
+        && type.SpecialType == SpecialType.None
+        && type.ContainingNamespace?.ToDisplayString() is not ("System" or "System.Collections.Generic")
+        && ChooseConstructor(type) is not null;
+
+    private static string WhyUnsupported(ITypeSymbol type) => type switch
+    {
+        INamedTypeSymbol { TypeArguments.Length: 2 } => "dictionaries have no fixed properties; use a record or a list of records",
+        { SpecialType: SpecialType.System_Object } or { TypeKind: TypeKind.Dynamic } => "its shape is unknown at build time; use a record",
+        { TypeKind: TypeKind.Interface } => "only list interfaces (IReadOnlyList<T>, IEnumerable<T>…) are supported",
+        _ => "use string, bool, a number, an enum, a record, or a list of these",
+    };
+
+    private void Report(IPropertySymbol? property, bool isOutput, ITypeSymbol type, string reason)
+    {
+        HasErrors = true;
+        var descriptor = isOutput ? DiagnosticDescriptors.UnsupportedOutputType : DiagnosticDescriptors.UnsupportedInputType;
+        _diagnostics.Add(DiagnosticInfo.Create(
+            descriptor,
+            LocationInfo.From(property?.Locations.FirstOrDefault()),
+            property?.Name ?? type.Name,
+            property?.ContainingType.Name ?? type.Name,
+            type.ToDisplayString(),
+            reason));
+    }
+
+    private static IEnumerable<IPropertySymbol> PublicProperties(INamedTypeSymbol type)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+        {
+            foreach (var property in current.GetMembers().OfType<IPropertySymbol>())
+            {
+                if (property.IsStatic || property.IsIndexer || property.DeclaredAccessibility != Accessibility.Public) continue;
+                if (property.GetMethod is null || property.Name == "EqualityContract") continue;
+                if (seen.Add(property.Name)) yield return property;
+            }
+        }
+    }
+
+    // The public constructor with the most parameters that all name a property; records' primary
+    // constructors win. The copy constructor of a record is never chosen.
+    internal static IMethodSymbol? ChooseConstructor(INamedTypeSymbol type)
+    {
+        var propertyNames = new HashSet<string>(
+            type.GetMembers().OfType<IPropertySymbol>().Select(p => p.Name), StringComparer.OrdinalIgnoreCase);
+        return type.InstanceConstructors
+            .Where(c => c.DeclaredAccessibility == Accessibility.Public)
+            .Where(c => !(c.Parameters.Length == 1 && SymbolEqualityComparer.Default.Equals(c.Parameters[0].Type, type)))
+            .Where(c => c.Parameters.All(p => propertyNames.Contains(p.Name)))
+            .OrderByDescending(c => c.Parameters.Length)
+            .FirstOrDefault();
+    }
+
+    private static string ColumnOf(IPropertySymbol property, IParameterSymbol? parameter) =>
+        ColumnAttributeName(property) ?? (parameter is null ? null : ColumnAttributeName(parameter))
+        ?? ColumnNames.SnakeCase(property.Name);
+
+    private static string? ColumnAttributeName(ISymbol symbol) =>
+        symbol.GetAttributes()
+            .FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "Distil.ColumnAttribute")
+            ?.ConstructorArguments.FirstOrDefault().Value as string;
+
+    private static string? DescriptionOf(ISymbol symbol) =>
+        symbol.GetAttributes()
+            .FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.ComponentModel.DescriptionAttribute")
+            ?.ConstructorArguments.FirstOrDefault().Value as string;
+}

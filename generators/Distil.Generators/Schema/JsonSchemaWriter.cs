@@ -1,0 +1,149 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using Distil.Generators.Model;
+
+namespace Distil.Generators.Schema;
+
+/// <summary>
+/// Writes the JSON schema of an output record in the form OpenAI's strict structured output
+/// accepts: an object at the root, <c>additionalProperties: false</c> and every property required
+/// on every object, nullable as <c>["T","null"]</c>, nested records under <c>$defs</c>.
+/// </summary>
+internal static class JsonSchemaWriter
+{
+    public static string Write(string rootId, IReadOnlyList<ObjectSpec> objects)
+    {
+        var byId = objects.ToDictionary(o => o.Id);
+        var definitions = new SortedDictionary<string, ObjectSpec>(System.StringComparer.Ordinal);
+        var json = new StringBuilder();
+        WriteObjectBody(json, byId[rootId], byId, definitions, root: true);
+
+        if (definitions.Count > 0)
+        {
+            // Written after the root's body so that every record reached from it is known.
+            json.Length--; // reopen the root object
+            json.Append(",\"$defs\":{");
+            var written = new HashSet<string>();
+            var first = true;
+            while (definitions.Keys.FirstOrDefault(k => !written.Contains(k)) is { } next)
+            {
+                written.Add(next);
+                if (!first) json.Append(',');
+                first = false;
+                AppendString(json, DefinitionName(byId[definitions[next].Id]));
+                json.Append(':');
+                WriteObjectBody(json, definitions[next], byId, definitions, root: false);
+            }
+            json.Append("}}");
+        }
+        return json.ToString();
+    }
+
+    private static void WriteObjectBody(
+        StringBuilder json, ObjectSpec obj, Dictionary<string, ObjectSpec> byId,
+        SortedDictionary<string, ObjectSpec> definitions, bool root)
+    {
+        json.Append("{\"type\":\"object\"");
+        if (obj.Description is not null)
+        {
+            json.Append(",\"description\":");
+            AppendString(json, obj.Description);
+        }
+        json.Append(",\"properties\":{");
+        for (var i = 0; i < obj.Properties.Count; i++)
+        {
+            var property = obj.Properties[i];
+            if (i > 0) json.Append(',');
+            AppendString(json, property.Column);
+            json.Append(':');
+            WriteValue(json, property.Type, property.Description, byId, definitions);
+        }
+        json.Append("},\"required\":[");
+        json.Append(string.Join(",", obj.Properties.Select(p => Quote(p.Column))));
+        json.Append("],\"additionalProperties\":false}");
+    }
+
+    private static void WriteValue(
+        StringBuilder json, TypeShape type, string? description, Dictionary<string, ObjectSpec> byId,
+        SortedDictionary<string, ObjectSpec> definitions)
+    {
+        if (type.Kind == ValueKind.Object)
+        {
+            definitions[DefinitionName(byId[type.ObjectId])] = byId[type.ObjectId];
+            var reference = "{\"$ref\":" + Quote("#/$defs/" + DefinitionName(byId[type.ObjectId])) + "}";
+            json.Append(type.IsNullable ? "{\"anyOf\":[" + reference + ",{\"type\":\"null\"}]" : reference.TrimEnd('}'));
+            AppendDescription(json, description);
+            json.Append('}');
+            return;
+        }
+
+        json.Append("{\"type\":");
+        var name = TypeName(type.Kind);
+        json.Append(type.IsNullable ? "[" + Quote(name) + ",\"null\"]" : Quote(name));
+        switch (type.Kind)
+        {
+            case ValueKind.Enum:
+                json.Append(",\"enum\":[");
+                json.Append(string.Join(",", type.EnumMembers.Select(Quote)));
+                if (type.IsNullable) json.Append(",null");
+                json.Append(']');
+                break;
+            case ValueKind.List:
+                json.Append(",\"items\":");
+                WriteValue(json, type.Element!, null, byId, definitions);
+                break;
+        }
+        AppendDescription(json, description);
+        json.Append('}');
+    }
+
+    private static void AppendDescription(StringBuilder json, string? description)
+    {
+        if (description is null) return;
+        json.Append(",\"description\":");
+        AppendString(json, description);
+    }
+
+    private static string TypeName(ValueKind kind) => kind switch
+    {
+        ValueKind.String or ValueKind.Enum => "string",
+        ValueKind.Boolean => "boolean",
+        ValueKind.Integer => "integer",
+        ValueKind.Number or ValueKind.Decimal => "number",
+        ValueKind.List => "array",
+        _ => "object",
+    };
+
+    // Nested records are named by their type name: two records of one name reached from one
+    // output type would share a definition (a known limit, noted in docs/architecture.md).
+    private static string DefinitionName(ObjectSpec obj) => obj.DisplayName;
+
+    private static string Quote(string text)
+    {
+        var json = new StringBuilder();
+        AppendString(json, text);
+        return json.ToString();
+    }
+
+    private static void AppendString(StringBuilder json, string text)
+    {
+        json.Append('"');
+        foreach (var c in text)
+        {
+            switch (c)
+            {
+                case '"': json.Append("\\\""); break;
+                case '\\': json.Append("\\\\"); break;
+                case '\n': json.Append("\\n"); break;
+                case '\r': json.Append("\\r"); break;
+                case '\t': json.Append("\\t"); break;
+                default:
+                    if (c < ' ') json.Append("\\u").Append(((int)c).ToString("x4"));
+                    else json.Append(c);
+                    break;
+            }
+        }
+        json.Append('"');
+    }
+}

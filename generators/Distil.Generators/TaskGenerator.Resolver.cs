@@ -1,0 +1,150 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Distil.Generators.Diagnostics;
+using Distil.Generators.Mapping;
+using Distil.Generators.Model;
+using Distil.Generators.Schema;
+using Distil.Generators.Templates;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Distil.Generators;
+
+/// <summary>A task ready to emit (null when nothing can be emitted) and the diagnostics it has.</summary>
+internal sealed record ResolvedTask(TaskSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+
+public sealed partial class TaskGenerator
+{
+    /// <summary>
+    /// Finds each template of a task (inline or in a project file), compiles it, checks its
+    /// variables against the task's columns and parameters, and writes the output schema.
+    /// </summary>
+    internal static class Resolver
+    {
+        public static ResolvedTask Resolve(TaskDeclaration task, EquatableArray<TemplateFile> files, CancellationToken cancellationToken)
+        {
+            var diagnostics = task.Diagnostics.ToList();
+            if (task.InputObjectId.Length == 0) return new ResolvedTask(null, diagnostics.ToEquatableArray());
+
+            var objects = new ObjectLookup(task.Objects);
+            var input = objects[task.InputObjectId];
+            var scope = new TemplateScope(
+                input.Properties.Select(p => new TemplateVariable(p.Column, "input." + p.Name, p.Type))
+                    .Concat(task.Parameters.Select(p => new TemplateVariable(p.Variable, "this." + p.Name, p.Type))),
+                objects);
+
+            var compiled = new List<CompiledTemplate>();
+            var used = new HashSet<string>(StringComparer.Ordinal);
+            var templatesOk = true;
+            foreach (var source in task.Templates)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var text = source.InlineText ?? FindFile(files, source.FilePath!)?.Text;
+                if (text is null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.TemplateFileNotFound, source.AttributeLocation, source.Role, source.FilePath!, task.TaskName));
+                    templatesOk = false;
+                    continue;
+                }
+
+                var sourceName = source.FilePath ?? $"{task.ClassName} ({source.Role} prompt)";
+                var compilation = TemplateCompiler.Compile(text, sourceName, scope);
+                used.UnionWith(compilation.UsedVariables);
+                foreach (var error in compilation.Errors)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.TemplateDoesNotParse,
+                        Locate(source, FindFile(files, source.FilePath), error.Line, error.Column, error.Offset, 1),
+                        source.Role, task.TaskName, $"{sourceName}({error.Line + 1},{error.Column + 1})", error.Message));
+                }
+                foreach (var unknown in compilation.UnknownVariables)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.UnknownTemplateVariable,
+                        Locate(source, FindFile(files, source.FilePath), unknown.Line, unknown.Column, unknown.Offset, unknown.Length),
+                        unknown.Name, task.TaskName, DidYouMean(unknown.Name, scope.Variables.Keys)));
+                }
+                templatesOk &= compilation.Errors.Count == 0 && compilation.UnknownVariables.Count == 0;
+                compiled.Add(new CompiledTemplate(source.Role, text, sourceName, compilation.Code));
+            }
+
+            // A column no template reads is probably a typo or a leftover; only worth a warning.
+            if (templatesOk)
+            {
+                foreach (var property in input.Properties.Where(p => !used.Contains(p.Column)))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.UnusedInputColumn, property.Location, property.Column, task.TaskName));
+                }
+            }
+
+            var valid = task.IsValid && templatesOk;
+            var schema = valid ? JsonSchemaWriter.Write(task.OutputObjectId, task.Objects) : "";
+            var spec = new TaskSpec(task with { IsValid = valid }, compiled.ToEquatableArray(), schema, EmitMembers: IsPartial(task));
+            return new ResolvedTask(spec, diagnostics.ToEquatableArray());
+        }
+
+        private static bool IsPartial(TaskDeclaration task) =>
+            !task.Diagnostics.Any(d => d.Id == DiagnosticDescriptors.TaskClassNotPartial.Id);
+
+        // Template paths are relative to the project; additional files arrive with full paths.
+        private static TemplateFile? FindFile(EquatableArray<TemplateFile> files, string? relativePath)
+        {
+            if (relativePath is null) return null;
+            var wanted = "/" + relativePath.Replace('\\', '/').TrimStart('.', '/');
+            return files.FirstOrDefault(f => f.Path.EndsWith(wanted, StringComparison.OrdinalIgnoreCase) || f.Path == wanted.Substring(1));
+        }
+
+        private static LocationInfo? Locate(TemplateSource source, TemplateFile? file, int line, int column, int offset, int length)
+        {
+            if (file is not null)
+            {
+                return new LocationInfo(
+                    file.Path, new TextSpan(offset, length),
+                    new LinePositionSpan(new LinePosition(line, column), new LinePosition(line, column + length)));
+            }
+            if (source.InlineTextOffset >= 0 && source.AttributeLocation is { } attribute)
+            {
+                var start = line == 0
+                    ? new LinePosition(source.InlineTextLine, source.InlineTextColumn + column)
+                    : new LinePosition(source.InlineTextLine + line, column);
+                return new LocationInfo(
+                    attribute.FilePath, new TextSpan(source.InlineTextOffset + offset, length),
+                    new LinePositionSpan(start, new LinePosition(start.Line, start.Character + length)));
+            }
+            return source.AttributeLocation;
+        }
+
+        private static string DidYouMean(string name, IEnumerable<string> known)
+        {
+            var best = known
+                .Select(k => (Name: k, Distance: EditDistance(name, k)))
+                .Where(c => c.Distance <= Math.Max(2, name.Length / 3))
+                .OrderBy(c => c.Distance).ThenBy(c => c.Name, StringComparer.Ordinal)
+                .FirstOrDefault();
+            var list = string.Join(", ", known.OrderBy(k => k, StringComparer.Ordinal));
+            return best.Name is not null
+                ? $". Did you mean '{best.Name}'?"
+                : list.Length > 0 ? $". Known variables: {list}." : ". The task has no input columns or template parameters.";
+        }
+
+        private static int EditDistance(string a, string b)
+        {
+            var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+            for (var i = 1; i <= a.Length; i++)
+            {
+                var current = new int[b.Length + 1];
+                current[0] = i;
+                for (var j = 1; j <= b.Length; j++)
+                {
+                    var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                    current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+                }
+                previous = current;
+            }
+            return previous[b.Length];
+        }
+    }
+}

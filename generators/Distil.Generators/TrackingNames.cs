@@ -1,0 +1,10 @@
+namespace Distil.Generators;
+
+/// <summary>Names of the incremental steps, for caching tests.</summary>
+internal static class TrackingNames
+{
+    public const string TaskDeclarations = nameof(TaskDeclarations);
+    public const string TemplateFiles = nameof(TemplateFiles);
+    public const string TaskSpecs = nameof(TaskSpecs);
+    public const string Diagnostics = nameof(Diagnostics);
+}

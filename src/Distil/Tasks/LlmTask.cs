@@ -1,0 +1,125 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Distil;
+
+/// <summary>
+/// What every LLM task shares, whatever its input and output records: its name, its LLM and the
+/// settings of a run. Declare tasks by deriving from <see cref="Task{TInput,TOutput}"/>; this
+/// non-generic base lets pipelines hold tasks of different types.
+/// </summary>
+/// <remarks>
+/// The base is not called <c>Task</c>: with implicit usings that name would clash with
+/// <see cref="System.Threading.Tasks.Task"/> in every file of a user's project.
+/// </remarks>
+public abstract class LlmTask
+{
+    /// <summary>The column that holds the metadata of every output row, as in distilabel.</summary>
+    public const string DefaultMetadataColumn = "distilabel_metadata";
+
+    private string? _name;
+    private int _numGenerations = 1;
+    private int _maxConcurrency = 1;
+    private string _metadataColumn = DefaultMetadataColumn;
+
+    /// <summary>
+    /// The name of the task, used in the metadata keys <c>raw_output_&lt;name&gt;</c>,
+    /// <c>raw_input_&lt;name&gt;</c> and <c>statistics_&lt;name&gt;</c>. Defaults to the name
+    /// given in <see cref="TaskAttribute"/>; set it to tell two instances of one task apart.
+    /// </summary>
+    public string Name
+    {
+        get => _name ?? DefaultName;
+        set => _name = string.IsNullOrWhiteSpace(value)
+            ? throw new ArgumentException("A task name must not be empty.", nameof(value))
+            : value;
+    }
+
+    /// <summary>The name declared with <see cref="TaskAttribute"/>.</summary>
+    protected abstract string DefaultName { get; }
+
+    /// <summary>The LLM that answers the prompts. Required before rows are processed.</summary>
+    public IChatClient? Llm { get; set; }
+
+    /// <summary>
+    /// Options sent with every request (temperature, top-p, max tokens, seed, stop sequences…).
+    /// The task adds the response format when <see cref="UseDefaultStructuredOutput"/> is set.
+    /// </summary>
+    public ChatOptions? GenerationOptions { get; set; }
+
+    /// <summary>How many answers to ask for per input row (default 1). Each is its own request.</summary>
+    public int NumGenerations
+    {
+        get => _numGenerations;
+        set => _numGenerations = value >= 1
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "NumGenerations must be 1 or more.");
+    }
+
+    /// <summary>
+    /// False (default): one output row per generation. True: one output row per input row, whose
+    /// output columns and metadata are lists with one item per generation.
+    /// </summary>
+    public bool GroupGenerations { get; set; }
+
+    /// <summary>Keep the answer text in the metadata under <c>raw_output_&lt;name&gt;</c> (default true).</summary>
+    public bool AddRawOutput { get; set; } = true;
+
+    /// <summary>Keep the formatted chat in the metadata under <c>raw_input_&lt;name&gt;</c> (default true).</summary>
+    public bool AddRawInput { get; set; } = true;
+
+    /// <summary>
+    /// Ask the LLM for JSON that follows <see cref="StructuredOutputSchema"/> (default false).
+    /// </summary>
+    public bool UseDefaultStructuredOutput { get; set; }
+
+    /// <summary>The column that receives the metadata (default <c>distilabel_metadata</c>).</summary>
+    public string MetadataColumn
+    {
+        get => _metadataColumn;
+        set => _metadataColumn = string.IsNullOrWhiteSpace(value)
+            ? throw new ArgumentException("The metadata column name must not be empty.", nameof(value))
+            : value;
+    }
+
+    /// <summary>
+    /// How many input rows may wait on the LLM at once (default 1). Output rows always come back in
+    /// input order; raise this for remote services that serve requests in parallel.
+    /// </summary>
+    public int MaxConcurrency
+    {
+        get => _maxConcurrency;
+        set => _maxConcurrency = value >= 1
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxConcurrency must be 1 or more.");
+    }
+
+    /// <summary>Receives the warnings of a run: unparseable answers and failed LLM calls.</summary>
+    public ILogger Logger { get; set; } = NullLogger.Instance;
+
+    /// <summary>The columns this task reads from each row.</summary>
+    public abstract IReadOnlyList<string> Inputs { get; }
+
+    /// <summary>The columns this task adds to each row, besides <c>model_name</c> and the metadata column.</summary>
+    public abstract IReadOnlyList<string> Outputs { get; }
+
+    /// <summary>The strict JSON schema of the output record, as sent for structured output.</summary>
+    public abstract string StructuredOutputSchema { get; }
+
+    /// <summary>
+    /// Runs the task over <paramref name="rows"/>: renders each prompt, asks the LLM and yields the
+    /// rows with the task's output columns, <c>model_name</c> and metadata added.
+    /// </summary>
+    public abstract IAsyncEnumerable<JsonObject> ProcessAsync(
+        IAsyncEnumerable<JsonObject> rows, CancellationToken cancellationToken = default);
+
+    /// <inheritdoc cref="ProcessAsync(IAsyncEnumerable{JsonObject}, CancellationToken)"/>
+    public IAsyncEnumerable<JsonObject> ProcessAsync(
+        IEnumerable<JsonObject> rows, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return ProcessAsync(AsyncRows.From(rows), cancellationToken);
+    }
+}

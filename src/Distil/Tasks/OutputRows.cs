@@ -1,0 +1,70 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+
+namespace Distil;
+
+/// <summary>
+/// Turns the generations of one input row into output rows: the input row's columns, the output
+/// columns, <c>model_name</c> and the metadata column.
+/// </summary>
+internal sealed class OutputRows<TOutput>(
+    string taskName,
+    string metadataColumn,
+    bool addRawOutput,
+    bool addRawInput,
+    Action<TOutput?, JsonObject> writeOutput)
+    where TOutput : class
+{
+    /// <summary>The column every output row carries with the name of the model that answered.</summary>
+    public const string ModelNameColumn = "model_name";
+
+    private readonly TaskMetadata _metadata = new(taskName, addRawOutput, addRawInput);
+
+    // Rule: GroupGenerations = false gives one output row per generation, each a copy of the input row.
+    public IReadOnlyList<JsonObject> OnePerGeneration(
+        JsonObject input, IReadOnlyList<ChatMessage> messages, IReadOnlyList<Generation<TOutput>> generations, string? modelName)
+    {
+        var rows = new JsonObject[generations.Count];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var row = (JsonObject)input.DeepClone();
+            writeOutput(generations[i].Output, row);
+            row[ModelNameColumn] = modelName;
+            row[metadataColumn] = _metadata.For(generations[i], messages, Upstream(input));
+            rows[i] = row;
+        }
+        return rows;
+    }
+
+    // Rule: GroupGenerations = true gives one output row whose output columns and metadata are
+    // lists with one item per generation, in generation order.
+    public JsonObject Grouped(
+        JsonObject input, IReadOnlyList<ChatMessage> messages, IReadOnlyList<Generation<TOutput>> generations, string? modelName)
+    {
+        var row = (JsonObject)input.DeepClone();
+        var columns = new Dictionary<string, JsonArray>(StringComparer.Ordinal);
+        var metadata = new JsonArray();
+        foreach (var generation in generations)
+        {
+            var scratch = new JsonObject();
+            writeOutput(generation.Output, scratch);
+            foreach (var (column, value) in scratch.ToArray())
+            {
+                scratch.Remove(column);
+                if (!columns.TryGetValue(column, out var list)) columns[column] = list = [];
+                list.Add(value);
+            }
+            metadata.Add(_metadata.For(generation, messages, Upstream(input)));
+        }
+        foreach (var (column, list) in columns) row[column] = list;
+        row[ModelNameColumn] = modelName;
+        row[metadataColumn] = metadata;
+        return row;
+    }
+
+    // Metadata written by earlier steps is kept, and this task's keys are added beside it.
+    private JsonObject? Upstream(JsonObject input) =>
+        input.TryGetPropertyValue(metadataColumn, out var existing) && existing is JsonObject upstream
+            ? upstream
+            : null;
+}

@@ -1,0 +1,181 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Distil.Mapping;
+using Distil.Printing;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace Distil;
+
+/// <summary>
+/// The base of every Distil task: a prompt built from <typeparamref name="TInput"/>, an answer
+/// parsed into <typeparamref name="TOutput"/>. Declare a <c>partial</c> class with
+/// <see cref="TaskAttribute"/> and the generator implements the abstract members.
+/// </summary>
+/// <typeparam name="TInput">The record read from each input row.</typeparam>
+/// <typeparam name="TOutput">The record parsed from each answer.</typeparam>
+/// <example>
+/// <code>
+/// var task = new Summary { Llm = chatClient, NumGenerations = 2 };
+/// await foreach (var row in task.ProcessAsync(rows)) Console.WriteLine(row.ToJsonString());
+/// </code>
+/// </example>
+public abstract class Task<TInput, TOutput> : LlmTask
+    where TInput : class
+    where TOutput : class
+{
+    private JsonElement? _schemaElement;
+
+    /// <summary>Renders the prompt of one input: the system message, if any, then the user message.</summary>
+    public abstract IReadOnlyList<ChatMessage> FormatInput(TInput input);
+
+    /// <summary>
+    /// Renders the prompt with Scriban at run time instead of the compiled template. Slower; the
+    /// reference that the compiled rendering is tested against.
+    /// </summary>
+    public abstract IReadOnlyList<ChatMessage> FormatInputWithScriban(TInput input);
+
+    /// <summary>
+    /// Parses an answer into the output record: the task's own <c>ParseOutput</c> when it has one,
+    /// else lenient JSON. Returns null when the answer is null or cannot be parsed; never throws.
+    /// </summary>
+    public abstract TOutput? FormatOutput(string? text, TInput input);
+
+    /// <summary>Reads the input record from a row's columns.</summary>
+    /// <exception cref="RowValueException">A column is missing or holds a value of the wrong type.</exception>
+    public abstract TInput ReadInput(JsonObject row);
+
+    /// <summary>Writes the output columns into <paramref name="row"/>; all null when <paramref name="output"/> is null.</summary>
+    public abstract void WriteOutput(TOutput? output, JsonObject row);
+
+    /// <summary>An input whose text columns read <c>&lt;PLACEHOLDER_COLUMN&gt;</c>, for <c>Print</c>.</summary>
+    protected abstract TInput CreateSampleInput();
+
+    /// <summary>
+    /// Draws the prompt of <paramref name="sample"/> (default: a placeholder input) in the terminal,
+    /// one panel per message.
+    /// </summary>
+    public void Print(TInput? sample = null) => Print(AnsiConsole.Console, sample);
+
+    /// <summary>Draws the prompt of <paramref name="sample"/> on <paramref name="console"/>.</summary>
+    public void Print(IAnsiConsole console, TInput? sample = null)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        PromptPrinter.Print(console, GetType().Name, FormatInput(sample ?? CreateSampleInput()));
+    }
+
+    /// <inheritdoc/>
+    public override async IAsyncEnumerable<JsonObject> ProcessAsync(
+        IAsyncEnumerable<JsonObject> rows, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var llm = Llm ?? throw new InvalidOperationException(
+            $"Task '{Name}' has no LLM. Set its Llm property to an IChatClient before processing rows.");
+        var run = new Run(this, llm);
+
+        // Rows start in input order and are yielded in input order; up to MaxConcurrency wait at once.
+        var inFlight = new Queue<Task<IReadOnlyList<JsonObject>>>();
+        long index = 0;
+        await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            inFlight.Enqueue(ProcessRowAsync(run, row, index++, cancellationToken));
+            if (inFlight.Count < MaxConcurrency) continue;
+            foreach (var output in await inFlight.Dequeue().ConfigureAwait(false)) yield return output;
+        }
+        while (inFlight.Count > 0)
+        {
+            foreach (var output in await inFlight.Dequeue().ConfigureAwait(false)) yield return output;
+        }
+    }
+
+    private async Task<IReadOnlyList<JsonObject>> ProcessRowAsync(
+        Run run, JsonObject row, long rowIndex, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var input = ReadRow(row, rowIndex);
+        var messages = FormatInput(input);
+
+        var generations = new Generation<TOutput>[NumGenerations];
+        for (var i = 0; i < generations.Length; i++)
+        {
+            generations[i] = await GenerateAsync(run, messages, input, rowIndex, i, cancellationToken).ConfigureAwait(false);
+        }
+
+        var composer = new OutputRows<TOutput>(Name, MetadataColumn, AddRawOutput, AddRawInput, WriteOutput);
+        return GroupGenerations
+            ? [composer.Grouped(row, messages, generations, run.ModelName(generations))]
+            : composer.OnePerGeneration(row, messages, generations, run.ModelName(generations));
+    }
+
+    private TInput ReadRow(JsonObject row, long rowIndex)
+    {
+        try
+        {
+            return ReadInput(row);
+        }
+        catch (RowValueException error)
+        {
+            throw new RowValueException(
+                $"Task '{Name}' cannot read input row {rowIndex}: {error.Message}. " +
+                $"The task reads the columns {string.Join(", ", Inputs)}.", error);
+        }
+    }
+
+    private async Task<Generation<TOutput>> GenerateAsync(
+        Run run, IReadOnlyList<ChatMessage> messages, TInput input, long rowIndex, int generation,
+        CancellationToken cancellationToken)
+    {
+        ChatResponse response;
+        try
+        {
+            response = await run.Llm.GetResponseAsync(messages, run.Options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A failed call does not fail the run: the outputs of this generation are imputed as null.
+            Logger.LogWarning(error,
+                "Task '{Task}': the LLM call for row {Row}, generation {Generation} failed ({Error}); its outputs are set to null.",
+                Name, rowIndex, generation, error.GetType().Name);
+            return Generation<TOutput>.FromFailure(error);
+        }
+
+        var text = response.Text;
+        var output = FormatOutput(text, input);
+        if (output is null)
+        {
+            Logger.LogWarning(
+                "Task '{Task}': the answer for row {Row}, generation {Generation} could not be parsed; its outputs are set to null and the raw answer is kept in '{MetadataColumn}'.",
+                Name, rowIndex, generation, MetadataColumn);
+        }
+        return new Generation<TOutput>(text, output, response.Usage, response.ModelId, null);
+    }
+
+    /// <summary>What stays the same for every request of one run.</summary>
+    private sealed class Run
+    {
+        private readonly string? _configuredModel;
+
+        public Run(Task<TInput, TOutput> task, IChatClient llm)
+        {
+            Llm = llm;
+            _configuredModel = llm.GetService<ChatClientMetadata>()?.DefaultModelId;
+            Options = task.GenerationOptions?.Clone() ?? new ChatOptions();
+            if (task.UseDefaultStructuredOutput)
+            {
+                task._schemaElement ??= JsonDocument.Parse(task.StructuredOutputSchema).RootElement.Clone();
+                Options.ResponseFormat = ChatResponseFormat.ForJsonSchema(
+                    task._schemaElement.Value, schemaName: task.Name, schemaDescription: null);
+            }
+        }
+
+        public IChatClient Llm { get; }
+
+        public ChatOptions Options { get; }
+
+        // The model the client says it serves; else the one named by the first answer.
+        public string? ModelName(IEnumerable<Generation<TOutput>> generations) =>
+            _configuredModel ?? generations.Select(g => g.ModelId).FirstOrDefault(id => id is not null);
+    }
+}

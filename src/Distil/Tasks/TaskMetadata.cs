@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+
+namespace Distil;
+
+/// <summary>
+/// The metadata of one generation, under distilabel's keys: <c>raw_output_&lt;task&gt;</c>,
+/// <c>raw_input_&lt;task&gt;</c>, <c>statistics_&lt;task&gt;</c>, plus <c>error_&lt;task&gt;</c>
+/// when the LLM call failed.
+/// </summary>
+internal sealed class TaskMetadata(string taskName, bool addRawOutput, bool addRawInput)
+{
+    private readonly string _rawOutputKey = "raw_output_" + taskName;
+    private readonly string _rawInputKey = "raw_input_" + taskName;
+    private readonly string _statisticsKey = "statistics_" + taskName;
+    private readonly string _errorKey = "error_" + taskName;
+
+    public JsonObject For<TOutput>(Generation<TOutput> generation, IReadOnlyList<ChatMessage> messages, JsonObject? upstream)
+        where TOutput : class
+    {
+        var metadata = upstream is null ? new JsonObject() : (JsonObject)upstream.DeepClone();
+
+        // Rule: the answer text is kept even when it could not be parsed; a failed call has none.
+        if (addRawOutput) metadata[_rawOutputKey] = generation.Text;
+
+        // Rule: as in distilabel's imputation, a failed call records no raw input.
+        if (addRawInput) metadata[_rawInputKey] = generation.Failed ? null : RawInput(messages);
+
+        if (generation.Failed)
+        {
+            metadata[_errorKey] = $"{generation.Error!.GetType().Name}: {generation.Error.Message}";
+        }
+        else
+        {
+            metadata[_statisticsKey] = new JsonObject
+            {
+                ["input_tokens"] = generation.Usage?.InputTokenCount,
+                ["output_tokens"] = generation.Usage?.OutputTokenCount,
+            };
+        }
+        return metadata;
+    }
+
+    /// <summary>The chat in OpenAI's shape: a list of <c>{role, content}</c>.</summary>
+    public static JsonArray RawInput(IReadOnlyList<ChatMessage> messages)
+    {
+        var chat = new JsonArray();
+        foreach (var message in messages)
+        {
+            chat.Add(new JsonObject { ["role"] = message.Role.Value, ["content"] = message.Text });
+        }
+        return chat;
+    }
+}
