@@ -74,7 +74,7 @@ internal static class ValueCode
     {
         ValueKind.String => $"{Write}.String({value})",
         ValueKind.Boolean => $"{Write}.Boolean({value})",
-        ValueKind.Integer => $"{Write}.Int64({value})",
+        ValueKind.Integer => type.ClrName == "int" ? $"{Write}.Int32({value})" : $"{Write}.Int64({value})",
         ValueKind.Number => $"{Write}.Double({value})",
         ValueKind.Decimal => $"{Write}.Decimal({value})",
         ValueKind.Enum => $"{Write}.Enum<{type.TypeName}>({value})",

@@ -269,11 +269,34 @@ internal sealed class TemplateCompiler
                 return Pipe(pipe);
             case ScriptFunctionCall call:
                 return Call(call, piped: null);
+            case ScriptBinaryExpression { Operator: ScriptBinaryOperator.Add or ScriptBinaryOperator.Subtract or ScriptBinaryOperator.Multiply } arithmetic:
+                return Arithmetic(arithmetic);
             case ScriptBinaryExpression or ScriptUnaryExpression { Operator: ScriptUnaryOperator.Not }:
                 return new Typed(Condition(expression), Shapes.Boolean);
             default:
                 throw new NotCompilableException();
         }
+    }
+
+    // Whole numbers are added as long, as Scriban widens rather than overflows; any double makes a double.
+    private Typed Arithmetic(ScriptBinaryExpression arithmetic)
+    {
+        var left = Value(arithmetic.Left);
+        var right = Value(arithmetic.Right);
+        if (!IsNumber(left.Shape) || !IsNumber(right.Shape) || left.Shape.IsNullable || right.Shape.IsNullable
+            || left.Shape.ClrName == "float" || right.Shape.ClrName == "float")
+        {
+            throw new NotCompilableException();
+        }
+        var op = arithmetic.Operator switch
+        {
+            ScriptBinaryOperator.Add => "+",
+            ScriptBinaryOperator.Subtract => "-",
+            _ => "*",
+        };
+        return left.Shape.Kind == ValueKind.Integer && right.Shape.Kind == ValueKind.Integer
+            ? new Typed($"((long){left.Code} {op} {right.Code})", Shapes.Int64)
+            : new Typed($"((double){left.Code} {op} {right.Code})", Shapes.Double);
     }
 
     private static Typed Literal(object? value) => value switch

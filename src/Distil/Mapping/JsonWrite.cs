@@ -13,6 +13,9 @@ public static class JsonWrite
     /// <summary>Writes a boolean, or null.</summary>
     public static JsonNode? Boolean(bool? value) => value is null ? null : JsonValue.Create(value.Value);
 
+    /// <summary>Writes a 32-bit integer, or null.</summary>
+    public static JsonNode? Int32(int? value) => value is null ? null : JsonValue.Create(value.Value);
+
     /// <summary>Writes an integer, or null.</summary>
     public static JsonNode? Int64(long? value) => value is null ? null : JsonValue.Create(value.Value);
 
