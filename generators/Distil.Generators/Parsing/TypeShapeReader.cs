@@ -71,6 +71,12 @@ internal sealed class TypeShapeReader
 
     private TypeShape? ReadShape(ITypeSymbol type, IPropertySymbol property, bool isOutput)
     {
+        if (type.TypeKind == TypeKind.Error)
+        {
+            // The compiler reports the unknown type itself; a second error would only add noise.
+            HasErrors = true;
+            return null;
+        }
         var nullable = type.NullableAnnotation == NullableAnnotation.Annotated;
         if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } wrapper)
         {

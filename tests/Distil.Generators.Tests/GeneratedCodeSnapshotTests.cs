@@ -1,0 +1,141 @@
+using Distil.Generators.Tests.Support;
+
+namespace Distil.Generators.Tests;
+
+/// <summary>The generated code of each scenario, compared with its reviewed snapshot.</summary>
+public class GeneratedCodeSnapshotTests
+{
+    private static void VerifyGenerated(string source, params Microsoft.CodeAnalysis.AdditionalText[] files)
+    {
+        var run = GeneratorHarness.Run(source, files);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationErrors);
+        Snapshot.Verify(run.AllSources, testFile: CallerFile(), test: CallerTest());
+    }
+
+    // The snapshot is named after the scenario test, not this helper.
+    private static string CallerFile([System.Runtime.CompilerServices.CallerFilePath] string file = "") => file;
+
+    private static string CallerTest() => new System.Diagnostics.StackTrace().GetFrames()
+        .Select(f => f.GetMethod()!)
+        .First(m => m.DeclaringType == typeof(GeneratedCodeSnapshotTests) && m.Name != nameof(VerifyGenerated) && m.Name != nameof(CallerTest))
+        .Name;
+
+    [Fact]
+    public void Inline_templates_with_a_loop() => VerifyGenerated("""
+        using Distil;
+        namespace Books;
+
+        [Task("summary")]
+        [SystemPrompt("You write short summaries.")]
+        [UserPrompt("Summarise {{ title }} in {{ max_words }} words:\n{{ for point in key_points }}{{ for.index }}. {{ point }}\n{{ end }}")]
+        public sealed partial class Summary : Task<Summary.Input, Summary.Output>
+        {
+            public sealed record Input(string Title, int MaxWords, IReadOnlyList<string> KeyPoints);
+            public sealed record Output(string Summary, int WordCount);
+        }
+        """);
+
+    [Fact]
+    public void Template_from_a_file_with_a_template_parameter() => VerifyGenerated("""
+        using Distil;
+        namespace Feedback;
+
+        [Task("ultra_feedback")]
+        [UserPrompt(File = "Prompts/rate.sbn")]
+        public sealed partial class Rate : Task<Rate.Input, Rate.Output>
+        {
+            [TemplateParameter] public string Aspect { get; set; } = "honesty";
+            public sealed record Input(string Instruction, IReadOnlyList<string> Generations);
+            public sealed record Output(IReadOnlyList<int?> Ratings, IReadOnlyList<string?> Rationales);
+        }
+        """,
+        new InMemoryAdditionalText("/project/Prompts/rate.sbn",
+            "Rate for {{ aspect | string.upcase }}.\n{{ instruction | string.strip }}\n{{ for g in generations }}[{{ for.index + 1 }}/{{ generations | array.size }}] {{ g }}\n{{ end }}"));
+
+    [Fact]
+    public void Nested_records_enums_nullables_columns_and_descriptions() => VerifyGenerated("""
+        using System.ComponentModel;
+        using Distil;
+        namespace Review;
+
+        public enum Verdict { Accept, Revise, Reject }
+
+        [Description("A problem found in the code.")]
+        public sealed record Finding(string Issue, [property: Column("line-number")] int? Line, double Severity);
+
+        [Task("code_review")]
+        [UserPrompt("Review:\n{{ code }}")]
+        public sealed partial class CodeReview : Task<CodeReview.Input, CodeReview.Output>
+        {
+            public sealed record Input(string Code);
+            public sealed record Output(
+                [property: Description("The overall decision.")] Verdict Verdict,
+                Finding[] Findings,
+                Finding? Worst,
+                decimal Cost,
+                long Tokens,
+                bool? Approved);
+        }
+        """);
+
+    [Fact]
+    public void Hand_written_ParseOutput_replaces_JSON_parsing() => VerifyGenerated("""
+        using Distil;
+        namespace Rating;
+
+        [Task("rating")]
+        [UserPrompt("Rate: {{ text }}")]
+        public sealed partial class Rating : Task<Rating.Input, Rating.Output>
+        {
+            public sealed record Input(string Text);
+            public sealed record Output(int Score);
+
+            static Output? ParseOutput(string text, Input input) => int.TryParse(text.Trim(), out var s) ? new Output(s) : null;
+        }
+        """);
+
+    [Fact]
+    public void Template_beyond_the_compiled_subset_falls_back_to_runtime_Scriban() => VerifyGenerated("""
+        using Distil;
+        namespace Fallback;
+
+        [Task("fallback")]
+        [UserPrompt("{{ total = count * 2 }}{{ title | string.truncate 10 }} x{{ total }} {{ items }}")]
+        public sealed partial class Fallback : Task<Fallback.Input, Fallback.Output>
+        {
+            public sealed record Input(string Title, int Count, IReadOnlyList<string> Items);
+            public sealed record Output(string Answer);
+        }
+        """);
+
+    [Fact]
+    public void Indented_tags_use_Scriban_auto_indent() => VerifyGenerated("""
+        using Distil;
+        namespace Indent;
+
+        [Task("indented")]
+        [UserPrompt("<ul>\n  {{ for x in items }}\n  <li>{{ x }}</li>\n  {{ end }}\n</ul>\n")]
+        public sealed partial class Indented : Task<Indented.Input, Indented.Output>
+        {
+            public sealed record Input(IReadOnlyList<string> Items);
+            public sealed record Output(string Answer);
+        }
+        """);
+
+    [Fact]
+    public void Conditions_comparisons_and_nested_task_class() => VerifyGenerated("""
+        using Distil;
+
+        public static partial class Outer
+        {
+            [Task("conditions")]
+            [UserPrompt("{{ if score >= 3 && !draft }}good{{ else if note == null }}none{{ else }}{{ note | string.downcase }}{{ end }} {{ ratio }} {{ flag }}")]
+            public sealed partial class Conditions : Task<Conditions.Input, Conditions.Output>
+            {
+                public sealed record Input(int Score, bool Draft, string? Note, double Ratio, bool? Flag);
+                public sealed record Output(string Answer);
+            }
+        }
+        """);
+}
