@@ -1,0 +1,238 @@
+using Distil.Generators.Tests.Support;
+using Microsoft.CodeAnalysis;
+
+namespace Distil.Generators.Tests;
+
+/// <summary>One test per diagnostic: its ID, where it points and what it says.</summary>
+public class DiagnosticTests
+{
+    private static Diagnostic Single(GeneratorRun run, string id)
+    {
+        var matching = run.GeneratorDiagnostics.Where(d => d.Id == id).ToList();
+        Assert.True(matching.Count == 1, $"Expected one {id}, got: {string.Join("; ", run.GeneratorDiagnostics)}");
+        return matching[0];
+    }
+
+    private static (int Line, int Column) Start(Diagnostic diagnostic)
+    {
+        var span = diagnostic.Location.GetLineSpan();
+        return (span.StartLinePosition.Line + 1, span.StartLinePosition.Character + 1);
+    }
+
+    [Fact]
+    public void DISTIL001_task_class_not_partial()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            [Task("t")]
+            [UserPrompt("{{ text }}")]
+            public sealed class Plain : Task<Plain.Input, Plain.Output>
+            {
+                public sealed record Input(string Text);
+                public sealed record Output(string Answer);
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL001");
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal((4, 21), Start(diagnostic));
+        Assert.Equal("Task class 'Plain' must be declared partial so that Distil can generate its members; add the 'partial' modifier",
+            diagnostic.GetMessage());
+        Assert.Empty(run.GeneratedSources);
+    }
+
+    [Fact]
+    public void DISTIL002_template_does_not_parse_points_into_the_template_file()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            [Task("t")]
+            [UserPrompt(File = "Prompts/broken.sbn")]
+            public sealed partial class Broken : Task<Broken.Input, Broken.Output>
+            {
+                public sealed record Input(string Text);
+                public sealed record Output(string Answer);
+            }
+            """, new InMemoryAdditionalText("/p/Prompts/broken.sbn", "Line one\n{{ text }}\n{{ if text }}never closed\n"));
+
+        var diagnostic = Single(run, "DISTIL002");
+        Assert.Equal("/p/Prompts/broken.sbn", diagnostic.Location.GetLineSpan().Path);
+        Assert.Equal(3, Start(diagnostic).Line);
+        Assert.StartsWith("The user template of task 't' does not parse at Prompts/broken.sbn(3,", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void DISTIL003_unknown_template_variable_suggests_the_column()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            [Task("summary")]
+            [UserPrompt("Summarise {{ titel }} in {{ max_words }} words:")]
+            public sealed partial class Summary : Task<Summary.Input, Summary.Output>
+            {
+                public sealed record Input(string Title, int MaxWords);
+                public sealed record Output(string Summary);
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL003");
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal((3, 27), Start(diagnostic));
+        Assert.Equal(5, diagnostic.Location.SourceSpan.Length);
+        Assert.Equal("Template variable 'titel' is not an input column or template parameter of task 'summary'. Did you mean 'title'?",
+            diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void DISTIL004_template_file_not_found()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            [Task("t")]
+            [UserPrompt(File = "Prompts/missing.sbn")]
+            public sealed partial class Missing : Task<Missing.Input, Missing.Output>
+            {
+                public sealed record Input(string Text);
+                public sealed record Output(string Answer);
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL004");
+        Assert.Equal((3, 13), Start(diagnostic));
+        Assert.Contains("The user template file 'Prompts/missing.sbn' of task 't' is not among the project's AdditionalFiles", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void DISTIL005_output_type_the_schema_cannot_express()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            [Task("t")]
+            [UserPrompt("{{ text }}")]
+            public sealed partial class Scores : Task<Scores.Input, Scores.Output>
+            {
+                public sealed record Input(string Text);
+                public sealed record Output(Dictionary<string, int> ByName);
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL005");
+        Assert.Equal((7, 57), Start(diagnostic));
+        Assert.Equal("Property 'ByName' of output type 'Output' has type 'System.Collections.Generic.Dictionary<string, int>', which the output JSON schema cannot express: dictionaries have no fixed properties; use a record or a list of records",
+            diagnostic.GetMessage());
+        Assert.Empty(run.CompilationErrors.Where(e => e.Id.StartsWith("CS", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void DISTIL006_input_column_no_template_uses_is_a_warning()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            [Task("t")]
+            [UserPrompt("{{ text }}")]
+            public sealed partial class Unused : Task<Unused.Input, Unused.Output>
+            {
+                public sealed record Input(string Text, string Source);
+                public sealed record Output(string Answer);
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL006");
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        Assert.Equal((6, 52), Start(diagnostic));
+        Assert.Equal("Input column 'source' of task 't' is not used by any of its templates; use it in a prompt or remove it from the input record",
+            diagnostic.GetMessage());
+        Assert.Empty(run.CompilationErrors);
+    }
+
+    [Fact]
+    public void DISTIL007_two_properties_map_to_one_column()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            [Task("t")]
+            [UserPrompt("{{ text }}")]
+            public sealed partial class Clash : Task<Clash.Input, Clash.Output>
+            {
+                public sealed record Input(string Text);
+                public sealed record Output(string Answer, [property: Column("answer")] string Reply);
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL007");
+        Assert.Equal((7, 84), Start(diagnostic));
+        Assert.Equal("Properties 'Answer' and 'Reply' of 'Output' both map to column 'answer'; give one of them another name with [Column(\"...\")]",
+            diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void DISTIL008_input_type_that_cannot_be_read_from_a_row()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            [Task("t")]
+            [UserPrompt("{{ text }}")]
+            public sealed partial class Odd : Task<Odd.Input, Odd.Output>
+            {
+                public sealed record Input(string Text, object Extra);
+                public sealed record Output(string Answer);
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL008");
+        Assert.Equal((6, 52), Start(diagnostic));
+        Assert.Contains("Property 'Extra' of input type 'Input' has type 'object'", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void DISTIL009_task_class_without_the_task_base()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            [Task("t")]
+            [UserPrompt("hello")]
+            public sealed partial class NotATask
+            {
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL009");
+        Assert.Equal((4, 29), Start(diagnostic));
+        Assert.Equal("Task class 'NotATask' must derive from Distil.Task<TInput, TOutput> with record types for its input and output", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void DISTIL010_task_without_a_user_prompt()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            [Task("silent")]
+            [SystemPrompt("You are terse.")]
+            public sealed partial class Silent : Task<Silent.Input, Silent.Output>
+            {
+                public sealed record Input(string Text);
+                public sealed record Output(string Answer);
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL010");
+        Assert.Equal((4, 29), Start(diagnostic));
+        Assert.StartsWith("Task 'silent' has no [UserPrompt]", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void Every_descriptor_is_documented_and_tested()
+    {
+        var docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "diagnostics.md"));
+        var tests = typeof(DiagnosticTests).GetMethods().Select(m => m.Name).ToList();
+        foreach (var descriptor in Diagnostics.DiagnosticDescriptors.All)
+        {
+            Assert.Contains($"## {descriptor.Id}", docs);
+            Assert.Contains(tests, t => t.StartsWith(descriptor.Id + "_", StringComparison.Ordinal));
+            Assert.EndsWith("#" + descriptor.Id.ToLowerInvariant(), descriptor.HelpLinkUri);
+        }
+    }
+
+    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
+}

@@ -1,0 +1,95 @@
+using Distil.Generators.Tests.Support;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Distil.Generators.Tests;
+
+/// <summary>The generator redoes only the work an edit calls for.</summary>
+public class IncrementalCachingTests
+{
+    private const string SummaryTask = """
+        using Distil;
+        namespace App;
+        [Task("summary")]
+        [UserPrompt("Summarise {{ title }}.")]
+        public sealed partial class Summary : Task<Summary.Input, Summary.Output>
+        {
+            public sealed record Input(string Title);
+            public sealed record Output(string Summary);
+        }
+        """;
+
+    private const string JudgeTask = """
+        using Distil;
+        namespace App;
+        [Task("judge")]
+        [UserPrompt(File = "Prompts/judge.sbn")]
+        public sealed partial class Judge : Task<Judge.Input, Judge.Output>
+        {
+            public sealed record Input(string Answer);
+            public sealed record Output(int Score);
+        }
+        """;
+
+    private static readonly AdditionalText JudgeTemplate = new InMemoryAdditionalText("/app/Prompts/judge.sbn", "Judge: {{ answer }}");
+
+    [Fact]
+    public void An_unrelated_edit_leaves_every_step_cached()
+    {
+        var compilation = GeneratorHarness.Compilation(SummaryTask, JudgeTask, "namespace App; public class Other { }");
+        var driver = GeneratorHarness.Driver(JudgeTemplate).RunGenerators(compilation);
+
+        var edited = compilation.ReplaceSyntaxTree(
+            compilation.SyntaxTrees.ElementAt(2),
+            CSharpSyntaxTree.ParseText("namespace App; public class Other { public int Added => 1; }", (CSharpParseOptions)compilation.SyntaxTrees.First().Options, path: "Task2.cs"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        var reasons = DistilStepReasons(result);
+        Assert.NotEmpty(reasons);
+        Assert.All(reasons, r => Assert.True(
+            r.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
+            $"{r.Step} ran again ({r.Reason}) after an unrelated edit."));
+    }
+
+    [Fact]
+    public void Editing_one_task_regenerates_only_that_task()
+    {
+        var compilation = GeneratorHarness.Compilation(SummaryTask, JudgeTask);
+        var driver = GeneratorHarness.Driver(JudgeTemplate).RunGenerators(compilation);
+        var before = driver.GetRunResult().Results.Single().GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
+
+        var edited = compilation.ReplaceSyntaxTree(
+            compilation.SyntaxTrees.First(),
+            CSharpSyntaxTree.ParseText(SummaryTask.Replace("Summarise {{ title }}.", "Summarise {{ title }} briefly."),
+                (CSharpParseOptions)compilation.SyntaxTrees.First().Options, path: "Task0.cs"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        var specs = result.TrackedSteps[TrackingNames.TaskSpecs].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+        Assert.Equal(1, specs.Count(r => r == IncrementalStepRunReason.Modified));
+        Assert.Equal(1, specs.Count(r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
+
+        var after = result.GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
+        Assert.NotEqual(before["App.Summary.g.cs"], after["App.Summary.g.cs"]);
+        Assert.Equal(before["App.Judge.g.cs"], after["App.Judge.g.cs"]);
+    }
+
+    [Fact]
+    public void Editing_a_template_file_regenerates_only_the_task_that_reads_it()
+    {
+        var compilation = GeneratorHarness.Compilation(SummaryTask, JudgeTask);
+        var driver = GeneratorHarness.Driver(JudgeTemplate).RunGenerators(compilation);
+
+        driver = driver.ReplaceAdditionalText(JudgeTemplate, new InMemoryAdditionalText("/app/Prompts/judge.sbn", "Judge strictly: {{ answer }}"));
+        var result = driver.RunGenerators(compilation).GetRunResult().Results.Single();
+
+        var specs = result.TrackedSteps[TrackingNames.TaskSpecs].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+        Assert.Equal(1, specs.Count(r => r == IncrementalStepRunReason.Modified));
+        Assert.Contains("Judge strictly: ", result.GeneratedSources.Single(s => s.HintName == "App.Judge.g.cs").SourceText.ToString());
+    }
+
+    private static List<(string Step, IncrementalStepRunReason Reason)> DistilStepReasons(GeneratorRunResult result) =>
+        result.TrackedSteps
+            .Where(s => GeneratorHarness.IsDistilStep(s.Key))
+            .SelectMany(s => s.Value.SelectMany(step => step.Outputs.Select(o => (s.Key, o.Reason))))
+            .ToList();
+}
