@@ -42,7 +42,9 @@ var results = new List<JsonObject>();
 await foreach (var row in task.ProcessAsync(rows)) results.Add(row);
 
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.OutputPath))!);
-await File.WriteAllLinesAsync(options.OutputPath, results.Select(r => r.ToJsonString()));
+// Relaxed escaping keeps quotes and non-ASCII text readable in the file; it is still valid JSON.
+var json = new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+await File.WriteAllLinesAsync(options.OutputPath, results.Select(r => r.ToJsonString(json)));
 
 var table = new Table().AddColumns("product", "summary", "sentiment", "tokens in/out", "raw answer");
 foreach (var row in results)
