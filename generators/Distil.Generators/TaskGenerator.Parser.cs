@@ -16,10 +16,6 @@ public sealed partial class TaskGenerator
     internal static class Parser
     {
         public const string TaskAttribute = "Distil.TaskAttribute";
-        private const string TaskBase = "Distil.Task<TInput, TOutput>";
-        private const string SystemPromptAttribute = "Distil.SystemPromptAttribute";
-        private const string UserPromptAttribute = "Distil.UserPromptAttribute";
-        private const string TemplateParameterAttribute = "Distil.TemplateParameterAttribute";
 
         public static TaskDeclaration Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
@@ -96,7 +92,7 @@ public sealed partial class TaskGenerator
         {
             for (var current = type.BaseType; current is not null; current = current.BaseType)
             {
-                if (current.OriginalDefinition.ToDisplayString() == TaskBase) return current;
+                if (current is { Arity: 2 } && KnownTypes.Is(current, "Distil", "Task")) return current;
             }
             return null;
         }
@@ -139,12 +135,9 @@ public sealed partial class TaskGenerator
         {
             foreach (var attribute in type.GetAttributes())
             {
-                var role = attribute.AttributeClass?.ToDisplayString() switch
-                {
-                    SystemPromptAttribute => "system",
-                    UserPromptAttribute => "user",
-                    _ => null,
-                };
+                var role = KnownTypes.IsAttribute(attribute, "Distil", "SystemPromptAttribute") ? "system"
+                    : KnownTypes.IsAttribute(attribute, "Distil", "UserPromptAttribute") ? "user"
+                    : null;
                 if (role is null) continue;
 
                 var inline = attribute.ConstructorArguments.FirstOrDefault().Value as string;
@@ -180,7 +173,7 @@ public sealed partial class TaskGenerator
         {
             foreach (var property in type.GetMembers().OfType<IPropertySymbol>())
             {
-                if (!property.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == TemplateParameterAttribute)) continue;
+                if (!property.GetAttributes().Any(a => KnownTypes.IsAttribute(a, "Distil", "TemplateParameterAttribute"))) continue;
                 var shape = SimpleShape(property.Type);
                 if (shape is null) continue;
                 yield return new TemplateParameterSpec(property.Name, ColumnNames.SnakeCase(property.Name), shape);

@@ -20,6 +20,7 @@ internal sealed class TypeShapeReader
 
     private readonly Dictionary<string, ObjectSpec> _objects = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reading = new(StringComparer.Ordinal);
+    private readonly Dictionary<ITypeSymbol, string> _typeNames = new(SymbolEqualityComparer.Default);
     private readonly List<DiagnosticInfo> _diagnostics;
 
     public TypeShapeReader(List<DiagnosticInfo> diagnostics) => _diagnostics = diagnostics;
@@ -31,12 +32,19 @@ internal sealed class TypeShapeReader
     public static string TypeName(ITypeSymbol type) =>
         type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(FullyQualified);
 
+    // Formatting a type name is the parser's most expensive call; a record's types repeat.
+    private string CachedTypeName(ITypeSymbol type)
+    {
+        if (!_typeNames.TryGetValue(type, out var name)) _typeNames[type] = name = TypeName(type);
+        return name;
+    }
+
     /// <summary>Reads a record type as an object; returns its id.</summary>
     public string ReadRoot(INamedTypeSymbol type, bool isOutput) => ReadObject(type, isOutput, owner: null)!;
 
     private string? ReadObject(INamedTypeSymbol type, bool isOutput, IPropertySymbol? owner)
     {
-        var id = TypeName(type);
+        var id = CachedTypeName(type);
         if (_objects.ContainsKey(id)) return id;
         if (!_reading.Add(id))
         {
@@ -84,7 +92,7 @@ internal sealed class TypeShapeReader
             return inner is null ? null : inner with { IsNullable = true };
         }
 
-        var name = TypeName(type);
+        var name = CachedTypeName(type);
         switch (type.SpecialType)
         {
             case SpecialType.System_String: return new TypeShape(ValueKind.String, name, nullable, false);
@@ -132,10 +140,8 @@ internal sealed class TypeShapeReader
     private static bool IsListInterfaceOrList(INamedTypeSymbol type)
     {
         if (type.TypeArguments.Length != 1) return false;
-        var definition = type.OriginalDefinition.ToDisplayString();
-        return definition is "System.Collections.Generic.List<T>" or "System.Collections.Generic.IList<T>"
-            or "System.Collections.Generic.IReadOnlyList<T>" or "System.Collections.Generic.IEnumerable<T>"
-            or "System.Collections.Generic.ICollection<T>" or "System.Collections.Generic.IReadOnlyCollection<T>";
+        return type.Name is "List" or "IList" or "IReadOnlyList" or "IEnumerable" or "ICollection" or "IReadOnlyCollection"
+               && KnownTypes.IsNamespace(type.ContainingNamespace, "System.Collections.Generic");
     }
 
     private static bool IsRecordLike(INamedTypeSymbol type) =>
@@ -143,7 +149,8 @@ internal sealed class TypeShapeReader
         && !type.IsAbstract
         && !type.IsGenericType
         && type.SpecialType == SpecialType.None
-        && type.ContainingNamespace?.ToDisplayString() is not ("System" or "System.Collections.Generic")
+        && !KnownTypes.IsNamespace(type.ContainingNamespace, "System")
+        && !KnownTypes.IsNamespace(type.ContainingNamespace, "System.Collections.Generic")
         && ChooseConstructor(type) is not null;
 
     private static string WhyUnsupported(ITypeSymbol type) => type switch
@@ -201,11 +208,11 @@ internal sealed class TypeShapeReader
 
     private static string? ColumnAttributeName(ISymbol symbol) =>
         symbol.GetAttributes()
-            .FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "Distil.ColumnAttribute")
+            .FirstOrDefault(a => KnownTypes.IsAttribute(a, "Distil", "ColumnAttribute"))
             ?.ConstructorArguments.FirstOrDefault().Value as string;
 
     private static string? DescriptionOf(ISymbol symbol) =>
         symbol.GetAttributes()
-            .FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.ComponentModel.DescriptionAttribute")
+            .FirstOrDefault(a => KnownTypes.IsAttribute(a, "System.ComponentModel", "DescriptionAttribute"))
             ?.ConstructorArguments.FirstOrDefault().Value as string;
 }
