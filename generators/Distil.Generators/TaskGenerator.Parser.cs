@@ -20,19 +20,24 @@ public sealed partial class TaskGenerator
         public static TaskDeclaration Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var type = (INamedTypeSymbol)context.TargetSymbol;
-            var syntax = (ClassDeclarationSyntax)context.TargetNode;
+            var syntax = (TypeDeclarationSyntax)context.TargetNode;
             var diagnostics = new List<DiagnosticInfo>();
             var taskName = context.Attributes[0].ConstructorArguments.FirstOrDefault().Value as string ?? type.Name;
 
-            var isPartial = IsPartialAllTheWay(type);
-            if (!isPartial)
+            var notPartial = FirstNonPartialType(type);
+            if (notPartial is not null)
             {
+                var location = notPartial.Equals(type, SymbolEqualityComparer.Default)
+                    ? syntax.Identifier.GetLocation()
+                    : notPartial.Locations.FirstOrDefault();
                 diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.TaskClassNotPartial, LocationInfo.From(syntax.Identifier.GetLocation()), type.Name));
+                    DiagnosticDescriptors.TaskClassNotPartial, LocationInfo.From(location), notPartial.Name));
             }
+            var isPartial = notPartial is null;
 
             var taskBase = FindTaskBase(type);
-            if (taskBase is null || taskBase.TypeArguments.Any(t => t is not INamedTypeSymbol { TypeKind: TypeKind.Class }))
+            if (type.TypeKind != TypeKind.Class || type.IsRecord || taskBase is null
+                || taskBase.TypeArguments.Any(t => t is not INamedTypeSymbol { TypeKind: TypeKind.Class }))
             {
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.TaskClassWithoutTaskBase, LocationInfo.From(syntax.Identifier.GetLocation()), type.Name));
@@ -45,10 +50,11 @@ public sealed partial class TaskGenerator
             var shapes = new TypeShapeReader(diagnostics);
             var inputId = shapes.ReadRoot(inputType, isOutput: false);
             var outputId = shapes.ReadRoot(outputType, isOutput: true);
+            var parameters = ReadParameters(type, shapes).ToList();
             var objects = shapes.Objects.ToList();
             ReportDuplicateColumns(objects, diagnostics);
 
-            var templates = ReadTemplates(type).ToList();
+            var templates = ReadTemplates(type, taskName, diagnostics).ToList();
             if (!templates.Any(t => t.Role == "user"))
             {
                 diagnostics.Add(DiagnosticInfo.Create(
@@ -66,9 +72,9 @@ public sealed partial class TaskGenerator
                 inputId,
                 outputId,
                 objects.ToEquatableArray(),
-                ReadParameters(type).ToEquatableArray(),
+                parameters.ToEquatableArray(),
                 templates.ToEquatableArray(),
-                HasParseOutput(type, inputType, outputType),
+                HasParseOutput(type, inputType, outputType, taskName, diagnostics),
                 IsValid: isPartial && !diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error),
                 diagnostics.ToEquatableArray());
         }
@@ -77,15 +83,16 @@ public sealed partial class TaskGenerator
             new(taskName, type.Name, "", type.ToDisplayString(), default, "", "", "", "", default, default, default,
                 false, false, diagnostics.ToEquatableArray());
 
-        private static bool IsPartialAllTheWay(INamedTypeSymbol type)
+        // The task class and every class around it must be partial for the generated part to join them.
+        private static INamedTypeSymbol? FirstNonPartialType(INamedTypeSymbol type)
         {
             for (var current = type; current is not null; current = current.ContainingType)
             {
                 var partial = current.DeclaringSyntaxReferences.Any(r =>
                     r.GetSyntax() is TypeDeclarationSyntax declaration && declaration.Modifiers.Any(SyntaxKind.PartialKeyword));
-                if (!partial) return false;
+                if (!partial) return current;
             }
-            return true;
+            return null;
         }
 
         private static INamedTypeSymbol? FindTaskBase(INamedTypeSymbol type)
@@ -131,7 +138,7 @@ public sealed partial class TaskGenerator
             }
         }
 
-        private static IEnumerable<TemplateSource> ReadTemplates(INamedTypeSymbol type)
+        private static IEnumerable<TemplateSource> ReadTemplates(INamedTypeSymbol type, string taskName, List<DiagnosticInfo> diagnostics)
         {
             foreach (var attribute in type.GetAttributes())
             {
@@ -143,6 +150,14 @@ public sealed partial class TaskGenerator
                 var inline = attribute.ConstructorArguments.FirstOrDefault().Value as string;
                 var file = attribute.NamedArguments.FirstOrDefault(a => a.Key == "File").Value.Value as string;
                 var syntax = attribute.ApplicationSyntaxReference?.GetSyntax() as AttributeSyntax;
+                if ((inline is null) == (file is null))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.AmbiguousPrompt, LocationInfo.From(syntax?.GetLocation()),
+                        role == "system" ? "SystemPrompt" : "UserPrompt", taskName,
+                        inline is null ? "has neither template text nor File" : "has both template text and File"));
+                    continue;
+                }
                 var argument = syntax?.ArgumentList?.Arguments.FirstOrDefault(a =>
                     inline is not null ? a.NameEquals is null : a.NameEquals?.Name.Identifier.Text == "File");
                 var offset = InlineTextOffset(argument?.Expression, inline);
@@ -169,46 +184,38 @@ public sealed partial class TaskGenerator
             return index < 0 ? -1 : literal.Token.SpanStart + index;
         }
 
-        private static IEnumerable<TemplateParameterSpec> ReadParameters(INamedTypeSymbol type)
+        // Template parameters are settings that only templates read. A type the compiled subset
+        // cannot reach into is still passed to Scriban at run time.
+        private static IEnumerable<TemplateParameterSpec> ReadParameters(INamedTypeSymbol type, TypeShapeReader shapes)
         {
             foreach (var property in type.GetMembers().OfType<IPropertySymbol>())
             {
                 if (!property.GetAttributes().Any(a => KnownTypes.IsAttribute(a, "Distil", "TemplateParameterAttribute"))) continue;
-                var shape = SimpleShape(property.Type);
-                if (shape is null) continue;
+                var shape = shapes.TryRead(property.Type, property)
+                            ?? new TypeShape(ValueKind.Object, TypeShapeReader.TypeName(property.Type),
+                                property.Type.NullableAnnotation == NullableAnnotation.Annotated, property.Type.IsValueType);
                 yield return new TemplateParameterSpec(property.Name, ColumnNames.SnakeCase(property.Name), shape);
             }
         }
 
-        // Template parameters are settings (text, numbers, flags, lists of text); templates read
-        // them, nothing maps them to rows, so only their kind matters.
-        private static TypeShape? SimpleShape(ITypeSymbol type)
+        private static bool HasParseOutput(
+            INamedTypeSymbol type, ITypeSymbol input, ITypeSymbol output, string taskName, List<DiagnosticInfo> diagnostics)
         {
-            var nullable = type.NullableAnnotation == NullableAnnotation.Annotated;
-            var name = TypeShapeReader.TypeName(type);
-            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } wrapper)
-            {
-                var inner = SimpleShape(wrapper.TypeArguments[0]);
-                return inner is null ? null : inner with { IsNullable = true };
-            }
-            return type.SpecialType switch
-            {
-                SpecialType.System_String => new TypeShape(ValueKind.String, name, nullable, false),
-                SpecialType.System_Boolean => new TypeShape(ValueKind.Boolean, name, nullable, true),
-                SpecialType.System_Int32 or SpecialType.System_Int64 => new TypeShape(ValueKind.Integer, name, nullable, true, ClrName: name),
-                SpecialType.System_Double or SpecialType.System_Single => new TypeShape(ValueKind.Number, name, nullable, true, ClrName: name),
-                _ => type.TypeKind == TypeKind.Enum
-                    ? new TypeShape(ValueKind.Enum, name, nullable, true)
-                    : new TypeShape(ValueKind.Object, name, nullable, type.IsValueType),
-            };
-        }
-
-        private static bool HasParseOutput(INamedTypeSymbol type, ITypeSymbol input, ITypeSymbol output) =>
-            type.GetMembers("ParseOutput").OfType<IMethodSymbol>().Any(m =>
+            var candidates = type.GetMembers("ParseOutput").OfType<IMethodSymbol>().ToList();
+            var matches = candidates.Any(m =>
                 m.IsStatic
                 && m.Parameters.Length == 2
                 && m.Parameters[0].Type.SpecialType == SpecialType.System_String
                 && SymbolEqualityComparer.Default.Equals(m.Parameters[1].Type, input)
                 && SymbolEqualityComparer.Default.Equals(m.ReturnType.WithNullableAnnotation(NullableAnnotation.NotAnnotated), output));
+            if (!matches && candidates.Count > 0)
+            {
+                // A near miss would otherwise be ignored in silence, and the answers parsed as JSON.
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.ParseOutputSignature, LocationInfo.From(candidates[0].Locations.FirstOrDefault()),
+                    taskName, output.Name, input.Name));
+            }
+            return matches;
+        }
     }
 }

@@ -198,7 +198,7 @@ public class DiagnosticTests
 
         var diagnostic = Single(run, "DISTIL009");
         Assert.Equal((4, 29), Start(diagnostic));
-        Assert.Equal("Task class 'NotATask' must derive from Distil.Task<TInput, TOutput> with record types for its input and output", diagnostic.GetMessage());
+        Assert.Equal("Task class 'NotATask' must be a class deriving from Distil.Task<TInput, TOutput>, with classes (usually records) for its input and output", diagnostic.GetMessage());
     }
 
     [Fact]
@@ -218,6 +218,105 @@ public class DiagnosticTests
         var diagnostic = Single(run, "DISTIL010");
         Assert.Equal((4, 29), Start(diagnostic));
         Assert.StartsWith("Task 'silent' has no [UserPrompt]", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void DISTIL011_prompt_with_both_text_and_file()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            [Task("t")]
+            [UserPrompt("{{ text }}", File = "Prompts/t.sbn")]
+            public sealed partial class Both : Task<Both.Input, Both.Output>
+            {
+                public sealed record Input(string Text);
+                public sealed record Output(string Answer);
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL011");
+        Assert.Equal((3, 2), Start(diagnostic));
+        Assert.StartsWith("The [UserPrompt] of task 't' has both template text and File; give either", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void DISTIL011_prompt_with_neither_text_nor_file()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            [Task("t")]
+            [SystemPrompt]
+            [UserPrompt("{{ text }}")]
+            public sealed partial class Neither : Task<Neither.Input, Neither.Output>
+            {
+                public sealed record Input(string Text);
+                public sealed record Output(string Answer);
+            }
+            """);
+
+        Assert.Contains("has neither template text nor File", Single(run, "DISTIL011").GetMessage());
+    }
+
+    [Fact]
+    public void DISTIL012_ParseOutput_with_the_wrong_signature_is_a_warning()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            [Task("t")]
+            [UserPrompt("{{ text }}")]
+            public sealed partial class Near : Task<Near.Input, Near.Output>
+            {
+                public sealed record Input(string Text);
+                public sealed record Output(string Answer);
+                static Output? ParseOutput(string text) => new(text);
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL012");
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        Assert.Equal((8, 20), Start(diagnostic));
+        Assert.Equal("Method 'ParseOutput' of task 't' is not used because its signature is not 'static Output? ParseOutput(string text, Input input)'; answers are parsed as JSON instead",
+            diagnostic.GetMessage());
+        Assert.Empty(run.CompilationErrors);
+    }
+
+    [Fact]
+    public void DISTIL001_names_the_enclosing_class_that_is_not_partial()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            public static class Outer
+            {
+                [Task("t")]
+                [UserPrompt("{{ text }}")]
+                public sealed partial class Inner : Task<Inner.Input, Inner.Output>
+                {
+                    public sealed record Input(string Text);
+                    public sealed record Output(string Answer);
+                }
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL001");
+        Assert.Equal((2, 21), Start(diagnostic));
+        Assert.StartsWith("Task class 'Outer' must be declared partial", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void DISTIL009_task_attribute_on_a_record()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            [Task("t")]
+            [UserPrompt("{{ text }}")]
+            public sealed partial record Rec : Task<Rec.Input, Rec.Output>
+            {
+                public sealed record Input(string Text);
+                public sealed record Output(string Answer);
+            }
+            """);
+
+        Assert.Equal((4, 30), Start(Single(run, "DISTIL009")));
     }
 
     [Fact]

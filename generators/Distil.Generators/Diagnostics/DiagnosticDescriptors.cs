@@ -30,7 +30,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor TemplateFileNotFound = Create(
         "DISTIL004", "Template file not found",
-        "The {0} template file '{1}' of task '{2}' is not among the project's AdditionalFiles; put it under Prompts/ or add <AdditionalFiles Include=\"{1}\" /> to the project",
+        "The {0} template file '{1}' of task '{2}' is not among the project's AdditionalFiles; template files end in .sbn (or .scriban): put it under Prompts/ or add <AdditionalFiles Include=\"{1}\" /> to the project",
         DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor UnsupportedOutputType = Create(
@@ -55,7 +55,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor TaskClassWithoutTaskBase = Create(
         "DISTIL009", "Task class must derive from Task<TInput, TOutput>",
-        "Task class '{0}' must derive from Distil.Task<TInput, TOutput> with record types for its input and output",
+        "Task class '{0}' must be a class deriving from Distil.Task<TInput, TOutput>, with classes (usually records) for its input and output",
         DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor TaskWithoutPrompt = Create(
@@ -63,11 +63,21 @@ internal static class DiagnosticDescriptors
         "Task '{0}' has no [UserPrompt]; add [UserPrompt(\"...\")] or [UserPrompt(File = \"Prompts/....sbn\")]",
         DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor AmbiguousPrompt = Create(
+        "DISTIL011", "Prompt needs exactly one of template text and File",
+        "The [{0}] of task '{1}' {2}; give either the template text, [{0}(\"...\")], or a file, [{0}(File = \"Prompts/....sbn\")]",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ParseOutputSignature = Create(
+        "DISTIL012", "ParseOutput has the wrong signature",
+        "Method 'ParseOutput' of task '{0}' is not used because its signature is not 'static {1}? ParseOutput(string text, {2} input)'; answers are parsed as JSON instead",
+        DiagnosticSeverity.Warning);
+
     public static readonly IReadOnlyList<DiagnosticDescriptor> All =
     [
         TaskClassNotPartial, TemplateDoesNotParse, UnknownTemplateVariable, TemplateFileNotFound,
         UnsupportedOutputType, UnusedInputColumn, DuplicateColumn, UnsupportedInputType,
-        TaskClassWithoutTaskBase, TaskWithoutPrompt,
+        TaskClassWithoutTaskBase, TaskWithoutPrompt, AmbiguousPrompt, ParseOutputSignature,
     ];
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

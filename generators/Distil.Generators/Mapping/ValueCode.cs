@@ -75,7 +75,7 @@ internal static class ValueCode
         ValueKind.String => $"{Write}.String({value})",
         ValueKind.Boolean => $"{Write}.Boolean({value})",
         ValueKind.Integer => type.ClrName == "int" ? $"{Write}.Int32({value})" : $"{Write}.Int64({value})",
-        ValueKind.Number => $"{Write}.Double({value})",
+        ValueKind.Number => type.ClrName == "float" ? $"{Write}.Single({value})" : $"{Write}.Double({value})",
         ValueKind.Decimal => $"{Write}.Decimal({value})",
         ValueKind.Enum => $"{Write}.Enum<{type.TypeName}>({value})",
         ValueKind.List => $"{Write}.List({value}, static item{depth} => {WriteValue(type.Element!, "item" + depth, objects, depth + 1)})",

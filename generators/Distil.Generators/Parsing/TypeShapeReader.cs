@@ -21,7 +21,7 @@ internal sealed class TypeShapeReader
     private readonly Dictionary<string, ObjectSpec> _objects = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reading = new(StringComparer.Ordinal);
     private readonly Dictionary<ITypeSymbol, string> _typeNames = new(SymbolEqualityComparer.Default);
-    private readonly List<DiagnosticInfo> _diagnostics;
+    private List<DiagnosticInfo> _diagnostics;
 
     public TypeShapeReader(List<DiagnosticInfo> diagnostics) => _diagnostics = diagnostics;
 
@@ -37,6 +37,21 @@ internal sealed class TypeShapeReader
     {
         if (!_typeNames.TryGetValue(type, out var name)) _typeNames[type] = name = TypeName(type);
         return name;
+    }
+
+    /// <summary>Reads a type's shape without reporting anything; null when it has none.</summary>
+    public TypeShape? TryRead(ITypeSymbol type, IPropertySymbol property)
+    {
+        var (diagnostics, hadErrors) = (_diagnostics, HasErrors);
+        _diagnostics = [];
+        try
+        {
+            return ReadShape(type, property, isOutput: false);
+        }
+        finally
+        {
+            (_diagnostics, HasErrors) = (diagnostics, hadErrors);
+        }
     }
 
     /// <summary>Reads a record type as an object; returns its id.</summary>
@@ -145,7 +160,7 @@ internal sealed class TypeShapeReader
     }
 
     private static bool IsRecordLike(INamedTypeSymbol type) =>
-        type.TypeKind is TypeKind.Class or TypeKind.Struct
+        type.TypeKind is TypeKind.Class
         && !type.IsAbstract
         && !type.IsGenericType
         && type.SpecialType == SpecialType.None
@@ -158,6 +173,8 @@ internal sealed class TypeShapeReader
         INamedTypeSymbol { TypeArguments.Length: 2 } => "dictionaries have no fixed properties; use a record or a list of records",
         { SpecialType: SpecialType.System_Object } or { TypeKind: TypeKind.Dynamic } => "its shape is unknown at build time; use a record",
         { TypeKind: TypeKind.Interface } => "only list interfaces (IReadOnlyList<T>, IEnumerable<T>…) are supported",
+        { SpecialType: SpecialType.System_UInt64 } => "ulong can exceed what JSON numbers hold exactly; use long or decimal",
+        { TypeKind: TypeKind.Struct } => "structs are not supported as records; use a record class",
         _ => "use string, bool, a number, an enum, a record, or a list of these",
     };
 

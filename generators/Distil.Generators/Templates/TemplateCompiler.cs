@@ -345,13 +345,18 @@ internal sealed class TemplateCompiler
         {
             return new Typed($"{Text}.Size({target.Code})", Shapes.Int32);
         }
-        if (target.Shape.Kind == ValueKind.Object)
+        if (target.Shape.Kind == ValueKind.Object && target.Shape.ObjectId.Length > 0)
         {
             // Scriban reaches into .NET objects through its standard renamer (MaxWords → max_words).
             var property = _scope.Objects[target.Shape.ObjectId].Properties
                 .FirstOrDefault(p => StandardMemberRenamer.Rename(p.Name) == name);
             if (property is not null)
             {
+                // a?.b renders nothing for a null a; a.b fails on it, in Scriban as here.
+                if (member.DotToken?.TokenType == TokenType.QuestionDot)
+                {
+                    return new Typed($"{target.Code}?.{property.Name}", property.Type with { IsNullable = true });
+                }
                 var access = target.Shape.IsNullable ? "!." : ".";
                 return new Typed($"{target.Code}{access}{property.Name}", property.Type);
             }

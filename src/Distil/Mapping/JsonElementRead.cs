@@ -25,6 +25,10 @@ public static class JsonElementRead
         {
             throw error.Within($".{name}");
         }
+        catch (OverflowException)
+        {
+            throw new RowValueException($"at .{name}: the number is out of range for its type");
+        }
     }
 
     /// <summary>Reads a list, element by element.</summary>

@@ -27,6 +27,10 @@ public static class JsonNodeRead
         {
             throw error.Within($"column '{column}'");
         }
+        catch (OverflowException)
+        {
+            throw new RowValueException($"at column '{column}': the number is out of range for its type");
+        }
     }
 
     /// <summary>Reads a property of a nested object; a missing property reads as null.</summary>
@@ -41,6 +45,10 @@ public static class JsonNodeRead
         catch (RowValueException error)
         {
             throw error.Within($".{name}");
+        }
+        catch (OverflowException)
+        {
+            throw new RowValueException($"at .{name}: the number is out of range for its type");
         }
     }
 

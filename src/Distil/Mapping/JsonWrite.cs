@@ -22,6 +22,9 @@ public static class JsonWrite
     /// <summary>Writes a number, or null.</summary>
     public static JsonNode? Double(double? value) => value is null ? null : JsonValue.Create(value.Value);
 
+    /// <summary>Writes a single-precision number, or null (as written: 0.1f stays 0.1).</summary>
+    public static JsonNode? Single(float? value) => value is null ? null : JsonValue.Create(value.Value);
+
     /// <summary>Writes a decimal number, or null.</summary>
     public static JsonNode? Decimal(decimal? value) => value is null ? null : JsonValue.Create(value.Value);
 

@@ -85,8 +85,9 @@ public abstract class LlmTask
     }
 
     /// <summary>
-    /// How many input rows may wait on the LLM at once (default 1). Output rows always come back in
-    /// input order; raise this for remote services that serve requests in parallel.
+    /// How many requests may wait on the LLM at once (default 1). Rows run ahead of a slow one,
+    /// but output rows always come back in input order. Raise this for services that answer
+    /// requests in parallel.
     /// </summary>
     public int MaxConcurrency
     {

@@ -73,20 +73,41 @@ public abstract class Task<TInput, TOutput> : LlmTask
         ArgumentNullException.ThrowIfNull(rows);
         var llm = Llm ?? throw new InvalidOperationException(
             $"Task '{Name}' has no LLM. Set its Llm property to an IChatClient before processing rows.");
-        var run = new Run(this, llm);
 
-        // Rows start in input order and are yielded in input order; up to MaxConcurrency wait at once.
-        var inFlight = new Queue<Task<IReadOnlyList<JsonObject>>>();
-        long index = 0;
-        await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var slots = new SemaphoreSlim(MaxConcurrency, MaxConcurrency);
+        var run = new Run(this, llm, slots);
+
+        // Rows start ahead of the slowest one, so that one slow answer does not keep the LLM idle;
+        // they are yielded in input order. The window bounds how far ahead rows may run.
+        var window = Math.Max(16, 4 * MaxConcurrency);
+        var pending = new Queue<Task<IReadOnlyList<JsonObject>>>();
+        try
         {
-            inFlight.Enqueue(ProcessRowAsync(run, row, index++, cancellationToken));
-            if (inFlight.Count < MaxConcurrency) continue;
-            foreach (var output in await inFlight.Dequeue().ConfigureAwait(false)) yield return output;
+            long index = 0;
+            await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                pending.Enqueue(ProcessRowAsync(run, row, index++, stop.Token));
+                while (pending.Count > 0 && (pending.Peek().IsCompleted || pending.Count >= window))
+                {
+                    foreach (var output in await pending.Dequeue().ConfigureAwait(false)) yield return output;
+                }
+            }
+            while (pending.Count > 0)
+            {
+                foreach (var output in await pending.Dequeue().ConfigureAwait(false)) yield return output;
+            }
         }
-        while (inFlight.Count > 0)
+        finally
         {
-            foreach (var output in await inFlight.Dequeue().ConfigureAwait(false)) yield return output;
+            // The run ended early (an error, cancellation, or a consumer that stopped reading):
+            // stop the rows still in flight before their slots go away.
+            stop.Cancel();
+            foreach (var abandoned in pending)
+            {
+                try { await abandoned.ConfigureAwait(false); }
+                catch (Exception) { /* ended with the run; the error that ended it is the one reported */ }
+            }
         }
     }
 
@@ -97,11 +118,13 @@ public abstract class Task<TInput, TOutput> : LlmTask
         var input = ReadRow(row, rowIndex);
         var messages = FormatInput(input);
 
-        var generations = new Generation<TOutput>[NumGenerations];
-        for (var i = 0; i < generations.Length; i++)
+        // Each generation is its own request; they wait for LLM slots like any other request.
+        var requests = new Task<Generation<TOutput>>[NumGenerations];
+        for (var i = 0; i < requests.Length; i++)
         {
-            generations[i] = await GenerateAsync(run, messages, input, rowIndex, i, cancellationToken).ConfigureAwait(false);
+            requests[i] = GenerateAsync(run, messages, input, rowIndex, i, cancellationToken);
         }
+        var generations = await System.Threading.Tasks.Task.WhenAll(requests).ConfigureAwait(false);
 
         var composer = new OutputRows<TOutput>(Name, MetadataColumn, AddRawOutput, AddRawInput, WriteOutput);
         return GroupGenerations
@@ -128,6 +151,7 @@ public abstract class Task<TInput, TOutput> : LlmTask
         CancellationToken cancellationToken)
     {
         ChatResponse response;
+        await run.Slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             response = await run.Llm.GetResponseAsync(messages, run.Options, cancellationToken).ConfigureAwait(false);
@@ -139,6 +163,10 @@ public abstract class Task<TInput, TOutput> : LlmTask
                 "Task '{Task}': the LLM call for row {Row}, generation {Generation} failed ({Error}); its outputs are set to null.",
                 Name, rowIndex, generation, error.GetType().Name);
             return Generation<TOutput>.FromFailure(error);
+        }
+        finally
+        {
+            run.Slots.Release();
         }
 
         var text = response.Text;
@@ -157,9 +185,10 @@ public abstract class Task<TInput, TOutput> : LlmTask
     {
         private readonly string? _configuredModel;
 
-        public Run(Task<TInput, TOutput> task, IChatClient llm)
+        public Run(Task<TInput, TOutput> task, IChatClient llm, SemaphoreSlim slots)
         {
             Llm = llm;
+            Slots = slots;
             _configuredModel = llm.GetService<ChatClientMetadata>()?.DefaultModelId;
             Options = task.GenerationOptions?.Clone() ?? new ChatOptions();
             if (task.UseDefaultStructuredOutput)
@@ -171,6 +200,9 @@ public abstract class Task<TInput, TOutput> : LlmTask
         }
 
         public IChatClient Llm { get; }
+
+        /// <summary>One per request that may wait on the LLM at once (MaxConcurrency).</summary>
+        public SemaphoreSlim Slots { get; }
 
         public ChatOptions Options { get; }
 

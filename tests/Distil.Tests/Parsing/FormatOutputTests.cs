@@ -76,3 +76,33 @@ public class FormatOutputTests
         Assert.That(new RatingTask().FormatOutput("no rating here", new RatingTask.Input("t")), Is.Null);
     }
 }
+
+public class OutputValueTests
+{
+    [Test]
+    public void Float_outputs_are_written_as_they_read()
+    {
+        var task = new GuidedReview();
+        var row = new System.Text.Json.Nodes.JsonObject();
+
+        task.WriteOutput(task.FormatOutput("{\"score\":0.1,\"severity\":3}", new GuidedReview.Input("c", null, 0f)), row);
+
+        Assert.That(row.ToJsonString(), Is.EqualTo("{\"score\":0.1,\"severity\":3}"));
+    }
+
+    [Test]
+    public void A_number_out_of_range_for_its_type_gives_null_outputs()
+    {
+        Assert.That(new GuidedReview().FormatOutput("{\"score\":1,\"severity\":70000}", new GuidedReview.Input("c", null, 0f)), Is.Null);
+    }
+
+    [Test]
+    public void A_row_value_out_of_range_names_the_column()
+    {
+        var row = Distil.Tests.Support.Rows.Parse("""{"code":"c","worst":{"issue":"i","line-number":99999999999},"ratio":1}""");
+
+        var error = Assert.Throws<RowValueException>(() => new GuidedReview().ReadInput(row));
+
+        Assert.That(error!.Message, Does.Contain("column 'worst'").And.Contain("line-number"));
+    }
+}

@@ -31,6 +31,18 @@ public class FormatInputTests
     }
 
     [Test]
+    public void Null_conditional_member_access_renders_nothing_for_a_null_record()
+    {
+        var task = new GuidedReview();
+
+        var withWorst = task.FormatInput(new GuidedReview.Input("x()", new Finding("naming", 4), 0.5f))[0].Text;
+        var withoutWorst = task.FormatInput(new GuidedReview.Input("x()", null, 0.5f))[0].Text;
+
+        Assert.That(withWorst, Does.StartWith("Be strict. Worst so far: naming (line 4)\n1. Name things well\n2. Keep functions short\nx() at 0.5 with 2 rules"));
+        Assert.That(withoutWorst, Does.StartWith("Be strict. Worst so far:  (line )\n"));
+    }
+
+    [Test]
     public void Print_draws_one_panel_per_message_with_placeholders()
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings

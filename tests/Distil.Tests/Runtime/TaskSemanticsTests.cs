@@ -156,6 +156,28 @@ public class TaskSemanticsTests
     }
 
     [Test]
+    [CancelAfter(10_000)]
+    public async Task A_slow_answer_does_not_hold_back_the_requests_behind_it()
+    {
+        // The first request only answers once three later ones have been sent: with a barrier
+        // behind the slowest row, this run would never finish.
+        var laterRequests = 0;
+        var firstMayAnswer = new TaskCompletionSource();
+        var llm = new AsyncScriptedClient(async (request, cancellation) =>
+        {
+            if (request.UserText.Contains("slow")) await firstMayAnswer.Task.WaitAsync(cancellation);
+            else if (Interlocked.Increment(ref laterRequests) == 3) firstMayAnswer.SetResult();
+            return ScriptedChatClient.Answer(GoodAnswer);
+        });
+        var task = Task(llm);
+        task.MaxConcurrency = 4;
+
+        var rows = await task.ProcessAsync([Row("slow"), Row("a"), Row("b"), Row("c"), Row("d")]).ToListAsync();
+
+        Assert.That(rows.Select(r => (string?)r["title"]), Is.EqualTo(new[] { "slow", "a", "b", "c", "d" }));
+    }
+
+    [Test]
     public async Task Upstream_metadata_is_kept_beside_the_task_keys()
     {
         var row = Row();
@@ -263,5 +285,21 @@ public class TaskSemanticsTests
         Assert.That(task.Name, Is.EqualTo("summary"));
         Assert.That(task.Inputs, Is.EqualTo(new[] { "title", "max_words", "key_points" }));
         Assert.That(task.Outputs, Is.EqualTo(new[] { "summary", "word_count" }));
+    }
+
+    /// <summary>An LLM whose answers may wait, to test what runs while one request is slow.</summary>
+    private sealed class AsyncScriptedClient(Func<ScriptedRequest, CancellationToken, Task<ChatResponse>> script) : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            script(new ScriptedRequest(messages.ToList(), options, 0), cancellationToken);
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
     }
 }

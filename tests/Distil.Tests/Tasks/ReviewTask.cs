@@ -30,3 +30,25 @@ public sealed partial class ReviewTask : Task<ReviewTask.Input, ReviewTask.Outpu
         double Confidence,
         string? Notes);
 }
+
+/// <summary>Null-conditional member access, and template parameters that are lists and records.</summary>
+[Task("guided_review")]
+[UserPrompt("""
+{{ if style.strict }}Be strict.{{ end }} Worst so far: {{ worst?.issue }} (line {{ worst?.line }})
+{{ for rule in rules }}{{ for.index + 1 }}. {{ rule }}
+{{ end }}{{ code }} at {{ ratio }} with {{ rules | array.size }} rules
+""")]
+public sealed partial class GuidedReview : Task<GuidedReview.Input, GuidedReview.Output>
+{
+    [TemplateParameter]
+    public IReadOnlyList<string> Rules { get; set; } = ["Name things well", "Keep functions short"];
+
+    [TemplateParameter]
+    public ReviewStyle Style { get; set; } = new(true, "formal");
+
+    public sealed record Input(string Code, Finding? Worst, float Ratio);
+
+    public sealed record Output(float Score, short Severity);
+}
+
+public sealed record ReviewStyle(bool Strict, string Tone);
