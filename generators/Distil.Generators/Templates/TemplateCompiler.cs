@@ -110,7 +110,7 @@ internal sealed class TemplateCompiler
         {
             case ScriptRawStatement raw:
                 var text = raw.Text.ToString();
-                if (text.Length > 0) Write(CSharpLiteral.String(text), isString: true, indent, text.Length);
+                if (text.Length > 0) Write(CSharpLiteral.String(text), indent, text.Length);
                 break;
             case ScriptExpressionStatement { Expression: not ScriptAssignExpression and not null } expression:
                 WriteValue(Value(expression.Expression), indent);
@@ -445,21 +445,22 @@ internal sealed class TemplateCompiler
         _capacity += 16;
         if (shape.Kind == ValueKind.String)
         {
-            Write(text, isString: true, indent, 0);
+            Write(text, indent, 0);
         }
         else if (shape.Kind == ValueKind.Enum)
         {
-            if (_indented) Write($"{Text}.EnumText<{shape.TypeName}>({text})", isString: true, indent, 0);
+            if (_indented) Write($"{Text}.EnumText<{shape.TypeName}>({text})", indent, 0);
             else _code.WriteLine($"{Text}.AppendEnum<{shape.TypeName}>(__b, {text});");
         }
         else
         {
-            if (_indented) Write($"{Text}.Text({text})", isString: true, indent, 0);
+            if (_indented) Write($"{Text}.Text({text})", indent, 0);
             else _code.WriteLine($"{Text}.Append(__b, {text});");
         }
     }
 
-    private void Write(string code, bool isString, string? indent, int length)
+    // Writes text (a C# string expression) under the statement's auto-indent.
+    private void Write(string code, string? indent, int length)
     {
         _capacity += length;
         if (!string.IsNullOrEmpty(indent)) SawIndent = true;

@@ -45,13 +45,7 @@ public class FormatInputTests
     [Test]
     public void Print_draws_one_panel_per_message_with_placeholders()
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Out = new AnsiConsoleOutput(new StringWriter()),
-        });
-        console.Profile.Width = 100;
+        var console = PlainConsole();
 
         new SummaryTask().Print(console);
 
@@ -66,15 +60,23 @@ public class FormatInputTests
     [Test]
     public void Print_of_a_given_sample_shows_its_values()
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            Out = new AnsiConsoleOutput(new StringWriter()),
-        });
-        console.Profile.Width = 100;
+        var console = PlainConsole();
 
         new RatingTask().Print(console, new RatingTask.Input("[not markup]"));
 
         Assert.That(console.Profile.Out.Writer.ToString(), Does.Contain("[not markup]"));
+    }
+
+    // A console without colours that writes to a string, 100 columns wide.
+    private static IAnsiConsole PlainConsole()
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Out = new AnsiConsoleOutput(new StringWriter()),
+        });
+        console.Profile.Width = 100;
+        return console;
     }
 }

@@ -30,6 +30,7 @@ public sealed class SampleInputs(int seed)
         if (type == typeof(bool)) return _random.Next(2) == 0;
         if (type == typeof(int)) return _random.Next(-5, 1000);
         if (type == typeof(long)) return (long)_random.Next(-5, 1000) * 1_000_003L;
+        if (type == typeof(short)) return (short)_random.Next(-5, 1000);
         if (type == typeof(double)) return Math.Round(_random.NextDouble() * 200 - 100, _random.Next(0, 4));
         if (type == typeof(float)) return (float)Math.Round(_random.NextDouble() * 10, 2);
         if (type == typeof(decimal)) return Math.Round((decimal)_random.NextDouble() * 100, _random.Next(0, 3));
