@@ -50,6 +50,7 @@ public sealed partial class TaskGenerator
             var shapes = new TypeShapeReader(diagnostics);
             var inputId = shapes.ReadRoot(inputType, isOutput: false);
             var outputId = shapes.ReadRoot(outputType, isOutput: true);
+            if (inputId is null || outputId is null) return Invalid(type, taskName, diagnostics);
             var parameters = ReadParameters(type, shapes).ToList();
             var objects = shapes.Objects.ToList();
             ReportDuplicateColumns(objects, diagnostics);

@@ -80,8 +80,11 @@ public sealed class LocalChatClient : IChatClient
                 outputTokens++; // the executor yields one piece of text per generated token
                 text.Append(piece);
             }
+            // The executor ends its loop quietly when cancelled: a cut-off answer must not pass for a whole one.
+            cancellationToken.ThrowIfCancellationRequested();
+            var answer = WithoutStopSequence(text.ToString(), options?.StopSequences);
 
-            return new ChatResponse(new ChatMessage(ChatRole.Assistant, text.ToString()))
+            return new ChatResponse(new ChatMessage(ChatRole.Assistant, answer))
             {
                 ModelId = ModelName,
                 CreatedAt = DateTimeOffset.UtcNow,
@@ -120,6 +123,16 @@ public sealed class LocalChatClient : IChatClient
     {
         _weights.Dispose();
         _slots.Dispose();
+    }
+
+    // The executor yields the stop sequence that ended the answer; as remote providers do, leave it out.
+    private static string WithoutStopSequence(string text, IList<string>? stopSequences)
+    {
+        foreach (var stop in stopSequences ?? [])
+        {
+            if (stop.Length > 0 && text.EndsWith(stop, StringComparison.Ordinal)) return text[..^stop.Length];
+        }
+        return text;
     }
 
     // The GGUF's own chat template; models that carry none get llama.cpp's default (ChatML).

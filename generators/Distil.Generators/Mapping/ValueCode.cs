@@ -21,9 +21,17 @@ internal static class ValueCode
     public static string Reader(Source source) =>
         source == Source.Node ? "global::Distil.Mapping.JsonNodeRead" : "global::Distil.Mapping.JsonElementRead";
 
-    public static string ReadMethodName(Source source, ObjectSpec obj) => $"__Read{source}_{obj.DisplayName}";
+    public static string ReadMethodName(Source source, ObjectSpec obj) => $"__Read{source}_{Mangle(obj.Id)}";
 
-    public static string WriteMethodName(ObjectSpec obj) => $"__Write_{obj.DisplayName}";
+    public static string WriteMethodName(ObjectSpec obj) => $"__Write_{Mangle(obj.Id)}";
+
+    // Two records may share a short name in different namespaces: method names use the full name.
+    private static string Mangle(string typeName)
+    {
+        var name = new System.Text.StringBuilder(typeName.Length);
+        foreach (var c in typeName.Replace("global::", "")) name.Append(char.IsLetterOrDigit(c) ? c : '_');
+        return name.ToString();
+    }
 
     /// <summary>The C# type of a value, with its nullable annotation.</summary>
     public static string TypeRef(TypeShape type) => type.IsNullable ? type.TypeName + "?" : type.TypeName;
@@ -48,16 +56,15 @@ internal static class ValueCode
                         : $"checked(({type.ClrName}){r}.Required({r}.Int64({value}), {value}))",
                 };
             case ValueKind.Number:
-                return type.ClrName == "double"
-                    ? Scalar($"{r}.Double({value})")
-                    : type.IsNullable ? $"(float?){r}.Double({value})" : $"(float){r}.Required({r}.Double({value}), {value})";
+                return Scalar(type.ClrName == "double" ? $"{r}.Double({value})" : $"{r}.Single({value})");
             case ValueKind.Decimal:
                 return Scalar($"{r}.Decimal({value})");
             case ValueKind.Enum:
                 return Scalar($"{r}.Enum<{type.TypeName}>({value})");
             case ValueKind.List:
                 var item = "item" + depth;
-                var list = $"{r}.List({value}, static {item} => {Read(type.Element!, item, source, objects, depth + 1)})";
+                // The element type is explicit: a nested list must come back as the declared element type.
+                var list = $"{r}.List<{TypeRef(type.Element!)}>({value}, static {item} => {Read(type.Element!, item, source, objects, depth + 1)})";
                 if (type.IsArray) list += ".ToArray()";
                 return type.IsNullable ? $"{r}.IsNull({value}) ? null : {list}" : list;
             default:
@@ -78,7 +85,7 @@ internal static class ValueCode
         ValueKind.Number => type.ClrName == "float" ? $"{Write}.Single({value})" : $"{Write}.Double({value})",
         ValueKind.Decimal => $"{Write}.Decimal({value})",
         ValueKind.Enum => $"{Write}.Enum<{type.TypeName}>({value})",
-        ValueKind.List => $"{Write}.List({value}, static item{depth} => {WriteValue(type.Element!, "item" + depth, objects, depth + 1)})",
+        ValueKind.List => $"{Write}.List<{TypeRef(type.Element!)}>({value}, static item{depth} => {WriteValue(type.Element!, "item" + depth, objects, depth + 1)})",
         _ => $"{WriteMethodName(objects[type.ObjectId])}({value})",
     };
 

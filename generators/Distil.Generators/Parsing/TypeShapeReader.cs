@@ -54,8 +54,8 @@ internal sealed class TypeShapeReader
         }
     }
 
-    /// <summary>Reads a record type as an object; returns its id.</summary>
-    public string ReadRoot(INamedTypeSymbol type, bool isOutput) => ReadObject(type, isOutput, owner: null)!;
+    /// <summary>Reads a record type as an object; returns its id, or null when it cannot be read.</summary>
+    public string? ReadRoot(INamedTypeSymbol type, bool isOutput) => ReadObject(type, isOutput, owner: null);
 
     private string? ReadObject(INamedTypeSymbol type, bool isOutput, IPropertySymbol? owner)
     {
@@ -68,6 +68,12 @@ internal sealed class TypeShapeReader
         }
 
         var constructor = ChooseConstructor(type);
+        if (constructor is null)
+        {
+            Report(owner, isOutput, type, "it has no public constructor whose parameters all name its properties");
+            _reading.Remove(id);
+            return null;
+        }
         var properties = new List<PropertySpec>();
         foreach (var property in PublicProperties(type))
         {
@@ -209,8 +215,12 @@ internal sealed class TypeShapeReader
     // constructors win. The copy constructor of a record is never chosen.
     internal static IMethodSymbol? ChooseConstructor(INamedTypeSymbol type)
     {
-        var propertyNames = new HashSet<string>(
-            type.GetMembers().OfType<IPropertySymbol>().Select(p => p.Name), StringComparer.OrdinalIgnoreCase);
+        // Properties of base records count: record Input(string A, string B) : Base(A).
+        var propertyNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+        {
+            foreach (var property in current.GetMembers().OfType<IPropertySymbol>()) propertyNames.Add(property.Name);
+        }
         return type.InstanceConstructors
             .Where(c => c.DeclaredAccessibility == Accessibility.Public)
             .Where(c => !(c.Parameters.Length == 1 && SymbolEqualityComparer.Default.Equals(c.Parameters[0].Type, type)))

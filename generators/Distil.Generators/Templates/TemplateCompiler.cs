@@ -258,7 +258,7 @@ internal sealed class TemplateCompiler
         {
             case ScriptNestedExpression nested:
                 var inner = Value(nested.Expression);
-                return inner with { Code = $"({inner.Code})" };
+                return inner with { Code = $"({inner.Code})", NullConditional = false };
             case ScriptLiteral literal:
                 return Literal(literal.Value);
             case ScriptVariableGlobal variable:
@@ -352,13 +352,15 @@ internal sealed class TemplateCompiler
                 .FirstOrDefault(p => StandardMemberRenamer.Rename(p.Name) == name);
             if (property is not null)
             {
-                // a?.b renders nothing for a null a; a.b fails on it, in Scriban as here.
+                // a?.b renders nothing for a null a; a.b fails on it, in Scriban as here. After a
+                // ?. the rest of the chain (a?.b.c) is null too when a is.
                 if (member.DotToken?.TokenType == TokenType.QuestionDot)
                 {
-                    return new Typed($"{target.Code}?.{property.Name}", property.Type with { IsNullable = true });
+                    return new Typed($"{target.Code}?.{property.Name}", property.Type with { IsNullable = true }, NullConditional: true);
                 }
                 var access = target.Shape.IsNullable ? "!." : ".";
-                return new Typed($"{target.Code}{access}{property.Name}", property.Type);
+                var type = target.NullConditional ? property.Type with { IsNullable = true } : property.Type;
+                return new Typed($"{target.Code}{access}{property.Name}", type, target.NullConditional);
             }
         }
         throw new NotCompilableException();
@@ -470,7 +472,7 @@ internal sealed class TemplateCompiler
     }
 
     /// <summary>A C# expression and the shape of its value.</summary>
-    private sealed record Typed(string Code, TypeShape Shape);
+    private sealed record Typed(string Code, TypeShape Shape, bool NullConditional = false);
 
     private sealed record Loop(string Variable, Typed Item, string Index, string Count);
 

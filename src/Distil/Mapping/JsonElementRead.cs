@@ -79,10 +79,15 @@ public static class JsonElementRead
     public static long? Int64(JsonElement element)
     {
         if (element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var exact)) return exact;
+        if (element.ValueKind == JsonValueKind.String
+            && long.TryParse(element.GetString()!.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var whole))
+        {
+            return whole;
+        }
         var number = Number(element, "an integer");
         if (number is null) return null;
         var d = number.Value;
-        return d == Math.Floor(d) && d >= long.MinValue && d <= long.MaxValue
+        return d == Math.Floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0
             ? (long)d
             : throw RowValueException.Expected("an integer", Describe(element));
     }
@@ -98,6 +103,15 @@ public static class JsonElementRead
 
     /// <summary>Reads a number; a number written as a string is accepted.</summary>
     public static double? Double(JsonElement element) => Number(element, "a number");
+
+    /// <summary>Reads a single-precision number; one beyond float's range is refused.</summary>
+    public static float? Single(JsonElement element)
+    {
+        var number = Double(element);
+        if (number is null) return null;
+        var single = (float)number.Value;
+        return float.IsFinite(single) ? single : throw RowValueException.Expected("a number within float's range", Describe(element));
+    }
 
     /// <summary>Reads a decimal number exactly.</summary>
     public static decimal? Decimal(JsonElement element)
@@ -128,12 +142,13 @@ public static class JsonElementRead
     public static T Required<T>(T? value, JsonElement element, string expected) where T : class =>
         value ?? throw RowValueException.Expected(expected, Describe(element));
 
+    // NaN, infinities and numbers beyond double are refused: no JSON writer can write them back.
     private static double? Number(JsonElement element, string expected) => element.ValueKind switch
     {
         JsonValueKind.Undefined or JsonValueKind.Null => null,
-        JsonValueKind.Number => element.GetDouble(),
+        JsonValueKind.Number when element.TryGetDouble(out var number) && double.IsFinite(number) => number,
         JsonValueKind.String when double.TryParse(element.GetString()!.Trim(), NumberStyles.Float,
-            CultureInfo.InvariantCulture, out var parsed) => parsed,
+            CultureInfo.InvariantCulture, out var parsed) && double.IsFinite(parsed) => parsed,
         _ => throw RowValueException.Expected(expected, Describe(element)),
     };
 

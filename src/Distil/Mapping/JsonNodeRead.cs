@@ -31,6 +31,10 @@ public static class JsonNodeRead
         {
             throw new RowValueException($"at column '{column}': the number is out of range for its type");
         }
+        catch (Exception error) when (error is InvalidOperationException or FormatException or JsonException)
+        {
+            throw new RowValueException($"at column '{column}': {error.Message}", error);
+        }
     }
 
     /// <summary>Reads a property of a nested object; a missing property reads as null.</summary>
@@ -78,7 +82,10 @@ public static class JsonNodeRead
     public static string? String(JsonNode? node) => node switch
     {
         null => null,
-        JsonValue value when value.GetValueKind() == JsonValueKind.String => value.GetValue<string>(),
+        JsonValue value when value.TryGetValue<string>(out var text) => text,
+        // Other values that are strings in JSON (a Guid, a DateTime, a char put in a row in memory)
+        // and numbers or booleans: their JSON text, unquoted.
+        JsonValue value when value.GetValueKind() == JsonValueKind.String => JsonSerializer.Deserialize<string>(value.ToJsonString()),
         JsonValue value => value.ToJsonString(),
         _ => throw RowValueException.Expected("a string", Describe(node)),
     };
@@ -93,7 +100,7 @@ public static class JsonNodeRead
             {
                 case JsonValueKind.True: return true;
                 case JsonValueKind.False: return false;
-                case JsonValueKind.String when bool.TryParse(value.GetValue<string>().Trim(), out var parsed): return parsed;
+                case JsonValueKind.String when bool.TryParse(String(value)!.Trim(), out var parsed): return parsed;
             }
         }
         throw RowValueException.Expected("true or false", Describe(node));
@@ -102,10 +109,16 @@ public static class JsonNodeRead
     /// <summary>Reads an integer; a whole number written as a string or with ".0" is accepted.</summary>
     public static long? Int64(JsonNode? node)
     {
+        // Exact first: a long id must not lose digits on its way through double.
+        if (node is JsonValue exact && exact.GetValueKind() is JsonValueKind.Number or JsonValueKind.String
+            && long.TryParse(String(exact)!.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var whole))
+        {
+            return whole;
+        }
         var number = Number(node, "an integer");
         if (number is null) return null;
         var d = number.Value;
-        return d == Math.Floor(d) && d >= long.MinValue && d <= long.MaxValue
+        return d == Math.Floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0
             ? (long)d
             : throw RowValueException.Expected("an integer", Describe(node));
     }
@@ -122,11 +135,20 @@ public static class JsonNodeRead
     /// <summary>Reads a number; a number written as a string is accepted.</summary>
     public static double? Double(JsonNode? node) => Number(node, "a number");
 
+    /// <summary>Reads a single-precision number; one beyond float's range is refused.</summary>
+    public static float? Single(JsonNode? node)
+    {
+        var number = Double(node);
+        if (number is null) return null;
+        var single = (float)number.Value;
+        return float.IsFinite(single) ? single : throw RowValueException.Expected("a number within float's range", Describe(node));
+    }
+
     /// <summary>Reads a decimal number exactly.</summary>
     public static decimal? Decimal(JsonNode? node)
     {
         if (node is null) return null;
-        var text = node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : node.ToJsonString();
+        var text = node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? String(v)! : node.ToJsonString();
         return decimal.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
             ? d
             : throw RowValueException.Expected("a number", Describe(node));
@@ -153,18 +175,14 @@ public static class JsonNodeRead
     private static double? Number(JsonNode? node, string expected)
     {
         if (node is null) return null;
-        if (node is JsonValue value)
+        if (node is JsonValue value
+            && value.GetValueKind() is JsonValueKind.Number or JsonValueKind.String
+            && double.TryParse(String(value)!.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed)
+            && double.IsFinite(parsed))
         {
-            switch (value.GetValueKind())
-            {
-                case JsonValueKind.Number:
-                    return value.TryGetValue<JsonElement>(out var element) ? element.GetDouble()
-                        : double.Parse(value.ToJsonString(), CultureInfo.InvariantCulture);
-                case JsonValueKind.String when double.TryParse(value.GetValue<string>().Trim(), NumberStyles.Float,
-                    CultureInfo.InvariantCulture, out var parsed):
-                    return parsed;
-            }
+            return parsed;
         }
+        // NaN, infinities and numbers beyond double are refused: no JSON writer can write them back.
         throw RowValueException.Expected(expected, Describe(node));
     }
 

@@ -30,9 +30,15 @@ public static class LenientJson
         var fenced = InsideFence(span);
         if (!fenced.IsEmpty && TryParseExact(fenced.Trim(), out document)) return document;
 
-        var embedded = FirstValue(span);
-        if (!embedded.IsEmpty && TryParseExact(embedded, out document)) return document;
-
+        // Prose may hold brackets before the JSON ("compare [Response 1] and ..."): try each
+        // balanced candidate in turn.
+        for (var start = 0; start < span.Length;)
+        {
+            var candidate = FirstValue(span.Slice(start), out var offset);
+            if (offset < 0) break;
+            if (!candidate.IsEmpty && TryParseExact(candidate, out document)) return document;
+            start += offset + 1;
+        }
         return null;
     }
 
@@ -64,9 +70,9 @@ public static class LenientJson
     }
 
     // The first '{' or '[' up to its matching bracket, skipping brackets inside strings.
-    private static ReadOnlySpan<char> FirstValue(ReadOnlySpan<char> text)
+    private static ReadOnlySpan<char> FirstValue(ReadOnlySpan<char> text, out int start)
     {
-        var start = text.IndexOfAny('{', '[');
+        start = text.IndexOfAny('{', '[');
         if (start < 0) return default;
         var depth = 0;
         var inString = false;

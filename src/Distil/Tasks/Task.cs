@@ -79,35 +79,58 @@ public abstract class Task<TInput, TOutput> : LlmTask
         var run = new Run(this, llm, slots);
 
         // Rows start ahead of the slowest one, so that one slow answer does not keep the LLM idle;
-        // they are yielded in input order. The window bounds how far ahead rows may run.
+        // they are yielded in input order, each as soon as it and the rows before it are done.
+        // The window bounds how far ahead rows may run.
         var window = Math.Max(16, 4 * MaxConcurrency);
         var pending = new Queue<Task<IReadOnlyList<JsonObject>>>();
+        var source = rows.GetAsyncEnumerator(stop.Token);
+        Task<bool>? next = null;
         try
         {
+            next = source.MoveNextAsync().AsTask();
             long index = 0;
-            await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+            while (next is not null || pending.Count > 0)
             {
-                pending.Enqueue(ProcessRowAsync(run, row, index++, stop.Token));
-                while (pending.Count > 0 && (pending.Peek().IsCompleted || pending.Count >= window))
+                if (pending.Count > 0 && (pending.Peek().IsCompleted || pending.Count >= window || next is null))
                 {
                     foreach (var output in await pending.Dequeue().ConfigureAwait(false)) yield return output;
+                    continue;
                 }
-            }
-            while (pending.Count > 0)
-            {
-                foreach (var output in await pending.Dequeue().ConfigureAwait(false)) yield return output;
+
+                // Wait for the next input row or the oldest row in flight, whichever comes first.
+                if (pending.Count > 0)
+                {
+                    await System.Threading.Tasks.Task.WhenAny(next!, pending.Peek()).ConfigureAwait(false);
+                    if (!next!.IsCompleted) continue;
+                }
+                if (!await next!.ConfigureAwait(false))
+                {
+                    next = null;
+                    continue;
+                }
+                var row = source.Current;
+                // A row that failed (bad input) ends the run once the rows before it are out:
+                // start no more LLM calls for the rows after it.
+                next = pending.Any(p => p.IsFaulted) ? null : source.MoveNextAsync().AsTask();
+                pending.Enqueue(ProcessRowAsync(run, row, index++, stop.Token));
             }
         }
         finally
         {
             // The run ended early (an error, cancellation, or a consumer that stopped reading):
-            // stop the rows still in flight before their slots go away.
+            // stop the work still in flight before its slots go away.
             stop.Cancel();
             foreach (var abandoned in pending)
             {
                 try { await abandoned.ConfigureAwait(false); }
                 catch (Exception) { /* ended with the run; the error that ended it is the one reported */ }
             }
+            if (next is not null)
+            {
+                try { await next.ConfigureAwait(false); }
+                catch (Exception) { /* the source was cancelled with the run */ }
+            }
+            await source.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -154,7 +177,7 @@ public abstract class Task<TInput, TOutput> : LlmTask
         await run.Slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            response = await run.Llm.GetResponseAsync(messages, run.Options, cancellationToken).ConfigureAwait(false);
+            response = await run.Llm.GetResponseAsync(messages, run.OptionsFor(generation), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error) when (!cancellationToken.IsCancellationRequested)
         {
@@ -206,8 +229,17 @@ public abstract class Task<TInput, TOutput> : LlmTask
 
         public ChatOptions Options { get; }
 
-        // The model the client says it serves; else the one named by the first answer.
+        // Generations of one prompt must differ: with a fixed seed, each gets a seed of its own.
+        public ChatOptions OptionsFor(int generation)
+        {
+            if (generation == 0 || Options.Seed is null) return Options;
+            var options = Options.Clone();
+            options.Seed = unchecked(Options.Seed.Value + generation);
+            return options;
+        }
+
+        // The model asked for, else the one the client says it serves, else the one named by the first answer.
         public string? ModelName(IEnumerable<Generation<TOutput>> generations) =>
-            _configuredModel ?? generations.Select(g => g.ModelId).FirstOrDefault(id => id is not null);
+            Options.ModelId ?? _configuredModel ?? generations.Select(g => g.ModelId).FirstOrDefault(id => id is not null);
     }
 }

@@ -15,6 +15,7 @@ public class FormatOutputTests
     [TestCase("{\"summary\":\"x\",\"word_count\":\"3\"}", TestName = "Number given as a string")]
     [TestCase("{\"summary\":\"x\",\"word_count\":3.0}", TestName = "Whole number with a fraction part")]
     [TestCase("  {\"word_count\":3, \"summary\":\"x\", \"extra\": [1,2]}  ", TestName = "Other order and extra properties")]
+    [TestCase("Comparing [Response 1] with [Response 2]: {\"summary\":\"x\",\"word_count\":3}", TestName = "Brackets in the prose before the JSON")]
     public void Lenient_parsing_reads_the_answer(string answer)
     {
         var output = new SummaryTask().FormatOutput(answer, AnyInput);
@@ -85,15 +86,17 @@ public class OutputValueTests
         var task = new GuidedReview();
         var row = new System.Text.Json.Nodes.JsonObject();
 
-        task.WriteOutput(task.FormatOutput("{\"score\":0.1,\"severity\":3}", new GuidedReview.Input("c", null, 0f)), row);
+        task.WriteOutput(task.FormatOutput("{\"score\":0.1,\"severity\":3,\"groups\":[[1,2],[]]}", new GuidedReview.Input("c", null, 0f)), row);
 
-        Assert.That(row.ToJsonString(), Is.EqualTo("{\"score\":0.1,\"severity\":3}"));
+        Assert.That(row.ToJsonString(), Is.EqualTo("{\"score\":0.1,\"severity\":3,\"groups\":[[1,2],[]]}"));
     }
 
     [Test]
     public void A_number_out_of_range_for_its_type_gives_null_outputs()
     {
-        Assert.That(new GuidedReview().FormatOutput("{\"score\":1,\"severity\":70000}", new GuidedReview.Input("c", null, 0f)), Is.Null);
+        Assert.That(new GuidedReview().FormatOutput("{\"score\":1,\"severity\":70000,\"groups\":[]}", new GuidedReview.Input("c", null, 0f)), Is.Null);
+        Assert.That(new GuidedReview().FormatOutput("{\"score\":\"NaN\",\"severity\":1,\"groups\":[]}", new GuidedReview.Input("c", null, 0f)), Is.Null);
+        Assert.That(new GuidedReview().FormatOutput("{\"score\":1e300,\"severity\":1,\"groups\":[]}", new GuidedReview.Input("c", null, 0f)), Is.Null);
     }
 
     [Test]

@@ -178,6 +178,44 @@ public class TaskSemanticsTests
     }
 
     [Test]
+    public async Task Each_generation_gets_a_seed_of_its_own_and_the_requested_model_is_reported()
+    {
+        var llm = new ScriptedChatClient(_ => ScriptedChatClient.Answer(GoodAnswer));
+        var task = Task(llm);
+        task.NumGenerations = 3;
+        task.GenerationOptions = new ChatOptions { Seed = 7, ModelId = "judge-large" };
+
+        var rows = await task.ProcessAsync([Row()]).ToListAsync();
+
+        Assert.That(llm.Requests.Select(r => r.Options!.Seed).Order(), Is.EqualTo(new long?[] { 7, 8, 9 }));
+        Assert.That(rows.Select(r => (string?)r["model_name"]), Is.All.EqualTo("judge-large"));
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task A_finished_row_is_yielded_before_the_next_input_row_arrives()
+    {
+        // The source sends its second row only after the first output row has been received.
+        var firstOutputSeen = new TaskCompletionSource();
+        async IAsyncEnumerable<JsonObject> Source()
+        {
+            yield return Row("first");
+            await firstOutputSeen.Task;
+            yield return Row("second");
+        }
+        var task = Task(new ScriptedChatClient(_ => ScriptedChatClient.Answer(GoodAnswer)));
+
+        var titles = new List<string?>();
+        await foreach (var row in task.ProcessAsync(Source()))
+        {
+            titles.Add((string?)row["title"]);
+            firstOutputSeen.TrySetResult();
+        }
+
+        Assert.That(titles, Is.EqualTo(new[] { "first", "second" }));
+    }
+
+    [Test]
     public async Task Upstream_metadata_is_kept_beside_the_task_keys()
     {
         var row = Row();

@@ -48,7 +48,7 @@ public sealed partial class GuidedReview : Task<GuidedReview.Input, GuidedReview
 
     public sealed record Input(string Code, Finding? Worst, float Ratio);
 
-    public sealed record Output(float Score, short Severity);
+    public sealed record Output(float Score, short Severity, IReadOnlyList<IReadOnlyList<int>> Groups);
 }
 
 public sealed record ReviewStyle(bool Strict, string Tone);
