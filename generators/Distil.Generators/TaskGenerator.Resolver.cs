@@ -22,7 +22,7 @@ public sealed partial class TaskGenerator
     /// </summary>
     internal static class Resolver
     {
-        public static ResolvedTask Resolve(TaskDeclaration task, EquatableArray<TemplateFile> files, CancellationToken cancellationToken)
+        public static ResolvedTask Resolve(TaskDeclaration task, TemplateFileSet files, CancellationToken cancellationToken)
         {
             var diagnostics = task.Diagnostics.ToList();
             if (task.InputObjectId.Length == 0) return new ResolvedTask(null, diagnostics.ToEquatableArray());
@@ -40,7 +40,8 @@ public sealed partial class TaskGenerator
             foreach (var source in task.Templates)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var text = source.InlineText ?? FindFile(files, source.FilePath!)?.Text;
+                var file = source.FilePath is null ? null : FindFile(files, source.FilePath);
+                var text = source.InlineText ?? file?.Text;
                 if (text is null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(
@@ -56,14 +57,14 @@ public sealed partial class TaskGenerator
                 {
                     diagnostics.Add(DiagnosticInfo.Create(
                         DiagnosticDescriptors.TemplateDoesNotParse,
-                        Locate(source, FindFile(files, source.FilePath), error.Line, error.Column, error.Offset, 1),
+                        Locate(source, file, error.Line, error.Column, error.Offset, 1),
                         source.Role, task.TaskName, $"{sourceName}({error.Line + 1},{error.Column + 1})", error.Message));
                 }
                 foreach (var unknown in compilation.UnknownVariables)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(
                         DiagnosticDescriptors.UnknownTemplateVariable,
-                        Locate(source, FindFile(files, source.FilePath), unknown.Line, unknown.Column, unknown.Offset, unknown.Length),
+                        Locate(source, file, unknown.Line, unknown.Column, unknown.Offset, unknown.Length),
                         unknown.Name, task.TaskName, DidYouMean(unknown.Name, scope.Variables.Keys)));
                 }
                 templatesOk &= compilation.Errors.Count == 0 && compilation.UnknownVariables.Count == 0;
@@ -89,12 +90,23 @@ public sealed partial class TaskGenerator
         private static bool IsPartial(TaskDeclaration task) =>
             !task.Diagnostics.Any(d => d.Id == DiagnosticDescriptors.TaskClassNotPartial.Id);
 
-        // Template paths are relative to the project; additional files arrive with full paths.
-        private static TemplateFile? FindFile(EquatableArray<TemplateFile> files, string? relativePath)
+        // Template paths are relative to the project directory; additional files arrive with full
+        // paths. Without a project directory (or for linked files) the path's tail must match.
+        private static TemplateFile? FindFile(TemplateFileSet files, string? relativePath)
         {
             if (relativePath is null) return null;
-            var wanted = "/" + relativePath.Replace('\\', '/').TrimStart('.', '/');
-            return files.FirstOrDefault(f => f.Path.EndsWith(wanted, StringComparison.OrdinalIgnoreCase) || f.Path == wanted.Substring(1));
+            var relative = relativePath.Replace('\\', '/');
+            while (relative.StartsWith("./", StringComparison.Ordinal)) relative = relative.Substring(2);
+            relative = relative.TrimStart('/');
+
+            if (files.ProjectDirectory.Length > 0)
+            {
+                var full = files.ProjectDirectory.TrimEnd('/') + "/" + relative;
+                var exact = files.Files.FirstOrDefault(f => string.Equals(f.Path, full, StringComparison.OrdinalIgnoreCase));
+                if (exact is not null) return exact;
+            }
+            return files.Files.FirstOrDefault(f =>
+                f.Path.EndsWith("/" + relative, StringComparison.OrdinalIgnoreCase) || f.Path == relative);
         }
 
         private static LocationInfo? Locate(TemplateSource source, TemplateFile? file, int line, int column, int offset, int length)

@@ -32,7 +32,11 @@ public sealed partial class TaskGenerator : IIncrementalGenerator
             .Select(static (file, cancellationToken) =>
                 new TemplateFile(file.Path.Replace('\\', '/'), file.GetText(cancellationToken)?.ToString() ?? ""))
             .Collect()
-            .Select(static (files, _) => files.OrderBy(f => f.Path, StringComparer.Ordinal).ToEquatableArray())
+            .Combine(context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
+                options.GlobalOptions.TryGetValue("build_property.projectdir", out var directory) ? directory : ""))
+            .Select(static (pair, _) => new TemplateFileSet(
+                pair.Right.Replace('\\', '/'),
+                pair.Left.OrderBy(f => f.Path, StringComparer.Ordinal).ToEquatableArray()))
             .WithTrackingName(TrackingNames.TemplateFiles);
 
         var specs = declarations

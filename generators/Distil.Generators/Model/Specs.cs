@@ -86,6 +86,9 @@ internal sealed record TaskDeclaration(
 /// <summary>A project file that a template may be read from.</summary>
 internal sealed record TemplateFile(string Path, string Text);
 
+/// <summary>The project's template files, and the project directory their relative paths start from.</summary>
+internal sealed record TemplateFileSet(string ProjectDirectory, EquatableArray<TemplateFile> Files);
+
 /// <summary>A template ready to emit: compiled C# or, beyond the compiled subset, runtime Scriban.</summary>
 internal sealed record CompiledTemplate(string Role, string Text, string SourceName, string? Code);
 
