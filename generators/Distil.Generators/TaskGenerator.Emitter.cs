@@ -178,8 +178,9 @@ public sealed partial class TaskGenerator
             using (writer.Block($"public override {task.InputTypeName} ReadInput({JsonObject} row)"))
             {
                 writer.WriteLine("if (row is null) throw new global::System.ArgumentNullException(nameof(row));");
-                writer.WriteLine("return " + Construct(input, p =>
-                    $"{node}.Column(row, {CSharpLiteral.String(p.Column)}, static value => {Read(p.Type, "value", Source.Node, objects)})") + ";");
+                writer.WriteLines("return " + Construct(input, p =>
+                    $"{node}.Column(row, {CSharpLiteral.String(p.Column)}, static value => {Read(p.Type, "value", Source.Node, objects)})",
+                    multiline: true) + ";");
             }
             writer.WriteLine();
 
@@ -212,9 +213,12 @@ public sealed partial class TaskGenerator
         {
             var parameter = source == Source.Node ? JsonNode + "?" : JsonElement;
             var reader = Reader(source);
-            writer.WriteLine($"private static {obj.TypeName} {ReadMethodName(source, obj)}({parameter} json) =>");
-            writer.WriteLine("    " + Construct(obj, p =>
-                $"{reader}.Property(json, {CSharpLiteral.String(p.Column)}, static value => {Read(p.Type, "value", source, objects)})") + ";");
+            using (writer.Block($"private static {obj.TypeName} {ReadMethodName(source, obj)}({parameter} json)"))
+            {
+                writer.WriteLines("return " + Construct(obj, p =>
+                    $"{reader}.Property(json, {CSharpLiteral.String(p.Column)}, static value => {Read(p.Type, "value", source, objects)})",
+                    multiline: true) + ";");
+            }
             writer.WriteLine();
         }
 

@@ -103,16 +103,34 @@ internal static class ValueCode
         _ => Construct(objects[type.ObjectId], p => Sample(p.Type, p.Column, objects)),
     };
 
-    /// <summary>A <c>new</c> expression: constructor parameters by name, other properties by initializer.</summary>
-    public static string Construct(ObjectSpec obj, System.Func<PropertySpec, string> valueOf)
+    /// <summary>
+    /// A <c>new</c> expression: constructor parameters by name, other properties by initializer;
+    /// on several lines (one value each, for readable generated code) or on one.
+    /// </summary>
+    public static string Construct(ObjectSpec obj, System.Func<PropertySpec, string> valueOf, bool multiline = false)
     {
         var arguments = obj.Properties.Where(p => p.ConstructorParameter is not null)
-            .Select(p => $"{p.ConstructorParameter}: {valueOf(p)}");
+            .Select(p => $"{p.ConstructorParameter}: {valueOf(p)}")
+            .ToList();
         var initializers = obj.Properties.Where(p => p.ConstructorParameter is null)
             .Select(p => $"{p.Name} = {valueOf(p)}")
             .ToList();
-        var expression = $"new {obj.TypeName}({string.Join(", ", arguments)})";
-        return initializers.Count == 0 ? expression : expression + " { " + string.Join(", ", initializers) + " }";
+        if (!multiline)
+        {
+            var expression = $"new {obj.TypeName}({string.Join(", ", arguments)})";
+            return initializers.Count == 0 ? expression : expression + " { " + string.Join(", ", initializers) + " }";
+        }
+
+        var text = new System.Text.StringBuilder($"new {obj.TypeName}(");
+        if (arguments.Count > 0) text.Append('\n').Append(string.Join(",\n", arguments.Select(a => "    " + a)));
+        text.Append(')');
+        if (initializers.Count > 0)
+        {
+            text.Append("\n{\n");
+            foreach (var initializer in initializers) text.Append("    ").Append(initializer).Append(",\n");
+            text.Append('}');
+        }
+        return text.ToString();
     }
 }
 
