@@ -57,10 +57,10 @@ public abstract class Task<TInput, TOutput> : LlmTask
     /// Draws the prompt of <paramref name="sample"/> (default: a placeholder input) in the terminal,
     /// one panel per message.
     /// </summary>
-    public void Print(TInput? sample = null) => Print(AnsiConsole.Console, sample);
+    public void Print(TInput? sample = null) => PrintTo(AnsiConsole.Console, sample);
 
     /// <summary>Draws the prompt of <paramref name="sample"/> on <paramref name="console"/>.</summary>
-    public void Print(IAnsiConsole console, TInput? sample = null)
+    public void PrintTo(IAnsiConsole console, TInput? sample = null)
     {
         ArgumentNullException.ThrowIfNull(console);
         PromptPrinter.Print(console, GetType().Name, FormatInput(sample ?? CreateSampleInput()));

@@ -47,7 +47,7 @@ public class FormatInputTests
     {
         var console = PlainConsole();
 
-        new SummaryTask().Print(console);
+        new SummaryTask().PrintTo(console);
 
         var text = console.Profile.Out.Writer.ToString()!;
         Assert.That(text, Does.Contain("Prompt: SummaryTask"));
@@ -62,7 +62,7 @@ public class FormatInputTests
     {
         var console = PlainConsole();
 
-        new RatingTask().Print(console, new RatingTask.Input("[not markup]"));
+        new RatingTask().PrintTo(console, new RatingTask.Input("[not markup]"));
 
         Assert.That(console.Profile.Out.Writer.ToString(), Does.Contain("[not markup]"));
     }
