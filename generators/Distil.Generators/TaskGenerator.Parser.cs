@@ -47,7 +47,7 @@ public sealed partial class TaskGenerator
             cancellationToken.ThrowIfCancellationRequested();
             var inputType = (INamedTypeSymbol)taskBase.TypeArguments[0];
             var outputType = (INamedTypeSymbol)taskBase.TypeArguments[1];
-            var shapes = new TypeShapeReader(diagnostics);
+            var shapes = new TypeShapeReader(diagnostics, context.SemanticModel.Compilation);
             var inputId = shapes.ReadRoot(inputType, isOutput: false);
             var outputId = shapes.ReadRoot(outputType, isOutput: true);
             if (inputId is null || outputId is null) return Invalid(type, taskName, diagnostics);

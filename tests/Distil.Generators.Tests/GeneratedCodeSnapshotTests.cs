@@ -138,4 +138,29 @@ public class GeneratedCodeSnapshotTests
             }
         }
         """);
+
+    [Fact]
+    public void Records_with_a_base_record_or_an_explicit_constructor_are_read_from_symbols() => VerifyGenerated("""
+        using System.ComponentModel;
+        using Distil;
+        namespace Inherit;
+
+        public abstract record Document(string Id);
+
+        public sealed record Article(string Id, string Body) : Document(Id);
+
+        public sealed class Verdict
+        {
+            public Verdict(bool accepted) => Accepted = accepted;
+            public bool Accepted { get; }
+            [Description("Why.")] public string? Reason { get; init; }
+        }
+
+        [Task("inherit")]
+        [UserPrompt("{{ article.id }}: {{ article.body }} ({{ source }})")]
+        public sealed partial class Inherit : Task<Inherit.Input, Verdict>
+        {
+            public sealed partial record Input(Article Article, string Source);
+        }
+        """);
 }

@@ -8,8 +8,9 @@ using Microsoft.CodeAnalysis;
 namespace Distil.Generators.Parsing;
 
 /// <summary>
-/// Reads the shape of record types (input, output and the records nested in them) from symbols,
-/// and reports what cannot be mapped to a row or expressed as a JSON schema.
+/// Reads the shape of record types (input, output and the records nested in them) — from their
+/// declarations when they are simple (<see cref="RecordSyntaxReader"/>), else from symbols — and
+/// reports what cannot be mapped to a row or expressed as a JSON schema.
 /// </summary>
 internal sealed class TypeShapeReader
 {
@@ -21,9 +22,14 @@ internal sealed class TypeShapeReader
     private readonly Dictionary<string, ObjectSpec> _objects = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reading = new(StringComparer.Ordinal);
     private readonly Dictionary<ITypeSymbol, string> _typeNames = new(SymbolEqualityComparer.Default);
+    private readonly Compilation _compilation;
     private List<DiagnosticInfo> _diagnostics;
 
-    public TypeShapeReader(List<DiagnosticInfo> diagnostics) => _diagnostics = diagnostics;
+    public TypeShapeReader(List<DiagnosticInfo> diagnostics, Compilation compilation)
+    {
+        _diagnostics = diagnostics;
+        _compilation = compilation;
+    }
 
     public IEnumerable<ObjectSpec> Objects => _objects.Values.OrderBy(o => o.Id, StringComparer.Ordinal);
 
@@ -46,7 +52,7 @@ internal sealed class TypeShapeReader
         _diagnostics = [];
         try
         {
-            return ReadShape(type, property, isOutput: false);
+            return ReadShape(type, Owner.Of(property), isOutput: false);
         }
         finally
         {
@@ -57,7 +63,7 @@ internal sealed class TypeShapeReader
     /// <summary>Reads a record type as an object; returns its id, or null when it cannot be read.</summary>
     public string? ReadRoot(INamedTypeSymbol type, bool isOutput) => ReadObject(type, isOutput, owner: null);
 
-    private string? ReadObject(INamedTypeSymbol type, bool isOutput, IPropertySymbol? owner)
+    private string? ReadObject(INamedTypeSymbol type, bool isOutput, Owner? owner)
     {
         var id = CachedTypeName(type);
         if (_objects.ContainsKey(id)) return id;
@@ -67,30 +73,21 @@ internal sealed class TypeShapeReader
             return null;
         }
 
-        var constructor = ChooseConstructor(type);
-        if (constructor is null)
+        var members = RecordSyntaxReader.TryRead(type, _compilation) ?? MembersFromSymbols(type);
+        if (members is null)
         {
             Report(owner, isOutput, type, "it has no public constructor whose parameters all name its properties");
             _reading.Remove(id);
             return null;
         }
-        var properties = new List<PropertySpec>();
-        foreach (var property in PublicProperties(type))
-        {
-            var parameter = constructor?.Parameters.FirstOrDefault(p =>
-                string.Equals(p.Name, property.Name, StringComparison.OrdinalIgnoreCase));
-            var settable = property.SetMethod is { DeclaredAccessibility: Accessibility.Public };
-            if (parameter is null && !settable) continue;
 
-            var shape = ReadShape(property.Type, property, isOutput);
+        var properties = new List<PropertySpec>();
+        foreach (var member in members)
+        {
+            var shape = ReadShape(member.Type, new Owner(member.Name, type.Name, member.Location), isOutput);
             if (shape is null) continue;
             properties.Add(new PropertySpec(
-                property.Name,
-                ColumnOf(property, parameter),
-                shape,
-                DescriptionOf(property) ?? (parameter is null ? null : DescriptionOf(parameter)),
-                parameter?.Name,
-                LocationInfo.From(property.Locations.FirstOrDefault())));
+                member.Name, member.Column, shape, member.Description, member.ConstructorParameter, LocationInfo.From(member.Location)));
         }
 
         _reading.Remove(id);
@@ -98,7 +95,37 @@ internal sealed class TypeShapeReader
         return id;
     }
 
-    private TypeShape? ReadShape(ITypeSymbol type, IPropertySymbol property, bool isOutput)
+    // For records the syntax reader leaves alone (base types, explicit constructors, metadata types).
+    private static List<RecordMember>? MembersFromSymbols(INamedTypeSymbol type)
+    {
+        var constructor = ChooseConstructor(type);
+        if (constructor is null) return null;
+        var members = new List<RecordMember>();
+        foreach (var property in PublicProperties(type))
+        {
+            var parameter = constructor.Parameters.FirstOrDefault(p =>
+                string.Equals(p.Name, property.Name, StringComparison.OrdinalIgnoreCase));
+            var settable = property.SetMethod is { DeclaredAccessibility: Accessibility.Public };
+            if (parameter is null && !settable) continue;
+            members.Add(new RecordMember(
+                property.Name,
+                property.Type,
+                ColumnOf(property, parameter),
+                DescriptionOf(property) ?? (parameter is null ? null : DescriptionOf(parameter)),
+                parameter?.Name,
+                property.Locations.FirstOrDefault()));
+        }
+        return members;
+    }
+
+    /// <summary>The property a type was met in, for diagnostics.</summary>
+    private sealed record Owner(string Name, string ContainingType, Location? Location)
+    {
+        public static Owner Of(IPropertySymbol property) =>
+            new(property.Name, property.ContainingType.Name, property.Locations.FirstOrDefault());
+    }
+
+    private TypeShape? ReadShape(ITypeSymbol type, Owner property, bool isOutput)
     {
         if (type.TypeKind == TypeKind.Error)
         {
@@ -171,8 +198,7 @@ internal sealed class TypeShapeReader
         && !type.IsGenericType
         && type.SpecialType == SpecialType.None
         && !KnownTypes.IsNamespace(type.ContainingNamespace, "System")
-        && !KnownTypes.IsNamespace(type.ContainingNamespace, "System.Collections.Generic")
-        && ChooseConstructor(type) is not null;
+        && !KnownTypes.IsNamespace(type.ContainingNamespace, "System.Collections.Generic");
 
     private static string WhyUnsupported(ITypeSymbol type) => type switch
     {
@@ -184,15 +210,15 @@ internal sealed class TypeShapeReader
         _ => "use string, bool, a number, an enum, a record, or a list of these",
     };
 
-    private void Report(IPropertySymbol? property, bool isOutput, ITypeSymbol type, string reason)
+    private void Report(Owner? property, bool isOutput, ITypeSymbol type, string reason)
     {
         HasErrors = true;
         var descriptor = isOutput ? DiagnosticDescriptors.UnsupportedOutputType : DiagnosticDescriptors.UnsupportedInputType;
         _diagnostics.Add(DiagnosticInfo.Create(
             descriptor,
-            LocationInfo.From(property?.Locations.FirstOrDefault()),
+            LocationInfo.From(property?.Location ?? type.Locations.FirstOrDefault()),
             property?.Name ?? type.Name,
-            property?.ContainingType.Name ?? type.Name,
+            property?.ContainingType ?? type.Name,
             type.ToDisplayString(),
             reason));
     }
