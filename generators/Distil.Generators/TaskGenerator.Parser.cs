@@ -189,6 +189,8 @@ public sealed partial class TaskGenerator
         // cannot reach into is still passed to Scriban at run time.
         private static IEnumerable<TemplateParameterSpec> ReadParameters(INamedTypeSymbol type, TypeShapeReader shapes)
         {
+            // Asking the class for its members costs a binding pass; most tasks have no parameters.
+            if (!DeclaresMember<PropertyDeclarationSyntax>(type, p => p.AttributeLists.Count > 0)) yield break;
             foreach (var property in type.GetMembers().OfType<IPropertySymbol>())
             {
                 if (!property.GetAttributes().Any(a => KnownTypes.IsAttribute(a, "Distil", "TemplateParameterAttribute"))) continue;
@@ -199,9 +201,14 @@ public sealed partial class TaskGenerator
             }
         }
 
+        private static bool DeclaresMember<T>(INamedTypeSymbol type, System.Func<T, bool> predicate) where T : MemberDeclarationSyntax =>
+            type.DeclaringSyntaxReferences.Any(r =>
+                r.GetSyntax() is TypeDeclarationSyntax declaration && declaration.Members.OfType<T>().Any(predicate));
+
         private static bool HasParseOutput(
             INamedTypeSymbol type, ITypeSymbol input, ITypeSymbol output, string taskName, List<DiagnosticInfo> diagnostics)
         {
+            if (!DeclaresMember<MethodDeclarationSyntax>(type, m => m.Identifier.ValueText == "ParseOutput")) return false;
             var candidates = type.GetMembers("ParseOutput").OfType<IMethodSymbol>().ToList();
             var matches = candidates.Any(m =>
                 m.IsStatic
