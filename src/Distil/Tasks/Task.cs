@@ -149,10 +149,10 @@ public abstract class Task<TInput, TOutput> : LlmTask
         }
         var generations = await System.Threading.Tasks.Task.WhenAll(requests).ConfigureAwait(false);
 
-        var composer = new OutputRows<TOutput>(Name, MetadataColumn, AddRawOutput, AddRawInput, WriteOutput);
+        var modelName = run.ModelName(generations);
         return GroupGenerations
-            ? [composer.Grouped(row, messages, generations, run.ModelName(generations))]
-            : composer.OnePerGeneration(row, messages, generations, run.ModelName(generations));
+            ? [run.Rows.Grouped(row, messages, generations, modelName)]
+            : run.Rows.OnePerGeneration(row, messages, generations, modelName);
     }
 
     private TInput ReadRow(JsonObject row, long rowIndex)
@@ -212,6 +212,7 @@ public abstract class Task<TInput, TOutput> : LlmTask
         {
             Llm = llm;
             Slots = slots;
+            Rows = new OutputRows<TOutput>(task.Name, task.MetadataColumn, task.AddRawOutput, task.AddRawInput, task.WriteOutput);
             _configuredModel = llm.GetService<ChatClientMetadata>()?.DefaultModelId;
             Options = task.GenerationOptions?.Clone() ?? new ChatOptions();
             if (task.UseDefaultStructuredOutput)
@@ -226,6 +227,9 @@ public abstract class Task<TInput, TOutput> : LlmTask
 
         /// <summary>One per request that may wait on the LLM at once (MaxConcurrency).</summary>
         public SemaphoreSlim Slots { get; }
+
+        /// <summary>Builds the output rows with the settings the run started with.</summary>
+        public OutputRows<TOutput> Rows { get; }
 
         public ChatOptions Options { get; }
 
