@@ -69,6 +69,9 @@ public sealed partial class TaskGenerator
             writer.WriteLine("/// <summary>The strict JSON schema of the output record.</summary>");
             writer.WriteLine($"public static string OutputJsonSchema => {CSharpLiteral.String(spec.OutputJsonSchema)};");
             writer.WriteLine();
+            writer.WriteLine("/// <summary>The GBNF grammar of the output record, for structured output from local models.</summary>");
+            writer.WriteLine($"public static string OutputGrammar => {CSharpLiteral.Verbatim(spec.OutputGrammar)};");
+            writer.WriteLine();
             writer.WriteLine($"protected override string DefaultName => {CSharpLiteral.String(task.TaskName)};");
             writer.WriteLine();
             writer.WriteLine($"public override {StringList} Inputs => InputColumns;");
@@ -76,6 +79,8 @@ public sealed partial class TaskGenerator
             writer.WriteLine($"public override {StringList} Outputs => OutputColumns;");
             writer.WriteLine();
             writer.WriteLine("public override string StructuredOutputSchema => OutputJsonSchema;");
+            writer.WriteLine();
+            writer.WriteLine("public override string StructuredOutputGrammar => OutputGrammar;");
             writer.WriteLine();
         }
 
@@ -245,6 +250,7 @@ public sealed partial class TaskGenerator
             writer.WriteLine($"public override {StringList} Inputs => {Throw};");
             writer.WriteLine($"public override {StringList} Outputs => {Throw};");
             writer.WriteLine($"public override string StructuredOutputSchema => {Throw};");
+            writer.WriteLine($"public override string StructuredOutputGrammar => {Throw};");
             writer.WriteLine($"public override global::System.Collections.Generic.IReadOnlyList<{ChatMessage}> FormatInput({task.InputTypeName} input) => {Throw};");
             writer.WriteLine($"public override global::System.Collections.Generic.IReadOnlyList<{ChatMessage}> FormatInputWithScriban({task.InputTypeName} input) => {Throw};");
             writer.WriteLine($"public override {task.OutputTypeName}? FormatOutput(string? text, {task.InputTypeName} input) => {Throw};");

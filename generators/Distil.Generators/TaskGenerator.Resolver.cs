@@ -18,7 +18,7 @@ public sealed partial class TaskGenerator
 {
     /// <summary>
     /// Finds each template of a task (inline or in a project file), compiles it, checks its
-    /// variables against the task's columns and parameters, and writes the output schema.
+    /// variables against the task's columns and parameters, and writes the output schema and grammar.
     /// </summary>
     internal static class Resolver
     {
@@ -83,7 +83,8 @@ public sealed partial class TaskGenerator
 
             var valid = task.IsValid && templatesOk;
             var schema = valid ? JsonSchemaWriter.Write(task.OutputObjectId, task.Objects) : "";
-            var spec = new TaskSpec(task with { IsValid = valid }, compiled.ToEquatableArray(), schema, EmitMembers: IsPartial(task));
+            var grammar = valid ? GbnfGrammarWriter.Write(task.OutputObjectId, task.Objects) : "";
+            var spec = new TaskSpec(task with { IsValid = valid }, compiled.ToEquatableArray(), schema, grammar, EmitMembers: IsPartial(task));
             return new ResolvedTask(spec, diagnostics.ToEquatableArray());
         }
 

@@ -1,24 +1,38 @@
 // Distil quickstart: run a typed task over a few rows with a local GGUF model (the default) or any
-// OpenAI-compatible server, write the rows to JSONL and show them as a table.
+// model spec, with structured output, write the rows to JSONL and show them as a table.
 //
 //   dotnet run --project samples/Distil.Quickstart
-//   dotnet run --project samples/Distil.Quickstart -- --endpoint http://127.0.0.1:8000/v1 --model my-model
-using System.ClientModel;
+//   dotnet run --project samples/Distil.Quickstart -- --model endpoint:http://127.0.0.1:8000/v1#my-model
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Distil;
 using Distil.LlamaSharp;
+using Distil.OpenAI;
 using Distil.Quickstart;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
-using OpenAI;
 using Spectre.Console;
 
 var options = QuickstartOptions.Parse(args);
 if (options is null) return 2;
 
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-using var llm = CreateLlm(options);
-if (llm is null) return 2;
+using var cache = options.CachePath is null ? null : ResponseCache.Open(options.CachePath);
+// Every provider, with retries and (when asked) the response cache around it.
+var llms = new ChatClientFactory { Cache = cache, Logger = loggerFactory.CreateLogger("Distil") }
+    .AddOpenAI()
+    .AddLocalModels(contextSize: 1024);
+IChatClient llm;
+try
+{
+    llm = llms.Create(options.ModelSpec);
+}
+catch (ModelSpecException error)
+{
+    AnsiConsole.MarkupLine($"[red]{Markup.Escape(error.Message)}[/]");
+    return 2;
+}
+using var _ = llm;
 
 var rows = new[]
 {
@@ -32,10 +46,12 @@ var task = new ReviewSummary
 {
     Llm = llm,
     Logger = loggerFactory.CreateLogger("Distil"),
-    GenerationOptions = new ChatOptions { MaxOutputTokens = 48, Temperature = 0.7f, Seed = 42 },
+    // Structured output: a strict JSON schema for remote models, the generated grammar for local ones.
+    UseDefaultStructuredOutput = true,
+    GenerationOptions = new ChatOptions { MaxOutputTokens = 400, Temperature = 0.7f, Seed = 42 },
 };
 
-AnsiConsole.MarkupLine($"[bold]Distil quickstart[/] · task [green]{task.Name}[/] · model [green]{Markup.Escape(options.Describe())}[/]");
+AnsiConsole.MarkupLine($"[bold]Distil quickstart[/] · task [green]{task.Name}[/] · model [green]{Markup.Escape(options.ModelSpec)}[/]");
 task.Print(task.ReadInput(rows[0]));
 
 var results = new List<JsonObject>();
@@ -60,9 +76,9 @@ foreach (var row in results)
 }
 AnsiConsole.Write(table);
 AnsiConsole.MarkupLine($"Wrote {results.Count} rows to [blue]{Markup.Escape(Path.GetFullPath(options.OutputPath))}[/]");
-if (options.Endpoint is null)
+if (options.IsTinyTestModel)
 {
-    AnsiConsole.MarkupLine("[grey]The default model has random weights: its answers are gibberish, so outputs stay null and the raw answer is kept. Point DISTIL_MODEL at a real instruct GGUF for real data.[/]");
+    AnsiConsole.MarkupLine("[grey]The default model has random weights: the grammar makes its answers valid JSON, but their words are gibberish. Point DISTIL_MODEL at a real instruct GGUF, or pass --model, for real data.[/]");
 }
 return 0;
 
@@ -75,22 +91,3 @@ static JsonObject Row(string product, string review, string[] tags) => new()
 };
 
 static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + "...";
-
-static IChatClient? CreateLlm(QuickstartOptions options)
-{
-    if (options.Endpoint is not null)
-    {
-        var key = Environment.GetEnvironmentVariable("OPENAI_API_KEY") ?? "not-needed";
-        var client = new OpenAIClient(new ApiKeyCredential(key), new OpenAIClientOptions { Endpoint = options.Endpoint });
-        return client.GetChatClient(options.Model!).AsIChatClient();
-    }
-    try
-    {
-        return LocalChatClient.Load(options.ModelPath!, contextSize: 1024);
-    }
-    catch (FileNotFoundException error)
-    {
-        AnsiConsole.MarkupLine($"[red]{Markup.Escape(error.Message)}[/]");
-        return null;
-    }
-}

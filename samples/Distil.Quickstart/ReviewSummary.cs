@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 
 namespace Distil.Quickstart;
 
@@ -11,6 +12,7 @@ public sealed partial class ReviewSummary : Task<ReviewSummary.Input, ReviewSumm
     public sealed record Input(string Product, string Review, int MaxWords, IReadOnlyList<string> Tags);
 
     public sealed record Output(
-        [property: Description("The review in a few words.")] string Summary,
+        // MaxLength bounds the local model's grammar, so that even a tiny model finishes its JSON.
+        [property: Description("The review in a few words."), MaxLength(80)] string Summary,
         [property: Description("1 (angry) to 5 (delighted).")] int Sentiment);
 }

@@ -10,8 +10,11 @@ namespace Distil.LlamaSharp;
 
 /// <summary>
 /// A local GGUF model answering in-process, as an <see cref="IChatClient"/>. The weights are
-/// loaded once; each request gets its own llama.cpp context, formatted with the model's chat
-/// template, and its answer reports the model name and token usage.
+/// loaded once per process and shared by every client of the same file; each request gets its
+/// own llama.cpp context, formatted with the model's chat template, and its answer reports the
+/// model name and token usage. With structured output (a grammar under
+/// <see cref="ChatOptionsKeys.Grammar"/>, which Distil tasks send), the model decodes under
+/// that grammar, so its answer always parses.
 /// </summary>
 /// <example>
 /// <code>
@@ -21,14 +24,16 @@ namespace Distil.LlamaSharp;
 /// </example>
 public sealed class LocalChatClient : IChatClient
 {
+    private readonly SharedWeights.Lease _lease;
     private readonly LLamaWeights _weights;
     private readonly ModelParams _parameters;
     private readonly SemaphoreSlim _slots;
     private readonly ChatClientMetadata _metadata;
 
-    private LocalChatClient(LLamaWeights weights, ModelParams parameters, string modelName, int maxParallelRequests)
+    private LocalChatClient(SharedWeights.Lease lease, ModelParams parameters, string modelName, int maxParallelRequests)
     {
-        _weights = weights;
+        _lease = lease;
+        _weights = lease.Weights;
         _parameters = parameters;
         _slots = new SemaphoreSlim(maxParallelRequests, maxParallelRequests);
         ModelName = modelName;
@@ -38,7 +43,10 @@ public sealed class LocalChatClient : IChatClient
     /// <summary>The model's name: its GGUF <c>general.name</c>, else its file name.</summary>
     public string ModelName { get; }
 
-    /// <summary>Loads a GGUF model from <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Loads a GGUF model from <paramref name="path"/>, or shares the weights already loaded from
+    /// that file in this process.
+    /// </summary>
     /// <param name="path">The .gguf file.</param>
     /// <param name="contextSize">Tokens of prompt and answer together that one request may use.</param>
     /// <param name="maxParallelRequests">How many requests may run at once, each with its own context.</param>
@@ -53,14 +61,13 @@ public sealed class LocalChatClient : IChatClient
         }
         ArgumentOutOfRangeException.ThrowIfLessThan(maxParallelRequests, 1);
 
-        // llama.cpp writes its progress to the console; a data run's output should stay readable.
-        NativeLibraryConfig.All.WithLogCallback(static (_, _) => { });
-        var parameters = new ModelParams(path) { ContextSize = contextSize, GpuLayerCount = 0 };
-        var weights = LLamaWeights.LoadFromFile(parameters);
+        var parameters = new ModelParams(Path.GetFullPath(path)) { ContextSize = contextSize, GpuLayerCount = 0 };
+        var lease = SharedWeights.Acquire(parameters);
+        var weights = lease.Weights;
         var name = weights.Metadata.TryGetValue("general.name", out var declared) && !string.IsNullOrWhiteSpace(declared)
             ? declared
             : Path.GetFileNameWithoutExtension(path);
-        return new LocalChatClient(weights, parameters, name, maxParallelRequests);
+        return new LocalChatClient(lease, parameters, name, maxParallelRequests);
     }
 
     /// <inheritdoc/>
@@ -118,11 +125,28 @@ public sealed class LocalChatClient : IChatClient
         : serviceType.IsInstanceOfType(this) ? this
         : null;
 
-    /// <summary>Frees the model's weights.</summary>
+    /// <summary>Lets go of the model's weights; they are freed when no client of the file is left.</summary>
     public void Dispose()
     {
-        _weights.Dispose();
+        _lease.Dispose();
         _slots.Dispose();
+    }
+
+    // Distil tasks send their output's grammar with structured output; a JSON-schema response
+    // format without one cannot be honoured here, and saying so beats answering in free text.
+    private static Grammar? GrammarOf(ChatOptions? options)
+    {
+        if (options?.AdditionalProperties?.TryGetValue(ChatOptionsKeys.Grammar, out var value) == true && value is string { Length: > 0 } gbnf)
+        {
+            return new Grammar(gbnf, "root");
+        }
+        if (options?.ResponseFormat is ChatResponseFormatJson { Schema: not null })
+        {
+            throw new NotSupportedException(
+                "A local model needs a GBNF grammar for structured output: pass it under ChatOptions.AdditionalProperties[\"" +
+                ChatOptionsKeys.Grammar + "\"]. Distil tasks with UseDefaultStructuredOutput send their generated grammar.");
+        }
+        return null;
     }
 
     // The executor yields the stop sequence that ended the answer; as remote providers do, leave it out.
@@ -152,6 +176,9 @@ public sealed class LocalChatClient : IChatClient
             TopP = options?.TopP ?? defaults.TopP,
             TopK = options?.TopK ?? defaults.TopK,
             Seed = options?.Seed is { } seed ? unchecked((uint)seed) : defaults.Seed,
+            FrequencyPenalty = options?.FrequencyPenalty ?? defaults.FrequencyPenalty,
+            PresencePenalty = options?.PresencePenalty ?? defaults.PresencePenalty,
+            Grammar = GrammarOf(options),
         };
         return new InferenceParams
         {

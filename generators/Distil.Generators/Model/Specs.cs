@@ -39,7 +39,8 @@ internal sealed record PropertySpec(
     TypeShape Type,
     string? Description,
     string? ConstructorParameter,
-    LocationInfo? Location);
+    LocationInfo? Location,
+    int? MaxLength = null);
 
 /// <summary>A record type that maps to a JSON object: the input, the output, or a record nested in them.</summary>
 internal sealed record ObjectSpec(
@@ -97,4 +98,5 @@ internal sealed record TaskSpec(
     TaskDeclaration Declaration,
     EquatableArray<CompiledTemplate> Templates,
     string OutputJsonSchema,
+    string OutputGrammar,
     bool EmitMembers);

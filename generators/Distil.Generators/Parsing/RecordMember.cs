@@ -12,4 +12,5 @@ internal sealed record RecordMember(
     string Column,
     string? Description,
     string? ConstructorParameter,
-    Location? Location);
+    Location? Location,
+    int? MaxLength = null);

@@ -80,6 +80,7 @@ internal static class RecordSyntaxReader
 
         string? column = null;
         string? description = null;
+        int? maxLength = null;
         foreach (var list in attributeLists)
         {
             // [field: ...] and [get: ...] do not describe the property.
@@ -87,8 +88,15 @@ internal static class RecordSyntaxReader
             foreach (var attribute in list.Attributes)
             {
                 var shortName = ShortName(attribute.Name);
-                if (shortName is not ("Column" or "ColumnAttribute" or "Description" or "DescriptionAttribute")) continue;
+                if (!IsReadAttributeName(shortName)) continue;
                 var attributeType = model.GetSymbolInfo(attribute).Symbol?.ContainingType;
+                if (MaxLengthAttributes.IsMaxLength(attributeType))
+                {
+                    var arguments = attribute.ArgumentList?.Arguments ?? default;
+                    maxLength ??= MaxLengthAttributes.Read(attributeType!,
+                        arguments.Where(a => a.NameEquals is null).Select(a => model.GetConstantValue(a.Expression).Value).ToArray());
+                    continue;
+                }
                 var argument = attribute.ArgumentList?.Arguments.FirstOrDefault()?.Expression;
                 var value = argument is null ? null : model.GetConstantValue(argument).Value as string;
                 if (KnownTypes.Is(attributeType, "Distil", "ColumnAttribute")) column ??= value;
@@ -96,9 +104,14 @@ internal static class RecordSyntaxReader
             }
         }
 
-        members.Add(new RecordMember(name, type, column ?? ColumnNames.SnakeCase(name), description, constructorParameter, location));
+        members.Add(new RecordMember(name, type, column ?? ColumnNames.SnakeCase(name), description, constructorParameter, location, maxLength));
         return true;
     }
+
+    // Only these attributes matter to the model; others are not bound at all.
+    private static bool IsReadAttributeName(string shortName) =>
+        shortName is "Column" or "ColumnAttribute" or "Description" or "DescriptionAttribute"
+            || MaxLengthAttributes.ShortNames.Contains(shortName);
 
     private static string ShortName(NameSyntax name) => name switch
     {

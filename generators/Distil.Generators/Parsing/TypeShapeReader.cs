@@ -87,7 +87,7 @@ internal sealed class TypeShapeReader
             var shape = ReadShape(member.Type, new Owner(member.Name, type.Name, member.Location), isOutput);
             if (shape is null) continue;
             properties.Add(new PropertySpec(
-                member.Name, member.Column, shape, member.Description, member.ConstructorParameter, LocationInfo.From(member.Location)));
+                member.Name, member.Column, shape, member.Description, member.ConstructorParameter, LocationInfo.From(member.Location), member.MaxLength));
         }
 
         _reading.Remove(id);
@@ -113,7 +113,8 @@ internal sealed class TypeShapeReader
                 ColumnOf(property, parameter),
                 DescriptionOf(property) ?? (parameter is null ? null : DescriptionOf(parameter)),
                 parameter?.Name,
-                property.Locations.FirstOrDefault()));
+                property.Locations.FirstOrDefault(),
+                MaxLengthAttributes.Of(property) ?? (parameter is null ? null : MaxLengthAttributes.Of(parameter))));
         }
         return members;
     }

@@ -6,6 +6,13 @@ namespace Distil.Generators.Writing;
 internal static class CSharpLiteral
 {
     /// <summary>A regular string literal; every character that needs it is escaped.</summary>
+    /// <summary>
+    /// A verbatim string literal (<c>@"..."</c>) that keeps line breaks as they are, for long
+    /// multi-line texts that readers of generated code should see as written. Only for texts
+    /// whose line breaks are <c>\n</c>: a carriage return would be invisible in it.
+    /// </summary>
+    public static string Verbatim(string value) => "@\"" + value.Replace("\"", "\"\"") + "\"";
+
     public static string String(string? value)
     {
         if (value is null) return "null";

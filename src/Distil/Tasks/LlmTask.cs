@@ -71,7 +71,9 @@ public abstract class LlmTask
     public bool AddRawInput { get; set; } = true;
 
     /// <summary>
-    /// Ask the LLM for JSON that follows <see cref="StructuredOutputSchema"/> (default false).
+    /// Ask the LLM for JSON that follows <see cref="StructuredOutputSchema"/> (default false):
+    /// remote providers get the schema as a strict <c>json_schema</c> response format, local
+    /// models decode under <see cref="StructuredOutputGrammar"/>.
     /// </summary>
     public bool UseDefaultStructuredOutput { get; set; }
 
@@ -108,6 +110,12 @@ public abstract class LlmTask
 
     /// <summary>The strict JSON schema of the output record, as sent for structured output.</summary>
     public abstract string StructuredOutputSchema { get; }
+
+    /// <summary>
+    /// The GBNF grammar of the output record, which local models decode under for structured
+    /// output. Integers are bounded by their type, strings and lists by <c>[MaxLength]</c>.
+    /// </summary>
+    public abstract string StructuredOutputGrammar { get; }
 
     /// <summary>
     /// Runs the task over <paramref name="rows"/>: renders each prompt, asks the LLM and yields the

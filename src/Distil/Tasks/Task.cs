@@ -109,11 +109,14 @@ public abstract class Task<TInput, TOutput> : LlmTask
                     continue;
                 }
                 var row = source.Current;
+                run.Summary.RowRead();
                 // A row that failed (bad input) ends the run once the rows before it are out:
                 // start no more LLM calls for the rows after it.
                 next = pending.Any(p => p.IsFaulted) ? null : source.MoveNextAsync().AsTask();
                 pending.Enqueue(ProcessRowAsync(run, row, index++, stop.Token));
             }
+            // Reached only when every row is out: a run that ended early reports its error instead.
+            run.Summary.Log(Logger, Name);
         }
         finally
         {
@@ -185,6 +188,7 @@ public abstract class Task<TInput, TOutput> : LlmTask
             Logger.LogWarning(error,
                 "Task '{Task}': the LLM call for row {Row}, generation {Generation} failed ({Error}); its outputs are set to null.",
                 Name, rowIndex, generation, error.GetType().Name);
+            run.Summary.Failed(error);
             return Generation<TOutput>.FromFailure(error);
         }
         finally
@@ -194,6 +198,7 @@ public abstract class Task<TInput, TOutput> : LlmTask
 
         var text = response.Text;
         var output = FormatOutput(text, input);
+        run.Summary.Answered(response.Usage, parsed: output is not null);
         if (output is null)
         {
             Logger.LogWarning(
@@ -220,6 +225,9 @@ public abstract class Task<TInput, TOutput> : LlmTask
                 task._schemaElement ??= JsonDocument.Parse(task.StructuredOutputSchema).RootElement.Clone();
                 Options.ResponseFormat = ChatResponseFormat.ForJsonSchema(
                     task._schemaElement.Value, schemaName: task.Name, schemaDescription: null);
+                Options.AdditionalProperties = Options.AdditionalProperties?.Clone() ?? [];
+                Options.AdditionalProperties[ChatOptionsKeys.StrictJsonSchema] = true;
+                Options.AdditionalProperties[ChatOptionsKeys.Grammar] = task.StructuredOutputGrammar;
             }
         }
 
@@ -228,17 +236,24 @@ public abstract class Task<TInput, TOutput> : LlmTask
         /// <summary>One per request that may wait on the LLM at once (MaxConcurrency).</summary>
         public SemaphoreSlim Slots { get; }
 
+        /// <summary>What the run did, logged when it ends.</summary>
+        public RunSummary Summary { get; } = new();
+
         /// <summary>Builds the output rows with the settings the run started with.</summary>
         public OutputRows<TOutput> Rows { get; }
 
         public ChatOptions Options { get; }
 
-        // Generations of one prompt must differ: with a fixed seed, each gets a seed of its own.
+        // Generations of one prompt must differ: with a fixed seed, each gets a seed of its own, and
+        // each carries its index so that a response cache tells them apart. The first carries
+        // none, so raising NumGenerations keeps the answers already cached.
         public ChatOptions OptionsFor(int generation)
         {
-            if (generation == 0 || Options.Seed is null) return Options;
+            if (generation == 0) return Options;
             var options = Options.Clone();
-            options.Seed = unchecked(Options.Seed.Value + generation);
+            if (Options.Seed is { } seed) options.Seed = unchecked(seed + generation);
+            options.AdditionalProperties = Options.AdditionalProperties?.Clone() ?? [];
+            options.AdditionalProperties[ChatOptionsKeys.Generation] = generation;
             return options;
         }
 

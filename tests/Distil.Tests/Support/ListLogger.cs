@@ -6,11 +6,14 @@ namespace Distil.Tests.Support;
 /// <summary>Keeps every log entry, so that tests can assert on warnings.</summary>
 public sealed class ListLogger : ILogger
 {
-    private readonly ConcurrentQueue<(LogLevel Level, string Message)> _entries = new();
+    private readonly ConcurrentQueue<(LogLevel Level, string Message, Exception? Exception)> _entries = new();
 
-    public IReadOnlyList<(LogLevel Level, string Message)> Entries => _entries.ToArray();
+    public IReadOnlyList<(LogLevel Level, string Message, Exception? Exception)> Entries => _entries.ToArray();
 
     public IEnumerable<string> Warnings => Entries.Where(e => e.Level == LogLevel.Warning).Select(e => e.Message);
+
+    /// <summary>Every message with its exception, as a log file would hold them.</summary>
+    public string Text => string.Join("\n", Entries.Select(e => $"{e.Level}: {e.Message} {e.Exception}"));
 
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -18,5 +21,5 @@ public sealed class ListLogger : ILogger
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
         Func<TState, Exception?, string> formatter) =>
-        _entries.Enqueue((logLevel, formatter(state, exception)));
+        _entries.Enqueue((logLevel, formatter(state, exception), exception));
 }

@@ -1,0 +1,156 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using Distil.Generators.Model;
+
+namespace Distil.Generators.Schema;
+
+/// <summary>
+/// Writes the GBNF grammar (llama.cpp's grammar format) of an output record: compact JSON with the
+/// record's properties in declaration order, so that a local model decoding under it can only
+/// produce text that parses into the record.
+/// </summary>
+/// <remarks>
+/// Every value is bounded where the C# type is: integers get at most the digits that fit their
+/// type, strings and lists the <c>[MaxLength]</c> of their property. A grammar with bounds on
+/// every string and list ends within a known number of tokens, which is what lets even a model
+/// with random weights finish its JSON before it runs out of tokens. Whitespace is not allowed
+/// between tokens for the same reason.
+/// </remarks>
+internal static class GbnfGrammarWriter
+{
+    public static string Write(string rootId, IReadOnlyList<ObjectSpec> objects)
+    {
+        var byId = objects.ToDictionary(o => o.Id);
+        var rules = new Rules();
+        var root = rules.ObjectRule(byId[rootId], byId);
+        var gbnf = new StringBuilder();
+        gbnf.Append("root ::= ").Append(root).Append('\n');
+        foreach (var rule in rules.Written) gbnf.Append(rule.Key).Append(" ::= ").Append(rule.Value).Append('\n');
+        return gbnf.ToString();
+    }
+
+    /// <summary>The named rules of one grammar, written once each, in the order first used.</summary>
+    private sealed class Rules
+    {
+        private readonly Dictionary<string, string> _objectRuleNames = new();
+
+        public List<KeyValuePair<string, string>> Written { get; } = new();
+
+        public string ObjectRule(ObjectSpec obj, Dictionary<string, ObjectSpec> byId)
+        {
+            if (_objectRuleNames.TryGetValue(obj.Id, out var existing)) return existing;
+            var name = "object-" + _objectRuleNames.Count.ToString(CultureInfo.InvariantCulture);
+            _objectRuleNames[obj.Id] = name;
+            var slot = Written.Count;
+            Written.Add(new KeyValuePair<string, string>(name, "")); // reserved, so recursive records stay finite
+
+            var body = new StringBuilder("\"{\"");
+            for (var i = 0; i < obj.Properties.Count; i++)
+            {
+                var property = obj.Properties[i];
+                body.Append(' ').Append(Literal((i > 0 ? "," : "") + JsonString(property.Column) + ":"));
+                body.Append(' ').Append(Value(property.Type, property.MaxLength, byId));
+            }
+            body.Append(" \"}\"");
+            Written[slot] = new KeyValuePair<string, string>(name, body.ToString());
+            return name;
+        }
+
+        private string Value(TypeShape type, int? maxLength, Dictionary<string, ObjectSpec> byId)
+        {
+            var value = type.Kind switch
+            {
+                ValueKind.String => Shared(maxLength is { } max ? "string-max-" + max.ToString(CultureInfo.InvariantCulture) : "string",
+                    "\"\\\"\" char" + Repeat(maxLength) + " \"\\\"\""),
+                ValueKind.Boolean => Shared("boolean", "\"true\" | \"false\""),
+                ValueKind.Integer => IntegerRule(type.ClrName),
+                ValueKind.Number or ValueKind.Decimal => Shared("number",
+                    "\"-\"? (\"0\" | [1-9] [0-9]{0,14}) (\".\" [0-9]{1,15})?"),
+                ValueKind.Enum => "(" + string.Join(" | ", type.EnumMembers.Select(m => Literal(JsonString(m)))) + ")",
+                ValueKind.List => List(type.Element!, maxLength, byId),
+                _ => ObjectRule(byId[type.ObjectId], byId),
+            };
+            return type.IsNullable ? "(" + value + " | \"null\")" : value;
+        }
+
+        private string List(TypeShape element, int? maxItems, Dictionary<string, ObjectSpec> byId)
+        {
+            if (maxItems == 0) return Literal("[]");
+            var item = Value(element, null, byId);
+            var more = maxItems is { } max
+                ? (max == 1 ? "" : " (\",\" " + item + "){0," + (max - 1).ToString(CultureInfo.InvariantCulture) + "}")
+                : " (\",\" " + item + ")*";
+            return "\"[\" (" + item + more + ")? \"]\"";
+        }
+
+        // As many digits as the type holds whatever they are (int: 9, as 999,999,999 < 2^31), so
+        // that every number the grammar allows parses into the property.
+        private string IntegerRule(string clrName)
+        {
+            var (digits, signed) = clrName switch
+            {
+                "byte" => (2, false),
+                "sbyte" => (2, true),
+                "short" => (4, true),
+                "ushort" => (4, false),
+                "uint" => (9, false),
+                "long" => (18, true),
+                "ulong" => (19, false),
+                _ => (9, true),
+            };
+            var name = (signed ? "integer-" : "natural-") + digits.ToString(CultureInfo.InvariantCulture);
+            var rest = digits == 1 ? "" : " [0-9]{0," + (digits - 1).ToString(CultureInfo.InvariantCulture) + "}";
+            return Shared(name, (signed ? "\"-\"? " : "") + "(\"0\" | [1-9]" + rest + ")");
+        }
+
+        private string Shared(string name, string body)
+        {
+            if (!Written.Any(r => r.Key == name))
+            {
+                Written.Add(new KeyValuePair<string, string>(name, body));
+                if (body.Contains("char") && !Written.Any(r => r.Key == "char"))
+                {
+                    // Any character but quote, backslash and control characters, or a short escape.
+                    // \u escapes are left out: a lone surrogate would not parse.
+                    Written.Add(new KeyValuePair<string, string>("char", "[^\"\\\\\\x00-\\x1F\\x7F] | \"\\\\\" [\"\\\\/bfnrt]"));
+                }
+            }
+            return name;
+        }
+
+        private static string Repeat(int? max) => max is { } m ? "{0," + m.ToString(CultureInfo.InvariantCulture) + "}" : "*";
+    }
+
+    // A GBNF string literal: the text in double quotes, with quote and backslash escaped.
+    private static string Literal(string text)
+    {
+        var literal = new StringBuilder("\"");
+        foreach (var c in text)
+        {
+            if (c is '"' or '\\') literal.Append('\\');
+            if (c == '\n') { literal.Append("\\n"); continue; }
+            literal.Append(c);
+        }
+        return literal.Append('"').ToString();
+    }
+
+    private static string JsonString(string text)
+    {
+        var json = new StringBuilder("\"");
+        foreach (var c in text)
+        {
+            switch (c)
+            {
+                case '"': json.Append("\\\""); break;
+                case '\\': json.Append("\\\\"); break;
+                default:
+                    if (c < ' ') json.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    else json.Append(c);
+                    break;
+            }
+        }
+        return json.Append('"').ToString();
+    }
+}

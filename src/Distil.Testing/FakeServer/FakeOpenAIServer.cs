@@ -1,0 +1,264 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Distil.Testing;
+
+/// <summary>
+/// An OpenAI-compatible chat-completions server on 127.0.0.1 (Kestrel), for tests that must talk
+/// real HTTP: each request gets the <see cref="FakeReply"/> that <see cref="Reply"/> chooses,
+/// which may answer, wait, or fail with a 429, a 5xx, a dropped connection or a malformed body.
+/// It logs every request and counts the requests in flight.
+/// </summary>
+/// <remarks>
+/// Routes: <c>POST /v1/chat/completions</c> (OpenAI and compatible servers, base URL
+/// <see cref="BaseUrl"/>) and <c>POST /openai/deployments/{deployment}/chat/completions</c>
+/// (Azure OpenAI, endpoint <see cref="Endpoint"/>).
+/// </remarks>
+/// <example>
+/// <code>
+/// await using var server = await FakeOpenAIServer.StartAsync();
+/// server.Reply = FakeReplies.Answering(r => "{\"score\":3}").WithTransientFaults(0.2, seed: 1);
+/// var llm = new OpenAIClient(new ApiKeyCredential("test"), new() { Endpoint = server.BaseUrl })
+///     .GetChatClient("fake-model").AsIChatClient();
+/// </code>
+/// </example>
+public sealed class FakeOpenAIServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<FakeRequest> _requests = new();
+    private readonly object _gauge = new();
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private int _arrivals;
+    private int _inFlight;
+    private int _peakInFlight;
+    private long _lastChangeTicks;
+    private double _inFlightTicks;
+    private long _firstArrivalTicks = -1;
+    private long _lastDepartureTicks;
+
+    private FakeOpenAIServer(WebApplication app, Uri endpoint)
+    {
+        _app = app;
+        Endpoint = endpoint;
+        BaseUrl = new Uri(endpoint, "v1/");
+    }
+
+    /// <summary>The OpenAI-style base URL, <c>http://127.0.0.1:PORT/v1/</c>.</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>The server root, <c>http://127.0.0.1:PORT/</c>, the endpoint an Azure OpenAI client takes.</summary>
+    public Uri Endpoint { get; }
+
+    /// <summary>Chooses the reply to each request. Default: answer <c>fake answer N</c>. Safe to change while serving.</summary>
+    public Func<FakeRequest, FakeReply> Reply { get; set; } = FakeReplies.Answering(r => $"fake answer {r.Index}");
+
+    /// <summary>Every request received so far, in arrival order.</summary>
+    public IReadOnlyList<FakeRequest> Requests => _requests.OrderBy(r => r.Index).ToList();
+
+    /// <summary>How many requests have arrived.</summary>
+    public int RequestCount => Volatile.Read(ref _arrivals);
+
+    /// <summary>How many requests are being served now.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>The most requests that were in flight at one moment.</summary>
+    public int PeakInFlight => Volatile.Read(ref _peakInFlight);
+
+    /// <summary>
+    /// The time-weighted mean of requests in flight, from the first arrival to the last reply: how
+    /// busy a client kept the server.
+    /// </summary>
+    public double MeanInFlight
+    {
+        get
+        {
+            lock (_gauge)
+            {
+                var span = _lastDepartureTicks - _firstArrivalTicks;
+                return _firstArrivalTicks < 0 || span <= 0 ? 0 : _inFlightTicks / span;
+            }
+        }
+    }
+
+    /// <summary>Starts a server on a free port of 127.0.0.1.</summary>
+    public static async Task<FakeOpenAIServer> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+
+        // The handlers need the server, and the server needs the port Kestrel picked: requests
+        // cannot arrive before StartAsync returns the address, so the late binding is safe.
+        FakeOpenAIServer? server = null;
+        app.MapPost("/v1/chat/completions", context => server!.HandleAsync(context, deployment: null));
+        app.MapPost("/openai/deployments/{deployment}/chat/completions",
+            context => server!.HandleAsync(context, (string?)context.Request.RouteValues["deployment"]));
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()
+            ?? throw new InvalidOperationException("Kestrel did not report the address it listens on.");
+        server = new FakeOpenAIServer(app, new Uri(addresses.Addresses.First().TrimEnd('/') + "/"));
+        return server;
+    }
+
+    /// <summary>Forgets the request log and the in-flight statistics (not the reply rule).</summary>
+    public void ResetStatistics()
+    {
+        _requests.Clear();
+        lock (_gauge)
+        {
+            _arrivals = 0;
+            _peakInFlight = _inFlight;
+            _inFlightTicks = 0;
+            _firstArrivalTicks = -1;
+        }
+    }
+
+    /// <summary>Stops the server.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task HandleAsync(HttpContext context, string? deployment)
+    {
+        var body = await ReadBodyAsync(context).ConfigureAwait(false);
+        var hasCredential = context.Request.Headers.ContainsKey("Authorization") || context.Request.Headers.ContainsKey("api-key");
+        var request = new FakeRequest(Interlocked.Increment(ref _arrivals) - 1, context.Request.Path, body, hasCredential, _clock.Elapsed);
+        _requests.Enqueue(request);
+        Arrive();
+        try
+        {
+            var reply = Reply(request);
+            if (reply.Delay > TimeSpan.Zero) await Task.Delay(reply.Delay, context.RequestAborted).ConfigureAwait(false);
+            await WriteReplyAsync(context, request, reply, deployment).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client gave up (a timeout or a cancelled run): nothing left to answer.
+        }
+        finally
+        {
+            Depart();
+        }
+    }
+
+    private static async Task<JsonObject> ReadBodyAsync(HttpContext context)
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<JsonObject>(context.Request.Body, cancellationToken: context.RequestAborted)
+                .ConfigureAwait(false) ?? [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
+
+    private static async Task WriteReplyAsync(HttpContext context, FakeRequest request, FakeReply reply, string? deployment)
+    {
+        var response = context.Response;
+        switch (reply)
+        {
+            case FakeReply.Answer answer:
+                response.ContentType = "application/json";
+                await response.WriteAsync(Completion(request, answer.Text, deployment), context.RequestAborted).ConfigureAwait(false);
+                break;
+            case FakeReply.TooManyRequests tooMany:
+                response.StatusCode = StatusCodes.Status429TooManyRequests;
+                if (tooMany.RetryAfter is { } wait)
+                {
+                    response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+                await WriteErrorAsync(context, "rate_limit_exceeded", "Rate limit reached for requests.").ConfigureAwait(false);
+                break;
+            case FakeReply.ServerError error:
+                response.StatusCode = error.Status;
+                await WriteErrorAsync(context, "server_error", "The server had an error while processing your request.").ConfigureAwait(false);
+                break;
+            case FakeReply.DropConnection:
+                context.Abort();
+                break;
+            case FakeReply.MalformedBody:
+                response.ContentType = "application/json";
+                var whole = Completion(request, "cut off", deployment);
+                await response.WriteAsync(whole[..(whole.Length / 2)], context.RequestAborted).ConfigureAwait(false);
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown fake reply {reply.GetType().Name}.");
+        }
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, string code, string message)
+    {
+        context.Response.ContentType = "application/json";
+        var error = new JsonObject { ["error"] = new JsonObject { ["message"] = message, ["type"] = code, ["code"] = code } };
+        return context.Response.WriteAsync(error.ToJsonString(), context.RequestAborted);
+    }
+
+    private static string Completion(FakeRequest request, string text, string? deployment)
+    {
+        var promptTokens = CountWords(request.Prompt);
+        var completionTokens = CountWords(text);
+        return new JsonObject
+        {
+            ["id"] = $"chatcmpl-fake-{request.Index}",
+            ["object"] = "chat.completion",
+            ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            ["model"] = request.Model ?? deployment ?? "fake-model",
+            ["choices"] = new JsonArray(new JsonObject
+            {
+                ["index"] = 0,
+                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = text },
+                ["finish_reason"] = "stop",
+            }),
+            ["usage"] = new JsonObject
+            {
+                ["prompt_tokens"] = promptTokens,
+                ["completion_tokens"] = completionTokens,
+                ["total_tokens"] = promptTokens + completionTokens,
+            },
+        }.ToJsonString();
+    }
+
+    // A stand-in for a tokenizer: stable, and grows with the text.
+    private static int CountWords(string text) =>
+        text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
+
+    private void Arrive()
+    {
+        lock (_gauge)
+        {
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (_firstArrivalTicks < 0) _firstArrivalTicks = _lastChangeTicks = now;
+            _inFlightTicks += (double)_inFlight * (now - _lastChangeTicks);
+            _lastChangeTicks = now;
+            _inFlight++;
+            if (_inFlight > _peakInFlight) _peakInFlight = _inFlight;
+        }
+    }
+
+    private void Depart()
+    {
+        lock (_gauge)
+        {
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            _inFlightTicks += (double)_inFlight * (now - _lastChangeTicks);
+            _lastChangeTicks = _lastDepartureTicks = now;
+            _inFlight--;
+        }
+    }
+}

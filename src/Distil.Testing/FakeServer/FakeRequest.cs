@@ -1,0 +1,31 @@
+using System.Text.Json.Nodes;
+
+namespace Distil.Testing;
+
+/// <summary>A chat-completion request as the fake server received it.</summary>
+/// <param name="Index">0-based arrival number.</param>
+/// <param name="Path">The request path, e.g. <c>/v1/chat/completions</c> or an Azure deployment path.</param>
+/// <param name="Body">The JSON body as sent.</param>
+/// <param name="HasCredential">Whether an <c>Authorization</c> or <c>api-key</c> header came with it (its value is never kept).</param>
+/// <param name="ReceivedAt">When it arrived, as time since the server started.</param>
+public sealed record FakeRequest(int Index, string Path, JsonObject Body, bool HasCredential, TimeSpan ReceivedAt)
+{
+    /// <summary>The <c>model</c> field of the body (for Azure, null: the deployment is in the path).</summary>
+    public string? Model => (string?)Body["model"];
+
+    /// <summary>The text of the last message, which for a task is its user prompt.</summary>
+    public string LastMessage =>
+        Body["messages"] is JsonArray { Count: > 0 } messages ? ContentText(messages[^1]?["content"]) : "";
+
+    /// <summary>All message texts, joined by new lines.</summary>
+    public string Prompt =>
+        Body["messages"] is JsonArray messages ? string.Join("\n", messages.Select(m => ContentText(m?["content"]))) : "";
+
+    // Content is a string, or a list of parts of which the text ones count.
+    private static string ContentText(JsonNode? content) => content switch
+    {
+        JsonValue value => (string?)value ?? "",
+        JsonArray parts => string.Concat(parts.Select(p => (string?)p?["text"] ?? "")),
+        _ => "",
+    };
+}

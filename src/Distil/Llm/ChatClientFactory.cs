@@ -1,0 +1,96 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace Distil;
+
+/// <summary>
+/// Turns a <see cref="ModelSpec"/> string such as <c>openai:gpt-4o-mini</c> into a ready
+/// <see cref="IChatClient"/>: the provider's client, wrapped in the response cache (when
+/// <see cref="Cache"/> is set) and the resilience middleware (unless <see cref="Resilience"/> is
+/// null). Providers come from their packages: <c>AddOpenAI()</c> in Distil.OpenAI registers
+/// <c>openai</c>, <c>azure</c> and <c>endpoint</c>; <c>AddLocalModels()</c> in Distil.LlamaSharp
+/// registers <c>local</c>.
+/// </summary>
+/// <example>
+/// <code>
+/// var llms = new ChatClientFactory { Logger = logger }.AddOpenAI().AddLocalModels();
+/// using var llm = llms.Create("endpoint:http://127.0.0.1:8000/v1#qwen2.5-7b-instruct");
+/// </code>
+/// </example>
+public sealed class ChatClientFactory
+{
+    // Where each well-known provider comes from, for the error that meets a missing registration.
+    private static readonly Dictionary<string, string> KnownProviders = new(StringComparer.Ordinal)
+    {
+        ["openai"] = "the Distil.OpenAI package (factory.AddOpenAI())",
+        ["azure"] = "the Distil.OpenAI package (factory.AddOpenAI())",
+        ["endpoint"] = "the Distil.OpenAI package (factory.AddOpenAI())",
+        ["local"] = "the Distil.LlamaSharp package (factory.AddLocalModels())",
+    };
+
+    private readonly Dictionary<string, Func<ModelSpec, ChatClientFactory, IChatClient>> _providers = new(StringComparer.Ordinal);
+
+    /// <summary>Retries, limits and timeouts put around every client (default <see cref="ResilienceOptions"/>; null: none).</summary>
+    public ResilienceOptions? Resilience { get; set; } = new();
+
+    /// <summary>When set, every client answers repeated requests from this cache.</summary>
+    public ResponseCache? Cache { get; set; }
+
+    /// <summary>Receives retries and cache warnings.</summary>
+    public ILogger? Logger { get; set; }
+
+    /// <summary>
+    /// Reads the environment variables providers take keys and endpoints from. Defaults to the
+    /// process environment; tests and hosts may supply their own.
+    /// </summary>
+    public Func<string, string?> Environment { get; set; } = System.Environment.GetEnvironmentVariable;
+
+    /// <summary>The providers registered, e.g. <c>openai</c>, <c>local</c>.</summary>
+    public IReadOnlyCollection<string> Providers => _providers.Keys;
+
+    /// <summary>Registers (or replaces) the provider called <paramref name="name"/>.</summary>
+    /// <param name="name">The spec prefix, lower case, e.g. <c>openai</c>.</param>
+    /// <param name="create">Builds the provider's client; throws <see cref="ModelSpecException"/> when something is missing.</param>
+    public ChatClientFactory Register(string name, Func<ModelSpec, ChatClientFactory, IChatClient> create)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(create);
+        _providers[name.ToLowerInvariant()] = create;
+        return this;
+    }
+
+    /// <summary>Builds the client for <paramref name="spec"/>.</summary>
+    /// <exception cref="ModelSpecException">The spec is malformed, its provider is not registered, or a key, endpoint or file is missing.</exception>
+    public IChatClient Create(string spec) => Create(ModelSpec.Parse(spec));
+
+    /// <inheritdoc cref="Create(string)"/>
+    public IChatClient Create(ModelSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (!_providers.TryGetValue(spec.Provider, out var create))
+        {
+            var known = _providers.Count == 0 ? "none" : string.Join(", ", _providers.Keys.Order(StringComparer.Ordinal));
+            var hint = KnownProviders.TryGetValue(spec.Provider, out var source)
+                ? $" The '{spec.Provider}' provider comes with {source}."
+                : "";
+            throw new ModelSpecException(spec.Text,
+                $"Unknown model provider '{spec.Provider}' in '{spec.Text}'. Registered providers: {known}.{hint}");
+        }
+
+        var builder = create(spec, this).AsBuilder();
+        if (Cache is not null) builder.UseResponseCache(Cache, Logger);
+        if (Resilience is not null) builder.UseResilience(Resilience, Logger);
+        return builder.Build();
+    }
+
+    /// <summary>The value of environment variable <paramref name="name"/>, or an error that says to set it.</summary>
+    /// <exception cref="ModelSpecException">The variable is not set.</exception>
+    public string RequireEnvironment(ModelSpec spec, string name, string purpose)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var value = Environment(name);
+        return string.IsNullOrWhiteSpace(value)
+            ? throw new ModelSpecException(spec.Text, $"'{spec.Text}' needs {purpose}: set the environment variable {name}.")
+            : value;
+    }
+}

@@ -1,0 +1,27 @@
+namespace Distil;
+
+/// <summary>
+/// Keys of <see cref="Microsoft.Extensions.AI.ChatOptions.AdditionalProperties"/> through which a
+/// task tells Distil's middleware and providers what the standard options cannot say. Providers
+/// that do not know a key ignore it; none of them is sent to a remote service.
+/// </summary>
+public static class ChatOptionsKeys
+{
+    /// <summary>
+    /// The 0-based generation of a prompt (an <see cref="int"/>), set from the second generation
+    /// on: it makes the requests of one prompt distinct, so a response cache keeps each answer.
+    /// </summary>
+    public const string Generation = "distil.generation";
+
+    /// <summary>
+    /// A GBNF grammar (a <see cref="string"/>) that a local model decodes under, set with
+    /// structured output. Remote providers get the JSON schema instead.
+    /// </summary>
+    public const string Grammar = "distil.grammar";
+
+    /// <summary>
+    /// Whether a JSON-schema response format is strict (a <see cref="bool"/>); the OpenAI
+    /// provider of Microsoft.Extensions.AI reads this key.
+    /// </summary>
+    public const string StrictJsonSchema = "strict";
+}

@@ -1,0 +1,165 @@
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Polly.Retry;
+
+namespace Distil;
+
+/// <summary>
+/// Middleware that keeps a long run going against a rate-limited, flaky service: it bounds the
+/// requests in flight, spaces them to a requests- and tokens-per-minute budget, gives each attempt
+/// a time limit, and retries transient failures (429, 5xx, timeouts, dropped connections,
+/// malformed bodies) with exponential backoff and jitter, waiting as long as a
+/// <c>Retry-After</c> header asks. Built on Polly and System.Threading.RateLimiting.
+/// </summary>
+/// <remarks>
+/// Order, outermost first: retry, then concurrency, request rate, token rate and the attempt
+/// timeout, so that a request waiting to be retried holds no slot. Streaming calls pass through
+/// untouched: Distil's tasks do not stream, and a half-streamed answer cannot be retried safely.
+/// </remarks>
+/// <example>
+/// <code>
+/// IChatClient llm = new ResilientChatClient(provider, new ResilienceOptions { MaxConcurrentRequests = 32, RequestsPerMinute = 500 }, logger);
+/// // or: provider.AsBuilder().UseResilience(new ResilienceOptions { ... }, logger).Build();
+/// </code>
+/// </example>
+public sealed class ResilientChatClient : DelegatingChatClient
+{
+    private const int DefaultOutputTokens = 256;
+
+    private readonly ResiliencePipeline _pipeline;
+    private readonly ILogger _logger;
+    private readonly RateLimiter? _requestRate;
+    private readonly TokenBucketRateLimiter? _tokenRate;
+    private readonly int _tokenBucketSize;
+
+    /// <summary>Wraps <paramref name="innerClient"/>.</summary>
+    /// <param name="innerClient">The provider's client.</param>
+    /// <param name="options">Limits and retry settings; the defaults when null.</param>
+    /// <param name="logger">Receives a warning for every retry (the reason and the wait, never a key).</param>
+    public ResilientChatClient(IChatClient innerClient, ResilienceOptions? options = null, ILogger? logger = null)
+        : base(innerClient)
+    {
+        Options = options ?? new ResilienceOptions();
+        Options.Validate();
+        _logger = logger ?? NullLogger.Instance;
+
+        var pipeline = new ResiliencePipelineBuilder();
+        if (Options.MaxRetries > 0) pipeline.AddRetry(RetryOptions(Options));
+        if (Options.MaxConcurrentRequests is { } concurrent) pipeline.AddConcurrencyLimiter(concurrent, int.MaxValue);
+        if (Options.RequestsPerMinute is { } rpm)
+        {
+            _requestRate = EvenlySpaced(rpm);
+            pipeline.AddRateLimiter(_requestRate);
+        }
+        if (Options.TokensPerMinute is { } tpm)
+        {
+            // Ten seconds' worth may go at once, so that one large prompt still fits the bucket.
+            _tokenBucketSize = Math.Max(1, tpm / 6);
+            _tokenRate = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = _tokenBucketSize,
+                TokensPerPeriod = Math.Max(1, (int)Math.Ceiling(tpm / 60.0)),
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = int.MaxValue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                AutoReplenishment = true,
+            });
+        }
+        if (Options.AttemptTimeout is { } timeout) pipeline.AddTimeout(timeout);
+        _pipeline = pipeline.Build();
+    }
+
+    /// <summary>The settings this client runs with.</summary>
+    public ResilienceOptions Options { get; }
+
+    /// <inheritdoc/>
+    public override Task<ChatResponse> GetResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        // The messages are enumerated once per attempt.
+        var request = new Request(this, messages as IReadOnlyCollection<ChatMessage> ?? messages.ToList(), options);
+        return _pipeline.ExecuteAsync(
+            static (request, token) => request.Client.AttemptAsync(request, token), request, cancellationToken).AsTask();
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _requestRate?.Dispose();
+            _tokenRate?.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
+    private async ValueTask<ChatResponse> AttemptAsync(Request request, CancellationToken cancellationToken)
+    {
+        if (_tokenRate is not null)
+        {
+            var estimate = Math.Min(_tokenBucketSize, EstimateTokens(request.Messages, request.Options));
+            using var lease = await _tokenRate.AcquireAsync(estimate, cancellationToken).ConfigureAwait(false);
+            if (!lease.IsAcquired) throw new InvalidOperationException("The tokens-per-minute limiter refused a request.");
+        }
+        return await base.GetResponseAsync(request.Messages, request.Options, cancellationToken).ConfigureAwait(false);
+    }
+
+    private RetryStrategyOptions RetryOptions(ResilienceOptions options) => new()
+    {
+        MaxRetryAttempts = options.MaxRetries,
+        BackoffType = DelayBackoffType.Exponential,
+        UseJitter = true,
+        Delay = options.BaseDelay,
+        MaxDelay = options.MaxDelay,
+        // A cancelled run is not a transient failure, whatever exception it surfaced as.
+        ShouldHandle = args => ValueTask.FromResult(
+            args.Outcome.Exception is { } error
+            && !args.Context.CancellationToken.IsCancellationRequested
+            && TransientFaults.IsTransient(error)),
+        DelayGenerator = args => ValueTask.FromResult(
+            args.Outcome.Exception is { } error ? TransientFaults.RetryAfter(error) : null),
+        OnRetry = args =>
+        {
+            _logger.LogWarning(
+                "LLM request failed ({Reason}); retry {Retry} of {MaxRetries} in {Delay:0.###} s.",
+                args.Outcome.Exception is { } error ? TransientFaults.Describe(error) : "no answer",
+                args.AttemptNumber + 1, options.MaxRetries, args.RetryDelay.TotalSeconds);
+            return default;
+        },
+    };
+
+    // One request per 1/rpm of a minute, with no burst: a budget met evenly is a budget never exceeded.
+    private static RateLimiter EvenlySpaced(int requestsPerMinute)
+    {
+        var period = TimeSpan.FromMinutes(1) / requestsPerMinute;
+        var perPeriod = 1;
+        if (period < TimeSpan.FromMilliseconds(100))
+        {
+            // The limiter's timer is coarse: hand out several per tick rather than tick too fast.
+            period = TimeSpan.FromMilliseconds(100);
+            perPeriod = Math.Max(1, (int)Math.Round(requestsPerMinute / 600.0));
+        }
+        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = perPeriod,
+            TokensPerPeriod = perPeriod,
+            ReplenishmentPeriod = period,
+            QueueLimit = int.MaxValue,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            AutoReplenishment = true,
+        });
+    }
+
+    private static int EstimateTokens(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        long characters = 0;
+        foreach (var message in messages) characters += message.Text.Length;
+        return (int)Math.Min(int.MaxValue, characters / 4 + (options?.MaxOutputTokens ?? DefaultOutputTokens));
+    }
+
+    private sealed record Request(ResilientChatClient Client, IReadOnlyCollection<ChatMessage> Messages, ChatOptions? Options);
+}
