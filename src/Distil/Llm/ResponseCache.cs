@@ -24,14 +24,15 @@ public sealed class ResponseCache : IDisposable
 
     private readonly string _connectionString;
 
-    private ResponseCache(string path, string connectionString)
+    private ResponseCache(string path, string connectionString, TimeSpan busyTimeout)
     {
         Path = path;
         _connectionString = connectionString;
+        BusyTimeout = busyTimeout;
     }
 
-    /// <summary>How long a write waits for another writer before it gives up (30 s).</summary>
-    public static TimeSpan BusyTimeout { get; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long an operation waits for another writer before it gives up (default 30 s).</summary>
+    public TimeSpan BusyTimeout { get; }
 
     /// <summary>The cache file's full path.</summary>
     public string Path { get; }
@@ -39,10 +40,14 @@ public sealed class ResponseCache : IDisposable
     /// <summary>
     /// Opens the cache at <paramref name="path"/>, creating the file and its folder when absent.
     /// </summary>
+    /// <param name="path">The cache file, e.g. <c>cache/responses.db</c>.</param>
+    /// <param name="busyTimeout">How long to wait for another process that holds the file (default 30 s).</param>
     /// <exception cref="ResponseCacheException">The file is not a Distil response cache, is damaged, or stays locked.</exception>
-    public static ResponseCache Open(string path)
+    public static ResponseCache Open(string path, TimeSpan? busyTimeout = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var timeout = busyTimeout ?? TimeSpan.FromSeconds(30);
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.FromSeconds(1), nameof(busyTimeout));
         var fullPath = System.IO.Path.GetFullPath(path);
         if (Directory.Exists(fullPath))
         {
@@ -54,14 +59,16 @@ public sealed class ResponseCache : IDisposable
             DataSource = fullPath,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
+            DefaultTimeout = (int)Math.Ceiling(timeout.TotalSeconds),
         }.ToString();
 
-        var cache = new ResponseCache(fullPath, connectionString);
+        var cache = new ResponseCache(fullPath, connectionString, timeout);
         cache.Run("create", connection =>
         {
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA journal_mode = WAL; PRAGMA user_version;";
+            command.CommandText = "PRAGMA journal_mode = WAL;";
+            command.ExecuteNonQuery();
+            command.CommandText = "PRAGMA user_version;";
             var version = Convert.ToInt32(command.ExecuteScalar()!, System.Globalization.CultureInfo.InvariantCulture);
             if (version is not (0 or SchemaVersion))
             {

@@ -1,0 +1,167 @@
+using System.Text.Json.Nodes;
+using Distil.Testing;
+using Distil.Tests.Support;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.AI;
+using NUnit.Framework;
+
+namespace Distil.Tests.Providers;
+
+/// <summary>The SQLite response cache: reruns cost nothing, changes miss, bad files say so.</summary>
+public class ResponseCacheTests
+{
+    private FakeOpenAIServer _server = null!;
+    private string _directory = null!;
+
+    [SetUp]
+    public async Task Start()
+    {
+        _server = await FakeOpenAIServer.StartAsync();
+        _server.Reply = FakeReplies.Answering(EchoTask.Answer);
+        _directory = Path.Combine(Path.GetTempPath(), "distil-cache-" + Guid.NewGuid().ToString("N"));
+    }
+
+    [TearDown]
+    public async Task Stop()
+    {
+        await _server.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
+    }
+
+    private string CachePath => Path.Combine(_directory, "responses.db");
+
+    private async Task<List<JsonObject>> RunAsync(ResponseCache cache, ChatOptions? options = null, int generations = 1)
+    {
+        using var llm = FakeServerClients.OpenAI(_server, cache: cache);
+        var task = new EchoTask { Llm = llm, MaxConcurrency = 8, NumGenerations = generations, GenerationOptions = options };
+        return await task.ProcessAsync(EchoTask.Rows(50)).ToListAsync();
+    }
+
+    [Test]
+    public async Task A_rerun_of_the_same_work_makes_no_calls_and_yields_the_same_rows()
+    {
+        using var cache = ResponseCache.Open(CachePath);
+        var first = await RunAsync(cache, new ChatOptions { Temperature = 0.5f }, generations: 2);
+        Assert.That(_server.RequestCount, Is.EqualTo(100));
+        Assert.That(cache.Count, Is.EqualTo(100), "each generation is cached on its own");
+        _server.ResetStatistics();
+
+        var second = await RunAsync(cache, new ChatOptions { Temperature = 0.5f }, generations: 2);
+
+        Assert.That(_server.RequestCount, Is.Zero);
+        Assert.That(second.Select(r => r.ToJsonString()), Is.EqualTo(first.Select(r => r.ToJsonString())));
+    }
+
+    [Test]
+    public async Task The_cache_survives_the_process_that_wrote_it()
+    {
+        using (var cache = ResponseCache.Open(CachePath)) await RunAsync(cache);
+        _server.ResetStatistics();
+
+        using var reopened = ResponseCache.Open(CachePath);
+        await RunAsync(reopened);
+
+        Assert.That(_server.RequestCount, Is.Zero);
+    }
+
+    [Test]
+    public async Task A_change_of_temperature_misses_the_cache()
+    {
+        using var cache = ResponseCache.Open(CachePath);
+        await RunAsync(cache, new ChatOptions { Temperature = 0.5f });
+        _server.ResetStatistics();
+
+        await RunAsync(cache, new ChatOptions { Temperature = 0.9f });
+
+        Assert.That(_server.RequestCount, Is.EqualTo(50));
+    }
+
+    [Test]
+    public async Task A_change_of_template_misses_the_cache()
+    {
+        using var cache = ResponseCache.Open(CachePath);
+        await RunAsync(cache);
+        _server.ResetStatistics();
+
+        using var llm = FakeServerClients.OpenAI(_server, cache: cache);
+        var reworded = new EchoTaskReworded { Llm = llm, MaxConcurrency = 8 };
+        await reworded.ProcessAsync(EchoTask.Rows(50)).ToListAsync();
+
+        Assert.That(_server.RequestCount, Is.EqualTo(50));
+    }
+
+    [Test]
+    public async Task Raising_NumGenerations_reuses_the_answers_already_cached()
+    {
+        using var cache = ResponseCache.Open(CachePath);
+        await RunAsync(cache, generations: 1);
+        _server.ResetStatistics();
+
+        await RunAsync(cache, generations: 3);
+
+        Assert.That(_server.RequestCount, Is.EqualTo(100), "only generations 2 and 3 are new");
+    }
+
+    [Test]
+    public async Task Writers_in_parallel_lose_nothing()
+    {
+        using var one = ResponseCache.Open(CachePath);
+        using var other = ResponseCache.Open(CachePath);
+
+        await Task.WhenAll(Enumerable.Range(0, 400).Select(i =>
+            Task.Run(() => (i % 2 == 0 ? one : other).WriteAsync($"key {i}", $"{{\"n\":{i}}}"))));
+
+        Assert.That(one.Count, Is.EqualTo(400));
+        Assert.That(await other.ReadAsync("key 7"), Is.EqualTo("{\"n\":7}"));
+    }
+
+    [Test]
+    public void A_file_that_is_not_a_database_gives_a_clear_error()
+    {
+        Directory.CreateDirectory(_directory);
+        File.WriteAllText(CachePath, "these are not the bytes of a SQLite database, but they are long enough to look like a header of one");
+
+        var error = Assert.Throws<ResponseCacheException>(() => ResponseCache.Open(CachePath))!;
+
+        Assert.That(error.Message, Does.Contain(CachePath).And.Contain("not a readable SQLite database").And.Contain("Move or delete"));
+    }
+
+    [Test]
+    public void A_file_locked_by_another_process_gives_a_clear_error()
+    {
+        using (ResponseCache.Open(CachePath)) { }
+        using var holder = new SqliteConnection($"Data Source={CachePath};Pooling=False");
+        holder.Open();
+        using var command = holder.CreateCommand();
+        command.CommandText = "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;";
+        command.ExecuteNonQuery();
+
+        var error = Assert.Throws<ResponseCacheException>(() => ResponseCache.Open(CachePath, busyTimeout: TimeSpan.FromSeconds(1)))!;
+
+        Assert.That(error.Message, Does.Contain(CachePath).And.Contain("locked"));
+    }
+
+    [Test]
+    public async Task A_cache_that_fails_mid_run_costs_no_answers()
+    {
+        var logger = new ListLogger();
+        using var cache = ResponseCache.Open(CachePath);
+        using var llm = FakeServerClients.Factory(_server, logger, cache: cache).Create("openai:fake-model");
+        // Break the file under the running cache: reads and writes now fail.
+        SqliteConnection.ClearAllPools();
+        File.WriteAllText(CachePath, new string('x', 8192));
+        File.Delete(CachePath + "-wal");
+        var task = new EchoTask { Llm = llm };
+
+        var rows = await task.ProcessAsync(EchoTask.Rows(3)).ToListAsync();
+
+        Assert.That(rows.Select(r => (string?)r["echo"]), Is.EqualTo(new[] { "0", "1", "2" }));
+        Assert.That(logger.Warnings, Has.Some.Contains("could not be read").And.Some.Contains("could not be stored"));
+    }
+}
+
+/// <summary>The echo task with other words in its prompt: a changed template.</summary>
+[Task("echo")]
+[UserPrompt("Please echo item {{ id }}: {{ text }}")]
+public sealed partial class EchoTaskReworded : Task<EchoTask.Input, EchoTask.Output>;
