@@ -45,6 +45,11 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     private double _inFlightTicks;
     private long _firstArrivalTicks = -1;
     private long _lastDepartureTicks;
+    // Small, because dozens of replies in flight act on one stale correction: a large gain oscillates.
+    private const double FeedbackGain = 0.002;
+    private double _timerLatenessMs;
+    private double _latencyErrorMs;
+    private long _delayedReplies;
 
     private FakeOpenAIServer(WebApplication app, Uri endpoint)
     {
@@ -62,7 +67,13 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     /// <summary>Chooses the reply to each request. Default: answer <c>fake answer N</c>. Safe to change while serving.</summary>
     public Func<FakeRequest, FakeReply> Reply { get; set; } = FakeReplies.Answering(r => $"fake answer {r.Index}");
 
-    /// <summary>Every request received so far, in arrival order.</summary>
+    /// <summary>
+    /// Whether <see cref="Requests"/> keeps every request (default true). Turn it off for runs of
+    /// many thousands of requests, whose bodies would otherwise pile up in memory.
+    /// </summary>
+    public bool KeepRequestLog { get; set; } = true;
+
+    /// <summary>Every request received so far, in arrival order (empty when <see cref="KeepRequestLog"/> is off).</summary>
     public IReadOnlyList<FakeRequest> Requests => _requests.OrderBy(r => r.Index).ToList();
 
     /// <summary>How many requests have arrived.</summary>
@@ -87,6 +98,18 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
                 var span = _lastDepartureTicks - _firstArrivalTicks;
                 return _firstArrivalTicks < 0 || span <= 0 ? 0 : _inFlightTicks / span;
             }
+        }
+    }
+
+    /// <summary>
+    /// How much later than asked, on average, the replies with a delay left (negative: earlier).
+    /// Benchmarks report it, so that a server's lateness is not counted against its client.
+    /// </summary>
+    public TimeSpan MeanReplyLateness
+    {
+        get
+        {
+            lock (_gauge) return _delayedReplies == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(_latencyErrorMs / _delayedReplies);
         }
     }
 
@@ -122,6 +145,8 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             _peakInFlight = _inFlight;
             _inFlightTicks = 0;
             _firstArrivalTicks = -1;
+            _latencyErrorMs = 0;
+            _delayedReplies = 0;
         }
     }
 
@@ -134,15 +159,16 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context, string? deployment)
     {
+        var arrival = _clock.Elapsed;
         var body = await ReadBodyAsync(context).ConfigureAwait(false);
         var hasCredential = context.Request.Headers.ContainsKey("Authorization") || context.Request.Headers.ContainsKey("api-key");
-        var request = new FakeRequest(Interlocked.Increment(ref _arrivals) - 1, context.Request.Path, body, hasCredential, _clock.Elapsed);
-        _requests.Enqueue(request);
+        var request = new FakeRequest(Interlocked.Increment(ref _arrivals) - 1, context.Request.Path, body, hasCredential, arrival);
+        if (KeepRequestLog) _requests.Enqueue(request);
         Arrive();
         try
         {
             var reply = Reply(request);
-            if (reply.Delay > TimeSpan.Zero) await Task.Delay(reply.Delay, context.RequestAborted).ConfigureAwait(false);
+            if (reply.Delay > TimeSpan.Zero) await WaitUntilAsync(arrival + reply.Delay, context.RequestAborted).ConfigureAwait(false);
             await WriteReplyAsync(context, request, reply, deployment).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -152,6 +178,26 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         finally
         {
             Depart();
+        }
+    }
+
+    // The latency counts from the request's arrival: reading and parsing it is part of it. Timers
+    // wake late (about 2 ms on Linux for a 50 ms wait), which would make a "50 ms" server a 52 ms
+    // one; the server learns how late they wake and asks for that much less, so that replies
+    // leave on time on average. MeanLatency reports what was achieved.
+    private async Task WaitUntilAsync(TimeSpan due, CancellationToken cancellationToken)
+    {
+        double lateness;
+        lock (_gauge) lateness = _timerLatenessMs;
+        var wait = due - _clock.Elapsed - TimeSpan.FromMilliseconds(lateness);
+        if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+        var late = (_clock.Elapsed - due).TotalMilliseconds;
+        lock (_gauge)
+        {
+            // Feedback on the reply's own lateness: the correction settles where replies are on time.
+            if (wait > TimeSpan.Zero) _timerLatenessMs = Math.Max(0, _timerLatenessMs + FeedbackGain * late);
+            _latencyErrorMs += late;
+            _delayedReplies++;
         }
     }
 

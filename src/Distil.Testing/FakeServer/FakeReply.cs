@@ -5,7 +5,7 @@ public abstract record FakeReply
 {
     private FakeReply() { }
 
-    /// <summary>How long the server waits before replying (default none).</summary>
+    /// <summary>How long after the request arrived the server replies (default at once).</summary>
     public TimeSpan Delay { get; init; }
 
     /// <summary>A 200 chat completion whose message content is <paramref name="Text"/>.</summary>

@@ -109,7 +109,8 @@ public class TaskSemanticsTests
         Assert.That(row.ContainsKey("summary") && row["summary"] is null, Is.True);
         Assert.That(row.ContainsKey("word_count") && row["word_count"] is null, Is.True);
         Assert.That((string?)row["distilabel_metadata"]!["raw_output_summary"], Is.EqualTo("Sorry, no JSON today."));
-        Assert.That(logger.Warnings.Single(), Does.Contain("could not be parsed").And.Contain("summary"));
+        Assert.That(logger.Warnings.First(), Does.Contain("could not be parsed").And.Contain("summary"));
+        Assert.That(logger.Warnings.Last(), Does.StartWith("Task 'summary' finished: 1 rows, 1 answers (1 unparsed), 0 failed"), "the run ends with a summary");
     }
 
     [Test]
@@ -130,7 +131,8 @@ public class TaskSemanticsTests
         Assert.That(failed["raw_output_summary"], Is.Null);
         Assert.That(failed["raw_input_summary"], Is.Null);
         Assert.That((string?)failed["error_summary"], Does.StartWith("HttpRequestException: Response status code"));
-        Assert.That(logger.Warnings.Single(), Does.Contain("failed"));
+        Assert.That(logger.Warnings.First(), Does.Contain("failed"));
+        Assert.That(logger.Warnings.Last(), Does.Contain("1 failed LLM calls imputed as null"), "the run ends with a summary");
     }
 
     [Test]
