@@ -29,7 +29,7 @@ public class ThroughputBenchmarks
     public const int Requests = 1280;
     public static readonly TimeSpan Latency = TimeSpan.FromMilliseconds(50);
 
-    private FakeOpenAIServer _server = null!;
+    private FakeServerProcess _server = null!;
     private IChatClient _llm = null!;
     private HttpClient _http = null!;
     private IChatClient _bareLlm = null!;
@@ -40,9 +40,7 @@ public class ThroughputBenchmarks
     public void Setup()
     {
         _cpuAtStart = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
-        _server = FakeOpenAIServer.StartAsync().GetAwaiter().GetResult();
-        _server.Reply = FakeReplies.Answering(_ => "{\"echo\":\"x\"}").WithLatency(Latency);
-        _server.KeepRequestLog = false;
+        _server = FakeServerProcess.Start(Latency);
         _llm = new ChatClientFactory { Resilience = new ResilienceOptions() }.AddOpenAI().Create($"endpoint:{_server.BaseUrl}#fake-model");
         _http = new HttpClient { BaseAddress = _server.BaseUrl };
         _bareLlm = OpenAIProviders.CreateEndpoint(_server.BaseUrl, "fake-model");
@@ -52,14 +50,15 @@ public class ThroughputBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        // The server's own lateness, so that the report can tell it from the client's.
+        // The server's own lateness and CPU, so that the report can tell them from the client's.
         var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart;
-        Console.WriteLine($"// Fake server: mean reply lateness {_server.MeanReplyLateness.TotalMilliseconds:0.00} ms over {_server.RequestCount} requests; " +
-            $"CPU (client and server) {cpu.TotalMilliseconds * 1000 / _server.RequestCount:0} µs per request");
+        var server = _server.Stop();
+        var requests = int.Parse(server.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        Console.WriteLine($"// Fake {server}; client CPU {cpu.TotalMilliseconds * 1000 / requests:0} µs per request");
+        _server.Dispose();
         _llm.Dispose();
         _http.Dispose();
         _bareLlm.Dispose();
-        _server.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     [Benchmark(Description = "Distil task, OpenAI provider + resilience")]

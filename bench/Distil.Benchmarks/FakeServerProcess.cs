@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Globalization;
+using Distil.Testing;
+
+namespace Distil.Benchmarks;
+
+/// <summary>
+/// The fake LLM service in a process of its own, as a real service would be: its garbage
+/// collections, thread pool and CPU bursts are not the client's. The child prints its base URL,
+/// serves until its standard input closes, then prints its statistics.
+/// </summary>
+internal sealed class FakeServerProcess : IDisposable
+{
+    public const string Argument = "--fake-server";
+
+    private readonly Process _process;
+
+    private FakeServerProcess(Process process, Uri baseUrl)
+    {
+        _process = process;
+        BaseUrl = baseUrl;
+    }
+
+    public Uri BaseUrl { get; }
+
+    public static FakeServerProcess Start(TimeSpan latency)
+    {
+        var program = typeof(FakeServerProcess).Assembly.Location;
+        var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        // Started through the dotnet host when this process runs as `dotnet program.dll`.
+        if (!Path.GetFileNameWithoutExtension(start.FileName).Equals(Path.GetFileNameWithoutExtension(program), StringComparison.OrdinalIgnoreCase))
+        {
+            start.ArgumentList.Add(program);
+        }
+        start.ArgumentList.Add(Argument);
+        start.ArgumentList.Add(latency.TotalMilliseconds.ToString(CultureInfo.InvariantCulture));
+        var process = Process.Start(start) ?? throw new InvalidOperationException("The fake server process did not start.");
+        var line = process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("The fake server process exited before it listened.");
+        return new FakeServerProcess(process, new Uri(line));
+    }
+
+    /// <summary>Stops the server and returns the line of statistics it printed.</summary>
+    public string Stop()
+    {
+        _process.StandardInput.Close();
+        var statistics = _process.StandardOutput.ReadToEnd().Trim();
+        _process.WaitForExit();
+        return statistics;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill();
+        _process.Dispose();
+    }
+
+    public static async Task ServeAsync(TimeSpan latency)
+    {
+        await using var server = await FakeOpenAIServer.StartAsync();
+        server.KeepRequestLog = false;
+        server.Reply = FakeReplies.Answering(_ => "{\"echo\":\"x\"}").WithLatency(latency);
+        Console.WriteLine(server.BaseUrl);
+        await Console.In.ReadToEndAsync();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        Console.WriteLine(
+            $"server: {server.RequestCount} requests, mean reply lateness {server.MeanReplyLateness.TotalMilliseconds:0.00} ms, " +
+            $"server CPU {cpu.TotalMilliseconds * 1000 / Math.Max(1, server.RequestCount):0} µs per request");
+    }
+}
