@@ -148,6 +148,22 @@ public class ResilienceTests
     }
 
     [Test]
+    public async Task The_token_rate_limit_holds_requests_back_once_the_budget_is_spent()
+    {
+        _server.Reply = FakeReplies.Answering(_ => "ok");
+        // 60,000 a minute: a bucket of 10,000 tokens refilled by 1,000 a second. Each request is
+        // charged about 1,000 (its output limit), so ten go at once and the rest one a second.
+        using var llm = FakeServerClients.OpenAI(_server, resilience: FakeServerClients.FastRetries with { TokensPerMinute = 60_000 });
+        var options = new ChatOptions { MaxOutputTokens = 1000 };
+
+        await Task.WhenAll(Enumerable.Range(0, 12).Select(i => llm.GetResponseAsync($"hi {i}", options)));
+
+        var arrivals = _server.Requests.Select(r => r.ReceivedAt).Order().ToList();
+        Assert.That(arrivals[8] - arrivals[0], Is.LessThan(TimeSpan.FromMilliseconds(500)), "the bucket's budget goes at once");
+        Assert.That(arrivals[^1] - arrivals[0], Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(1500)), "then a request per second");
+    }
+
+    [Test]
     public void Options_out_of_range_name_the_setting()
     {
         Assert.That(() => new ResilienceOptions { MaxConcurrentRequests = 0 }.Validate(),
