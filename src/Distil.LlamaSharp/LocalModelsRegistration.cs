@@ -5,7 +5,8 @@ public static class LocalModelsRegistration
 {
     /// <summary>
     /// Registers <c>local:/path/model.gguf</c>. The weights of a file are loaded once per process,
-    /// however many clients use them.
+    /// however many clients use them. The factory's resilience settings do not apply: there is no
+    /// service to retry, and requests queued for a slot must not time out.
     /// </summary>
     /// <param name="factory">The factory to register with.</param>
     /// <param name="contextSize">Tokens of prompt and answer together that one request may use.</param>
@@ -24,6 +25,6 @@ public static class LocalModelsRegistration
             {
                 throw new ModelSpecException(spec.Text, $"'{spec.Text}': {error.Message}", error);
             }
-        });
+        }, useResilience: false); // in-process: nothing transient to retry, and a long wait for a slot is no fault
     }
 }

@@ -7,7 +7,7 @@ namespace Distil;
 /// Turns a <see cref="ModelSpec"/> string such as <c>openai:gpt-4o-mini</c> into a ready
 /// <see cref="IChatClient"/>: the provider's client, wrapped in the response cache (when
 /// <see cref="Cache"/> is set) and the resilience middleware (unless <see cref="Resilience"/> is
-/// null). Providers come from their packages: <c>AddOpenAI()</c> in Distil.OpenAI registers
+/// null, or the provider was registered without it, as local models are). Providers come from their packages: <c>AddOpenAI()</c> in Distil.OpenAI registers
 /// <c>openai</c>, <c>azure</c> and <c>endpoint</c>; <c>AddLocalModels()</c> in Distil.LlamaSharp
 /// registers <c>local</c>.
 /// </summary>
@@ -28,7 +28,7 @@ public sealed class ChatClientFactory
         ["local"] = "the Distil.LlamaSharp package (factory.AddLocalModels())",
     };
 
-    private readonly Dictionary<string, Func<ModelSpec, ChatClientFactory, IChatClient>> _providers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Registration> _providers = new(StringComparer.Ordinal);
 
     /// <summary>Retries, limits and timeouts put around every client (default <see cref="ResilienceOptions"/>; null: none).</summary>
     public ResilienceOptions? Resilience { get; set; } = new();
@@ -51,11 +51,15 @@ public sealed class ChatClientFactory
     /// <summary>Registers (or replaces) the provider called <paramref name="name"/>.</summary>
     /// <param name="name">The spec prefix, lower case, e.g. <c>openai</c>.</param>
     /// <param name="create">Builds the provider's client; throws <see cref="ModelSpecException"/> when something is missing.</param>
-    public ChatClientFactory Register(string name, Func<ModelSpec, ChatClientFactory, IChatClient> create)
+    /// <param name="useResilience">
+    /// False for providers that need no retries, rate limits or attempt timeouts, such as an
+    /// in-process model, whose requests may wait long for a slot without anything being wrong.
+    /// </param>
+    public ChatClientFactory Register(string name, Func<ModelSpec, ChatClientFactory, IChatClient> create, bool useResilience = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(create);
-        _providers[name.ToLowerInvariant()] = create;
+        _providers[name.ToLowerInvariant()] = new Registration(create, useResilience);
         return this;
     }
 
@@ -67,7 +71,8 @@ public sealed class ChatClientFactory
     public IChatClient Create(ModelSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (!_providers.TryGetValue(spec.Provider, out var create))
+        Resilience?.Validate();
+        if (!_providers.TryGetValue(spec.Provider, out var registration))
         {
             var known = _providers.Count == 0 ? "none" : string.Join(", ", _providers.Keys.Order(StringComparer.Ordinal));
             var hint = KnownProviders.TryGetValue(spec.Provider, out var source)
@@ -77,11 +82,13 @@ public sealed class ChatClientFactory
                 $"Unknown model provider '{spec.Provider}' in '{spec.Text}'. Registered providers: {known}.{hint}");
         }
 
-        var builder = create(spec, this).AsBuilder();
+        var builder = registration.Create(spec, this).AsBuilder();
         if (Cache is not null) builder.UseResponseCache(Cache, Logger);
-        if (Resilience is not null) builder.UseResilience(Resilience, Logger);
+        if (Resilience is not null && registration.UseResilience) builder.UseResilience(Resilience, Logger);
         return builder.Build();
     }
+
+    private sealed record Registration(Func<ModelSpec, ChatClientFactory, IChatClient> Create, bool UseResilience);
 
     /// <summary>The value of environment variable <paramref name="name"/>, or an error that says to set it.</summary>
     /// <exception cref="ModelSpecException">The variable is not set.</exception>

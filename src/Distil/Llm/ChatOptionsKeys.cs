@@ -3,7 +3,8 @@ namespace Distil;
 /// <summary>
 /// Keys of <see cref="Microsoft.Extensions.AI.ChatOptions.AdditionalProperties"/> through which a
 /// task tells Distil's middleware and providers what the standard options cannot say. Providers
-/// that do not know a key ignore it; none of them is sent to a remote service.
+/// that do not know a key ignore it. Only <see cref="StrictJsonSchema"/> has an effect on a remote
+/// service: the OpenAI provider turns it into <c>strict: true</c>.
 /// </summary>
 public static class ChatOptionsKeys
 {

@@ -24,12 +24,16 @@ public sealed record ModelSpec(string Provider, string Model, Uri? Endpoint, str
             throw new ModelSpecException(text ?? "", $"A model spec is empty. {Examples}");
         }
         var colon = text.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0 || colon == text.Length - 1)
+        if (colon <= 0)
         {
             throw new ModelSpecException(text, $"'{text}' is not a model spec: write provider:model. {Examples}");
         }
         var provider = text[..colon].Trim().ToLowerInvariant();
         var rest = text[(colon + 1)..].Trim();
+        if (rest.Length == 0 || provider.Length == 0)
+        {
+            throw new ModelSpecException(text, $"'{text}' is not a model spec: write provider:model. {Examples}");
+        }
         if (provider != "endpoint") return new ModelSpec(provider, rest, null, text);
 
         var hash = rest.LastIndexOf('#');

@@ -15,8 +15,9 @@ namespace Distil;
 /// <c>Retry-After</c> header asks. Built on Polly and System.Threading.RateLimiting.
 /// </summary>
 /// <remarks>
-/// Order, outermost first: retry, then concurrency, request rate, token rate and the attempt
-/// timeout, so that a request waiting to be retried holds no slot. Streaming calls pass through
+/// Order, outermost first: retry, request rate, token rate, concurrency, attempt timeout. A
+/// request waiting out a backoff or a rate budget holds no concurrency slot, and only the call
+/// itself counts against the attempt timeout. Streaming calls pass through
 /// untouched: Distil's tasks do not stream, and a half-streamed answer cannot be retried safely.
 /// </remarks>
 /// <example>
@@ -30,6 +31,7 @@ public sealed class ResilientChatClient : DelegatingChatClient
     private const int DefaultOutputTokens = 256;
 
     private readonly ResiliencePipeline _pipeline;
+    private readonly ResiliencePipeline _attempt;
     private readonly ILogger _logger;
     private readonly RateLimiter? _requestRate;
     private readonly TokenBucketRateLimiter? _tokenRate;
@@ -46,13 +48,16 @@ public sealed class ResilientChatClient : DelegatingChatClient
         Options.Validate();
         _logger = logger ?? NullLogger.Instance;
 
-        var pipeline = new ResiliencePipelineBuilder();
-        if (Options.MaxRetries > 0) pipeline.AddRetry(RetryOptions(Options));
-        if (Options.MaxConcurrentRequests is { } concurrent) pipeline.AddConcurrencyLimiter(concurrent, int.MaxValue);
+        // Outer: retry, then the request rate; the token budget is taken in between (its charge
+        // varies per request, which Polly's limiter strategy cannot express); inner: the
+        // concurrency slot and the attempt timeout, so that waiting for a budget holds no slot
+        // and does not count against the attempt.
+        var outer = new ResiliencePipelineBuilder();
+        if (Options.MaxRetries > 0) outer.AddRetry(RetryOptions(Options));
         if (Options.RequestsPerMinute is { } rpm)
         {
             _requestRate = EvenlySpaced(rpm);
-            pipeline.AddRateLimiter(_requestRate);
+            outer.AddRateLimiter(_requestRate);
         }
         if (Options.TokensPerMinute is { } tpm)
         {
@@ -68,8 +73,11 @@ public sealed class ResilientChatClient : DelegatingChatClient
                 AutoReplenishment = true,
             });
         }
-        if (Options.AttemptTimeout is { } timeout) pipeline.AddTimeout(timeout);
-        _pipeline = pipeline.Build();
+        var inner = new ResiliencePipelineBuilder();
+        if (Options.MaxConcurrentRequests is { } concurrent) inner.AddConcurrencyLimiter(concurrent, int.MaxValue);
+        if (Options.AttemptTimeout is { } timeout) inner.AddTimeout(timeout);
+        _pipeline = outer.Build();
+        _attempt = inner.Build();
     }
 
     /// <summary>The settings this client runs with.</summary>
@@ -105,8 +113,13 @@ public sealed class ResilientChatClient : DelegatingChatClient
             using var lease = await _tokenRate.AcquireAsync(estimate, cancellationToken).ConfigureAwait(false);
             if (!lease.IsAcquired) throw new InvalidOperationException("The tokens-per-minute limiter refused a request.");
         }
-        return await base.GetResponseAsync(request.Messages, request.Options, cancellationToken).ConfigureAwait(false);
+        return await _attempt.ExecuteAsync(
+            static (request, token) => new ValueTask<ChatResponse>(request.Client.SendAsync(request, token)),
+            request, cancellationToken).ConfigureAwait(false);
     }
+
+    private Task<ChatResponse> SendAsync(Request request, CancellationToken cancellationToken) =>
+        base.GetResponseAsync(request.Messages, request.Options, cancellationToken);
 
     private RetryStrategyOptions RetryOptions(ResilienceOptions options) => new()
     {
@@ -135,14 +148,10 @@ public sealed class ResilientChatClient : DelegatingChatClient
     // One request per 1/rpm of a minute, with no burst: a budget met evenly is a budget never exceeded.
     private static RateLimiter EvenlySpaced(int requestsPerMinute)
     {
-        var period = TimeSpan.FromMinutes(1) / requestsPerMinute;
-        var perPeriod = 1;
-        if (period < TimeSpan.FromMilliseconds(100))
-        {
-            // The limiter's timer is coarse: hand out several per tick rather than tick too fast.
-            period = TimeSpan.FromMilliseconds(100);
-            perPeriod = Math.Max(1, (int)Math.Round(requestsPerMinute / 600.0));
-        }
+        // The limiter's timer is coarse: above 600 a minute, hand out several per tick of at
+        // least 100 ms, the tick stretched so that the rate is exact and never above the budget.
+        var perPeriod = Math.Max(1, requestsPerMinute / 600);
+        var period = TimeSpan.FromMinutes(1) * perPeriod / requestsPerMinute;
         return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
             TokenLimit = perPeriod,

@@ -75,6 +75,13 @@ public sealed class ResponseCache : IDisposable
                 throw new ResponseCacheException(fullPath,
                     $"The file '{fullPath}' is not a Distil response cache of this version (its user_version is {version}). Give another cache path, or move the file away.");
             }
+            // A database of someone else's (version 0 with tables of its own) is not taken over.
+            command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name <> 'responses'";
+            if (version == 0 && Convert.ToInt64(command.ExecuteScalar()!, System.Globalization.CultureInfo.InvariantCulture) > 0)
+            {
+                throw new ResponseCacheException(fullPath,
+                    $"The file '{fullPath}' is a SQLite database of another program, not a Distil response cache. Give the cache a path of its own.");
+            }
             command.CommandText =
                 "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, response TEXT NOT NULL, created_at TEXT NOT NULL);" +
                 $"PRAGMA user_version = {SchemaVersion};";

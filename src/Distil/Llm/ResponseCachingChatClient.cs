@@ -13,7 +13,8 @@ namespace Distil;
 /// </summary>
 /// <remarks>
 /// A cache that fails while a run is under way does not cost the run its answers: a failed read
-/// counts as a miss and a failed write is skipped, each with a warning.
+/// or an entry that no longer deserializes counts as a miss, and a failed write is skipped, each
+/// with a warning.
 /// </remarks>
 public sealed class ResponseCachingChatClient : CachingChatClient
 {
@@ -57,7 +58,7 @@ public sealed class ResponseCachingChatClient : CachingChatClient
     protected override async Task<ChatResponse?> ReadCacheAsync(string key, CancellationToken cancellationToken)
     {
         var json = await TryReadAsync(key, cancellationToken).ConfigureAwait(false);
-        var response = json is null ? null : JsonSerializer.Deserialize<ChatResponse>(json, AIJsonUtilities.DefaultOptions);
+        var response = json is null ? null : TryDeserialize<ChatResponse>(json);
         Interlocked.Increment(ref response is null ? ref _misses : ref _hits);
         return response;
     }
@@ -70,7 +71,7 @@ public sealed class ResponseCachingChatClient : CachingChatClient
     protected override async Task<IReadOnlyList<ChatResponseUpdate>?> ReadCacheStreamingAsync(string key, CancellationToken cancellationToken)
     {
         var json = await TryReadAsync("stream:" + key, cancellationToken).ConfigureAwait(false);
-        var updates = json is null ? null : JsonSerializer.Deserialize<List<ChatResponseUpdate>>(json, AIJsonUtilities.DefaultOptions);
+        var updates = json is null ? null : TryDeserialize<List<ChatResponseUpdate>>(json);
         Interlocked.Increment(ref updates is null ? ref _misses : ref _hits);
         return updates;
     }
@@ -78,6 +79,21 @@ public sealed class ResponseCachingChatClient : CachingChatClient
     /// <inheritdoc/>
     protected override Task WriteCacheStreamingAsync(string key, IReadOnlyList<ChatResponseUpdate> value, CancellationToken cancellationToken) =>
         TryWriteAsync("stream:" + key, JsonSerializer.Serialize(value, AIJsonUtilities.DefaultOptions), cancellationToken);
+
+    // An entry that no longer reads (damaged, or written by another version) is a miss: the new
+    // answer replaces it.
+    private T? TryDeserialize<T>(string json) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, AIJsonUtilities.DefaultOptions);
+        }
+        catch (JsonException error)
+        {
+            _logger.LogWarning("A cached answer could not be read and is asked for again. {Error}", error.Message);
+            return null;
+        }
+    }
 
     private async Task<string?> TryReadAsync(string key, CancellationToken cancellationToken)
     {

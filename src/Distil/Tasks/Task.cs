@@ -224,7 +224,7 @@ public abstract class Task<TInput, TOutput> : LlmTask
             {
                 task._schemaElement ??= JsonDocument.Parse(task.StructuredOutputSchema).RootElement.Clone();
                 Options.ResponseFormat = ChatResponseFormat.ForJsonSchema(
-                    task._schemaElement.Value, schemaName: task.Name, schemaDescription: null);
+                    task._schemaElement.Value, schemaName: SchemaName(task.Name), schemaDescription: null);
                 Options.AdditionalProperties = Options.AdditionalProperties?.Clone() ?? [];
                 Options.AdditionalProperties[ChatOptionsKeys.StrictJsonSchema] = true;
                 Options.AdditionalProperties[ChatOptionsKeys.Grammar] = task.StructuredOutputGrammar;
@@ -232,6 +232,14 @@ public abstract class Task<TInput, TOutput> : LlmTask
         }
 
         public IChatClient Llm { get; }
+
+        // OpenAI accepts schema names of letters, digits, '_' and '-', at most 64 long; task
+        // names are free text, so the others become '_'.
+        private static string SchemaName(string taskName)
+        {
+            var name = new string(taskName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_').ToArray());
+            return name.Length <= 64 ? name : name[..64];
+        }
 
         /// <summary>One per request that may wait on the LLM at once (MaxConcurrency).</summary>
         public SemaphoreSlim Slots { get; }

@@ -63,6 +63,15 @@ public class LocalModelTests
     }
 
     [Test]
+    public void Local_models_get_no_retries_or_attempt_timeout_from_the_factory()
+    {
+        using var llm = new ChatClientFactory().AddLocalModels(contextSize: 256).Create($"local:{TestModel.Path}");
+
+        Assert.That(llm.GetService<ResilientChatClient>(), Is.Null, "a request queued for a slot must not time out");
+        Assert.That(llm.GetService<LocalChatClient>(), Is.Not.Null);
+    }
+
+    [Test]
     public void A_missing_model_file_names_the_path()
     {
         var factory = new ChatClientFactory().AddLocalModels();

@@ -87,6 +87,18 @@ public class ProviderTests
     }
 
     [Test]
+    public async Task A_task_name_OpenAI_would_refuse_as_a_schema_name_is_made_safe()
+    {
+        _server.Reply = FakeReplies.Answering(EchoTask.Answer);
+        using var llm = FakeServerClients.OpenAI(_server);
+        var task = new EchoTask { Llm = llm, UseDefaultStructuredOutput = true, Name = "echo v2.1 (test)" };
+
+        await task.ProcessAsync(EchoTask.Rows(1)).ToListAsync();
+
+        Assert.That((string?)_server.Requests.Single().Body["response_format"]!["json_schema"]!["name"], Is.EqualTo("echo_v2_1__test_"));
+    }
+
+    [Test]
     public async Task Endpoint_specs_reach_any_OpenAI_compatible_base_url()
     {
         _server.Reply = FakeReplies.Answering(_ => "hello");
@@ -141,6 +153,7 @@ public class ProviderTests
 
     [TestCase("gpt-4o-mini", "not a model spec")]
     [TestCase("", "empty")]
+    [TestCase("openai:   ", "not a model spec")]
     [TestCase("endpoint:http://127.0.0.1:8000/v1", "names no model")]
     [TestCase("endpoint:ftp://host/v1#m", "not an http(s) URL")]
     [TestCase("mystery:model", "Unknown model provider 'mystery'")]

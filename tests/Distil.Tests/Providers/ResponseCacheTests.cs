@@ -128,6 +128,45 @@ public class ResponseCacheTests
     }
 
     [Test]
+    public void Another_programs_database_is_not_taken_over()
+    {
+        Directory.CreateDirectory(_directory);
+        using (var other = new SqliteConnection($"Data Source={CachePath};Pooling=False"))
+        {
+            other.Open();
+            using var command = other.CreateCommand();
+            command.CommandText = "CREATE TABLE invoices (id INTEGER PRIMARY KEY)";
+            command.ExecuteNonQuery();
+        }
+
+        Assert.That(() => ResponseCache.Open(CachePath),
+            Throws.TypeOf<ResponseCacheException>().With.Message.Contains("another program"));
+    }
+
+    [Test]
+    public async Task An_entry_that_no_longer_reads_is_asked_for_again_and_replaced()
+    {
+        using var cache = ResponseCache.Open(CachePath);
+        await RunAsync(cache);
+        using (var connection = new SqliteConnection($"Data Source={CachePath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE responses SET response = '{not json'";
+            command.ExecuteNonQuery();
+        }
+        _server.ResetStatistics();
+
+        var rows = await RunAsync(cache);
+        Assert.That(_server.RequestCount, Is.EqualTo(50));
+        Assert.That(rows.Select(r => r["echo"]), Is.All.Not.Null);
+
+        _server.ResetStatistics();
+        await RunAsync(cache);
+        Assert.That(_server.RequestCount, Is.Zero, "the new answers replaced the damaged ones");
+    }
+
+    [Test]
     public void A_file_locked_by_another_process_gives_a_clear_error()
     {
         using (ResponseCache.Open(CachePath)) { }
