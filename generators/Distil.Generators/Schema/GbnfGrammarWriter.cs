@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using Distil.Generators.Model;
+using Distil.Generators.Writing;
 
 namespace Distil.Generators.Schema;
 
@@ -136,21 +137,5 @@ internal static class GbnfGrammarWriter
         return literal.Append('"').ToString();
     }
 
-    private static string JsonString(string text)
-    {
-        var json = new StringBuilder("\"");
-        foreach (var c in text)
-        {
-            switch (c)
-            {
-                case '"': json.Append("\\\""); break;
-                case '\\': json.Append("\\\\"); break;
-                default:
-                    if (c < ' ') json.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else json.Append(c);
-                    break;
-            }
-        }
-        return json.Append('"').ToString();
-    }
+    private static string JsonString(string text) => JsonStringLiteral.Quote(text);
 }

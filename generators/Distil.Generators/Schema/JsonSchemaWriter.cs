@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using Distil.Generators.Model;
+using Distil.Generators.Writing;
 
 namespace Distil.Generators.Schema;
 
@@ -118,32 +119,7 @@ internal static class JsonSchemaWriter
     // Nested records are named by their type name: two records of one name reached from one
     // output type would share a definition (a known limit, noted in docs/architecture.md).
     private static string DefinitionName(ObjectSpec obj) => obj.DisplayName;
+    private static string Quote(string text) => JsonStringLiteral.Quote(text);
 
-    private static string Quote(string text)
-    {
-        var json = new StringBuilder();
-        AppendString(json, text);
-        return json.ToString();
-    }
-
-    private static void AppendString(StringBuilder json, string text)
-    {
-        json.Append('"');
-        foreach (var c in text)
-        {
-            switch (c)
-            {
-                case '"': json.Append("\\\""); break;
-                case '\\': json.Append("\\\\"); break;
-                case '\n': json.Append("\\n"); break;
-                case '\r': json.Append("\\r"); break;
-                case '\t': json.Append("\\t"); break;
-                default:
-                    if (c < ' ') json.Append("\\u").Append(((int)c).ToString("x4"));
-                    else json.Append(c);
-                    break;
-            }
-        }
-        json.Append('"');
-    }
+    private static void AppendString(StringBuilder json, string text) => JsonStringLiteral.Append(json, text);
 }

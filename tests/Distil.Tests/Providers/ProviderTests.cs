@@ -7,21 +7,13 @@ using NUnit.Framework;
 namespace Distil.Tests.Providers;
 
 /// <summary>The OpenAI, endpoint and Azure providers, over real HTTP to the fake server.</summary>
-public class ProviderTests
+public class ProviderTests : FakeServerTests
 {
-    private FakeOpenAIServer _server = null!;
-
-    [SetUp]
-    public async Task Start() => _server = await FakeOpenAIServer.StartAsync();
-
-    [TearDown]
-    public async Task Stop() => await _server.DisposeAsync();
-
     [Test]
     public async Task Generation_settings_reach_the_service_in_every_request()
     {
-        _server.Reply = FakeReplies.Answering(EchoTask.Answer);
-        using var llm = FakeServerClients.OpenAI(_server);
+        Server.Reply = FakeReplies.Answering(EchoTask.Answer);
+        using var llm = FakeServerClients.OpenAI(Server);
         var task = new EchoTask
         {
             Llm = llm,
@@ -35,7 +27,7 @@ public class ProviderTests
 
         Assert.That(rows.Select(r => (string?)r["echo"]), Is.EqualTo(new[] { "0", "1" }));
         Assert.That((string?)rows[0]["model_name"], Is.EqualTo("fake-model"));
-        foreach (var request in _server.Requests)
+        foreach (var request in Server.Requests)
         {
             var body = request.Body;
             Assert.That(request.Path, Is.EqualTo("/v1/chat/completions"));
@@ -54,27 +46,27 @@ public class ProviderTests
     [Test]
     public async Task Each_generation_is_its_own_request_with_its_own_seed_and_no_n()
     {
-        _server.Reply = FakeReplies.Answering(EchoTask.Answer);
-        using var llm = FakeServerClients.OpenAI(_server);
+        Server.Reply = FakeReplies.Answering(EchoTask.Answer);
+        using var llm = FakeServerClients.OpenAI(Server);
         var task = new EchoTask { Llm = llm, NumGenerations = 3, GenerationOptions = new ChatOptions { Seed = 100 } };
 
         var rows = await task.ProcessAsync(EchoTask.Rows(1)).ToListAsync();
 
         Assert.That(rows, Has.Count.EqualTo(3));
-        Assert.That(_server.Requests.Select(r => (long?)r.Body["seed"]), Is.EquivalentTo(new long?[] { 100, 101, 102 }));
-        Assert.That(_server.Requests.Select(r => r.Body["n"]), Is.All.Null, "providers differ on n: Distil never relies on it");
+        Assert.That(Server.Requests.Select(r => (long?)r.Body["seed"]), Is.EquivalentTo(new long?[] { 100, 101, 102 }));
+        Assert.That(Server.Requests.Select(r => r.Body["n"]), Is.All.Null, "providers differ on n: Distil never relies on it");
     }
 
     [Test]
     public async Task Structured_output_sends_the_strict_schema_and_nothing_of_Distils_own()
     {
-        _server.Reply = FakeReplies.Answering(EchoTask.Answer);
-        using var llm = FakeServerClients.OpenAI(_server);
+        Server.Reply = FakeReplies.Answering(EchoTask.Answer);
+        using var llm = FakeServerClients.OpenAI(Server);
         var task = new EchoTask { Llm = llm, UseDefaultStructuredOutput = true, NumGenerations = 2 };
 
         await task.ProcessAsync(EchoTask.Rows(1)).ToListAsync();
 
-        foreach (var request in _server.Requests)
+        foreach (var request in Server.Requests)
         {
             var format = request.Body["response_format"]!;
             Assert.That((string?)format["type"], Is.EqualTo("json_schema"));
@@ -89,39 +81,39 @@ public class ProviderTests
     [Test]
     public async Task A_task_name_OpenAI_would_refuse_as_a_schema_name_is_made_safe()
     {
-        _server.Reply = FakeReplies.Answering(EchoTask.Answer);
-        using var llm = FakeServerClients.OpenAI(_server);
+        Server.Reply = FakeReplies.Answering(EchoTask.Answer);
+        using var llm = FakeServerClients.OpenAI(Server);
         var task = new EchoTask { Llm = llm, UseDefaultStructuredOutput = true, Name = "echo v2.1 (test)" };
 
         await task.ProcessAsync(EchoTask.Rows(1)).ToListAsync();
 
-        Assert.That((string?)_server.Requests.Single().Body["response_format"]!["json_schema"]!["name"], Is.EqualTo("echo_v2_1__test_"));
+        Assert.That((string?)Server.Requests.Single().Body["response_format"]!["json_schema"]!["name"], Is.EqualTo("echo_v2_1__test_"));
     }
 
     [Test]
     public async Task Endpoint_specs_reach_any_OpenAI_compatible_base_url()
     {
-        _server.Reply = FakeReplies.Answering(_ => "hello");
+        Server.Reply = FakeReplies.Answering(_ => "hello");
         var factory = new ChatClientFactory { Environment = _ => null }.AddOpenAI();
-        using var llm = factory.Create($"endpoint:{_server.BaseUrl}#served-model");
+        using var llm = factory.Create($"endpoint:{Server.BaseUrl}#served-model");
 
         var response = await llm.GetResponseAsync("hi");
 
         Assert.That(response.Text, Is.EqualTo("hello"));
-        Assert.That((string?)_server.Requests.Single().Body["model"], Is.EqualTo("served-model"));
+        Assert.That((string?)Server.Requests.Single().Body["model"], Is.EqualTo("served-model"));
         Assert.That(llm.GetService<ChatClientMetadata>()?.DefaultModelId, Is.EqualTo("served-model"));
     }
 
     [Test]
     public async Task Azure_specs_call_the_deployment_with_the_key()
     {
-        _server.Reply = FakeReplies.Answering(_ => "from azure");
-        using var llm = FakeServerClients.Factory(_server).Create("azure:my-deployment");
+        Server.Reply = FakeReplies.Answering(_ => "from azure");
+        using var llm = FakeServerClients.Factory(Server).Create("azure:my-deployment");
 
         var response = await llm.GetResponseAsync("hi");
 
         Assert.That(response.Text, Is.EqualTo("from azure"));
-        var request = _server.Requests.Single();
+        var request = Server.Requests.Single();
         Assert.That(request.Path, Is.EqualTo("/openai/deployments/my-deployment/chat/completions"));
         Assert.That(request.HasCredential);
     }

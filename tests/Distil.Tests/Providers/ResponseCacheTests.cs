@@ -8,23 +8,20 @@ using NUnit.Framework;
 namespace Distil.Tests.Providers;
 
 /// <summary>The SQLite response cache: reruns cost nothing, changes miss, bad files say so.</summary>
-public class ResponseCacheTests
+public class ResponseCacheTests : FakeServerTests
 {
-    private FakeOpenAIServer _server = null!;
     private string _directory = null!;
 
     [SetUp]
-    public async Task Start()
+    public void Start()
     {
-        _server = await FakeOpenAIServer.StartAsync();
-        _server.Reply = FakeReplies.Answering(EchoTask.Answer);
+        Server.Reply = FakeReplies.Answering(EchoTask.Answer);
         _directory = Path.Combine(Path.GetTempPath(), "distil-cache-" + Guid.NewGuid().ToString("N"));
     }
 
     [TearDown]
-    public async Task Stop()
+    public void Stop()
     {
-        await _server.DisposeAsync();
         SqliteConnection.ClearAllPools();
         if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
     }
@@ -33,7 +30,7 @@ public class ResponseCacheTests
 
     private async Task<List<JsonObject>> RunAsync(ResponseCache cache, ChatOptions? options = null, int generations = 1)
     {
-        using var llm = FakeServerClients.OpenAI(_server, cache: cache);
+        using var llm = FakeServerClients.OpenAI(Server, cache: cache);
         var task = new EchoTask { Llm = llm, MaxConcurrency = 8, NumGenerations = generations, GenerationOptions = options };
         return await task.ProcessAsync(EchoTask.Rows(50)).ToListAsync();
     }
@@ -43,13 +40,13 @@ public class ResponseCacheTests
     {
         using var cache = ResponseCache.Open(CachePath);
         var first = await RunAsync(cache, new ChatOptions { Temperature = 0.5f }, generations: 2);
-        Assert.That(_server.RequestCount, Is.EqualTo(100));
+        Assert.That(Server.RequestCount, Is.EqualTo(100));
         Assert.That(cache.Count, Is.EqualTo(100), "each generation is cached on its own");
-        _server.ResetStatistics();
+        Server.ResetStatistics();
 
         var second = await RunAsync(cache, new ChatOptions { Temperature = 0.5f }, generations: 2);
 
-        Assert.That(_server.RequestCount, Is.Zero);
+        Assert.That(Server.RequestCount, Is.Zero);
         Assert.That(second.Select(r => r.ToJsonString()), Is.EqualTo(first.Select(r => r.ToJsonString())));
     }
 
@@ -57,12 +54,12 @@ public class ResponseCacheTests
     public async Task The_cache_survives_the_process_that_wrote_it()
     {
         using (var cache = ResponseCache.Open(CachePath)) await RunAsync(cache);
-        _server.ResetStatistics();
+        Server.ResetStatistics();
 
         using var reopened = ResponseCache.Open(CachePath);
         await RunAsync(reopened);
 
-        Assert.That(_server.RequestCount, Is.Zero);
+        Assert.That(Server.RequestCount, Is.Zero);
     }
 
     [Test]
@@ -70,11 +67,11 @@ public class ResponseCacheTests
     {
         using var cache = ResponseCache.Open(CachePath);
         await RunAsync(cache, new ChatOptions { Temperature = 0.5f });
-        _server.ResetStatistics();
+        Server.ResetStatistics();
 
         await RunAsync(cache, new ChatOptions { Temperature = 0.9f });
 
-        Assert.That(_server.RequestCount, Is.EqualTo(50));
+        Assert.That(Server.RequestCount, Is.EqualTo(50));
     }
 
     [Test]
@@ -82,13 +79,13 @@ public class ResponseCacheTests
     {
         using var cache = ResponseCache.Open(CachePath);
         await RunAsync(cache);
-        _server.ResetStatistics();
+        Server.ResetStatistics();
 
-        using var llm = FakeServerClients.OpenAI(_server, cache: cache);
+        using var llm = FakeServerClients.OpenAI(Server, cache: cache);
         var reworded = new EchoTaskReworded { Llm = llm, MaxConcurrency = 8 };
         await reworded.ProcessAsync(EchoTask.Rows(50)).ToListAsync();
 
-        Assert.That(_server.RequestCount, Is.EqualTo(50));
+        Assert.That(Server.RequestCount, Is.EqualTo(50));
     }
 
     [Test]
@@ -96,11 +93,11 @@ public class ResponseCacheTests
     {
         using var cache = ResponseCache.Open(CachePath);
         await RunAsync(cache, generations: 1);
-        _server.ResetStatistics();
+        Server.ResetStatistics();
 
         await RunAsync(cache, generations: 3);
 
-        Assert.That(_server.RequestCount, Is.EqualTo(100), "only generations 2 and 3 are new");
+        Assert.That(Server.RequestCount, Is.EqualTo(100), "only generations 2 and 3 are new");
     }
 
     [Test]
@@ -155,15 +152,15 @@ public class ResponseCacheTests
             command.CommandText = "UPDATE responses SET response = '{not json'";
             command.ExecuteNonQuery();
         }
-        _server.ResetStatistics();
+        Server.ResetStatistics();
 
         var rows = await RunAsync(cache);
-        Assert.That(_server.RequestCount, Is.EqualTo(50));
+        Assert.That(Server.RequestCount, Is.EqualTo(50));
         Assert.That(rows.Select(r => r["echo"]), Is.All.Not.Null);
 
-        _server.ResetStatistics();
+        Server.ResetStatistics();
         await RunAsync(cache);
-        Assert.That(_server.RequestCount, Is.Zero, "the new answers replaced the damaged ones");
+        Assert.That(Server.RequestCount, Is.Zero, "the new answers replaced the damaged ones");
     }
 
     [Test]
@@ -186,7 +183,7 @@ public class ResponseCacheTests
     {
         var logger = new ListLogger();
         using var cache = ResponseCache.Open(CachePath);
-        using var llm = FakeServerClients.Factory(_server, logger, cache: cache).Create("openai:fake-model");
+        using var llm = FakeServerClients.Factory(Server, logger, cache: cache).Create("openai:fake-model");
         // Break the file under the running cache: reads and writes now fail.
         SqliteConnection.ClearAllPools();
         File.WriteAllText(CachePath, new string('x', 8192));
