@@ -138,6 +138,7 @@ public sealed class LocalChatClient : IChatClient
     {
         if (options?.AdditionalProperties?.TryGetValue(ChatOptionsKeys.Grammar, out var value) == true && value is string { Length: > 0 } gbnf)
         {
+            GbnfChecker.Check(gbnf);
             return new Grammar(gbnf, "root");
         }
         if (options?.ResponseFormat is ChatResponseFormatJson { Schema: not null })

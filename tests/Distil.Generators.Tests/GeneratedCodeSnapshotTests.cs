@@ -80,6 +80,33 @@ public class GeneratedCodeSnapshotTests
         """);
 
     [Fact]
+    public void Grammar_bounds_from_MaxLength_StringLength_Length_and_integer_types() => VerifyGenerated("""
+        using System.Collections.Generic;
+        using System.ComponentModel.DataAnnotations;
+        using Distil;
+        namespace Bounds;
+
+        // Read from its symbols (it has a base record), so both parser paths meet the attributes.
+        public record Base(string Id);
+        public sealed record Step([property: StringLength(30)] string Text, byte Order, bool Done) : Base(Text);
+
+        [Task("plan")]
+        [UserPrompt("Plan {{ goal }}")]
+        public sealed partial class Plan : Task<Plan.Input, Plan.Output>
+        {
+            public sealed record Input(string Goal);
+            public sealed record Output(
+                [property: MaxLength(80)] string Title,
+                [property: Length(1, 3)] IReadOnlyList<Step> Steps,
+                [property: MaxLength(0)] List<string> Nothing,
+                [MaxLength] string? Free,
+                uint Budget,
+                short Risk,
+                double Confidence);
+        }
+        """);
+
+    [Fact]
     public void Hand_written_ParseOutput_replaces_JSON_parsing() => VerifyGenerated("""
         using Distil;
         namespace Rating;

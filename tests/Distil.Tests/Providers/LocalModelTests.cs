@@ -49,6 +49,46 @@ public class LocalModelTests
         Assert.That(rows.Select(r => (string?)r["summary"]).Distinct().Count(), Is.GreaterThan(1), "generations differ");
     }
 
+    // Every shape the grammar writer knows: enums, nested and nullable records, lists of lists,
+    // nullable numbers, every integer width used here.
+    private static IEnumerable<TestCaseData> Grammars()
+    {
+        yield return new TestCaseData(Distil.Tests.Tasks.ReviewTask.OutputGrammar).SetName("Grammar_of_ReviewTask");
+        yield return new TestCaseData(Distil.Tests.Tasks.GuidedReview.OutputGrammar).SetName("Grammar_of_GuidedReview");
+        yield return new TestCaseData(Distil.Tests.Tasks.QualityScorer.OutputGrammar).SetName("Grammar_of_QualityScorer");
+        yield return new TestCaseData(Distil.Tests.Tasks.SummaryTask.OutputGrammar).SetName("Grammar_of_SummaryTask");
+        yield return new TestCaseData(ReviewSummary.OutputGrammar).SetName("Grammar_of_ReviewSummary");
+    }
+
+    [TestCaseSource(nameof(Grammars))]
+    public async Task Generated_grammars_are_accepted_by_llama_cpp(string grammar)
+    {
+        using var llm = LocalChatClient.Load(TestModel.Path, contextSize: 512);
+        var options = new ChatOptions { MaxOutputTokens = 24, Seed = 5, AdditionalProperties = new() { [ChatOptionsKeys.Grammar] = grammar } };
+
+        var response = await llm.GetResponseAsync("Answer in JSON.", options);
+
+        Assert.That(response.Text, Does.StartWith("{"), "decoding followed the grammar from its first token");
+    }
+
+    // llama.cpp aborts the process on a grammar it cannot parse: these must be refused before.
+    [TestCase("root ::= (\"{\"", "line 1: '(' is not closed")]
+    [TestCase("root ::= \"{", "line 1: a string is not closed")]
+    [TestCase("root ::= [a-z", "line 1: a character class is not closed")]
+    [TestCase("root ::= item\nitem ::= other", "line 2: rule 'other' is used but not defined")]
+    [TestCase("start ::= \"x\"", "no rule 'root'")]
+    [TestCase("root ::= \"x\" )", "line 1: ')' closes nothing")]
+    [TestCase("root ::= \"x\"{a}", "line 1: '{' does not start a repetition")]
+    [TestCase("root ::= * \"x\"", "line 1: '*' follows nothing")]
+    public void A_malformed_grammar_is_refused_with_its_line(string grammar, string expected)
+    {
+        using var llm = LocalChatClient.Load(TestModel.Path, contextSize: 512);
+        var options = new ChatOptions { MaxOutputTokens = 4, AdditionalProperties = new() { [ChatOptionsKeys.Grammar] = grammar } };
+
+        Assert.That(async () => await llm.GetResponseAsync("hi", options),
+            Throws.ArgumentException.With.Message.Contains(expected));
+    }
+
     [Test]
     public async Task Clients_of_one_file_share_its_weights_and_outlive_each_other()
     {
