@@ -1,31 +1,44 @@
 using System.Collections.Concurrent;
+using System.Net;
 using Microsoft.Extensions.AI;
 
 namespace Distil.Testing;
 
 /// <summary>
-/// An <see cref="IChatClient"/> that answers from a script instead of a model, and records every
-/// request, for testing tasks without a network or a GPU.
+/// An <see cref="IChatClient"/> that answers by rules instead of a model, and records every
+/// request, for testing parsers, task wiring and retries without a network or a GPU. Rules are
+/// tried in the order they were added; the first that matches answers. A rule may throw to
+/// simulate a failed call; <see cref="Delay"/> makes every answer wait.
 /// </summary>
 /// <example>
 /// <code>
-/// var llm = new ScriptedChatClient(request => ScriptedChatClient.Answer("{\"summary\":\"x\"}", inputTokens: 12, outputTokens: 4));
+/// var llm = new ScriptedChatClient()
+///     .WhenUserTextContains("Dune", "{\"summary\":\"sand\",\"word_count\":1}")
+///     .OnCall(3, ScriptedChatClient.Throttled)
+///     .Otherwise(request => $"{{\"summary\":\"call {request.CallNumber}\",\"word_count\":3}}");
 /// var task = new Summary { Llm = llm };
 /// </code>
 /// </example>
 public sealed class ScriptedChatClient : IChatClient
 {
-    private readonly Func<ScriptedRequest, ChatResponse> _script;
+    private readonly List<(Func<ScriptedRequest, bool> Matches, Func<ScriptedRequest, ChatResponse> Reply)> _rules = [];
     private readonly ConcurrentQueue<ScriptedRequest> _requests = new();
     private int _calls;
+    private int _inFlight;
+    private int _peakInFlight;
 
-    /// <summary>Creates a client whose answers come from <paramref name="script"/>; it may throw to simulate a failed call.</summary>
+    /// <summary>Creates a client with no rules yet: add them with <see cref="When(Func{ScriptedRequest, bool}, string)"/> and the like.</summary>
+    /// <param name="modelId">The model name the client reports in its metadata and responses.</param>
+    public ScriptedChatClient(string modelId = "scripted-model") => ModelId = modelId;
+
+    /// <summary>Creates a client whose every answer comes from <paramref name="script"/>; it may throw to simulate a failed call.</summary>
     /// <param name="script">Called once per request, with the request and its 0-based call number.</param>
     /// <param name="modelId">The model name the client reports in its metadata and responses.</param>
     public ScriptedChatClient(Func<ScriptedRequest, ChatResponse> script, string modelId = "scripted-model")
+        : this(modelId)
     {
-        _script = script ?? throw new ArgumentNullException(nameof(script));
-        ModelId = modelId;
+        ArgumentNullException.ThrowIfNull(script);
+        Otherwise(script);
     }
 
     /// <summary>Creates a client that gives the answers in order, one per request, and fails when they run out.</summary>
@@ -37,8 +50,51 @@ public sealed class ScriptedChatClient : IChatClient
     /// <summary>The model name the client reports.</summary>
     public string ModelId { get; }
 
+    /// <summary>How long every answer waits before it is given (default none); cancellation ends the wait.</summary>
+    public TimeSpan Delay { get; set; }
+
     /// <summary>Every request received, in the order they arrived.</summary>
     public IReadOnlyList<ScriptedRequest> Requests => _requests.ToArray();
+
+    /// <summary>The most requests that were waiting for an answer at one moment (useful with <see cref="Delay"/>).</summary>
+    public int PeakInFlight => Volatile.Read(ref _peakInFlight);
+
+    /// <summary>Answers the requests that match <paramref name="condition"/> with <paramref name="reply"/>.</summary>
+    public ScriptedChatClient When(Func<ScriptedRequest, bool> condition, Func<ScriptedRequest, ChatResponse> reply)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        ArgumentNullException.ThrowIfNull(reply);
+        _rules.Add((condition, reply));
+        return this;
+    }
+
+    /// <summary>
+    /// Answers the requests that match <paramref name="condition"/> with the text
+    /// <paramref name="answer"/>, reporting token usage (the words of the prompt and of the answer).
+    /// </summary>
+    public ScriptedChatClient When(Func<ScriptedRequest, bool> condition, string answer)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        return When(condition, request => AnswerWithUsage(request, answer));
+    }
+
+    /// <summary>Answers the requests whose last user message contains <paramref name="text"/>.</summary>
+    public ScriptedChatClient WhenUserTextContains(string text, string answer) =>
+        When(request => request.UserText.Contains(text, StringComparison.Ordinal), answer);
+
+    /// <summary>Answers the request with 0-based number <paramref name="callNumber"/> with <paramref name="reply"/>.</summary>
+    public ScriptedChatClient OnCall(int callNumber, Func<ScriptedRequest, ChatResponse> reply) =>
+        When(request => request.CallNumber == callNumber, reply);
+
+    /// <summary>Answers every request no earlier rule matched with <paramref name="reply"/>.</summary>
+    public ScriptedChatClient Otherwise(Func<ScriptedRequest, ChatResponse> reply) => When(_ => true, reply);
+
+    /// <summary>Answers every request no earlier rule matched with the text <paramref name="answer"/> gives, with token usage.</summary>
+    public ScriptedChatClient Otherwise(Func<ScriptedRequest, string> answer)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        return When(_ => true, request => AnswerWithUsage(request, answer(request)));
+    }
 
     /// <summary>A response holding <paramref name="text"/> and, when given, token usage.</summary>
     public static ChatResponse Answer(string text, long? inputTokens = null, long? outputTokens = null) =>
@@ -49,16 +105,41 @@ public sealed class ScriptedChatClient : IChatClient
                 : new UsageDetails { InputTokenCount = inputTokens, OutputTokenCount = outputTokens },
         };
 
+    /// <summary>A reply that fails the way a rate-limited service does: an HTTP 429, which Distil's retries treat as transient.</summary>
+    public static ChatResponse Throttled(ScriptedRequest request) =>
+        throw new HttpRequestException("Response status code does not indicate success: 429 (Too Many Requests).", null, HttpStatusCode.TooManyRequests);
+
+    /// <summary>A reply that fails with an HTTP 500, which Distil's retries treat as transient.</summary>
+    public static ChatResponse ServerError(ScriptedRequest request) =>
+        throw new HttpRequestException("Response status code does not indicate success: 500 (Internal Server Error).", null, HttpStatusCode.InternalServerError);
+
     /// <inheritdoc/>
-    public Task<ChatResponse> GetResponseAsync(
+    public async Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(messages);
         cancellationToken.ThrowIfCancellationRequested();
         var request = new ScriptedRequest(messages.ToList(), options, Interlocked.Increment(ref _calls) - 1);
         _requests.Enqueue(request);
-        var response = _script(request);
-        response.ModelId ??= ModelId;
-        return Task.FromResult(response);
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        InterlockedMax(ref _peakInFlight, inFlight);
+        try
+        {
+            if (Delay > TimeSpan.Zero) await Task.Delay(Delay, cancellationToken).ConfigureAwait(false);
+            var rule = _rules.FirstOrDefault(r => r.Matches(request));
+            if (rule.Reply is null)
+            {
+                throw new InvalidOperationException(
+                    $"No rule of the scripted client answers request {request.CallNumber} (user text: \"{request.UserText}\"). Add one, or an Otherwise rule.");
+            }
+            var response = rule.Reply(request);
+            response.ModelId ??= ModelId;
+            return response;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
     }
 
     /// <inheritdoc/>
@@ -80,6 +161,21 @@ public sealed class ScriptedChatClient : IChatClient
     /// <inheritdoc/>
     public void Dispose()
     {
+    }
+
+    // A stand-in for a tokenizer: stable, and grows with the text.
+    private static ChatResponse AnswerWithUsage(ScriptedRequest request, string text) =>
+        Answer(text, CountWords(string.Join("\n", request.Messages.Select(m => m.Text))), CountWords(text));
+
+    private static long CountWords(string text) =>
+        text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (var current = Volatile.Read(ref target); value > current; current = Volatile.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, current) == current) return;
+        }
     }
 }
 

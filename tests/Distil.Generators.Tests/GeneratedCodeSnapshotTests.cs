@@ -1,4 +1,5 @@
 using Distil.Generators.Tests.Support;
+using Distil.Testing;
 
 namespace Distil.Generators.Tests;
 
@@ -10,11 +11,9 @@ public class GeneratedCodeSnapshotTests
         var run = GeneratorHarness.Run(source, files);
         Assert.Empty(run.GeneratorDiagnostics);
         Assert.Empty(run.CompilationErrors);
-        Snapshot.Verify(run.AllSources, testFile: CallerFile(), test: CallerTest());
+        // The snapshot is named after the scenario test, not this helper.
+        Snapshot.Verify(run.AllSources, name: CallerTest(), directory: "Snapshots");
     }
-
-    // The snapshot is named after the scenario test, not this helper.
-    private static string CallerFile([System.Runtime.CompilerServices.CallerFilePath] string file = "") => file;
 
     private static string CallerTest() => new System.Diagnostics.StackTrace().GetFrames()
         .Select(f => f.GetMethod()!)

@@ -54,6 +54,12 @@ public abstract class Task<TInput, TOutput> : LlmTask
     protected abstract TInput CreateSampleInput();
 
     /// <summary>
+    /// The input <see cref="Print"/> shows when given none: text columns read
+    /// <c>&lt;PLACEHOLDER_COLUMN&gt;</c>, other values placeholders of their type.
+    /// </summary>
+    public TInput PlaceholderInput() => CreateSampleInput();
+
+    /// <summary>
     /// Draws the prompt of <paramref name="sample"/> (default: a placeholder input) in the terminal,
     /// one panel per message.
     /// </summary>
