@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Distil.OpenAI;
 using Distil.Testing;
 using NUnit.Framework;
 
@@ -7,6 +8,14 @@ namespace Distil.Samples.TaskTests;
 /// <summary>How to test a task of your own: its prompt, its parsing and its rows, without a model.</summary>
 public class SentimentTaskTests
 {
+    // The whole prompt, the schema and the grammar, compared with SentimentTaskTests.Prompt_snapshot.verified.txt
+    // beside this file. Change the template and this fails with a diff; accept by renaming the
+    // .received.txt file it writes, or run the tests once with DISTIL_ACCEPT_SNAPSHOTS=1.
+    [Test]
+    public void Prompt_snapshot() =>
+        PromptSnapshot.Verify(new SentimentTask(), new SentimentTask.Input("email", "  The parcel never came.  "),
+            includeSchema: true, includeGrammar: true);
+
     [Test]
     public void The_prompt_reads_as_intended()
     {
@@ -41,5 +50,47 @@ public class SentimentTaskTests
         Assert.That(rows.Single()["distilabel_metadata"]!["statistics_sentiment"]!.ToJsonString(),
             Is.EqualTo("{\"input_tokens\":40,\"output_tokens\":12}"));
         Assert.That(llm.Requests.Single().UserText, Does.StartWith("Message from chat:"));
+    }
+
+    [Test]
+    public async Task Failed_calls_are_retried_and_unreadable_answers_kept()
+    {
+        var llm = new ScriptedChatClient()
+            .OnCall(0, ScriptedChatClient.Throttled)                         // a 429: retried
+            .WhenUserTextContains("refund", "I am not sure what you mean.")  // free text: not parsed
+            .Otherwise(_ => "{\"sentiment\": \"Positive\", \"reason\": \"praise\"}");
+        var resilient = new ResilientChatClient(llm, new ResilienceOptions { BaseDelay = TimeSpan.FromMilliseconds(1) });
+        var task = new SentimentTask { Llm = resilient };
+        var rows = new[]
+        {
+            new JsonObject { ["channel"] = "chat", ["message"] = "Lovely service!" },
+            new JsonObject { ["channel"] = "email", ["message"] = "Where is my refund?" },
+        };
+
+        var outputs = new List<JsonObject>();
+        await foreach (var output in task.ProcessAsync(rows)) outputs.Add(output);
+
+        Assert.That((string?)outputs[0]["sentiment"], Is.EqualTo("Positive"));
+        Assert.That(outputs[1]["sentiment"], Is.Null);
+        Assert.That((string?)outputs[1]["distilabel_metadata"]!["raw_output_sentiment"], Is.EqualTo("I am not sure what you mean."));
+        Assert.That(llm.Requests, Has.Count.EqualTo(3), "two rows, one retry");
+    }
+
+    // One test over real HTTP: the fake OpenAI-compatible server on 127.0.0.1, the real OpenAI
+    // provider, structured output on the wire.
+    [Test]
+    public async Task Runs_against_an_OpenAI_compatible_server()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync();
+        server.Reply = FakeReplies.Answering(_ => "{\"sentiment\": \"Negative\", \"reason\": \"late\"}");
+        using var llm = new ChatClientFactory().AddOpenAI().Create($"endpoint:{server.BaseUrl}#test-model");
+        var task = new SentimentTask { Llm = llm, UseDefaultStructuredOutput = true };
+
+        var outputs = new List<JsonObject>();
+        await foreach (var output in task.ProcessAsync([new JsonObject { ["channel"] = "sms", ["message"] = "Still waiting." }])) outputs.Add(output);
+
+        Assert.That((string?)outputs.Single()["sentiment"], Is.EqualTo("Negative"));
+        Assert.That((string?)outputs.Single()["model_name"], Is.EqualTo("test-model"));
+        Assert.That((string?)server.Requests.Single().Body["response_format"]?["type"], Is.EqualTo("json_schema"));
     }
 }
