@@ -154,24 +154,36 @@ public sealed partial class TaskGenerator
 
         private static void WriteFormatOutput(SourceWriter writer, TaskDeclaration task)
         {
+            var output = task.Objects.First(o => o.Id == task.OutputObjectId);
             writer.WriteLine(GeneratedCode);
             using (writer.Block($"public override {task.OutputTypeName}? FormatOutput(string? text, {task.InputTypeName} input)"))
             {
-                writer.WriteLine("if (text is null) return null;");
                 if (task.HasParseOutput)
                 {
-                    writer.WriteLine("// The task's own ParseOutput decides; whatever it throws becomes null outputs.");
+                    writer.WriteLine("if (text is null) return null;");
+                    writer.WriteLine("// Structured output answers in the JSON of the schema, whatever format the prompt asks for.");
+                    writer.WriteLine("if (UseDefaultStructuredOutput) return ParseJsonOutput(text);");
+                    writer.WriteLine("// Otherwise the task's own ParseOutput decides; whatever it throws becomes null outputs.");
                     using (writer.Block("try")) writer.WriteLine("return ParseOutput(text, input);");
                     using (writer.Block("catch (global::System.Exception)")) writer.WriteLine("return null;");
                 }
                 else
                 {
-                    writer.WriteLine("using var document = global::Distil.Parsing.LenientJson.TryParse(text);");
-                    writer.WriteLine("if (document is null) return null;");
-                    using (writer.Block("try")) writer.WriteLine($"return {ReadMethodName(Source.Element, task.Objects.First(o => o.Id == task.OutputObjectId))}(document.RootElement);");
-                    writer.WriteLine("// An answer that does not fit the output record gives null outputs, never an exception.");
-                    using (writer.Block("catch (global::System.Exception)")) writer.WriteLine("return null;");
+                    writer.WriteLine("return ParseJsonOutput(text);");
                 }
+            }
+            writer.WriteLine();
+
+            writer.WriteLine("/// <summary>Reads a JSON answer (leniently: fences, surrounding text) into the output record; null when it does not fit.</summary>");
+            writer.WriteLine(GeneratedCode);
+            using (writer.Block($"public static {task.OutputTypeName}? ParseJsonOutput(string? text)"))
+            {
+                writer.WriteLine("if (text is null) return null;");
+                writer.WriteLine("using var document = global::Distil.Parsing.LenientJson.TryParse(text);");
+                writer.WriteLine("if (document is null) return null;");
+                using (writer.Block("try")) writer.WriteLine($"return {ReadMethodName(Source.Element, output)}(document.RootElement);");
+                writer.WriteLine("// An answer that does not fit the output record gives null outputs, never an exception.");
+                using (writer.Block("catch (global::System.Exception)")) writer.WriteLine("return null;");
             }
             writer.WriteLine();
         }

@@ -342,4 +342,18 @@ public class TaskSemanticsTests
         {
         }
     }
+
+    [Test]
+    public void Structured_output_reads_JSON_even_when_the_task_has_its_own_parser()
+    {
+        var task = new RatingTask();
+        var input = task.PlaceholderInput();
+        Assert.That(task.FormatOutput("Rating: 4", input)?.Rating, Is.EqualTo(4), "the task's own format");
+        Assert.That(task.FormatOutput("{\"rating\": 4}", input), Is.Null, "the own parser does not read JSON");
+
+        task.UseDefaultStructuredOutput = true;
+
+        Assert.That(task.FormatOutput("{\"rating\": 4}", input)?.Rating, Is.EqualTo(4));
+        Assert.That(task.FormatOutput("Rating: 4", input), Is.Null);
+    }
 }
