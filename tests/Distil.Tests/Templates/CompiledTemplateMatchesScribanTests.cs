@@ -5,7 +5,7 @@ using NUnit.Framework;
 namespace Distil.Tests.Templates;
 
 /// <summary>
-/// Every task in the repository's tests, samples and benchmarks renders exactly what Scriban
+/// Every task in the repository's catalogue, tests, samples and benchmarks renders exactly what Scriban
 /// renders for the same template and values, on many varied inputs.
 /// </summary>
 public class CompiledTemplateMatchesScribanTests
@@ -17,6 +17,7 @@ public class CompiledTemplateMatchesScribanTests
                 typeof(Distil.Quickstart.ReviewSummary).Assembly,
                 typeof(Distil.Samples.TaskTests.SentimentTask).Assembly,
                 typeof(Distil.Benchmarks.ThreeResponseScorer).Assembly,
+                typeof(Distil.Tasks.QualityScorer).Assembly,
             }
             .SelectMany(a => a.GetTypes())
             .Where(t => !t.IsAbstract && FindTaskBase(t) is not null && t.GetConstructor(Type.EmptyTypes) is not null)

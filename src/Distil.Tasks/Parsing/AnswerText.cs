@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Distil.Tasks.Parsing;
+
+/// <summary>
+/// The lenient readers the catalogue's parsers share. Models are sloppy: <c>Score: 4.0</c>,
+/// <c>score : 5 (Excellent)</c>, stray spaces, markdown bold. These readers take what is meant
+/// and leave null for what cannot be read; they never throw.
+/// </summary>
+internal static partial class AnswerText
+{
+    /// <summary>
+    /// One value per item from lines <c>[i] Score: N</c> (1-based <c>i</c>): the first line of
+    /// each index wins; indices with no line, and lines that do not match, give null. The list
+    /// always has <paramref name="count"/> entries, so that it stays aligned with the items.
+    /// </summary>
+    public static IReadOnlyList<double?> IndexedScores(string text, int count)
+    {
+        var scores = new double?[count];
+        foreach (Match match in IndexedScoreLine().Matches(text))
+        {
+            var index = int.Parse(match.Groups["index"].Value, CultureInfo.InvariantCulture) - 1;
+            if (index < 0 || index >= count || scores[index] is not null) continue;
+            scores[index] = Number(match.Groups["value"].Value);
+        }
+        return scores;
+    }
+
+    /// <summary>The last <c>Score: N</c> of the text and where it starts, or null.</summary>
+    public static (double Value, int Start)? LastLabelledNumber(string text, string label)
+    {
+        Match? last = null;
+        foreach (Match match in new Regex($@"(?im)^[\s*_#>-]*{Regex.Escape(label)}[\s*_]*:[\s*_]*(?<value>[-+]?\d+(?:\.\d+)?)").Matches(text)) last = match;
+        return last is null || Number(last.Groups["value"].Value) is not { } value ? null : (value, last.Index);
+    }
+
+    /// <summary>Parses an invariant-culture number.</summary>
+    public static double? Number(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    /// <summary>A whole number from a number written as <c>4</c> or <c>4.0</c>; null for <c>4.5</c>.</summary>
+    public static int? WholeNumber(double? value) =>
+        value is { } v && Math.Abs(v - Math.Round(v)) < 1e-9 && Math.Abs(v) <= int.MaxValue ? (int)Math.Round(v) : null;
+
+    /// <summary>The non-blank lines of the text, trimmed, with list markers (<c>1.</c>, <c>2)</c>, <c>-</c>, <c>*</c>) removed.</summary>
+    public static IReadOnlyList<string> Lines(string text) =>
+        text.Split('\n')
+            .Select(line => ListMarker().Replace(line.Trim(), ""))
+            .Where(line => line.Length > 0)
+            .ToList();
+
+    // "[1] Score: 4", "[1]  score : 4.0 (Excellent)", "**[1] Score:** 4", "- [2] Score: 5".
+    [GeneratedRegex(@"(?im)^[\s*_>-]*\[\s*(?<index>\d+)\s*\][\s*_]*score[\s*_]*:[\s*_]*(?<value>[-+]?\d+(?:\.\d+)?)")]
+    private static partial Regex IndexedScoreLine();
+
+    [GeneratedRegex(@"^(?:\d+[.)]\s+|[-*•]\s+)")]
+    private static partial Regex ListMarker();
+}

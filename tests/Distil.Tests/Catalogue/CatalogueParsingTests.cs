@@ -1,0 +1,147 @@
+using Distil.Tasks;
+using NUnit.Framework;
+
+namespace Distil.Tests.Catalogue;
+
+/// <summary>
+/// Each catalogue task's parser on its answer format, the sloppy variants models write, answers
+/// that cannot be read, and the structured (JSON) mode.
+/// </summary>
+public class CatalogueParsingTests
+{
+    private static readonly QualityScorer.Input ThreeResponses = new("Name a colour.", ["Red.", "Blue.", "Green."]);
+
+    [Test]
+    public void Quality_scorer_reads_one_score_per_response()
+    {
+        var output = new QualityScorer().FormatOutput("[1] Score: 4\n[2] Score: 2\n[3] Score: 6", ThreeResponses);
+
+        Assert.That(output!.Scores, Is.EqualTo(new double?[] { 4, 2, 6 }));
+    }
+
+    [Test]
+    public void Quality_scorer_reads_sloppy_lines_and_ignores_noise()
+    {
+        var answer = "Here are my scores:\n\n**[1] Score:** 4.0 (good)\n [2]  score : 5 (Excellent)\n- [3] SCORE: 1\n\nHope this helps!";
+
+        var output = new QualityScorer().FormatOutput(answer, ThreeResponses);
+
+        Assert.That(output!.Scores, Is.EqualTo(new double?[] { 4, 5, 1 }));
+    }
+
+    [Test]
+    public void Quality_scorer_keeps_one_entry_per_response_when_lines_are_missing_or_unreadable()
+    {
+        var scorer = new QualityScorer();
+
+        Assert.That(scorer.FormatOutput("[1] Score: 3\n[2] Score: great\n[7] Score: 5", ThreeResponses)!.Scores,
+            Is.EqualTo(new double?[] { 3, null, null }), "unreadable and out-of-range lines give null");
+        Assert.That(scorer.FormatOutput("I refuse to score these.", ThreeResponses)!.Scores,
+            Is.EqualTo(new double?[] { null, null, null }), "a wholly unreadable answer stays aligned");
+        Assert.That(scorer.FormatOutput("[1] Score: 2\n[1] Score: 5", ThreeResponses)!.Scores[0], Is.EqualTo(2), "the first line of an index wins");
+    }
+
+    [Test]
+    public void Quality_scorer_structured_mode_reads_JSON()
+    {
+        var scorer = new QualityScorer { UseDefaultStructuredOutput = true };
+
+        Assert.That(scorer.FormatOutput("{\"scores\": [4, 2.5, null]}", ThreeResponses)!.Scores, Is.EqualTo(new double?[] { 4, 2.5, null }));
+        Assert.That(scorer.FormatOutput("[1] Score: 4", ThreeResponses), Is.Null, "structured mode expects JSON");
+    }
+
+    [Test]
+    public void Complexity_scorer_reads_one_score_per_instruction()
+    {
+        var input = new ComplexityScorer.Input(["a", "b"]);
+        var scorer = new ComplexityScorer();
+
+        Assert.That(scorer.FormatOutput("[1] Score: 1\n[2] Score: 5", input)!.Scores, Is.EqualTo(new double?[] { 1, 5 }));
+        Assert.That(scorer.FormatOutput("[2] Score: 5", input)!.Scores, Is.EqualTo(new double?[] { null, 5 }));
+        Assert.That(new ComplexityScorer { UseDefaultStructuredOutput = true }.FormatOutput("```json\n{\"scores\":[2,3]}\n```", input)!.Scores,
+            Is.EqualTo(new double?[] { 2, 3 }));
+    }
+
+    [TestCase("The answer is direct and complete.\n\nScore: 4", 4, "The answer is direct and complete.")]
+    [TestCase("Good but generic.\n**Score:** 3.0", 3, "Good but generic.")]
+    [TestCase("It mentions a score: 2 out of 5 in passing.\nscore: 5", 5, "It mentions a score: 2 out of 5 in passing.")]
+    [TestCase("Score: 5", 5, null)]
+    public void Instruction_backtranslation_reads_the_last_score_and_the_reasoning_before_it(string answer, int score, string? reason)
+    {
+        var output = new InstructionBacktranslation().FormatOutput(answer, new InstructionBacktranslation.Input("q", "a"));
+
+        Assert.That(output, Is.EqualTo(new InstructionBacktranslation.Output(score, reason)));
+    }
+
+    [TestCase("No score here at all.")]
+    [TestCase("Reasoning.\nScore: 4.5")]
+    [TestCase("")]
+    public void Instruction_backtranslation_without_a_readable_score_is_null(string answer) =>
+        Assert.That(new InstructionBacktranslation().FormatOutput(answer, new InstructionBacktranslation.Input("q", "a")), Is.Null);
+
+    [Test]
+    public void Instruction_backtranslation_structured_mode_reads_JSON() =>
+        Assert.That(new InstructionBacktranslation { UseDefaultStructuredOutput = true }
+                .FormatOutput("{\"score\": 2, \"reason\": \"off topic\"}", new InstructionBacktranslation.Input("q", "a")),
+            Is.EqualTo(new InstructionBacktranslation.Output(2, "off topic")));
+
+    [Test]
+    public void Self_instruct_reads_one_instruction_per_line_and_drops_blanks_and_markers()
+    {
+        var output = new SelfInstruct().FormatOutput("What is rain?\n\n2. How do clouds form?\n- Why is the sea salty?\n   \n", new SelfInstruct.Input("x"));
+
+        Assert.That(output!.Instructions, Is.EqualTo(new[] { "What is rain?", "How do clouds form?", "Why is the sea salty?" }));
+    }
+
+    [Test]
+    public void Self_instruct_structured_mode_reads_JSON() =>
+        Assert.That(new SelfInstruct { UseDefaultStructuredOutput = true }
+                .FormatOutput("{\"instructions\": [\"a\", \"b\"]}", new SelfInstruct.Input("x"))!.Instructions,
+            Is.EqualTo(new[] { "a", "b" }));
+
+    [Test]
+    public void Self_instruct_rejects_a_number_of_instructions_below_one() =>
+        Assert.That(() => new SelfInstruct { NumInstructions = 0 },
+            Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("NumInstructions"));
+
+    [Test]
+    public void Genstruct_splits_the_turns_at_the_assistant_marker()
+    {
+        var output = new Genstruct().FormatOutput("How do plants make sugar?\n[[[Assistant]]] With light, water and CO2.\n", new Genstruct.Input("t", "c"));
+
+        Assert.That(output, Is.EqualTo(new Genstruct.Output("How do plants make sugar?", "With light, water and CO2.")));
+    }
+
+    [TestCase("A question without an answer.")]
+    [TestCase("")]
+    public void Genstruct_without_the_marker_is_null(string answer) =>
+        Assert.That(new Genstruct().FormatOutput(answer, new Genstruct.Input("t", "c")), Is.Null);
+
+    [Test]
+    public void Genstruct_structured_mode_reads_JSON() =>
+        Assert.That(new Genstruct { UseDefaultStructuredOutput = true }.FormatOutput("{\"user\":\"q\",\"assistant\":\"a\"}", new Genstruct.Input("t", "c")),
+            Is.EqualTo(new Genstruct.Output("q", "a")));
+
+    [TestCase("## Positive\nEggs need ten minutes.\n## Negative\nEggs come from hens.", "Eggs need ten minutes.", "Eggs come from hens.")]
+    [TestCase("### positive:\n  Boil eggs for ten minutes.  \n", "Boil eggs for ten minutes.", null)]
+    [TestCase("Sure!\n## Positive\nLine one\nline two\n\n## NEGATIVE\nOther", "Line one\nline two", "Other")]
+    public void Generate_sentence_pair_reads_the_sections(string answer, string positive, string? negative) =>
+        Assert.That(new GenerateSentencePair { Triplet = true }.FormatOutput(answer, new GenerateSentencePair.Input("a")),
+            Is.EqualTo(new GenerateSentencePair.Output(positive, negative)));
+
+    [TestCase("Eggs need ten minutes.")]
+    [TestCase("## Negative\nOnly a negative.")]
+    public void Generate_sentence_pair_without_a_positive_is_null(string answer) =>
+        Assert.That(new GenerateSentencePair().FormatOutput(answer, new GenerateSentencePair.Input("a")), Is.Null);
+
+    [Test]
+    public void Generate_sentence_pair_rejects_an_unknown_action() =>
+        Assert.That(() => new GenerateSentencePair { Action = "summarise" },
+            Throws.ArgumentException.With.Message.Contains("paraphrase, semantically-similar, query, answer"));
+
+    [Test]
+    public void Generate_sentence_pair_structured_mode_reads_JSON() =>
+        Assert.That(new GenerateSentencePair { UseDefaultStructuredOutput = true }
+                .FormatOutput("{\"positive\":\"p\",\"negative\":null}", new GenerateSentencePair.Input("a")),
+            Is.EqualTo(new GenerateSentencePair.Output("p", null)));
+}

@@ -1,0 +1,49 @@
+using Distil.Tasks;
+using Distil.Testing;
+using NUnit.Framework;
+
+namespace Distil.Tests.Catalogue;
+
+/// <summary>
+/// What each catalogue task asks the model, for a fixed sample and for each parameter that
+/// changes the prompt, as reviewed snapshots beside this file.
+/// </summary>
+public class CataloguePromptTests
+{
+    [Test]
+    public void Quality_scorer() => PromptSnapshot.Verify(new QualityScorer(),
+        new QualityScorer.Input("Name a primary colour.", ["Red.", "Teal, which is a mix of blue and green.", "Colours are nice."]),
+        includeSchema: true);
+
+    [Test]
+    public void Complexity_scorer() => PromptSnapshot.Verify(new ComplexityScorer(),
+        new ComplexityScorer.Input(["Say hello.", "Prove that there are infinitely many primes.", "Plan a three-day trip to Kyoto on a budget."]),
+        includeSchema: true);
+
+    [Test]
+    public void Instruction_backtranslation() => PromptSnapshot.Verify(new InstructionBacktranslation(),
+        new InstructionBacktranslation.Input("How do I boil an egg?", "Put it in boiling water for eight minutes, then cool it in cold water."),
+        includeSchema: true);
+
+    [Test]
+    public void Self_instruct() => PromptSnapshot.Verify(new SelfInstruct(),
+        new SelfInstruct.Input("The water cycle moves water between oceans, air and land."), includeSchema: true);
+
+    [Test]
+    public void Self_instruct_with_parameters() => PromptSnapshot.Verify(
+        new SelfInstruct { NumInstructions = 3, Criteria = "Each must be a yes-or-no question.", ApplicationDescription = "a tutor for children" },
+        new SelfInstruct.Input("The water cycle moves water between oceans, air and land."));
+
+    [Test]
+    public void Genstruct() => PromptSnapshot.Verify(new Genstruct(),
+        new Genstruct.Input("Photosynthesis", "Plants turn light, water and carbon dioxide into sugar and oxygen."), includeSchema: true);
+
+    [TestCase("paraphrase", false, "")]
+    [TestCase("semantically-similar", true, "")]
+    [TestCase("query", true, "Passages come from a cooking encyclopedia.")]
+    [TestCase("answer", false, "")]
+    public void Generate_sentence_pair(string action, bool triplet, string context) => PromptSnapshot.Verify(
+        new GenerateSentencePair { Action = action, Triplet = triplet, Context = context },
+        new GenerateSentencePair.Input("How long should an egg boil?"),
+        name: $"Generate_sentence_pair_{action}{(triplet ? "_triplet" : "")}{(context.Length > 0 ? "_context" : "")}");
+}
