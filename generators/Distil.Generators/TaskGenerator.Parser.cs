@@ -210,9 +210,9 @@ public sealed partial class TaskGenerator
         {
             if (!DeclaresMember<MethodDeclarationSyntax>(type, m => m.Identifier.ValueText == "ParseOutput")) return false;
             var candidates = type.GetMembers("ParseOutput").OfType<IMethodSymbol>().ToList();
+            // Static, or an instance method when parsing depends on the task's settings.
             var matches = candidates.Any(m =>
-                m.IsStatic
-                && m.Parameters.Length == 2
+                m.Parameters.Length == 2
                 && m.Parameters[0].Type.SpecialType == SpecialType.System_String
                 && SymbolEqualityComparer.Default.Equals(m.Parameters[1].Type, input)
                 && SymbolEqualityComparer.Default.Equals(m.ReturnType.WithNullableAnnotation(NullableAnnotation.NotAnnotated), output));

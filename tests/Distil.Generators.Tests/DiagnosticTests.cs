@@ -275,7 +275,7 @@ public class DiagnosticTests
         var diagnostic = Single(run, "DISTIL012");
         Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
         Assert.Equal((8, 20), Start(diagnostic));
-        Assert.Equal("Method 'ParseOutput' of task 't' is not used because its signature is not 'static Output? ParseOutput(string text, Input input)'; answers are parsed as JSON instead",
+        Assert.Equal("Method 'ParseOutput' of task 't' is not used because its signature is not 'Output? ParseOutput(string text, Input input)'; answers are parsed as JSON instead",
             diagnostic.GetMessage());
         Assert.Empty(run.CompilationErrors);
     }

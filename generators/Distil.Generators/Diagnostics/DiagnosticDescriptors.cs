@@ -70,7 +70,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor ParseOutputSignature = Create(
         "DISTIL012", "ParseOutput has the wrong signature",
-        "Method 'ParseOutput' of task '{0}' is not used because its signature is not 'static {1}? ParseOutput(string text, {2} input)'; answers are parsed as JSON instead",
+        "Method 'ParseOutput' of task '{0}' is not used because its signature is not '{1}? ParseOutput(string text, {2} input)'; answers are parsed as JSON instead",
         DiagnosticSeverity.Warning);
 
     public static readonly IReadOnlyList<DiagnosticDescriptor> All =

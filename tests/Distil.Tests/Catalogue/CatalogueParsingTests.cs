@@ -144,4 +144,80 @@ public class CatalogueParsingTests
         Assert.That(new GenerateSentencePair { UseDefaultStructuredOutput = true }
                 .FormatOutput("{\"positive\":\"p\",\"negative\":null}", new GenerateSentencePair.Input("a")),
             Is.EqualTo(new GenerateSentencePair.Output("p", null)));
+
+    [Test]
+    public void Clair_reads_the_reasoning_and_the_revision()
+    {
+        var answer = "{teacher_reasoning}\nThe student multiplied instead of taking a share.\n{corrected_student_solution}\n15% of 80 is 0.15 × 80 = 12.\n";
+
+        var output = new Clair().FormatOutput(answer, new Clair.Input("t", "s"));
+
+        Assert.That(output, Is.EqualTo(new Clair.Output("15% of 80 is 0.15 × 80 = 12.", "The student multiplied instead of taking a share.")));
+    }
+
+    [Test]
+    public void Clair_without_the_solution_marker_is_null_and_without_reasoning_keeps_the_revision()
+    {
+        Assert.That(new Clair().FormatOutput("{teacher_reasoning} only thoughts", new Clair.Input("t", "s")), Is.Null);
+        Assert.That(new Clair().FormatOutput("{Corrected_Student_Solution} 12", new Clair.Input("t", "s")), Is.EqualTo(new Clair.Output("12", null)));
+    }
+
+    [Test]
+    public void Clair_structured_mode_reads_JSON_with_the_rational_column() =>
+        Assert.That(new Clair { UseDefaultStructuredOutput = true }.FormatOutput("{\"revision\":\"r\",\"rational\":\"why\"}", new Clair.Input("t", "s")),
+            Is.EqualTo(new Clair.Output("r", "why")));
+
+    private static readonly UltraFeedback.Input TwoTexts = new("Capital of Australia?", ["Canberra.", "Sydney."]);
+
+    [Test]
+    public void Ultrafeedback_reads_a_rating_and_rationale_per_text()
+    {
+        var answer = "Rating: 5\nRationale: Correct and direct.\n\nRating: 1 (Poor)\nRationale: Wrong city;\nit is the largest, not the capital.";
+
+        var output = new UltraFeedback { Aspect = "honesty" }.FormatOutput(answer, TwoTexts)!;
+
+        Assert.That(output.Ratings, Is.EqualTo(new int?[] { 5, 1 }));
+        Assert.That(output.Rationales, Is.EqualTo(new[] { "Correct and direct.", "Wrong city;\nit is the largest, not the capital." }));
+        Assert.That(output.Types, Is.Null);
+        Assert.That(output.RationalesForRatings, Is.Null);
+    }
+
+    [Test]
+    public void Ultrafeedback_four_field_aspects_read_types_and_both_rationales()
+    {
+        var answer = "#### Output for Text 1\nType: 1\nRationale: Relevant.\nRating: 4\nRationale: Accurate.\n\n**Type:** None\n**Rationale:** No hallucination type applies.\n**Rating:** 3.0\n**Rationale:** Partly wrong.";
+
+        var output = new UltraFeedback { Aspect = "truthfulness" }.FormatOutput(answer, TwoTexts)!;
+
+        Assert.That(output.Types, Is.EqualTo(new int?[] { 1, null }));
+        Assert.That(output.Rationales, Is.EqualTo(new[] { "Relevant.", "No hallucination type applies." }));
+        Assert.That(output.Ratings, Is.EqualTo(new int?[] { 4, 3 }));
+        Assert.That(output.RationalesForRatings, Is.EqualTo(new[] { "Accurate.", "Partly wrong." }));
+    }
+
+    [Test]
+    public void Ultrafeedback_keeps_every_list_aligned_with_the_generations()
+    {
+        var scorer = new UltraFeedback { Aspect = "helpfulness" };
+
+        var partial = scorer.FormatOutput("Type: 2\nRationale: Useful.\nRating: N/A\nRationale: Cannot judge.", TwoTexts)!;
+        Assert.That(partial.Ratings, Is.EqualTo(new int?[] { null, null }), "N/A and a missing block are null");
+        Assert.That(partial.Types, Is.EqualTo(new int?[] { 2, null }));
+
+        var garbage = scorer.FormatOutput("I cannot rate these.", TwoTexts)!;
+        Assert.That(garbage.Ratings, Is.EqualTo(new int?[] { null, null }));
+        Assert.That(garbage.Rationales, Is.EqualTo(new string?[] { null, null }));
+        Assert.That(garbage.RationalesForRatings, Is.EqualTo(new string?[] { null, null }));
+    }
+
+    [Test]
+    public void Ultrafeedback_structured_mode_reads_JSON() =>
+        Assert.That(new UltraFeedback { UseDefaultStructuredOutput = true }
+                .FormatOutput("{\"ratings\":[7,3],\"rationales\":[\"a\",\"b\"],\"types\":null,\"rationales-for-ratings\":null}", TwoTexts)!.Ratings,
+            Is.EqualTo(new int?[] { 7, 3 }));
+
+    [Test]
+    public void Ultrafeedback_rejects_an_unknown_aspect() =>
+        Assert.That(() => new UltraFeedback { Aspect = "style" },
+            Throws.ArgumentException.With.Message.Contains("helpfulness, honesty, instruction-following, truthfulness, overall-rating"));
 }

@@ -46,4 +46,18 @@ public class CataloguePromptTests
         new GenerateSentencePair { Action = action, Triplet = triplet, Context = context },
         new GenerateSentencePair.Input("How long should an egg boil?"),
         name: $"Generate_sentence_pair_{action}{(triplet ? "_triplet" : "")}{(context.Length > 0 ? "_context" : "")}");
+
+    [Test]
+    public void Clair() => PromptSnapshot.Verify(new Clair(),
+        new Clair.Input("What is 15% of 80?", "15% of 80 is 15 times 80, which is 1200."), includeSchema: true);
+
+    [TestCase("helpfulness")]
+    [TestCase("honesty")]
+    [TestCase("instruction-following")]
+    [TestCase("truthfulness")]
+    [TestCase("overall-rating")]
+    public void Ultrafeedback(string aspect) => PromptSnapshot.Verify(new UltraFeedback { Aspect = aspect },
+        new UltraFeedback.Input("Name the capital of Australia.", ["Canberra.", "Sydney, the largest city."]),
+        includeSchema: aspect == "helpfulness",
+        name: $"Ultrafeedback_{aspect}");
 }
