@@ -196,7 +196,7 @@ public sealed partial class TaskGenerator
             {
                 writer.WriteLine("if (row is null) throw new global::System.ArgumentNullException(nameof(row));");
                 writer.WriteLines("return " + Construct(input, p =>
-                    $"{node}.Column(row, {CSharpLiteral.String(p.Column)}, static value => {Read(p.Type, "value", Source.Node, objects)})",
+                    $"{node}.{(p.IsOptional ? "OptionalColumn" : "Column")}(row, {CSharpLiteral.String(p.Column)}, static value => {Read(p.Type, "value", Source.Node, objects)})",
                     multiline: true) + ";");
             }
             writer.WriteLine();

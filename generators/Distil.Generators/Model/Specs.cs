@@ -40,7 +40,8 @@ internal sealed record PropertySpec(
     string? Description,
     string? ConstructorParameter,
     LocationInfo? Location,
-    int? MaxLength = null);
+    int? MaxLength = null,
+    bool IsOptional = false);
 
 /// <summary>A record type that maps to a JSON object: the input, the output, or a record nested in them.</summary>
 internal sealed record ObjectSpec(

@@ -13,4 +13,5 @@ internal sealed record RecordMember(
     string? Description,
     string? ConstructorParameter,
     Location? Location,
-    int? MaxLength = null);
+    int? MaxLength = null,
+    bool IsOptional = false);

@@ -87,7 +87,7 @@ internal sealed class TypeShapeReader
             var shape = ReadShape(member.Type, new Owner(member.Name, type.Name, member.Location), isOutput);
             if (shape is null) continue;
             properties.Add(new PropertySpec(
-                member.Name, member.Column, shape, member.Description, member.ConstructorParameter, LocationInfo.From(member.Location), member.MaxLength));
+                member.Name, member.Column, shape, member.Description, member.ConstructorParameter, LocationInfo.From(member.Location), member.MaxLength, member.IsOptional));
         }
 
         _reading.Remove(id);
@@ -114,7 +114,9 @@ internal sealed class TypeShapeReader
                 DescriptionOf(property) ?? (parameter is null ? null : DescriptionOf(parameter)),
                 parameter?.Name,
                 property.Locations.FirstOrDefault(),
-                MaxLengthAttributes.Of(property) ?? (parameter is null ? null : MaxLengthAttributes.Of(parameter))));
+                MaxLengthAttributes.Of(property) ?? (parameter is null ? null : MaxLengthAttributes.Of(parameter)),
+                // A constructor parameter with a default value is an optional column.
+                IsOptional: parameter is { HasExplicitDefaultValue: true }));
         }
         return members;
     }

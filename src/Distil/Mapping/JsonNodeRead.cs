@@ -19,6 +19,18 @@ public static class JsonNodeRead
         {
             throw new RowValueException($"column '{column}' is missing");
         }
+        return Read(column, node, read);
+    }
+
+    /// <summary>Reads an optional column of a row (a parameter with a default value): a missing column reads as null.</summary>
+    public static T OptionalColumn<T>(JsonObject row, string column, Func<JsonNode?, T> read)
+    {
+        row.TryGetPropertyValue(column, out var node);
+        return Read(column, node, read);
+    }
+
+    private static T Read<T>(string column, JsonNode? node, Func<JsonNode?, T> read)
+    {
         try
         {
             return read(node);

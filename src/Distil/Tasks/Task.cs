@@ -50,6 +50,15 @@ public abstract class Task<TInput, TOutput> : LlmTask
     /// <summary>Writes the output columns into <paramref name="row"/>; all null when <paramref name="output"/> is null.</summary>
     public abstract void WriteOutput(TOutput? output, JsonObject row);
 
+    /// <summary>
+    /// Checks what the record's types cannot say about an input (a list of exactly two items, a
+    /// column the task's mode needs); throw a <see cref="RowValueException"/> naming the column
+    /// and what was expected. The run adds the task's name and the row's index. Default: nothing.
+    /// </summary>
+    protected virtual void CheckInput(TInput input)
+    {
+    }
+
     /// <summary>An input whose text columns read <c>&lt;PLACEHOLDER_COLUMN&gt;</c>, for <c>Print</c>.</summary>
     protected abstract TInput CreateSampleInput();
 
@@ -168,7 +177,9 @@ public abstract class Task<TInput, TOutput> : LlmTask
     {
         try
         {
-            return ReadInput(row);
+            var input = ReadInput(row);
+            CheckInput(input);
+            return input;
         }
         catch (RowValueException error)
         {

@@ -220,4 +220,66 @@ public class CatalogueParsingTests
     public void Ultrafeedback_rejects_an_unknown_aspect() =>
         Assert.That(() => new UltraFeedback { Aspect = "style" },
             Throws.ArgumentException.With.Message.Contains("helpfulness, honesty, instruction-following, truthfulness, overall-rating"));
+
+    private static readonly PrometheusEval.Input OneResponse = new("q", "a");
+
+    [TestCase("Feedback: Clear and correct. [RESULT] 5", "Clear and correct.", 5)]
+    [TestCase("The response is vague.\n\n[RESULT] 2", "The response is vague.", 2)]
+    [TestCase("**Feedback:** Mostly right; it says [RESULT] later.\n[RESULT]: 4.0", "Mostly right; it says [RESULT] later.", 4)]
+    [TestCase("[RESULT] 3", null, 3)]
+    public void Prometheus_absolute_reads_feedback_and_score(string answer, string? feedback, int result) =>
+        Assert.That(new PrometheusEval().FormatOutput(answer, OneResponse), Is.EqualTo(new PrometheusEval.Output(feedback, result)));
+
+    [TestCase("Feedback: fine. [RESULT] 6")]
+    [TestCase("Feedback: fine. [RESULT] 0")]
+    [TestCase("Feedback: fine. [RESULT] A")]
+    [TestCase("Feedback: fine. Score: 4")]
+    [TestCase("Feedback: fine. [RESULT] 3.5")]
+    public void Prometheus_absolute_out_of_format_is_null_for_both(string answer) =>
+        Assert.That(new PrometheusEval().FormatOutput(answer, OneResponse), Is.Null);
+
+    private static readonly PrometheusEvalRelative.Input TwoResponses = new("q", ["a", "b"]);
+
+    [TestCase("Feedback: B shows its work. [RESULT] B", "B shows its work.", "B")]
+    [TestCase("Both try; A is right.\n[RESULT] a", "Both try; A is right.", "A")]
+    [TestCase("[RESULT] **A**", null, "A")]
+    public void Prometheus_relative_reads_feedback_and_choice(string answer, string? feedback, string result) =>
+        Assert.That(new PrometheusEvalRelative().FormatOutput(answer, TwoResponses), Is.EqualTo(new PrometheusEvalRelative.Output(feedback, result)));
+
+    [TestCase("Feedback: tie. [RESULT] C")]
+    [TestCase("Feedback: tie. [RESULT] 3")]
+    [TestCase("No verdict.")]
+    public void Prometheus_relative_out_of_format_is_null_for_both(string answer) =>
+        Assert.That(new PrometheusEvalRelative().FormatOutput(answer, TwoResponses), Is.Null);
+
+    [Test]
+    public void Prometheus_structured_modes_read_JSON()
+    {
+        Assert.That(new PrometheusEval { UseDefaultStructuredOutput = true }.FormatOutput("{\"feedback\":\"f\",\"result\":4}", OneResponse),
+            Is.EqualTo(new PrometheusEval.Output("f", 4)));
+        Assert.That(new PrometheusEvalRelative { UseDefaultStructuredOutput = true }.FormatOutput("{\"feedback\":\"f\",\"result\":\"B\"}", TwoResponses),
+            Is.EqualTo(new PrometheusEvalRelative.Output("f", "B")));
+    }
+
+    [Test]
+    public async Task Prometheus_relative_needs_exactly_two_generations()
+    {
+        var task = new PrometheusEvalRelative { Llm = new Distil.Testing.ScriptedChatClient().Otherwise(_ => "[RESULT] A") };
+        var row = new System.Text.Json.Nodes.JsonObject { ["instruction"] = "q", ["generations"] = new System.Text.Json.Nodes.JsonArray("a", "b", "c") };
+
+        var error = Assert.ThrowsAsync<RowValueException>(async () => await task.ProcessAsync([row]).ToListAsync())!;
+
+        Assert.That(error.Message, Does.Contain("prometheus_eval").And.Contain("'generations' must hold exactly two").And.Contain("it holds 3"));
+    }
+
+    [Test]
+    public void Prometheus_rubrics_are_checked()
+    {
+        Assert.That(() => new PrometheusEval { Rubric = "style" }.RubricText,
+            Throws.ArgumentException.With.Message.Contains("Unknown rubric 'style'").And.Message.Contains("helpfulness, harmlessness, honesty, factual-validity, reasoning"));
+        Assert.That(() => new PrometheusEval { Rubric = "x", Rubrics = new Dictionary<string, string> { ["x"] = "[Q?]\nScore 1: a\nScore 2: b\nScore 3: c\nScore 5: e" } }.RubricText,
+            Throws.ArgumentException.With.Message.Contains("'Score 4:' is missing"));
+        Assert.That(() => new PrometheusEval { Rubric = "x", Rubrics = new Dictionary<string, string> { ["x"] = "Score 1: a" } }.RubricText,
+            Throws.ArgumentException.With.Message.Contains("question in brackets"));
+    }
 }

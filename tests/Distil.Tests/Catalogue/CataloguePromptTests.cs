@@ -60,4 +60,28 @@ public class CataloguePromptTests
         new UltraFeedback.Input("Name the capital of Australia.", ["Canberra.", "Sydney, the largest city."]),
         includeSchema: aspect == "helpfulness",
         name: $"Ultrafeedback_{aspect}");
+
+    [Test]
+    public void Prometheus_eval_absolute() => PromptSnapshot.Verify(new PrometheusEval(),
+        new PrometheusEval.Input("Explain why the sky is blue.", "Because of the sea."), includeSchema: true);
+
+    [Test]
+    public void Prometheus_eval_absolute_with_reference_and_rubric() => PromptSnapshot.Verify(new PrometheusEval { Rubric = "factual-validity" },
+        new PrometheusEval.Input("Explain why the sky is blue.", "Because of the sea.", "Air scatters blue light more than red light (Rayleigh scattering)."));
+
+    [Test]
+    public void Prometheus_eval_relative() => PromptSnapshot.Verify(new PrometheusEvalRelative { Rubric = "reasoning" },
+        new PrometheusEvalRelative.Input("Is 91 prime?", ["Yes, it is odd.", "No: 91 = 7 × 13."]), includeSchema: true);
+
+    [Test]
+    public void Prometheus_eval_custom_rubric() => PromptSnapshot.Verify(
+        new PrometheusEval
+        {
+            Rubric = "concision",
+            Rubrics = new Dictionary<string, string>
+            {
+                ["concision"] = "[Is the response as short as it can be?]\nScore 1: Rambling.\nScore 2: Long.\nScore 3: Some padding.\nScore 4: Tight.\nScore 5: Not a word too many.",
+            },
+        },
+        new PrometheusEval.Input("Say hi.", "Hi!"));
 }

@@ -49,4 +49,15 @@ public class CatalogueTaskTests
 
         Assert.That(error.Message, Does.Contain("quality_scorer").And.Contain("responses"));
     }
+
+    [Test]
+    public void An_input_parameter_with_a_default_value_is_an_optional_column()
+    {
+        var task = new PrometheusEval();
+
+        Assert.That(task.ReadInput(new JsonObject { ["instruction"] = "q", ["generation"] = "a" }).Reference, Is.Null);
+        Assert.That(task.ReadInput(new JsonObject { ["instruction"] = "q", ["generation"] = "a", ["reference"] = "r" }).Reference, Is.EqualTo("r"));
+        Assert.That(() => task.ReadInput(new JsonObject { ["instruction"] = "q", ["reference"] = "r" }),
+            Throws.TypeOf<RowValueException>().With.Message.Contains("column 'generation' is missing"), "columns without a default stay required");
+    }
 }
