@@ -282,4 +282,38 @@ public class CatalogueParsingTests
         Assert.That(() => new PrometheusEval { Rubric = "x", Rubrics = new Dictionary<string, string> { ["x"] = "Score 1: a" } }.RubricText,
             Throws.ArgumentException.With.Message.Contains("question in brackets"));
     }
+
+    [Test]
+    public void Text_classification_answers_in_JSON_from_the_start()
+    {
+        var task = new TextClassification();
+
+        Assert.That(task.UseDefaultStructuredOutput, Is.True);
+        Assert.That(task.FormatOutput("{\"labels\": [\"delivery\", \"quality\"]}", new TextClassification.Input("t"))!.Labels, Is.EqualTo(new[] { "delivery", "quality" }));
+        Assert.That(task.FormatOutput("```json\n{\"labels\":[\"price\"]}\n```", new TextClassification.Input("t"))!.Labels, Is.EqualTo(new[] { "price" }));
+        Assert.That(task.FormatOutput("It is about delivery.", new TextClassification.Input("t")), Is.Null);
+    }
+
+    [TestCase("To sort a list, call list.Sort().\n\n# User:\nThanks!", "To sort a list, call list.Sort().")]
+    [TestCase("  Use OrderBy.  ", "Use OrderBy.")]
+    public void Urial_cuts_the_answer_at_the_next_user_turn(string answer, string expected) =>
+        Assert.That(new Urial().FormatOutput(answer, new Urial.Input("q")), Is.EqualTo(new Urial.Output(expected)));
+
+    [Test]
+    public void Urial_with_an_empty_answer_is_null() =>
+        Assert.That(new Urial().FormatOutput("\n# User: next", new Urial.Input("q")), Is.Null);
+
+    [TestCase("{\"instruction\":\"q\",\"conversation\":[{\"role\":\"user\",\"content\":\"c\"}]}", "not both or neither")]
+    [TestCase("{\"other\":1}", "not both or neither")]
+    [TestCase("{\"conversation\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\",\"content\":\"b\"}]}", "must have role 'user'; it has 'assistant'")]
+    [TestCase("{\"conversation\":[]}", "empty list")]
+    public async Task Urial_refuses_rows_of_the_wrong_shape(string row, string expected)
+    {
+        var task = new Urial { Llm = new Distil.Testing.ScriptedChatClient().Otherwise(_ => "x") };
+
+        var error = Assert.ThrowsAsync<RowValueException>(async () =>
+            await task.ProcessAsync([System.Text.Json.Nodes.JsonNode.Parse(row)!.AsObject()]).ToListAsync())!;
+
+        Assert.That(error.Message, Does.Contain("urial").And.Contain(expected));
+    }
 }

@@ -84,4 +84,27 @@ public class CataloguePromptTests
             },
         },
         new PrometheusEval.Input("Say hi.", "Hi!"));
+
+    [Test]
+    public void Text_classification() => PromptSnapshot.Verify(new TextClassification(),
+        new TextClassification.Input("The parcel arrived two weeks late and damaged."), includeSchema: true);
+
+    [Test]
+    public void Text_classification_with_parameters() => PromptSnapshot.Verify(
+        new TextClassification
+        {
+            NumLabels = 2,
+            AvailableLabels = ["delivery", "quality", "price", "service"],
+            DefaultLabel = "other",
+            Context = "Texts are customer reviews of an online shop.",
+            Examples = ["\"Cheaper elsewhere.\" → price", "\"Nobody answered my call.\" → service"],
+        },
+        new TextClassification.Input("The parcel arrived two weeks late and damaged."));
+
+    [Test]
+    public void Urial_instruction() => PromptSnapshot.Verify(new Urial(), new Urial.Input("How do I sort a list in C#?"), includeSchema: true);
+
+    [Test]
+    public void Urial_conversation() => PromptSnapshot.Verify(new Urial(), new Urial.Input(Conversation:
+        [new Urial.Turn("user", "Hi! Can you help me plan a trip?"), new Urial.Turn("assistant", "Of course. Where to?"), new Urial.Turn("user", "Lisbon, for three days.")]));
 }
