@@ -1,0 +1,77 @@
+// Distil catalogue sample: two built-in tasks chained by hand — score candidate answers with
+// UltraFeedback, then judge the best one with Prometheus — over a few rows.
+//
+//   dotnet run --project samples/Distil.Samples.Catalogue
+//       the tiny random model in ../shared/models (prompts and plumbing are real, its words are not)
+//   dotnet run --project samples/Distil.Samples.Catalogue -- --model openai:gpt-4o-mini
+//       any model spec: openai:, azure:, endpoint:URL#MODEL, local:PATH
+using System.Text.Json.Nodes;
+using Distil;
+using Distil.LlamaSharp;
+using Distil.OpenAI;
+using Distil.Tasks;
+using Microsoft.Extensions.AI;
+
+var spec = args is ["--model", var given] ? given : "local:" + TinyModel();
+if (args.Length > 0 && args is not ["--model", _])
+{
+    Console.Error.WriteLine("Usage: [--model SPEC], e.g. --model openai:gpt-4o-mini");
+    return 2;
+}
+
+IChatClient llm;
+try
+{
+    llm = new ChatClientFactory().AddOpenAI().AddLocalModels(contextSize: 2048).Create(spec);
+}
+catch (ModelSpecException error)
+{
+    Console.Error.WriteLine(error.Message);
+    return 2;
+}
+using var _ = llm;
+var options = new ChatOptions { MaxOutputTokens = 256, Temperature = 0.2f, Seed = 7 };
+
+var rows = new[]
+{
+    new JsonObject { ["instruction"] = "What is the capital of Australia?", ["generations"] = new JsonArray("Canberra.", "Sydney, its largest city.") },
+    new JsonObject { ["instruction"] = "Is 91 a prime number?", ["generations"] = new JsonArray("Yes, it is odd.", "No: 91 = 7 × 13.") },
+};
+
+// 1. Rate both answers for honesty.
+var ultrafeedback = new UltraFeedback { Llm = llm, Aspect = "honesty", GenerationOptions = options };
+ultrafeedback.Print();
+var rated = await ultrafeedback.ProcessAsync(rows).ToListAsync();
+
+// 2. Judge the two answers against each other with a rubric.
+var prometheus = new PrometheusEvalRelative { Llm = llm, Rubric = "factual-validity", GenerationOptions = options };
+var judged = await prometheus.ProcessAsync(rated).ToListAsync();
+
+foreach (var row in judged)
+{
+    Console.WriteLine();
+    Console.WriteLine($"instruction: {row["instruction"]}");
+    Console.WriteLine($"  ultrafeedback ratings: {row["ratings"]?.ToJsonString() ?? "null"}");
+    Console.WriteLine($"  prometheus result:     {row["result"]?.ToJsonString() ?? "null"}");
+    var metadata = row["distilabel_metadata"]!;
+    Console.WriteLine($"  raw answers kept in distilabel_metadata: {string.Join(", ", metadata.AsObject().Select(p => p.Key))}");
+}
+if (spec.EndsWith("llama-2-tiny-random.gguf", StringComparison.Ordinal))
+{
+    Console.WriteLine();
+    Console.WriteLine("The default model has random weights: its answers do not follow the formats, so the parsed columns stay null. Pass --model for a real one.");
+}
+return 0;
+
+// DISTIL_MODEL wins; else the test model in ../shared/models beside the repository.
+static string TinyModel()
+{
+    var configured = Environment.GetEnvironmentVariable("DISTIL_MODEL");
+    if (!string.IsNullOrWhiteSpace(configured)) return configured;
+    for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+    {
+        if (File.Exists(Path.Combine(directory.FullName, "Distil.Generated.sln")))
+            return Path.GetFullPath(Path.Combine(directory.FullName, "..", "shared", "models", "llama-2-tiny-random.gguf"));
+    }
+    return Path.GetFullPath(Path.Combine("..", "shared", "models", "llama-2-tiny-random.gguf"));
+}
