@@ -89,6 +89,20 @@ public sealed partial class TaskGenerator
         private static void WriteFormatInput(SourceWriter writer, TaskSpec spec)
         {
             var task = spec.Declaration;
+            if (task.HasFormatMessages)
+            {
+                // The task builds its own chat; there is no template for Scriban to render either.
+                writer.WriteLine(GeneratedCode);
+                using (writer.Block($"public override global::System.Collections.Generic.IReadOnlyList<{ChatMessage}> FormatInput({task.InputTypeName} input)"))
+                {
+                    writer.WriteLine("if (input is null) throw new global::System.ArgumentNullException(nameof(input));");
+                    writer.WriteLine("return FormatMessages(input);");
+                }
+                writer.WriteLine();
+                writer.WriteLine($"public override global::System.Collections.Generic.IReadOnlyList<{ChatMessage}> FormatInputWithScriban({task.InputTypeName} input) => FormatInput(input);");
+                writer.WriteLine();
+                return;
+            }
             var ordered = spec.Templates.OrderBy(t => t.Role == "system" ? 0 : 1).ToList();
 
             writer.WriteLine(GeneratedCode);

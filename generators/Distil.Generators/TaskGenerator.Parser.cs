@@ -56,7 +56,13 @@ public sealed partial class TaskGenerator
             ReportDuplicateColumns(objects, diagnostics);
 
             var templates = ReadTemplates(type, taskName, diagnostics).ToList();
-            if (!templates.Any(t => t.Role == "user"))
+            var hasFormatMessages = HasFormatMessages(type, inputType, taskName, diagnostics);
+            if (hasFormatMessages && templates.Count > 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.FormatMessagesWithPrompts, LocationInfo.From(syntax.Identifier.GetLocation()), taskName));
+            }
+            else if (!hasFormatMessages && !templates.Any(t => t.Role == "user"))
             {
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.TaskWithoutPrompt, LocationInfo.From(syntax.Identifier.GetLocation()), taskName));
@@ -76,13 +82,14 @@ public sealed partial class TaskGenerator
                 parameters.ToEquatableArray(),
                 templates.ToEquatableArray(),
                 HasParseOutput(type, inputType, outputType, taskName, diagnostics),
+                hasFormatMessages,
                 IsValid: isPartial && !diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error),
                 diagnostics.ToEquatableArray());
         }
 
         private static TaskDeclaration Invalid(INamedTypeSymbol type, string taskName, List<DiagnosticInfo> diagnostics) =>
             new(taskName, type.Name, "", type.ToDisplayString(), default, "", "", "", "", default, default, default,
-                false, false, diagnostics.ToEquatableArray());
+                false, false, false, diagnostics.ToEquatableArray());
 
         // The task class and every class around it must be partial for the generated part to join them.
         private static INamedTypeSymbol? FirstNonPartialType(INamedTypeSymbol type)
@@ -204,6 +211,27 @@ public sealed partial class TaskGenerator
         private static bool DeclaresMember<T>(INamedTypeSymbol type, System.Func<T, bool> predicate) where T : MemberDeclarationSyntax =>
             type.DeclaringSyntaxReferences.Any(r =>
                 r.GetSyntax() is TypeDeclarationSyntax declaration && declaration.Members.OfType<T>().Any(predicate));
+
+        // A task that builds its own chat (a list of messages from a column, a template chosen at
+        // run time) declares FormatMessages instead of prompt attributes.
+        private static bool HasFormatMessages(
+            INamedTypeSymbol type, ITypeSymbol input, string taskName, List<DiagnosticInfo> diagnostics)
+        {
+            if (!DeclaresMember<MethodDeclarationSyntax>(type, m => m.Identifier.ValueText == "FormatMessages")) return false;
+            var candidates = type.GetMembers("FormatMessages").OfType<IMethodSymbol>().ToList();
+            var matches = candidates.Any(m =>
+                m.Parameters.Length == 1
+                && SymbolEqualityComparer.Default.Equals(m.Parameters[0].Type, input)
+                && m.ReturnType is INamedTypeSymbol { Name: "IReadOnlyList", TypeArguments.Length: 1 } list
+                && KnownTypes.Is(list.TypeArguments[0], "Microsoft.Extensions.AI", "ChatMessage"));
+            if (!matches && candidates.Count > 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.FormatMessagesSignature, LocationInfo.From(candidates[0].Locations.FirstOrDefault()),
+                    taskName, input.Name));
+            }
+            return matches;
+        }
 
         private static bool HasParseOutput(
             INamedTypeSymbol type, ITypeSymbol input, ITypeSymbol output, string taskName, List<DiagnosticInfo> diagnostics)

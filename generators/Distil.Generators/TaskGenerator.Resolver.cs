@@ -72,7 +72,7 @@ public sealed partial class TaskGenerator
             }
 
             // A column no template reads is probably a typo or a leftover; only worth a warning.
-            if (templatesOk)
+            if (templatesOk && !task.HasFormatMessages)
             {
                 foreach (var property in input.Properties.Where(p => !used.Contains(p.Column)))
                 {

@@ -281,6 +281,55 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void DISTIL013_FormatMessages_together_with_prompts_is_an_error()
+    {
+        var run = GeneratorHarness.Run("""
+            using System.Collections.Generic;
+            using Distil;
+            using Microsoft.Extensions.AI;
+            [Task("t")]
+            [UserPrompt("{{ text }}")]
+            public sealed partial class Both : Task<Both.Input, Both.Output>
+            {
+                public sealed record Input(string Text);
+                public sealed record Output(string Answer);
+                IReadOnlyList<ChatMessage> FormatMessages(Input input) => [new(ChatRole.User, input.Text)];
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL013");
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal((6, 29), Start(diagnostic));
+        Assert.Equal("Task 't' has a FormatMessages method and prompt attributes; it must build its chat one way: remove the [SystemPrompt]/[UserPrompt] attributes or the method",
+            diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void DISTIL014_FormatMessages_with_the_wrong_signature_is_a_warning()
+    {
+        var run = GeneratorHarness.Run("""
+            using System.Collections.Generic;
+            using Distil;
+            using Microsoft.Extensions.AI;
+            [Task("t")]
+            [UserPrompt("{{ text }}")]
+            public sealed partial class Near : Task<Near.Input, Near.Output>
+            {
+                public sealed record Input(string Text);
+                public sealed record Output(string Answer);
+                List<ChatMessage> FormatMessages(string text) => [new(ChatRole.User, text)];
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL014");
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        Assert.Equal((10, 23), Start(diagnostic));
+        Assert.Equal("Method 'FormatMessages' of task 't' is not used because its signature is not 'IReadOnlyList<ChatMessage> FormatMessages(Input input)'",
+            diagnostic.GetMessage());
+        Assert.Empty(run.CompilationErrors);
+    }
+
+    [Fact]
     public void DISTIL001_names_the_enclosing_class_that_is_not_partial()
     {
         var run = GeneratorHarness.Run("""

@@ -106,6 +106,26 @@ public class GeneratedCodeSnapshotTests
         """);
 
     [Fact]
+    public void Hand_written_FormatMessages_replaces_templates() => VerifyGenerated("""
+        using System.Collections.Generic;
+        using System.Linq;
+        using Distil;
+        using Microsoft.Extensions.AI;
+        namespace Chat;
+
+        [Task("chat")]
+        public sealed partial class Chat : Task<Chat.Input, Chat.Output>
+        {
+            public sealed record Message(string Role, string Content);
+            public sealed record Input(IReadOnlyList<Message> Messages);
+            public sealed record Output(string Generation);
+
+            IReadOnlyList<ChatMessage> FormatMessages(Input input) =>
+                input.Messages.Select(m => new ChatMessage(new ChatRole(m.Role), m.Content)).ToList();
+        }
+        """);
+
+    [Fact]
     public void Hand_written_ParseOutput_replaces_JSON_parsing() => VerifyGenerated("""
         using Distil;
         namespace Rating;

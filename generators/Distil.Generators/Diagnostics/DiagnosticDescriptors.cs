@@ -73,11 +73,22 @@ internal static class DiagnosticDescriptors
         "Method 'ParseOutput' of task '{0}' is not used because its signature is not '{1}? ParseOutput(string text, {2} input)'; answers are parsed as JSON instead",
         DiagnosticSeverity.Warning);
 
+    public static readonly DiagnosticDescriptor FormatMessagesWithPrompts = Create(
+        "DISTIL013", "Task builds its chat both with FormatMessages and with prompts",
+        "Task '{0}' has a FormatMessages method and prompt attributes; it must build its chat one way: remove the [SystemPrompt]/[UserPrompt] attributes or the method",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor FormatMessagesSignature = Create(
+        "DISTIL014", "FormatMessages has the wrong signature",
+        "Method 'FormatMessages' of task '{0}' is not used because its signature is not 'IReadOnlyList<ChatMessage> FormatMessages({1} input)'",
+        DiagnosticSeverity.Warning);
+
     public static readonly IReadOnlyList<DiagnosticDescriptor> All =
     [
         TaskClassNotPartial, TemplateDoesNotParse, UnknownTemplateVariable, TemplateFileNotFound,
         UnsupportedOutputType, UnusedInputColumn, DuplicateColumn, UnsupportedInputType,
         TaskClassWithoutTaskBase, TaskWithoutPrompt, AmbiguousPrompt, ParseOutputSignature,
+        FormatMessagesWithPrompts, FormatMessagesSignature,
     ];
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

@@ -82,6 +82,7 @@ internal sealed record TaskDeclaration(
     EquatableArray<TemplateParameterSpec> Parameters,
     EquatableArray<TemplateSource> Templates,
     bool HasParseOutput,
+    bool HasFormatMessages,
     bool IsValid,
     EquatableArray<DiagnosticInfo> Diagnostics);
 
