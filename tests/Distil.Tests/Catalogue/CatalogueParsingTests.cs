@@ -316,4 +316,48 @@ public class CatalogueParsingTests
 
         Assert.That(error.Message, Does.Contain("urial").And.Contain(expected));
     }
+
+    [Test]
+    public void Text_and_chat_generation_keep_the_answer_text()
+    {
+        Assert.That(new TextGeneration().FormatOutput("  Rain on the roof.\n", new TextGeneration.Input("q")), Is.EqualTo(new TextGeneration.Output("Rain on the roof.")));
+        Assert.That(new TextGeneration().FormatOutput("   ", new TextGeneration.Input("q")), Is.Null);
+        var chat = new ChatGeneration.Input([new ChatGeneration.Message("user", "q")]);
+        Assert.That(new ChatGeneration().FormatOutput("4.", chat), Is.EqualTo(new ChatGeneration.Output("4.")));
+        Assert.That(new ChatGeneration { UseDefaultStructuredOutput = true }.FormatOutput("{\"generation\":\"4.\"}", chat), Is.EqualTo(new ChatGeneration.Output("4.")));
+    }
+
+    [Test]
+    public void Text_generation_templates_are_checked_when_set()
+    {
+        Assert.That(() => new TextGeneration { Template = "Answer: {{ question }}" },
+            Throws.ArgumentException.With.Message.Contains("must use {{ instruction }}"));
+        Assert.That(() => new TextGeneration { Template = "{{ if instruction }}no end" },
+            Throws.ArgumentException.With.Message.Contains("does not parse"));
+    }
+
+    [TestCase("{\"messages\":[]}", "empty list")]
+    [TestCase("{\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\",\"content\":\"b\"}]}", "must have role 'user'; it has 'assistant'")]
+    [TestCase("{\"messages\":[{\"role\":\"robot\",\"content\":\"a\"}]}", "'messages'[0].role is 'robot'")]
+    public async Task Chat_generation_refuses_conversations_of_the_wrong_shape(string row, string expected)
+    {
+        var task = new ChatGeneration { Llm = new Distil.Testing.ScriptedChatClient().Otherwise(_ => "x") };
+
+        var error = Assert.ThrowsAsync<RowValueException>(async () =>
+            await task.ProcessAsync([System.Text.Json.Nodes.JsonNode.Parse(row)!.AsObject()]).ToListAsync())!;
+
+        Assert.That(error.Message, Does.Contain("chat_generation").And.Contain(expected));
+    }
+
+    [Test]
+    public async Task Chat_generation_sends_the_conversation_as_it_is()
+    {
+        var llm = new Distil.Testing.ScriptedChatClient().Otherwise(_ => "4.");
+        var row = System.Text.Json.Nodes.JsonNode.Parse("{\"messages\":[{\"role\":\"system\",\"content\":\"Be terse.\"},{\"role\":\"user\",\"content\":\"2+2?\"}]}")!.AsObject();
+
+        var output = (await new ChatGeneration { Llm = llm }.ProcessAsync([row]).ToListAsync()).Single();
+
+        Assert.That((string?)output["generation"], Is.EqualTo("4."));
+        Assert.That(llm.Requests.Single().Messages.Select(m => $"{m.Role}: {m.Text}"), Is.EqualTo(new[] { "system: Be terse.", "user: 2+2?" }));
+    }
 }

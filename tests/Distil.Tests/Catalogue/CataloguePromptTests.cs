@@ -107,4 +107,23 @@ public class CataloguePromptTests
     [Test]
     public void Urial_conversation() => PromptSnapshot.Verify(new Urial(), new Urial.Input(Conversation:
         [new Urial.Turn("user", "Hi! Can you help me plan a trip?"), new Urial.Turn("assistant", "Of course. Where to?"), new Urial.Turn("user", "Lisbon, for three days.")]));
+
+    [Test]
+    public void Text_generation() => PromptSnapshot.Verify(new TextGeneration(), new TextGeneration.Input("Write a haiku about rain."), includeSchema: true);
+
+    [Test]
+    public void Text_generation_with_system_prompt_and_template() => PromptSnapshot.Verify(
+        new TextGeneration { SystemPrompt = "You are a poet.", Template = "Answer in under 50 words.\n\n{{ instruction }}" },
+        new TextGeneration.Input("Write a haiku about rain."));
+
+    [Test]
+    public void Text_generation_row_system_prompt_wins() => PromptSnapshot.Verify(
+        new TextGeneration { SystemPrompt = "You are a poet." },
+        new TextGeneration.Input("Write a haiku about rain.", "You are a meteorologist."));
+
+    [Test]
+    public void Chat_generation() => PromptSnapshot.Verify(new ChatGeneration(), new ChatGeneration.Input(
+        [new ChatGeneration.Message("system", "You are terse."), new ChatGeneration.Message("user", "Hi!"),
+         new ChatGeneration.Message("assistant", "Hello."), new ChatGeneration.Message("user", "What is 2 + 2?")]),
+        includeSchema: true);
 }

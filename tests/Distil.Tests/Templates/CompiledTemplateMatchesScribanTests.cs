@@ -21,6 +21,8 @@ public class CompiledTemplateMatchesScribanTests
             }
             .SelectMany(a => a.GetTypes())
             .Where(t => !t.IsAbstract && FindTaskBase(t) is not null && t.GetConstructor(Type.EmptyTypes) is not null)
+            // Tasks that build their own chat (FormatMessages) have no template to compare.
+            .Where(t => t.GetMethod("FormatMessages", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance) is null)
             .Select(t => new TestCaseData(t).SetName($"Compiled rendering of {t.Name} equals Scriban"));
 
     [TestCaseSource(nameof(AllTasks))]
