@@ -262,12 +262,9 @@ public class CatalogueParsingTests
     }
 
     [Test]
-    public async Task Prometheus_relative_needs_exactly_two_generations()
+    public void Prometheus_relative_needs_exactly_two_generations()
     {
-        var task = new PrometheusEvalRelative { Llm = new Distil.Testing.ScriptedChatClient().Otherwise(_ => "[RESULT] A") };
-        var row = new System.Text.Json.Nodes.JsonObject { ["instruction"] = "q", ["generations"] = new System.Text.Json.Nodes.JsonArray("a", "b", "c") };
-
-        var error = Assert.ThrowsAsync<RowValueException>(async () => await task.ProcessAsync([row]).ToListAsync())!;
+        var error = RowError(new PrometheusEvalRelative(), "{\"instruction\":\"q\",\"generations\":[\"a\",\"b\",\"c\"]}");
 
         Assert.That(error.Message, Does.Contain("prometheus_eval").And.Contain("'generations' must hold exactly two").And.Contain("it holds 3"));
     }
@@ -307,12 +304,9 @@ public class CatalogueParsingTests
     [TestCase("{\"other\":1}", "not both or neither")]
     [TestCase("{\"conversation\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\",\"content\":\"b\"}]}", "must have role 'user'; it has 'assistant'")]
     [TestCase("{\"conversation\":[]}", "empty list")]
-    public async Task Urial_refuses_rows_of_the_wrong_shape(string row, string expected)
+    public void Urial_refuses_rows_of_the_wrong_shape(string row, string expected)
     {
-        var task = new Urial { Llm = new Distil.Testing.ScriptedChatClient().Otherwise(_ => "x") };
-
-        var error = Assert.ThrowsAsync<RowValueException>(async () =>
-            await task.ProcessAsync([System.Text.Json.Nodes.JsonNode.Parse(row)!.AsObject()]).ToListAsync())!;
+        var error = RowError(new Urial(), row);
 
         Assert.That(error.Message, Does.Contain("urial").And.Contain(expected));
     }
@@ -339,12 +333,9 @@ public class CatalogueParsingTests
     [TestCase("{\"messages\":[]}", "empty list")]
     [TestCase("{\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\",\"content\":\"b\"}]}", "must have role 'user'; it has 'assistant'")]
     [TestCase("{\"messages\":[{\"role\":\"robot\",\"content\":\"a\"}]}", "'messages'[0].role is 'robot'")]
-    public async Task Chat_generation_refuses_conversations_of_the_wrong_shape(string row, string expected)
+    public void Chat_generation_refuses_conversations_of_the_wrong_shape(string row, string expected)
     {
-        var task = new ChatGeneration { Llm = new Distil.Testing.ScriptedChatClient().Otherwise(_ => "x") };
-
-        var error = Assert.ThrowsAsync<RowValueException>(async () =>
-            await task.ProcessAsync([System.Text.Json.Nodes.JsonNode.Parse(row)!.AsObject()]).ToListAsync())!;
+        var error = RowError(new ChatGeneration(), row);
 
         Assert.That(error.Message, Does.Contain("chat_generation").And.Contain(expected));
     }
@@ -359,5 +350,14 @@ public class CatalogueParsingTests
 
         Assert.That((string?)output["generation"], Is.EqualTo("4."));
         Assert.That(llm.Requests.Single().Messages.Select(m => $"{m.Role}: {m.Text}"), Is.EqualTo(new[] { "system: Be terse.", "user: 2+2?" }));
+    }
+
+    // Runs the task over one row (JSON) with a model that would answer anything, and returns the
+    // error that stopped the run.
+    private static RowValueException RowError(LlmTask task, string row)
+    {
+        task.Llm = new Distil.Testing.ScriptedChatClient().Otherwise(_ => "x");
+        return Assert.ThrowsAsync<RowValueException>(async () =>
+            await task.ProcessAsync([System.Text.Json.Nodes.JsonNode.Parse(row)!.AsObject()]).ToListAsync())!;
     }
 }
