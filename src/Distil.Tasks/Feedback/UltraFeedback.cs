@@ -138,17 +138,17 @@ public sealed partial class UltraFeedback : Task<UltraFeedback.Input, UltraFeedb
         var types = HasTypes ? new int?[count] : null;
         var ratingRationales = HasTypes ? new string?[count] : null;
 
-        var blocks = Regex.Split(text.Replace("\r\n", "\n"), @"\n\s*\n")
-            .Where(block => Regex.IsMatch(block, @"(?im)^[\s*_#-]*rating[\s*_]*:"))
+        var blocks = BlankLine().Split(text.Replace("\r\n", "\n"))
+            .Where(block => RatingLine().IsMatch(block))
             .Take(count)
             .ToList();
         for (var i = 0; i < blocks.Count; i++)
         {
             var fields = Fields(blocks[i]);
-            ratings[i] = AnswerText.WholeNumber(AnswerText.Number(FirstNumber(Field(fields, "rating", 0))));
+            ratings[i] = AnswerText.WholeNumber(AnswerText.LeadingNumber(Field(fields, "rating", 0)));
             if (HasTypes)
             {
-                types![i] = AnswerText.WholeNumber(AnswerText.Number(FirstNumber(Field(fields, "type", 0))));
+                types![i] = AnswerText.WholeNumber(AnswerText.LeadingNumber(Field(fields, "type", 0)));
                 rationales[i] = Field(fields, "rationale", 0);
                 ratingRationales![i] = Field(fields, "rationale", 1);
             }
@@ -166,7 +166,7 @@ public sealed partial class UltraFeedback : Task<UltraFeedback.Input, UltraFeedb
         var fields = new List<(string Label, string Value)>();
         foreach (var line in block.Split('\n'))
         {
-            var match = Regex.Match(line, @"^[\s*_#-]*(?<label>type|rationale|rating)[\s*_]*:[\s*_]*(?<value>.*)$", RegexOptions.IgnoreCase);
+            var match = FieldLine().Match(line);
             if (match.Success) fields.Add((match.Groups["label"].Value.ToLowerInvariant(), match.Groups["value"].Value.Trim()));
             else if (fields.Count > 0 && line.Trim().Length > 0) fields[^1] = (fields[^1].Label, (fields[^1].Value + "\n" + line.Trim()).Trim());
         }
@@ -179,7 +179,12 @@ public sealed partial class UltraFeedback : Task<UltraFeedback.Input, UltraFeedb
         return string.IsNullOrWhiteSpace(value) ? null : value;
     }
 
-    // "4 (Highly informative)" → "4"; "N/A" and "None" → null.
-    private static string FirstNumber(string? value) =>
-        value is null ? "" : Regex.Match(value, @"^[-+]?\d+(?:\.\d+)?").Value;
+    [GeneratedRegex(@"\n\s*\n")]
+    private static partial Regex BlankLine();
+
+    [GeneratedRegex(@"(?im)^[\s*_#-]*rating[\s*_]*:")]
+    private static partial Regex RatingLine();
+
+    [GeneratedRegex(@"^[\s*_#-]*(?<label>type|rationale|rating)[\s*_]*:[\s*_]*(?<value>.*)$", RegexOptions.IgnoreCase)]
+    private static partial Regex FieldLine();
 }

@@ -27,13 +27,18 @@ internal static partial class AnswerText
         return scores;
     }
 
-    /// <summary>The last <c>Score: N</c> of the text and where it starts, or null.</summary>
-    public static (double Value, int Start)? LastLabelledNumber(string text, string label)
+    /// <summary>The last <c>Score: N</c> line of the text and where it starts, or null.</summary>
+    public static (double Value, int Start)? LastScore(string text)
     {
-        Match? last = null;
-        foreach (Match match in new Regex($@"(?im)^[\s*_#>-]*{Regex.Escape(label)}[\s*_]*:[\s*_]*(?<value>[-+]?\d+(?:\.\d+)?)").Matches(text)) last = match;
-        return last is null || Number(last.Groups["value"].Value) is not { } value ? null : (value, last.Index);
+        var matches = ScoreLine().Matches(text);
+        if (matches.Count == 0) return null;
+        var last = matches[^1];
+        return Number(last.Groups["value"].Value) is { } value ? (value, last.Index) : null;
     }
+
+    /// <summary>The number a value starts with (<c>4 (Good)</c> → 4); null for <c>N/A</c>, <c>None</c> or nothing.</summary>
+    public static double? LeadingNumber(string? value) =>
+        value is not null && LeadingNumberPattern().Match(value) is { Success: true } match ? Number(match.Value) : null;
 
     /// <summary>Parses an invariant-culture number.</summary>
     public static double? Number(string text) =>
@@ -53,6 +58,13 @@ internal static partial class AnswerText
     // "[1] Score: 4", "[1]  score : 4.0 (Excellent)", "**[1] Score:** 4", "- [2] Score: 5".
     [GeneratedRegex(@"(?im)^[\s*_>-]*\[\s*(?<index>\d+)\s*\][\s*_]*score[\s*_]*:[\s*_]*(?<value>[-+]?\d+(?:\.\d+)?)")]
     private static partial Regex IndexedScoreLine();
+
+    // "Score: 4", "**Score:** 4.0", "score : 5".
+    [GeneratedRegex(@"(?im)^[\s*_#>-]*score[\s*_]*:[\s*_]*(?<value>[-+]?\d+(?:\.\d+)?)")]
+    private static partial Regex ScoreLine();
+
+    [GeneratedRegex(@"^[-+]?\d+(?:\.\d+)?")]
+    private static partial Regex LeadingNumberPattern();
 
     [GeneratedRegex(@"^(?:\d+[.)]\s+|[-*•]\s+)")]
     private static partial Regex ListMarker();

@@ -43,7 +43,7 @@ public sealed partial class InstructionBacktranslation : Task<InstructionBacktra
 
     static Output? ParseOutput(string text, Input input)
     {
-        if (AnswerText.LastLabelledNumber(text, "Score") is not { } score) return null;
+        if (AnswerText.LastScore(text) is not { } score) return null;
         var value = AnswerText.WholeNumber(score.Value);
         if (value is null) return null;
         var reason = text[..score.Start].Trim();
