@@ -30,7 +30,11 @@ internal sealed class RunSummary
     public void Failed(Exception error)
     {
         Interlocked.Increment(ref _failed);
-        Interlocked.CompareExchange(ref _firstFailure, $"{error.GetType().Name}: {FirstLine(error.Message)}", null);
+        // Only the first is kept: in an outage every call fails, and formatting each would be waste.
+        if (Volatile.Read(ref _firstFailure) is null)
+        {
+            Interlocked.CompareExchange(ref _firstFailure, $"{error.GetType().Name}: {FirstLine(error.Message)}", null);
+        }
     }
 
     public void Log(ILogger logger, string task)
