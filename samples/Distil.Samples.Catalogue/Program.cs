@@ -1,5 +1,7 @@
-// Distil catalogue sample: two built-in tasks chained by hand — score candidate answers with
-// UltraFeedback, then judge the best one with Prometheus — over a few rows.
+// Distil catalogue sample: built-in tasks over a few rows — score candidate answers with
+// UltraFeedback, judge them against each other with Prometheus, evolve the instructions with
+// Evol-Instruct (several dependent calls per row) and, on a local model, make new instructions
+// from nothing with Magpie.
 //
 //   dotnet run --project samples/Distil.Samples.Catalogue
 //       the tiny random model in ../shared/models (prompts and plumbing are real, its words are not)
@@ -56,6 +58,34 @@ foreach (var row in judged)
     var metadata = row["distilabel_metadata"]!;
     Console.WriteLine($"  raw answers kept in distilabel_metadata: {string.Join(", ", metadata.AsObject().Select(p => p.Key))}");
 }
+// 3. Evolve each instruction twice; every round rewrites the answer of the round before.
+// Real models write short instructions; the token cap keeps the tiny model's gibberish short.
+var brief = new ChatOptions { MaxOutputTokens = 48, Temperature = 0.2f, Seed = 7 };
+var evolve = new EvolInstruct { Llm = llm, NumEvolutions = 2, StoreEvolutions = true, GenerationOptions = brief };
+foreach (var row in await evolve.ProcessAsync(rows.Select(r => new JsonObject { ["instruction"] = r["instruction"]!.DeepClone() })).ToListAsync())
+{
+    Console.WriteLine();
+    Console.WriteLine($"evolved from: {row["instruction"]}");
+    if (row["evolved_instructions"] is not JsonArray rounds)
+    {
+        Console.WriteLine("  a round came back empty: the row is unparsed");
+        continue;
+    }
+    for (var i = 0; i < rounds.Count; i++) Console.WriteLine($"  round {i + 1}: {rounds[i]}");
+}
+
+// 4. Magpie: the model writes a user's request from its own chat template, then answers it.
+// Only clients that render the template themselves (local models) can do this.
+if (llm.GetService<ISupportsPreQueryTemplate>() is not null)
+{
+    // The tiny model has no chat template; llama.cpp's default is ChatML, which "qwen2" opens.
+    var magpie = new Magpie { Llm = llm, PreQueryTemplate = "qwen2", SystemPrompt = "You are a helpful geography tutor.", GenerationOptions = brief };
+    var made = (await magpie.ProcessAsync([new JsonObject()]).ToListAsync()).Single();
+    Console.WriteLine();
+    Console.WriteLine($"magpie instruction: {made["instruction"]}");
+    Console.WriteLine($"  response:         {made["response"]}");
+}
+
 if (spec.EndsWith("llama-2-tiny-random.gguf", StringComparison.Ordinal))
 {
     Console.WriteLine();

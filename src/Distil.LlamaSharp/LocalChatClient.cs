@@ -22,7 +22,7 @@ namespace Distil.LlamaSharp;
 /// var task = new MyTask { Llm = llm };
 /// </code>
 /// </example>
-public sealed class LocalChatClient : IChatClient
+public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate
 {
     private readonly SharedWeights.Lease _lease;
     private readonly LLamaWeights _weights;
@@ -75,7 +75,7 @@ public sealed class LocalChatClient : IChatClient
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var prompt = ApplyChatTemplate(messages);
+        var prompt = BuildPrompt(messages, options);
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -161,11 +161,21 @@ public sealed class LocalChatClient : IChatClient
     }
 
     // The GGUF's own chat template; models that carry none get llama.cpp's default (ChatML).
-    private string ApplyChatTemplate(IEnumerable<ChatMessage> messages)
+    // With a pre-query template the model continues a user turn instead of opening its own.
+    private string BuildPrompt(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
-        var template = new LLamaTemplate(_weights, strict: false) { AddAssistant = true };
-        foreach (var message in messages) template.Add(message.Role.Value, message.Text);
-        return Encoding.UTF8.GetString(template.Apply());
+        var preQuery = options?.AdditionalProperties?.TryGetValue(ChatOptionsKeys.PreQueryTemplate, out var value) == true
+            ? value as string
+            : null;
+        var template = new LLamaTemplate(_weights, strict: false) { AddAssistant = preQuery is null };
+        var count = 0;
+        foreach (var message in messages)
+        {
+            template.Add(message.Role.Value, message.Text);
+            count++;
+        }
+        var rendered = count == 0 && preQuery is not null ? "" : Encoding.UTF8.GetString(template.Apply());
+        return rendered + preQuery;
     }
 
     private static InferenceParams InferenceParameters(ChatOptions? options)

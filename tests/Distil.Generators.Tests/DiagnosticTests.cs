@@ -124,6 +124,25 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void DISTIL005_json_value_in_an_output_record()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            using System.Text.Json.Nodes;
+            [Task("t")]
+            [UserPrompt("{{ text }}")]
+            public sealed partial class Loose : Task<Loose.Input, Loose.Output>
+            {
+                public sealed record Input(string Text);
+                public sealed record Output(JsonObject Answer);
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL005");
+        Assert.Contains("a JSON value has no fixed shape, and output records need one for their JSON schema; use a record", diagnostic.GetMessage());
+    }
+
+    [Fact]
     public void DISTIL006_input_column_no_template_uses_is_a_warning()
     {
         var run = GeneratorHarness.Run("""

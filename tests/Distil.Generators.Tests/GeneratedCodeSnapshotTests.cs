@@ -126,6 +126,25 @@ public class GeneratedCodeSnapshotTests
         """);
 
     [Fact]
+    public void Json_columns_are_read_as_copied_nodes() => VerifyGenerated("""
+        using System.Collections.Generic;
+        using System.Text.Json.Nodes;
+        using Distil;
+        using Microsoft.Extensions.AI;
+        namespace Shaped;
+
+        [Task("shaped")]
+        public sealed partial class Shaped : Task<Shaped.Input, Shaped.Output>
+        {
+            public sealed record Input(string Instruction, JsonObject Schema, JsonNode? Extra = null);
+            public sealed record Output(string Generation);
+
+            IReadOnlyList<ChatMessage> FormatMessages(Input input) =>
+                [new ChatMessage(ChatRole.User, input.Instruction + "\n" + input.Schema.ToJsonString())];
+        }
+        """);
+
+    [Fact]
     public void Hand_written_ParseOutput_replaces_JSON_parsing() => VerifyGenerated("""
         using Distil;
         namespace Rating;

@@ -67,6 +67,10 @@ internal static class ValueCode
                 var list = $"{r}.List<{TypeRef(type.Element!)}>({value}, static {item} => {Read(type.Element!, item, source, objects, depth + 1)})";
                 if (type.IsArray) list += ".ToArray()";
                 return type.IsNullable ? $"{r}.IsNull({value}) ? null : {list}" : list;
+            case ValueKind.Json:
+                var isObject = type.TypeName.EndsWith("JsonObject");
+                var json = isObject ? $"{r}.JsonObject({value})" : $"{r}.Json({value})";
+                return type.IsNullable ? json : $"{r}.Required({json}, {value}, \"{(isObject ? "a JSON object" : "a JSON value")}\")";
             default:
                 var read = $"{ReadMethodName(source, objects[type.ObjectId])}({value})";
                 return type.IsNullable ? $"{r}.IsNull({value}) ? null : {read}" : read;
@@ -86,6 +90,7 @@ internal static class ValueCode
         ValueKind.Decimal => $"{Write}.Decimal({value})",
         ValueKind.Enum => $"{Write}.Enum<{type.TypeName}>({value})",
         ValueKind.List => $"{Write}.List<{TypeRef(type.Element!)}>({value}, static item{depth} => {WriteValue(type.Element!, "item" + depth, objects, depth + 1)})",
+        ValueKind.Json => $"{Write}.Json({value})",
         _ => $"{WriteMethodName(objects[type.ObjectId])}({value})",
     };
 
@@ -96,6 +101,8 @@ internal static class ValueCode
         ValueKind.Boolean => "false",
         ValueKind.Integer or ValueKind.Number or ValueKind.Decimal => $"({type.TypeName})0",
         ValueKind.Enum => $"default({type.TypeName})",
+        ValueKind.Json when type.TypeName.EndsWith("JsonObject") => "new global::System.Text.Json.Nodes.JsonObject()",
+        ValueKind.Json => $"global::System.Text.Json.Nodes.JsonValue.Create({Writing.CSharpLiteral.String($"<PLACEHOLDER_{column.ToUpperInvariant()}>")})",
         ValueKind.List when type.IsArray =>
             $"new {TypeRef(type.Element!)}[] {{ {Sample(type.Element!, column, objects)} }}",
         ValueKind.List =>

@@ -15,6 +15,9 @@ internal enum ValueKind
     Enum,
     List,
     Object,
+
+    /// <summary>A <c>JsonNode</c> or <c>JsonObject</c> taken from the row as it is (input records only).</summary>
+    Json,
 }
 
 /// <summary>

@@ -171,6 +171,13 @@ internal sealed class TypeShapeReader
 
         if (type is INamedTypeSymbol named)
         {
+            if (named.Name is "JsonNode" or "JsonObject" && KnownTypes.IsNamespace(named.ContainingNamespace, "System.Text.Json.Nodes"))
+            {
+                if (!isOutput) return new TypeShape(ValueKind.Json, name, nullable, false);
+                Report(property, isOutput, type, "a JSON value has no fixed shape, and output records need one for their JSON schema; use a record");
+                return null;
+            }
+
             if (IsListInterfaceOrList(named))
             {
                 var element = ReadShape(named.TypeArguments[0], property, isOutput);

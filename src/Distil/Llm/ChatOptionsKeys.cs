@@ -25,4 +25,13 @@ public static class ChatOptionsKeys
     /// provider of Microsoft.Extensions.AI reads this key.
     /// </summary>
     public const string StrictJsonSchema = "strict";
+
+    /// <summary>
+    /// Text (a <see cref="string"/>) to continue instead of answering: the client renders the
+    /// conversation with the model's chat template, without opening an assistant turn, appends
+    /// this text (the header of a user turn, e.g. <c>&lt;|im_start|&gt;user\n</c>) and lets the
+    /// model write on. The answer is then a user message the model made up, as the Magpie
+    /// method needs. Only clients that implement <see cref="ISupportsPreQueryTemplate"/> honour it.
+    /// </summary>
+    public const string PreQueryTemplate = "distil.pre_query_template";
 }

@@ -134,6 +134,18 @@ public static class JsonElementRead
             : throw RowValueException.Expected($"one of {EnumNames<TEnum>.List}", Describe(element));
     }
 
+    /// <summary>Reads any JSON value as a node; JSON null reads as null.</summary>
+    public static System.Text.Json.Nodes.JsonNode? Json(JsonElement element) =>
+        element.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined ? null : System.Text.Json.Nodes.JsonNode.Parse(element.GetRawText());
+
+    /// <summary>Reads a JSON object as a node.</summary>
+    public static System.Text.Json.Nodes.JsonObject? JsonObject(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        JsonValueKind.Object => System.Text.Json.Nodes.JsonNode.Parse(element.GetRawText())!.AsObject(),
+        _ => throw RowValueException.Expected("a JSON object", Describe(element)),
+    };
+
     /// <summary>Fails because a required value is null.</summary>
     public static T Required<T>(T? value, JsonElement element) where T : struct =>
         value ?? throw RowValueException.Expected(typeof(T).Name, Describe(element));

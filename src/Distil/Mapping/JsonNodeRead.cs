@@ -176,6 +176,17 @@ public static class JsonNodeRead
             : throw RowValueException.Expected($"one of {EnumNames<TEnum>.List}", Describe(node));
     }
 
+    /// <summary>Reads any JSON value as a copy, so that the row and the input record do not share nodes.</summary>
+    public static JsonNode? Json(JsonNode? node) => node?.DeepClone();
+
+    /// <summary>Reads a JSON object as a copy.</summary>
+    public static JsonObject? JsonObject(JsonNode? node) => node switch
+    {
+        null => null,
+        System.Text.Json.Nodes.JsonObject value => (JsonObject)value.DeepClone(),
+        _ => throw RowValueException.Expected("a JSON object", Describe(node)),
+    };
+
     /// <summary>Fails because a required value is null.</summary>
     public static T Required<T>(T? value, JsonNode? node) where T : struct =>
         value ?? throw RowValueException.Expected(typeof(T).Name, Describe(node));
@@ -201,7 +212,7 @@ public static class JsonNodeRead
     internal static string Describe(JsonNode? node) => node switch
     {
         null => "null",
-        JsonObject => "an object",
+        System.Text.Json.Nodes.JsonObject => "an object",
         JsonArray => "a list",
         JsonValue value when value.GetValueKind() == JsonValueKind.String => $"the string {Shorten(value.ToJsonString())}",
         _ => Shorten(node.ToJsonString()),

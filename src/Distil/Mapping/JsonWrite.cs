@@ -10,6 +10,9 @@ public static class JsonWrite
     /// <summary>Writes a string, or null.</summary>
     public static JsonNode? String(string? value) => value is null ? null : JsonValue.Create(value);
 
+    /// <summary>Writes a copy of a JSON value.</summary>
+    public static JsonNode? Json(JsonNode? value) => value?.DeepClone();
+
     /// <summary>Writes a boolean, or null.</summary>
     public static JsonNode? Boolean(bool? value) => value is null ? null : JsonValue.Create(value.Value);
 

@@ -12,6 +12,8 @@ internal static class PromptPrinter
     public static void Print(IAnsiConsole console, string taskTypeName, IReadOnlyList<ChatMessage> messages)
     {
         var panels = new List<IRenderable>(messages.Count);
+        // A task whose first call has no messages (Magpie without a system prompt) still gets a frame.
+        if (messages.Count == 0) panels.Add(new Text("(no messages)"));
         foreach (var message in messages)
         {
             // Text, not Markup: prompt text is shown as written, brackets included.

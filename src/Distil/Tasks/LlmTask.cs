@@ -99,6 +99,13 @@ public abstract class LlmTask
             : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxConcurrency must be 1 or more.");
     }
 
+    /// <summary>
+    /// True for a task whose generation needs several calls, each built from the answer before it
+    /// (evolution rounds, conversation turns). Such a task cannot send all its requests at once,
+    /// as an offline batch does. Default false.
+    /// </summary>
+    public virtual bool MakesDependentCalls => false;
+
     /// <summary>Receives the warnings of a run: unparseable answers and failed LLM calls.</summary>
     public ILogger Logger { get; set; } = NullLogger.Instance;
 

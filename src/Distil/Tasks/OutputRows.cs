@@ -22,7 +22,7 @@ internal sealed class OutputRows<TOutput>(
 
     // Rule: GroupGenerations = false gives one output row per generation, each a copy of the input row.
     public IReadOnlyList<JsonObject> OnePerGeneration(
-        JsonObject input, IReadOnlyList<ChatMessage> messages, IReadOnlyList<Generation<TOutput>> generations, string? modelName)
+        JsonObject input, IReadOnlyList<Generation<TOutput>> generations, string? modelName)
     {
         var rows = new JsonObject[generations.Count];
         for (var i = 0; i < rows.Length; i++)
@@ -30,7 +30,7 @@ internal sealed class OutputRows<TOutput>(
             var row = (JsonObject)input.DeepClone();
             writeOutput(generations[i].Output, row);
             row[ModelNameColumn] = modelName;
-            row[metadataColumn] = _metadata.For(generations[i], messages, Upstream(input));
+            row[metadataColumn] = _metadata.For(generations[i], Upstream(input));
             rows[i] = row;
         }
         return rows;
@@ -39,7 +39,7 @@ internal sealed class OutputRows<TOutput>(
     // Rule: GroupGenerations = true gives one output row whose output columns and metadata are
     // lists with one item per generation, in generation order.
     public JsonObject Grouped(
-        JsonObject input, IReadOnlyList<ChatMessage> messages, IReadOnlyList<Generation<TOutput>> generations, string? modelName)
+        JsonObject input, IReadOnlyList<Generation<TOutput>> generations, string? modelName)
     {
         var row = (JsonObject)input.DeepClone();
         var columns = new Dictionary<string, JsonArray>(StringComparer.Ordinal);
@@ -54,7 +54,7 @@ internal sealed class OutputRows<TOutput>(
                 if (!columns.TryGetValue(column, out var list)) columns[column] = list = [];
                 list.Add(value);
             }
-            metadata.Add(_metadata.For(generation, messages, Upstream(input)));
+            metadata.Add(_metadata.For(generation, Upstream(input)));
         }
         foreach (var (column, list) in columns) row[column] = list;
         row[ModelNameColumn] = modelName;

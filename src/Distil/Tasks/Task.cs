@@ -91,6 +91,7 @@ public abstract class Task<TInput, TOutput> : LlmTask
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var slots = new SemaphoreSlim(MaxConcurrency, MaxConcurrency);
+        CheckLlm(llm);
         var run = new Run(this, llm, slots);
 
         // Rows start ahead of the slowest one, so that one slow answer does not keep the LLM idle;
@@ -152,25 +153,51 @@ public abstract class Task<TInput, TOutput> : LlmTask
         }
     }
 
+    /// <summary>
+    /// Makes one generation of <paramref name="input"/>: by default one call with
+    /// <see cref="FormatInput"/>, its answer read by <see cref="FormatOutput"/>. Override it for a
+    /// task whose answer takes several dependent calls (evolving an instruction over rounds, a
+    /// conversation turn by turn) or per-row request options; such tasks should also override
+    /// <see cref="LlmTask.MakesDependentCalls"/> when they do. Return null when the answer cannot
+    /// be read: the output columns are then null and the last raw answer is kept.
+    /// </summary>
+    /// <param name="input">The row's input record, already checked.</param>
+    /// <param name="calls">Sends the generation's requests; the last one's prompt and answer become the raw input and output.</param>
+    /// <param name="cancellationToken">Cancelled when the run stops.</param>
+    protected virtual async Task<TOutput?> GenerateAsync(TInput input, GenerationCalls calls, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(calls);
+        var text = await calls.AskAsync(FormatInput(input)).ConfigureAwait(false);
+        return FormatOutput(text, input);
+    }
+
+    /// <summary>
+    /// Checks, before the first row, that the task can run against <paramref name="llm"/> (a task
+    /// that needs a capability only some clients have). Throw <see cref="NotSupportedException"/>
+    /// saying what is missing. Default: nothing.
+    /// </summary>
+    protected virtual void CheckLlm(IChatClient llm)
+    {
+    }
+
     private async Task<IReadOnlyList<JsonObject>> ProcessRowAsync(
         Run run, JsonObject row, long rowIndex, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(row);
         var input = ReadRow(row, rowIndex);
-        var messages = FormatInput(input);
 
-        // Each generation is its own request; they wait for LLM slots like any other request.
+        // Each generation is its own request (or requests); they wait for LLM slots like any other.
         var requests = new Task<Generation<TOutput>>[NumGenerations];
         for (var i = 0; i < requests.Length; i++)
         {
-            requests[i] = GenerateAsync(run, messages, input, rowIndex, i, cancellationToken);
+            requests[i] = GenerateOneAsync(run, input, rowIndex, i, cancellationToken);
         }
         var generations = await System.Threading.Tasks.Task.WhenAll(requests).ConfigureAwait(false);
 
         var modelName = run.ModelName(generations);
         return GroupGenerations
-            ? [run.Rows.Grouped(row, messages, generations, modelName)]
-            : run.Rows.OnePerGeneration(row, messages, generations, modelName);
+            ? [run.Rows.Grouped(row, generations, modelName)]
+            : run.Rows.OnePerGeneration(row, generations, modelName);
     }
 
     private TInput ReadRow(JsonObject row, long rowIndex)
@@ -189,40 +216,34 @@ public abstract class Task<TInput, TOutput> : LlmTask
         }
     }
 
-    private async Task<Generation<TOutput>> GenerateAsync(
-        Run run, IReadOnlyList<ChatMessage> messages, TInput input, long rowIndex, int generation,
-        CancellationToken cancellationToken)
+    private async Task<Generation<TOutput>> GenerateOneAsync(
+        Run run, TInput input, long rowIndex, int generation, CancellationToken cancellationToken)
     {
-        ChatResponse response;
-        await run.Slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var calls = new GenerationCalls(run.Llm, run.Slots, run.OptionsFor(generation), rowIndex, generation, cancellationToken);
+        TOutput? output;
         try
         {
-            response = await run.Llm.GetResponseAsync(messages, run.OptionsFor(generation), cancellationToken).ConfigureAwait(false);
+            output = await GenerateAsync(input, calls, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception error) when (!cancellationToken.IsCancellationRequested)
+        catch (LlmCallException failure) when (!cancellationToken.IsCancellationRequested)
         {
             // A failed call does not fail the run: the outputs of this generation are imputed as null.
+            var error = failure.InnerException!;
             Logger.LogWarning(error,
                 "Task '{Task}': the LLM call for row {Row}, generation {Generation} failed ({Error}); its outputs are set to null.",
                 Name, rowIndex, generation, error.GetType().Name);
             run.Summary.Failed(error);
-            return Generation<TOutput>.FromFailure(error);
-        }
-        finally
-        {
-            run.Slots.Release();
+            return Generation<TOutput>.FromFailure(error, calls.LastMessages);
         }
 
-        var text = response.Text;
-        var output = FormatOutput(text, input);
-        run.Summary.Answered(response.Usage, parsed: output is not null);
+        run.Summary.Answered(calls.Usage, parsed: output is not null);
         if (output is null)
         {
             Logger.LogWarning(
                 "Task '{Task}': the answer for row {Row}, generation {Generation} could not be parsed; its outputs are set to null and the raw answer is kept in '{MetadataColumn}'.",
                 Name, rowIndex, generation, MetadataColumn);
         }
-        return new Generation<TOutput>(text, output, response.Usage, response.ModelId, null);
+        return new Generation<TOutput>(calls.LastText, output, calls.Usage, calls.ModelId, calls.LastMessages ?? [], null);
     }
 
     /// <summary>What stays the same for every request of one run.</summary>

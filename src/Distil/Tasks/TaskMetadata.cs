@@ -15,7 +15,7 @@ internal sealed class TaskMetadata(string taskName, bool addRawOutput, bool addR
     private readonly string _statisticsKey = "statistics_" + taskName;
     private readonly string _errorKey = "error_" + taskName;
 
-    public JsonObject For<TOutput>(Generation<TOutput> generation, IReadOnlyList<ChatMessage> messages, JsonObject? upstream)
+    public JsonObject For<TOutput>(Generation<TOutput> generation, JsonObject? upstream)
         where TOutput : class
     {
         var metadata = upstream is null ? new JsonObject() : (JsonObject)upstream.DeepClone();
@@ -24,7 +24,7 @@ internal sealed class TaskMetadata(string taskName, bool addRawOutput, bool addR
         if (addRawOutput) metadata[_rawOutputKey] = generation.Text;
 
         // Rule: as in distilabel's imputation, a failed call records no raw input.
-        if (addRawInput) metadata[_rawInputKey] = generation.Failed ? null : RawInput(messages);
+        if (addRawInput) metadata[_rawInputKey] = generation.Failed ? null : RawInput(generation.Messages);
 
         if (generation.Failed)
         {

@@ -352,6 +352,32 @@ public class CatalogueParsingTests
         Assert.That(llm.Requests.Single().Messages.Select(m => $"{m.Role}: {m.Text}"), Is.EqualTo(new[] { "system: Be terse.", "user: 2+2?" }));
     }
 
+    [TestCase("Explain recursion with an example in Haskell.", "Explain recursion with an example in Haskell.")]
+    [TestCase("Rewritten Instruction: Explain recursion.", "Explain recursion.")]
+    [TestCase("#New Prompt#:\nExplain recursion.", "Explain recursion.")]
+    [TestCase("**Improved answer:** Red is warm.", "Red is warm.")]
+    [TestCase("  instruction :  Explain recursion.  ", "Explain recursion.")]
+    [TestCase("Note: keep it short. Explain recursion.", "Note: keep it short. Explain recursion.")]
+    public void Evolution_answers_lose_a_leading_label_only(string answer, string expected)
+    {
+        Assert.That(new EvolInstruct().FormatOutput(answer, new InstructionEvolution.Input("x"))!.EvolvedInstruction, Is.EqualTo(expected));
+        Assert.That(new EvolQuality().FormatOutput(answer, new EvolQuality.Input("x", "y"))!.EvolvedResponse, Is.EqualTo(expected));
+    }
+
+    [TestCase("")]
+    [TestCase("   \n ")]
+    [TestCase("Rewritten instruction:")]
+    public void Evolution_answers_with_nothing_left_are_unparsed(string answer) =>
+        Assert.That(new EvolComplexity().FormatOutput(answer, new InstructionEvolution.Input("x")), Is.Null);
+
+    [Test]
+    public void Magpie_reads_an_answer_as_the_user_turn()
+    {
+        var output = new Magpie().FormatOutput("  How do magnets work? ", new Magpie.Input());
+
+        Assert.That((output!.Instruction, output.Response, output.Conversation!.Single().Role), Is.EqualTo(("How do magnets work?", (string?)null, "user")));
+    }
+
     // Runs the task over one row (JSON) with a model that would answer anything, and returns the
     // error that stopped the run.
     private static RowValueException RowError(LlmTask task, string row)

@@ -126,4 +126,21 @@ public class CataloguePromptTests
         [new ChatGeneration.Message("system", "You are terse."), new ChatGeneration.Message("user", "Hi!"),
          new ChatGeneration.Message("assistant", "Hello."), new ChatGeneration.Message("user", "What is 2 + 2?")]),
         includeSchema: true);
+
+    [Test]
+    public void Evol_instruct() => PromptSnapshot.Verify(new EvolInstruct(), new InstructionEvolution.Input("Write a haiku about rain."));
+
+    [Test]
+    public void Evol_complexity() => PromptSnapshot.Verify(new EvolComplexity(), new InstructionEvolution.Input("Write a haiku about rain."));
+
+    [Test]
+    public void Evol_quality() => PromptSnapshot.Verify(new EvolQuality(),
+        new EvolQuality.Input("Why do leaves change colour?", "Because of the cold."));
+
+    [Test]
+    public void Structured_generation() => PromptSnapshot.Verify(new StructuredGeneration(),
+        new StructuredGeneration.Input("Invent a character for a fantasy novel.", null, "You answer in JSON."));
+
+    [Test]
+    public void Magpie_with_system_prompt() => PromptSnapshot.Verify(new Magpie { SystemPrompt = "You are a patient chemistry teacher." }, new Magpie.Input());
 }

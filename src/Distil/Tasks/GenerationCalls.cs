@@ -1,0 +1,133 @@
+using Microsoft.Extensions.AI;
+
+namespace Distil;
+
+/// <summary>
+/// The LLM calls that make one generation of one row, handed to
+/// <see cref="Task{TInput,TOutput}.GenerateAsync"/>. Each call waits for one of the task's
+/// <see cref="LlmTask.MaxConcurrency"/> slots, is sent with the task's options for this
+/// generation, and adds its token usage to the generation's statistics.
+/// </summary>
+/// <remarks>
+/// A call whose LLM request fails throws, and the run turns that into a failed generation (outputs
+/// null, the error in the metadata) as it does for a single-call task; an exception from the
+/// task's own code ends the run, as a bad input row does.
+/// </remarks>
+public sealed class GenerationCalls
+{
+    private readonly IChatClient _llm;
+    private readonly SemaphoreSlim _slots;
+    private readonly ChatOptions _options;
+    private readonly CancellationToken _cancellationToken;
+    private long _inputTokens;
+    private long _outputTokens;
+    private bool _hasUsage;
+
+    internal GenerationCalls(
+        IChatClient llm, SemaphoreSlim slots, ChatOptions options, long rowIndex, int generation, CancellationToken cancellationToken)
+    {
+        _llm = llm;
+        _slots = slots;
+        _options = options;
+        _cancellationToken = cancellationToken;
+        RowIndex = rowIndex;
+        Generation = generation;
+    }
+
+    /// <summary>The 0-based index of the input row in the run.</summary>
+    public long RowIndex { get; }
+
+    /// <summary>The 0-based generation of the row (below <see cref="LlmTask.NumGenerations"/>).</summary>
+    public int Generation { get; }
+
+    /// <summary>How many calls were answered so far.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The messages of the last call, kept as the generation's raw input.</summary>
+    internal IReadOnlyList<ChatMessage>? LastMessages { get; private set; }
+
+    /// <summary>The answer of the last call, kept as the generation's raw output.</summary>
+    internal string? LastText { get; private set; }
+
+    /// <summary>The model that answered the last call, as it reported it.</summary>
+    internal string? ModelId { get; private set; }
+
+    /// <summary>The token usage of every call together; null when no answer reported any.</summary>
+    internal UsageDetails? Usage => _hasUsage
+        ? new UsageDetails { InputTokenCount = _inputTokens, OutputTokenCount = _outputTokens }
+        : null;
+
+    /// <summary>Asks the LLM with the task's options and returns the answer's text.</summary>
+    /// <exception cref="LlmCallException">The request failed (after the client's own retries).</exception>
+    public Task<string?> AskAsync(IReadOnlyList<ChatMessage> messages) => AskAsync(messages, configure: null);
+
+    /// <summary>
+    /// Asks the LLM with a copy of the task's options that <paramref name="configure"/> changes
+    /// (a per-row response format, stop sequences for one turn…), and returns the answer's text.
+    /// </summary>
+    /// <exception cref="LlmCallException">The request failed (after the client's own retries).</exception>
+    public async Task<string?> AskAsync(IReadOnlyList<ChatMessage> messages, Action<ChatOptions>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var options = _options;
+        if (configure is not null)
+        {
+            options = _options.Clone();
+            options.AdditionalProperties = _options.AdditionalProperties?.Clone();
+            configure(options);
+        }
+
+        LastMessages = messages;
+        ChatResponse response;
+        await _slots.WaitAsync(_cancellationToken).ConfigureAwait(false);
+        try
+        {
+            response = await _llm.GetResponseAsync(messages, options, _cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (!_cancellationToken.IsCancellationRequested)
+        {
+            throw new LlmCallException(error);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+
+        Count++;
+        LastText = response.Text;
+        ModelId = response.ModelId ?? ModelId;
+        if (response.Usage is { } usage)
+        {
+            _hasUsage = true;
+            _inputTokens += usage.InputTokenCount ?? 0;
+            _outputTokens += usage.OutputTokenCount ?? 0;
+        }
+        return response.Text;
+    }
+
+    /// <summary>
+    /// A random source that depends only on <paramref name="seed"/>, the row and the generation:
+    /// the same choices on every run and every machine, whatever order rows finish in, so a
+    /// resumed run makes the choices an uninterrupted one would have.
+    /// </summary>
+    public Random CreateRandom(int seed)
+    {
+        // SplitMix64 over (seed, row, generation): neighbouring rows get unrelated streams.
+        var state = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL ^ (ulong)RowIndex * 0xBF58476D1CE4E5B9UL ^ (ulong)Generation * 0x94D049BB133111EBUL);
+        state = unchecked((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9UL);
+        state = unchecked((state ^ (state >> 27)) * 0x94D049BB133111EBUL);
+        state ^= state >> 31;
+        // System.Random with a seed uses one fixed algorithm on every .NET version and platform.
+        return new Random(unchecked((int)state));
+    }
+}
+
+/// <summary>An LLM request made through <see cref="GenerationCalls"/> failed; the cause is the inner exception.</summary>
+public sealed class LlmCallException : Exception
+{
+    /// <summary>Wraps the failure of one LLM request.</summary>
+    public LlmCallException(Exception inner)
+        : base($"The LLM call failed: {inner?.Message}", inner)
+    {
+    }
+}
