@@ -74,8 +74,11 @@ public sealed partial class TaskGenerator
             writer.WriteLine();
             writer.WriteLine($"protected override string DefaultName => {CSharpLiteral.String(task.TaskName)};");
             writer.WriteLine();
-            writer.WriteLine($"public override {StringList} Inputs => InputColumns;");
-            writer.WriteLine();
+            if (!task.DeclaresInputs)
+            {
+                writer.WriteLine($"public override {StringList} Inputs => InputColumns;");
+                writer.WriteLine();
+            }
             writer.WriteLine($"public override {StringList} Outputs => OutputColumns;");
             writer.WriteLine();
             writer.WriteLine("public override string StructuredOutputSchema => OutputJsonSchema;");
@@ -273,7 +276,7 @@ public sealed partial class TaskGenerator
         {
             const string Throw = "throw new global::System.InvalidOperationException(\"This task has Distil build errors.\")";
             writer.WriteLine($"protected override string DefaultName => {CSharpLiteral.String(task.TaskName)};");
-            writer.WriteLine($"public override {StringList} Inputs => {Throw};");
+            if (!task.DeclaresInputs) writer.WriteLine($"public override {StringList} Inputs => {Throw};");
             writer.WriteLine($"public override {StringList} Outputs => {Throw};");
             writer.WriteLine($"public override string StructuredOutputSchema => {Throw};");
             writer.WriteLine($"public override string StructuredOutputGrammar => {Throw};");

@@ -83,13 +83,15 @@ public sealed partial class TaskGenerator
                 templates.ToEquatableArray(),
                 HasParseOutput(type, inputType, outputType, taskName, diagnostics),
                 hasFormatMessages,
+                // A task whose columns depend on its settings (a user template) declares Inputs itself.
+                DeclaresInputs: DeclaresMember<PropertyDeclarationSyntax>(type, p => p.Identifier.ValueText == "Inputs"),
                 IsValid: isPartial && !diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error),
                 diagnostics.ToEquatableArray());
         }
 
         private static TaskDeclaration Invalid(INamedTypeSymbol type, string taskName, List<DiagnosticInfo> diagnostics) =>
             new(taskName, type.Name, "", type.ToDisplayString(), default, "", "", "", "", default, default, default,
-                false, false, false, diagnostics.ToEquatableArray());
+                false, false, false, false, diagnostics.ToEquatableArray());
 
         // The task class and every class around it must be partial for the generated part to join them.
         private static INamedTypeSymbol? FirstNonPartialType(INamedTypeSymbol type)

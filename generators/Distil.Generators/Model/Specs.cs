@@ -86,6 +86,7 @@ internal sealed record TaskDeclaration(
     EquatableArray<TemplateSource> Templates,
     bool HasParseOutput,
     bool HasFormatMessages,
+    bool DeclaresInputs,
     bool IsValid,
     EquatableArray<DiagnosticInfo> Diagnostics);
 

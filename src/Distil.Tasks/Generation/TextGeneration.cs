@@ -1,26 +1,36 @@
 using System.ComponentModel;
-using System.Text.RegularExpressions;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Distil.Mapping;
 using Distil.Templates;
 using Microsoft.Extensions.AI;
+using Scriban.Runtime;
 
 namespace Distil.Tasks;
 
 /// <summary>
 /// Answers an instruction: the simplest generation task, with an optional system prompt and an
-/// optional template around the instruction.
+/// optional template that decides which columns make the user message.
 /// </summary>
 /// <remarks>
-/// Columns: <c>instruction</c>, optional <c>system_prompt</c> (it wins over
-/// <see cref="SystemPrompt"/>) → <c>generation</c>. Parameters: <see cref="SystemPrompt"/>,
-/// <see cref="Template"/> (Scriban, rendered at run time with <c>instruction</c>).
+/// Columns: those the <see cref="Template"/> uses (default <c>instruction</c>), optional
+/// <c>system_prompt</c> (it wins over <see cref="SystemPrompt"/>) → <c>generation</c>.
+/// Parameters: <see cref="SystemPrompt"/>, <see cref="Template"/> (Scriban, rendered at run time
+/// over the row's columns).
 /// </remarks>
 [Task("text_generation")]
 public sealed partial class TextGeneration : Task<TextGeneration.Input, TextGeneration.Output>
 {
-    private readonly ScribanTemplate _template = new("{{ instruction }}", "text_generation template");
+    private const string DefaultTemplate = "{{ instruction }}";
+    private readonly ScribanTemplate _template = new(DefaultTemplate, "text_generation template");
+    private readonly IReadOnlyList<string> _columns = ["instruction"];
 
     /// <summary>The instruction and, optionally, a system prompt for this row.</summary>
-    public sealed record Input(string Instruction, string? SystemPrompt = null);
+    public sealed record Input(string? Instruction = null, string? SystemPrompt = null)
+    {
+        /// <summary>The values of the columns a custom template uses, read from the row.</summary>
+        internal JsonObject? TemplateColumns { get; init; }
+    }
 
     /// <summary>The answer.</summary>
     public sealed record Output([property: Description("The answer to the instruction.")] string? Generation);
@@ -29,38 +39,92 @@ public sealed partial class TextGeneration : Task<TextGeneration.Input, TextGene
     public string? SystemPrompt { get; init; }
 
     /// <summary>
-    /// The user message, as a Scriban template over <c>{{ instruction }}</c> (default: the
-    /// instruction alone), e.g. <c>"Answer briefly:\n{{ instruction }}"</c>.
+    /// The user message, as a Scriban template over the row's columns (default
+    /// <c>{{ instruction }}</c>), e.g. <c>"Summarise {{ title }}:\n{{ body }}"</c>. The columns it
+    /// uses are the ones the task reads, and every row must have them.
     /// </summary>
-    /// <exception cref="ArgumentException">The template does not parse, or does not use <c>instruction</c>.</exception>
+    /// <exception cref="ArgumentException">The template does not parse, or uses no column.</exception>
     public string Template
     {
         get => _template.Text;
         init
         {
-            if (!Regex.IsMatch(value, @"\{\{[^}]*\binstruction\b"))
-            {
-                throw new ArgumentException("The text_generation template must use {{ instruction }}.", nameof(Template));
-            }
             var template = new ScribanTemplate(value, "text_generation template");
+            IReadOnlyList<string> columns;
             try
             {
-                template.Render(("instruction", "")); // parses it now, so that a broken template fails here, not on the first row
+                columns = template.Variables; // parses it now, so that a broken template fails here, not on the first row
             }
             catch (InvalidOperationException error)
             {
                 throw new ArgumentException(error.Message, nameof(Template), error);
             }
+            if (columns.Count == 0)
+            {
+                throw new ArgumentException("The text_generation template must use at least one column, e.g. {{ instruction }}.", nameof(Template));
+            }
             _template = template;
+            _columns = columns;
         }
+    }
+
+    /// <summary>The columns the template uses, then the optional <c>system_prompt</c>.</summary>
+    public override IReadOnlyList<string> Inputs => [.. _columns.Where(c => c != "system_prompt"), "system_prompt"];
+
+    /// <summary>Reads the columns the template uses, all required.</summary>
+    protected override Input ReadRowInput(JsonObject row)
+    {
+        var input = ReadInput(row);
+        var columns = new JsonObject();
+        foreach (var column in _columns)
+        {
+            if (!row.TryGetPropertyValue(column, out var value))
+            {
+                throw new RowValueException($"column '{column}' is missing; the template uses it");
+            }
+            columns[column] = value?.DeepClone();
+        }
+        return input with { TemplateColumns = columns };
     }
 
     IReadOnlyList<ChatMessage> FormatMessages(Input input)
     {
-        var user = new ChatMessage(ChatRole.User, _template.Render(("instruction", input.Instruction)));
+        var variables = _columns.Select(column => (column, Value(input, column))).ToArray();
+        var user = new ChatMessage(ChatRole.User, _template.Render(variables));
         var system = input.SystemPrompt ?? SystemPrompt;
         return system is null ? [user] : [new ChatMessage(ChatRole.System, system), user];
     }
 
     static Output? ParseOutput(string text, Input input) => string.IsNullOrWhiteSpace(text) ? null : new Output(text.Trim());
+
+    // A column read from the row; else, for input records built in code, the record's own fields.
+    private static object? Value(Input input, string column) =>
+        input.TemplateColumns is { } columns && columns.TryGetPropertyValue(column, out var value) ? ScribanValue(value)
+        : column == "instruction" ? input.Instruction
+        : column == "system_prompt" ? input.SystemPrompt
+        : null;
+
+    // What Scriban reads naturally: strings, numbers, booleans, lists and objects of them.
+    private static object? ScribanValue(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonArray list => list.Select(ScribanValue).ToList(),
+        JsonObject obj => ToScriptObject(obj),
+        JsonValue value => value.GetValueKind() switch
+        {
+            JsonValueKind.String => value.GetValue<string>(),
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            JsonValueKind.Number when value.TryGetValue<long>(out var whole) => whole,
+            JsonValueKind.Number => value.GetValue<double>(),
+            _ => value.ToJsonString(),
+        },
+    };
+
+    private static ScriptObject ToScriptObject(JsonObject obj)
+    {
+        var result = new ScriptObject();
+        foreach (var (key, value) in obj) result.SetValue(key, ScribanValue(value), readOnly: true);
+        return result;
+    }
 }

@@ -51,6 +51,13 @@ public abstract class Task<TInput, TOutput> : LlmTask
     public abstract void WriteOutput(TOutput? output, JsonObject row);
 
     /// <summary>
+    /// Reads the input record of a row for a run. Default: <see cref="ReadInput"/>. Override it when
+    /// what a row holds depends on the task's settings (columns named by a user template).
+    /// </summary>
+    /// <exception cref="RowValueException">A column is missing or holds a value of the wrong type.</exception>
+    protected virtual TInput ReadRowInput(JsonObject row) => ReadInput(row);
+
+    /// <summary>
     /// Checks what the record's types cannot say about an input (a list of exactly two items, a
     /// column the task's mode needs); throw a <see cref="RowValueException"/> naming the column
     /// and what was expected. The run adds the task's name and the row's index. Default: nothing.
@@ -204,7 +211,7 @@ public abstract class Task<TInput, TOutput> : LlmTask
     {
         try
         {
-            var input = ReadInput(row);
+            var input = ReadRowInput(row);
             CheckInput(input);
             return input;
         }

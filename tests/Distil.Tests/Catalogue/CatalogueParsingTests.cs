@@ -324,10 +324,37 @@ public class CatalogueParsingTests
     [Test]
     public void Text_generation_templates_are_checked_when_set()
     {
-        Assert.That(() => new TextGeneration { Template = "Answer: {{ question }}" },
-            Throws.ArgumentException.With.Message.Contains("must use {{ instruction }}"));
+        Assert.That(() => new TextGeneration { Template = "Answer briefly." },
+            Throws.ArgumentException.With.Message.Contains("must use at least one column"));
         Assert.That(() => new TextGeneration { Template = "{{ if instruction }}no end" },
             Throws.ArgumentException.With.Message.Contains("does not parse"));
+    }
+
+    [Test]
+    public async Task Text_generation_reads_the_columns_its_template_names()
+    {
+        var llm = new Distil.Testing.ScriptedChatClient().Otherwise(_ => "Short.");
+        var task = new TextGeneration
+        {
+            Llm = llm,
+            Template = "Summarise {{ title }} ({{ year }}) for {{ audience | string.upcase }}:{{ for tag in tags }} #{{ tag }}{{ end }}",
+        };
+        var row = System.Text.Json.Nodes.JsonNode.Parse("""{"title": "Dune", "year": 1965, "audience": "teens", "tags": ["sand", "spice"], "unused": 1}""")!.AsObject();
+
+        var output = (await task.ProcessAsync([row]).ToListAsync()).Single();
+
+        Assert.That(task.Inputs, Is.EqualTo(new[] { "title", "year", "audience", "tags", "system_prompt" }));
+        Assert.That(llm.Requests.Single().UserText, Is.EqualTo("Summarise Dune (1965) for TEENS: #sand #spice"));
+        Assert.That((string?)output["generation"], Is.EqualTo("Short."));
+        Assert.That(new TextGeneration().Inputs, Is.EqualTo(new[] { "instruction", "system_prompt" }), "the default template reads instruction");
+    }
+
+    [Test]
+    public void Text_generation_refuses_a_row_without_a_column_its_template_names()
+    {
+        var error = RowError(new TextGeneration { Template = "{{ title }}: {{ body }}" }, """{"title": "Dune"}""");
+
+        Assert.That(error.Message, Does.Contain("text_generation").And.Contain("column 'body' is missing; the template uses it"));
     }
 
     [TestCase("{\"messages\":[]}", "empty list")]
