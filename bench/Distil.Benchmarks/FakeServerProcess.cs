@@ -23,7 +23,8 @@ internal sealed class FakeServerProcess : IDisposable
 
     public Uri BaseUrl { get; }
 
-    public static FakeServerProcess Start(TimeSpan latency)
+    /// <summary>Starts the server; with <paramref name="sigma"/> above 0 the latency is lognormal with that median.</summary>
+    public static FakeServerProcess Start(TimeSpan latency, double sigma = 0)
     {
         var program = typeof(FakeServerProcess).Assembly.Location;
         var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet")
@@ -39,6 +40,7 @@ internal sealed class FakeServerProcess : IDisposable
         }
         start.ArgumentList.Add(Argument);
         start.ArgumentList.Add(latency.TotalMilliseconds.ToString(CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(sigma.ToString(CultureInfo.InvariantCulture));
         var process = Process.Start(start) ?? throw new InvalidOperationException("The fake server process did not start.");
         var line = process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("The fake server process exited before it listened.");
         return new FakeServerProcess(process, new Uri(line));
@@ -59,11 +61,12 @@ internal sealed class FakeServerProcess : IDisposable
         _process.Dispose();
     }
 
-    public static async Task ServeAsync(TimeSpan latency)
+    public static async Task ServeAsync(TimeSpan latency, double sigma)
     {
         await using var server = await FakeOpenAIServer.StartAsync();
         server.KeepRequestLog = false;
-        server.Reply = FakeReplies.Answering(_ => "{\"echo\":\"x\"}").WithLatency(latency);
+        var answer = FakeReplies.Answering(_ => "{\"echo\":\"x\"}");
+        server.Reply = sigma > 0 ? answer.WithLognormalLatency(latency, sigma, seed: 11) : answer.WithLatency(latency);
         Console.WriteLine(server.BaseUrl);
         await Console.In.ReadToEndAsync();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;

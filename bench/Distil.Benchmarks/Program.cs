@@ -3,9 +3,18 @@ using Distil.Benchmarks;
 
 // dotnet run -c Release --project bench/Distil.Benchmarks -- --filter '*'
 // The throughput benchmark starts this program again as its stand-in LLM service.
-if (args is [FakeServerProcess.Argument, var latencyMs])
+if (args is [FakeServerProcess.Argument, var latencyMs, var sigma])
 {
-    await FakeServerProcess.ServeAsync(TimeSpan.FromMilliseconds(double.Parse(latencyMs, System.Globalization.CultureInfo.InvariantCulture)));
+    await FakeServerProcess.ServeAsync(
+        TimeSpan.FromMilliseconds(double.Parse(latencyMs, System.Globalization.CultureInfo.InvariantCulture)),
+        double.Parse(sigma, System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
+// dotnet run -c Release --project bench/Distil.Benchmarks -- --pipeline-memory 1000000
+// One run of a large pipeline, reporting its peak memory (not a BenchmarkDotNet job: one run takes minutes).
+if (args is [PipelineMemoryRun.Argument, var rows])
+{
+    await PipelineMemoryRun.RunAsync(int.Parse(rows, System.Globalization.CultureInfo.InvariantCulture));
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

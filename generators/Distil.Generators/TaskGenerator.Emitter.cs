@@ -78,6 +78,13 @@ public sealed partial class TaskGenerator
             {
                 writer.WriteLine($"public override {StringList} Inputs => InputColumns;");
                 writer.WriteLine();
+                // Columns with a constructor default may be absent from rows; pipelines check the others.
+                var required = input.Properties.Where(p => !p.IsOptional).ToList();
+                if (required.Count != input.Properties.Count)
+                {
+                    writer.WriteLine($"public override {StringList} RequiredInputs {{ get; }} = global::System.Array.AsReadOnly(new string[] {{ {string.Join(", ", required.Select(p => CSharpLiteral.String(p.Column)))} }});");
+                    writer.WriteLine();
+                }
             }
             writer.WriteLine($"public override {StringList} Outputs => OutputColumns;");
             writer.WriteLine();

@@ -71,6 +71,9 @@ public sealed partial class TextGeneration : Task<TextGeneration.Input, TextGene
     /// <summary>The columns the template uses, then the optional <c>system_prompt</c>.</summary>
     public override IReadOnlyList<string> Inputs => [.. _columns.Where(c => c != "system_prompt"), "system_prompt"];
 
+    /// <summary>The columns the template uses: every row must have them.</summary>
+    public override IReadOnlyList<string> RequiredInputs => _columns;
+
     /// <summary>Reads the columns the template uses, all required.</summary>
     protected override Input ReadRowInput(JsonObject row)
     {
@@ -110,14 +113,14 @@ public sealed partial class TextGeneration : Task<TextGeneration.Input, TextGene
         null => null,
         JsonArray list => list.Select(ScribanValue).ToList(),
         JsonObject obj => ToScriptObject(obj),
-        JsonValue value => value.GetValueKind() switch
+        _ => node.GetValueKind() switch
         {
-            JsonValueKind.String => value.GetValue<string>(),
+            JsonValueKind.String => node.GetValue<string>(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            JsonValueKind.Number when value.TryGetValue<long>(out var whole) => whole,
-            JsonValueKind.Number => value.GetValue<double>(),
-            _ => value.ToJsonString(),
+            JsonValueKind.Number when node.AsValue().TryGetValue<long>(out var whole) => whole,
+            JsonValueKind.Number => node.GetValue<double>(),
+            _ => node.ToJsonString(),
         },
     };
 

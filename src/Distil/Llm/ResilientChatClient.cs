@@ -28,6 +28,8 @@ namespace Distil;
 /// </example>
 public sealed class ResilientChatClient : DelegatingChatClient
 {
+    private long _retries;
+
     private const int DefaultOutputTokens = 256;
 
     private readonly ResiliencePipeline _pipeline;
@@ -83,6 +85,9 @@ public sealed class ResilientChatClient : DelegatingChatClient
     /// <summary>The settings this client runs with.</summary>
     public ResilienceOptions Options { get; }
 
+    /// <summary>How many retries this client has made so far (for progress displays).</summary>
+    public long Retries => Interlocked.Read(ref _retries);
+
     /// <inheritdoc/>
     public override Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -137,6 +142,7 @@ public sealed class ResilientChatClient : DelegatingChatClient
             args.Outcome.Exception is { } error ? TransientFaults.RetryAfter(error) : null),
         OnRetry = args =>
         {
+            Interlocked.Increment(ref _retries);
             _logger.LogWarning(
                 "LLM request failed ({Reason}); retry {Retry} of {MaxRetries} in {Delay:0.###} s.",
                 args.Outcome.Exception is { } error ? TransientFaults.Describe(error) : "no answer",

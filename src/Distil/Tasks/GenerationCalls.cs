@@ -19,13 +19,16 @@ public sealed class GenerationCalls
     private readonly SemaphoreSlim _slots;
     private readonly ChatOptions _options;
     private readonly CancellationToken _cancellationToken;
+    private readonly TaskActivity _activity;
     private long _inputTokens;
     private long _outputTokens;
     private bool _hasUsage;
 
     internal GenerationCalls(
-        IChatClient llm, SemaphoreSlim slots, ChatOptions options, long rowIndex, int generation, CancellationToken cancellationToken)
+        IChatClient llm, SemaphoreSlim slots, ChatOptions options, long rowIndex, int generation, TaskActivity activity,
+        CancellationToken cancellationToken)
     {
+        _activity = activity;
         _llm = llm;
         _slots = slots;
         _options = options;
@@ -80,6 +83,7 @@ public sealed class GenerationCalls
         LastMessages = messages;
         ChatResponse response;
         await _slots.WaitAsync(_cancellationToken).ConfigureAwait(false);
+        _activity.CallStarted();
         try
         {
             response = await _llm.GetResponseAsync(messages, options, _cancellationToken).ConfigureAwait(false);
@@ -90,10 +94,12 @@ public sealed class GenerationCalls
         }
         finally
         {
+            _activity.CallEnded();
             _slots.Release();
         }
 
         Count++;
+        _activity.CallAnswered(response.Usage);
         LastText = response.Text;
         ModelId = response.ModelId ?? ModelId;
         if (response.Usage is { } usage)

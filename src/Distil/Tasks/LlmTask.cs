@@ -112,6 +112,12 @@ public abstract class LlmTask
     /// <summary>The columns this task reads from each row.</summary>
     public abstract IReadOnlyList<string> Inputs { get; }
 
+    /// <summary>
+    /// The columns of <see cref="Inputs"/> every row must have; the others are optional (a
+    /// constructor parameter with a default value). Pipelines check these before any call.
+    /// </summary>
+    public virtual IReadOnlyList<string> RequiredInputs => Inputs;
+
     /// <summary>The columns this task adds to each row, besides <c>model_name</c> and the metadata column.</summary>
     public abstract IReadOnlyList<string> Outputs { get; }
 
@@ -123,6 +129,12 @@ public abstract class LlmTask
     /// output. Integers are bounded by their type, strings and lists by <c>[MaxLength]</c>.
     /// </summary>
     public abstract string StructuredOutputGrammar { get; }
+
+    /// <summary>The prompt of a placeholder input as text: part of what identifies the task's results.</summary>
+    internal abstract string DescribePrompt();
+
+    /// <summary>Live counts of LLM calls, for progress displays.</summary>
+    internal TaskActivity Activity { get; } = new();
 
     /// <summary>
     /// Runs the task over <paramref name="rows"/>: renders each prompt, asks the LLM and yields the

@@ -81,6 +81,19 @@ public abstract class Task<TInput, TOutput> : LlmTask
     /// </summary>
     public void Print(TInput? sample = null) => PrintTo(AnsiConsole.Console, sample);
 
+    internal override string DescribePrompt()
+    {
+        try
+        {
+            return string.Join("\n", FormatInput(CreateSampleInput()).Select(m => $"[{m.Role}] {m.Text}"));
+        }
+        catch (Exception error)
+        {
+            // A prompt that cannot render a placeholder (a check in FormatMessages) is still identified by the task's code.
+            return "unrenderable: " + error.GetType().Name;
+        }
+    }
+
     /// <summary>Draws the prompt of <paramref name="sample"/> on <paramref name="console"/>.</summary>
     public void PrintTo(IAnsiConsole console, TInput? sample = null)
     {
@@ -226,7 +239,7 @@ public abstract class Task<TInput, TOutput> : LlmTask
     private async Task<Generation<TOutput>> GenerateOneAsync(
         Run run, TInput input, long rowIndex, int generation, CancellationToken cancellationToken)
     {
-        var calls = new GenerationCalls(run.Llm, run.Slots, run.OptionsFor(generation), rowIndex, generation, cancellationToken);
+        var calls = new GenerationCalls(run.Llm, run.Slots, run.OptionsFor(generation), rowIndex, generation, Activity, cancellationToken);
         TOutput? output;
         try
         {
@@ -240,6 +253,7 @@ public abstract class Task<TInput, TOutput> : LlmTask
                 "Task '{Task}': the LLM call for row {Row}, generation {Generation} failed ({Error}); its outputs are set to null.",
                 Name, rowIndex, generation, error.GetType().Name);
             run.Summary.Failed(error);
+            Activity.Failed();
             return Generation<TOutput>.FromFailure(error, calls.LastMessages);
         }
 

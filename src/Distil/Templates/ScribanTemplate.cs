@@ -33,7 +33,7 @@ public sealed class ScribanTemplate
 
     /// <summary>The global variables the template reads, in order of first use (parses the template).</summary>
     /// <exception cref="InvalidOperationException">The template does not parse.</exception>
-    public IReadOnlyList<string> Variables => TemplateVariables.Of(_template.Value.Page);
+    public IReadOnlyList<string> Variables => TemplateVariables.Of(_template.Value.Page!);
 
     /// <summary>Renders the template with the given variables (column and parameter names).</summary>
     public string Render(params (string Name, object? Value)[] variables)

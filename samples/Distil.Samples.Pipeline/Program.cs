@@ -1,0 +1,114 @@
+// Distil pipeline sample: questions stream through a generation task and a judge, the answers are
+// written to a JSONL file, and every finished row is committed to a run directory — stop it with
+// Ctrl+C (once: gracefully; twice: at once) or kill it, run it again, and it resumes without
+// asking the model again for finished rows.
+//
+//   dotnet run --project samples/Distil.Samples.Pipeline
+//       against a stand-in OpenAI-compatible server on 127.0.0.1 (answers in ~20 ms)
+//   dotnet run --project samples/Distil.Samples.Pipeline -- --model openai:gpt-4o-mini --rows 50
+//       against a real service (any model spec: openai:, azure:, endpoint:URL#MODEL, local:PATH)
+//
+// Options: --model SPEC, --rows N (default 300), --concurrency N (default 16), --run-dir DIR,
+// --out FILE (default pipeline-output/answers.jsonl), --param step.name=value (repeatable),
+// --fresh (delete the run directory first).
+using System.Text.Json.Nodes;
+using Distil;
+using Distil.LlamaSharp;
+using Distil.OpenAI;
+using Distil.Pipelines;
+using Distil.Tasks;
+using Distil.Testing;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+string? modelSpec = null;
+var rowCount = 300;
+var concurrency = 16;
+string? runDirectory = null;
+var output = Path.Combine("pipeline-output", "answers.jsonl");
+var parameters = new List<string>();
+var fresh = false;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--model" when i + 1 < args.Length: modelSpec = args[++i]; break;
+        case "--rows" when i + 1 < args.Length && int.TryParse(args[i + 1], out var rows) && rows > 0: rowCount = rows; i++; break;
+        case "--concurrency" when i + 1 < args.Length && int.TryParse(args[i + 1], out var c) && c > 0: concurrency = c; i++; break;
+        case "--run-dir" when i + 1 < args.Length: runDirectory = args[++i]; break;
+        case "--out" when i + 1 < args.Length: output = args[++i]; break;
+        case "--param" when i + 1 < args.Length: parameters.Add(args[++i]); break;
+        case "--fresh": fresh = true; break;
+        default:
+            Console.Error.WriteLine($"Unknown or incomplete option '{args[i]}'. Usage: [--model SPEC] [--rows N] [--concurrency N] [--run-dir DIR] [--out FILE] [--param step.name=value] [--fresh]");
+            return 2;
+    }
+}
+
+using var loggerFactory = LoggerFactory.Create(b => b
+    .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+    .SetMinimumLevel(LogLevel.Information));
+var logger = loggerFactory.CreateLogger("Distil");
+
+// Without --model, a stand-in server that answers every prompt after ~20 ms.
+await using var server = modelSpec is null ? await FakeOpenAIServer.StartAsync() : null;
+if (server is not null)
+{
+    server.KeepRequestLog = false;
+    server.Reply = FakeReplies
+        .Answering(request => request.LastMessage.Contains("[1] Score", StringComparison.Ordinal) || request.LastMessage.Contains("Score each", StringComparison.Ordinal)
+            ? "[1] Score: " + (1 + request.LastMessage.Length % 5)
+            : "A stand-in answer to: " + request.LastMessage.Split('\n')[^1])
+        .WithLognormalLatency(TimeSpan.FromMilliseconds(20), 0.5, seed: 1);
+    modelSpec = $"endpoint:{server.BaseUrl}#stand-in-model";
+}
+
+IChatClient llm;
+try
+{
+    llm = new ChatClientFactory { Logger = logger }.AddOpenAI().AddLocalModels().Create(modelSpec!);
+}
+catch (ModelSpecException error)
+{
+    Console.Error.WriteLine(error.Message);
+    return 2;
+}
+using var _ = llm;
+
+var topics = new[] { "volcanoes", "compound interest", "photosynthesis", "binary search", "the French Revolution", "tides", "vaccines", "black holes" };
+var questions = Enumerable.Range(0, rowCount)
+    .Select(i => new JsonObject { ["id"] = i, ["instruction"] = $"Question {i}: explain {topics[i % topics.Length]} to a twelve-year-old." });
+
+var pipeline = Pipeline.Create("questions-and-answers");
+pipeline.Logger = logger;
+if (runDirectory is not null) pipeline.RunDirectory = runDirectory;
+if (fresh && Directory.Exists(pipeline.RunDirectoryPath)) Directory.Delete(pipeline.RunDirectoryPath, recursive: true);
+
+pipeline.Load(questions)
+    .Then(new TextGeneration { Name = "answer", Llm = llm, MaxConcurrency = concurrency, SystemPrompt = "You explain things simply." })
+    .Map(row => { row["responses"] = new JsonArray(row["generation"]?.DeepClone()); return row; }, reads: ["generation"], writes: ["responses"])
+    .Then(new QualityScorer { Name = "judge", Llm = llm, MaxConcurrency = concurrency })
+    .KeepColumns("id", "instruction", "generation", "scores")
+    .Write(RowSinks.Jsonl(output));
+
+using var stop = ConsoleStop.Install();
+try
+{
+    var result = await pipeline.RunAsync(
+        new PipelineRunOptions { GracefulStop = stop.Graceful, Parameters = parameters.Count > 0 ? RuntimeParameters.Parse(parameters) : null },
+        stop.Immediate);
+    Console.WriteLine(result.Completed
+        ? $"Wrote {result.Dataset.Count} rows to {Path.GetFullPath(output)} in {result.Elapsed.TotalSeconds:0.0} s (run directory: {result.RunDirectory})."
+        : $"Stopped early; {result.Dataset.Count} rows are finished in {result.RunDirectory}. Run the same command again to finish.");
+    return 0;
+}
+catch (OperationCanceledException)
+{
+    Console.Error.WriteLine("Stopped. Finished rows are kept; run the same command again to resume.");
+    return 130;
+}
+catch (Exception error) when (error is PipelineException or FormatException)
+{
+    Console.Error.WriteLine(error.Message);
+    return 2;
+}

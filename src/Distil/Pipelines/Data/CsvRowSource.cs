@@ -1,0 +1,112 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
+using CsvHelper;
+
+namespace Distil.Pipelines;
+
+/// <summary>
+/// Rows from a CSV file (RFC 4180: comma-separated, fields quoted with <c>"</c>, line breaks allowed inside quotes).
+/// The first record is the header and names the columns; every value is read as a string, an empty field as
+/// <c>""</c>. Blank lines are skipped, and an empty file has no rows.
+/// </summary>
+public sealed class CsvRowSource : IRowSource
+{
+    /// <summary>
+    /// How the file is read. The separator is fixed to a comma rather than detected: detection guesses from the first
+    /// lines, and a file whose text column is full of semicolons could be split on them.
+    /// </summary>
+    private static readonly CsvReaderOptions Options = CsvReaderOptions.Default with
+    {
+        Separator = ',',
+        HasHeader = true,
+        TrackLineNumbers = true,
+    };
+
+    /// <summary>Reads rows from <paramref name="path"/>.</summary>
+    public CsvRowSource(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        Path = System.IO.Path.GetFullPath(path);
+    }
+
+    /// <summary>The file's full path.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc/>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public string Describe() => FileDescription.Of("csv", Path);
+
+    /// <inheritdoc/>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">
+    /// A record has a different number of fields than the header, the header names a column twice, or the file cannot
+    /// be parsed; the message names the file and the line.
+    /// </exception>
+    public async IAsyncEnumerable<JsonObject> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // The reader takes the bytes directly (it parses UTF-8, honouring a byte order mark) and disposes the stream.
+        await using var csv = CsvReader.Create(FileDescription.OpenRead(Path), Options, leaveOpen: false);
+        await Guard(() => csv.ReadHeaderAsync(cancellationToken)).ConfigureAwait(false);
+        var header = csv.Headers;
+        if (header.Count == 0) yield break;
+        CheckUniqueNames(header);
+
+        while (await Guard(() => csv.ReadAsync(cancellationToken)).ConfigureAwait(false))
+        {
+            if (csv.FieldCount != header.Count)
+                throw new InvalidDataException($"{Path} line {csv.LineNumber}: has {csv.FieldCount} fields, the header has {header.Count}.");
+            var row = new JsonObject();
+            for (var i = 0; i < header.Count; i++) row[header[i]] = csv.GetString(i);
+            yield return row;
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Always null: counting records means parsing the whole file (quoted fields may span lines), which costs as much
+    /// as reading it.
+    /// </remarks>
+    public ValueTask<long?> CountAsync(CancellationToken cancellationToken)
+    {
+        // Still report a missing file here, as the other file sources do.
+        if (!File.Exists(Path)) throw new FileNotFoundException($"The csv file '{Path}' does not exist.", Path);
+        return ValueTask.FromResult<long?>(null);
+    }
+
+    /// <summary>
+    /// A row is a JSON object, whose keys are unique: a header that names a column twice would silently lose one of
+    /// the two columns.
+    /// </summary>
+    private void CheckUniqueNames(IReadOnlyList<string> header)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in header)
+        {
+            if (!names.Add(name))
+                throw new InvalidDataException($"{Path}: the header names the column '{name}' twice.");
+        }
+    }
+
+    /// <summary>Runs a read, turning the parser's format errors into errors that name the file and the line.</summary>
+    private async ValueTask<T> Guard<T>(Func<ValueTask<T>> read)
+    {
+        try
+        {
+            return await read().ConfigureAwait(false);
+        }
+        catch (CsvFormatException error)
+        {
+            var where = error.LineNumber > 0 ? $"line {error.LineNumber}" : $"record {error.RecordNumber}";
+            throw new InvalidDataException($"{Path} {where}: {error.Message}", error);
+        }
+    }
+
+    private async ValueTask Guard(Func<ValueTask> read)
+    {
+        await Guard<bool>(async () =>
+        {
+            await read().ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
+    }
+}

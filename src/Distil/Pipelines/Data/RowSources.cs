@@ -1,0 +1,50 @@
+using System.Text.Json.Nodes;
+
+namespace Distil.Pipelines;
+
+/// <summary>The built-in sources of rows, by format.</summary>
+public static class RowSources
+{
+    /// <summary>A JSON Lines file: one object per line.</summary>
+    public static IRowSource Jsonl(string path) => new JsonlRowSource(path);
+
+    /// <summary>A CSV file with a header row; every value is read as a string.</summary>
+    public static IRowSource Csv(string path) => new CsvRowSource(path);
+
+    /// <summary>A Parquet file (as written by pandas, pyarrow or Hugging Face datasets).</summary>
+    public static IRowSource Parquet(string path) => new ParquetRowSource(path);
+
+    /// <summary>Rows in memory.</summary>
+    public static IRowSource Rows(IEnumerable<JsonObject> rows) => new MemoryRowSource(rows);
+
+    /// <summary>
+    /// A file, by its extension: <c>.jsonl</c>/<c>.json</c>, <c>.csv</c> or <c>.parquet</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The extension is none of these.</exception>
+    public static IRowSource File(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".jsonl" or ".json" or ".ndjson" => Jsonl(path),
+        ".csv" => Csv(path),
+        ".parquet" => Parquet(path),
+        var other => throw new ArgumentException($"Cannot tell the format of '{path}' from its extension '{other}'; use .jsonl, .csv or .parquet.", nameof(path)),
+    };
+}
+
+/// <summary>The built-in dataset writers, by format.</summary>
+public static class RowSinks
+{
+    /// <summary>A JSON Lines file.</summary>
+    public static IRowSink Jsonl(string path) => new JsonlRowSink(path);
+
+    /// <summary>A Parquet file, its schema inferred from the first rows.</summary>
+    public static IRowSink Parquet(string path) => new ParquetRowSink(path);
+
+    /// <summary>A file, by its extension: <c>.jsonl</c> or <c>.parquet</c>.</summary>
+    /// <exception cref="ArgumentException">The extension is neither.</exception>
+    public static IRowSink File(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".jsonl" or ".ndjson" => Jsonl(path),
+        ".parquet" => Parquet(path),
+        var other => throw new ArgumentException($"Cannot tell the format of '{path}' from its extension '{other}'; use .jsonl or .parquet.", nameof(path)),
+    };
+}

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace Distil.Pipelines;
+
+/// <summary>
+/// Runs a validated pipeline: one loop per step, bounded channels along the edges, the run store
+/// for committed rows, and a progress display. The first step that fails stops the others; what
+/// was committed stays for the next run.
+/// </summary>
+internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions options)
+{
+    // Rows waiting on one edge: enough to keep a fast step ahead of a slow one, small enough that
+    // memory does not grow with the dataset.
+    private const int EdgeCapacity = 256;
+
+    public async Task<PipelineResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        options.Parameters?.ApplyTo(pipeline);
+        var order = PipelineValidator.Order(pipeline);
+        foreach (var load in order.OfType<LoadNode>()) await load.PeekAsync(cancellationToken).ConfigureAwait(false);
+        PipelineValidator.CheckColumns(pipeline, order);
+
+        var runDirectory = pipeline.RunDirectoryPath;
+        var store = RunStore.Open(runDirectory);
+        IReadOnlyDictionary<StepNode, long> resumed;
+        try
+        {
+            resumed = PrepareStore(store, order);
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var control = new RunControl(cancel.Token, options.GracefulStop);
+        var edges = order.SelectMany(s => s.Children.Select(c => (s, c))).Distinct()
+            .ToDictionary(e => e, _ => Channel.CreateBounded<KeyedRow>(new BoundedChannelOptions(EdgeCapacity) { SingleReader = true, SingleWriter = true }));
+        var runs = order.Select(step => new StepRun(
+            step,
+            step.Parents.Select(p => edges[(p, step)].Reader).ToArray(),
+            step.Children.Select(c => edges[(step, c)].Writer).ToArray(),
+            store,
+            resumed.GetValueOrDefault(step) > 0,
+            new StepCounters(step),
+            control)).ToList();
+
+        var total = await CountRowsAsync(order, cancellationToken).ConfigureAwait(false);
+        Exception? failure = null;
+        var progress = ProgressReporter.Start(pipeline, options.Progress, runs.Select(r => r.Counters).ToList(), total);
+        try
+        {
+            await Task.WhenAll(runs.Select(run => Task.Run(() => RunStepAsync(run), CancellationToken.None))).ConfigureAwait(false);
+        }
+        finally
+        {
+            await progress.StopAsync().ConfigureAwait(false);
+            await store.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (failure is not null) throw failure;
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var completed = !control.StoppedEarly;
+        pipeline.Logger.LogInformation(completed
+                ? "Pipeline '{Pipeline}' finished in {Elapsed:0.0} s; run directory {RunDirectory}."
+                : "Pipeline '{Pipeline}' stopped after {Elapsed:0.0} s before every row went through; run it again to finish. Run directory {RunDirectory}.",
+            pipeline.Name, clock.Elapsed.TotalSeconds, runDirectory);
+        return new PipelineResult(runDirectory, completed, Datasets(order, store.Path), clock.Elapsed);
+
+        async Task RunStepAsync(StepRun run)
+        {
+            try
+            {
+                await run.Step.RunAsync(run).ConfigureAwait(false);
+                // A step may end before its inputs do (a join whose other side ended): drain them so the steps before it can finish.
+                foreach (var input in run.Inputs)
+                {
+                    await foreach (var _ in input.ReadAllAsync(cancel.Token).ConfigureAwait(false)) { }
+                }
+                run.Counters.Done = true;
+                run.Complete();
+            }
+            catch (Exception error)
+            {
+                // Cancellations caused by another step's failure are not the story; the first real error is.
+                if (!(error is OperationCanceledException && cancel.IsCancellationRequested))
+                {
+                    Interlocked.CompareExchange(ref failure, Describe(run.Step, error), null);
+                }
+                cancel.Cancel();
+                run.Complete(error);
+            }
+        }
+    }
+
+    private IReadOnlyDictionary<StepNode, long> PrepareStore(RunStore store, IReadOnlyList<StepNode> order)
+    {
+        var signatures = new Dictionary<StepNode, string>();
+        var resumed = new Dictionary<StepNode, long>();
+        foreach (var step in order)
+        {
+            // A step's signature covers its settings and everything upstream: change one step, and it
+            // and the steps after it start again while the steps before it keep their rows.
+            signatures[step] = StepNode.Hash(string.Join("\n",
+                [step.Kind, step.Name, step.Settings(), .. step.Parents.Select(p => signatures[p])]));
+            if (!step.IsStored) continue;
+            resumed[step] = store.Prepare(step.Name, signatures[step]);
+            if (resumed[step] > 0)
+            {
+                pipeline.Logger.LogInformation("Step '{Step}' resumes with {Rows} finished input rows from {Store}.", step.Name, resumed[step], store.Path);
+            }
+        }
+        return resumed;
+    }
+
+    private static async Task<long?> CountRowsAsync(IReadOnlyList<StepNode> order, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        foreach (var load in order.OfType<LoadNode>())
+        {
+            if (await load.Source.CountAsync(cancellationToken).ConfigureAwait(false) is not { } count) return null;
+            total += count;
+        }
+        return total;
+    }
+
+    private static PipelineException Describe(StepNode step, Exception error) => error switch
+    {
+        PipelineException known => known,
+        _ => new PipelineException($"Step '{step.Name}' ({step.Kind}) failed: {error.Message}", error),
+    };
+
+    // The rows of each leaf: a writer's are those of the step before it.
+    private static Dictionary<string, Dataset> Datasets(IReadOnlyList<StepNode> order, string storePath)
+    {
+        var datasets = new Dictionary<string, Dataset>(StringComparer.Ordinal);
+        foreach (var leaf in order.Where(s => s.Children.Count == 0))
+        {
+            var stored = leaf;
+            while (!stored.IsStored && stored.Parents.Count == 1) stored = stored.Parents[0];
+            if (stored.IsStored) datasets[leaf.Name] = new Dataset(leaf.Name, storePath, stored.Name);
+        }
+        return datasets;
+    }
+}

@@ -1,0 +1,134 @@
+namespace Distil.Pipelines;
+
+/// <summary>
+/// Checks a pipeline before anything runs: unique names, the right number of parents, no cycles,
+/// and every column a step needs present where it runs. Errors name the step, the column and what
+/// is there instead.
+/// </summary>
+internal static class PipelineValidator
+{
+    /// <summary>The steps in an order where every step comes after its parents.</summary>
+    /// <exception cref="PipelineException">The graph is not valid; the message lists every problem found.</exception>
+    public static IReadOnlyList<StepNode> Order(Pipeline pipeline)
+    {
+        var problems = new List<string>();
+        foreach (var duplicate in pipeline.Steps.GroupBy(s => s.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            problems.Add($"{duplicate.Count()} steps are named '{duplicate.Key}'; step names must be unique (set the task's Name, or pass name:).");
+        }
+        if (pipeline.Steps.Count == 0) problems.Add("The pipeline has no steps; start it with Load(...).");
+        foreach (var step in pipeline.Steps)
+        {
+            var (min, max) = step.ParentCount;
+            if (step.Parents.Count < min)
+            {
+                problems.Add(min == 1
+                    ? $"Step '{step.Name}' ({step.Kind}) is not connected to any step before it."
+                    : $"Step '{step.Name}' ({step.Kind}) needs at least {min} steps before it; it has {step.Parents.Count}.");
+            }
+            else if (step.Parents.Count > max)
+            {
+                problems.Add(max == 0
+                    ? $"Step '{step.Name}' ({step.Kind}) reads its own rows and cannot follow another step."
+                    : $"Step '{step.Name}' ({step.Kind}) takes one step before it; it has {step.Parents.Count} ({string.Join(", ", step.Parents.Select(p => p.Name))}). Join branches with CombineOutputs or GroupColumns.");
+            }
+            if (step is WriteNode && step.Children.Count > 0)
+            {
+                problems.Add($"Step '{step.Name}' writes a dataset and ends its branch; continue from the step before it instead.");
+            }
+        }
+
+        var order = TopologicalOrder(pipeline.Steps, problems);
+        if (problems.Count > 0) throw Invalid(pipeline, problems);
+        return order;
+    }
+
+    /// <summary>Checks that every step finds the columns it needs, from the data and the steps before it.</summary>
+    /// <exception cref="PipelineException">A column is missing; the message names it, the step and the columns there.</exception>
+    public static void CheckColumns(Pipeline pipeline, IReadOnlyList<StepNode> order)
+    {
+        var problems = new List<string>();
+        var columns = new Dictionary<StepNode, HashSet<string>?>();
+        foreach (var step in order)
+        {
+            var parents = step.Parents.Select(p => columns[p]).ToList();
+            foreach (var (parent, available) in step.Parents.Zip(parents))
+            {
+                if (available is null) continue; // unknown (an empty source): nothing will reach this step anyway
+                foreach (var missing in step.RequiredColumns.Where(c => !available.Contains(c)))
+                {
+                    var there = available.Where(c => c != StepNode.KeyColumn).Order(StringComparer.Ordinal).ToList();
+                    var suggestion = DidYouMean.Closest(missing, there) is { } close ? $" Did you mean '{close}'?" : "";
+                    problems.Add(
+                        $"Step '{step.Name}' ({step.Kind}) needs column '{missing}', which neither the data nor a step before it " +
+                        $"(through '{parent.Name}') provides. Columns there: {(there.Count == 0 ? "none" : string.Join(", ", there))}.{suggestion}");
+                }
+            }
+            columns[step] = step.ColumnsAfter(parents);
+        }
+        if (problems.Count > 0) throw Invalid(pipeline, problems);
+    }
+
+    private static List<StepNode> TopologicalOrder(IReadOnlyList<StepNode> steps, List<string> problems)
+    {
+        var remaining = steps.ToDictionary(s => s, s => s.Parents.Count);
+        var ready = new Queue<StepNode>(steps.Where(s => s.Parents.Count == 0));
+        var order = new List<StepNode>(steps.Count);
+        while (ready.Count > 0)
+        {
+            var step = ready.Dequeue();
+            order.Add(step);
+            foreach (var child in step.Children)
+            {
+                if (--remaining[child] == 0) ready.Enqueue(child);
+            }
+        }
+        if (order.Count < steps.Count)
+        {
+            var cycle = steps.Where(s => !order.Contains(s)).Select(s => s.Name);
+            problems.Add($"The steps {string.Join(", ", cycle)} form a cycle (or follow one); a pipeline's rows must flow one way.");
+        }
+        return order;
+    }
+
+    private static PipelineException Invalid(Pipeline pipeline, List<string> problems) =>
+        new($"Pipeline '{pipeline.Name}' is not valid:\n- " + string.Join("\n- ", problems));
+}
+
+/// <summary>Suggests the closest known name for a misspelt one.</summary>
+internal static class DidYouMean
+{
+    /// <summary>The candidate within a small edit distance of <paramref name="name"/>, if any.</summary>
+    public static string? Closest(string name, IEnumerable<string> candidates)
+    {
+        string? best = null;
+        var bestDistance = int.MaxValue;
+        foreach (var candidate in candidates)
+        {
+            var distance = Distance(name.ToLowerInvariant(), candidate.ToLowerInvariant());
+            if (distance < bestDistance)
+            {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+        return best is not null && bestDistance <= Math.Max(2, name.Length / 3) ? best : null;
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++) previous[j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
+    }
+}

@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.AI;
+using Spectre.Console;
+
+namespace Distil.Pipelines;
+
+/// <summary>
+/// Shows what a run is doing: per step, rows in and out, rows replayed from the store, and for
+/// tasks the calls in flight, failures, retries and tokens, with a rate and an ETA. A live table on
+/// an interactive terminal; a log line every few seconds otherwise.
+/// </summary>
+internal sealed class ProgressReporter
+{
+    private static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(5);
+
+    private readonly Pipeline _pipeline;
+    private readonly IReadOnlyList<StepCounters> _steps;
+    private readonly long? _total;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly CancellationTokenSource _stop = new();
+    private Task _loop = Task.CompletedTask;
+
+    private ProgressReporter(Pipeline pipeline, IReadOnlyList<StepCounters> steps, long? total)
+    {
+        _pipeline = pipeline;
+        _steps = steps;
+        _total = total;
+    }
+
+    public static ProgressReporter Start(Pipeline pipeline, ProgressMode mode, IReadOnlyList<StepCounters> steps, long? total)
+    {
+        var reporter = new ProgressReporter(pipeline, steps, total);
+        var live = mode == ProgressMode.Auto && AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
+        reporter._loop = mode switch
+        {
+            ProgressMode.None => Task.CompletedTask,
+            _ when live => Task.Run(reporter.LiveAsync),
+            _ => Task.Run(reporter.LogAsync),
+        };
+        return reporter;
+    }
+
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        _stop.Dispose();
+    }
+
+    private async Task LiveAsync()
+    {
+        var table = new Table().Title($"[bold]{Markup.Escape(_pipeline.Name)}[/]")
+            .AddColumns("Step", "Rows in", "Rows out", "Replayed", "In flight", "Failed", "Retries", "Tokens in/out", "Rows/s", "ETA");
+        await AnsiConsole.Live(table).StartAsync(async context =>
+        {
+            while (true)
+            {
+                table.Rows.Clear();
+                foreach (var line in Lines()) table.AddRow(line.Select(Markup.Escape).ToArray());
+                context.Refresh();
+                if (_stop.IsCancellationRequested) return;
+                try
+                {
+                    await Task.Delay(250, _stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // one last refresh with the final counts
+                }
+            }
+        }).ConfigureAwait(false);
+    }
+
+    private async Task LogAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(LogInterval, _stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            foreach (var line in Lines())
+            {
+                _pipeline.Logger.LogInformation(
+                    "Pipeline '{Pipeline}' step {Step}: rows in {In}, out {Out}, replayed {Replayed}, in flight {InFlight}, failed {Failed}, retries {Retries}, tokens {Tokens}, {Rate} rows/s, ETA {Eta}",
+                    _pipeline.Name, line[0], line[1], line[2], line[3], line[4], line[5], line[6], line[7], line[8], line[9]);
+            }
+        }
+    }
+
+    private IEnumerable<string[]> Lines()
+    {
+        var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 0.001);
+        foreach (var counters in _steps)
+        {
+            var task = (counters.Step as TaskNode)?.Task;
+            var activity = task?.Activity;
+            var rate = counters.Read / seconds;
+            var eta = counters.Done ? "done"
+                : _total is { } total && rate > 0 && counters.Step is not GlobalNode && counters.Read <= total
+                    ? TimeSpan.FromSeconds((total - counters.Read) / rate).ToString(@"hh\:mm\:ss")
+                    : "";
+            yield return
+            [
+                counters.Step.Name,
+                counters.Read.ToString("N0"),
+                counters.Written.ToString("N0"),
+                counters.Replayed.ToString("N0"),
+                activity?.InFlight.ToString("N0") ?? "",
+                activity?.FailedCalls.ToString("N0") ?? "",
+                task?.Llm?.GetService<ResilientChatClient>()?.Retries.ToString("N0") ?? "",
+                activity is null ? "" : $"{activity.InputTokens:N0}/{activity.OutputTokens:N0}",
+                rate.ToString("N1"),
+                eta,
+            ];
+        }
+    }
+}

@@ -1,0 +1,235 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace Distil.Pipelines;
+
+/// <summary>
+/// The durable state of a pipeline's runs: for every step, the output rows of every input row it
+/// finished, in one SQLite file under the run directory. A step's rows are kept while its
+/// signature (its settings and everything upstream) stays the same, so a rerun replays them
+/// instead of recomputing. Writes go through one background writer in short transactions, so a
+/// finished row is on disk within <see cref="FlushInterval"/> even if the process is then killed.
+/// </summary>
+internal sealed class RunStore : IAsyncDisposable
+{
+    public const string FileName = "distil-run.db";
+    private const int SchemaVersion = 1;
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(50);
+
+    private readonly string _connectionString;
+    private readonly SqliteConnection _reader;
+    private readonly SqliteCommand _lookup;
+    private readonly Channel<Commit> _commits = Channel.CreateBounded<Commit>(new BoundedChannelOptions(4096) { SingleReader = true });
+    private readonly Task _writer;
+    private readonly object _readLock = new();
+
+    private sealed record Commit(string Step, RowKey InputKey, long Sequence, string Outputs);
+
+    private RunStore(string path, string connectionString)
+    {
+        Path = path;
+        _connectionString = connectionString;
+        _reader = Connect(connectionString);
+        _lookup = _reader.CreateCommand();
+        _lookup.CommandText = "SELECT outputs FROM rows WHERE step = $step AND input_key = $key";
+        _lookup.Parameters.Add("$step", SqliteType.Text);
+        _lookup.Parameters.Add("$key", SqliteType.Text);
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>The store file's full path.</summary>
+    public string Path { get; }
+
+    /// <summary>Opens (or creates) the store of the run directory <paramref name="runDirectory"/>.</summary>
+    /// <exception cref="PipelineException">The file is not a Distil run store, or is damaged.</exception>
+    public static RunStore Open(string runDirectory)
+    {
+        Directory.CreateDirectory(runDirectory);
+        var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(runDirectory, FileName));
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 30,
+        }.ToString();
+        try
+        {
+            using var connection = Connect(connectionString);
+            Execute(connection, """
+                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS steps (step TEXT PRIMARY KEY, signature TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS rows (
+                    step TEXT NOT NULL, input_key TEXT NOT NULL, seq INTEGER NOT NULL, outputs TEXT NOT NULL,
+                    PRIMARY KEY (step, input_key)) WITHOUT ROWID;
+                CREATE INDEX IF NOT EXISTS rows_by_seq ON rows (step, seq);
+                """);
+            using var version = connection.CreateCommand();
+            version.CommandText = "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', $v); SELECT value FROM meta WHERE key = 'schema';";
+            version.Parameters.AddWithValue("$v", SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var stored = (string?)version.ExecuteScalar();
+            if (stored != SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            {
+                throw new PipelineException($"The run store '{path}' was written by another version of Distil (schema {stored}); delete the run directory or choose another.");
+            }
+        }
+        catch (SqliteException error)
+        {
+            throw new PipelineException($"The run store '{path}' cannot be used ({error.Message}); delete the run directory or choose another.", error);
+        }
+        return new RunStore(path, connectionString);
+    }
+
+    /// <summary>
+    /// Makes the stored rows of <paramref name="step"/> those of <paramref name="signature"/>: rows
+    /// from a step whose settings or upstream changed are dropped. Returns how many rows remain.
+    /// </summary>
+    public long Prepare(string step, string signature)
+    {
+        using var connection = Connect(_connectionString);
+        using var transaction = connection.BeginTransaction();
+        using var read = connection.CreateCommand();
+        read.CommandText = "SELECT signature FROM steps WHERE step = $step";
+        read.Parameters.AddWithValue("$step", step);
+        if ((string?)read.ExecuteScalar() != signature)
+        {
+            using var reset = connection.CreateCommand();
+            reset.CommandText = "DELETE FROM rows WHERE step = $step; INSERT OR REPLACE INTO steps (step, signature) VALUES ($step, $signature);";
+            reset.Parameters.AddWithValue("$step", step);
+            reset.Parameters.AddWithValue("$signature", signature);
+            reset.ExecuteNonQuery();
+        }
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM rows WHERE step = $step";
+        count.Parameters.AddWithValue("$step", step);
+        var remaining = (long)count.ExecuteScalar()!;
+        transaction.Commit();
+        return remaining;
+    }
+
+    /// <summary>The outputs <paramref name="step"/> stored for an input row, or null when it has not finished it.</summary>
+    public IReadOnlyList<KeyedRow>? Find(string step, RowKey inputKey)
+    {
+        string? outputs;
+        lock (_readLock)
+        {
+            _lookup.Parameters["$step"].Value = step;
+            _lookup.Parameters["$key"].Value = inputKey.Text;
+            outputs = (string?)_lookup.ExecuteScalar();
+        }
+        return outputs is null ? null : Decode(outputs);
+    }
+
+    /// <summary>Stores the outputs of one input row; on disk within the flush interval.</summary>
+    public ValueTask SaveAsync(string step, RowKey inputKey, long sequence, IReadOnlyList<KeyedRow> outputs, CancellationToken cancellationToken) =>
+        _commits.Writer.WriteAsync(new Commit(step, inputKey, sequence, Encode(outputs)), cancellationToken);
+
+    /// <summary>The rows of a step, in order, read from the file (constant memory).</summary>
+    public static async IAsyncEnumerable<JsonObject> ReadStepAsync(
+        string path, string step, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
+        await using var connection = Connect(connectionString);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT outputs FROM rows WHERE step = $step ORDER BY seq";
+        command.Parameters.AddWithValue("$step", step);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var row in Decode(reader.GetString(0))) yield return row.Row;
+        }
+    }
+
+    /// <summary>How many output rows a step stored.</summary>
+    public static long CountStep(string path, string step)
+    {
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
+        using var connection = Connect(connectionString);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(SUM(json_array_length(outputs)), 0) FROM rows WHERE step = $step";
+        command.Parameters.AddWithValue("$step", step);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>Writes what is queued and stops the writer.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _commits.Writer.TryComplete();
+        try
+        {
+            await _writer.ConfigureAwait(false);
+        }
+        finally
+        {
+            _lookup.Dispose();
+            _reader.Dispose();
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        await using var connection = Connect(_connectionString);
+        await using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT OR REPLACE INTO rows (step, input_key, seq, outputs) VALUES ($step, $key, $seq, $outputs)";
+        var step = insert.Parameters.Add("$step", SqliteType.Text);
+        var key = insert.Parameters.Add("$key", SqliteType.Text);
+        var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
+        var outputs = insert.Parameters.Add("$outputs", SqliteType.Text);
+        var reader = _commits.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            // One transaction per burst: what arrived within the flush interval goes in together.
+            await Task.Delay(FlushInterval).ConfigureAwait(false);
+            using var transaction = connection.BeginTransaction();
+            insert.Transaction = transaction;
+            while (reader.TryRead(out var commit))
+            {
+                step.Value = commit.Step;
+                key.Value = commit.InputKey.Text;
+                seq.Value = commit.Sequence;
+                outputs.Value = commit.Outputs;
+                insert.ExecuteNonQuery();
+            }
+            transaction.Commit();
+        }
+    }
+
+    // [[key, row], ...]: the key of every output row travels with it, so a replay continues the same keys.
+    private static string Encode(IReadOnlyList<KeyedRow> outputs)
+    {
+        var array = new JsonArray();
+        foreach (var output in outputs) array.Add(new JsonArray(output.Key.Text, output.Row.DeepClone()));
+        return array.ToJsonString();
+    }
+
+    private static List<KeyedRow> Decode(string outputs)
+    {
+        var array = JsonNode.Parse(outputs)!.AsArray();
+        var rows = new List<KeyedRow>(array.Count);
+        foreach (var item in array)
+        {
+            var pair = item!.AsArray();
+            var row = pair[1]!.AsObject();
+            pair.RemoveAt(1); // detach the row from the parsed pair so it can join another tree
+            rows.Add(new KeyedRow(new RowKey(pair[0]!.GetValue<string>()), row));
+        }
+        return rows;
+    }
+
+    private static SqliteConnection Connect(string connectionString)
+    {
+        var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

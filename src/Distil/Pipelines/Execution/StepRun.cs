@@ -1,0 +1,123 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+
+namespace Distil.Pipelines;
+
+/// <summary>How a run is being stopped: at once (cancellation) or gracefully (no new rows).</summary>
+internal sealed class RunControl(CancellationToken cancellation, CancellationToken graceful)
+{
+    private int _stoppedEarly;
+
+    /// <summary>Stops everything now; what is committed stays.</summary>
+    public CancellationToken Cancellation { get; } = cancellation;
+
+    /// <summary>Loaders read no more rows; what is in flight finishes and is committed.</summary>
+    public CancellationToken Graceful { get; } = graceful;
+
+    /// <summary>True once a loader stopped before its end: global steps and writers must not act on partial data.</summary>
+    public bool StoppedEarly => Volatile.Read(ref _stoppedEarly) == 1;
+
+    public void MarkStoppedEarly() => Volatile.Write(ref _stoppedEarly, 1);
+}
+
+/// <summary>What one step sees of a run: its input channels, its outputs, its stored rows and its counters.</summary>
+internal sealed class StepRun
+{
+    private readonly ChannelWriter<KeyedRow>[] _outputs;
+    private readonly RunStore _store;
+    private readonly bool _hasStoredRows;
+
+    public StepRun(StepNode step, ChannelReader<KeyedRow>[] inputs, ChannelWriter<KeyedRow>[] outputs, RunStore store,
+        bool hasStoredRows, StepCounters counters, RunControl control)
+    {
+        Step = step;
+        Inputs = inputs;
+        _outputs = outputs;
+        _store = store;
+        _hasStoredRows = hasStoredRows;
+        Counters = counters;
+        Control = control;
+    }
+
+    public StepNode Step { get; }
+
+    public ChannelReader<KeyedRow>[] Inputs { get; }
+
+    public StepCounters Counters { get; }
+
+    public RunControl Control { get; }
+
+    public CancellationToken Cancellation => Control.Cancellation;
+
+    /// <summary>The rows of input <paramref name="index"/>, counted as they arrive.</summary>
+    public async IAsyncEnumerable<KeyedRow> ReadAsync(int index = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var reader = Inputs[index];
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var row))
+            {
+                Counters.RowRead();
+                yield return row;
+            }
+        }
+    }
+
+    /// <summary>What this step stored for an input row in an earlier run with the same signature, if anything.</summary>
+    public IReadOnlyList<KeyedRow>? Replay(RowKey inputKey)
+    {
+        if (!_hasStoredRows) return null;
+        var stored = _store.Find(Step.Name, inputKey);
+        if (stored is not null) Counters.RowReplayed();
+        return stored;
+    }
+
+    /// <summary>Commits the outputs of one input row (copied now, so later changes downstream do not leak in).</summary>
+    public ValueTask SaveAsync(RowKey inputKey, long sequence, IReadOnlyList<KeyedRow> outputs) =>
+        Step.IsStored ? _store.SaveAsync(Step.Name, inputKey, sequence, outputs, Cancellation) : ValueTask.CompletedTask;
+
+    /// <summary>Sends rows to every child; each child but the last gets its own copy.</summary>
+    public async ValueTask EmitAsync(IReadOnlyList<KeyedRow> rows)
+    {
+        foreach (var row in rows)
+        {
+            for (var i = 0; i < _outputs.Length; i++)
+            {
+                var copy = i == _outputs.Length - 1 ? row : row with { Row = (System.Text.Json.Nodes.JsonObject)row.Row.DeepClone() };
+                await _outputs[i].WriteAsync(copy, Cancellation).ConfigureAwait(false);
+            }
+            Counters.RowWritten();
+        }
+    }
+
+    /// <summary>Ends the outputs: children see the end of their input, or the error.</summary>
+    public void Complete(Exception? error = null)
+    {
+        foreach (var output in _outputs) output.TryComplete(error);
+    }
+}
+
+/// <summary>Live counts of one step, read by the progress display.</summary>
+internal sealed class StepCounters(StepNode step)
+{
+    private long _read;
+    private long _written;
+    private long _replayed;
+
+    public StepNode Step { get; } = step;
+
+    public long Read => Interlocked.Read(ref _read);
+
+    public long Written => Interlocked.Read(ref _written);
+
+    public long Replayed => Interlocked.Read(ref _replayed);
+
+    /// <summary>Set when the step has finished all its rows.</summary>
+    public bool Done { get; set; }
+
+    public void RowRead() => Interlocked.Increment(ref _read);
+
+    public void RowWritten() => Interlocked.Increment(ref _written);
+
+    public void RowReplayed() => Interlocked.Increment(ref _replayed);
+}

@@ -1,0 +1,160 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Distil.Pipelines;
+
+/// <summary>
+/// A graph of steps that rows stream through: loaders, plain steps, LLM tasks, joins and writers.
+/// Build it with <see cref="Create"/> and the methods of <see cref="StepHandle"/>; run it with
+/// <see cref="RunAsync(PipelineRunOptions?, CancellationToken)"/>. Every step's finished rows are committed to a SQLite store in the run
+/// directory, so a run that was stopped or killed resumes where it was, without asking the LLM
+/// again for finished rows.
+/// </summary>
+/// <example>
+/// <code>
+/// var result = await Pipeline.Create("feedback")
+///     .Load(RowSources.Jsonl("questions.jsonl"))
+///     .Then(new TextGeneration { Llm = llm, MaxConcurrency = 16 })
+///     .Write(RowSinks.Jsonl("answers.jsonl"))
+///     .RunAsync();
+/// </code>
+/// </example>
+public sealed class Pipeline
+{
+    private readonly List<StepNode> _steps = [];
+    private readonly Dictionary<string, int> _autoNames = new(StringComparer.Ordinal);
+
+    private Pipeline(string name) => Name = name;
+
+    /// <summary>The pipeline's name: the default run directory is <c>.distil/&lt;name&gt;</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>Where the run store lives (default <c>.distil/&lt;name&gt;</c> in the current directory).</summary>
+    public string RunDirectory { get; set; } = "";
+
+    /// <summary>Receives the run's log: validation, resumption, progress lines when no terminal shows them.</summary>
+    public ILogger Logger { get; set; } = NullLogger.Instance;
+
+    /// <summary>The steps in the order they were added.</summary>
+    internal IReadOnlyList<StepNode> Steps => _steps;
+
+    /// <summary>Starts an empty pipeline.</summary>
+    /// <exception cref="ArgumentException">The name is empty or holds characters a folder name cannot.</exception>
+    public static Pipeline Create(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name is "." or "..")
+        {
+            throw new ArgumentException($"The pipeline name '{name}' must be usable as a folder name.", nameof(name));
+        }
+        return new Pipeline(name);
+    }
+
+    /// <summary>Adds a loader: the start of a branch of the graph.</summary>
+    public StepHandle Load(IRowSource source, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return Add(new LoadNode(name ?? AutoName("load_data"), source));
+    }
+
+    /// <summary>Adds a loader of rows in memory.</summary>
+    public StepHandle Load(IEnumerable<JsonObject> rows, string? name = null) => Load(new MemoryRowSource(rows), name);
+
+    /// <summary>
+    /// Joins branches: one row per source row that every branch produced, with the columns of all
+    /// (later branches win; metadata is merged). Each branch must give at most one row per source row.
+    /// </summary>
+    public StepHandle CombineOutputs(params StepHandle[] branches) => Join(new CombineOutputsNode(AutoName("combine_outputs")), branches);
+
+    /// <summary>
+    /// Joins branches and gathers <paramref name="columns"/> into lists, one item per branch in order:
+    /// <c>generation</c> becomes <c>grouped_generation</c> (or the matching name of <paramref name="outputColumns"/>).
+    /// </summary>
+    public StepHandle GroupColumns(IReadOnlyList<string> columns, IReadOnlyList<string>? outputColumns, params StepHandle[] branches)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        var outputs = outputColumns ?? columns.Select(c => "grouped_" + c).ToList();
+        if (outputs.Count != columns.Count)
+        {
+            throw new ArgumentException($"GroupColumns got {columns.Count} columns but {outputs.Count} output columns; give one output name per column.", nameof(outputColumns));
+        }
+        return Join(new GroupColumnsNode(AutoName("group_columns"), columns, outputs), branches);
+    }
+
+    /// <summary>
+    /// Validates the graph and runs it: loaders stream rows through every step; writers write their
+    /// files when every row went through. Finished rows are committed to the run directory as they
+    /// finish; a later run with the same steps resumes from them.
+    /// </summary>
+    /// <param name="options">Runtime parameters, graceful stop, progress; defaults when null.</param>
+    /// <param name="cancellationToken">Stops at once; what is committed stays for the next run.</param>
+    /// <exception cref="PipelineException">The graph is not valid (before any LLM call), or a step failed.</exception>
+    public Task<PipelineResult> RunAsync(PipelineRunOptions? options = null, CancellationToken cancellationToken = default) =>
+        new PipelineRunner(this, options ?? new PipelineRunOptions()).RunAsync(cancellationToken);
+
+    /// <inheritdoc cref="RunAsync(PipelineRunOptions?, CancellationToken)"/>
+    public Task<PipelineResult> RunAsync(CancellationToken cancellationToken) => RunAsync(null, cancellationToken);
+
+    internal StepHandle Add(StepNode step, StepNode? parent = null)
+    {
+        _steps.Add(step);
+        if (parent is not null) Connect(parent, step);
+        return new StepHandle(this, step);
+    }
+
+    internal static void Connect(StepNode parent, StepNode child)
+    {
+        parent.Children.Add(child);
+        child.Parents.Add(parent);
+    }
+
+    internal string AutoName(string kind)
+    {
+        var count = _autoNames[kind] = _autoNames.GetValueOrDefault(kind) + 1;
+        return count == 1 ? kind : $"{kind}_{count}";
+    }
+
+    /// <summary>The full path of the run directory a run would use now.</summary>
+    public string RunDirectoryPath =>
+        Path.GetFullPath(string.IsNullOrWhiteSpace(RunDirectory) ? Path.Combine(".distil", Name) : RunDirectory);
+
+    private StepHandle Join(StepNode join, StepHandle[] branches)
+    {
+        ArgumentNullException.ThrowIfNull(branches);
+        if (branches.Length < 2) throw new ArgumentException($"'{join.Kind}' joins two branches or more; got {branches.Length}.", nameof(branches));
+        foreach (var branch in branches)
+        {
+            if (branch.Pipeline != this) throw new ArgumentException($"Step '{branch.Name}' belongs to another pipeline.", nameof(branches));
+        }
+        var handle = Add(join);
+        foreach (var branch in branches) Connect(branch.Step, join);
+        return handle;
+    }
+}
+
+/// <summary>Settings of one run of a pipeline.</summary>
+public sealed class PipelineRunOptions
+{
+    /// <summary>Overrides of task and LLM settings, applied and validated before the run starts.</summary>
+    public RuntimeParameters? Parameters { get; init; }
+
+    /// <summary>When cancelled, loaders read no more rows; rows in flight finish and are committed; writers keep their old files.</summary>
+    public CancellationToken GracefulStop { get; init; }
+
+    /// <summary>How progress is shown (default: live on a terminal, log lines otherwise).</summary>
+    public ProgressMode Progress { get; init; } = ProgressMode.Auto;
+}
+
+/// <summary>How a pipeline run reports progress.</summary>
+public enum ProgressMode
+{
+    /// <summary>A live table on an interactive terminal, else a log line every few seconds.</summary>
+    Auto,
+
+    /// <summary>Log lines only.</summary>
+    Log,
+
+    /// <summary>Nothing.</summary>
+    None,
+}

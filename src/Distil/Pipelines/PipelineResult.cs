@@ -1,0 +1,66 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
+
+namespace Distil.Pipelines;
+
+/// <summary>What a pipeline run produced: one dataset per leaf step, read from the run store.</summary>
+public sealed class PipelineResult
+{
+    internal PipelineResult(string runDirectory, bool completed, IReadOnlyDictionary<string, Dataset> datasets, TimeSpan elapsed)
+    {
+        RunDirectory = runDirectory;
+        Completed = completed;
+        Datasets = datasets;
+        Elapsed = elapsed;
+    }
+
+    /// <summary>The folder holding the run store; running the same pipeline again resumes from it.</summary>
+    public string RunDirectory { get; }
+
+    /// <summary>False when a graceful stop ended the run before every row went through: run again to finish.</summary>
+    public bool Completed { get; }
+
+    /// <summary>The rows of every leaf step (the last step of each branch), by step name.</summary>
+    public IReadOnlyDictionary<string, Dataset> Datasets { get; }
+
+    /// <summary>How long the run took.</summary>
+    public TimeSpan Elapsed { get; }
+
+    /// <summary>The dataset of the only leaf.</summary>
+    /// <exception cref="InvalidOperationException">The pipeline has several leaves; use <see cref="Datasets"/>.</exception>
+    public Dataset Dataset => Datasets.Count == 1
+        ? Datasets.Values.Single()
+        : throw new InvalidOperationException($"The pipeline has {Datasets.Count} leaf steps ({string.Join(", ", Datasets.Keys)}); pick one from Datasets.");
+}
+
+/// <summary>The rows a step produced in a run, read from the run store on demand (any size, constant memory).</summary>
+public sealed class Dataset
+{
+    private readonly string _storePath;
+    private readonly string _step;
+
+    internal Dataset(string name, string storePath, string step)
+    {
+        Name = name;
+        _storePath = storePath;
+        _step = step;
+    }
+
+    /// <summary>The leaf step's name.</summary>
+    public string Name { get; }
+
+    /// <summary>How many rows there are.</summary>
+    public long Count => RunStore.CountStep(_storePath, _step);
+
+    /// <summary>The rows, in order.</summary>
+    public IAsyncEnumerable<JsonObject> ReadAsync(CancellationToken cancellationToken = default) =>
+        RunStore.ReadStepAsync(_storePath, _step, cancellationToken);
+
+    /// <summary>All rows in a list (for small datasets).</summary>
+    public async Task<List<JsonObject>> ToListAsync(CancellationToken cancellationToken = default)
+    {
+        var rows = new List<JsonObject>();
+        await foreach (var row in ReadAsync(cancellationToken).ConfigureAwait(false)) rows.Add(row);
+        return rows;
+    }
+}

@@ -1,0 +1,197 @@
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+
+namespace Distil.Pipelines;
+
+/// <summary>
+/// Settings of a pipeline's tasks changed at run time, without changing code: any task setting
+/// (<c>num_generations</c>, <c>aspect</c>, <c>max_concurrency</c>…) and the LLM options
+/// (<c>temperature</c>, <c>top_p</c>, <c>top_k</c>, <c>max_new_tokens</c>, <c>seed</c>, <c>stop</c>,
+/// <c>frequency_penalty</c>, <c>presence_penalty</c>, <c>model</c>). Names are checked before the run,
+/// with a suggestion for a misspelt one.
+/// </summary>
+/// <example>
+/// <code>
+/// var parameters = RuntimeParameters.Parse(["text_generation.temperature=0.2", "text_generation.num_generations=3"]);
+/// await pipeline.RunAsync(new PipelineRunOptions { Parameters = parameters });
+/// </code>
+/// </example>
+public sealed class RuntimeParameters
+{
+    private static readonly string[] LlmOptions =
+        ["temperature", "top_p", "top_k", "max_new_tokens", "max_output_tokens", "seed", "stop", "frequency_penalty", "presence_penalty", "model"];
+
+    // Task properties that are not settings: the step's identity and the objects a program wires in.
+    private static readonly HashSet<string> NotParameters = new(StringComparer.Ordinal)
+    {
+        nameof(LlmTask.Name), nameof(LlmTask.Llm), nameof(LlmTask.Logger), nameof(LlmTask.GenerationOptions),
+    };
+
+    private readonly List<Setting> _settings;
+
+    private sealed record Setting(string Step, string Name, JsonNode? Value, string Origin);
+
+    private RuntimeParameters(List<Setting> settings) => _settings = settings;
+
+    /// <summary>The settings, as <c>step.parameter</c> → value (JSON).</summary>
+    public IReadOnlyDictionary<string, string> Values =>
+        _settings.ToDictionary(s => $"{s.Step}.{s.Name}", s => s.Value?.ToJsonString() ?? "null");
+
+    /// <summary>
+    /// Reads <c>step.parameter=value</c> pairs. A value is read as JSON when it is JSON
+    /// (<c>0.7</c>, <c>true</c>, <c>["a","b"]</c>), else as text (<c>honesty</c>).
+    /// </summary>
+    /// <exception cref="FormatException">A pair is not <c>step.parameter=value</c>; the message names it.</exception>
+    public static RuntimeParameters Parse(IEnumerable<string> pairs)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        var settings = new List<Setting>();
+        foreach (var pair in pairs)
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            var name = equals < 0 ? "" : pair[..equals].Trim();
+            var dot = name.LastIndexOf('.');
+            if (equals < 0 || dot <= 0 || dot == name.Length - 1)
+            {
+                throw new FormatException($"Runtime parameter '{pair}' must look like step.parameter=value, e.g. text_generation.temperature=0.7.");
+            }
+            settings.Add(new Setting(name[..dot], name[(dot + 1)..], ReadValue(pair[(equals + 1)..]), $"'{pair}'"));
+        }
+        return new RuntimeParameters(settings);
+    }
+
+    /// <summary>Reads <c>{"step": {"parameter": value}}</c>.</summary>
+    /// <exception cref="FormatException">The JSON is not of that shape; the message says where.</exception>
+    public static RuntimeParameters FromJson(string json, string origin = "runtime parameters")
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(json);
+        }
+        catch (JsonException error)
+        {
+            throw new FormatException($"{origin}: not valid JSON ({error.Message}).", error);
+        }
+        if (root is not JsonObject steps) throw new FormatException($"{origin}: expected an object of steps, {{\"step\": {{\"parameter\": value}}}}.");
+        var settings = new List<Setting>();
+        foreach (var (step, parameters) in steps)
+        {
+            if (parameters is not JsonObject values) throw new FormatException($"{origin}: '{step}' must be an object of parameters.");
+            foreach (var (name, value) in values) settings.Add(new Setting(step, name, value?.DeepClone(), $"{origin} {step}.{name}"));
+        }
+        return new RuntimeParameters(settings);
+    }
+
+    /// <summary>Reads a JSON file of <c>{"step": {"parameter": value}}</c>.</summary>
+    public static RuntimeParameters FromJsonFile(string path) => FromJson(File.ReadAllText(path), Path.GetFullPath(path));
+
+    /// <summary>These settings, then <paramref name="other"/>'s (which win).</summary>
+    public RuntimeParameters Then(RuntimeParameters other) => new([.. _settings, .. other._settings]);
+
+    /// <summary>The names a task accepts: its settings and the LLM options.</summary>
+    public static IReadOnlyList<string> NamesFor(LlmTask task) => [.. Settable(task).Keys.Order(StringComparer.Ordinal), .. LlmOptions];
+
+    internal void ApplyTo(Pipeline pipeline)
+    {
+        foreach (var setting in _settings)
+        {
+            var step = pipeline.Steps.FirstOrDefault(s => s.Name == setting.Step);
+            if (step is null)
+            {
+                var suggestion = DidYouMean.Closest(setting.Step, pipeline.Steps.Select(s => s.Name)) is { } close ? $" Did you mean '{close}'?" : "";
+                throw new PipelineException(
+                    $"Runtime parameter {setting.Origin}: there is no step '{setting.Step}'.{suggestion} Steps: {string.Join(", ", pipeline.Steps.Select(s => s.Name))}.");
+            }
+            if (step is not TaskNode { Task: var task })
+            {
+                throw new PipelineException($"Runtime parameter {setting.Origin}: step '{step.Name}' ({step.Kind}) has no runtime parameters; only tasks do.");
+            }
+            Apply(task, setting);
+        }
+    }
+
+    private static void Apply(LlmTask task, Setting setting)
+    {
+        try
+        {
+            if (LlmOptions.Contains(setting.Name))
+            {
+                task.GenerationOptions = WithOption(task.GenerationOptions?.Clone() ?? new ChatOptions(), setting.Name, setting.Value);
+                return;
+            }
+            var properties = Settable(task);
+            if (!properties.TryGetValue(setting.Name, out var property))
+            {
+                var names = NamesFor(task);
+                var suggestion = DidYouMean.Closest(setting.Name, names) is { } close ? $" Did you mean '{close}'?" : "";
+                throw new PipelineException(
+                    $"Runtime parameter {setting.Origin}: task '{task.Name}' has no parameter '{setting.Name}'.{suggestion} It has: {string.Join(", ", names)}.");
+            }
+            property.SetValue(task, Convert(setting.Value, property.PropertyType));
+        }
+        catch (Exception error) when (error is not PipelineException)
+        {
+            var cause = error is TargetInvocationException { InnerException: { } inner } ? inner : error;
+            throw new PipelineException(
+                $"Runtime parameter {setting.Origin}: {setting.Value?.ToJsonString() ?? "null"} is not a valid value for '{setting.Name}' of task '{task.Name}': {cause.Message}", cause);
+        }
+    }
+
+    private static ChatOptions WithOption(ChatOptions options, string name, JsonNode? value)
+    {
+        switch (name)
+        {
+            case "temperature": options.Temperature = Convert<float?>(value); break;
+            case "top_p": options.TopP = Convert<float?>(value); break;
+            case "top_k": options.TopK = Convert<int?>(value); break;
+            case "max_new_tokens" or "max_output_tokens": options.MaxOutputTokens = Convert<int?>(value); break;
+            case "seed": options.Seed = Convert<long?>(value); break;
+            case "stop": options.StopSequences = value is JsonArray ? Convert<List<string>>(value) : [Convert<string>(value)!]; break;
+            case "frequency_penalty": options.FrequencyPenalty = Convert<float?>(value); break;
+            case "presence_penalty": options.PresencePenalty = Convert<float?>(value); break;
+            case "model": options.ModelId = Convert<string>(value); break;
+        }
+        return options;
+    }
+
+    private static T? Convert<T>(JsonNode? value) => (T?)Convert(value, typeof(T));
+
+    private static object? Convert(JsonNode? value, Type type)
+    {
+        // Text where text is expected, whatever it looks like: "3" stays "3" for a string setting.
+        if (type == typeof(string) && value is JsonValue text && text.GetValueKind() != JsonValueKind.String) return text.ToJsonString();
+        return value.Deserialize(type, new JsonSerializerOptions { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } });
+    }
+
+    private static JsonNode? ReadValue(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return JsonValue.Create(text);
+        }
+    }
+
+    private static Dictionary<string, PropertyInfo> Settable(LlmTask task) =>
+        task.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite && p.SetMethod!.IsPublic && p.GetIndexParameters().Length == 0 && !NotParameters.Contains(p.Name))
+            .ToDictionary(p => SnakeCase(p.Name), StringComparer.Ordinal);
+
+    private static string SnakeCase(string name)
+    {
+        var text = new StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0) text.Append('_');
+            text.Append(char.ToLowerInvariant(name[i]));
+        }
+        return text.ToString();
+    }
+}

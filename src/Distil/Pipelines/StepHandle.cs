@@ -1,0 +1,110 @@
+using System.Text.Json.Nodes;
+
+namespace Distil.Pipelines;
+
+/// <summary>
+/// A step of a pipeline under construction: continue from it with <c>Then…</c> (several times
+/// for branches), end a branch with <see cref="Write(IRowSink, string?)"/>.
+/// </summary>
+public sealed class StepHandle
+{
+    internal StepHandle(Pipeline pipeline, StepNode step)
+    {
+        Pipeline = pipeline;
+        Step = step;
+    }
+
+    /// <summary>The pipeline the step belongs to.</summary>
+    public Pipeline Pipeline { get; }
+
+    /// <summary>The step's name (unique in the pipeline).</summary>
+    public string Name => Step.Name;
+
+    internal StepNode Step { get; }
+
+    /// <summary>Runs an LLM task on every row; the step is named after the task (<see cref="LlmTask.Name"/>).</summary>
+    public StepHandle Then(LlmTask task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return Pipeline.Add(new TaskNode(task), Step);
+    }
+
+    /// <summary>Keeps only <paramref name="columns"/>, in that order.</summary>
+    public StepHandle KeepColumns(params string[] columns) => KeepColumns((IReadOnlyList<string>)columns);
+
+    /// <summary>Keeps only <paramref name="columns"/>, in that order, as a step named <paramref name="name"/>.</summary>
+    public StepHandle KeepColumns(IReadOnlyList<string> columns, string? name = null)
+    {
+        RequireColumns(columns, nameof(columns));
+        return Pipeline.Add(new KeepColumnsNode(name ?? Pipeline.AutoName("keep_columns"), columns), Step);
+    }
+
+    /// <summary>Renames columns (old name → new name).</summary>
+    public StepHandle RenameColumns(IReadOnlyDictionary<string, string> renames, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(renames);
+        RequireColumns(renames.Keys.Concat(renames.Values).ToList(), nameof(renames));
+        return Pipeline.Add(new RenameColumnsNode(name ?? Pipeline.AutoName("rename_columns"), renames), Step);
+    }
+
+    /// <summary>One row per item of the list <paramref name="columns"/> (expanded together; same lengths), keeping their names.</summary>
+    public StepHandle ExpandColumns(params string[] columns) => ExpandColumns(columns.ToDictionary(c => c, c => c));
+
+    /// <summary>One row per item of the list columns, each renamed (list column → item column).</summary>
+    public StepHandle ExpandColumns(IReadOnlyDictionary<string, string> columns, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        RequireColumns(columns.Keys.Concat(columns.Values).ToList(), nameof(columns));
+        return Pipeline.Add(new ExpandColumnsNode(name ?? Pipeline.AutoName("expand_columns"), columns), Step);
+    }
+
+    /// <summary>Keeps the rows <paramref name="keep"/> accepts; <paramref name="reads"/> lists the columns it needs, for validation.</summary>
+    public StepHandle Filter(Func<JsonObject, bool> keep, IReadOnlyList<string>? reads = null, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        return Pipeline.Add(new FilterNode(name ?? Pipeline.AutoName("filter"), keep, reads ?? []), Step);
+    }
+
+    /// <summary>
+    /// Changes every row with <paramref name="map"/> (it may change the row and return it).
+    /// <paramref name="reads"/> and <paramref name="writes"/> list the columns it needs and adds, for validation.
+    /// The function must be deterministic: a resumed run may run it again.
+    /// </summary>
+    public StepHandle Map(Func<JsonObject, JsonObject> map, IReadOnlyList<string>? reads = null, IReadOnlyList<string>? writes = null, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        return Pipeline.Add(new MapNode(name ?? Pipeline.AutoName("map"), map, reads ?? [], writes ?? []), Step);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="function"/> once over all rows, after the last has arrived (a
+    /// deduplication, a sort, a sample). Its output rows get new keys: joins after it match by position.
+    /// </summary>
+    public StepHandle Global(Func<IReadOnlyList<JsonObject>, IEnumerable<JsonObject>> function,
+        IReadOnlyList<string>? reads = null, IReadOnlyList<string>? writes = null, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Pipeline.Add(new GlobalNode(name ?? Pipeline.AutoName("global"), function, reads ?? [], writes ?? []), Step);
+    }
+
+    /// <summary>Writes the rows to <paramref name="sink"/> when the run went through every row; ends the branch.</summary>
+    public StepHandle Write(IRowSink sink, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        return Pipeline.Add(new WriteNode(name ?? Pipeline.AutoName("write"), sink), Step);
+    }
+
+    /// <summary>Writes the rows to a file, its format from the extension (<c>.jsonl</c>, <c>.parquet</c>).</summary>
+    public StepHandle Write(string path) => Write(RowSinks.File(path));
+
+    /// <summary>Runs the whole pipeline this step belongs to (see <see cref="Pipelines.Pipeline.RunAsync(PipelineRunOptions?, CancellationToken)"/>).</summary>
+    public Task<PipelineResult> RunAsync(PipelineRunOptions? options = null, CancellationToken cancellationToken = default) =>
+        Pipeline.RunAsync(options, cancellationToken);
+
+    private static void RequireColumns(IReadOnlyCollection<string> columns, string parameter)
+    {
+        ArgumentNullException.ThrowIfNull(columns, parameter);
+        if (columns.Count == 0) throw new ArgumentException("Name at least one column.", parameter);
+        if (columns.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("Column names must not be empty.", parameter);
+    }
+}

@@ -1,0 +1,138 @@
+using System.Text.Json.Nodes;
+
+namespace Distil.Pipelines;
+
+/// <summary>
+/// Joins the rows of several parents that come from the same source row (same key): rows every
+/// parent has are merged; a row that some parent dropped (a filter) is dropped. Each parent must
+/// give at most one row per key, so expand or group generations before or after the join, not
+/// across it.
+/// </summary>
+internal abstract class JoinNode(string name) : StepNode(name)
+{
+    public override (int Min, int Max) ParentCount => (2, int.MaxValue);
+
+    /// <summary>Merges the rows of one key, in parent order.</summary>
+    protected abstract JsonObject Merge(IReadOnlyList<JsonObject> rows);
+
+    public override async Task RunAsync(StepRun run)
+    {
+        var count = run.Inputs.Length;
+        var readers = Enumerable.Range(0, count).Select(i => run.ReadAsync(i, run.Cancellation).GetAsyncEnumerator(run.Cancellation)).ToArray();
+        var heads = new KeyedRow?[count];
+        var previous = new RowKey?[count];
+        long sequence = 0;
+        try
+        {
+            while (true)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    if (heads[i] is not null) continue;
+                    if (!await readers[i].MoveNextAsync().ConfigureAwait(false)) return; // a parent ended: no more matches
+                    var head = readers[i].Current;
+                    if (previous[i] is { } last && last.Equals(head.Key))
+                    {
+                        throw new PipelineException(
+                            $"Step '{Name}' joins rows by their source row, but '{Parents[i].Name}' gave two rows for row {head.Key}. " +
+                            "Set GroupGenerations = true on a task with several generations, or expand after the join.");
+                    }
+                    previous[i] = head.Key;
+                    heads[i] = head;
+                }
+
+                var newest = heads.Max(h => h!.Key);
+                if (heads.All(h => h!.Key.Equals(newest)))
+                {
+                    var outputs = run.Replay(newest) ?? await SaveMergedAsync(run, newest, sequence).ConfigureAwait(false);
+                    await run.EmitAsync(outputs).ConfigureAwait(false);
+                    sequence++;
+                    Array.Clear(heads);
+                    continue;
+                }
+                // Rows are in key order on every input: a row behind the newest head has no partner left.
+                for (var i = 0; i < count; i++)
+                {
+                    if (heads[i]!.Key.CompareTo(newest) < 0) heads[i] = null;
+                }
+            }
+
+            async Task<IReadOnlyList<KeyedRow>> SaveMergedAsync(StepRun stepRun, RowKey key, long seq)
+            {
+                IReadOnlyList<KeyedRow> merged = [new KeyedRow(key, Merge(heads.Select(h => h!.Row).ToList()))];
+                await stepRun.SaveAsync(key, seq, merged).ConfigureAwait(false);
+                return merged;
+            }
+        }
+        finally
+        {
+            foreach (var reader in readers) await reader.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Columns of later rows overwrite earlier ones; metadata objects are merged key by key.</summary>
+    protected static JsonObject Combine(IReadOnlyList<JsonObject> rows)
+    {
+        var merged = (JsonObject)rows[0].DeepClone();
+        foreach (var row in rows.Skip(1))
+        {
+            foreach (var (column, value) in row)
+            {
+                if (column == LlmTask.DefaultMetadataColumn && merged[column] is JsonObject into && value is JsonObject from)
+                {
+                    foreach (var (key, item) in from) into[key] = item?.DeepClone();
+                    continue;
+                }
+                merged[column] = value?.DeepClone();
+            }
+        }
+        return merged;
+    }
+
+    protected static HashSet<string>? Union(IReadOnlyList<HashSet<string>?> parents) =>
+        parents.Any(p => p is null) ? null : [.. parents.SelectMany(p => p!)];
+}
+
+/// <summary>Merges the rows of its parents into one row per source row (distilabel's CombineOutputs).</summary>
+internal sealed class CombineOutputsNode(string name) : JoinNode(name)
+{
+    public override string Kind => "combine_outputs";
+
+    public override HashSet<string>? ColumnsAfter(IReadOnlyList<HashSet<string>?> parents) => Union(parents);
+
+    public override string Settings() => "";
+
+    protected override JsonObject Merge(IReadOnlyList<JsonObject> rows) => Combine(rows);
+}
+
+/// <summary>
+/// Merges its parents' rows and turns each named column into a list of the parents' values, in
+/// parent order: <c>generation</c> from three branches becomes <c>grouped_generation</c> with three items.
+/// </summary>
+internal sealed class GroupColumnsNode(string name, IReadOnlyList<string> columns, IReadOnlyList<string> outputColumns) : JoinNode(name)
+{
+    public override string Kind => "group_columns";
+
+    public override IReadOnlyList<string> RequiredColumns => columns;
+
+    public override HashSet<string>? ColumnsAfter(IReadOnlyList<HashSet<string>?> parents)
+    {
+        if (Union(parents) is not { } all) return null;
+        all.ExceptWith(columns);
+        all.UnionWith(outputColumns);
+        return all;
+    }
+
+    public override string Settings() => string.Join(",", columns) + ">" + string.Join(",", outputColumns);
+
+    protected override JsonObject Merge(IReadOnlyList<JsonObject> rows)
+    {
+        var merged = Combine(rows);
+        for (var i = 0; i < columns.Count; i++)
+        {
+            merged.Remove(columns[i]);
+            merged[outputColumns[i]] = new JsonArray(rows.Select(r => r[columns[i]]?.DeepClone()).ToArray());
+        }
+        return merged;
+    }
+}

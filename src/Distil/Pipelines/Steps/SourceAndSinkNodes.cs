@@ -1,0 +1,116 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
+
+namespace Distil.Pipelines;
+
+/// <summary>Reads a source; each row gets its index as key. Not stored: the source is.</summary>
+internal sealed class LoadNode(string name, IRowSource source) : StepNode(name)
+{
+    private HashSet<string>? _firstRowColumns;
+
+    public IRowSource Source { get; } = source;
+
+    public override string Kind => "load";
+
+    public override bool IsStored => false;
+
+    public override (int Min, int Max) ParentCount => (0, 0);
+
+    /// <summary>Reads the first row for validation: its columns are what the data has.</summary>
+    public async Task PeekAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var row in Source.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            _firstRowColumns = [.. row.Select(p => p.Key)];
+            return;
+        }
+    }
+
+    public override HashSet<string>? ColumnsAfter(IReadOnlyList<HashSet<string>?> parents) => _firstRowColumns;
+
+    public override string Settings() => Source.Describe();
+
+    public override async Task RunAsync(StepRun run)
+    {
+        long index = 0;
+        await foreach (var row in Source.ReadAsync(run.Cancellation).ConfigureAwait(false))
+        {
+            if (run.Control.Graceful.IsCancellationRequested)
+            {
+                run.Control.MarkStoppedEarly();
+                return;
+            }
+            run.Counters.RowRead();
+            await run.EmitAsync([new KeyedRow(RowKey.Source(index++), row)]).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>Writes the rows it gets to a sink, only when the run went through every row.</summary>
+internal sealed class WriteNode(string name, IRowSink sink) : StepNode(name)
+{
+    public IRowSink Sink { get; } = sink;
+
+    public override string Kind => "write";
+
+    public override bool IsStored => false;
+
+    public override HashSet<string>? ColumnsAfter(IReadOnlyList<HashSet<string>?> parents) => parents[0];
+
+    public override string Settings() => Sink.Describe();
+
+    public override async Task RunAsync(StepRun run)
+    {
+        try
+        {
+            await Sink.WriteAsync(Rows(run), run.Cancellation).ConfigureAwait(false);
+        }
+        catch (PartialRunException)
+        {
+            // A stopped run leaves the previous file in place; the rows done so far are in the store.
+        }
+    }
+
+    private static async IAsyncEnumerable<JsonObject> Rows(StepRun run, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var row in run.ReadAsync(cancellationToken: run.Cancellation).ConfigureAwait(false))
+        {
+            run.Counters.RowWritten();
+            yield return row.Row;
+        }
+        if (run.Control.StoppedEarly) throw new PartialRunException();
+    }
+
+    private sealed class PartialRunException : Exception;
+}
+
+/// <summary>Runs a function over all rows at once, after every row has arrived.</summary>
+internal sealed class GlobalNode(string name, Func<IReadOnlyList<JsonObject>, IEnumerable<JsonObject>> function,
+    IReadOnlyList<string> reads, IReadOnlyList<string> writes) : StepNode(name)
+{
+    private static readonly RowKey AllRows = new("*");
+
+    public override string Kind => "global";
+
+    public override IReadOnlyList<string> RequiredColumns => reads;
+
+    public override HashSet<string>? ColumnsAfter(IReadOnlyList<HashSet<string>?> parents) =>
+        parents[0] is { } before ? [.. before, .. writes] : null;
+
+    public override string Settings() => CodeOf(function) + "|" + string.Join(",", writes);
+
+    public override async Task RunAsync(StepRun run)
+    {
+        var rows = new List<JsonObject>();
+        await foreach (var input in run.ReadAsync(cancellationToken: run.Cancellation).ConfigureAwait(false)) rows.Add(input.Row);
+        if (run.Control.StoppedEarly) return; // it needs all rows: a stopped run must not store a partial answer
+
+        var outputs = run.Replay(AllRows);
+        if (outputs is null)
+        {
+            outputs = function(rows).Select((row, i) => new KeyedRow(RowKey.Source(i), row)).ToList();
+            await run.SaveAsync(AllRows, 0, outputs).ConfigureAwait(false);
+        }
+        await run.EmitAsync(outputs).ConfigureAwait(false);
+    }
+}

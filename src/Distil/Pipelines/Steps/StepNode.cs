@@ -1,0 +1,56 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Distil.Pipelines;
+
+/// <summary>
+/// One step of a pipeline's graph: its name, its edges, what columns it needs and makes, what
+/// identifies its settings, and how it runs over its input channels.
+/// </summary>
+internal abstract class StepNode(string name)
+{
+    /// <summary>The column a row's key travels in through a task (tasks copy their input rows).</summary>
+    public const string KeyColumn = "__distil_row_key";
+
+    public string Name { get; } = name;
+
+    public List<StepNode> Parents { get; } = [];
+
+    public List<StepNode> Children { get; } = [];
+
+    /// <summary>What the step is, in messages and the progress display (<c>task</c>, <c>keep_columns</c>…).</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>Whether the step's outputs are committed to the run store (loaders and writers are not: their files are).</summary>
+    public virtual bool IsStored => true;
+
+    /// <summary>The columns every input row must have.</summary>
+    public virtual IReadOnlyList<string> RequiredColumns => [];
+
+    /// <summary>How many parents the step takes: 0 for loaders, 1 for most, 2 or more for joins.</summary>
+    public virtual (int Min, int Max) ParentCount => (1, 1);
+
+    /// <summary>The columns after this step, from those of its parents (null where unknown).</summary>
+    public abstract HashSet<string>? ColumnsAfter(IReadOnlyList<HashSet<string>?> parents);
+
+    /// <summary>The step's own settings as text; with its parents' signatures it makes the step's signature.</summary>
+    public abstract string Settings();
+
+    /// <summary>Runs the step until its inputs end, then returns; the runner completes its outputs.</summary>
+    public abstract Task RunAsync(StepRun run);
+
+    /// <summary>Rows made from one input row, keyed: one row keeps the input's key, several get child keys.</summary>
+    public static IReadOnlyList<KeyedRow> Keyed(RowKey key, IReadOnlyList<JsonObject> rows) =>
+        rows.Count == 1 ? [new KeyedRow(key, rows[0])] : rows.Select((row, i) => new KeyedRow(key.Child(i), row)).ToList();
+
+    /// <summary>A stable hash of a delegate's code: its method, declaring type and IL (captured values are not part of it).</summary>
+    public static string CodeOf(Delegate function)
+    {
+        var method = function.Method;
+        var il = method.GetMethodBody()?.GetILAsByteArray() ?? [];
+        return $"{method.DeclaringType?.FullName}.{method.Name}:{Convert.ToHexString(SHA256.HashData(il))[..16]}";
+    }
+
+    public static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+}

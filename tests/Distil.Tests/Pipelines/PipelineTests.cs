@@ -1,0 +1,197 @@
+using System.Text.Json.Nodes;
+using Distil.Pipelines;
+using Distil.Tasks;
+using Distil.Testing;
+using Distil.Tests.Providers;
+using Distil.Tests.Support;
+using Microsoft.Extensions.AI;
+using NUnit.Framework;
+
+namespace Distil.Tests.Pipelines;
+
+/// <summary>Pipelines end to end: steps, branches and joins, order, validation, parameters.</summary>
+public class PipelineTests
+{
+    private string _runs = null!;
+
+    [SetUp]
+    public void CreateRunFolder() => _runs = Directory.CreateTempSubdirectory("distil-pipeline-").FullName;
+
+    [TearDown]
+    public void DeleteRunFolder() => Directory.Delete(_runs, recursive: true);
+
+    private Pipeline NewPipeline(string name = "test") => Pipeline.Create(name) is var p ? Configure(p) : null!;
+
+    private Pipeline Configure(Pipeline pipeline)
+    {
+        pipeline.RunDirectory = Path.Combine(_runs, pipeline.Name);
+        return pipeline;
+    }
+
+    private static PipelineRunOptions Quiet => new() { Progress = ProgressMode.None };
+
+    private static IEnumerable<JsonObject> Questions(int count) =>
+        Enumerable.Range(0, count).Select(i => new JsonObject { ["id"] = i, ["instruction"] = $"question {i}" });
+
+    // Answers after a random delay, so that rows finish out of order.
+    private static ScriptedChatClient Answerer(string prefix = "answer to ")
+    {
+        var random = new Random(3);
+        return new ScriptedChatClient().Otherwise(r =>
+        {
+            Thread.Sleep(random.Next(0, 3));
+            return ScriptedChatClient.Answer(prefix + r.UserText, 3, 2);
+        });
+    }
+
+    [Test]
+    public async Task Rows_stream_through_steps_and_come_out_in_input_order()
+    {
+        var result = await NewPipeline()
+            .Load(Questions(200))
+            .Then(new TextGeneration { Llm = Answerer(), MaxConcurrency = 8 })
+            .Filter(row => (int)row["id"]! % 10 != 3, reads: ["id"])
+            .RenameColumns(new Dictionary<string, string> { ["generation"] = "answer" })
+            .KeepColumns("id", "answer")
+            .RunAsync(Quiet);
+
+        var rows = await result.Dataset.ToListAsync();
+        Assert.That(result.Completed);
+        Assert.That(rows.Select(r => (int)r["id"]!), Is.EqualTo(Enumerable.Range(0, 200).Where(i => i % 10 != 3)));
+        Assert.That(rows.Select(r => (string?)r["answer"]), Has.All.StartsWith("answer to question"));
+        Assert.That(rows.All(r => (string?)r["answer"] == $"answer to question {r["id"]}"), "every answer is on its own row");
+        Assert.That(rows[0].Select(p => p.Key), Is.EqualTo(new[] { "id", "answer" }));
+    }
+
+    [Test]
+    public async Task Branches_get_their_own_copies_and_a_join_matches_rows_by_source_row()
+    {
+        var pipeline = NewPipeline();
+        var questions = pipeline.Load(Questions(50));
+        var polite = questions.Then(new TextGeneration { Name = "polite", Llm = Answerer("Dear user, "), MaxConcurrency = 4 });
+        var blunt = questions
+            .Filter(row => (int)row["id"]! % 2 == 0, reads: ["id"])
+            .Then(new TextGeneration { Name = "blunt", Llm = Answerer("Fine: "), MaxConcurrency = 3 });
+        pipeline.GroupColumns(["generation"], null, polite, blunt).KeepColumns("id", "grouped_generation", "distilabel_metadata");
+
+        var rows = await (await pipeline.RunAsync(Quiet)).Dataset.ToListAsync();
+
+        Assert.That(rows.Select(r => (int)r["id"]!), Is.EqualTo(Enumerable.Range(0, 50).Where(i => i % 2 == 0)), "rows only one branch kept are dropped");
+        foreach (var row in rows)
+        {
+            Assert.That(row["grouped_generation"]!.AsArray().Select(g => (string?)g),
+                Is.EqualTo(new[] { $"Dear user, question {row["id"]}", $"Fine: question {row["id"]}" }));
+            Assert.That(row["distilabel_metadata"]!.AsObject().Select(p => p.Key), Does.Contain("raw_output_polite").And.Contain("raw_output_blunt"));
+        }
+    }
+
+    [Test]
+    public async Task Expand_map_and_global_steps()
+    {
+        var result = await NewPipeline()
+            .Load([new JsonObject { ["topic"] = "a", ["drafts"] = new JsonArray("x", "yy") }, new JsonObject { ["topic"] = "b", ["drafts"] = new JsonArray("zzz") }])
+            .ExpandColumns(new Dictionary<string, string> { ["drafts"] = "draft" })
+            .Map(row => { row["length"] = ((string)row["draft"]!).Length; return row; }, reads: ["draft"], writes: ["length"])
+            .Global(rows => rows.OrderByDescending(r => (int)r["length"]!), reads: ["length"])
+            .RunAsync(Quiet);
+
+        var rows = await result.Dataset.ToListAsync();
+        Assert.That(rows.Select(r => $"{r["topic"]}:{r["draft"]}:{r["length"]}"), Is.EqualTo(new[] { "b:zzz:3", "a:yy:2", "a:x:1" }));
+    }
+
+    [Test]
+    public void A_missing_column_is_an_error_before_any_call_naming_the_step_the_column_and_what_is_there()
+    {
+        var llm = Answerer();
+        var pipeline = NewPipeline();
+        pipeline.Load(Questions(3))
+            .Then(new TextGeneration { Llm = llm })
+            .Then(new UltraFeedback { Llm = llm });
+
+        var error = Assert.ThrowsAsync<PipelineException>(async () => await pipeline.RunAsync(Quiet))!;
+
+        Assert.That(error.Message, Does.Contain("Step 'ultrafeedback' (task) needs column 'generations'"));
+        Assert.That(error.Message, Does.Contain("Columns there: distilabel_metadata, generation, id, instruction, model_name."));
+        Assert.That(error.Message, Does.Contain("Did you mean 'generation'?"));
+        Assert.That(llm.Requests, Is.Empty);
+    }
+
+    [Test]
+    public void Duplicate_names_and_unconnected_joins_are_errors()
+    {
+        var pipeline = NewPipeline();
+        var load = pipeline.Load(Questions(3));
+        load.Then(new TextGeneration { Llm = Answerer() });
+        load.Then(new TextGeneration { Llm = Answerer() });
+
+        var error = Assert.ThrowsAsync<PipelineException>(async () => await pipeline.RunAsync(Quiet))!;
+
+        Assert.That(error.Message, Does.Contain("2 steps are named 'text_generation'; step names must be unique"));
+        Assert.That(() => pipeline.CombineOutputs(load), Throws.ArgumentException.With.Message.Contains("joins two branches or more"));
+    }
+
+    [Test]
+    public async Task Runtime_parameters_change_task_and_LLM_settings_and_misspelt_names_get_a_suggestion()
+    {
+        var llm = Answerer();
+        var pipeline = NewPipeline();
+        var task = new TextGeneration { Llm = llm };
+        pipeline.Load(Questions(2)).Then(task);
+
+        await pipeline.RunAsync(new PipelineRunOptions
+        {
+            Progress = ProgressMode.None,
+            Parameters = RuntimeParameters.Parse(["text_generation.temperature=0.25", "text_generation.num_generations=2", "text_generation.system_prompt=Be brief."]),
+        });
+
+        Assert.That(llm.Requests, Has.Count.EqualTo(4));
+        Assert.That(llm.Requests.Select(r => r.Options?.Temperature), Has.All.EqualTo(0.25f));
+        Assert.That(llm.Requests[0].Messages[0].Text, Is.EqualTo("Be brief."));
+
+        var misspelt = Assert.ThrowsAsync<PipelineException>(async () => await pipeline.RunAsync(new PipelineRunOptions
+        {
+            Parameters = RuntimeParameters.Parse(["text_generation.temprature=0.5"]),
+        }))!;
+        Assert.That(misspelt.Message, Does.Contain("task 'text_generation' has no parameter 'temprature'. Did you mean 'temperature'?"));
+
+        var unknownStep = Assert.ThrowsAsync<PipelineException>(async () => await pipeline.RunAsync(new PipelineRunOptions
+        {
+            Parameters = RuntimeParameters.FromJson("""{"text_generaton": {"seed": 1}}"""),
+        }))!;
+        Assert.That(unknownStep.Message, Does.Contain("there is no step 'text_generaton'. Did you mean 'text_generation'?"));
+
+        var badValue = Assert.ThrowsAsync<PipelineException>(async () => await pipeline.RunAsync(new PipelineRunOptions
+        {
+            Parameters = RuntimeParameters.Parse(["text_generation.num_generations=0"]),
+        }))!;
+        Assert.That(badValue.Message, Does.Contain("0 is not a valid value for 'num_generations'").And.Contain("NumGenerations must be 1 or more"));
+    }
+
+    [Test]
+    public async Task A_failing_step_stops_the_run_with_its_name_and_keeps_what_was_finished()
+    {
+        var pipeline = NewPipeline();
+        var rows = Questions(30).ToList();
+        rows[20]["instruction"] = new JsonArray(); // not text: the task refuses row 20
+        pipeline.Load(rows).Then(new TextGeneration { Llm = Answerer(), MaxConcurrency = 2 });
+
+        var error = Assert.ThrowsAsync<PipelineException>(async () => await pipeline.RunAsync(Quiet))!;
+
+        Assert.That(error.Message, Does.Contain("Step 'text_generation' (task) failed").And.Contain("row 20").And.Contain("instruction"));
+        var store = Path.Combine(pipeline.RunDirectoryPath, "distil-run.db");
+        Assert.That(StoredKeys(store, "text_generation"), Has.Count.GreaterThanOrEqualTo(15), "rows before the bad one were committed");
+    }
+
+    internal static List<string> StoredKeys(string store, string step)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={store};Mode=ReadWrite;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT input_key FROM rows WHERE step = $step";
+        command.Parameters.AddWithValue("$step", step);
+        using var reader = command.ExecuteReader();
+        var keys = new List<string>();
+        while (reader.Read()) keys.Add(reader.GetString(0));
+        return keys;
+    }
+}
