@@ -21,11 +21,11 @@ namespace Distil.Benchmarks;
 /// </list>
 /// </summary>
 [Config(typeof(Config))]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 4)]
 public class PipelineBenchmarks
 {
     public const int Concurrency = 64;
-    public const int Requests = 2000;
+    public const int Requests = 6000;
     public const int BarrierBatch = 50;
     public const double Sigma = 0.5;
     public static readonly TimeSpan Median = TimeSpan.FromMilliseconds(50);
