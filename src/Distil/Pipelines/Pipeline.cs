@@ -83,6 +83,25 @@ public sealed class Pipeline
     }
 
     /// <summary>
+    /// Adds a task that is not connected yet; connect it with <see cref="Connect(StepHandle, StepHandle)"/>. For graphs
+    /// described as steps and edges (a pipeline file); code usually calls <see cref="StepHandle.Then(LlmTask)"/>.
+    /// </summary>
+    public StepHandle AddTask(LlmTask task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return Add(new TaskNode(task));
+    }
+
+    /// <summary>Adds an edge: rows of <paramref name="from"/> flow into <paramref name="to"/>. Checked when the pipeline runs.</summary>
+    public void Connect(StepHandle from, StepHandle to)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(to);
+        if (from.Pipeline != this || to.Pipeline != this) throw new ArgumentException("Both steps must belong to this pipeline.");
+        Connect(from.Step, to.Step);
+    }
+
+    /// <summary>
     /// Validates the graph and runs it: loaders stream rows through every step; writers write their
     /// files when every row went through. Finished rows are committed to the run directory as they
     /// finish; a later run with the same steps resumes from them.

@@ -131,6 +131,25 @@ public class PipelineTests
     }
 
     [Test]
+    public void Unconnected_steps_and_cycles_are_errors()
+    {
+        var pipeline = NewPipeline();
+        var load = pipeline.Load(Questions(3));
+        var first = pipeline.AddTask(new TextGeneration { Name = "first", Llm = Answerer() });
+        var second = pipeline.AddTask(new TextGeneration { Name = "second", Llm = Answerer() });
+        pipeline.AddTask(new TextGeneration { Name = "alone", Llm = Answerer() });
+        pipeline.Connect(first, second);
+        pipeline.Connect(second, first);
+
+        var error = Assert.ThrowsAsync<PipelineException>(async () => await pipeline.RunAsync(Quiet))!;
+
+        Assert.That(error.Message, Does.Contain("Step 'alone' (task) is not connected to any step before it."));
+        Assert.That(error.Message, Does.Contain("The steps first, second form a cycle"));
+        Assert.That(error.Message, Does.Contain("Step 'load_data' (load) feeds no step"), "every problem is listed at once");
+        Assert.That(load.Name, Is.EqualTo("load_data"));
+    }
+
+    [Test]
     public async Task Runtime_parameters_change_task_and_LLM_settings_and_misspelt_names_get_a_suggestion()
     {
         var llm = Answerer();

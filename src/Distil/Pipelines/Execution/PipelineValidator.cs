@@ -32,6 +32,10 @@ internal static class PipelineValidator
                     ? $"Step '{step.Name}' ({step.Kind}) reads its own rows and cannot follow another step."
                     : $"Step '{step.Name}' ({step.Kind}) takes one step before it; it has {step.Parents.Count} ({string.Join(", ", step.Parents.Select(p => p.Name))}). Join branches with CombineOutputs or GroupColumns.");
             }
+            if (step is LoadNode && step.Children.Count == 0)
+            {
+                problems.Add($"Step '{step.Name}' (load) feeds no step; continue from it with Then(...) or Write(...).");
+            }
             if (step is WriteNode && step.Children.Count > 0)
             {
                 problems.Add($"Step '{step.Name}' writes a dataset and ends its branch; continue from the step before it instead.");
