@@ -65,13 +65,21 @@ public sealed class Pipeline
     /// Joins branches: one row per source row that every branch produced, with the columns of all
     /// (later branches win; metadata is merged). Each branch must give at most one row per source row.
     /// </summary>
-    public StepHandle CombineOutputs(params StepHandle[] branches) => Join(new CombineOutputsNode(AutoName("combine_outputs")), branches);
+    public StepHandle CombineOutputs(params StepHandle[] branches) => CombineOutputs(null, branches);
+
+    /// <inheritdoc cref="CombineOutputs(StepHandle[])"/>
+    public StepHandle CombineOutputs(string? name, params StepHandle[] branches) =>
+        Join(new CombineOutputsNode(name ?? AutoName("combine_outputs")), branches);
 
     /// <summary>
     /// Joins branches and gathers <paramref name="columns"/> into lists, one item per branch in order:
     /// <c>generation</c> becomes <c>grouped_generation</c> (or the matching name of <paramref name="outputColumns"/>).
     /// </summary>
-    public StepHandle GroupColumns(IReadOnlyList<string> columns, IReadOnlyList<string>? outputColumns, params StepHandle[] branches)
+    public StepHandle GroupColumns(IReadOnlyList<string> columns, IReadOnlyList<string>? outputColumns, params StepHandle[] branches) =>
+        GroupColumns(null, columns, outputColumns, branches);
+
+    /// <inheritdoc cref="GroupColumns(IReadOnlyList{string}, IReadOnlyList{string}?, StepHandle[])"/>
+    public StepHandle GroupColumns(string? name, IReadOnlyList<string> columns, IReadOnlyList<string>? outputColumns, params StepHandle[] branches)
     {
         ArgumentNullException.ThrowIfNull(columns);
         var outputs = outputColumns ?? columns.Select(c => "grouped_" + c).ToList();
@@ -79,7 +87,7 @@ public sealed class Pipeline
         {
             throw new ArgumentException($"GroupColumns got {columns.Count} columns but {outputs.Count} output columns; give one output name per column.", nameof(outputColumns));
         }
-        return Join(new GroupColumnsNode(AutoName("group_columns"), columns, outputs), branches);
+        return Join(new GroupColumnsNode(name ?? AutoName("group_columns"), columns, outputs), branches);
     }
 
     /// <summary>

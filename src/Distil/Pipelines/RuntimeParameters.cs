@@ -92,6 +92,24 @@ public sealed class RuntimeParameters
     /// <summary>These settings, then <paramref name="other"/>'s (which win).</summary>
     public RuntimeParameters Then(RuntimeParameters other) => new([.. _settings, .. other._settings]);
 
+    /// <summary>
+    /// Sets parameters of one task from <c>name=value</c> pairs (<c>aspect=honesty</c>,
+    /// <c>temperature=0.2</c>), with the same names, values and checks as pipeline parameters.
+    /// </summary>
+    /// <exception cref="PipelineException">An unknown name (with a suggestion) or a value the task refuses.</exception>
+    /// <exception cref="FormatException">A pair is not <c>name=value</c>.</exception>
+    public static void ApplyTo(LlmTask task, IEnumerable<string> pairs)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(pairs);
+        foreach (var pair in pairs)
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0) throw new FormatException($"Parameter '{pair}' must look like name=value, e.g. temperature=0.7.");
+            Apply(task, new Setting(task.Name, pair[..equals].Trim(), ReadValue(pair[(equals + 1)..]), $"'{pair}'"));
+        }
+    }
+
     /// <summary>The names a task accepts: its settings and the LLM options.</summary>
     public static IReadOnlyList<string> NamesFor(LlmTask task) => [.. Settable(task).Keys.Order(StringComparer.Ordinal), .. LlmOptions];
 

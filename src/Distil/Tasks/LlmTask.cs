@@ -130,6 +130,23 @@ public abstract class LlmTask
     /// </summary>
     public abstract string StructuredOutputGrammar { get; }
 
+    /// <summary>
+    /// The chat the task would send for <paramref name="row"/>: reads and checks the row as a run
+    /// does, then renders the prompt.
+    /// </summary>
+    /// <exception cref="RowValueException">The row lacks a column or holds a value of the wrong shape.</exception>
+    public abstract IReadOnlyList<ChatMessage> FormatRow(JsonObject row);
+
+    /// <summary>
+    /// The task's output columns for an answer to <paramref name="row"/>, as a run would write them
+    /// (every output column, null where the answer cannot be read), without model or metadata columns.
+    /// </summary>
+    /// <exception cref="RowValueException">The row lacks a column or holds a value of the wrong shape.</exception>
+    public abstract JsonObject ParseRow(string? text, JsonObject row);
+
+    /// <summary>Draws the prompt of <paramref name="row"/> (default: a placeholder row) on <paramref name="console"/>, one panel per message.</summary>
+    public abstract void PrintRow(Spectre.Console.IAnsiConsole console, JsonObject? row = null);
+
     /// <summary>The prompt of a placeholder input as text: part of what identifies the task's results.</summary>
     internal abstract string DescribePrompt();
 

@@ -81,6 +81,24 @@ public abstract class Task<TInput, TOutput> : LlmTask
     /// </summary>
     public void Print(TInput? sample = null) => PrintTo(AnsiConsole.Console, sample);
 
+    /// <inheritdoc/>
+    public override IReadOnlyList<ChatMessage> FormatRow(JsonObject row) => FormatInput(ReadRow(row, -1));
+
+    /// <inheritdoc/>
+    public override JsonObject ParseRow(string? text, JsonObject row)
+    {
+        var columns = new JsonObject();
+        WriteOutput(FormatOutput(text, ReadRow(row, -1)), columns);
+        return columns;
+    }
+
+    /// <inheritdoc/>
+    public override void PrintRow(IAnsiConsole console, JsonObject? row = null)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        PromptPrinter.Print(console, GetType().Name, row is null ? FormatInput(CreateSampleInput()) : FormatRow(row));
+    }
+
     internal override string DescribePrompt()
     {
         try
@@ -231,7 +249,7 @@ public abstract class Task<TInput, TOutput> : LlmTask
         catch (RowValueException error)
         {
             throw new RowValueException(
-                $"Task '{Name}' cannot read input row {rowIndex}: {error.Message}. " +
+                $"Task '{Name}' cannot read {(rowIndex >= 0 ? $"input row {rowIndex}" : "the row")}: {error.Message}. " +
                 $"The task reads the columns {string.Join(", ", Inputs)}.", error);
         }
     }

@@ -99,8 +99,8 @@ internal static class PipelineValidator
         new($"Pipeline '{pipeline.Name}' is not valid:\n- " + string.Join("\n- ", problems));
 }
 
-/// <summary>Suggests the closest known name for a misspelt one.</summary>
-internal static class DidYouMean
+/// <summary>Suggests the closest known name for a misspelt one (a column, a step, a parameter, a task).</summary>
+public static class DidYouMean
 {
     /// <summary>The candidate within a small edit distance of <paramref name="name"/>, if any.</summary>
     public static string? Closest(string name, IEnumerable<string> candidates)

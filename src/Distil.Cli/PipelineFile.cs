@@ -1,0 +1,207 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Distil.Pipelines;
+using Microsoft.Extensions.AI;
+
+namespace Distil.Cli;
+
+/// <summary>
+/// A pipeline described in JSON: steps with a name, one kind key and what runs before them.
+/// <code>
+/// {
+///   "name": "feedback",
+///   "model": "openai:gpt-4o-mini",
+///   "steps": [
+///     { "name": "questions", "load": "questions.jsonl" },
+///     { "name": "answer", "task": "text_generation", "after": "questions", "params": { "temperature": 0.7 }, "concurrency": 8 },
+///     { "name": "keep", "keep_columns": ["instruction", "generation"], "after": "answer" },
+///     { "name": "out", "write": "answers.jsonl", "after": "keep" }
+///   ]
+/// }
+/// </code>
+/// Kinds: <c>load</c> (a file), <c>task</c> (a built-in task, with <c>params</c>, <c>model</c>,
+/// <c>concurrency</c>, <c>num_generations</c>), <c>keep_columns</c>, <c>rename_columns</c>,
+/// <c>expand_columns</c>, <c>combine_outputs</c>, <c>group_columns</c> (with
+/// <c>output_columns</c>), <c>write</c> (a file). Edges come from each step's <c>after</c> (a name
+/// or a list) and from a top-level <c>edges</c> list of <c>[from, to]</c> pairs. Paths are
+/// relative to the file.
+/// </summary>
+internal static class PipelineFile
+{
+    private static readonly string[] Kinds = ["load", "task", "keep_columns", "rename_columns", "expand_columns", "combine_outputs", "group_columns", "write"];
+
+    private sealed record StepSpec(string Name, string Kind, JsonObject Json, List<string> After);
+
+    public static Pipeline Load(string path, string? modelOverride, string? runDirectory, Func<string, IChatClient> createClient)
+    {
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new UsageException($"distil run: --pipeline '{full}' does not exist.");
+        JsonObject root;
+        try
+        {
+            root = JsonNode.Parse(File.ReadAllText(full)) as JsonObject ?? throw Bad(full, "the file must hold a JSON object with \"name\" and \"steps\"");
+        }
+        catch (JsonException error)
+        {
+            throw Bad(full, $"not valid JSON ({error.Message})");
+        }
+        var folder = Path.GetDirectoryName(full)!;
+        var name = Text(root, "name", full, "the pipeline");
+        var defaultModel = modelOverride ?? (string?)root["model"];
+        var steps = ReadSteps(root, full);
+        var order = Order(steps, full);
+
+        Pipeline pipeline;
+        try
+        {
+            pipeline = Pipeline.Create(name);
+        }
+        catch (ArgumentException error)
+        {
+            throw Bad(full, error.Message);
+        }
+        if (runDirectory is not null) pipeline.RunDirectory = runDirectory;
+        else if (root["run_dir"] is JsonValue dir) pipeline.RunDirectory = Path.Combine(folder, dir.GetValue<string>());
+
+        var handles = new Dictionary<string, StepHandle>(StringComparer.Ordinal);
+        foreach (var step in order)
+        {
+            var where = $"step '{step.Name}'";
+            var parents = step.After.Select(p => handles[p]).ToArray();
+            StepHandle Single() => parents.Length == 1 ? parents[0] : throw Bad(full, $"{where} ({step.Kind}) takes one step before it in \"after\"; it has {parents.Length}");
+            handles[step.Name] = step.Kind switch
+            {
+                "load" => parents.Length == 0
+                    ? pipeline.Load(Source(Path.Combine(folder, Text(step.Json, "load", full, where))), step.Name)
+                    : throw Bad(full, $"{where} loads a file and cannot come after another step"),
+                "task" => Single().Then(Task(step, full, defaultModel, createClient)),
+                "keep_columns" => Single().KeepColumns(Strings(step.Json, "keep_columns", full, where), step.Name),
+                "rename_columns" => Single().RenameColumns(Map(step.Json, "rename_columns", full, where), step.Name),
+                "expand_columns" => step.Json["expand_columns"] is JsonObject
+                    ? Single().ExpandColumns(Map(step.Json, "expand_columns", full, where), step.Name)
+                    : Single().ExpandColumns(Strings(step.Json, "expand_columns", full, where).ToDictionary(c => c, c => c), step.Name),
+                "combine_outputs" => pipeline.CombineOutputs(step.Name, parents),
+                "group_columns" => pipeline.GroupColumns(step.Name, Strings(step.Json, "group_columns", full, where),
+                    step.Json["output_columns"] is null ? null : Strings(step.Json, "output_columns", full, where), parents),
+                _ => Single().Write(Sink(Path.Combine(folder, Text(step.Json, "write", full, where))), step.Name),
+            };
+        }
+        return pipeline;
+
+        IRowSource Source(string file)
+        {
+            if (!File.Exists(file)) throw Bad(full, $"the input file '{file}' does not exist");
+            try { return RowSources.File(file); } catch (ArgumentException error) { throw Bad(full, error.Message); }
+        }
+
+        IRowSink Sink(string file)
+        {
+            try { return RowSinks.File(file); } catch (ArgumentException error) { throw Bad(full, error.Message); }
+        }
+    }
+
+    private static List<StepSpec> ReadSteps(JsonObject root, string file)
+    {
+        if (root["steps"] is not JsonArray array || array.Count == 0) throw Bad(file, "\"steps\" must be a non-empty list of steps");
+        var steps = new List<StepSpec>();
+        for (var i = 0; i < array.Count; i++)
+        {
+            if (array[i] is not JsonObject json) throw Bad(file, $"step {i + 1} is not an object");
+            var name = Text(json, "name", file, $"step {i + 1}");
+            var kinds = Kinds.Where(json.ContainsKey).ToList();
+            if (kinds.Count != 1)
+            {
+                throw Bad(file, $"step '{name}' must have exactly one of {string.Join(", ", Kinds)}; it has {(kinds.Count == 0 ? "none" : string.Join(", ", kinds))}");
+            }
+            var after = json["after"] switch
+            {
+                null => [],
+                JsonValue one when one.GetValueKind() == JsonValueKind.String => [one.GetValue<string>()],
+                JsonArray many => many.Select(n => (string?)n ?? throw Bad(file, $"step '{name}': \"after\" holds a null")).ToList(),
+                _ => throw Bad(file, $"step '{name}': \"after\" must be a step name or a list of names"),
+            };
+            if (steps.Any(s => s.Name == name)) throw Bad(file, $"two steps are named '{name}'");
+            steps.Add(new StepSpec(name, kinds[0], json, after));
+        }
+        if (root["edges"] is JsonArray edges)
+        {
+            foreach (var edge in edges)
+            {
+                if (edge is not JsonArray { Count: 2 } pair || (string?)pair[0] is not { } from || (string?)pair[1] is not { } to)
+                {
+                    throw Bad(file, "each of \"edges\" must be a pair [\"from\", \"to\"]");
+                }
+                (steps.FirstOrDefault(s => s.Name == to) ?? throw Bad(file, $"an edge goes to '{to}', which is not a step")).After.Add(from);
+            }
+        }
+        return steps;
+    }
+
+    // Steps in an order where each comes after the ones it reads from; unknown names and cycles are errors.
+    private static List<StepSpec> Order(List<StepSpec> steps, string file)
+    {
+        var names = steps.Select(s => s.Name).ToList();
+        foreach (var step in steps)
+        {
+            foreach (var before in step.After.Where(b => !names.Contains(b)))
+            {
+                var hint = DidYouMean.Closest(before, names) is { } close ? $"; did you mean '{close}'?" : "";
+                throw Bad(file, $"step '{step.Name}' comes after '{before}', which is not a step{hint}");
+            }
+        }
+        var order = new List<StepSpec>();
+        var remaining = new List<StepSpec>(steps);
+        while (remaining.Count > 0)
+        {
+            var ready = remaining.FirstOrDefault(s => s.After.All(b => order.Any(o => o.Name == b)))
+                ?? throw Bad(file, $"the steps {string.Join(", ", remaining.Select(s => s.Name))} form a cycle through \"after\"");
+            order.Add(ready);
+            remaining.Remove(ready);
+        }
+        return order;
+    }
+
+    private static LlmTask Task(StepSpec step, string file, string? defaultModel, Func<string, IChatClient> createClient)
+    {
+        var where = $"step '{step.Name}'";
+        var parameters = step.Json["params"] switch
+        {
+            null => [],
+            JsonObject values => values.Select(p => $"{p.Key}={(p.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : p.Value?.ToJsonString() ?? "null")}").ToList(),
+            _ => throw Bad(file, $"{where}: \"params\" must be an object of name: value"),
+        };
+        LlmTask task;
+        try
+        {
+            task = Distil.Tasks.BuiltInTasks.Create(Text(step.Json, "task", file, where), parameters);
+        }
+        catch (Exception error) when (error is ArgumentException or PipelineException or FormatException)
+        {
+            throw Bad(file, $"{where}: {DistilCommand.OneLine(error.Message)}");
+        }
+        task.Name = step.Name;
+        var model = (string?)step.Json["model"] ?? defaultModel ?? throw Bad(file, $"{where} has no \"model\", and neither the file nor --model gives one");
+        task.Llm = createClient(model);
+        if (step.Json["concurrency"] is JsonValue concurrency) task.MaxConcurrency = concurrency.GetValue<int>();
+        if (step.Json["num_generations"] is JsonValue generations) task.NumGenerations = generations.GetValue<int>();
+        if (step.Json["structured"] is JsonValue structured) task.UseDefaultStructuredOutput = structured.GetValue<bool>();
+        return task;
+    }
+
+    private static string Text(JsonObject json, string key, string file, string where) =>
+        json[key] is JsonValue value && value.GetValueKind() == JsonValueKind.String && value.GetValue<string>() is { Length: > 0 } text
+            ? text
+            : throw Bad(file, $"{where} needs \"{key}\" as a non-empty string");
+
+    private static List<string> Strings(JsonObject json, string key, string file, string where) =>
+        json[key] is JsonArray { Count: > 0 } array && array.All(n => n is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+            ? array.Select(n => n!.GetValue<string>()).ToList()
+            : throw Bad(file, $"{where} needs \"{key}\" as a non-empty list of column names");
+
+    private static Dictionary<string, string> Map(JsonObject json, string key, string file, string where) =>
+        json[key] is JsonObject { Count: > 0 } map && map.All(p => p.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+            ? map.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>())
+            : throw Bad(file, $"{where} needs \"{key}\" as an object of old name: new name");
+
+    private static UsageException Bad(string file, string problem) => new($"distil run: {file}: {problem}.");
+}

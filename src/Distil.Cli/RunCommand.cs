@@ -1,0 +1,166 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Distil.LlamaSharp;
+using Distil.OpenAI;
+using Distil.Pipelines;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace Distil.Cli;
+
+/// <summary><c>distil run</c>: a built-in task over a file, or a pipeline file, resumable from its run directory.</summary>
+internal static class RunCommand
+{
+    public static Command Build(CliConsole console)
+    {
+        var task = new Option<string>("--task") { Description = "The built-in task to run (or --pipeline)." };
+        var pipeline = new Option<string>("--pipeline") { Description = "A pipeline file (JSON) to run instead of one task." };
+        var parameters = DistilCommand.ParamOption();
+        var input = new Option<string>("--input") { Description = "The rows: a .jsonl, .csv or .parquet file." };
+        var output = new Option<string>("--output") { Description = "Where to write the rows: a .jsonl or .parquet file." };
+        var model = new Option<string>("--model") { Description = "The model spec: openai:MODEL, azure:DEPLOYMENT, endpoint:URL#MODEL or local:PATH." };
+        var generations = new Option<int>("--num-generations") { Description = "Answers per row (default 1).", DefaultValueFactory = _ => 1 };
+        var structured = DistilCommand.StructuredOption();
+        var concurrency = new Option<int>("--concurrency") { Description = "Calls in flight at once (default 8).", DefaultValueFactory = _ => 8 };
+        var cache = new Option<string>("--cache") { Description = "A folder for the response cache: reruns with the same prompts ask the model nothing." };
+        var runDirectory = new Option<string>("--run-dir") { Description = "Where finished rows are kept, so a stopped run resumes (default .distil/<task or pipeline>)." };
+        var command = new Command("run", "Run a built-in task over a file (--task) or a pipeline file (--pipeline), with progress; a stopped run resumes.")
+        {
+            task, pipeline, parameters, input, output, model, generations, structured, concurrency, cache, runDirectory,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var settings = new RunSettings(
+                result.GetValue(task), result.GetValue(pipeline), result.GetValue(parameters) ?? [], result.GetValue(input), result.GetValue(output),
+                result.GetValue(model), result.GetValue(generations), result.GetValue(structured), result.GetValue(concurrency),
+                result.GetValue(cache), result.GetValue(runDirectory));
+            return await RunAsync(console, settings, cancellationToken);
+        });
+        return command;
+    }
+
+    private sealed record RunSettings(
+        string? Task, string? Pipeline, string[] Parameters, string? Input, string? Output, string? Model,
+        int Generations, bool Structured, int Concurrency, string? Cache, string? RunDirectory);
+
+    private static async Task<int> RunAsync(CliConsole console, RunSettings settings, CancellationToken cancellationToken)
+    {
+        if ((settings.Task is null) == (settings.Pipeline is null)) throw new UsageException("distil run: give --task TASK (with --input, --output, --model) or --pipeline FILE.json.");
+        if (settings.Generations < 1) throw new UsageException($"distil run: --num-generations must be 1 or more, not {settings.Generations}.");
+        if (settings.Concurrency < 1) throw new UsageException($"distil run: --concurrency must be 1 or more, not {settings.Concurrency}.");
+
+        using var loggerFactory = LoggerFactory.Create(b => b
+            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Distil.Pipeline", LogLevel.Information)); // progress lines when no terminal shows the live table
+        using var responseCache = settings.Cache is null ? null : ResponseCache.Open(Path.Combine(settings.Cache, "responses.db"));
+        var factory = new ChatClientFactory { Cache = responseCache, Logger = loggerFactory.CreateLogger("Distil") }.AddOpenAI().AddLocalModels();
+        var clients = new List<IChatClient>();
+        try
+        {
+            IChatClient CreateClient(string spec)
+            {
+                try
+                {
+                    var client = factory.Create(spec);
+                    clients.Add(client);
+                    return client;
+                }
+                catch (ModelSpecException error)
+                {
+                    throw new UsageException($"distil run: --model {DistilCommand.OneLine(error.Message)}");
+                }
+            }
+
+            var built = settings.Task is not null
+                ? BuildTaskPipeline(settings, CreateClient)
+                : PipelineFile.Load(settings.Pipeline!, settings.Model, settings.RunDirectory, CreateClient);
+            built.Logger = loggerFactory.CreateLogger("Distil.Pipeline");
+            return await RunPipelineAsync(console, built, cancellationToken);
+        }
+        finally
+        {
+            foreach (var client in clients) client.Dispose();
+        }
+    }
+
+    private static Pipeline BuildTaskPipeline(RunSettings settings, Func<string, IChatClient> createClient)
+    {
+        var input = settings.Input ?? throw new UsageException("distil run: --input is required with --task, e.g. --input rows.jsonl.");
+        var output = settings.Output ?? throw new UsageException("distil run: --output is required with --task, e.g. --output out.jsonl.");
+        var model = settings.Model ?? throw new UsageException("distil run: --model is required with --task, e.g. --model openai:gpt-4o-mini.");
+        if (!File.Exists(input)) throw new UsageException($"distil run: --input '{Path.GetFullPath(input)}' does not exist.");
+        IRowSource source;
+        IRowSink sink;
+        try
+        {
+            source = RowSources.File(input);
+            sink = RowSinks.File(output);
+        }
+        catch (ArgumentException error)
+        {
+            throw new UsageException($"distil run: {error.Message}");
+        }
+
+        var task = DistilCommand.CreateTask("run", settings.Task!, settings.Parameters);
+        task.Llm = createClient(model);
+        task.NumGenerations = settings.Generations;
+        task.MaxConcurrency = settings.Concurrency;
+        task.UseDefaultStructuredOutput = settings.Structured || task.UseDefaultStructuredOutput;
+
+        var pipeline = Pipeline.Create(task.Name);
+        if (settings.RunDirectory is not null) pipeline.RunDirectory = settings.RunDirectory;
+        pipeline.Load(source, "input").Then(task).Write(sink, "output");
+        return pipeline;
+    }
+
+    private static async Task<int> RunPipelineAsync(CliConsole console, Pipeline pipeline, CancellationToken cancellationToken)
+    {
+        using var stop = ConsoleStop.Install();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stop.Immediate);
+        var clock = Stopwatch.StartNew();
+        PipelineResult result;
+        try
+        {
+            result = await pipeline.RunAsync(new PipelineRunOptions { GracefulStop = stop.Graceful }, cancel.Token);
+        }
+        catch (PipelineException error)
+        {
+            throw new UsageException($"distil run: {DistilCommand.OneLine(error.Message)}");
+        }
+        catch (OperationCanceledException)
+        {
+            await console.Error.WriteLineAsync($"distil run: stopped; finished rows are kept in {pipeline.RunDirectoryPath}. Run the same command again to resume.");
+            return ExitCodes.FailedRows;
+        }
+
+        var totalFailed = 0L;
+        foreach (var (leaf, dataset) in result.Datasets)
+        {
+            long rows = 0, failed = 0, inputTokens = 0, outputTokens = 0;
+            await foreach (var row in dataset.ReadAsync(cancellationToken))
+            {
+                rows++;
+                if (row[LlmTask.DefaultMetadataColumn] is not JsonObject metadata) continue;
+                foreach (var (key, value) in metadata)
+                {
+                    if (key.StartsWith("error_", StringComparison.Ordinal)) failed++;
+                    if (key.StartsWith("statistics_", StringComparison.Ordinal) && value is JsonObject statistics)
+                    {
+                        inputTokens += (long?)statistics["input_tokens"] ?? 0;
+                        outputTokens += (long?)statistics["output_tokens"] ?? 0;
+                    }
+                }
+            }
+            totalFailed += failed;
+            await console.Out.WriteLineAsync($"{leaf}: {rows:N0} rows, {failed:N0} failed calls, {inputTokens:N0} input and {outputTokens:N0} output tokens, {clock.Elapsed.TotalSeconds:0.0} s.");
+        }
+        if (!result.Completed)
+        {
+            await console.Out.WriteLineAsync($"Stopped before every row went through; run the same command again to finish (run directory {result.RunDirectory}).");
+            return ExitCodes.FailedRows;
+        }
+        return totalFailed > 0 ? ExitCodes.FailedRows : ExitCodes.Success;
+    }
+}

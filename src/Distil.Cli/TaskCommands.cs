@@ -1,0 +1,88 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Distil.Mapping;
+using Distil.Pipelines;
+using Distil.Tasks;
+
+namespace Distil.Cli;
+
+/// <summary>The commands that look at a task without calling a model: tasks, print, format, parse.</summary>
+internal static class TaskCommands
+{
+    /// <summary>JSON as people read it: non-ASCII text as it is.</summary>
+    public static readonly JsonSerializerOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, WriteIndented = true };
+
+    /// <summary>One JSON object per line.</summary>
+    public static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static int List(CliConsole console)
+    {
+        foreach (var name in BuiltInTasks.Names)
+        {
+            var variants = name == "prometheus_eval"
+                ? new[] { BuiltInTasks.Create(name), BuiltInTasks.Create(name, ["mode=relative"]) }
+                : [BuiltInTasks.Create(name)];
+            console.Out.WriteLine($"{name}: {BuiltInTasks.Summary(name)}");
+            foreach (var task in variants)
+            {
+                var prefix = variants.Length > 1 ? $"  [mode={(task is PrometheusEvalRelative ? "relative" : "absolute")}] " : "  ";
+                var optional = task.Inputs.Except(task.RequiredInputs).ToHashSet();
+                console.Out.WriteLine($"{prefix}inputs:     {string.Join(", ", task.Inputs.Select(c => optional.Contains(c) ? c + " (optional)" : c))}");
+                console.Out.WriteLine($"{prefix}outputs:    {string.Join(", ", task.Outputs)}");
+            }
+            console.Out.WriteLine($"  parameters: {string.Join(", ", BuiltInTasks.Parameters(variants[0]).DefaultIfEmpty("none"))}");
+        }
+        console.Out.WriteLine();
+        console.Out.WriteLine("Every task also takes num_generations, group_generations, use_default_structured_output, max_concurrency and the LLM options");
+        console.Out.WriteLine("temperature, top_p, top_k, max_new_tokens, seed, stop, frequency_penalty, presence_penalty, model (--param name=value).");
+        return ExitCodes.Success;
+    }
+
+    public static int Print(CliConsole console, string name, string[] parameters, string? row)
+    {
+        var task = DistilCommand.CreateTask("print", name, parameters);
+        try
+        {
+            task.PrintRow(console.Ansi, row is null ? null : DistilCommand.ParseRow("print", row));
+        }
+        catch (RowValueException error)
+        {
+            throw new UsageException($"distil print: {error.Message}");
+        }
+        return ExitCodes.Success;
+    }
+
+    public static int Format(CliConsole console, string name, string[] parameters, string row)
+    {
+        var task = DistilCommand.CreateTask("format", name, parameters);
+        var input = DistilCommand.ParseRow("format", row);
+        try
+        {
+            var messages = new JsonArray(task.FormatRow(input).Select(m => (JsonNode)new JsonObject { ["role"] = m.Role.Value, ["content"] = m.Text }).ToArray());
+            console.Out.WriteLine(messages.ToJsonString(Readable));
+        }
+        catch (RowValueException error)
+        {
+            throw new UsageException($"distil format: {error.Message}");
+        }
+        return ExitCodes.Success;
+    }
+
+    public static int Parse(CliConsole console, string name, string[] parameters, string row, bool structured, string text)
+    {
+        var task = DistilCommand.CreateTask("parse", name, parameters);
+        task.UseDefaultStructuredOutput = structured || task.UseDefaultStructuredOutput;
+        var input = DistilCommand.ParseRow("parse", row);
+        var answer = text == "-" ? console.In.ReadToEnd() : text;
+        try
+        {
+            console.Out.WriteLine(task.ParseRow(answer, input).ToJsonString(Compact));
+        }
+        catch (RowValueException error)
+        {
+            throw new UsageException($"distil parse: {error.Message}");
+        }
+        return ExitCodes.Success;
+    }
+}
