@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.IO.Compression;
+using System.Text.Json.Nodes;
 using NUnit.Framework;
 
 namespace Distil.Tests.Packaging;
 
 /// <summary>
-/// The Distil package on its own: packed from source, referenced by a fresh project outside the
-/// repository, which declares a task, builds, runs — and fails to build on a template typo.
+/// The packages as users get them: the solution packed to a folder; a fresh project outside the
+/// repository that references the packages only declares a task, builds, runs — and fails to build
+/// on a template typo; the distil tool installed from the folder runs against a local server.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
@@ -23,7 +25,8 @@ public class PackageTests
         _feed = Path.Combine(_work, "feed");
         // A version of its own, so that no earlier package in the NuGet cache is used instead.
         _version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}";
-        var pack = Dotnet(RepositoryRoot(), "pack", Path.Combine("src", "Distil", "Distil.csproj"), "-c", "Release", "-o", _feed, $"-p:Version={_version}");
+        // As a release would: the whole solution, to one folder.
+        var pack = Dotnet(RepositoryRoot(), "pack", "Distil.Generated.sln", "-c", "Release", "-o", _feed, $"-p:Version={_version}");
         Assert.That(pack.ExitCode, Is.Zero, pack.Output);
     }
 
@@ -61,6 +64,67 @@ public class PackageTests
         Assert.That(run.Output, Does.Contain("""ROW: {"title":"Dune","max_words":3,"key_points":["spice","worms"],"summary":"x","word_count":3,"model_name":"fake-model","distilabel_metadata":{"raw_output_summary":"{\"summary\":\"x\",\"word_count\":3}","raw_input_summary":[{"role":"system","content":"You summarise."},{"role":"user","content":"Summarise Dune in 3 words:\n- spice\n- worms\n"}],"statistics_summary":{"input_tokens":10,"output_tokens":4}}}"""));
     }
 
+    [TestCase("Distil", true)]
+    [TestCase("Distil.Tasks", true)]
+    [TestCase("Distil.OpenAI", true)]
+    [TestCase("Distil.LlamaSharp", true)]
+    [TestCase("Distil.Testing", true)]
+    [TestCase("Distil.Cli", false)]
+    public void Every_package_has_metadata_symbols_and_docs(string id, bool library)
+    {
+        using var package = ZipFile.OpenRead(Path.Combine(_feed, $"{id}.{_version}.nupkg"));
+        var entries = package.Entries.Select(e => e.FullName).ToList();
+        using var nuspec = new StreamReader(package.GetEntry($"{id}.nuspec")!.Open());
+        var metadata = nuspec.ReadToEnd();
+
+        Assert.That(metadata, Does.Contain("<description>").And.Contain("<license type=\"expression\">MIT</license>")
+            .And.Contain("<readme>README.md</readme>").And.Contain("<repository type=\"git\" commit=\""));
+        Assert.That(entries, Does.Contain("README.md"));
+        Assert.That(File.Exists(Path.Combine(_feed, $"{id}.{_version}.snupkg")), "symbols package");
+        if (library) Assert.That(entries, Does.Contain($"lib/net8.0/{id}.xml").And.Contain($"lib/net10.0/{id}.xml"), "XML docs");
+        else Assert.That(entries, Does.Contain("tools/net10.0/any/Distil.Cli.dll").And.Contain("tools/net10.0/any/DotnetToolSettings.xml"));
+        Assert.That(Directory.GetFiles(_feed, "*.nupkg").Select(Path.GetFileName),
+            Has.None.Contains("Benchmarks").And.None.Contains("Samples").And.None.Contains("Tests").And.None.Contains("Generators"));
+    }
+
+    [Test]
+    public async Task The_tool_installs_from_the_folder_and_runs_parses_and_refuses_bad_arguments()
+    {
+        var tools = Path.Combine(_work, "tools");
+        var install = Dotnet(_work, "tool", "install", "--tool-path", tools, "--add-source", _feed, "Distil.Cli", "--version", _version);
+        Assert.That(install.ExitCode, Is.Zero, install.Output);
+        var distil = Path.Combine(tools, "distil");
+
+        await using var server = await Distil.Testing.FakeOpenAIServer.StartAsync();
+        server.Reply = Distil.Testing.FakeReplies.Answering(_ => "[1] Score: 5\n[2] Score: 1");
+        var input = Path.Combine(_work, "tool-rows.jsonl");
+        File.WriteAllLines(input, ["{\"instruction\":\"Name a colour.\",\"responses\":[\"Red.\",\"Loud.\"]}"]);
+        var output = Path.Combine(_work, "tool-out.jsonl");
+        var run = Run(distil, _work, "run", "--task", "quality_scorer", "--input", input, "--output", output,
+            "--model", $"endpoint:{server.BaseUrl}#fake-model", "--run-dir", Path.Combine(_work, "tool-run"));
+        Assert.That(run.ExitCode, Is.Zero, run.Output);
+        Assert.That(JsonNode.Parse(File.ReadAllLines(output).Single())!["scores"]!.ToJsonString(), Is.EqualTo("[5,1]"));
+
+        var parse = Run(distil, _work, "parse", "--task", "quality_scorer", "--row", "{\"instruction\":\"q\",\"responses\":[\"a\",\"b\"]}", "--text", "[1] Score: 4.0\n[2] Score: nope");
+        Assert.That((parse.ExitCode, parse.Output.Trim()), Is.EqualTo((0, "{\"scores\":[4,null]}")));
+
+        var bad = Run(distil, _work, "parse", "--task", "quality_scorer", "--text", "x");
+        Assert.That(bad.ExitCode, Is.EqualTo(2));
+        Assert.That(bad.Output.Trim(), Is.EqualTo("distil parse: --row is required, e.g. --row '{\"instruction\": \"...\"}'."));
+    }
+
+    [Test]
+    public void A_fresh_project_with_the_Distil_and_Distil_Tasks_packages_runs_a_built_in_and_a_custom_task()
+    {
+        var app = CreateApp("withtasks", "Summarise {{ title }} in {{ max_words }} words:", withTasks: true);
+
+        var run = Dotnet(app, "run");
+
+        Assert.That(run.ExitCode, Is.Zero, run.Output);
+        Assert.That(run.Output, Does.Contain("ROWS: 2"), "the custom task ran");
+        Assert.That(run.Output, Does.Contain("BUILT-IN: {\"scores\":[7,3]}"), "the built-in task ran and parsed");
+    }
+
     [Test]
     public void A_template_typo_fails_the_build_with_DISTIL003()
     {
@@ -73,7 +137,7 @@ public class PackageTests
         Assert.That(build.Output, Does.Contain("Program.cs(8,14)"), "the error points at the variable in the template");
     }
 
-    private string CreateApp(string name, string firstLine)
+    private string CreateApp(string name, string firstLine, bool withTasks = false)
     {
         var directory = Path.Combine(_work, name);
         Directory.CreateDirectory(directory);
@@ -95,10 +159,13 @@ public class PackageTests
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="Distil" Version="{_version}" />
+                {(withTasks ? $"<PackageReference Include=\"Distil.Tasks\" Version=\"{_version}\" />" : "")}
               </ItemGroup>
             </Project>
             """);
-        File.WriteAllText(Path.Combine(directory, "Program.cs"), AppSource.Replace("FIRST_LINE", firstLine));
+        File.WriteAllText(Path.Combine(directory, "Program.cs"), AppSource.Replace("FIRST_LINE", firstLine)
+            .Replace("// BUILT_IN_CALL", withTasks ? BuiltInCall : "")
+            .Replace("// BUILT_IN_TYPES", withTasks ? BuiltInTypes : ""));
         return directory;
     }
 
@@ -147,13 +214,37 @@ public class PackageTests
                 Console.WriteLine($"ROWS: {rows.Count}");
                 var json = new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
                 foreach (var output in rows) Console.WriteLine($"ROW: {output.ToJsonString(json)}");
+                // BUILT_IN_CALL
             }
         }
+
+        // BUILT_IN_TYPES
         """";
 
-    private static (int ExitCode, string Output) Dotnet(string directory, params string[] arguments)
+    // A built-in task from Distil.Tasks, run over a row with a model that answers in its format.
+    private const string BuiltInCall = """
+        var scorer = new Distil.Tasks.QualityScorer { Llm = new ScoringLlm() };
+                var scored = new List<JsonObject>();
+                await foreach (var output in scorer.ProcessAsync([new JsonObject { ["instruction"] = "Name a colour.", ["responses"] = new JsonArray("Red.", "Loud.") }])) scored.Add(output);
+                Console.WriteLine($"BUILT-IN: {{\"scores\":{scored[0]["scores"]!.ToJsonString()}}}");
+        """;
+
+    private const string BuiltInTypes = """
+        sealed class ScoringLlm : IChatClient
+        {
+            public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+                Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "[1] Score: 7\n[2] Score: 3")));
+            public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+            public object? GetService(Type serviceType, object? serviceKey = null) => null;
+            public void Dispose() { }
+        }
+        """;
+
+    private static (int ExitCode, string Output) Dotnet(string directory, params string[] arguments) => Run("dotnet", directory, arguments);
+
+    private static (int ExitCode, string Output) Run(string program, string directory, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             WorkingDirectory = directory,
             RedirectStandardOutput = true,
