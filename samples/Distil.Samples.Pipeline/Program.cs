@@ -10,7 +10,8 @@
 //
 // Options: --model SPEC, --rows N (default 300), --concurrency N (default 16), --run-dir DIR,
 // --out FILE (default pipeline-output/answers.jsonl), --param step.name=value (repeatable),
-// --fresh (delete the run directory first).
+// --fresh (delete the run directory first), --batch (send the requests through the Batch API,
+// waiting for the batches; the stand-in server has one too).
 using System.Text.Json.Nodes;
 using Distil;
 using Distil.LlamaSharp;
@@ -28,6 +29,7 @@ string? runDirectory = null;
 var output = Path.Combine("pipeline-output", "answers.jsonl");
 var parameters = new List<string>();
 var fresh = false;
+var batch = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -39,8 +41,9 @@ for (var i = 0; i < args.Length; i++)
         case "--out" when i + 1 < args.Length: output = args[++i]; break;
         case "--param" when i + 1 < args.Length: parameters.Add(args[++i]); break;
         case "--fresh": fresh = true; break;
+        case "--batch": batch = true; break;
         default:
-            Console.Error.WriteLine($"Unknown or incomplete option '{args[i]}'. Usage: [--model SPEC] [--rows N] [--concurrency N] [--run-dir DIR] [--out FILE] [--param step.name=value] [--fresh]");
+            Console.Error.WriteLine($"Unknown or incomplete option '{args[i]}'. Usage: [--model SPEC] [--rows N] [--concurrency N] [--run-dir DIR] [--out FILE] [--param step.name=value] [--fresh] [--batch]");
             return 2;
     }
 }
@@ -67,8 +70,10 @@ IChatClient llm;
 try
 {
     llm = new ChatClientFactory { Logger = logger }.AddOpenAI().AddLocalModels().Create(modelSpec!);
+    // Offline batches: half the price, answered within 24 h; the pipeline submits, tracks and collects them.
+    if (batch) llm = llm.UseOfflineBatchGeneration(new OfflineBatchOptions { PollInterval = TimeSpan.FromSeconds(server is null ? 30 : 0.2) });
 }
-catch (ModelSpecException error)
+catch (Exception error) when (error is ModelSpecException or ArgumentException)
 {
     Console.Error.WriteLine(error.Message);
     return 2;
@@ -95,7 +100,7 @@ using var stop = ConsoleStop.Install();
 try
 {
     var result = await pipeline.RunAsync(
-        new PipelineRunOptions { GracefulStop = stop.Graceful, Parameters = parameters.Count > 0 ? RuntimeParameters.Parse(parameters) : null },
+        new PipelineRunOptions { GracefulStop = stop.Graceful, WaitForBatches = batch, Parameters = parameters.Count > 0 ? RuntimeParameters.Parse(parameters) : null },
         stop.Immediate);
     Console.WriteLine(result.Completed
         ? $"Wrote {result.Dataset.Count} rows to {Path.GetFullPath(output)} in {result.Elapsed.TotalSeconds:0.0} s (run directory: {result.RunDirectory})."

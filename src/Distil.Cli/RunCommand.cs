@@ -25,16 +25,18 @@ internal static class RunCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Calls in flight at once (default 8).", DefaultValueFactory = _ => 8 };
         var cache = new Option<string>("--cache") { Description = "A folder for the response cache: reruns with the same prompts ask the model nothing." };
         var runDirectory = new Option<string>("--run-dir") { Description = "Where finished rows are kept, so a stopped run resumes (default .distil/<task or pipeline>)." };
+        var batch = new Option<bool>("--batch") { Description = "Send the requests through the OpenAI / Azure OpenAI Batch API (half price, answered within 24 h); a later run collects them." };
+        var wait = new Option<bool>("--wait") { Description = "With --batch: wait for the batches, polling with backoff, instead of stopping while they are pending." };
         var command = new Command("run", "Run a built-in task over a file (--task) or a pipeline file (--pipeline), with progress; a stopped run resumes.")
         {
-            task, pipeline, parameters, input, output, model, generations, structured, concurrency, cache, runDirectory,
+            task, pipeline, parameters, input, output, model, generations, structured, concurrency, cache, runDirectory, batch, wait,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var settings = new RunSettings(
                 result.GetValue(task), result.GetValue(pipeline), result.GetValue(parameters) ?? [], result.GetValue(input), result.GetValue(output),
                 result.GetValue(model), result.GetValue(generations), result.GetValue(structured), result.GetValue(concurrency),
-                result.GetValue(cache), result.GetValue(runDirectory));
+                result.GetValue(cache), result.GetValue(runDirectory), result.GetValue(batch), result.GetValue(wait));
             return await RunAsync(console, settings, cancellationToken);
         });
         return command;
@@ -42,13 +44,14 @@ internal static class RunCommand
 
     private sealed record RunSettings(
         string? Task, string? Pipeline, string[] Parameters, string? Input, string? Output, string? Model,
-        int Generations, bool Structured, int Concurrency, string? Cache, string? RunDirectory);
+        int Generations, bool Structured, int Concurrency, string? Cache, string? RunDirectory, bool Batch, bool Wait);
 
     private static async Task<int> RunAsync(CliConsole console, RunSettings settings, CancellationToken cancellationToken)
     {
         if ((settings.Task is null) == (settings.Pipeline is null)) throw new UsageException("distil run: give --task TASK (with --input, --output, --model) or --pipeline FILE.json.");
         if (settings.Generations < 1) throw new UsageException($"distil run: --num-generations must be 1 or more, not {settings.Generations}.");
         if (settings.Concurrency < 1) throw new UsageException($"distil run: --concurrency must be 1 or more, not {settings.Concurrency}.");
+        if (settings.Wait && !settings.Batch) throw new UsageException("distil run: --wait goes with --batch (it waits for offline batches).");
 
         using var loggerFactory = LoggerFactory.Create(b => b
             .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
@@ -65,7 +68,7 @@ internal static class RunCommand
                 {
                     var client = factory.Create(spec);
                     clients.Add(client);
-                    return client;
+                    return settings.Batch ? Batched(client, spec) : client;
                 }
                 catch (ModelSpecException error)
                 {
@@ -77,7 +80,7 @@ internal static class RunCommand
                 ? BuildTaskPipeline(settings, CreateClient)
                 : PipelineFile.Load(settings.Pipeline!, settings.Model, settings.RunDirectory, CreateClient);
             built.Logger = loggerFactory.CreateLogger("Distil.Pipeline");
-            return await RunPipelineAsync(console, built, cancellationToken);
+            return await RunPipelineAsync(console, built, settings.Wait, cancellationToken);
         }
         finally
         {
@@ -115,7 +118,19 @@ internal static class RunCommand
         return pipeline;
     }
 
-    private static async Task<int> RunPipelineAsync(CliConsole console, Pipeline pipeline, CancellationToken cancellationToken)
+    private static IChatClient Batched(IChatClient client, string spec)
+    {
+        try
+        {
+            return client.UseOfflineBatchGeneration();
+        }
+        catch (ArgumentException)
+        {
+            throw new UsageException($"distil run: --batch needs an openai:, azure: (with an API key) or endpoint: model; '{spec}' has no Batch API.");
+        }
+    }
+
+    private static async Task<int> RunPipelineAsync(CliConsole console, Pipeline pipeline, bool waitForBatches, CancellationToken cancellationToken)
     {
         using var stop = ConsoleStop.Install();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stop.Immediate);
@@ -123,7 +138,7 @@ internal static class RunCommand
         PipelineResult result;
         try
         {
-            result = await pipeline.RunAsync(new PipelineRunOptions { GracefulStop = stop.Graceful }, cancel.Token);
+            result = await pipeline.RunAsync(new PipelineRunOptions { GracefulStop = stop.Graceful, WaitForBatches = waitForBatches }, cancel.Token);
         }
         catch (PipelineException error)
         {

@@ -77,7 +77,8 @@ public static class OpenAIProviders
         ArgumentException.ThrowIfNullOrWhiteSpace(apiKey);
         var options = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0), NetworkTimeout = NetworkTimeout };
         if (baseUrl is not null) options.Endpoint = baseUrl;
-        return new OpenAIClient(new ApiKeyCredential(apiKey), options).GetChatClient(model).AsIChatClient();
+        var client = new OpenAIClient(new ApiKeyCredential(apiKey), options).GetChatClient(model).AsIChatClient();
+        return new OpenAIConnection.Carrier(client, new OpenAIConnection(OpenAIConnection.Service.OpenAI, baseUrl ?? new Uri("https://api.openai.com/v1/"), model, apiKey));
     }
 
     /// <summary>
@@ -97,7 +98,8 @@ public static class OpenAIProviders
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentException.ThrowIfNullOrWhiteSpace(deployment);
         ArgumentException.ThrowIfNullOrWhiteSpace(apiKey);
-        return new AzureOpenAIClient(endpoint, new ApiKeyCredential(apiKey), AzureOptions()).GetChatClient(deployment).AsIChatClient();
+        var client = new AzureOpenAIClient(endpoint, new ApiKeyCredential(apiKey), AzureOptions()).GetChatClient(deployment).AsIChatClient();
+        return new OpenAIConnection.Carrier(client, new OpenAIConnection(OpenAIConnection.Service.Azure, endpoint, deployment, apiKey));
     }
 
     /// <summary>A client for an Azure OpenAI deployment, with an Entra ID credential.</summary>

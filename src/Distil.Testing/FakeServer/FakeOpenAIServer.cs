@@ -53,6 +53,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 
     private FakeOpenAIServer(WebApplication app, Uri endpoint)
     {
+        Batches = new FakeBatchService(request => Reply(request));
         _app = app;
         Endpoint = endpoint;
         BaseUrl = new Uri(endpoint, "v1/");
@@ -66,6 +67,9 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 
     /// <summary>Chooses the reply to each request. Default: answer <c>fake answer N</c>. Safe to change while serving.</summary>
     public Func<FakeRequest, FakeReply> Reply { get; set; } = FakeReplies.Answering(r => $"fake answer {r.Index}");
+
+    /// <summary>The Files and Batches API (OpenAI's Batch API), answering batch lines with <see cref="Reply"/>.</summary>
+    public FakeBatchService Batches { get; }
 
     /// <summary>
     /// Whether <see cref="Requests"/> keeps every request (default true). Turn it off for runs of
@@ -127,6 +131,13 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         app.MapPost("/v1/chat/completions", context => server!.HandleAsync(context, deployment: null));
         app.MapPost("/openai/deployments/{deployment}/chat/completions",
             context => server!.HandleAsync(context, (string?)context.Request.RouteValues["deployment"]));
+        foreach (var prefix in new[] { "/v1", "/openai" })
+        {
+            app.MapPost(prefix + "/files", context => server!.Batches.UploadAsync(context));
+            app.MapPost(prefix + "/batches", context => server!.Batches.CreateAsync(context));
+            app.MapGet(prefix + "/batches/{id}", context => server!.Batches.GetAsync(context, (string)context.Request.RouteValues["id"]!));
+            app.MapGet(prefix + "/files/{id}/content", context => server!.Batches.ContentAsync(context, (string)context.Request.RouteValues["id"]!));
+        }
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()
@@ -255,7 +266,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         return context.Response.WriteAsync(error.ToJsonString(), context.RequestAborted);
     }
 
-    private static string Completion(FakeRequest request, string text, string? deployment)
+    internal static string Completion(FakeRequest request, string text, string? deployment)
     {
         var promptTokens = CountWords(request.Prompt);
         var completionTokens = CountWords(text);

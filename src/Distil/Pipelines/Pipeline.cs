@@ -169,6 +169,13 @@ public sealed class PipelineRunOptions
     /// <summary>When cancelled, loaders read no more rows; rows in flight finish and are committed; writers keep their old files.</summary>
     public CancellationToken GracefulStop { get; init; }
 
+    /// <summary>
+    /// For tasks whose LLM sends offline batches: wait until every batch is done, polling with
+    /// backoff (default false: submit or check the batches, then stop the run, saying what is
+    /// pending; a later run collects them).
+    /// </summary>
+    public bool WaitForBatches { get; init; }
+
     /// <summary>How progress is shown (default: live on a terminal, log lines otherwise).</summary>
     public ProgressMode Progress { get; init; } = ProgressMode.Auto;
 }

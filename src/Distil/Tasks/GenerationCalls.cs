@@ -15,22 +15,46 @@ namespace Distil;
 /// </remarks>
 public sealed class GenerationCalls
 {
-    private readonly IChatClient _llm;
-    private readonly SemaphoreSlim _slots;
+    private readonly Func<IReadOnlyList<ChatMessage>, ChatOptions, CancellationToken, Task<ChatResponse>> _send;
     private readonly ChatOptions _options;
     private readonly CancellationToken _cancellationToken;
-    private readonly TaskActivity _activity;
     private long _inputTokens;
     private long _outputTokens;
     private bool _hasUsage;
 
+    /// <summary>Calls that go to <paramref name="llm"/>, each waiting for one of <paramref name="slots"/>.</summary>
     internal GenerationCalls(
         IChatClient llm, SemaphoreSlim slots, ChatOptions options, long rowIndex, int generation, TaskActivity activity,
         CancellationToken cancellationToken)
+        : this(options, rowIndex, generation, async (messages, callOptions, token) =>
+        {
+            await slots.WaitAsync(token).ConfigureAwait(false);
+            activity.CallStarted();
+            try
+            {
+                var response = await llm.GetResponseAsync(messages, callOptions, token).ConfigureAwait(false);
+                activity.CallAnswered(response.Usage);
+                return response;
+            }
+            catch (Exception error) when (!token.IsCancellationRequested)
+            {
+                throw new LlmCallException(error);
+            }
+            finally
+            {
+                activity.CallEnded();
+                slots.Release();
+            }
+        }, cancellationToken)
     {
-        _activity = activity;
-        _llm = llm;
-        _slots = slots;
+    }
+
+    /// <summary>Calls answered by <paramref name="send"/> (offline batches record or replay them).</summary>
+    internal GenerationCalls(
+        ChatOptions options, long rowIndex, int generation,
+        Func<IReadOnlyList<ChatMessage>, ChatOptions, CancellationToken, Task<ChatResponse>> send, CancellationToken cancellationToken)
+    {
+        _send = send;
         _options = options;
         _cancellationToken = cancellationToken;
         RowIndex = rowIndex;
@@ -81,25 +105,9 @@ public sealed class GenerationCalls
         }
 
         LastMessages = messages;
-        ChatResponse response;
-        await _slots.WaitAsync(_cancellationToken).ConfigureAwait(false);
-        _activity.CallStarted();
-        try
-        {
-            response = await _llm.GetResponseAsync(messages, options, _cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception error) when (!_cancellationToken.IsCancellationRequested)
-        {
-            throw new LlmCallException(error);
-        }
-        finally
-        {
-            _activity.CallEnded();
-            _slots.Release();
-        }
+        var response = await _send(messages, options, _cancellationToken).ConfigureAwait(false);
 
         Count++;
-        _activity.CallAnswered(response.Usage);
         LastText = response.Text;
         ModelId = response.ModelId ?? ModelId;
         if (response.Usage is { } usage)

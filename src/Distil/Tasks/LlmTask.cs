@@ -147,6 +147,20 @@ public abstract class LlmTask
     /// <summary>Draws the prompt of <paramref name="row"/> (default: a placeholder row) on <paramref name="console"/>, one panel per message.</summary>
     public abstract void PrintRow(Spectre.Console.IAnsiConsole console, JsonObject? row = null);
 
+    /// <summary>
+    /// The requests an online run would send for <paramref name="row"/>, one per generation, each
+    /// with its custom id (<paramref name="customIdPrefix"/> and the generation): what an offline
+    /// batch submits. Works for tasks that make one call per generation.
+    /// </summary>
+    internal abstract Task<IReadOnlyList<OfflineBatchRequest>> BatchRequestsAsync(JsonObject row, long rowIndex, string customIdPrefix, CancellationToken cancellationToken);
+
+    /// <summary>The output rows of <paramref name="row"/> from its batch answers (by custom id), as an online run would write them.</summary>
+    internal abstract Task<IReadOnlyList<JsonObject>> BatchRowsAsync(
+        JsonObject row, long rowIndex, string customIdPrefix, IReadOnlyDictionary<string, OfflineBatchResult> answers, CancellationToken cancellationToken);
+
+    /// <summary>The custom id of one generation of a row in an offline batch.</summary>
+    internal static string BatchCustomId(string prefix, int generation) => $"{prefix}:{generation}";
+
     /// <summary>The prompt of a placeholder input as text: part of what identifies the task's results.</summary>
     internal abstract string DescribePrompt();
 

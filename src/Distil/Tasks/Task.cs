@@ -99,6 +99,78 @@ public abstract class Task<TInput, TOutput> : LlmTask
         PromptPrinter.Print(console, GetType().Name, row is null ? FormatInput(CreateSampleInput()) : FormatRow(row));
     }
 
+    internal override async Task<IReadOnlyList<OfflineBatchRequest>> BatchRequestsAsync(
+        JsonObject row, long rowIndex, string customIdPrefix, CancellationToken cancellationToken)
+    {
+        var input = ReadRow(row, rowIndex);
+        var run = new Run(this, Llm!, new SemaphoreSlim(1));
+        var requests = new List<OfflineBatchRequest>(NumGenerations);
+        for (var generation = 0; generation < NumGenerations; generation++)
+        {
+            // GenerateAsync runs up to its first call, which is recorded instead of sent: the batch
+            // request is exactly what an online run would send, per-row options included.
+            var customId = BatchCustomId(customIdPrefix, generation);
+            OfflineBatchRequest? recorded = null;
+            var calls = new GenerationCalls(run.OptionsFor(generation), rowIndex, generation, (messages, options, _) =>
+            {
+                recorded = new OfflineBatchRequest(customId, messages, options);
+                throw new RecordedException();
+            }, cancellationToken);
+            try
+            {
+                await GenerateAsync(input, calls, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RecordedException)
+            {
+            }
+            if (recorded is not null) requests.Add(recorded);
+        }
+        return requests;
+    }
+
+    internal override async Task<IReadOnlyList<JsonObject>> BatchRowsAsync(
+        JsonObject row, long rowIndex, string customIdPrefix, IReadOnlyDictionary<string, OfflineBatchResult> answers, CancellationToken cancellationToken)
+    {
+        var input = ReadRow(row, rowIndex);
+        var llm = Llm!;
+        var run = new Run(this, llm, new SemaphoreSlim(1));
+        var generations = new Generation<TOutput>[NumGenerations];
+        for (var generation = 0; generation < generations.Length; generation++)
+        {
+            var answered = answers.TryGetValue(BatchCustomId(customIdPrefix, generation), out var answer) ? answer : null;
+            var replays = 0;
+            // GenerateAsync runs again, its call answered from the batch: parsing is the task's own.
+            var calls = new GenerationCalls(run.OptionsFor(generation), rowIndex, generation, (_, _, _) =>
+            {
+                if (replays++ > 0) throw new InvalidOperationException($"Task '{Name}' made a second call for one generation; it cannot run as an offline batch.");
+                if (answered is not { Succeeded: true }) throw new LlmCallException(new OfflineBatchException(answered?.Error ?? "no answer in the batch results"));
+                return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, answered.Text))
+                {
+                    ModelId = answered.ModelId,
+                    Usage = new UsageDetails { InputTokenCount = answered.InputTokens, OutputTokenCount = answered.OutputTokens },
+                });
+            }, cancellationToken);
+            try
+            {
+                var output = await GenerateAsync(input, calls, cancellationToken).ConfigureAwait(false);
+                generations[generation] = new Generation<TOutput>(calls.LastText, output, calls.Usage, calls.ModelId, calls.LastMessages ?? [], null);
+                if (output is null)
+                {
+                    Logger.LogWarning("Task '{Task}': the batch answer for row {Row}, generation {Generation} could not be parsed; its outputs are set to null.", Name, rowIndex, generation);
+                }
+            }
+            catch (LlmCallException failure)
+            {
+                generations[generation] = Generation<TOutput>.FromFailure(failure.InnerException!, calls.LastMessages);
+            }
+        }
+        var modelName = run.ModelName(generations);
+        return GroupGenerations ? [run.Rows.Grouped(row, generations, modelName)] : run.Rows.OnePerGeneration(row, generations, modelName);
+    }
+
+    /// <summary>Stops a generation at its first call, once the call is recorded.</summary>
+    private sealed class RecordedException : Exception;
+
     internal override string DescribePrompt()
     {
         try
@@ -129,6 +201,11 @@ public abstract class Task<TInput, TOutput> : LlmTask
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var slots = new SemaphoreSlim(MaxConcurrency, MaxConcurrency);
+        if (llm.GetService<IOfflineBatchClient>() is not null)
+        {
+            throw new InvalidOperationException(
+                $"Task '{Name}' has an LLM that sends offline batches; batches need all rows at once, so run the task in a pipeline (Pipeline.Create(...).Load(...).Then(task)).");
+        }
         CheckLlm(llm);
         var run = new Run(this, llm, slots);
 

@@ -137,6 +137,26 @@ public class CliTests : FakeServerTests
     }
 
     [Test]
+    public async Task Run_with_batch_and_wait_sends_an_offline_batch_and_writes_the_rows()
+    {
+        Server.Reply = FakeReplies.Answering(r => "answer to " + r.LastMessage);
+        var input = Path.Combine(_work, "rows.jsonl");
+        File.WriteAllLines(input, Enumerable.Range(0, 5).Select(i => $"{{\"instruction\":\"q{i}\"}}"));
+        var output = Path.Combine(_work, "batched.jsonl");
+
+        var result = await Distil("run", "--task", "text_generation", "--input", input, "--output", output,
+            "--model", $"endpoint:{Server.BaseUrl}#fake", "--run-dir", Path.Combine(_work, "run"), "--batch", "--wait");
+
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        Assert.That(Server.Batches.Created.Single().CustomIds, Has.Count.EqualTo(5));
+        Assert.That(Server.RequestCount, Is.Zero, "no online call");
+        Assert.That(File.ReadAllLines(output).Select(l => (string?)JsonNode.Parse(l)!["generation"]), Is.EqualTo(Enumerable.Range(0, 5).Select(i => $"answer to q{i}")));
+
+        var waitAlone = await Distil("run", "--task", "text_generation", "--input", input, "--output", output, "--model", "openai:x", "--wait");
+        Assert.That((waitAlone.ExitCode, waitAlone.Error.Trim()), Is.EqualTo((2, "distil run: --wait goes with --batch (it waits for offline batches).")));
+    }
+
+    [Test]
     public async Task Run_exits_1_when_rows_have_failed_calls()
     {
         Server.Reply = FakeReplies.Outage(400);

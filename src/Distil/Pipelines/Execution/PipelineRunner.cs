@@ -37,7 +37,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         }
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var control = new RunControl(cancel.Token, options.GracefulStop);
+        var control = new RunControl(cancel.Token, options.GracefulStop, options.WaitForBatches);
         var edges = order.SelectMany(s => s.Children.Select(c => (s, c))).Distinct()
             .ToDictionary(e => e, _ => Channel.CreateBounded<KeyedRow>(new BoundedChannelOptions(EdgeCapacity) { SingleReader = true, SingleWriter = true }));
         var runs = order.Select(step => new StepRun(

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.AI;
+
 namespace Distil.Pipelines;
 
 /// <summary>
@@ -31,6 +33,10 @@ internal static class PipelineValidator
                 problems.Add(max == 0
                     ? $"Step '{step.Name}' ({step.Kind}) reads its own rows and cannot follow another step."
                     : $"Step '{step.Name}' ({step.Kind}) takes one step before it; it has {step.Parents.Count} ({string.Join(", ", step.Parents.Select(p => p.Name))}). Join branches with CombineOutputs or GroupColumns.");
+            }
+            if (step is TaskNode { Task: { Llm: { } llm } task } && llm.GetService<IOfflineBatchClient>() is not null && task.MakesDependentCalls)
+            {
+                problems.Add($"Step '{step.Name}' (task) makes several dependent calls per row and cannot be sent as an offline batch; give it an online LLM.");
             }
             if (step is LoadNode && step.Children.Count == 0)
             {

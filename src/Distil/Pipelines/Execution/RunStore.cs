@@ -65,6 +65,12 @@ internal sealed class RunStore : IAsyncDisposable
                     step TEXT NOT NULL, input_key TEXT NOT NULL, seq INTEGER NOT NULL, outputs TEXT NOT NULL,
                     PRIMARY KEY (step, input_key)) WITHOUT ROWID;
                 CREATE INDEX IF NOT EXISTS rows_by_seq ON rows (step, seq);
+                CREATE TABLE IF NOT EXISTS batches (
+                    step TEXT NOT NULL, batch_id TEXT NOT NULL, custom_ids TEXT NOT NULL, status TEXT NOT NULL, submitted INTEGER NOT NULL,
+                    PRIMARY KEY (step, batch_id));
+                CREATE TABLE IF NOT EXISTS batch_results (
+                    step TEXT NOT NULL, custom_id TEXT NOT NULL, result TEXT NOT NULL,
+                    PRIMARY KEY (step, custom_id)) WITHOUT ROWID;
                 """);
             using var version = connection.CreateCommand();
             version.CommandText = "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', $v); SELECT value FROM meta WHERE key = 'schema';";
@@ -96,7 +102,10 @@ internal sealed class RunStore : IAsyncDisposable
         if ((string?)read.ExecuteScalar() != signature)
         {
             using var reset = connection.CreateCommand();
-            reset.CommandText = "DELETE FROM rows WHERE step = $step; INSERT OR REPLACE INTO steps (step, signature) VALUES ($step, $signature);";
+            reset.CommandText = """
+                DELETE FROM rows WHERE step = $step; DELETE FROM batches WHERE step = $step; DELETE FROM batch_results WHERE step = $step;
+                INSERT OR REPLACE INTO steps (step, signature) VALUES ($step, $signature);
+                """;
             reset.Parameters.AddWithValue("$step", step);
             reset.Parameters.AddWithValue("$signature", signature);
             reset.ExecuteNonQuery();
@@ -151,6 +160,78 @@ internal sealed class RunStore : IAsyncDisposable
         command.CommandText = "SELECT COALESCE(SUM(json_array_length(outputs)), 0) FROM rows WHERE step = $step";
         command.Parameters.AddWithValue("$step", step);
         return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>A batch a step submitted, and where it is.</summary>
+    public sealed record StoredBatch(string Id, IReadOnlyList<string> CustomIds, string Status);
+
+    /// <summary>Records a submitted batch at once: a crash right after must not lose its id.</summary>
+    public void SaveBatch(string step, SubmittedBatch batch)
+    {
+        using var connection = Connect(_connectionString);
+        using var command = connection.CreateCommand();
+        command.CommandText = "INSERT OR REPLACE INTO batches (step, batch_id, custom_ids, status, submitted) VALUES ($step, $id, $ids, 'submitted', $at)";
+        command.Parameters.AddWithValue("$step", step);
+        command.Parameters.AddWithValue("$id", batch.Id);
+        command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(batch.CustomIds));
+        command.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The batches of a step, oldest first.</summary>
+    public IReadOnlyList<StoredBatch> Batches(string step)
+    {
+        using var connection = Connect(_connectionString);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT batch_id, custom_ids, status FROM batches WHERE step = $step ORDER BY submitted, batch_id";
+        command.Parameters.AddWithValue("$step", step);
+        using var reader = command.ExecuteReader();
+        var batches = new List<StoredBatch>();
+        while (reader.Read()) batches.Add(new StoredBatch(reader.GetString(0), JsonSerializer.Deserialize<List<string>>(reader.GetString(1))!, reader.GetString(2)));
+        return batches;
+    }
+
+    /// <summary>Records a batch's final status together with its results, in one transaction.</summary>
+    public void FinishBatch(string step, string batchId, string status, IEnumerable<OfflineBatchResult> results)
+    {
+        using var connection = Connect(_connectionString);
+        using var transaction = connection.BeginTransaction();
+        using var save = connection.CreateCommand();
+        // A success is never replaced by a later failure of the same request.
+        save.CommandText = """
+            INSERT INTO batch_results (step, custom_id, result) VALUES ($step, $id, $result)
+            ON CONFLICT (step, custom_id) DO UPDATE SET result = excluded.result
+            WHERE json_extract(batch_results.result, '$.Error') IS NOT NULL
+            """;
+        var stepParameter = save.Parameters.AddWithValue("$step", step);
+        var id = save.Parameters.Add("$id", SqliteType.Text);
+        var result = save.Parameters.Add("$result", SqliteType.Text);
+        foreach (var item in results)
+        {
+            id.Value = item.CustomId;
+            result.Value = JsonSerializer.Serialize(item);
+            save.ExecuteNonQuery();
+        }
+        using var update = connection.CreateCommand();
+        update.CommandText = "UPDATE batches SET status = $status WHERE step = $step AND batch_id = $id";
+        update.Parameters.AddWithValue("$status", status);
+        update.Parameters.AddWithValue("$step", step);
+        update.Parameters.AddWithValue("$id", batchId);
+        update.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
+    /// <summary>The batch results of a step, by custom id (answers, and the latest failure of unanswered ones).</summary>
+    public Dictionary<string, OfflineBatchResult> BatchResults(string step)
+    {
+        using var connection = Connect(_connectionString);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT custom_id, result FROM batch_results WHERE step = $step";
+        command.Parameters.AddWithValue("$step", step);
+        using var reader = command.ExecuteReader();
+        var results = new Dictionary<string, OfflineBatchResult>(StringComparer.Ordinal);
+        while (reader.Read()) results[reader.GetString(0)] = JsonSerializer.Deserialize<OfflineBatchResult>(reader.GetString(1))!;
+        return results;
     }
 
     /// <summary>Writes what is queued and stops the writer.</summary>

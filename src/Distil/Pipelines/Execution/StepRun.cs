@@ -4,8 +4,11 @@ using System.Threading.Channels;
 namespace Distil.Pipelines;
 
 /// <summary>How a run is being stopped: at once (cancellation) or gracefully (no new rows).</summary>
-internal sealed class RunControl(CancellationToken cancellation, CancellationToken graceful)
+internal sealed class RunControl(CancellationToken cancellation, CancellationToken graceful, bool waitForBatches = false)
 {
+    /// <summary>Whether offline batch steps wait for their batches, or stop the run while they are pending.</summary>
+    public bool WaitForBatches { get; } = waitForBatches;
+
     private int _stoppedEarly;
 
     /// <summary>Stops everything now; what is committed stays.</summary>
@@ -44,6 +47,9 @@ internal sealed class StepRun
     public ChannelReader<KeyedRow>[] Inputs { get; }
 
     public StepCounters Counters { get; }
+
+    /// <summary>The run store, for steps that keep more than rows (offline batches).</summary>
+    public RunStore Store => _store;
 
     public RunControl Control { get; }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Microsoft.Extensions.AI;
 
 namespace Distil.Pipelines;
 
@@ -24,6 +25,11 @@ internal sealed class TaskNode(LlmTask task) : StepNode(task.Name)
 
     public override async Task RunAsync(StepRun run)
     {
+        if (Task.Llm?.GetService<IOfflineBatchClient>() is { } batches)
+        {
+            await new OfflineBatchRun(Task, run, batches).RunAsync().ConfigureAwait(false);
+            return;
+        }
         var perRow = Task.GroupGenerations ? 1 : Task.NumGenerations;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(run.Cancellation);
         var toTask = Channel.CreateBounded<JsonObject>(new BoundedChannelOptions(Task.MaxConcurrency) { SingleReader = true, SingleWriter = true });

@@ -1,0 +1,127 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+
+namespace Distil.Pipelines;
+
+/// <summary>
+/// A task step whose LLM sends offline batches. It needs all its rows at once (a global step):
+/// it builds each row's requests as an online run would, submits those that no earlier run
+/// answered or has in flight, records every batch id in the run store at once, and collects
+/// results by custom id. A batch that expires or fails in part keeps its answers; only the
+/// requests without one go out again (at most <see cref="MaxAttempts"/> times each). Without
+/// <see cref="RunControl.WaitForBatches"/> the run stops once the batches are submitted or
+/// checked, saying what is pending; the next run picks them up instead of submitting again.
+/// </summary>
+internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchClient batches)
+{
+    /// <summary>How many batches one request may go out in before its failure is final.</summary>
+    public const int MaxAttempts = 3;
+
+    private string Step => run.Step.Name;
+
+    public async Task RunAsync()
+    {
+        var cancellationToken = run.Cancellation;
+        var rows = new List<KeyedRow>();
+        await foreach (var input in run.ReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false)) rows.Add(input);
+        if (run.Control.StoppedEarly) return; // a batch needs every row: a partial input is not submitted
+
+        // The requests of every row not finished in an earlier run.
+        var finished = new Dictionary<RowKey, IReadOnlyList<KeyedRow>>();
+        var requests = new Dictionary<string, OfflineBatchRequest>(StringComparer.Ordinal);
+        for (var index = 0; index < rows.Count; index++)
+        {
+            var row = rows[index];
+            if (run.Replay(row.Key) is { } stored)
+            {
+                finished[row.Key] = stored;
+                continue;
+            }
+            foreach (var request in await task.BatchRequestsAsync(row.Row, index, row.Key.Text, cancellationToken).ConfigureAwait(false))
+            {
+                requests[request.CustomId] = request;
+            }
+        }
+
+        var results = await CollectAsync(requests, cancellationToken).ConfigureAwait(false);
+        if (results is null)
+        {
+            run.Control.MarkStoppedEarly();
+            return;
+        }
+
+        for (var index = 0; index < rows.Count; index++)
+        {
+            var row = rows[index];
+            if (!finished.TryGetValue(row.Key, out var outputs))
+            {
+                outputs = StepNode.Keyed(row.Key, await task.BatchRowsAsync(row.Row, index, row.Key.Text, results, cancellationToken).ConfigureAwait(false));
+                await run.SaveAsync(row.Key, index, outputs).ConfigureAwait(false);
+            }
+            await run.EmitAsync(outputs).ConfigureAwait(false);
+        }
+    }
+
+    // Submits and polls until every request has a final result; null when the run should stop
+    // with batches pending (not waiting).
+    private async Task<IReadOnlyDictionary<string, OfflineBatchResult>?> CollectAsync(
+        Dictionary<string, OfflineBatchRequest> requests, CancellationToken cancellationToken)
+    {
+        var store = run.Store;
+        var wait = batches.Options.PollInterval;
+        while (true)
+        {
+            foreach (var batch in store.Batches(Step).Where(b => !OfflineBatchState.FinalStatuses.Contains(b.Status)))
+            {
+                var state = await batches.GetStateAsync(batch.Id, cancellationToken).ConfigureAwait(false);
+                if (!state.IsFinal) continue;
+                var collected = new List<OfflineBatchResult>();
+                foreach (var file in new[] { state.OutputFileId, state.ErrorFileId }.OfType<string>())
+                {
+                    await foreach (var result in batches.ReadResultsAsync(file, cancellationToken).ConfigureAwait(false)) collected.Add(result);
+                }
+                store.FinishBatch(Step, batch.Id, state.Status, collected);
+                task.Logger.LogInformation("Step '{Step}': batch {Batch} {Status}; {Answered} of {Requests} requests answered.",
+                    Step, batch.Id, state.Status, collected.Count(r => r.Succeeded), batch.CustomIds.Count);
+            }
+
+            var stored = store.Batches(Step);
+            var results = store.BatchResults(Step);
+            var inFlight = stored.Where(b => !OfflineBatchState.FinalStatuses.Contains(b.Status)).SelectMany(b => b.CustomIds).ToHashSet(StringComparer.Ordinal);
+            var attempts = stored.Where(b => OfflineBatchState.FinalStatuses.Contains(b.Status))
+                .SelectMany(b => b.CustomIds).GroupBy(id => id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+            var final = new Dictionary<string, OfflineBatchResult>(StringComparer.Ordinal);
+            var toSubmit = new List<OfflineBatchRequest>();
+            foreach (var (customId, request) in requests)
+            {
+                if (results.TryGetValue(customId, out var result) && result.Succeeded) final[customId] = result;
+                else if (attempts.GetValueOrDefault(customId) >= MaxAttempts)
+                    final[customId] = result ?? new OfflineBatchResult(customId, null, null, null, null, $"no answer after {MaxAttempts} batches");
+                else if (!inFlight.Contains(customId)) toSubmit.Add(request);
+            }
+
+            if (toSubmit.Count > 0)
+            {
+                foreach (var submitted in await batches.SubmitAsync(toSubmit, cancellationToken).ConfigureAwait(false))
+                {
+                    store.SaveBatch(Step, submitted);
+                    task.Logger.LogInformation("Step '{Step}': submitted batch {Batch} with {Requests} requests to {Service}.",
+                        Step, submitted.Id, submitted.CustomIds.Count, batches.Describe());
+                }
+                continue; // check the new batches at once: a fast service may be done already
+            }
+            if (final.Count == requests.Count) return final;
+
+            var pending = store.Batches(Step).Where(b => !OfflineBatchState.FinalStatuses.Contains(b.Status)).ToList();
+            if (!run.Control.WaitForBatches)
+            {
+                task.Logger.LogWarning(
+                    "Step '{Step}': {Requests} requests are in {Count} pending batches ({Batches}); the run stops here. Run it again to collect them, or wait for them (WaitForBatches, distil run --batch --wait).",
+                    Step, pending.Sum(b => b.CustomIds.Count), pending.Count, string.Join(", ", pending.Select(b => b.Id)));
+                return null;
+            }
+            await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, batches.Options.MaxPollInterval.Ticks));
+        }
+    }
+}

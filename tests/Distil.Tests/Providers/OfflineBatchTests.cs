@@ -1,0 +1,149 @@
+using System.Text.Json.Nodes;
+using Distil.OpenAI;
+using Distil.Pipelines;
+using Distil.Tasks;
+using Distil.Testing;
+using Microsoft.Extensions.AI;
+using NUnit.Framework;
+
+namespace Distil.Tests.Providers;
+
+/// <summary>Offline batches through the fake server's Files and Batches API, in pipelines.</summary>
+public class OfflineBatchTests : FakeServerTests
+{
+    private string _runs = null!;
+
+    [SetUp]
+    public void Prepare()
+    {
+        _runs = Directory.CreateTempSubdirectory("distil-batch-").FullName;
+        Server.Reply = FakeReplies.Answering(r => "answer to " + r.LastMessage);
+    }
+
+    [TearDown]
+    public void DeleteRuns() => Directory.Delete(_runs, recursive: true);
+
+    private static readonly OfflineBatchOptions Small = new()
+    {
+        MaxRequestsPerBatch = 10,
+        PollInterval = TimeSpan.FromMilliseconds(5),
+        MaxPollInterval = TimeSpan.FromMilliseconds(20),
+    };
+
+    private static IEnumerable<JsonObject> Questions(int count) =>
+        Enumerable.Range(0, count).Select(i => new JsonObject { ["id"] = i, ["instruction"] = $"question {i}" });
+
+    private IChatClient BatchClient(OfflineBatchOptions? options = null) =>
+        FakeServerClients.OpenAI(Server).UseOfflineBatchGeneration(options ?? Small);
+
+    private Pipeline Build(string run, IChatClient llm, int rows = 25, LlmTask? task = null)
+    {
+        var pipeline = Pipeline.Create("batch");
+        pipeline.RunDirectory = Path.Combine(_runs, run);
+        task ??= new TextGeneration { Llm = llm, GenerationOptions = new ChatOptions { Temperature = 0.3f } };
+        task.Llm = llm;
+        pipeline.Load(Questions(rows)).Then(task);
+        return pipeline;
+    }
+
+    private static PipelineRunOptions Options(bool wait) => new() { Progress = ProgressMode.None, WaitForBatches = wait };
+
+    [Test]
+    public async Task Requests_are_split_into_several_files_and_the_rows_equal_an_online_run()
+    {
+        var online = await (await Build("online", FakeServerClients.OpenAI(Server)).RunAsync(Options(false))).Dataset.ToListAsync();
+        var chatCalls = Server.RequestCount;
+
+        var result = await Build("batch", BatchClient()).RunAsync(Options(wait: true));
+
+        var rows = await result.Dataset.ToListAsync();
+        Assert.That(result.Completed);
+        Assert.That(Server.Batches.Created.Select(b => b.CustomIds.Count), Is.EqualTo(new[] { 10, 10, 5 }), "at most 10 requests per file");
+        Assert.That(Server.RequestCount, Is.EqualTo(chatCalls), "no online call");
+        Assert.That(Server.Batches.Created[0].Lines[0]["body"]!["temperature"]!.GetValue<double>(), Is.EqualTo(0.3).Within(1e-6));
+        Assert.That(Server.Batches.Created[0].Lines[0]["url"]!.GetValue<string>(), Is.EqualTo("/v1/chat/completions"));
+        Assert.That(rows.Select(r => r.ToJsonString()), Is.EqualTo(online.Select(r => r.ToJsonString())), "same rows, statistics included");
+    }
+
+    [Test]
+    public async Task A_file_never_exceeds_the_byte_limit()
+    {
+        const int limit = 500; // two or three request lines of this test
+        await Build("bytes", BatchClient(new OfflineBatchOptions { MaxBytesPerBatch = limit, PollInterval = TimeSpan.FromMilliseconds(5) }), rows: 12)
+            .RunAsync(Options(wait: true));
+
+        Assert.That(Server.Batches.Created, Has.Count.GreaterThan(3));
+        Assert.That(Server.Batches.Created.Sum(b => b.CustomIds.Count), Is.EqualTo(12));
+        Assert.That(Server.Batches.Created.Select(b => b.Lines.Sum(l => l.ToJsonString().Length + 1)), Has.All.LessThanOrEqualTo(limit));
+    }
+
+    [Test]
+    public async Task Pending_batches_are_picked_up_by_the_next_run_instead_of_submitted_again()
+    {
+        Server.Batches.Outcome = _ => FakeBatchOutcome.InProgress;
+
+        var first = await Build("pending", BatchClient()).RunAsync(Options(wait: false));
+
+        Assert.That(first.Completed, Is.False, "the run stops while batches are pending");
+        Assert.That(first.Dataset.Count, Is.Zero);
+        Assert.That(Server.Batches.Created, Has.Count.EqualTo(3));
+
+        // A new process: a new pipeline and client over the same run directory.
+        Server.Batches.Outcome = _ => FakeBatchOutcome.Completed;
+        var second = await Build("pending", BatchClient()).RunAsync(Options(wait: false));
+
+        Assert.That(second.Completed);
+        Assert.That(Server.Batches.Created, Has.Count.EqualTo(3), "no batch submitted twice");
+        Assert.That((await second.Dataset.ToListAsync()).Select(r => (string?)r["generation"]),
+            Is.EqualTo(Enumerable.Range(0, 25).Select(i => $"answer to question {i}")));
+    }
+
+    [Test]
+    public async Task An_expired_batch_keeps_its_answers_and_only_the_missing_requests_go_out_again()
+    {
+        // The first batch expires with only its even rows done; later batches complete.
+        Server.Batches.Outcome = batch => batch.Id == "batch_1"
+            ? FakeBatchOutcome.Expired(id => int.Parse(id.Split(':')[0]) % 2 == 0)
+            : FakeBatchOutcome.Completed;
+
+        var result = await Build("expired", BatchClient(), rows: 8).RunAsync(Options(wait: true));
+
+        Assert.That(Server.Batches.Created.Select(b => string.Join(",", b.CustomIds)), Is.EqualTo(new[] { "0:0,1:0,2:0,3:0,4:0,5:0,6:0,7:0", "1:0,3:0,5:0,7:0" }));
+        Assert.That((await result.Dataset.ToListAsync()).Select(r => (string?)r["generation"]),
+            Is.EqualTo(Enumerable.Range(0, 8).Select(i => $"answer to question {i}")));
+    }
+
+    [Test]
+    public async Task A_line_that_keeps_failing_is_imputed_after_three_batches_and_the_others_are_kept()
+    {
+        Server.Batches.Outcome = _ => FakeBatchOutcome.CompletedWithFailures(id => id == "3:0");
+
+        var result = await Build("failed", BatchClient(), rows: 6).RunAsync(Options(wait: true));
+
+        var rows = await result.Dataset.ToListAsync();
+        Assert.That(Server.Batches.Created.Count(b => b.CustomIds.Contains("3:0")), Is.EqualTo(3));
+        Assert.That(Server.Batches.Created.Skip(1).SelectMany(b => b.CustomIds), Has.All.EqualTo("3:0"), "only the failing request went out again");
+        Assert.That(rows[3]["generation"], Is.Null);
+        Assert.That((string?)rows[3]["distilabel_metadata"]!["error_text_generation"], Does.Contain("server_error: The fake server failed this request."));
+        Assert.That(rows.Where((_, i) => i != 3).Select(r => (string?)r["generation"]), Has.All.StartWith("answer to question"));
+        Assert.That(rows[0]["distilabel_metadata"]!["statistics_text_generation"]!["output_tokens"]!.GetValue<long>(), Is.EqualTo(4), "statistics from the batch results (the fake counts words)");
+    }
+
+    [Test]
+    public void A_task_with_dependent_calls_is_refused_before_anything_is_submitted()
+    {
+        var pipeline = Build("evol", BatchClient(), task: new EvolInstruct { NumEvolutions = 2 });
+
+        var error = Assert.ThrowsAsync<PipelineException>(async () => await pipeline.RunAsync(Options(wait: true)))!;
+
+        Assert.That(error.Message, Does.Contain("Step 'evol_instruct' (task) makes several dependent calls per row and cannot be sent as an offline batch"));
+        Assert.That(Server.Batches.Created, Is.Empty);
+        Assert.That(async () => await new TextGeneration { Llm = BatchClient() }.ProcessAsync([new JsonObject { ["instruction"] = "q" }]).ToListAsync(),
+            Throws.InvalidOperationException.With.Message.Contains("run the task in a pipeline"));
+    }
+
+    [Test]
+    public void Only_OpenAI_clients_have_a_Batch_API() =>
+        Assert.That(() => new ScriptedChatClient().UseOfflineBatchGeneration(),
+            Throws.ArgumentException.With.Message.Contains("needs a client made by OpenAIProviders"));
+}
