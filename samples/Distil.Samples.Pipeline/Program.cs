@@ -11,7 +11,8 @@
 // Options: --model SPEC, --rows N (default 300), --concurrency N (default 16), --run-dir DIR,
 // --out FILE (default pipeline-output/answers.jsonl), --param step.name=value (repeatable),
 // --fresh (delete the run directory first), --batch (send the requests through the Batch API,
-// waiting for the batches; the stand-in server has one too).
+// waiting for the batches; the stand-in server has one too), --no-wait (with --batch: submit or
+// check the batches and stop; the same command later collects them).
 using System.Text.Json.Nodes;
 using Distil;
 using Distil.LlamaSharp;
@@ -30,6 +31,7 @@ var output = Path.Combine("pipeline-output", "answers.jsonl");
 var parameters = new List<string>();
 var fresh = false;
 var batch = false;
+var waitForBatches = true;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -42,8 +44,9 @@ for (var i = 0; i < args.Length; i++)
         case "--param" when i + 1 < args.Length: parameters.Add(args[++i]); break;
         case "--fresh": fresh = true; break;
         case "--batch": batch = true; break;
+        case "--no-wait": waitForBatches = false; break;
         default:
-            Console.Error.WriteLine($"Unknown or incomplete option '{args[i]}'. Usage: [--model SPEC] [--rows N] [--concurrency N] [--run-dir DIR] [--out FILE] [--param step.name=value] [--fresh] [--batch]");
+            Console.Error.WriteLine($"Unknown or incomplete option '{args[i]}'. Usage: [--model SPEC] [--rows N] [--concurrency N] [--run-dir DIR] [--out FILE] [--param step.name=value] [--fresh] [--batch [--no-wait]]");
             return 2;
     }
 }
@@ -100,7 +103,7 @@ using var stop = ConsoleStop.Install();
 try
 {
     var result = await pipeline.RunAsync(
-        new PipelineRunOptions { GracefulStop = stop.Graceful, WaitForBatches = batch, Parameters = parameters.Count > 0 ? RuntimeParameters.Parse(parameters) : null },
+        new PipelineRunOptions { GracefulStop = stop.Graceful, WaitForBatches = batch && waitForBatches, Parameters = parameters.Count > 0 ? RuntimeParameters.Parse(parameters) : null },
         stop.Immediate);
     Console.WriteLine(result.Completed
         ? $"Wrote {result.Dataset.Count} rows to {Path.GetFullPath(output)} in {result.Elapsed.TotalSeconds:0.0} s (run directory: {result.RunDirectory})."

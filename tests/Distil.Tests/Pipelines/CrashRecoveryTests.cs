@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Distil.Testing;
 using Distil.Tests.Providers;
+using Distil.Tests.Support;
 using NUnit.Framework;
 
 namespace Distil.Tests.Pipelines;
@@ -77,45 +78,16 @@ public class CrashRecoveryTests : FakeServerTests
 
     private async Task<int> RunToEndAsync(string runDirectory, string output)
     {
-        using var child = Start(runDirectory, output);
-        var stderr = child.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await child.WaitForExitAsync(timeout.Token);
-        if (child.ExitCode != 0) Assert.Fail($"The child exited with {child.ExitCode}: {await stderr}");
-        return child.ExitCode;
+        var (exitCode, error) = await PipelineSample.RunAsync(Arguments(runDirectory, output));
+        if (exitCode != 0) Assert.Fail($"The child exited with {exitCode}: {error}");
+        return exitCode;
     }
 
-    private Process Start(string runDirectory, string output)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = false,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[]
-                 {
-                     SampleAssembly(), "--model", $"endpoint:{Server.BaseUrl}#fake-model", "--rows", Rows.ToString(),
-                     "--concurrency", "8", "--run-dir", runDirectory, "--out", output,
-                 })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        return Process.Start(start)!;
-    }
+    private Process Start(string runDirectory, string output) => PipelineSample.Start(Arguments(runDirectory, output));
+
+    private string[] Arguments(string runDirectory, string output) =>
+        ["--model", $"endpoint:{Server.BaseUrl}#fake-model", "--rows", Rows.ToString(), "--concurrency", "8", "--run-dir", runDirectory, "--out", output];
 
     private static long CommittedCount(string store, string step) =>
         File.Exists(store) ? PipelineTests.StoredKeys(store, step).Count : 0;
-
-    private static string SampleAssembly()
-    {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (!File.Exists(Path.Combine(dir.FullName, "Distil.Generated.sln"))) continue;
-            var path = Path.Combine(dir.FullName, "samples", "Distil.Samples.Pipeline", "bin", configuration, "net10.0", "Distil.Samples.Pipeline.dll");
-            return File.Exists(path) ? path : throw new FileNotFoundException("Build the pipeline sample first.", path);
-        }
-        throw new InvalidOperationException("The repository root is not above the test's folder.");
-    }
 }

@@ -99,6 +99,31 @@ public class OfflineBatchTests : FakeServerTests
     }
 
     [Test]
+    public async Task Pending_batches_survive_the_process_and_the_next_process_collects_them()
+    {
+        Server.Reply = FakeReplies.Answering(r => r.LastMessage.Contains("[1] Score", StringComparison.Ordinal) ? "[1] Score: 4" : "answer");
+        Server.Batches.Outcome = _ => FakeBatchOutcome.InProgress;
+        var output = Path.Combine(_runs, "answers.jsonl");
+        string[] args = ["--model", $"endpoint:{Server.BaseUrl}#fake-model", "--rows", "30", "--run-dir", Path.Combine(_runs, "process"), "--out", output, "--batch", "--no-wait"];
+
+        var first = await Support.PipelineSample.RunAsync(args);
+
+        Assert.That(first.ExitCode, Is.Zero, first.Error);
+        Assert.That(Server.Batches.Created, Has.Count.EqualTo(1), "the first task's batch went out, and the process ended");
+        Assert.That(File.Exists(output), Is.False);
+
+        Server.Batches.Outcome = _ => FakeBatchOutcome.Completed;
+        var second = await Support.PipelineSample.RunAsync(args);
+        var third = await Support.PipelineSample.RunAsync(args);
+
+        Assert.That((second.ExitCode, third.ExitCode), Is.EqualTo((0, 0)), second.Error + third.Error);
+        Assert.That(Server.Batches.Created.Select(b => b.CustomIds.Count), Is.EqualTo(new[] { 30, 30 }),
+            "the answers' batch was collected, not sent again; then the judge's batch went out once");
+        Assert.That(File.ReadAllLines(output), Has.Length.EqualTo(30));
+        Assert.That(Server.RequestCount, Is.Zero, "no online call");
+    }
+
+    [Test]
     public async Task An_expired_batch_keeps_its_answers_and_only_the_missing_requests_go_out_again()
     {
         // The first batch expires with only its even rows done; later batches complete.
