@@ -85,29 +85,8 @@ public class PipelineBenchmarks
     {
         public Config()
         {
-            AddColumn(new RateColumn("Requests/s", perSecond => perSecond.ToString("N0")));
-            AddColumn(new RateColumn("% of ideal", perSecond => (perSecond / Ideal).ToString("P1")));
-        }
-    }
-
-    private sealed class RateColumn(string name, Func<double, string> format) : IColumn
-    {
-        public string Id => "Pipeline." + name;
-        public string ColumnName => name;
-        public bool AlwaysShow => true;
-        public ColumnCategory Category => ColumnCategory.Custom;
-        public int PriorityInCategory => 0;
-        public bool IsNumeric => true;
-        public UnitType UnitType => UnitType.Dimensionless;
-        public string Legend => name == "Requests/s" ? "Requests answered per second (mean)" : "Share of 64 / mean latency (56.7 ms) ≈ 1,130 requests per second";
-        public bool IsAvailable(Summary summary) => true;
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-        {
-            var mean = summary[benchmarkCase]?.ResultStatistics?.Mean;
-            return mean is { } nanoseconds and > 0 ? format(Requests / (nanoseconds / 1e9)) : "-";
+            AddColumn(new RateColumn("Pipeline.Requests/s", "Requests/s", "Requests answered per second (mean)", Requests, perSecond => perSecond.ToString("N0")));
+            AddColumn(new RateColumn("Pipeline.Ideal", "% of ideal", "Share of 64 / mean latency (56.7 ms) ≈ 1,130 requests per second", Requests, perSecond => (perSecond / Ideal).ToString("P1")));
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Text;
 using Distil.Pipelines;
 
 namespace Distil.Tasks;
@@ -78,7 +77,7 @@ public static class BuiltInTasks
         ArgumentNullException.ThrowIfNull(task);
         var own = task.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite && p.SetMethod!.IsPublic && p.DeclaringType?.Assembly == typeof(BuiltInTasks).Assembly)
-            .Select(p => SnakeCase(p.Name));
+            .Select(p => RuntimeParameters.ParameterName(p.Name));
         return task is PrometheusEval or PrometheusEvalRelative ? [PrometheusMode, .. own] : own.ToList();
     }
 
@@ -88,16 +87,5 @@ public static class BuiltInTasks
         if (Tasks.TryGetValue(name, out var entry)) return entry;
         var suggestion = DidYouMean.Closest(name, Names) is { } close ? $" Did you mean '{close}'?" : "";
         throw new ArgumentException($"There is no built-in task '{name}'.{suggestion} Run 'distil tasks' for the list.");
-    }
-
-    private static string SnakeCase(string name)
-    {
-        var text = new StringBuilder(name.Length + 4);
-        for (var i = 0; i < name.Length; i++)
-        {
-            if (char.IsUpper(name[i]) && i > 0) text.Append('_');
-            text.Append(char.ToLowerInvariant(name[i]));
-        }
-        return text.ToString();
     }
 }

@@ -80,18 +80,11 @@ public sealed partial class EvolQuality : Task<EvolQuality.Input, EvolQuality.Ou
     /// <inheritdoc/>
     protected override async Task<Output?> GenerateAsync(Input input, GenerationCalls calls, CancellationToken cancellationToken)
     {
-        var random = calls.CreateRandom(Seed);
-        var evolved = new List<string>(NumEvolutions + 1);
-        if (IncludeOriginalResponse) evolved.Add(input.Response);
-        var current = input.Response;
-        for (var round = 0; round < NumEvolutions; round++)
-        {
-            var prompt = Tasks.Mutations.Fill(_mutations.Pick(random), input.Instruction, current);
-            var next = EvolvedText.Read(await calls.AskAsync([new ChatMessage(ChatRole.User, prompt)]).ConfigureAwait(false));
-            if (next is null) return null;
-            evolved.Add(next);
-            current = next;
-        }
+        var rounds = await _mutations.EvolveAsync(calls, calls.CreateRandom(Seed), NumEvolutions, input.Response,
+            (mutation, current) => Tasks.Mutations.Fill(mutation, input.Instruction, current)).ConfigureAwait(false);
+        if (rounds is null) return null;
+        var current = rounds[^1];
+        List<string> evolved = IncludeOriginalResponse ? [input.Response, .. rounds] : rounds;
         return new Output(current, StoreEvolutions ? evolved : null);
     }
 }

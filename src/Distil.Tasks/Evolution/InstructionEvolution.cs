@@ -91,18 +91,11 @@ public abstract class InstructionEvolution : Task<InstructionEvolution.Input, In
     /// <inheritdoc/>
     protected override async Task<Output?> GenerateAsync(Input input, GenerationCalls calls, CancellationToken cancellationToken)
     {
-        var random = calls.CreateRandom(Seed);
-        var evolved = new List<string>(NumEvolutions + 1);
-        if (IncludeOriginalInstruction) evolved.Add(input.Instruction);
-        var current = input.Instruction;
-        for (var round = 0; round < NumEvolutions; round++)
-        {
-            var prompt = Tasks.Mutations.Fill(_mutations.Pick(random), current);
-            var next = EvolvedText.Read(await calls.AskAsync([new ChatMessage(ChatRole.User, prompt)]).ConfigureAwait(false));
-            if (next is null) return null;
-            evolved.Add(next);
-            current = next;
-        }
+        var rounds = await _mutations.EvolveAsync(calls, calls.CreateRandom(Seed), NumEvolutions, input.Instruction,
+            (mutation, current) => Tasks.Mutations.Fill(mutation, current)).ConfigureAwait(false);
+        if (rounds is null) return null;
+        var current = rounds[^1];
+        List<string> evolved = IncludeOriginalInstruction ? [input.Instruction, .. rounds] : rounds;
 
         if (!GenerateAnswers) return new Output(current, StoreEvolutions ? evolved : null);
 

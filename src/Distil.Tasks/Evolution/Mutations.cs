@@ -1,3 +1,5 @@
+using Microsoft.Extensions.AI;
+
 namespace Distil.Tasks;
 
 /// <summary>
@@ -36,6 +38,27 @@ internal sealed class Mutations
 
     /// <summary>A mutation chosen by <paramref name="random"/>.</summary>
     public string Pick(Random random) => _byName[random.Next(_byName.Length)].Value;
+
+    /// <summary>
+    /// Runs <paramref name="rounds"/> rounds from <paramref name="start"/>: each picks a mutation,
+    /// fills it (<paramref name="fill"/>: mutation, text so far → prompt), asks, and reads the
+    /// answer as the next text. Returns the text after every round, or null when a round's answer
+    /// is empty.
+    /// </summary>
+    public async Task<List<string>?> EvolveAsync(GenerationCalls calls, Random random, int rounds, string start, Func<string, string, string> fill)
+    {
+        var evolved = new List<string>(rounds);
+        var current = start;
+        for (var round = 0; round < rounds; round++)
+        {
+            var prompt = fill(Pick(random), current);
+            var next = Parsing.EvolvedText.Read(await calls.AskAsync([new ChatMessage(ChatRole.User, prompt)]).ConfigureAwait(false));
+            if (next is null) return null;
+            evolved.Add(next);
+            current = next;
+        }
+        return evolved;
+    }
 
     /// <summary>A mutation prompt with its placeholders filled.</summary>
     public static string Fill(string mutation, string prompt, string? response = null)

@@ -200,15 +200,17 @@ public sealed class RuntimeParameters
     private static Dictionary<string, PropertyInfo> Settable(LlmTask task) =>
         task.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite && p.SetMethod!.IsPublic && p.GetIndexParameters().Length == 0 && !NotParameters.Contains(p.Name))
-            .ToDictionary(p => SnakeCase(p.Name), StringComparer.Ordinal);
+            .ToDictionary(p => ParameterName(p.Name), StringComparer.Ordinal);
 
-    private static string SnakeCase(string name)
+    /// <summary>The parameter name of a task property: its name in snake_case (<c>NumGenerations</c> → <c>num_generations</c>).</summary>
+    public static string ParameterName(string propertyName)
     {
-        var text = new StringBuilder(name.Length + 4);
-        for (var i = 0; i < name.Length; i++)
+        ArgumentNullException.ThrowIfNull(propertyName);
+        var text = new StringBuilder(propertyName.Length + 4);
+        for (var i = 0; i < propertyName.Length; i++)
         {
-            if (char.IsUpper(name[i]) && i > 0) text.Append('_');
-            text.Append(char.ToLowerInvariant(name[i]));
+            if (char.IsUpper(propertyName[i]) && i > 0) text.Append('_');
+            text.Append(char.ToLowerInvariant(propertyName[i]));
         }
         return text.ToString();
     }
