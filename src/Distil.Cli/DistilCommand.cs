@@ -27,12 +27,22 @@ public static class DistilCommand
         try
         {
             // Exceptions come back here: a usage error is one line and exit code 2, not a stack trace.
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false });
+            // Ctrl+C belongs to the run (first press graceful, second immediate), not to the parser's 2 s timeout.
+            return await parsed.InvokeAsync(new InvocationConfiguration
+            {
+                Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+            });
         }
         catch (UsageException error)
         {
             await console.Error.WriteLineAsync(OneLine(error.Message));
             return ExitCodes.Usage;
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // Not a usage error: one line still, and the failure code.
+            await console.Error.WriteLineAsync($"distil: {error.GetType().Name}: {OneLine(error.Message)}");
+            return ExitCodes.FailedRows;
         }
     }
 

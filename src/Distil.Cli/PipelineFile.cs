@@ -182,9 +182,16 @@ internal static class PipelineFile
         task.Name = step.Name;
         var model = (string?)step.Json["model"] ?? defaultModel ?? throw Bad(file, $"{where} has no \"model\", and neither the file nor --model gives one");
         task.Llm = createClient(model);
-        if (step.Json["concurrency"] is JsonValue concurrency) task.MaxConcurrency = concurrency.GetValue<int>();
-        if (step.Json["num_generations"] is JsonValue generations) task.NumGenerations = generations.GetValue<int>();
-        if (step.Json["structured"] is JsonValue structured) task.UseDefaultStructuredOutput = structured.GetValue<bool>();
+        try
+        {
+            if (step.Json["concurrency"] is { } concurrency) task.MaxConcurrency = concurrency.GetValue<int>();
+            if (step.Json["num_generations"] is { } generations) task.NumGenerations = generations.GetValue<int>();
+            if (step.Json["structured"] is { } structured) task.UseDefaultStructuredOutput = structured.GetValue<bool>();
+        }
+        catch (Exception error) when (error is InvalidOperationException or FormatException or ArgumentOutOfRangeException)
+        {
+            throw Bad(file, $"{where}: \"concurrency\" and \"num_generations\" must be whole numbers of 1 or more, \"structured\" true or false ({error.Message.Split('\n')[0]})");
+        }
         return task;
     }
 

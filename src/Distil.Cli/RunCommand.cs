@@ -20,9 +20,9 @@ internal static class RunCommand
         var input = new Option<string>("--input") { Description = "The rows: a .jsonl, .csv or .parquet file." };
         var output = new Option<string>("--output") { Description = "Where to write the rows: a .jsonl or .parquet file." };
         var model = new Option<string>("--model") { Description = "The model spec: openai:MODEL, azure:DEPLOYMENT, endpoint:URL#MODEL or local:PATH." };
-        var generations = new Option<int>("--num-generations") { Description = "Answers per row (default 1).", DefaultValueFactory = _ => 1 };
+        var generations = new Option<int?>("--num-generations") { Description = "Answers per row (default 1, or --param num_generations)." };
         var structured = DistilCommand.StructuredOption();
-        var concurrency = new Option<int>("--concurrency") { Description = "Calls in flight at once (default 8).", DefaultValueFactory = _ => 8 };
+        var concurrency = new Option<int?>("--concurrency") { Description = "Calls in flight at once (default 8, or --param max_concurrency)." };
         var cache = new Option<string>("--cache") { Description = "A folder for the response cache: reruns with the same prompts ask the model nothing." };
         var runDirectory = new Option<string>("--run-dir") { Description = "Where finished rows are kept, so a stopped run resumes (default .distil/<task or pipeline>)." };
         var batch = new Option<bool>("--batch") { Description = "Send the requests through the OpenAI / Azure OpenAI Batch API (half price, answered within 24 h); a later run collects them." };
@@ -44,7 +44,7 @@ internal static class RunCommand
 
     private sealed record RunSettings(
         string? Task, string? Pipeline, string[] Parameters, string? Input, string? Output, string? Model,
-        int Generations, bool Structured, int Concurrency, string? Cache, string? RunDirectory, bool Batch, bool Wait);
+        int? Generations, bool Structured, int? Concurrency, string? Cache, string? RunDirectory, bool Batch, bool Wait);
 
     private static async Task<int> RunAsync(CliConsole console, RunSettings settings, CancellationToken cancellationToken)
     {
@@ -108,8 +108,10 @@ internal static class RunCommand
 
         var task = DistilCommand.CreateTask("run", settings.Task!, settings.Parameters);
         task.Llm = createClient(model);
-        task.NumGenerations = settings.Generations;
-        task.MaxConcurrency = settings.Concurrency;
+        // The options win over --param when given; --param wins over the defaults.
+        if (settings.Generations is { } generations) task.NumGenerations = generations;
+        if (settings.Concurrency is { } concurrency) task.MaxConcurrency = concurrency;
+        else if (!settings.Parameters.Any(p => p.StartsWith("max_concurrency=", StringComparison.Ordinal))) task.MaxConcurrency = 8;
         task.UseDefaultStructuredOutput = settings.Structured || task.UseDefaultStructuredOutput;
 
         var pipeline = Pipeline.Create(task.Name);

@@ -22,19 +22,21 @@ internal sealed class OpenAIBatchClient(OpenAIConnection connection, OfflineBatc
 
     public string Describe() => $"the {connection.Kind} Batch API at {connection.Endpoint} (model {connection.Model})";
 
-    public async Task<IReadOnlyList<SubmittedBatch>> SubmitAsync(IReadOnlyList<OfflineBatchRequest> requests, CancellationToken cancellationToken)
+    public async Task SubmitAsync(IReadOnlyList<OfflineBatchRequest> requests, Action<SubmittedBatch> created, CancellationToken cancellationToken)
     {
-        var submitted = new List<SubmittedBatch>();
         var file = new StringBuilder();
+        var fileBytes = 0L;
         var ids = new List<string>();
         foreach (var request in requests)
         {
             var line = BatchLine(request);
             var bytes = Encoding.UTF8.GetByteCount(line) + 1;
-            if (ids.Count > 0 && (ids.Count >= Options.MaxRequestsPerBatch || Encoding.UTF8.GetByteCount(file.ToString()) + bytes > Options.MaxBytesPerBatch))
+            if (ids.Count > 0 && (ids.Count >= Options.MaxRequestsPerBatch || fileBytes + bytes > Options.MaxBytesPerBatch))
             {
-                submitted.Add(await CreateBatchAsync(file.ToString(), ids, cancellationToken).ConfigureAwait(false));
+                // Each batch is reported as soon as it exists: a failure on the next must not lose its id.
+                created(await CreateBatchAsync(file.ToString(), ids, cancellationToken).ConfigureAwait(false));
                 file.Clear();
+                fileBytes = 0;
                 ids = [];
             }
             if (bytes > Options.MaxBytesPerBatch)
@@ -42,17 +44,20 @@ internal sealed class OpenAIBatchClient(OpenAIConnection connection, OfflineBatc
                 throw new InvalidOperationException($"The batch request '{request.CustomId}' alone is {bytes:N0} bytes, over the {Options.MaxBytesPerBatch:N0} bytes a batch file may hold.");
             }
             file.Append(line).Append('\n');
+            fileBytes += bytes;
             ids.Add(request.CustomId);
         }
-        if (ids.Count > 0) submitted.Add(await CreateBatchAsync(file.ToString(), ids, cancellationToken).ConfigureAwait(false));
-        return submitted;
+        if (ids.Count > 0) created(await CreateBatchAsync(file.ToString(), ids, cancellationToken).ConfigureAwait(false));
     }
 
     public async Task<OfflineBatchState> GetStateAsync(string batchId, CancellationToken cancellationToken)
     {
         using var response = await http.SendAsync(Request(HttpMethod.Get, $"batches/{Uri.EscapeDataString(batchId)}"), cancellationToken).ConfigureAwait(false);
         var batch = await ReadJsonAsync(response, $"checking batch {batchId}", cancellationToken).ConfigureAwait(false);
-        return new OfflineBatchState(batchId, (string?)batch["status"] ?? "unknown", (string?)batch["output_file_id"], (string?)batch["error_file_id"]);
+        return new OfflineBatchState(batchId, (string?)batch["status"] ?? "unknown", (string?)batch["output_file_id"], (string?)batch["error_file_id"])
+        {
+            Error = (string?)batch["errors"]?["data"]?[0]?["message"],
+        };
     }
 
     public async IAsyncEnumerable<OfflineBatchResult> ReadResultsAsync(string fileId, [EnumeratorCancellation] CancellationToken cancellationToken)

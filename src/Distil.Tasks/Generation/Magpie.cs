@@ -103,6 +103,9 @@ public sealed partial class Magpie : Task<Magpie.Input, Magpie.Output>
             {
                 options.AdditionalProperties ??= [];
                 options.AdditionalProperties[ChatOptionsKeys.PreQueryTemplate] = _preQueryTemplate;
+                // Rows with the same system prompt send the same request: the row makes each its own
+                // (a response cache would otherwise give every row the first row's instruction).
+                options.AdditionalProperties[ChatOptionsKeys.Row] = calls.RowIndex;
             }).ConfigureAwait(false);
             if (string.IsNullOrWhiteSpace(instruction)) return null;
             conversation.Add(new ChatMessage(ChatRole.User, instruction.Trim()));

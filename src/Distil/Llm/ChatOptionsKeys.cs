@@ -34,4 +34,10 @@ public static class ChatOptionsKeys
     /// method needs. Only clients that implement <see cref="ISupportsPreQueryTemplate"/> honour it.
     /// </summary>
     public const string PreQueryTemplate = "distil.pre_query_template";
+
+    /// <summary>
+    /// The row a request belongs to (a <see cref="long"/>), set by tasks whose requests would
+    /// otherwise be identical across rows (Magpie), so that a response cache keeps each row's answer.
+    /// </summary>
+    public const string Row = "distil.row";
 }

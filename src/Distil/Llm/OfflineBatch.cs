@@ -19,9 +19,10 @@ public interface IOfflineBatchClient
 
     /// <summary>
     /// Uploads <paramref name="requests"/> and creates batches: as many as the service's limits on
-    /// requests and bytes per file need, each with the custom ids it carries.
+    /// requests and bytes per file need. Each batch is passed to <paramref name="created"/> as soon
+    /// as it exists, so that a failure on a later file does not lose the earlier ones' ids.
     /// </summary>
-    Task<IReadOnlyList<SubmittedBatch>> SubmitAsync(IReadOnlyList<OfflineBatchRequest> requests, CancellationToken cancellationToken);
+    Task SubmitAsync(IReadOnlyList<OfflineBatchRequest> requests, Action<SubmittedBatch> created, CancellationToken cancellationToken);
 
     /// <summary>The state of a batch.</summary>
     Task<OfflineBatchState> GetStateAsync(string batchId, CancellationToken cancellationToken);
@@ -41,6 +42,9 @@ public sealed record OfflineBatchState(string Id, string Status, string? OutputF
 {
     /// <summary>The statuses after which a batch changes no more.</summary>
     public static readonly IReadOnlySet<string> FinalStatuses = new HashSet<string>(StringComparer.Ordinal) { "completed", "failed", "expired", "cancelled" };
+
+    /// <summary>Why the service failed the whole batch (a file it could not validate), if it says.</summary>
+    public string? Error { get; init; }
 
     /// <summary>True once the batch has reached a final status.</summary>
     public bool IsFinal => FinalStatuses.Contains(Status);

@@ -111,7 +111,11 @@ public sealed class RuntimeParameters
     }
 
     /// <summary>The names a task accepts: its settings and the LLM options.</summary>
-    public static IReadOnlyList<string> NamesFor(LlmTask task) => [.. Settable(task).Keys.Order(StringComparer.Ordinal), .. LlmOptions];
+    public static IReadOnlyList<string> NamesFor(LlmTask task)
+    {
+        var own = Settable(task).Keys.Order(StringComparer.Ordinal).ToList();
+        return [.. own, .. LlmOptions.Where(o => !own.Contains(o))];
+    }
 
     internal void ApplyTo(Pipeline pipeline)
     {
@@ -136,12 +140,13 @@ public sealed class RuntimeParameters
     {
         try
         {
-            if (LlmOptions.Contains(setting.Name))
+            // A task's own setting wins over an LLM option of the same name (the evolution tasks' seed).
+            var properties = Settable(task);
+            if (LlmOptions.Contains(setting.Name) && !properties.ContainsKey(setting.Name))
             {
                 task.GenerationOptions = WithOption(task.GenerationOptions?.Clone() ?? new ChatOptions(), setting.Name, setting.Value);
                 return;
             }
-            var properties = Settable(task);
             if (!properties.TryGetValue(setting.Name, out var property))
             {
                 var names = NamesFor(task);

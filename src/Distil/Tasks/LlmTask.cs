@@ -161,6 +161,16 @@ public abstract class LlmTask
     /// <summary>The custom id of one generation of a row in an offline batch.</summary>
     internal static string BatchCustomId(string prefix, int generation) => $"{prefix}:{generation}";
 
+    /// <summary>
+    /// A hidden column through which a pipeline tells the task a row's index in the step (rows a
+    /// resumed run replays are not sent again, so counting would shift the indexes that
+    /// <see cref="GenerationCalls.CreateRandom"/> and error messages use). Removed on arrival.
+    /// </summary>
+    internal const string RowIndexColumn = "__distil_row_index";
+
+    /// <summary>Throws <see cref="NotSupportedException"/> when the task cannot run against <paramref name="llm"/> (see <c>CheckLlm</c>).</summary>
+    internal abstract void CheckClient(IChatClient llm);
+
     /// <summary>The prompt of a placeholder input as text: part of what identifies the task's results.</summary>
     internal abstract string DescribePrompt();
 

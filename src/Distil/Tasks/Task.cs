@@ -171,6 +171,12 @@ public abstract class Task<TInput, TOutput> : LlmTask
     /// <summary>Stops a generation at its first call, once the call is recorded.</summary>
     private sealed class RecordedException : Exception;
 
+    internal override void CheckClient(IChatClient llm) => CheckLlm(llm);
+
+    // The index a pipeline gave the row, if any; the column goes, so output rows do not carry it.
+    private static long? TakeRowIndex(JsonObject row) =>
+        row.Remove(RowIndexColumn, out var value) && value is JsonValue index && index.TryGetValue<long>(out var number) ? number : null;
+
     internal override string DescribePrompt()
     {
         try
@@ -240,11 +246,13 @@ public abstract class Task<TInput, TOutput> : LlmTask
                     continue;
                 }
                 var row = source.Current;
+                var rowIndex = TakeRowIndex(row) ?? index;
+                index++;
                 run.Summary.RowRead();
                 // A row that failed (bad input) ends the run once the rows before it are out:
                 // start no more LLM calls for the rows after it.
                 next = pending.Any(p => p.IsFaulted) ? null : source.MoveNextAsync().AsTask();
-                pending.Enqueue(ProcessRowAsync(run, row, index++, stop.Token));
+                pending.Enqueue(ProcessRowAsync(run, row, rowIndex, stop.Token));
             }
             // Reached only when every row is out: a run that ended early reports its error instead.
             run.Summary.Log(Logger, Name);

@@ -125,6 +125,7 @@ public class CliTests : FakeServerTests
 
         var first = await Distil(args);
         var requests = Server.RequestCount;
+        Assert.That(requests, Is.EqualTo(20));
         var second = await Distil(args);
 
         Assert.That(first.ExitCode, Is.Zero, first.Error);
@@ -154,6 +155,21 @@ public class CliTests : FakeServerTests
 
         var waitAlone = await Distil("run", "--task", "text_generation", "--input", input, "--output", output, "--model", "openai:x", "--wait");
         Assert.That((waitAlone.ExitCode, waitAlone.Error.Trim()), Is.EqualTo((2, "distil run: --wait goes with --batch (it waits for offline batches).")));
+    }
+
+    [Test]
+    public async Task Run_takes_num_generations_from_a_param_when_the_option_is_not_given()
+    {
+        Server.Reply = FakeReplies.Answering(r => "answer");
+        var input = Path.Combine(_work, "rows.jsonl");
+        File.WriteAllLines(input, ["{\"instruction\":\"q\"}"]);
+
+        var result = await Distil("run", "--task", "text_generation", "--input", input, "--output", Path.Combine(_work, "o.jsonl"),
+            "--model", $"endpoint:{Server.BaseUrl}#fake", "--run-dir", Path.Combine(_work, "run"), "--param", "num_generations=3");
+
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        Assert.That(Server.RequestCount, Is.EqualTo(3));
+        Assert.That(File.ReadAllLines(Path.Combine(_work, "o.jsonl")), Has.Length.EqualTo(3));
     }
 
     [Test]

@@ -201,6 +201,81 @@ public class PipelineTests
         Assert.That(StoredKeys(store, "text_generation"), Has.Count.GreaterThanOrEqualTo(15), "rows before the bad one were committed");
     }
 
+    [Test]
+    public void A_join_across_a_step_that_needs_all_its_rows_is_refused_before_it_could_hang()
+    {
+        var pipeline = NewPipeline();
+        var load = pipeline.Load(Questions(3));
+        var sorted = load.Global(rows => rows.Reverse());
+        pipeline.CombineOutputs(sorted, load.KeepColumns("id"));
+
+        var error = Assert.ThrowsAsync<PipelineException>(async () => await pipeline.RunAsync(Quiet))!;
+
+        Assert.That(error.Message, Does.Contain("Step 'combine_outputs' (combine_outputs) joins a branch through 'global', which needs all its rows"));
+    }
+
+    [Test]
+    public void A_join_of_branches_that_split_rows_differently_says_how_to_fix_it()
+    {
+        var pipeline = NewPipeline();
+        var load = pipeline.Load(Questions(3));
+        var twice = load.Then(new TextGeneration { Name = "twice", Llm = Answerer(), NumGenerations = 2 });
+        pipeline.CombineOutputs(twice, load.KeepColumns("id"));
+
+        var error = Assert.ThrowsAsync<PipelineException>(async () => await pipeline.RunAsync(Quiet))!;
+
+        Assert.That(error.Message, Does.Contain("its branches split rows differently ('twice' row 0.0, 'keep_columns' row 0)")
+            .And.Contain("GroupGenerations = true"));
+    }
+
+    [Test]
+    public void A_task_that_cannot_use_its_client_is_refused_before_any_call()
+    {
+        var llm = Answerer();
+        var pipeline = NewPipeline();
+        pipeline.Load([new JsonObject()]).Then(new Magpie { Llm = llm });
+
+        var error = Assert.ThrowsAsync<PipelineException>(async () => await pipeline.RunAsync(Quiet))!;
+
+        Assert.That(error.Message, Does.Contain("Step 'magpie' (task): Task 'magpie' needs an LLM that continues its own chat template"));
+        Assert.That(llm.Requests, Is.Empty);
+    }
+
+    [Test]
+    public async Task A_resumed_run_makes_the_same_random_choices_as_an_uninterrupted_one()
+    {
+        // The answer depends on the prompt, so a different mutation shows in the row.
+        static ScriptedChatClient Evolver(CancellationTokenSource? stopAt = null) => new ScriptedChatClient().Otherwise(r =>
+        {
+            if (r.CallNumber == 25) stopAt?.Cancel();
+            return ScriptedChatClient.Answer($"evolved {r.UserText.Length} {r.UserText.Split('\n')[0].Length}");
+        });
+        Pipeline Build(string name, IChatClient llm)
+        {
+            var pipeline = Configure(Pipeline.Create(name));
+            pipeline.Load(Questions(60)).Then(new EvolInstruct { Llm = llm, NumEvolutions = 2, MaxConcurrency = 4 });
+            return pipeline;
+        }
+        var reference = await (await Build("uninterrupted", Evolver()).RunAsync(Quiet)).Dataset.ToListAsync();
+
+        using var stop = new CancellationTokenSource();
+        Assert.That(async () => await Build("resumed", Evolver(stop)).RunAsync(Quiet, stop.Token), Throws.InstanceOf<OperationCanceledException>());
+        var resumed = await (await Build("resumed", Evolver()).RunAsync(Quiet)).Dataset.ToListAsync();
+
+        Assert.That(resumed.Select(r => r.ToJsonString()), Is.EqualTo(reference.Select(r => r.ToJsonString())));
+    }
+
+    [Test]
+    public void A_task_setting_wins_over_an_LLM_option_of_the_same_name()
+    {
+        var task = new EvolInstruct { Llm = Answerer() };
+
+        RuntimeParameters.ApplyTo(task, ["seed=7", "temperature=0.5"]);
+
+        Assert.That((task.Seed, task.GenerationOptions?.Seed, task.GenerationOptions?.Temperature), Is.EqualTo((7, (long?)null, 0.5f)));
+        Assert.That(RuntimeParameters.NamesFor(task).Count(n => n == "seed"), Is.EqualTo(1));
+    }
+
     internal static List<string> StoredKeys(string store, string step)
     {
         using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={store};Mode=ReadWrite;Pooling=False");

@@ -20,7 +20,17 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         var clock = Stopwatch.StartNew();
         options.Parameters?.ApplyTo(pipeline);
         var order = PipelineValidator.Order(pipeline);
-        foreach (var load in order.OfType<LoadNode>()) await load.PeekAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var load in order.OfType<LoadNode>())
+        {
+            try
+            {
+                await load.PeekAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                throw new PipelineException($"Step '{load.Name}' (load) cannot read its data: {error.Message}", error);
+            }
+        }
         PipelineValidator.CheckColumns(pipeline, order);
 
         var runDirectory = pipeline.RunDirectoryPath;
@@ -49,17 +59,25 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
             new StepCounters(step),
             control)).ToList();
 
-        var total = await CountRowsAsync(order, cancellationToken).ConfigureAwait(false);
         Exception? failure = null;
-        var progress = ProgressReporter.Start(pipeline, options.Progress, runs.Select(r => r.Counters).ToList(), total);
+        ProgressReporter? progress = null;
         try
         {
+            var total = await CountRowsAsync(order, cancellationToken).ConfigureAwait(false);
+            progress = ProgressReporter.Start(pipeline, options.Progress, runs.Select(r => r.Counters).ToList(), total);
             await Task.WhenAll(runs.Select(run => Task.Run(() => RunStepAsync(run), CancellationToken.None))).ConfigureAwait(false);
         }
         finally
         {
-            await progress.StopAsync().ConfigureAwait(false);
-            await store.DisposeAsync().ConfigureAwait(false);
+            if (progress is not null) await progress.StopAsync().ConfigureAwait(false);
+            try
+            {
+                await store.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (PipelineException error)
+            {
+                failure ??= error;
+            }
         }
 
         if (failure is not null) throw failure;
@@ -109,7 +127,13 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
             signatures[step] = StepNode.Hash(string.Join("\n",
                 [step.Kind, step.Name, step.Settings(), .. step.Parents.Select(p => signatures[p])]));
             if (!step.IsStored) continue;
-            resumed[step] = store.Prepare(step.Name, signatures[step]);
+            resumed[step] = store.Prepare(step.Name, signatures[step], out var forgotten);
+            if (forgotten.Count > 0)
+            {
+                pipeline.Logger.LogWarning(
+                    "Step '{Step}' changed (its settings or what comes before it), so its unfinished batches {Batches} are forgotten; they still run on the service. Cancel them there if they are not wanted.",
+                    step.Name, string.Join(", ", forgotten));
+            }
             if (resumed[step] > 0)
             {
                 pipeline.Logger.LogInformation("Step '{Step}' resumes with {Rows} finished input rows from {Store}.", step.Name, resumed[step], store.Path);

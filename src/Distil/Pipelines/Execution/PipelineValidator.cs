@@ -38,6 +38,18 @@ internal static class PipelineValidator
             {
                 problems.Add($"Step '{step.Name}' (task) makes several dependent calls per row and cannot be sent as an offline batch; give it an online LLM.");
             }
+            if (step is TaskNode { Task: { Llm: { } client } checkedTask })
+            {
+                // What a task needs of its client (a local model for magpie…) is known before any call.
+                try
+                {
+                    checkedTask.CheckClient(client);
+                }
+                catch (NotSupportedException error)
+                {
+                    problems.Add($"Step '{step.Name}' (task): {error.Message}");
+                }
+            }
             if (step is LoadNode && step.Children.Count == 0)
             {
                 problems.Add($"Step '{step.Name}' (load) feeds no step; continue from it with Then(...) or Write(...).");
@@ -45,6 +57,18 @@ internal static class PipelineValidator
             if (step is WriteNode && step.Children.Count > 0)
             {
                 problems.Add($"Step '{step.Name}' writes a dataset and ends its branch; continue from the step before it instead.");
+            }
+        }
+
+        foreach (var join in pipeline.Steps.OfType<JoinNode>())
+        {
+            // A step that needs all its rows (a global step, an offline batch) on one branch only
+            // would wait for rows the join, waiting for it, never takes: refuse it here.
+            var ancestors = join.Parents.Select(Ancestors).ToList();
+            var shared = ancestors.Skip(1).Aggregate(new HashSet<StepNode>(ancestors[0]), (all, next) => { all.IntersectWith(next); return all; });
+            foreach (var global in ancestors.SelectMany(a => a).Distinct().Where(s => !shared.Contains(s) && NeedsAllRows(s)))
+            {
+                problems.Add($"Step '{join.Name}' ({join.Kind}) joins a branch through '{global.Name}', which needs all its rows before it gives any; join before it, or put it after the join.");
             }
         }
 
@@ -77,6 +101,22 @@ internal static class PipelineValidator
             columns[step] = step.ColumnsAfter(parents);
         }
         if (problems.Count > 0) throw Invalid(pipeline, problems);
+    }
+
+    private static bool NeedsAllRows(StepNode step) =>
+        step is GlobalNode || step is TaskNode { Task.Llm: { } llm } && llm.GetService<IOfflineBatchClient>() is not null;
+
+    private static HashSet<StepNode> Ancestors(StepNode step)
+    {
+        var seen = new HashSet<StepNode>();
+        var stack = new Stack<StepNode>([step]);
+        while (stack.Count > 0)
+        {
+            var current = stack.Pop();
+            if (!seen.Add(current)) continue;
+            foreach (var parent in current.Parents) stack.Push(parent);
+        }
+        return seen;
     }
 
     private static List<StepNode> TopologicalOrder(IReadOnlyList<StepNode> steps, List<string> problems)

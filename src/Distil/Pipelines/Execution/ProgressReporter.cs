@@ -99,6 +99,8 @@ internal sealed class ProgressReporter
         }
     }
 
+    private static string Eta(TimeSpan left) => $"{(int)left.TotalHours}:{left.Minutes:00}:{left.Seconds:00}";
+
     private IEnumerable<string[]> Lines()
     {
         var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 0.001);
@@ -109,7 +111,7 @@ internal sealed class ProgressReporter
             var rate = counters.Read / seconds;
             var eta = counters.Done ? "done"
                 : _total is { } total && rate > 0 && counters.Step is not GlobalNode && counters.Read <= total
-                    ? TimeSpan.FromSeconds((total - counters.Read) / rate).ToString(@"hh\:mm\:ss")
+                    ? Eta(TimeSpan.FromSeconds((total - counters.Read) / rate))
                     : "";
             yield return
             [

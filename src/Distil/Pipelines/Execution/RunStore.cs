@@ -92,8 +92,15 @@ internal sealed class RunStore : IAsyncDisposable
     /// Makes the stored rows of <paramref name="step"/> those of <paramref name="signature"/>: rows
     /// from a step whose settings or upstream changed are dropped. Returns how many rows remain.
     /// </summary>
-    public long Prepare(string step, string signature)
+    public long Prepare(string step, string signature) => Prepare(step, signature, out _);
+
+    /// <summary>
+    /// As <see cref="Prepare(string, string)"/>, and says which batches still running on the
+    /// service a changed signature makes this run forget (<paramref name="forgottenBatches"/>).
+    /// </summary>
+    public long Prepare(string step, string signature, out IReadOnlyList<string> forgottenBatches)
     {
+        forgottenBatches = [];
         using var connection = Connect(_connectionString);
         using var transaction = connection.BeginTransaction();
         using var read = connection.CreateCommand();
@@ -101,6 +108,15 @@ internal sealed class RunStore : IAsyncDisposable
         read.Parameters.AddWithValue("$step", step);
         if ((string?)read.ExecuteScalar() != signature)
         {
+            using var pending = connection.CreateCommand();
+            pending.CommandText = "SELECT batch_id FROM batches WHERE step = $step AND status NOT IN ('completed', 'failed', 'expired', 'cancelled')";
+            pending.Parameters.AddWithValue("$step", step);
+            using (var reader = pending.ExecuteReader())
+            {
+                var ids = new List<string>();
+                while (reader.Read()) ids.Add(reader.GetString(0));
+                forgottenBatches = ids;
+            }
             using var reset = connection.CreateCommand();
             reset.CommandText = """
                 DELETE FROM rows WHERE step = $step; DELETE FROM batches WHERE step = $step; DELETE FROM batch_results WHERE step = $step;
@@ -132,8 +148,17 @@ internal sealed class RunStore : IAsyncDisposable
     }
 
     /// <summary>Stores the outputs of one input row; on disk within the flush interval.</summary>
-    public ValueTask SaveAsync(string step, RowKey inputKey, long sequence, IReadOnlyList<KeyedRow> outputs, CancellationToken cancellationToken) =>
-        _commits.Writer.WriteAsync(new Commit(step, inputKey, sequence, Encode(outputs)), cancellationToken);
+    public async ValueTask SaveAsync(string step, RowKey inputKey, long sequence, IReadOnlyList<KeyedRow> outputs, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _commits.Writer.WriteAsync(new Commit(step, inputKey, sequence, Encode(outputs)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException closed) when (closed.InnerException is PipelineException failure)
+        {
+            throw failure;
+        }
+    }
 
     /// <summary>The rows of a step, in order, read from the file (constant memory).</summary>
     public static async IAsyncEnumerable<JsonObject> ReadStepAsync(
@@ -250,6 +275,21 @@ internal sealed class RunStore : IAsyncDisposable
     }
 
     private async Task WriteLoopAsync()
+    {
+        try
+        {
+            await WriteAllAsync().ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            // Writers must not wait on a channel no one reads, nor count rows as kept that are not.
+            var failure = new PipelineException($"The run store '{Path}' cannot be written ({error.Message}); rows finished since the last commit are not kept.", error);
+            _commits.Writer.TryComplete(failure);
+            throw failure;
+        }
+    }
+
+    private async Task WriteAllAsync()
     {
         await using var connection = Connect(_connectionString);
         await using var insert = connection.CreateCommand();

@@ -41,6 +41,14 @@ internal abstract class JoinNode(string name) : StepNode(name)
                     heads[i] = head;
                 }
 
+                var depths = heads.Select(h => h!.Key.Text.Count(c => c == '.')).Distinct().Count();
+                if (depths > 1)
+                {
+                    var keys = string.Join(", ", heads.Select((h, i) => $"'{Parents[i].Name}' row {h!.Key}"));
+                    throw new PipelineException(
+                        $"Step '{Name}' joins rows by their source row, but its branches split rows differently ({keys}). " +
+                        "Set GroupGenerations = true on a task with several generations, or expand after the join.");
+                }
                 var newest = heads.Max(h => h!.Key);
                 if (heads.All(h => h!.Key.Equals(newest)))
                 {

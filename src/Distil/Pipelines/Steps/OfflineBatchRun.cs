@@ -25,6 +25,7 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
         var rows = new List<KeyedRow>();
         await foreach (var input in run.ReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false)) rows.Add(input);
         if (run.Control.StoppedEarly) return; // a batch needs every row: a partial input is not submitted
+        if (task.Llm is { } llm) task.CheckClient(llm);
 
         // The requests of every row not finished in an earlier run.
         var finished = new Dictionary<RowKey, IReadOnlyList<KeyedRow>>();
@@ -80,6 +81,12 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
                 {
                     await foreach (var result in batches.ReadResultsAsync(file, cancellationToken).ConfigureAwait(false)) collected.Add(result);
                 }
+                if (collected.Count == 0 && state.Error is not null)
+                {
+                    // A batch failed as a whole (its file did not validate): every request carries the reason.
+                    collected.AddRange(batch.CustomIds.Select(id => new OfflineBatchResult(id, null, null, null, null, $"batch {batch.Id} {state.Status}: {state.Error}")));
+                    task.Logger.LogWarning("Step '{Step}': batch {Batch} {Status}: {Error}", Step, batch.Id, state.Status, state.Error);
+                }
                 store.FinishBatch(Step, batch.Id, state.Status, collected);
                 task.Logger.LogInformation("Step '{Step}': batch {Batch} {Status}; {Answered} of {Requests} requests answered.",
                     Step, batch.Id, state.Status, collected.Count(r => r.Succeeded), batch.CustomIds.Count);
@@ -102,12 +109,12 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
 
             if (toSubmit.Count > 0)
             {
-                foreach (var submitted in await batches.SubmitAsync(toSubmit, cancellationToken).ConfigureAwait(false))
+                await batches.SubmitAsync(toSubmit, submitted =>
                 {
                     store.SaveBatch(Step, submitted);
                     task.Logger.LogInformation("Step '{Step}': submitted batch {Batch} with {Requests} requests to {Service}.",
                         Step, submitted.Id, submitted.CustomIds.Count, batches.Describe());
-                }
+                }, cancellationToken).ConfigureAwait(false);
                 continue; // check the new batches at once: a fast service may be done already
             }
             if (final.Count == requests.Count) return final;

@@ -55,6 +55,7 @@ internal sealed class TaskNode(LlmTask task) : StepNode(task.Name)
                 }
                 var pending = new PendingRow(input.Key, sequence++);
                 input.Row[KeyColumn] = input.Key.Text;
+                input.Row[LlmTask.RowIndexColumn] = pending.Sequence;
                 awaiting.Enqueue(pending);
                 await inOrder.Writer.WriteAsync(pending, stop.Token).ConfigureAwait(false);
                 await toTask.Writer.WriteAsync(input.Row, stop.Token).ConfigureAwait(false);
