@@ -142,9 +142,16 @@ internal static class RunCommand
         {
             result = await pipeline.RunAsync(new PipelineRunOptions { GracefulStop = stop.Graceful, WaitForBatches = waitForBatches }, cancel.Token);
         }
+        catch (PipelineException error) when (error.InnerException is null or RowValueException or IOException or InvalidDataException)
+        {
+            // The pipeline as given, or its data, is wrong: a usage or input error.
+            throw new UsageException($"distil run: {DistilCommand.OneLine(error.Message)}");
+        }
         catch (PipelineException error)
         {
-            throw new UsageException($"distil run: {DistilCommand.OneLine(error.Message)}");
+            // A step failed while running (a service refused a batch, the store could not be written).
+            await console.Error.WriteLineAsync($"distil run: {DistilCommand.OneLine(error.Message)}");
+            return ExitCodes.FailedRows;
         }
         catch (OperationCanceledException)
         {
