@@ -162,24 +162,23 @@ internal static class RunCommand
         var totalFailed = 0L;
         foreach (var (leaf, dataset) in result.Datasets)
         {
-            long rows = 0, failed = 0, inputTokens = 0, outputTokens = 0;
+            long rows = 0, failedRows = 0;
             await foreach (var row in dataset.ReadAsync(cancellationToken))
             {
                 rows++;
-                if (row[LlmTask.DefaultMetadataColumn] is not JsonObject metadata) continue;
-                foreach (var (key, value) in metadata)
-                {
-                    if (key.StartsWith("error_", StringComparison.Ordinal)) failed++;
-                    if (key.StartsWith("statistics_", StringComparison.Ordinal) && value is JsonObject statistics)
-                    {
-                        inputTokens += (long?)statistics["input_tokens"] ?? 0;
-                        outputTokens += (long?)statistics["output_tokens"] ?? 0;
-                    }
-                }
+                if (row[LlmTask.DefaultMetadataColumn] is JsonObject metadata && metadata.Any(p => p.Key.StartsWith("error_", StringComparison.Ordinal))) failedRows++;
             }
-            totalFailed += failed;
-            await console.Out.WriteLineAsync($"{leaf}: {rows:N0} rows, {failed:N0} failed calls, {inputTokens:N0} input and {outputTokens:N0} output tokens, {clock.Elapsed.TotalSeconds:0.0} s.");
+            totalFailed += failedRows;
+            await console.Out.WriteLineAsync($"{leaf}: {rows:N0} rows{(failedRows > 0 ? $", {failedRows:N0} with failed calls" : "")}.");
         }
+        // What this run asked the models (a keep step may have dropped the rows' metadata).
+        foreach (var (step, statistics) in result.Tasks)
+        {
+            totalFailed = Math.Max(totalFailed, statistics.FailedCalls);
+            await console.Out.WriteLineAsync(
+                $"  {step}: {statistics.Calls:N0} calls this run, {statistics.FailedCalls:N0} failed, {statistics.InputTokens:N0} input and {statistics.OutputTokens:N0} output tokens.");
+        }
+        await console.Out.WriteLineAsync($"Done in {clock.Elapsed.TotalSeconds:0.0} s.");
         if (!result.Completed)
         {
             await console.Out.WriteLineAsync($"Stopped before every row went through; run the same command again to finish (run directory {result.RunDirectory}).");

@@ -6,8 +6,10 @@ namespace Distil.Pipelines;
 /// <summary>What a pipeline run produced: one dataset per leaf step, read from the run store.</summary>
 public sealed class PipelineResult
 {
-    internal PipelineResult(string runDirectory, bool completed, IReadOnlyDictionary<string, Dataset> datasets, TimeSpan elapsed)
+    internal PipelineResult(string runDirectory, bool completed, IReadOnlyDictionary<string, Dataset> datasets, TimeSpan elapsed,
+        IReadOnlyDictionary<string, TaskStatistics> tasks)
     {
+        Tasks = tasks;
         RunDirectory = runDirectory;
         Completed = completed;
         Datasets = datasets;
@@ -22,6 +24,9 @@ public sealed class PipelineResult
 
     /// <summary>The rows of every leaf step (the last step of each branch), by step name.</summary>
     public IReadOnlyDictionary<string, Dataset> Datasets { get; }
+
+    /// <summary>What each task step did in this run (rows replayed from earlier runs cost nothing and count nothing), by step name.</summary>
+    public IReadOnlyDictionary<string, TaskStatistics> Tasks { get; }
 
     /// <summary>How long the run took.</summary>
     public TimeSpan Elapsed { get; }
@@ -64,3 +69,10 @@ public sealed class Dataset
         return rows;
     }
 }
+
+/// <summary>The LLM calls of one task step in one run.</summary>
+/// <param name="Calls">Answered calls (online, or answers collected from offline batches).</param>
+/// <param name="FailedCalls">Calls that failed after their retries; their rows have null outputs.</param>
+/// <param name="InputTokens">Prompt tokens, as the services reported them.</param>
+/// <param name="OutputTokens">Answer tokens, as the services reported them.</param>
+public sealed record TaskStatistics(long Calls, long FailedCalls, long InputTokens, long OutputTokens);

@@ -154,6 +154,7 @@ public abstract class Task<TInput, TOutput> : LlmTask
             {
                 var output = await GenerateAsync(input, calls, cancellationToken).ConfigureAwait(false);
                 generations[generation] = new Generation<TOutput>(calls.LastText, output, calls.Usage, calls.ModelId, calls.LastMessages ?? [], null);
+                Activity.CallAnswered(calls.Usage);
                 if (output is null)
                 {
                     Logger.LogWarning("Task '{Task}': the batch answer for row {Row}, generation {Generation} could not be parsed; its outputs are set to null.", Name, rowIndex, generation);
@@ -162,6 +163,7 @@ public abstract class Task<TInput, TOutput> : LlmTask
             catch (LlmCallException failure)
             {
                 generations[generation] = Generation<TOutput>.FromFailure(failure.InnerException!, calls.LastMessages);
+                Activity.Failed();
             }
         }
         var modelName = run.ModelName(generations);

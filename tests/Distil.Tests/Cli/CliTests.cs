@@ -129,7 +129,7 @@ public class CliTests : FakeServerTests
         var second = await Distil(args);
 
         Assert.That(first.ExitCode, Is.Zero, first.Error);
-        Assert.That(first.Out, Does.Contain("output: 20 rows, 0 failed calls"));
+        Assert.That(first.Out, Does.Contain("output: 20 rows.").And.Contain("quality_scorer: 20 calls this run, 0 failed"));
         var rows = File.ReadAllLines(output).Select(l => JsonNode.Parse(l)!).ToList();
         Assert.That(rows.Select(r => r["scores"]!.ToJsonString()), Has.All.EqualTo("[4,2]"));
         Assert.That(rows.Select(r => (string?)r["model_name"]), Has.All.EqualTo("fake"));
@@ -183,7 +183,7 @@ public class CliTests : FakeServerTests
             "--model", $"endpoint:{Server.BaseUrl}#fake", "--run-dir", Path.Combine(_work, "run"));
 
         Assert.That(result.ExitCode, Is.EqualTo(1));
-        Assert.That(result.Out, Does.Contain("output: 1 rows, 1 failed calls"));
+        Assert.That(result.Out, Does.Contain("output: 1 rows, 1 with failed calls.").And.Contain("text_generation: 0 calls this run, 1 failed"));
     }
 
     [Test]

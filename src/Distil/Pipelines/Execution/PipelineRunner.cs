@@ -59,6 +59,8 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
             new StepCounters(step),
             control)).ToList();
 
+        // Task objects may run more than once: this run's statistics are what their counters gained.
+        var before = order.OfType<TaskNode>().ToDictionary(t => t.Name, t => Snapshot(t.Task));
         Exception? failure = null;
         ProgressReporter? progress = null;
         try
@@ -88,7 +90,13 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
                 ? "Pipeline '{Pipeline}' finished in {Elapsed:0.0} s; run directory {RunDirectory}."
                 : "Pipeline '{Pipeline}' stopped after {Elapsed:0.0} s before every row went through; run it again to finish. Run directory {RunDirectory}.",
             pipeline.Name, clock.Elapsed.TotalSeconds, runDirectory);
-        return new PipelineResult(runDirectory, completed, Datasets(order, store.Path), clock.Elapsed);
+        var statistics = order.OfType<TaskNode>().ToDictionary(t => t.Name, t =>
+        {
+            var (after, start) = (Snapshot(t.Task), before[t.Name]);
+            return new TaskStatistics(after.Calls - start.Calls, after.FailedCalls - start.FailedCalls,
+                after.InputTokens - start.InputTokens, after.OutputTokens - start.OutputTokens);
+        });
+        return new PipelineResult(runDirectory, completed, Datasets(order, store.Path), clock.Elapsed, statistics);
 
         async Task RunStepAsync(StepRun run)
         {
@@ -141,6 +149,9 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         }
         return resumed;
     }
+
+    private static TaskStatistics Snapshot(LlmTask task) =>
+        new(task.Activity.Answered, task.Activity.FailedCalls, task.Activity.InputTokens, task.Activity.OutputTokens);
 
     private static async Task<long?> CountRowsAsync(IReadOnlyList<StepNode> order, CancellationToken cancellationToken)
     {
