@@ -79,6 +79,11 @@ public sealed class FakeBatchService
             {
                 var outcome = Outcome(batch);
                 if (outcome.Status is "validating" or "in_progress") batch.Status = "in_progress";
+                else if (outcome.Error is not null)
+                {
+                    batch.Status = outcome.Status;
+                    batch.Error = outcome.Error;
+                }
                 else Finish(batch, outcome);
             }
         }
@@ -151,6 +156,11 @@ public sealed class FakeBatchService
         ["output_file_id"] = batch.OutputFileId,
         ["error_file_id"] = batch.ErrorFileId,
         ["request_counts"] = new JsonObject { ["total"] = batch.CustomIds.Count },
+        ["errors"] = batch.Error is null ? null : new JsonObject
+        {
+            ["object"] = "list",
+            ["data"] = new JsonArray(new JsonObject { ["code"] = "invalid_request", ["message"] = batch.Error }),
+        },
     };
 
     private static Task JsonAsync(HttpContext context, JsonObject body)
@@ -194,14 +204,21 @@ public sealed class FakeBatch(int number, string id, string inputFileId, IReadOn
 
     /// <summary>The failures' file, once finished with failures.</summary>
     public string? ErrorFileId { get; internal set; }
+
+    /// <summary>Why the whole batch failed, when it did (<see cref="FakeBatchOutcome.Refused"/>).</summary>
+    public string? Error { get; internal set; }
 }
 
 /// <summary>How a fake batch stands when checked.</summary>
 /// <param name="Status">in_progress (not finished yet), completed, expired or failed.</param>
 /// <param name="Answer">Which requests are answered (default all); the others are reported as expired.</param>
 /// <param name="Fail">Which requests fail with a server error (default none).</param>
-public sealed record FakeBatchOutcome(string Status, Func<string, bool>? Answer = null, Func<string, bool>? Fail = null)
+/// <param name="Error">Set when the whole batch fails (its file refused), with the service's reason; no result files.</param>
+public sealed record FakeBatchOutcome(string Status, Func<string, bool>? Answer = null, Func<string, bool>? Fail = null, string? Error = null)
 {
+    /// <summary>The service refused the batch as a whole (a file it could not validate), saying why.</summary>
+    public static FakeBatchOutcome Refused(string reason) => new("failed", Error: reason);
+
     /// <summary>Finished, every request answered.</summary>
     public static FakeBatchOutcome Completed { get; } = new("completed");
 

@@ -53,6 +53,12 @@ public sealed record OfflineBatchState(string Id, string Status, string? OutputF
 /// <summary>The answer to one request of a batch, or why there is none.</summary>
 public sealed record OfflineBatchResult(string CustomId, string? Text, long? InputTokens, long? OutputTokens, string? ModelId, string? Error)
 {
+    /// <summary>
+    /// False for failures that another batch would repeat (the service refused the batch file as a
+    /// whole): the request is not sent again. Default true.
+    /// </summary>
+    public bool Retryable { get; init; } = true;
+
     /// <summary>True when the request was answered.</summary>
     public bool Succeeded => Error is null;
 }

@@ -155,6 +155,20 @@ public class OfflineBatchTests : FakeServerTests
     }
 
     [Test]
+    public async Task A_batch_the_service_refuses_as_a_whole_is_not_sent_again_and_its_rows_carry_the_reason()
+    {
+        Server.Batches.Outcome = _ => FakeBatchOutcome.Refused("The model 'fake-model' does not support the Batch API.");
+
+        var result = await Build("refused", BatchClient(), rows: 3).RunAsync(Options(wait: true));
+
+        var rows = await result.Dataset.ToListAsync();
+        Assert.That(Server.Batches.Created, Has.Count.EqualTo(1), "a refusal would repeat: no second batch");
+        Assert.That(rows.Select(r => r["generation"]), Has.All.Null);
+        Assert.That((string?)rows[0]["distilabel_metadata"]!["error_text_generation"], Does.Contain("does not support the Batch API"));
+        Assert.That(result.Tasks["text_generation"].FailedCalls, Is.EqualTo(3));
+    }
+
+    [Test]
     public void A_task_with_dependent_calls_is_refused_before_anything_is_submitted()
     {
         var pipeline = Build("evol", BatchClient(), task: new EvolInstruct { NumEvolutions = 2 });

@@ -84,7 +84,8 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
                 if (collected.Count == 0 && state.Error is not null)
                 {
                     // A batch failed as a whole (its file did not validate): every request carries the reason.
-                    collected.AddRange(batch.CustomIds.Select(id => new OfflineBatchResult(id, null, null, null, null, $"batch {batch.Id} {state.Status}: {state.Error}")));
+                    collected.AddRange(batch.CustomIds.Select(id =>
+                        new OfflineBatchResult(id, null, null, null, null, $"batch {batch.Id} {state.Status}: {state.Error}") { Retryable = false }));
                     task.Logger.LogWarning("Step '{Step}': batch {Batch} {Status}: {Error}", Step, batch.Id, state.Status, state.Error);
                 }
                 store.FinishBatch(Step, batch.Id, state.Status, collected);
@@ -102,7 +103,7 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
             foreach (var (customId, request) in requests)
             {
                 if (results.TryGetValue(customId, out var result) && result.Succeeded) final[customId] = result;
-                else if (attempts.GetValueOrDefault(customId) >= MaxAttempts)
+                else if (attempts.GetValueOrDefault(customId) >= MaxAttempts || result is { Retryable: false })
                     final[customId] = result ?? new OfflineBatchResult(customId, null, null, null, null, $"no answer after {MaxAttempts} batches");
                 else if (!inFlight.Contains(customId)) toSubmit.Add(request);
             }
