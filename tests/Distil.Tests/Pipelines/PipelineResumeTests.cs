@@ -138,6 +138,8 @@ public class PipelineResumeTests : FakeServerTests
         await pipeline.RunAsync(Quiet);
 
         Assert.That(Server.PeakInFlight, Is.EqualTo(16));
-        Assert.That(Server.MeanInFlight, Is.GreaterThan(0.85 * 16), "no batch barrier: slots refill as answers arrive");
+        // A barrier of 16 per batch would average about 7 in flight here (each batch waits for the
+        // slowest of 16 lognormal answers); streaming stays near 16 even on a busy CI machine.
+        Assert.That(Server.MeanInFlight, Is.GreaterThan(0.75 * 16), "no batch barrier: slots refill as answers arrive");
     }
 }
