@@ -178,6 +178,12 @@ public sealed class PipelineRunOptions
 
     /// <summary>How progress is shown (default: live on a terminal, log lines otherwise).</summary>
     public ProgressMode Progress { get; init; } = ProgressMode.Auto;
+
+    /// <summary>How often progress is logged when it is not shown live (default 5 s).</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Where the live table is drawn (default the process's console).</summary>
+    public Spectre.Console.IAnsiConsole? Console { get; init; }
 }
 
 /// <summary>How a pipeline run reports progress.</summary>
@@ -188,6 +194,9 @@ public enum ProgressMode
 
     /// <summary>Log lines only.</summary>
     Log,
+
+    /// <summary>The live table, even when the console does not look interactive.</summary>
+    Live,
 
     /// <summary>Nothing.</summary>
     None,

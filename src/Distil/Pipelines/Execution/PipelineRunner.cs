@@ -66,7 +66,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         try
         {
             var total = await CountRowsAsync(order, cancellationToken).ConfigureAwait(false);
-            progress = ProgressReporter.Start(pipeline, options.Progress, runs.Select(r => r.Counters).ToList(), total);
+            progress = ProgressReporter.Start(pipeline, options, runs.Select(r => r.Counters).ToList(), total);
             await Task.WhenAll(runs.Select(run => Task.Run(() => RunStepAsync(run), CancellationToken.None))).ConfigureAwait(false);
         }
         finally

@@ -12,26 +12,32 @@ namespace Distil.Pipelines;
 /// </summary>
 internal sealed class ProgressReporter
 {
-    private static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(5);
 
     private readonly Pipeline _pipeline;
     private readonly IReadOnlyList<StepCounters> _steps;
     private readonly long? _total;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly CancellationTokenSource _stop = new();
+    private readonly IAnsiConsole _console;
+    private readonly TimeSpan _logInterval;
     private Task _loop = Task.CompletedTask;
 
-    private ProgressReporter(Pipeline pipeline, IReadOnlyList<StepCounters> steps, long? total)
+    private ProgressReporter(Pipeline pipeline, IReadOnlyList<StepCounters> steps, long? total, IAnsiConsole console, TimeSpan logInterval)
     {
+        _console = console;
+        _logInterval = logInterval;
         _pipeline = pipeline;
         _steps = steps;
         _total = total;
     }
 
-    public static ProgressReporter Start(Pipeline pipeline, ProgressMode mode, IReadOnlyList<StepCounters> steps, long? total)
+    public static ProgressReporter Start(Pipeline pipeline, PipelineRunOptions options, IReadOnlyList<StepCounters> steps, long? total)
     {
-        var reporter = new ProgressReporter(pipeline, steps, total);
-        var live = mode == ProgressMode.Auto && AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
+        var console = options.Console ?? AnsiConsole.Console;
+        var reporter = new ProgressReporter(pipeline, steps, total, console, options.ProgressInterval);
+        var mode = options.Progress;
+        var live = mode == ProgressMode.Live
+            || mode == ProgressMode.Auto && console.Profile.Capabilities.Interactive && (options.Console is not null || !Console.IsOutputRedirected);
         reporter._loop = mode switch
         {
             ProgressMode.None => Task.CompletedTask,
@@ -58,7 +64,7 @@ internal sealed class ProgressReporter
     {
         var table = new Table().Title($"[bold]{Markup.Escape(_pipeline.Name)}[/]")
             .AddColumns("Step", "In", "Out", "Replayed", "Calls", "Failed", "Retries", "Tokens in/out", "Rows/s", "ETA");
-        await AnsiConsole.Live(table).StartAsync(async context =>
+        await _console.Live(table).StartAsync(async context =>
         {
             while (true)
             {
@@ -84,7 +90,7 @@ internal sealed class ProgressReporter
         {
             try
             {
-                await Task.Delay(LogInterval, _stop.Token).ConfigureAwait(false);
+                await Task.Delay(_logInterval, _stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
