@@ -68,14 +68,7 @@ public sealed partial class EvolQuality : Task<EvolQuality.Input, EvolQuality.Ou
         EvolvedText.Read(text) is { } evolved ? new Output(evolved, [evolved]) : null;
 
     /// <inheritdoc/>
-    protected override void CheckLlm(IChatClient llm)
-    {
-        if (UseDefaultStructuredOutput)
-        {
-            throw new NotSupportedException(
-                $"Task '{Name}' has no structured-output mode: each round answers with a plain response. Leave UseDefaultStructuredOutput off.");
-        }
-    }
+    protected override string WhyNoStructuredOutput => "each round answers with a plain response";
 
     /// <inheritdoc/>
     protected override async Task<Output?> GenerateAsync(Input input, GenerationCalls calls, CancellationToken cancellationToken)

@@ -79,14 +79,7 @@ public abstract class InstructionEvolution : Task<InstructionEvolution.Input, In
         EvolvedText.Read(text) is { } evolved ? new Output(evolved, [evolved]) : null;
 
     /// <inheritdoc/>
-    protected override void CheckLlm(IChatClient llm)
-    {
-        if (UseDefaultStructuredOutput)
-        {
-            throw new NotSupportedException(
-                $"Task '{Name}' has no structured-output mode: each round answers with a plain instruction. Leave UseDefaultStructuredOutput off.");
-        }
-    }
+    protected override string WhyNoStructuredOutput => "each round answers with a plain instruction";
 
     /// <inheritdoc/>
     protected override async Task<Output?> GenerateAsync(Input input, GenerationCalls calls, CancellationToken cancellationToken)

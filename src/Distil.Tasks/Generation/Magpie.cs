@@ -81,11 +81,10 @@ public sealed partial class Magpie : Task<Magpie.Input, Magpie.Output>
                 $"Task '{Name}' needs an LLM that continues its own chat template (a local GGUF model, 'local:PATH'); " +
                 $"{llm.GetType().Name} answers whole chat turns only.");
         }
-        if (UseDefaultStructuredOutput)
-        {
-            throw new NotSupportedException($"Task '{Name}' has no structured-output mode: the model writes free text turns. Leave UseDefaultStructuredOutput off.");
-        }
     }
+
+    /// <inheritdoc/>
+    protected override string WhyNoStructuredOutput => "the model writes free text turns";
 
     IReadOnlyList<ChatMessage> FormatMessages(Input input) =>
         (input.SystemPrompt ?? SystemPrompt) is { } system ? [new ChatMessage(ChatRole.System, system)] : [];

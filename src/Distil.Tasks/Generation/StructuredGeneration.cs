@@ -33,14 +33,7 @@ public sealed partial class StructuredGeneration : Task<StructuredGeneration.Inp
     protected override void CheckInput(Input input) => SchemaOf(input.StructuredOutput);
 
     /// <summary>The row's schema decides the answer's shape, so the task's own schema cannot be used.</summary>
-    protected override void CheckLlm(IChatClient llm)
-    {
-        if (UseDefaultStructuredOutput)
-        {
-            throw new NotSupportedException(
-                $"Task '{Name}' takes the schema of each answer from the row's 'structured_output' column; leave UseDefaultStructuredOutput off.");
-        }
-    }
+    protected override string WhyNoStructuredOutput => "it takes the schema of each answer from the row's 'structured_output' column";
 
     IReadOnlyList<ChatMessage> FormatMessages(Input input)
     {

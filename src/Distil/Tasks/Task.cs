@@ -173,7 +173,7 @@ public abstract class Task<TInput, TOutput> : LlmTask
     /// <summary>Stops a generation at its first call, once the call is recorded.</summary>
     private sealed class RecordedException : Exception;
 
-    internal override void CheckClient(IChatClient llm) => CheckLlm(llm);
+    internal override void CheckClient(IChatClient llm) => CheckRunnable(llm);
 
     // The index a pipeline gave the row, if any; the column goes, so output rows do not carry it.
     private static long? TakeRowIndex(JsonObject row) =>
@@ -214,7 +214,7 @@ public abstract class Task<TInput, TOutput> : LlmTask
             throw new InvalidOperationException(
                 $"Task '{Name}' has an LLM that sends offline batches; batches need all rows at once, so run the task in a pipeline (Pipeline.Create(...).Load(...).Then(task)).");
         }
-        CheckLlm(llm);
+        CheckRunnable(llm);
         var run = new Run(this, llm, slots);
 
         // Rows start ahead of the slowest one, so that one slow answer does not keep the LLM idle;
@@ -303,6 +303,23 @@ public abstract class Task<TInput, TOutput> : LlmTask
     /// </summary>
     protected virtual void CheckLlm(IChatClient llm)
     {
+    }
+
+    /// <summary>
+    /// Why the task has no structured-output mode (its answers are free text over several calls, or
+    /// the row gives the schema), or null when it has one (default). When set, a run with
+    /// <see cref="LlmTask.UseDefaultStructuredOutput"/> is refused before the first row.
+    /// </summary>
+    protected virtual string? WhyNoStructuredOutput => null;
+
+    // Everything a run checks of the task's settings and client before the first row.
+    private void CheckRunnable(IChatClient llm)
+    {
+        if (UseDefaultStructuredOutput && WhyNoStructuredOutput is { } reason)
+        {
+            throw new NotSupportedException($"Task '{Name}' has no structured-output mode: {reason}. Leave UseDefaultStructuredOutput off.");
+        }
+        CheckLlm(llm);
     }
 
     private async Task<IReadOnlyList<JsonObject>> ProcessRowAsync(

@@ -65,7 +65,8 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         ProgressReporter? progress = null;
         try
         {
-            var total = await CountRowsAsync(order, cancellationToken).ConfigureAwait(false);
+            // Counting reads the sources once more: only worth it when an ETA is shown.
+            var total = options.Progress == ProgressMode.None ? null : await CountRowsAsync(order, cancellationToken).ConfigureAwait(false);
             progress = ProgressReporter.Start(pipeline, options, runs.Select(r => r.Counters).ToList(), total);
             await Task.WhenAll(runs.Select(run => Task.Run(() => RunStepAsync(run), CancellationToken.None))).ConfigureAwait(false);
         }

@@ -92,12 +92,9 @@ internal sealed class RunStore : IAsyncDisposable
     /// Makes the stored rows of <paramref name="step"/> those of <paramref name="signature"/>: rows
     /// from a step whose settings or upstream changed are dropped. Returns how many rows remain.
     /// </summary>
-    public long Prepare(string step, string signature) => Prepare(step, signature, out _);
-
-    /// <summary>
-    /// As <see cref="Prepare(string, string)"/>, and says which batches still running on the
-    /// service a changed signature makes this run forget (<paramref name="forgottenBatches"/>).
-    /// </summary>
+    /// <param name="step">The step's name.</param>
+    /// <param name="signature">The step's signature in this run.</param>
+    /// <param name="forgottenBatches">Batches still running on the service that a changed signature makes this run forget.</param>
     public long Prepare(string step, string signature, out IReadOnlyList<string> forgottenBatches)
     {
         forgottenBatches = [];
