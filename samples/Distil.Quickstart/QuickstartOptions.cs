@@ -32,13 +32,13 @@ internal sealed record QuickstartOptions(string ModelSpec, string OutputPath, st
         return new QuickstartOptions(model ?? "local:" + FindLocalModel(), output ?? Path.Combine("out", "quickstart.jsonl"), cache);
     }
 
-    // DISTIL_MODEL wins; else the test model in ../shared/models beside the repository.
+    // DISTIL_MODEL wins; else the tiny test model that ships in the repository (samples/models).
     private static string FindLocalModel()
     {
         var configured = Environment.GetEnvironmentVariable("DISTIL_MODEL");
         if (!string.IsNullOrWhiteSpace(configured)) return configured;
 
-        var relative = Path.Combine("..", "shared", "models", DefaultModel);
+        var relative = Path.Combine("samples", "models", DefaultModel);
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
             if (File.Exists(Path.Combine(directory.FullName, "Distil.Generated.sln")))
@@ -52,7 +52,7 @@ internal sealed record QuickstartOptions(string ModelSpec, string OutputPath, st
     private static void Usage() => AnsiConsole.WriteLine("""
         Usage: dotnet run --project samples/Distil.Quickstart [-- options]
 
-          (no options)       run on a local GGUF model: DISTIL_MODEL, else ../shared/models/llama-2-tiny-random.gguf
+          (no options)       run on a local GGUF model: DISTIL_MODEL, else samples/models/llama-2-tiny-random.gguf
           --model SPEC       any model: openai:gpt-4o-mini (OPENAI_API_KEY), azure:DEPLOYMENT
                              (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY), endpoint:http://127.0.0.1:8000/v1#NAME
                              (any OpenAI-compatible server), local:/path/model.gguf

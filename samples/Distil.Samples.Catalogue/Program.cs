@@ -4,7 +4,7 @@
 // from nothing with Magpie.
 //
 //   dotnet run --project samples/Distil.Samples.Catalogue
-//       the tiny random model in ../shared/models (prompts and plumbing are real, its words are not)
+//       the tiny random model in samples/models (prompts and plumbing are real, its words are not)
 //   dotnet run --project samples/Distil.Samples.Catalogue -- --model openai:gpt-4o-mini
 //       any model spec: openai:, azure:, endpoint:URL#MODEL, local:PATH
 using System.Text.Json.Nodes;
@@ -93,7 +93,7 @@ if (spec.EndsWith("llama-2-tiny-random.gguf", StringComparison.Ordinal))
 }
 return 0;
 
-// DISTIL_MODEL wins; else the test model in ../shared/models beside the repository.
+// DISTIL_MODEL wins; else the tiny test model that ships in the repository (samples/models).
 static string TinyModel()
 {
     var configured = Environment.GetEnvironmentVariable("DISTIL_MODEL");
@@ -101,7 +101,7 @@ static string TinyModel()
     for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
     {
         if (File.Exists(Path.Combine(directory.FullName, "Distil.Generated.sln")))
-            return Path.GetFullPath(Path.Combine(directory.FullName, "..", "shared", "models", "llama-2-tiny-random.gguf"));
+            return Path.GetFullPath(Path.Combine(directory.FullName, "samples", "models", "llama-2-tiny-random.gguf"));
     }
-    return Path.GetFullPath(Path.Combine("..", "shared", "models", "llama-2-tiny-random.gguf"));
+    return Path.GetFullPath(Path.Combine("samples", "models", "llama-2-tiny-random.gguf"));
 }

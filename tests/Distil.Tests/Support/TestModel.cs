@@ -1,6 +1,6 @@
 namespace Distil.Tests.Support;
 
-/// <summary>The tiny GGUF model with random weights in ../shared/models beside the repository.</summary>
+/// <summary>The tiny GGUF model with random weights that ships in the repository (samples/models).</summary>
 internal static class TestModel
 {
     public static string Path { get; } = Find();
@@ -11,7 +11,7 @@ internal static class TestModel
         {
             if (File.Exists(System.IO.Path.Combine(dir.FullName, "Distil.Generated.sln")))
             {
-                return System.IO.Path.GetFullPath(System.IO.Path.Combine(dir.FullName, "..", "shared", "models", "llama-2-tiny-random.gguf"));
+                return System.IO.Path.GetFullPath(System.IO.Path.Combine(dir.FullName, "samples", "models", "llama-2-tiny-random.gguf"));
             }
         }
         throw new InvalidOperationException("The repository root (Distil.Generated.sln) is not above the test's folder.");
