@@ -80,6 +80,16 @@ public sealed class OfflineBatchOptions
 
     /// <summary>How long the service may take (default and OpenAI's only value: <c>24h</c>).</summary>
     public string CompletionWindow { get; init; } = "24h";
+
+    /// <summary>
+    /// How many times a call to the batch service (a file upload, a batch creation, a status poll,
+    /// a result download) is tried again after a transient fault: 429, 5xx, a timeout or a dropped
+    /// connection (default 6). <c>Retry-After</c> is honoured.
+    /// </summary>
+    public int MaxRetries { get; init; } = 6;
+
+    /// <summary>The wait before the first retry of a batch service call (default 2 s); it doubles, with jitter, up to <see cref="MaxPollInterval"/>.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>A request of an offline batch came back without an answer (failed, expired, cancelled); the message is the service's.</summary>

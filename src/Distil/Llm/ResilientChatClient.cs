@@ -143,6 +143,7 @@ public sealed class ResilientChatClient : DelegatingChatClient
         OnRetry = args =>
         {
             Interlocked.Increment(ref _retries);
+            CallScope.Retried();
             _logger.LogWarning(
                 "LLM request failed ({Reason}); retry {Retry} of {MaxRetries} in {Delay:0.###} s.",
                 args.Outcome.Exception is { } error ? TransientFaults.Describe(error) : "no answer",

@@ -60,6 +60,7 @@ public sealed class ResponseCachingChatClient : CachingChatClient
         var json = await TryReadAsync(key, cancellationToken).ConfigureAwait(false);
         var response = json is null ? null : TryDeserialize<ChatResponse>(json);
         Interlocked.Increment(ref response is null ? ref _misses : ref _hits);
+        if (response is not null) CallScope.CacheHit();
         return response;
     }
 
@@ -73,6 +74,7 @@ public sealed class ResponseCachingChatClient : CachingChatClient
         var json = await TryReadAsync("stream:" + key, cancellationToken).ConfigureAwait(false);
         var updates = json is null ? null : TryDeserialize<List<ChatResponseUpdate>>(json);
         Interlocked.Increment(ref updates is null ? ref _misses : ref _hits);
+        if (updates is not null) CallScope.CacheHit();
         return updates;
     }
 

@@ -75,4 +75,11 @@ public sealed class Dataset
 /// <param name="FailedCalls">Calls that failed after their retries; their rows have null outputs.</param>
 /// <param name="InputTokens">Prompt tokens, as the services reported them.</param>
 /// <param name="OutputTokens">Answer tokens, as the services reported them.</param>
-public sealed record TaskStatistics(long Calls, long FailedCalls, long InputTokens, long OutputTokens);
+/// <param name="Retries">Requests sent again after a transient fault (counted by the client's retry middleware).</param>
+/// <param name="CacheHits">Calls answered from the response cache.</param>
+/// <param name="UnparsedAnswers">Answers whose output could not be read (their output columns are null).</param>
+public sealed record TaskStatistics(long Calls, long FailedCalls, long InputTokens, long OutputTokens, long Retries = 0, long CacheHits = 0, long UnparsedAnswers = 0)
+{
+    internal static TaskStatistics From(StepCounts counts) =>
+        new(counts.Calls, counts.FailedCalls, counts.InputTokens, counts.OutputTokens, counts.Retries, counts.CacheHits, counts.Unparsed);
+}

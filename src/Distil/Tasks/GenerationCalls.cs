@@ -4,9 +4,10 @@ namespace Distil;
 
 /// <summary>
 /// The LLM calls that make one generation of one row, handed to
-/// <see cref="Task{TInput,TOutput}.GenerateAsync"/>. Each call waits for one of the task's
-/// <see cref="LlmTask.MaxConcurrency"/> slots, is sent with the task's options for this
-/// generation, and adds its token usage to the generation's statistics.
+/// <see cref="Task{TInput,TOutput}.GenerateAsync"/>. Each call is sent with the task's options for
+/// this generation (online it waits for one of the task's <see cref="LlmTask.MaxConcurrency"/>
+/// slots; in an offline batch it is recorded, then answered from the batch) and adds its token
+/// usage to the generation's statistics.
 /// </summary>
 /// <remarks>
 /// A call whose LLM request fails throws, and the run turns that into a failed generation (outputs
@@ -15,47 +16,21 @@ namespace Distil;
 /// </remarks>
 public sealed class GenerationCalls
 {
-    private readonly Func<IReadOnlyList<ChatMessage>, ChatOptions, CancellationToken, Task<ChatResponse>> _send;
+    private readonly CallStrategy _strategy;
     private readonly ChatOptions _options;
+    private readonly string _rowKey;
     private readonly CancellationToken _cancellationToken;
     private long _inputTokens;
     private long _outputTokens;
     private bool _hasUsage;
 
-    /// <summary>Calls that go to <paramref name="llm"/>, each waiting for one of <paramref name="slots"/>.</summary>
+    /// <summary>The calls of one generation of one row, each sent by <paramref name="strategy"/>.</summary>
     internal GenerationCalls(
-        IChatClient llm, SemaphoreSlim slots, ChatOptions options, long rowIndex, int generation, TaskActivity activity,
-        CancellationToken cancellationToken)
-        : this(options, rowIndex, generation, async (messages, callOptions, token) =>
-        {
-            await slots.WaitAsync(token).ConfigureAwait(false);
-            activity.CallStarted();
-            try
-            {
-                var response = await llm.GetResponseAsync(messages, callOptions, token).ConfigureAwait(false);
-                activity.CallAnswered(response.Usage);
-                return response;
-            }
-            catch (Exception error) when (!token.IsCancellationRequested)
-            {
-                throw new LlmCallException(error);
-            }
-            finally
-            {
-                activity.CallEnded();
-                slots.Release();
-            }
-        }, cancellationToken)
+        CallStrategy strategy, ChatOptions options, string rowKey, long rowIndex, int generation, CancellationToken cancellationToken)
     {
-    }
-
-    /// <summary>Calls answered by <paramref name="send"/> (offline batches record or replay them).</summary>
-    internal GenerationCalls(
-        ChatOptions options, long rowIndex, int generation,
-        Func<IReadOnlyList<ChatMessage>, ChatOptions, CancellationToken, Task<ChatResponse>> send, CancellationToken cancellationToken)
-    {
-        _send = send;
+        _strategy = strategy;
         _options = options;
+        _rowKey = rowKey;
         _cancellationToken = cancellationToken;
         RowIndex = rowIndex;
         Generation = generation;
@@ -105,7 +80,7 @@ public sealed class GenerationCalls
         }
 
         LastMessages = messages;
-        var response = await _send(messages, options, _cancellationToken).ConfigureAwait(false);
+        var response = await _strategy.SendAsync(new CallRequest(_rowKey, RowIndex, Generation, Count, messages, options), _cancellationToken).ConfigureAwait(false);
 
         Count++;
         LastText = response.Text;

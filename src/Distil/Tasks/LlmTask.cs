@@ -148,34 +148,19 @@ public abstract class LlmTask
     public abstract void PrintRow(Spectre.Console.IAnsiConsole console, JsonObject? row = null);
 
     /// <summary>
-    /// The requests an online run would send for <paramref name="row"/>, one per generation, each
-    /// with its custom id (<paramref name="customIdPrefix"/> and the generation): what an offline
-    /// batch submits. Works for tasks that make one call per generation.
+    /// Starts a run of the task against <paramref name="llm"/> whose calls go through
+    /// <paramref name="calls"/> and are counted on <paramref name="metrics"/> under <paramref name="step"/>.
     /// </summary>
-    internal abstract Task<IReadOnlyList<OfflineBatchRequest>> BatchRequestsAsync(JsonObject row, long rowIndex, string customIdPrefix, CancellationToken cancellationToken);
-
-    /// <summary>The output rows of <paramref name="row"/> from its batch answers (by custom id), as an online run would write them.</summary>
-    internal abstract Task<IReadOnlyList<JsonObject>> BatchRowsAsync(
-        JsonObject row, long rowIndex, string customIdPrefix, IReadOnlyDictionary<string, OfflineBatchResult> answers, CancellationToken cancellationToken);
+    internal abstract ITaskRun CreateRun(IChatClient llm, CallStrategy calls, RunMetrics metrics, string step);
 
     /// <summary>The custom id of one generation of a row in an offline batch.</summary>
     internal static string BatchCustomId(string prefix, int generation) => $"{prefix}:{generation}";
-
-    /// <summary>
-    /// A hidden column through which a pipeline tells the task a row's index in the step (rows a
-    /// resumed run replays are not sent again, so counting would shift the indexes that
-    /// <see cref="GenerationCalls.CreateRandom"/> and error messages use). Removed on arrival.
-    /// </summary>
-    internal const string RowIndexColumn = "__distil_row_index";
 
     /// <summary>Throws <see cref="NotSupportedException"/> when the task cannot run against <paramref name="llm"/> (see <c>CheckLlm</c>).</summary>
     internal abstract void CheckClient(IChatClient llm);
 
     /// <summary>The prompt of a placeholder input as text: part of what identifies the task's results.</summary>
     internal abstract string DescribePrompt();
-
-    /// <summary>Live counts of LLM calls, for progress displays.</summary>
-    internal TaskActivity Activity { get; } = new();
 
     /// <summary>
     /// Runs the task over <paramref name="rows"/>: renders each prompt, asks the LLM and yields the

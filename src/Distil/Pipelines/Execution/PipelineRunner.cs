@@ -34,7 +34,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         PipelineValidator.CheckColumns(pipeline, order);
 
         var runDirectory = pipeline.RunDirectoryPath;
-        var store = RunStore.Open(runDirectory);
+        var store = RunStore.Open(runDirectory, pipeline.Logger);
         IReadOnlyDictionary<StepNode, long> resumed;
         try
         {
@@ -47,7 +47,10 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         }
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        store.AbandonRetriesOn(cancel.Token);
         var control = new RunControl(cancel.Token, options.GracefulStop, options.WaitForBatches);
+        // Every count of this run is recorded once, here, and read by the progress display and the result.
+        using var metrics = new RunMetrics();
         var edges = order.SelectMany(s => s.Children.Select(c => (s, c))).Distinct()
             .ToDictionary(e => e, _ => Channel.CreateBounded<KeyedRow>(new BoundedChannelOptions(EdgeCapacity) { SingleReader = true, SingleWriter = true }));
         var runs = order.Select(step => new StepRun(
@@ -56,11 +59,8 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
             step.Children.Select(c => edges[(step, c)].Writer).ToArray(),
             store,
             resumed.GetValueOrDefault(step) > 0,
-            new StepCounters(step),
+            metrics,
             control)).ToList();
-
-        // Task objects may run more than once: this run's statistics are what their counters gained.
-        var before = order.OfType<TaskNode>().ToDictionary(t => t.Name, t => Snapshot(t.Task));
         Exception? failure = null;
         ProgressReporter? progress = null;
         try
@@ -91,12 +91,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
                 ? "Pipeline '{Pipeline}' finished in {Elapsed:0.0} s; run directory {RunDirectory}."
                 : "Pipeline '{Pipeline}' stopped after {Elapsed:0.0} s before every row went through; run it again to finish. Run directory {RunDirectory}.",
             pipeline.Name, clock.Elapsed.TotalSeconds, runDirectory);
-        var statistics = order.OfType<TaskNode>().ToDictionary(t => t.Name, t =>
-        {
-            var (after, start) = (Snapshot(t.Task), before[t.Name]);
-            return new TaskStatistics(after.Calls - start.Calls, after.FailedCalls - start.FailedCalls,
-                after.InputTokens - start.InputTokens, after.OutputTokens - start.OutputTokens);
-        });
+        var statistics = order.OfType<TaskNode>().ToDictionary(t => t.Name, t => TaskStatistics.From(metrics.For(t.Name)));
         return new PipelineResult(runDirectory, completed, Datasets(order, store.Path), clock.Elapsed, statistics);
 
         async Task RunStepAsync(StepRun run)
@@ -150,9 +145,6 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         }
         return resumed;
     }
-
-    private static TaskStatistics Snapshot(LlmTask task) =>
-        new(task.Activity.Answered, task.Activity.FailedCalls, task.Activity.InputTokens, task.Activity.OutputTokens);
 
     private static async Task<long?> CountRowsAsync(IReadOnlyList<StepNode> order, CancellationToken cancellationToken)
     {

@@ -91,7 +91,7 @@ internal static class PipelineValidator
                 if (available is null) continue; // unknown (an empty source): nothing will reach this step anyway
                 foreach (var missing in step.RequiredColumns.Where(c => !available.Contains(c)))
                 {
-                    var there = available.Where(c => c != StepNode.KeyColumn).Order(StringComparer.Ordinal).ToList();
+                    var there = available.Order(StringComparer.Ordinal).ToList();
                     var suggestion = DidYouMean.Closest(missing, there) is { } close ? $" Did you mean '{close}'?" : "";
                     problems.Add(
                         $"Step '{step.Name}' ({step.Kind}) needs column '{missing}', which neither the data nor a step before it " +

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.AI;
 using Spectre.Console;
 
 namespace Distil.Pipelines;
@@ -112,8 +111,8 @@ internal sealed class ProgressReporter
         var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 0.001);
         foreach (var counters in _steps)
         {
-            var task = (counters.Step as TaskNode)?.Task;
-            var activity = task?.Activity;
+            var isTask = counters.Step is TaskNode;
+            var calls = counters.Counts;
             var rate = counters.Read / seconds;
             var eta = counters.Done ? "done"
                 : _total is { } total && rate > 0 && counters.Step is not GlobalNode && counters.Read <= total
@@ -125,10 +124,10 @@ internal sealed class ProgressReporter
                 counters.Read.ToString("N0"),
                 counters.Written.ToString("N0"),
                 counters.Replayed.ToString("N0"),
-                activity?.InFlight.ToString("N0") ?? "",
-                activity?.FailedCalls.ToString("N0") ?? "",
-                task?.Llm?.GetService<ResilientChatClient>()?.Retries.ToString("N0") ?? "",
-                activity is null ? "" : $"{activity.InputTokens:N0}/{activity.OutputTokens:N0}",
+                isTask ? calls.InFlight.ToString("N0") : "",
+                isTask ? calls.FailedCalls.ToString("N0") : "",
+                isTask ? calls.Retries.ToString("N0") : "",
+                isTask ? $"{calls.InputTokens:N0}/{calls.OutputTokens:N0}" : "",
                 rate.ToString("N1"),
                 eta,
             ];

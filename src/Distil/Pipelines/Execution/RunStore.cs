@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Distil.Pipelines;
 
@@ -11,12 +13,17 @@ namespace Distil.Pipelines;
 /// signature (its settings and everything upstream) stays the same, so a rerun replays them
 /// instead of recomputing. Writes go through one background writer in short transactions, so a
 /// finished row is on disk within <see cref="FlushInterval"/> even if the process is then killed.
+/// A commit that fails (a full disk, an I/O error) is tried again with backoff while the finished
+/// rows wait in memory and <see cref="Gate"/> holds back new LLM calls; the run goes on with
+/// nothing lost once the store can be written again.
 /// </summary>
 internal sealed class RunStore : IAsyncDisposable
 {
     public const string FileName = "distil-run.db";
     private const int SchemaVersion = 1;
     private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan FirstCommitRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LastCommitRetry = TimeSpan.FromSeconds(30);
 
     private readonly string _connectionString;
     private readonly SqliteConnection _reader;
@@ -24,12 +31,17 @@ internal sealed class RunStore : IAsyncDisposable
     private readonly Channel<Commit> _commits = Channel.CreateBounded<Commit>(new BoundedChannelOptions(4096) { SingleReader = true });
     private readonly Task _writer;
     private readonly object _readLock = new();
+    private readonly ILogger _logger;
+    private readonly RunDirectoryLock? _lock;
+    private CancellationToken _abandon;
 
     private sealed record Commit(string Step, RowKey InputKey, long Sequence, string Outputs);
 
-    private RunStore(string path, string connectionString)
+    private RunStore(string path, string connectionString, ILogger logger, RunDirectoryLock? directoryLock)
     {
         Path = path;
+        _logger = logger;
+        _lock = directoryLock;
         _connectionString = connectionString;
         _reader = Connect(connectionString);
         _lookup = _reader.CreateCommand();
@@ -42,11 +54,36 @@ internal sealed class RunStore : IAsyncDisposable
     /// <summary>The store file's full path.</summary>
     public string Path { get; }
 
-    /// <summary>Opens (or creates) the store of the run directory <paramref name="runDirectory"/>.</summary>
-    /// <exception cref="PipelineException">The file is not a Distil run store, or is damaged.</exception>
-    public static RunStore Open(string runDirectory)
+    /// <summary>Closed while committed rows cannot be written: online task steps send no new call until it opens.</summary>
+    public CallGate Gate { get; } = new();
+
+    /// <summary>
+    /// Gives up retrying a failed commit once <paramref name="cancellation"/> is cancelled (the run
+    /// is stopped at once): the rows waiting in memory are then lost, and the error says how many.
+    /// </summary>
+    public void AbandonRetriesOn(CancellationToken cancellation) => _abandon = cancellation;
+
+    /// <summary>
+    /// Opens (or creates) the store of the run directory <paramref name="runDirectory"/>, first
+    /// taking the directory's lock so that no other process runs on it meanwhile.
+    /// </summary>
+    /// <exception cref="PipelineException">Another process runs on the directory; or the file is not a Distil run store, or is damaged.</exception>
+    public static RunStore Open(string runDirectory, ILogger? logger = null)
     {
-        Directory.CreateDirectory(runDirectory);
+        var directoryLock = RunDirectoryLock.Acquire(runDirectory);
+        try
+        {
+            return Open(runDirectory, logger ?? NullLogger.Instance, directoryLock);
+        }
+        catch
+        {
+            directoryLock.Dispose();
+            throw;
+        }
+    }
+
+    private static RunStore Open(string runDirectory, ILogger logger, RunDirectoryLock directoryLock)
+    {
         var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(runDirectory, FileName));
         var connectionString = new SqliteConnectionStringBuilder
         {
@@ -85,7 +122,7 @@ internal sealed class RunStore : IAsyncDisposable
         {
             throw new PipelineException($"The run store '{path}' cannot be used ({error.Message}); delete the run directory or choose another.", error);
         }
-        return new RunStore(path, connectionString);
+        return new RunStore(path, connectionString, logger, directoryLock);
     }
 
     /// <summary>
@@ -268,6 +305,7 @@ internal sealed class RunStore : IAsyncDisposable
         {
             _lookup.Dispose();
             _reader.Dispose();
+            _lock?.Dispose();
         }
     }
 
@@ -280,7 +318,8 @@ internal sealed class RunStore : IAsyncDisposable
         catch (Exception error)
         {
             // Writers must not wait on a channel no one reads, nor count rows as kept that are not.
-            var failure = new PipelineException($"The run store '{Path}' cannot be written ({error.Message}); rows finished since the last commit are not kept.", error);
+            var failure = error as PipelineException
+                ?? new PipelineException($"The run store '{Path}' cannot be written ({error.Message}); rows finished since the last commit are not kept.", error);
             _commits.Writer.TryComplete(failure);
             throw failure;
         }
@@ -296,21 +335,65 @@ internal sealed class RunStore : IAsyncDisposable
         var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
         var outputs = insert.Parameters.Add("$outputs", SqliteType.Text);
         var reader = _commits.Reader;
+        var burst = new List<Commit>();
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             // One transaction per burst: what arrived within the flush interval goes in together.
             await Task.Delay(FlushInterval).ConfigureAwait(false);
-            using var transaction = connection.BeginTransaction();
-            insert.Transaction = transaction;
-            while (reader.TryRead(out var commit))
+            while (reader.TryRead(out var commit)) burst.Add(commit);
+            await CommitAsync(burst).ConfigureAwait(false);
+            burst.Clear();
+        }
+
+        // Commits a burst, retrying with backoff while it fails: the rows are paid for, so they wait
+        // in memory (and no new call is sent) until the store can take them or the run is stopped.
+        async Task CommitAsync(List<Commit> rows)
+        {
+            var wait = FirstCommitRetry;
+            for (var failures = 0; ; failures++)
             {
-                step.Value = commit.Step;
-                key.Value = commit.InputKey.Text;
-                seq.Value = commit.Sequence;
-                outputs.Value = commit.Outputs;
-                insert.ExecuteNonQuery();
+                try
+                {
+                    using (var transaction = connection.BeginTransaction())
+                    {
+                        insert.Transaction = transaction;
+                        foreach (var commit in rows)
+                        {
+                            step.Value = commit.Step;
+                            key.Value = commit.InputKey.Text;
+                            seq.Value = commit.Sequence;
+                            outputs.Value = commit.Outputs;
+                            insert.ExecuteNonQuery();
+                        }
+                        transaction.Commit();
+                    }
+                    if (failures > 0)
+                    {
+                        Gate.Open();
+                        _logger.LogInformation("The run store '{Path}' can be written again: {Rows} waiting rows are committed and the run goes on.", Path, rows.Count);
+                    }
+                    return;
+                }
+                catch (Exception error) when (error is SqliteException or IOException)
+                {
+                    Gate.Close();
+                    var waiting = rows.Count + reader.Count;
+                    _logger.LogWarning(
+                        "The run store '{Path}' cannot be written ({Error}). No new LLM calls are sent; {Rows} finished rows wait in memory and the commit is tried again in {Wait:0} s. " +
+                        "Free space or fix the cause and the run goes on with nothing lost; stopping it now (Ctrl+C) loses those {Rows} rows.",
+                        Path, error.Message, waiting, wait.TotalSeconds, waiting);
+                    try
+                    {
+                        await Task.Delay(wait, _abandon).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        throw new PipelineException(
+                            $"The run store '{Path}' cannot be written ({error.Message}); the run was stopped with {waiting} finished rows not kept. Free space or fix the cause, then run again.", error);
+                    }
+                    wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, LastCommitRetry.Ticks));
+                }
             }
-            transaction.Commit();
         }
     }
 

@@ -31,14 +31,15 @@ internal sealed class StepRun
     private readonly bool _hasStoredRows;
 
     public StepRun(StepNode step, ChannelReader<KeyedRow>[] inputs, ChannelWriter<KeyedRow>[] outputs, RunStore store,
-        bool hasStoredRows, StepCounters counters, RunControl control)
+        bool hasStoredRows, RunMetrics metrics, RunControl control)
     {
+        Metrics = metrics;
         Step = step;
         Inputs = inputs;
         _outputs = outputs;
         _store = store;
         _hasStoredRows = hasStoredRows;
-        Counters = counters;
+        Counters = new StepCounters(step, metrics);
         Control = control;
     }
 
@@ -47,6 +48,9 @@ internal sealed class StepRun
     public ChannelReader<KeyedRow>[] Inputs { get; }
 
     public StepCounters Counters { get; }
+
+    /// <summary>The run's counters, which task steps record their calls on.</summary>
+    public RunMetrics Metrics { get; }
 
     /// <summary>The run store, for steps that keep more than rows (offline batches).</summary>
     public RunStore Store => _store;
@@ -103,27 +107,31 @@ internal sealed class StepRun
     }
 }
 
-/// <summary>Live counts of one step, read by the progress display.</summary>
-internal sealed class StepCounters(StepNode step)
+/// <summary>
+/// One step's counters in a run: recorded on the run's <see cref="RunMetrics"/> and read back from
+/// it, so the progress display, the summary and the result see the same numbers.
+/// </summary>
+internal sealed class StepCounters(StepNode step, RunMetrics metrics)
 {
-    private long _read;
-    private long _written;
-    private long _replayed;
+    private readonly StepCounts _counts = metrics.For(step.Name);
 
     public StepNode Step { get; } = step;
 
-    public long Read => Interlocked.Read(ref _read);
+    /// <summary>What the run recorded for this step (rows, calls, tokens, retries...).</summary>
+    public StepCounts Counts => _counts;
 
-    public long Written => Interlocked.Read(ref _written);
+    public long Read => _counts.Read;
 
-    public long Replayed => Interlocked.Read(ref _replayed);
+    public long Written => _counts.Written;
+
+    public long Replayed => _counts.Replayed;
 
     /// <summary>Set when the step has finished all its rows.</summary>
     public bool Done { get; set; }
 
-    public void RowRead() => Interlocked.Increment(ref _read);
+    public void RowRead() => metrics.RowRead(Step.Name);
 
-    public void RowWritten() => Interlocked.Increment(ref _written);
+    public void RowWritten() => metrics.RowWritten(Step.Name);
 
-    public void RowReplayed() => Interlocked.Increment(ref _replayed);
+    public void RowReplayed() => metrics.RowReplayed(Step.Name);
 }

@@ -1,5 +1,6 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
 
 namespace Distil.Pipelines;
 
@@ -11,6 +12,9 @@ namespace Distil.Pipelines;
 /// requests without one go out again (at most <see cref="MaxAttempts"/> times each). Without
 /// <see cref="RunControl.WaitForBatches"/> the run stops once the batches are submitted or
 /// checked, saying what is pending; the next run picks them up instead of submitting again.
+/// Requests are recorded, and answers replayed, by the same task run an online step uses (with
+/// <see cref="RecordedCalls"/> and <see cref="ReplayedCalls"/>). Every call to the batch service is
+/// retried with backoff on transient faults, as chat calls are.
 /// </summary>
 internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchClient batches)
 {
@@ -19,17 +23,21 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
 
     private string Step => run.Step.Name;
 
+    private readonly ResiliencePipeline _service = ServicePipeline(batches.Options, task.Logger, run.Step.Name);
+
     public async Task RunAsync()
     {
         var cancellationToken = run.Cancellation;
         var rows = new List<KeyedRow>();
         await foreach (var input in run.ReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false)) rows.Add(input);
         if (run.Control.StoppedEarly) return; // a batch needs every row: a partial input is not submitted
-        if (task.Llm is { } llm) task.CheckClient(llm);
+        var llm = task.Llm!;
+        task.CheckClient(llm);
 
-        // The requests of every row not finished in an earlier run.
+        // The requests of every row not finished in an earlier run, recorded as an online run would send them.
         var finished = new Dictionary<RowKey, IReadOnlyList<KeyedRow>>();
-        var requests = new Dictionary<string, OfflineBatchRequest>(StringComparer.Ordinal);
+        var recorder = new RecordedCalls(task.Name);
+        var recording = task.CreateRun(llm, recorder, run.Metrics, Step);
         for (var index = 0; index < rows.Count; index++)
         {
             var row = rows[index];
@@ -38,11 +46,10 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
                 finished[row.Key] = stored;
                 continue;
             }
-            foreach (var request in await task.BatchRequestsAsync(row.Row, index, row.Key.Text, cancellationToken).ConfigureAwait(false))
-            {
-                requests[request.CustomId] = request;
-            }
+            await recording.RunRowAsync(row.Row, row.Key.Text, index, cancellationToken).ConfigureAwait(false);
         }
+        var requests = new Dictionary<string, OfflineBatchRequest>(StringComparer.Ordinal);
+        foreach (var request in recorder.Requests) requests[request.CustomId] = request;
 
         var results = await CollectAsync(requests, cancellationToken).ConfigureAwait(false);
         if (results is null)
@@ -51,16 +58,19 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
             return;
         }
 
+        // The same task run again, its calls answered from the batches: parsing is the task's own.
+        var replay = task.CreateRun(llm, new ReplayedCalls(task.Name, results, run.Metrics, Step), run.Metrics, Step);
         for (var index = 0; index < rows.Count; index++)
         {
             var row = rows[index];
             if (!finished.TryGetValue(row.Key, out var outputs))
             {
-                outputs = StepNode.Keyed(row.Key, await task.BatchRowsAsync(row.Row, index, row.Key.Text, results, cancellationToken).ConfigureAwait(false));
+                outputs = StepNode.Keyed(row.Key, await replay.RunRowAsync(row.Row, row.Key.Text, index, cancellationToken).ConfigureAwait(false));
                 await run.SaveAsync(row.Key, index, outputs).ConfigureAwait(false);
             }
             await run.EmitAsync(outputs).ConfigureAwait(false);
         }
+        replay.LogSummary();
     }
 
     // Submits and polls until every request has a final result; null when the run should stop
@@ -74,12 +84,19 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
         {
             foreach (var batch in store.Batches(Step).Where(b => !OfflineBatchState.FinalStatuses.Contains(b.Status)))
             {
-                var state = await batches.GetStateAsync(batch.Id, cancellationToken).ConfigureAwait(false);
+                var state = await _service.ExecuteAsync(
+                    async token => await batches.GetStateAsync(batch.Id, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                 if (!state.IsFinal) continue;
                 var collected = new List<OfflineBatchResult>();
                 foreach (var file in new[] { state.OutputFileId, state.ErrorFileId }.OfType<string>())
                 {
-                    await foreach (var result in batches.ReadResultsAsync(file, cancellationToken).ConfigureAwait(false)) collected.Add(result);
+                    // A download cut off half-way starts again from the top of the file.
+                    collected.AddRange(await _service.ExecuteAsync(async token =>
+                    {
+                        var results = new List<OfflineBatchResult>();
+                        await foreach (var result in batches.ReadResultsAsync(file, token).ConfigureAwait(false)) results.Add(result);
+                        return results;
+                    }, cancellationToken).ConfigureAwait(false));
                 }
                 if (collected.Count == 0 && state.Error is not null)
                 {
@@ -110,11 +127,19 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
 
             if (toSubmit.Count > 0)
             {
-                await batches.SubmitAsync(toSubmit, submitted =>
+                // Each batch is saved as soon as it exists: a retry after a failed upload or creation
+                // submits only the requests that are in no batch yet.
+                var saved = new HashSet<string>(StringComparer.Ordinal);
+                await _service.ExecuteAsync(async token =>
                 {
-                    store.SaveBatch(Step, submitted);
-                    task.Logger.LogInformation("Step '{Step}': submitted batch {Batch} with {Requests} requests to {Service}.",
-                        Step, submitted.Id, submitted.CustomIds.Count, batches.Describe());
+                    var remaining = toSubmit.Where(r => !saved.Contains(r.CustomId)).ToList();
+                    await batches.SubmitAsync(remaining, submitted =>
+                    {
+                        store.SaveBatch(Step, submitted);
+                        saved.UnionWith(submitted.CustomIds);
+                        task.Logger.LogInformation("Step '{Step}': submitted batch {Batch} with {Requests} requests to {Service}.",
+                            Step, submitted.Id, submitted.CustomIds.Count, batches.Describe());
+                    }, token).ConfigureAwait(false);
                 }, cancellationToken).ConfigureAwait(false);
                 continue; // check the new batches at once: a fast service may be done already
             }
@@ -131,5 +156,32 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
             await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
             wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, batches.Options.MaxPollInterval.Ticks));
         }
+    }
+
+    // Uploads, batch creations, polls and downloads are retried like chat calls: a 503 during a
+    // long wait must not fail a step whose batches are fine on the service.
+    private static ResiliencePipeline ServicePipeline(OfflineBatchOptions options, ILogger logger, string step)
+    {
+        if (options.MaxRetries <= 0) return ResiliencePipeline.Empty;
+        return new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = options.MaxRetries,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = options.RetryDelay,
+            MaxDelay = options.MaxPollInterval,
+            ShouldHandle = args => ValueTask.FromResult(
+                args.Outcome.Exception is { } error
+                && !args.Context.CancellationToken.IsCancellationRequested
+                && TransientFaults.IsTransient(error)),
+            DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is { } error ? TransientFaults.RetryAfter(error) : null),
+            OnRetry = args =>
+            {
+                logger.LogWarning("Step '{Step}': a call to the batch service failed ({Reason}); retry {Retry} of {MaxRetries} in {Delay:0.###} s.",
+                    step, args.Outcome.Exception is { } error ? TransientFaults.Describe(error) : "no answer",
+                    args.AttemptNumber + 1, options.MaxRetries, args.RetryDelay.TotalSeconds);
+                return default;
+            },
+        }).Build();
     }
 }

@@ -10,9 +10,6 @@ namespace Distil.Pipelines;
 /// </summary>
 internal abstract class StepNode(string name)
 {
-    /// <summary>The column a row's key travels in through a task (tasks copy their input rows).</summary>
-    public const string KeyColumn = "__distil_row_key";
-
     public string Name { get; } = name;
 
     public List<StepNode> Parents { get; } = [];

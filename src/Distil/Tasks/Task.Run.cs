@@ -1,0 +1,241 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace Distil;
+
+// The run: one path from an input row to its output rows, whatever sends the calls. ProcessAsync
+// and the pipeline's task step (online or through offline batches) all go through TaskRun.
+public abstract partial class Task<TInput, TOutput>
+{
+    /// <inheritdoc/>
+    public override async IAsyncEnumerable<JsonObject> ProcessAsync(
+        IAsyncEnumerable<JsonObject> rows, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var llm = Llm ?? throw new InvalidOperationException(
+            $"Task '{Name}' has no LLM. Set its Llm property to an IChatClient before processing rows.");
+        if (llm.GetService<IOfflineBatchClient>() is not null)
+        {
+            throw new InvalidOperationException(
+                $"Task '{Name}' has an LLM that sends offline batches; batches need all rows at once, so run the task in a pipeline (Pipeline.Create(...).Load(...).Then(task)).");
+        }
+        CheckRunnable(llm);
+
+        using var metrics = new RunMetrics();
+        var run = new TaskRun(this, llm, new OnlineCalls(llm, MaxConcurrency, metrics, Name), metrics, Name);
+        // Rows start ahead of the slowest one, so that one slow answer does not keep the LLM idle;
+        // they are yielded in input order, each as soon as it and the rows before it are done.
+        var window = OrderedWindow.RunAsync(rows, OrderedWindow.CapacityFor(MaxConcurrency),
+            (row, index, token) => run.RunRowAsync(row, index.ToString(System.Globalization.CultureInfo.InvariantCulture), index, token),
+            cancellationToken);
+        await foreach (var outputs in window.ConfigureAwait(false))
+        {
+            foreach (var output in outputs) yield return output;
+        }
+        // Reached only when every row is out: a run that ended early reports its error instead.
+        run.LogSummary();
+    }
+
+    internal override ITaskRun CreateRun(IChatClient llm, CallStrategy calls, RunMetrics metrics, string step) =>
+        new TaskRun(this, llm, calls, metrics, step);
+
+    internal override void CheckClient(IChatClient llm) => CheckRunnable(llm);
+
+    // Everything a run checks of the task's settings and client before the first row.
+    private void CheckRunnable(IChatClient llm)
+    {
+        if (UseDefaultStructuredOutput && WhyNoStructuredOutput is { } reason)
+        {
+            throw new NotSupportedException($"Task '{Name}' has no structured-output mode: {reason}. Leave UseDefaultStructuredOutput off.");
+        }
+        CheckLlm(llm);
+    }
+
+    private TInput ReadRow(JsonObject row, long rowIndex)
+    {
+        try
+        {
+            var input = ReadRowInput(row);
+            CheckInput(input);
+            return input;
+        }
+        catch (RowValueException error)
+        {
+            throw new RowValueException(
+                $"Task '{Name}' cannot read {(rowIndex >= 0 ? $"input row {rowIndex}" : "the row")}: {error.Message}. " +
+                $"The task reads the columns {string.Join(", ", Inputs)}.", error);
+        }
+    }
+
+    /// <summary>
+    /// One run of the task: the settings it started with, and the one method that turns an input
+    /// row into its output rows. How its calls are sent is the strategy it was given.
+    /// </summary>
+    private sealed class TaskRun : ITaskRun
+    {
+        private readonly Task<TInput, TOutput> _task;
+        private readonly CallStrategy _calls;
+        private readonly RunMetrics _metrics;
+        private readonly string _step;
+        private readonly string? _configuredModel;
+        private readonly ChatOptions _options;
+        private readonly OutputRows<TOutput> _rows;
+        // Recording for a batch: answers are placeholders, so nothing is counted, logged or kept.
+        private readonly bool _recording;
+        private string? _firstFailure;
+
+        public TaskRun(Task<TInput, TOutput> task, IChatClient llm, CallStrategy calls, RunMetrics metrics, string step)
+        {
+            _task = task;
+            _calls = calls;
+            _metrics = metrics;
+            _step = step;
+            _recording = calls is RecordedCalls;
+            _rows = new OutputRows<TOutput>(task.Name, task.MetadataColumn, task.AddRawOutput, task.AddRawInput, task.WriteOutput);
+            _configuredModel = llm.GetService<ChatClientMetadata>()?.DefaultModelId;
+            _options = task.GenerationOptions?.Clone() ?? new ChatOptions();
+            if (task.UseDefaultStructuredOutput)
+            {
+                task._schemaElement ??= JsonDocument.Parse(task.StructuredOutputSchema).RootElement.Clone();
+                _options.ResponseFormat = ChatResponseFormat.ForJsonSchema(
+                    task._schemaElement.Value, schemaName: SchemaName(task.Name), schemaDescription: null);
+                _options.AdditionalProperties = _options.AdditionalProperties?.Clone() ?? [];
+                _options.AdditionalProperties[ChatOptionsKeys.StrictJsonSchema] = true;
+                _options.AdditionalProperties[ChatOptionsKeys.Grammar] = task.StructuredOutputGrammar;
+            }
+        }
+
+        public LlmTask Task => _task;
+
+        public async Task<IReadOnlyList<JsonObject>> RunRowAsync(JsonObject row, string key, long index, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(row);
+            var input = _task.ReadRow(row, index);
+
+            // Each generation is its own request (or requests); they wait for LLM slots like any other.
+            var requests = new Task<Generation<TOutput>>[_task.NumGenerations];
+            for (var generation = 0; generation < requests.Length; generation++)
+            {
+                requests[generation] = GenerateOneAsync(input, key, index, generation, cancellationToken);
+            }
+            var generations = await System.Threading.Tasks.Task.WhenAll(requests).ConfigureAwait(false);
+            if (_calls is RecordedCalls recorded) recorded.CheckOneCallPerGeneration(key);
+            else _metrics.RowGenerated(_step);
+
+            var modelName = ModelName(generations);
+            return _task.GroupGenerations
+                ? [_rows.Grouped(row, generations, modelName)]
+                : _rows.OnePerGeneration(row, generations, modelName);
+        }
+
+        /// <summary>Logs what the run did as one line: a run of thousands of rows ends with a verdict, not a scroll of warnings.</summary>
+        public void LogSummary()
+        {
+            var counts = _metrics.For(_step);
+            if (counts.FailedCalls == 0 && counts.Unparsed == 0)
+            {
+                _task.Logger.LogInformation(
+                    "Task '{Task}' finished: {Rows} rows, {Answered} answers, all parsed; {InputTokens} input and {OutputTokens} output tokens.",
+                    _task.Name, counts.Rows, counts.Calls, counts.InputTokens, counts.OutputTokens);
+                return;
+            }
+            _task.Logger.LogWarning(
+                "Task '{Task}' finished: {Rows} rows, {Answered} answers ({Unparsed} unparsed), {Failed} failed LLM calls imputed as null (first: {FirstFailure}); {InputTokens} input and {OutputTokens} output tokens.",
+                _task.Name, counts.Rows, counts.Calls, counts.Unparsed, counts.FailedCalls, _firstFailure ?? "none", counts.InputTokens, counts.OutputTokens);
+        }
+
+        private async Task<Generation<TOutput>> GenerateOneAsync(TInput input, string key, long rowIndex, int generation, CancellationToken cancellationToken)
+        {
+            var calls = new GenerationCalls(_calls, OptionsFor(generation), key, rowIndex, generation, cancellationToken);
+            TOutput? output;
+            try
+            {
+                output = await _task.GenerateAsync(input, calls, cancellationToken).ConfigureAwait(false);
+            }
+            catch (LlmCallException failure) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Rule: a failed call does not fail the run; the outputs of this generation are imputed as null.
+                var error = failure.InnerException!;
+                _task.Logger.LogWarning(error,
+                    "Task '{Task}': the LLM call for row {Row}, generation {Generation} failed ({Error}); its outputs are set to null.",
+                    _task.Name, rowIndex, generation, error.GetType().Name);
+                if (Volatile.Read(ref _firstFailure) is null)
+                {
+                    // Only the first is kept: in an outage every call fails, and formatting each would be waste.
+                    Interlocked.CompareExchange(ref _firstFailure, $"{error.GetType().Name}: {FirstLine(error.Message)}", null);
+                }
+                return Generation<TOutput>.FromFailure(error, calls.LastMessages);
+            }
+            catch (Exception) when (_recording && calls.Count > 0 && !cancellationToken.IsCancellationRequested)
+            {
+                // The task's code choked on the placeholder answer; the request is recorded, which is all recording needs.
+                return Generation<TOutput>.FromFailure(new OfflineBatchException("recorded"), calls.LastMessages);
+            }
+
+            if (output is null && !_recording)
+            {
+                // Rule: an answer that cannot be parsed keeps its raw text; its outputs are null.
+                _metrics.AnswerUnparsed(_step);
+                _task.Logger.LogWarning(
+                    "Task '{Task}': the answer for row {Row}, generation {Generation} could not be parsed; its outputs are set to null and the raw answer is kept in '{MetadataColumn}'.",
+                    _task.Name, rowIndex, generation, _task.MetadataColumn);
+            }
+            return new Generation<TOutput>(calls.LastText, output, calls.Usage, calls.ModelId, calls.LastMessages ?? [], null);
+        }
+
+        // Generations of one prompt must differ: with a fixed seed, each gets a seed of its own, and
+        // each carries its index so that a response cache tells them apart. The first carries
+        // none, so raising NumGenerations keeps the answers already cached.
+        private ChatOptions OptionsFor(int generation)
+        {
+            if (generation == 0) return _options;
+            var options = _options.Clone();
+            if (_options.Seed is { } seed) options.Seed = unchecked(seed + generation);
+            options.AdditionalProperties = _options.AdditionalProperties?.Clone() ?? [];
+            options.AdditionalProperties[ChatOptionsKeys.Generation] = generation;
+            return options;
+        }
+
+        // The model asked for, else the one the client says it serves, else the one named by the first answer.
+        private string? ModelName(IEnumerable<Generation<TOutput>> generations) =>
+            _options.ModelId ?? _configuredModel ?? generations.Select(g => g.ModelId).FirstOrDefault(id => id is not null);
+
+        // OpenAI accepts schema names of letters, digits, '_' and '-', at most 64 long; task
+        // names are free text, so the others become '_'.
+        private static string SchemaName(string taskName)
+        {
+            var name = new string(taskName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_').ToArray());
+            return name.Length <= 64 ? name : name[..64];
+        }
+
+        private static string FirstLine(string message)
+        {
+            var end = message.IndexOfAny(['\r', '\n']);
+            return end < 0 ? message : message[..end];
+        }
+    }
+}
+
+/// <summary>A run of a task, whatever its records: pipelines hold tasks of different types.</summary>
+internal interface ITaskRun
+{
+    /// <summary>The task this run runs.</summary>
+    LlmTask Task { get; }
+
+    /// <summary>
+    /// Turns one input row into its output rows: reads and checks its input, makes every generation
+    /// through the run's call strategy, and builds the rows (one per generation, or one grouped).
+    /// </summary>
+    /// <param name="row">The input row; it is not changed.</param>
+    /// <param name="key">The row's stable key in the run (offline batches name their requests by it).</param>
+    /// <param name="index">The row's 0-based index in the run (errors, and <see cref="GenerationCalls.CreateRandom"/>).</param>
+    /// <param name="cancellationToken">Cancelled when the run stops.</param>
+    /// <exception cref="RowValueException">The row lacks a column or holds a value of the wrong shape.</exception>
+    Task<IReadOnlyList<JsonObject>> RunRowAsync(JsonObject row, string key, long index, CancellationToken cancellationToken);
+
+    /// <summary>Logs what the run did as one line.</summary>
+    void LogSummary();
+}

@@ -1,0 +1,206 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace Distil;
+
+/// <summary>The names under which Distil publishes its measurements.</summary>
+/// <example>
+/// <code>
+/// // OpenTelemetry: export the run's counters with the rest of the service's metrics.
+/// builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(DistilDiagnostics.MeterName));
+/// </code>
+/// </example>
+public static class DistilDiagnostics
+{
+    /// <summary>The name of the <see cref="Meter"/> every run records its counters on.</summary>
+    public const string MeterName = "Distil";
+}
+
+/// <summary>
+/// The counters of one run (a pipeline run or one <c>ProcessAsync</c>), recorded once through
+/// <see cref="System.Diagnostics.Metrics"/> instruments on a <see cref="Meter"/> named
+/// <see cref="DistilDiagnostics.MeterName"/>, and read back from those same measurements by the
+/// progress display, the run summary and <c>PipelineResult</c>. Each run has its own meter
+/// instance, so two runs in one process never count each other's work; an exporter listening to
+/// the name sees them all.
+/// </summary>
+/// <remarks>
+/// Every measurement carries the step (or task) it belongs to as <c>distil.step</c>. Retries and
+/// cache hits happen inside the LLM client, which is shared between runs: the call strategy marks
+/// each call with <see cref="CallScope"/>, and the client middleware records through it.
+/// </remarks>
+internal sealed class RunMetrics : IDisposable
+{
+    public const string StepTag = "distil.step";
+    public const string OutcomeTag = "distil.outcome";
+    public const string TokenTypeTag = "gen_ai.token.type";
+
+    private readonly Meter _meter = new(DistilDiagnostics.MeterName);
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentDictionary<string, StepCounts> _steps = new(StringComparer.Ordinal);
+    private readonly Counter<long> _rowsRead;
+    private readonly Counter<long> _rowsWritten;
+    private readonly Counter<long> _rowsReplayed;
+    private readonly Counter<long> _rowsGenerated;
+    private readonly Counter<long> _calls;
+    private readonly Counter<long> _unparsed;
+    private readonly Counter<long> _tokens;
+    private readonly UpDownCounter<long> _inFlight;
+    private readonly Counter<long> _retries;
+    private readonly Counter<long> _cacheHits;
+
+    public RunMetrics()
+    {
+        _rowsRead = _meter.CreateCounter<long>("distil.rows.read", "{row}", "Rows a step read from the steps before it.");
+        _rowsWritten = _meter.CreateCounter<long>("distil.rows.written", "{row}", "Rows a step passed to the steps after it.");
+        _rowsReplayed = _meter.CreateCounter<long>("distil.rows.replayed", "{row}", "Input rows a step took from the run store instead of computing them again.");
+        _rowsGenerated = _meter.CreateCounter<long>("distil.task.rows", "{row}", "Input rows a task turned into output rows in this run.");
+        _calls = _meter.CreateCounter<long>("distil.llm.calls", "{call}", "LLM calls that ended, by outcome (answered, failed after retries).");
+        _unparsed = _meter.CreateCounter<long>("distil.llm.answers.unparsed", "{answer}", "Answers whose output could not be read; their output columns are null.");
+        _tokens = _meter.CreateCounter<long>("distil.llm.tokens", "{token}", "Tokens the LLM reported, by type (input, output).");
+        _inFlight = _meter.CreateUpDownCounter<long>("distil.llm.in_flight", "{call}", "LLM calls waiting on the service now.");
+        _retries = _meter.CreateCounter<long>("distil.llm.retries", "{retry}", "LLM requests sent again after a transient fault.");
+        _cacheHits = _meter.CreateCounter<long>("distil.llm.cache.hits", "{call}", "LLM calls answered from the response cache.");
+
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (ReferenceEquals(instrument.Meter, _meter)) listener.EnableMeasurementEvents(instrument, this);
+        };
+        _listener.SetMeasurementEventCallback<long>(static (instrument, value, tags, state) => ((RunMetrics)state!).Record(instrument, value, tags));
+        _listener.Start();
+    }
+
+    /// <summary>What has been recorded for <paramref name="step"/> so far (zeros when nothing has).</summary>
+    public StepCounts For(string step) => _steps.GetOrAdd(step, static _ => new StepCounts());
+
+    public void RowRead(string step) => _rowsRead.Add(1, Step(step));
+
+    public void RowWritten(string step) => _rowsWritten.Add(1, Step(step));
+
+    public void RowReplayed(string step) => _rowsReplayed.Add(1, Step(step));
+
+    public void RowGenerated(string step) => _rowsGenerated.Add(1, Step(step));
+
+    public void CallStarted(string step) => _inFlight.Add(1, Step(step));
+
+    public void CallEnded(string step) => _inFlight.Add(-1, Step(step));
+
+    public void CallAnswered(string step, long? inputTokens, long? outputTokens)
+    {
+        _calls.Add(1, Step(step), new KeyValuePair<string, object?>(OutcomeTag, "answered"));
+        if (inputTokens is > 0) _tokens.Add(inputTokens.Value, Step(step), new KeyValuePair<string, object?>(TokenTypeTag, "input"));
+        if (outputTokens is > 0) _tokens.Add(outputTokens.Value, Step(step), new KeyValuePair<string, object?>(TokenTypeTag, "output"));
+    }
+
+    public void CallFailed(string step) => _calls.Add(1, Step(step), new KeyValuePair<string, object?>(OutcomeTag, "failed"));
+
+    public void AnswerUnparsed(string step) => _unparsed.Add(1, Step(step));
+
+    public void Retried(string step) => _retries.Add(1, Step(step));
+
+    public void CacheHit(string step) => _cacheHits.Add(1, Step(step));
+
+    public void Dispose()
+    {
+        _listener.Dispose();
+        _meter.Dispose();
+    }
+
+    private static KeyValuePair<string, object?> Step(string step) => new(StepTag, step);
+
+    private void Record(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        string? step = null;
+        string? detail = null;
+        foreach (var tag in tags)
+        {
+            if (tag.Key == StepTag) step = tag.Value as string;
+            else if (tag.Key is OutcomeTag or TokenTypeTag) detail = tag.Value as string;
+        }
+        if (step is null) return;
+        var counts = For(step);
+        if (ReferenceEquals(instrument, _rowsRead)) Interlocked.Add(ref counts.ReadField, value);
+        else if (ReferenceEquals(instrument, _rowsWritten)) Interlocked.Add(ref counts.WrittenField, value);
+        else if (ReferenceEquals(instrument, _rowsReplayed)) Interlocked.Add(ref counts.ReplayedField, value);
+        else if (ReferenceEquals(instrument, _rowsGenerated)) Interlocked.Add(ref counts.RowsField, value);
+        else if (ReferenceEquals(instrument, _calls)) Interlocked.Add(ref detail == "failed" ? ref counts.FailedCallsField : ref counts.CallsField, value);
+        else if (ReferenceEquals(instrument, _unparsed)) Interlocked.Add(ref counts.UnparsedField, value);
+        else if (ReferenceEquals(instrument, _tokens)) Interlocked.Add(ref detail == "output" ? ref counts.OutputTokensField : ref counts.InputTokensField, value);
+        else if (ReferenceEquals(instrument, _inFlight)) Interlocked.Add(ref counts.InFlightField, value);
+        else if (ReferenceEquals(instrument, _retries)) Interlocked.Add(ref counts.RetriesField, value);
+        else if (ReferenceEquals(instrument, _cacheHits)) Interlocked.Add(ref counts.CacheHitsField, value);
+    }
+}
+
+/// <summary>The live counts of one step (or task) in one run, as <see cref="RunMetrics"/> received them.</summary>
+internal sealed class StepCounts
+{
+    internal long ReadField;
+    internal long WrittenField;
+    internal long ReplayedField;
+    internal long RowsField;
+    internal long CallsField;
+    internal long FailedCallsField;
+    internal long UnparsedField;
+    internal long InputTokensField;
+    internal long OutputTokensField;
+    internal long InFlightField;
+    internal long RetriesField;
+    internal long CacheHitsField;
+
+    /// <summary>Rows read from the steps before.</summary>
+    public long Read => Interlocked.Read(ref ReadField);
+
+    /// <summary>Rows passed on.</summary>
+    public long Written => Interlocked.Read(ref WrittenField);
+
+    /// <summary>Input rows taken from the run store.</summary>
+    public long Replayed => Interlocked.Read(ref ReplayedField);
+
+    /// <summary>Input rows a task generated in this run.</summary>
+    public long Rows => Interlocked.Read(ref RowsField);
+
+    /// <summary>Answered calls.</summary>
+    public long Calls => Interlocked.Read(ref CallsField);
+
+    /// <summary>Calls that failed after their retries.</summary>
+    public long FailedCalls => Interlocked.Read(ref FailedCallsField);
+
+    /// <summary>Answers that could not be read.</summary>
+    public long Unparsed => Interlocked.Read(ref UnparsedField);
+
+    public long InputTokens => Interlocked.Read(ref InputTokensField);
+
+    public long OutputTokens => Interlocked.Read(ref OutputTokensField);
+
+    /// <summary>Calls waiting on the LLM now.</summary>
+    public long InFlight => Interlocked.Read(ref InFlightField);
+
+    public long Retries => Interlocked.Read(ref RetriesField);
+
+    public long CacheHits => Interlocked.Read(ref CacheHitsField);
+}
+
+/// <summary>
+/// Marks the LLM call in progress with the run and step it belongs to, so that middleware inside
+/// the shared client (retries, the response cache) records on the right run's meter.
+/// </summary>
+internal static class CallScope
+{
+    private static readonly AsyncLocal<(RunMetrics Metrics, string Step)?> Current = new();
+
+    /// <summary>Sets the scope for the rest of the calling async method (and what it awaits).</summary>
+    public static void Enter(RunMetrics metrics, string step) => Current.Value = (metrics, step);
+
+    /// <summary>Records a retry of the call in progress, if it belongs to a run.</summary>
+    public static void Retried()
+    {
+        if (Current.Value is { } scope) scope.Metrics.Retried(scope.Step);
+    }
+
+    /// <summary>Records a cache hit of the call in progress, if it belongs to a run.</summary>
+    public static void CacheHit()
+    {
+        if (Current.Value is { } scope) scope.Metrics.CacheHit(scope.Step);
+    }
+}
