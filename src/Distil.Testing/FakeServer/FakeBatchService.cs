@@ -29,6 +29,13 @@ public sealed class FakeBatchService
     /// <summary>Decides, at each check of an unfinished batch, how it stands (default: completed, every line answered).</summary>
     public Func<FakeBatch, FakeBatchOutcome> Outcome { get; set; } = _ => FakeBatchOutcome.Completed;
 
+    /// <summary>
+    /// Decides, for each call to the Files and Batches API, whether it fails with an HTTP status
+    /// (a 503 during a poll, say) instead of being served; null lets it through (default: all).
+    /// </summary>
+    /// <example><code>var polls = 0; server.Batches.Faults = call => call == FakeBatchCall.Poll &amp;&amp; ++polls &lt;= 2 ? 503 : null;</code></example>
+    public Func<FakeBatchCall, int?>? Faults { get; set; }
+
     /// <summary>Every batch created, in order.</summary>
     public IReadOnlyList<FakeBatch> Created => _batches.Values.OrderBy(b => b.Number).ToList();
 
@@ -37,6 +44,7 @@ public sealed class FakeBatchService
 
     internal async Task UploadAsync(HttpContext context)
     {
+        if (await FaultAsync(context, FakeBatchCall.Upload).ConfigureAwait(false)) return;
         var form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
         if (form["purpose"] != "batch" || form.Files.GetFile("file") is not { } file)
         {
@@ -51,6 +59,7 @@ public sealed class FakeBatchService
 
     internal async Task CreateAsync(HttpContext context)
     {
+        if (await FaultAsync(context, FakeBatchCall.Create).ConfigureAwait(false)) return;
         var body = await JsonSerializer.DeserializeAsync<JsonObject>(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
         var fileId = (string?)body?["input_file_id"];
         if (fileId is null || !_files.TryGetValue(fileId, out var content) || (string?)body?["completion_window"] != "24h")
@@ -67,6 +76,7 @@ public sealed class FakeBatchService
 
     internal async Task GetAsync(HttpContext context, string id)
     {
+        if (await FaultAsync(context, FakeBatchCall.Poll).ConfigureAwait(false)) return;
         if (!_batches.TryGetValue(id, out var batch))
         {
             await ErrorAsync(context, 404, "not_found", $"No batch {id}.").ConfigureAwait(false);
@@ -92,6 +102,7 @@ public sealed class FakeBatchService
 
     internal async Task ContentAsync(HttpContext context, string id)
     {
+        if (await FaultAsync(context, FakeBatchCall.Download).ConfigureAwait(false)) return;
         if (!_files.TryGetValue(id, out var content))
         {
             await ErrorAsync(context, 404, "not_found", $"No file {id}.").ConfigureAwait(false);
@@ -169,6 +180,13 @@ public sealed class FakeBatchService
         return context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
     }
 
+    private async Task<bool> FaultAsync(HttpContext context, FakeBatchCall call)
+    {
+        if (Faults?.Invoke(call) is not { } status) return false;
+        await ErrorAsync(context, status, "server_error", $"The fake batch service failed this {call.ToString().ToLowerInvariant()} on purpose ({status}).").ConfigureAwait(false);
+        return true;
+    }
+
     private static Task ErrorAsync(HttpContext context, int status, string code, string message)
     {
         context.Response.StatusCode = status;
@@ -230,4 +248,20 @@ public sealed record FakeBatchOutcome(string Status, Func<string, bool>? Answer 
 
     /// <summary>Finished, with the requests <paramref name="failed"/> accepts failed.</summary>
     public static FakeBatchOutcome CompletedWithFailures(Func<string, bool> failed) => new("completed", Fail: failed);
+}
+
+/// <summary>A kind of call to the fake Files and Batches API, for <see cref="FakeBatchService.Faults"/>.</summary>
+public enum FakeBatchCall
+{
+    /// <summary>A batch input file upload (POST /files).</summary>
+    Upload,
+
+    /// <summary>A batch creation (POST /batches).</summary>
+    Create,
+
+    /// <summary>A status poll (GET /batches/{id}).</summary>
+    Poll,
+
+    /// <summary>A result file download (GET /files/{id}/content).</summary>
+    Download,
 }

@@ -47,12 +47,11 @@ public class CrashRecoveryTests : FakeServerTests
             var clock = Stopwatch.StartNew();
             while (CommittedCount(store, "judge") < 300)
             {
-                if (child.HasExited) Assert.Fail("The child ended before it could be killed: " + await child.StandardError.ReadToEndAsync());
+                if (child.HasExited) Assert.Fail("The child ended before it could be killed: " + child.Error);
                 Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), "the child committed too little");
                 await Task.Delay(50);
             }
-            child.Kill(entireProcessTree: true); // SIGKILL: no cleanup, no flush
-            await child.WaitForExitAsync();
+            await child.KillAsync(); // SIGKILL: no cleanup, no flush
         }
         var answered = PipelineTests.StoredKeys(Path.Combine(runDirectory, "distil-run.db"), "answer").Select(int.Parse).ToHashSet();
         var judged = PipelineTests.StoredKeys(Path.Combine(runDirectory, "distil-run.db"), "judge").Select(int.Parse).ToHashSet();
@@ -74,16 +73,101 @@ public class CrashRecoveryTests : FakeServerTests
         Assert.That(askedAnswers.Distinct().Count(), Is.EqualTo(askedAnswers.Count));
     }
 
+    [TestCase(8)]
+    [TestCase(64)]
+    public async Task A_killed_distil_run_asks_again_at_most_the_calls_that_were_in_flight(int concurrency)
+    {
+        const int rows = 1500;
+        // Latencies with a long tail, so answers finish far out of order: a row answered while an
+        // older one is still waiting must be kept all the same.
+        Server.Reply = FakeReplies.Answering(r => "answer to " + QuestionNumber.Match(r.LastMessage).Value)
+            .WithLognormalLatency(TimeSpan.FromMilliseconds(15), 0.9, seed: concurrency);
+        var input = Path.Combine(_work, "questions.jsonl");
+        File.WriteAllLines(input, Enumerable.Range(0, rows).Select(i => new JsonObject { ["id"] = i, ["instruction"] = $"Question {i}: why?" }.ToJsonString()));
+        var runDirectory = Path.Combine(_work, "run");
+        var output = Path.Combine(_work, "answers.jsonl");
+        string[] arguments = ["run", "--task", "text_generation", "--input", input, "--output", output, "--run-dir", runDirectory,
+            "--model", $"endpoint:{Server.BaseUrl}#fake-model", "--concurrency", concurrency.ToString()];
+
+        using (var child = ChildProgram.Distil.Start(arguments))
+        {
+            var clock = Stopwatch.StartNew();
+            while (Server.RequestCount < 550)
+            {
+                if (child.HasExited) Assert.Fail($"distil run ended before it could be killed ({child.Process.ExitCode}): {child.Error}");
+                Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(90)), "distil run asked too little");
+                await Task.Delay(10);
+            }
+            await child.KillAsync();
+        }
+        var askedBefore = Server.Requests.Select(Row).ToHashSet();
+        Assert.That(askedBefore.Count, Is.InRange(550, rows - 1), "killed mid-way");
+        var resumedFrom = Server.RequestCount;
+
+        var (exitCode, error) = await ChildProgram.Distil.RunAsync(arguments);
+
+        Assert.That(exitCode, Is.Zero, error);
+        var ids = File.ReadAllLines(output).Select(l => (int)JsonNode.Parse(l)!["id"]!).ToList();
+        Assert.That(ids, Is.EqualTo(Enumerable.Range(0, rows)), "every input row exactly once, in order");
+        var askedAgain = Server.Requests.Where(r => r.Index >= resumedFrom).Select(Row).Where(askedBefore.Contains).ToList();
+        TestContext.Out.WriteLine($"asked before the kill: {askedBefore.Count}; asked again: {askedAgain.Count}");
+        Assert.That(askedAgain, Has.Count.LessThanOrEqualTo(concurrency),
+            "only the prompts whose answers were still in flight at the kill are paid for twice");
+        Assert.That(Server.RequestCount - resumedFrom, Is.EqualTo(rows - askedBefore.Count + askedAgain.Count), "each remaining prompt asked once");
+    }
+
+    [Test]
+    public async Task A_second_run_on_a_run_directory_in_use_exits_2_at_once_naming_it_and_asks_nothing()
+    {
+        // The first run's calls hang until it is killed, so the directory stays in use.
+        Server.Reply = FakeReplies.Answering(_ => "late").WithLatency(TimeSpan.FromMinutes(5));
+        var input = Path.Combine(_work, "questions.jsonl");
+        File.WriteAllLines(input, Enumerable.Range(0, 20).Select(i => new JsonObject { ["id"] = i, ["instruction"] = $"Question {i}: why?" }.ToJsonString()));
+        var runDirectory = Path.Combine(_work, "shared-run");
+        string[] arguments = ["run", "--task", "text_generation", "--input", input, "--output", Path.Combine(_work, "out.jsonl"), "--run-dir", runDirectory,
+            "--model", $"endpoint:{Server.BaseUrl}#fake-model", "--concurrency", "2"];
+
+        using var first = ChildProgram.Distil.Start(arguments);
+        var clock = Stopwatch.StartNew();
+        while (Server.RequestCount < 2)
+        {
+            if (first.HasExited) Assert.Fail("The first run ended early: " + first.Error);
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)));
+            await Task.Delay(10);
+        }
+        var before = Server.RequestCount;
+
+        using var second = ChildProgram.Distil.Start(arguments);
+        var started = Stopwatch.StartNew();
+        await second.Process.WaitForExitAsync();
+        var took = started.Elapsed;
+        TestContext.Out.WriteLine($"the second run was refused after {took.TotalMilliseconds:0} ms");
+
+        Assert.That(second.Process.ExitCode, Is.EqualTo(2));
+        var lines = second.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(1), second.Error);
+        Assert.That(lines[0], Does.Contain($"The run directory '{Path.GetFullPath(runDirectory)}' is in use by process {first.Process.Id}"));
+        Assert.That(Server.RequestCount, Is.EqualTo(before), "the second run made no call");
+        // The process's own start (the .NET runtime, JIT) is most of this; the lock itself answers at once.
+        Assert.That(took, Is.LessThan(TimeSpan.FromSeconds(3)), "refused at once, not after waiting");
+
+        // A killed run leaves no stale lock: the same command resumes at once.
+        await first.KillAsync();
+        Server.Reply = FakeReplies.Answering(r => "answer to " + QuestionNumber.Match(r.LastMessage).Value);
+        var (exitCode, error) = await ChildProgram.Distil.RunAsync(arguments);
+        Assert.That(exitCode, Is.Zero, error);
+    }
+
     private static int Row(FakeRequest request) => int.Parse(QuestionNumber.Match(request.LastMessage).Groups[1].Value);
 
     private async Task<int> RunToEndAsync(string runDirectory, string output)
     {
-        var (exitCode, error) = await PipelineSample.RunAsync(Arguments(runDirectory, output));
+        var (exitCode, error) = await ChildProgram.PipelineSample.RunAsync(Arguments(runDirectory, output));
         if (exitCode != 0) Assert.Fail($"The child exited with {exitCode}: {error}");
         return exitCode;
     }
 
-    private Process Start(string runDirectory, string output) => PipelineSample.Start(Arguments(runDirectory, output));
+    private ChildProgram.Child Start(string runDirectory, string output) => ChildProgram.PipelineSample.Start(Arguments(runDirectory, output));
 
     private string[] Arguments(string runDirectory, string output) =>
         ["--model", $"endpoint:{Server.BaseUrl}#fake-model", "--rows", Rows.ToString(), "--concurrency", "8", "--run-dir", runDirectory, "--out", output];

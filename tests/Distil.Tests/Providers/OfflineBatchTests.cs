@@ -106,15 +106,15 @@ public class OfflineBatchTests : FakeServerTests
         var output = Path.Combine(_runs, "answers.jsonl");
         string[] args = ["--model", $"endpoint:{Server.BaseUrl}#fake-model", "--rows", "30", "--run-dir", Path.Combine(_runs, "process"), "--out", output, "--batch", "--no-wait"];
 
-        var first = await Support.PipelineSample.RunAsync(args);
+        var first = await Support.ChildProgram.PipelineSample.RunAsync(args);
 
         Assert.That(first.ExitCode, Is.Zero, first.Error);
         Assert.That(Server.Batches.Created, Has.Count.EqualTo(1), "the first task's batch went out, and the process ended");
         Assert.That(File.Exists(output), Is.False);
 
         Server.Batches.Outcome = _ => FakeBatchOutcome.Completed;
-        var second = await Support.PipelineSample.RunAsync(args);
-        var third = await Support.PipelineSample.RunAsync(args);
+        var second = await Support.ChildProgram.PipelineSample.RunAsync(args);
+        var third = await Support.ChildProgram.PipelineSample.RunAsync(args);
 
         Assert.That((second.ExitCode, third.ExitCode), Is.EqualTo((0, 0)), second.Error + third.Error);
         Assert.That(Server.Batches.Created.Select(b => b.CustomIds.Count), Is.EqualTo(new[] { 30, 30 }),

@@ -12,7 +12,8 @@ namespace Distil.Pipelines;
 /// finished, in one SQLite file under the run directory. A step's rows are kept while its
 /// signature (its settings and everything upstream) stays the same, so a rerun replays them
 /// instead of recomputing. Writes go through one background writer in short transactions, so a
-/// finished row is on disk within <see cref="FlushInterval"/> even if the process is then killed.
+/// finished row is on disk as soon as the writer gets to it (what queues up meanwhile goes in one
+/// transaction), and survives the process being killed.
 /// A commit that fails (a full disk, an I/O error) is tried again with backoff while the finished
 /// rows wait in memory and <see cref="Gate"/> holds back new LLM calls; the run goes on with
 /// nothing lost once the store can be written again.
@@ -21,7 +22,6 @@ internal sealed class RunStore : IAsyncDisposable
 {
     public const string FileName = "distil-run.db";
     private const int SchemaVersion = 1;
-    private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan FirstCommitRetry = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LastCommitRetry = TimeSpan.FromSeconds(30);
 
@@ -35,7 +35,9 @@ internal sealed class RunStore : IAsyncDisposable
     private readonly RunDirectoryLock? _lock;
     private CancellationToken _abandon;
 
-    private sealed record Commit(string Step, RowKey InputKey, long Sequence, string Outputs);
+    private sealed record Commit(string Step, RowKey InputKey, long Sequence, string Outputs, TaskCompletionSource? Committed);
+
+    private readonly List<Commit> _burst = [];
 
     private RunStore(string path, string connectionString, ILogger logger, RunDirectoryLock? directoryLock)
     {
@@ -181,12 +183,18 @@ internal sealed class RunStore : IAsyncDisposable
         return outputs is null ? null : Decode(outputs);
     }
 
-    /// <summary>Stores the outputs of one input row; on disk within the flush interval.</summary>
-    public async ValueTask SaveAsync(string step, RowKey inputKey, long sequence, IReadOnlyList<KeyedRow> outputs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the outputs of one input row. Returns once the row is queued for the writer, or, with
+    /// <paramref name="untilCommitted"/>, once it is committed (what an LLM answer waits for, so that
+    /// a row is never both paid for and lost to a crash while its call counts as finished).
+    /// </summary>
+    public async ValueTask SaveAsync(string step, RowKey inputKey, long sequence, IReadOnlyList<KeyedRow> outputs, CancellationToken cancellationToken, bool untilCommitted = false)
     {
         try
         {
-            await _commits.Writer.WriteAsync(new Commit(step, inputKey, sequence, Encode(outputs)), cancellationToken).ConfigureAwait(false);
+            var committed = untilCommitted ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+            await _commits.Writer.WriteAsync(new Commit(step, inputKey, sequence, Encode(outputs), committed), cancellationToken).ConfigureAwait(false);
+            if (committed is not null) await committed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException closed) when (closed.InnerException is PipelineException failure)
         {
@@ -321,6 +329,8 @@ internal sealed class RunStore : IAsyncDisposable
             var failure = error as PipelineException
                 ?? new PipelineException($"The run store '{Path}' cannot be written ({error.Message}); rows finished since the last commit are not kept.", error);
             _commits.Writer.TryComplete(failure);
+            foreach (var commit in _burst) commit.Committed?.TrySetException(failure);
+            while (_commits.Reader.TryRead(out var queued)) queued.Committed?.TrySetException(failure);
             throw failure;
         }
     }
@@ -335,13 +345,13 @@ internal sealed class RunStore : IAsyncDisposable
         var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
         var outputs = insert.Parameters.Add("$outputs", SqliteType.Text);
         var reader = _commits.Reader;
-        var burst = new List<Commit>();
+        var burst = _burst;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            // One transaction per burst: what arrived within the flush interval goes in together.
-            await Task.Delay(FlushInterval).ConfigureAwait(false);
-            while (reader.TryRead(out var commit)) burst.Add(commit);
+            // One transaction per burst: what queued up while the last one was written goes in together.
+            while (burst.Count < 4096 && reader.TryRead(out var commit)) burst.Add(commit);
             await CommitAsync(burst).ConfigureAwait(false);
+            foreach (var commit in burst) commit.Committed?.TrySetResult();
             burst.Clear();
         }
 

@@ -82,9 +82,12 @@ internal sealed class StepRun
         return stored;
     }
 
-    /// <summary>Commits the outputs of one input row (copied now, so later changes downstream do not leak in).</summary>
-    public ValueTask SaveAsync(RowKey inputKey, long sequence, IReadOnlyList<KeyedRow> outputs) =>
-        Step.IsStored ? _store.SaveAsync(Step.Name, inputKey, sequence, outputs, Cancellation) : ValueTask.CompletedTask;
+    /// <summary>
+    /// Commits the outputs of one input row (copied now, so later changes downstream do not leak
+    /// in). With <paramref name="untilCommitted"/>, returns only once the row is on disk.
+    /// </summary>
+    public ValueTask SaveAsync(RowKey inputKey, long sequence, IReadOnlyList<KeyedRow> outputs, bool untilCommitted = false) =>
+        Step.IsStored ? _store.SaveAsync(Step.Name, inputKey, sequence, outputs, Cancellation, untilCommitted) : ValueTask.CompletedTask;
 
     /// <summary>Sends rows to every child; each child but the last gets its own copy.</summary>
     public async ValueTask EmitAsync(IReadOnlyList<KeyedRow> rows)
