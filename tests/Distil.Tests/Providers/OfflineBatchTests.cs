@@ -66,6 +66,58 @@ public class OfflineBatchTests : FakeServerTests
     }
 
     [Test]
+    public async Task A_task_that_catches_every_exception_batches_like_any_other()
+    {
+        Server.Reply = FakeReplies.Answering(EchoTask.Answer);
+        var pipeline = Pipeline.Create("catch-all");
+        pipeline.RunDirectory = Path.Combine(_runs, "catch-all");
+        var task = new CatchAllTask { Llm = BatchClient() };
+        pipeline.Load(EchoTask.Rows(12)).Then(task);
+
+        var result = await pipeline.RunAsync(Options(wait: true));
+
+        Assert.That(task.Caught, Is.Zero, "recording a request sends no exception through the task's code");
+        Assert.That(Server.Batches.Created.SelectMany(b => b.CustomIds).ToList(), Has.Count.EqualTo(12), "one request per row");
+        Assert.That(Server.RequestCount, Is.Zero, "no online call");
+        Assert.That((await result.Dataset.ToListAsync()).Select(r => (string?)r["echo"]), Is.EqualTo(Enumerable.Range(0, 12).Select(i => i.ToString())),
+            "each row parsed from its own batch answer, not from the recording's placeholder");
+    }
+
+    [Test]
+    public async Task Polls_that_fail_with_503_are_retried_and_the_batch_completes()
+    {
+        var failedPolls = 0;
+        Server.Batches.Faults = call => call == FakeBatchCall.Poll && Interlocked.Increment(ref failedPolls) <= 2 ? 503 : null;
+        var logger = new Support.ListLogger();
+        var task = new TextGeneration { Logger = logger };
+
+        var result = await Build("polls", BatchClient(new OfflineBatchOptions { PollInterval = TimeSpan.FromMilliseconds(5), RetryDelay = TimeSpan.FromMilliseconds(10) }), rows: 5, task: task)
+            .RunAsync(Options(wait: true));
+
+        Assert.That(result.Completed);
+        Assert.That(failedPolls, Is.GreaterThan(2), "two polls failed, then one went through");
+        Assert.That((await result.Dataset.ToListAsync()).Select(r => (string?)r["generation"]), Is.EqualTo(Enumerable.Range(0, 5).Select(i => $"answer to question {i}")));
+        Assert.That(logger.Warnings.Count(w => w.Contains("a call to the batch service failed", StringComparison.Ordinal) && w.Contains("503")), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Uploads_and_downloads_that_fail_with_503_are_retried_without_submitting_twice()
+    {
+        var faults = new Dictionary<FakeBatchCall, int> { [FakeBatchCall.Upload] = 1, [FakeBatchCall.Create] = 1, [FakeBatchCall.Download] = 1 };
+        Server.Batches.Faults = call =>
+        {
+            lock (faults) return faults.TryGetValue(call, out var left) && left > 0 && (faults[call] = left - 1) >= 0 ? 503 : null;
+        };
+
+        var result = await Build("uploads", BatchClient(new OfflineBatchOptions { MaxRequestsPerBatch = 10, PollInterval = TimeSpan.FromMilliseconds(5), RetryDelay = TimeSpan.FromMilliseconds(10) }), rows: 25)
+            .RunAsync(Options(wait: true));
+
+        Assert.That(result.Completed);
+        Assert.That(Server.Batches.Created.Select(b => b.CustomIds.Count), Is.EqualTo(new[] { 10, 10, 5 }), "each request in exactly one batch");
+        Assert.That(result.Dataset.Count, Is.EqualTo(25));
+    }
+
+    [Test]
     public async Task A_file_never_exceeds_the_byte_limit()
     {
         const int limit = 500; // two or three request lines of this test
