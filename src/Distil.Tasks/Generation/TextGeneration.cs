@@ -118,11 +118,16 @@ public sealed partial class TextGeneration : Task<TextGeneration.Input, TextGene
             JsonValueKind.String => node.GetValue<string>(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            JsonValueKind.Number when node.AsValue().TryGetValue<long>(out var whole) => whole,
-            JsonValueKind.Number => node.GetValue<double>(),
+            // A value built in code holds an int, a decimal... and converts to no other CLR type: read its JSON text.
+            JsonValueKind.Number => Number(node.ToJsonString()),
             _ => node.ToJsonString(),
         },
     };
+
+    private static object Number(string json) =>
+        long.TryParse(json, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var whole)
+            ? whole
+            : double.Parse(json, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
 
     private static ScriptObject ToScriptObject(JsonObject obj)
     {

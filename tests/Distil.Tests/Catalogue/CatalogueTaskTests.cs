@@ -40,6 +40,17 @@ public class CatalogueTaskTests
     }
 
     [Test]
+    public void Text_generation_templates_read_numbers_of_rows_built_in_code()
+    {
+        // JsonObject values built from C# numbers hold an int or a double, not parsed JSON text.
+        var task = new TextGeneration { Template = "Row {{ id }} costs {{ price }}: {{ instruction }}" };
+
+        var prompt = task.FormatRow(new JsonObject { ["id"] = 7, ["price"] = 2.5, ["instruction"] = "Say hi" });
+
+        Assert.That(prompt[^1].Text, Is.EqualTo("Row 7 costs 2.5: Say hi"));
+    }
+
+    [Test]
     public async Task A_row_of_the_wrong_shape_names_the_task_and_the_column()
     {
         var task = new QualityScorer { Llm = new Distil.Testing.ScriptedChatClient().Otherwise(_ => "[1] Score: 1") };

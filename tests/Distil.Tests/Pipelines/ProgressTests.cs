@@ -65,4 +65,48 @@ public class ProgressTests : FakeServerTests
         Assert.That(text, Does.Contain("Replayed").And.Contain("Tokens in/out").And.Contain("Rows/s").And.Contain("ETA"));
         Assert.That(text, Does.Contain("load_data").And.Contain("text_generation").And.Contain("keep_columns").And.Contain("done"));
     }
+
+    [Test]
+    public async Task The_live_table_the_summary_line_and_the_result_show_the_same_counts()
+    {
+        // Faults on a third of the calls and one retry: some calls are retried, some fail for good.
+        Server.Reply = FakeReplies.Answering(r => "answer to " + r.LastMessage).WithTransientFaults(0.35, seed: 3);
+        var logger = new ListLogger();
+        var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.Yes,
+        });
+        console.Profile.Width = 200;
+        var pipeline = Pipeline.Create("agree");
+        pipeline.RunDirectory = Path.Combine(_runs, "agree");
+        pipeline.Logger = logger;
+        var llm = FakeServerClients.OpenAI(Server, resilience: new ResilienceOptions { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5) });
+        pipeline.Load(Enumerable.Range(0, 200).Select(i => new JsonObject { ["instruction"] = $"q{i}" }))
+            .Then(new TextGeneration { Name = "answer", Llm = llm, MaxConcurrency = 8, Logger = logger });
+
+        var result = await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.Live, Console = console });
+
+        var stats = result.Tasks["answer"];
+        Assert.That(stats.Retries, Is.GreaterThan(0), "the faults caused retries");
+        Assert.That(stats.FailedCalls, Is.GreaterThan(0), "some calls failed for good");
+        Assert.That(stats.Calls + stats.FailedCalls, Is.EqualTo(200), "every row made one call that ended one way or the other");
+        Assert.That(Server.RequestCount, Is.EqualTo(200 + stats.Retries), "each retry is one more request at the server");
+
+        // The summary line of the task.
+        var summary = logger.Entries.Select(e => e.Message).Single(m => m.StartsWith("Task 'answer' finished", StringComparison.Ordinal));
+        var said = System.Text.RegularExpressions.Regex.Match(summary, @"(\d+) rows, (\d+) answers \((\d+) unparsed\), (\d+) failed LLM calls.*; (\d+) input and (\d+) output tokens");
+        Assert.That(said.Success, summary);
+        Assert.That(
+            (long.Parse(said.Groups[1].Value), long.Parse(said.Groups[2].Value), long.Parse(said.Groups[4].Value), long.Parse(said.Groups[5].Value), long.Parse(said.Groups[6].Value)),
+            Is.EqualTo((200L, stats.Calls, stats.FailedCalls, stats.InputTokens, stats.OutputTokens)));
+
+        // The last refresh of the live table: Step, In, Out, Replayed, In flight, Failed, Retries, Tokens in/out.
+        var row = output.ToString().Split('\n').Last(l => l.Contains(" answer ", StringComparison.Ordinal) && l.Contains('│'));
+        var cells = row.Split('│', StringSplitOptions.TrimEntries).Where(c => c.Length > 0).ToArray();
+        Assert.That(cells[0..8], Is.EqualTo(new[]
+        {
+            "answer", "200", "200", "0", "0", stats.FailedCalls.ToString("N0"), stats.Retries.ToString("N0"), $"{stats.InputTokens:N0}/{stats.OutputTokens:N0}",
+        }), row);
+    }
 }

@@ -62,7 +62,7 @@ internal sealed class ProgressReporter
     private async Task LiveAsync()
     {
         var table = new Table().Title($"[bold]{Markup.Escape(_pipeline.Name)}[/]")
-            .AddColumns("Step", "In", "Out", "Replayed", "Calls", "Failed", "Retries", "Tokens in/out", "Rows/s", "ETA");
+            .AddColumns("Step", "In", "Out", "Replayed", "In flight", "Failed", "Retries", "Tokens in/out", "Rows/s", "ETA");
         await _console.Live(table).StartAsync(async context =>
         {
             while (true)
