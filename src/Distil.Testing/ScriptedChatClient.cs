@@ -26,6 +26,11 @@ public sealed class ScriptedChatClient : IChatClient
     private int _calls;
     private int _inFlight;
     private int _peakInFlight;
+    private readonly object _gauge = new();
+    private long _firstArrivalTicks = -1;
+    private long _lastChangeTicks;
+    private long _lastDepartureTicks;
+    private double _inFlightTicks;
 
     /// <summary>Creates a client with no rules yet: add them with <see cref="When(Func{ScriptedRequest, bool}, string)"/> and the like.</summary>
     /// <param name="modelId">The model name the client reports in its metadata and responses.</param>
@@ -58,6 +63,26 @@ public sealed class ScriptedChatClient : IChatClient
 
     /// <summary>The most requests that were waiting for an answer at one moment (useful with <see cref="Delay"/>).</summary>
     public int PeakInFlight => Volatile.Read(ref _peakInFlight);
+
+    /// <summary>
+    /// The time-weighted mean of requests in flight, from the first request to the last answer:
+    /// how busy a task kept the client. A peak says a limit was reached once; the mean says it was
+    /// kept (a batch barrier reaches the peak too, then drains).
+    /// </summary>
+    public double MeanInFlight
+    {
+        get
+        {
+            lock (_gauge)
+            {
+                var span = _lastDepartureTicks - _firstArrivalTicks;
+                return _firstArrivalTicks < 0 || span <= 0 ? 0 : _inFlightTicks / span;
+            }
+        }
+    }
+
+    /// <summary>How long each request waits before it is answered, by request (wins over <see cref="Delay"/>).</summary>
+    public Func<ScriptedRequest, TimeSpan>? Latency { get; set; }
 
     /// <summary>Answers the requests that match <paramref name="condition"/> with <paramref name="reply"/>.</summary>
     public ScriptedChatClient When(Func<ScriptedRequest, bool> condition, Func<ScriptedRequest, ChatResponse> reply)
@@ -121,11 +146,11 @@ public sealed class ScriptedChatClient : IChatClient
         cancellationToken.ThrowIfCancellationRequested();
         var request = new ScriptedRequest(messages.ToList(), options, Interlocked.Increment(ref _calls) - 1);
         _requests.Enqueue(request);
-        var inFlight = Interlocked.Increment(ref _inFlight);
-        InterlockedMax(ref _peakInFlight, inFlight);
+        Arrive();
         try
         {
-            if (Delay > TimeSpan.Zero) await Task.Delay(Delay, cancellationToken).ConfigureAwait(false);
+            var delay = Latency?.Invoke(request) ?? Delay;
+            if (delay > TimeSpan.Zero) await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             var rule = _rules.FirstOrDefault(r => r.Matches(request));
             if (rule.Reply is null)
             {
@@ -138,7 +163,31 @@ public sealed class ScriptedChatClient : IChatClient
         }
         finally
         {
-            Interlocked.Decrement(ref _inFlight);
+            Depart();
+        }
+    }
+
+    private void Arrive()
+    {
+        lock (_gauge)
+        {
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (_firstArrivalTicks < 0) _firstArrivalTicks = _lastChangeTicks = now;
+            _inFlightTicks += (double)_inFlight * (now - _lastChangeTicks);
+            _lastChangeTicks = now;
+            _inFlight++;
+            if (_inFlight > _peakInFlight) _peakInFlight = _inFlight;
+        }
+    }
+
+    private void Depart()
+    {
+        lock (_gauge)
+        {
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            _inFlightTicks += (double)_inFlight * (now - _lastChangeTicks);
+            _lastChangeTicks = _lastDepartureTicks = now;
+            _inFlight--;
         }
     }
 
@@ -170,13 +219,6 @@ public sealed class ScriptedChatClient : IChatClient
     private static long CountWords(string text) =>
         text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
 
-    private static void InterlockedMax(ref int target, int value)
-    {
-        for (var current = Volatile.Read(ref target); value > current; current = Volatile.Read(ref target))
-        {
-            if (Interlocked.CompareExchange(ref target, value, current) == current) return;
-        }
-    }
 }
 
 /// <summary>A request a <see cref="ScriptedChatClient"/> received.</summary>

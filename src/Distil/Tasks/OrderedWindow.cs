@@ -12,10 +12,12 @@ internal static class OrderedWindow
 {
     /// <summary>
     /// How many items may be started ahead of the oldest unfinished one for a task that keeps
-    /// <paramref name="maxConcurrency"/> calls in flight: enough that a slow answer is overtaken by
-    /// several rounds of fast ones, bounded so that memory does not grow with the dataset.
+    /// <paramref name="maxConcurrency"/> calls in flight: enough that one answer dozens of times
+    /// slower than the median (a long lognormal tail) is overtaken by many rounds of fast ones
+    /// before the slots stall behind it, bounded so that memory does not grow with the dataset
+    /// (a few hundred rows per task; finished rows are already committed, only their order waits).
     /// </summary>
-    public static int CapacityFor(int maxConcurrency) => 4 * maxConcurrency + 16;
+    public static int CapacityFor(int maxConcurrency) => 16 * maxConcurrency + 64;
 
     /// <summary>
     /// Starts <paramref name="start"/> for each item of <paramref name="source"/> (with its 0-based

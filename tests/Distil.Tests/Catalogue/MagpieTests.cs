@@ -77,8 +77,10 @@ public class MagpieTests
 
         var rows = await task.ProcessAsync([new JsonObject()]).ToListAsync();
 
-        // The random weights write gibberish, but every generation went through both calls.
-        Assert.That(rows.Count(r => r["conversation"] is JsonArray { Count: 2 }), Is.GreaterThan(0),
+        // The random weights write gibberish, but every generation went through both calls: the
+        // instruction the model wrote, then its answer to it.
+        Assert.That(rows, Has.Count.EqualTo(3));
+        Assert.That(rows.Select(r => (r["conversation"] as JsonArray)?.Select(t => (string?)t!["role"])), Has.All.EqualTo(new[] { "user", "assistant" }),
             string.Join("\n", rows.Select(r => r.ToJsonString())));
     }
 }

@@ -260,8 +260,12 @@ public class PipelineTests
 
         using var stop = new CancellationTokenSource();
         Assert.That(async () => await Build("resumed", Evolver(stop)).RunAsync(Quiet, stop.Token), Throws.InstanceOf<OperationCanceledException>());
-        var resumed = await (await Build("resumed", Evolver()).RunAsync(Quiet)).Dataset.ToListAsync();
+        var kept = StoredKeys(Path.Combine(_runs, "resumed", "distil-run.db"), "evol_instruct").Count;
+        var resuming = Evolver();
+        var resumed = await (await Build("resumed", resuming).RunAsync(Quiet)).Dataset.ToListAsync();
 
+        Assert.That(kept, Is.InRange(1, 59), "the stopped run kept some rows");
+        Assert.That(resuming.Requests, Has.Count.EqualTo((60 - kept) * 2), "the kept rows were reused, not asked again (two evolutions a row)");
         Assert.That(resumed.Select(r => r.ToJsonString()), Is.EqualTo(reference.Select(r => r.ToJsonString())));
     }
 

@@ -66,6 +66,7 @@ public class ProviderTests : FakeServerTests
 
         await task.ProcessAsync(EchoTask.Rows(1)).ToListAsync();
 
+        Assert.That(Server.Requests, Has.Count.EqualTo(2), "one request per generation reached the server");
         foreach (var request in Server.Requests)
         {
             var format = request.Body["response_format"]!;

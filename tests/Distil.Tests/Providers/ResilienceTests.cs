@@ -62,7 +62,7 @@ public class ResilienceTests : FakeServerTests
     [Test]
     public async Task The_concurrency_limit_holds_across_tasks_sharing_a_client()
     {
-        Server.Reply = FakeReplies.Answering(EchoTask.Answer).WithLatency(TimeSpan.FromMilliseconds(30));
+        Server.Reply = FakeReplies.Answering(EchoTask.Answer).WithLognormalLatency(TimeSpan.FromMilliseconds(15), 0.8, seed: 4);
         using var llm = FakeServerClients.OpenAI(Server, resilience: FakeServerClients.FastRetries with { MaxConcurrentRequests = 4 });
         var first = new EchoTask { Llm = llm, MaxConcurrency = 16 };
         var second = new EchoTask { Llm = llm, MaxConcurrency = 16 };
@@ -70,19 +70,23 @@ public class ResilienceTests : FakeServerTests
         await Task.WhenAll(first.ProcessAsync(EchoTask.Rows(40)).ToListAsync(), second.ProcessAsync(EchoTask.Rows(40)).ToListAsync());
 
         Assert.That(Server.RequestCount, Is.EqualTo(80));
-        Assert.That(Server.PeakInFlight, Is.EqualTo(4));
+        Assert.That(Server.PeakInFlight, Is.EqualTo(4), "never more than the client's limit");
+        Assert.That(Server.MeanInFlight, Is.GreaterThan(0.8 * 4), "and the limit is kept full, not reached once");
     }
 
     [Test]
     public async Task A_task_keeps_its_MaxConcurrency_in_flight()
     {
-        Server.Reply = FakeReplies.Answering(EchoTask.Answer).WithLatency(TimeSpan.FromMilliseconds(30));
+        // Lognormal latencies: a batch barrier of 12 would reach the peak, then wait on each batch's
+        // slowest answer with most slots idle (a mean near half the limit).
+        Server.Reply = FakeReplies.Answering(EchoTask.Answer).WithLognormalLatency(TimeSpan.FromMilliseconds(15), 0.8, seed: 5);
         using var llm = FakeServerClients.OpenAI(Server);
         var task = new EchoTask { Llm = llm, MaxConcurrency = 12 };
 
-        await task.ProcessAsync(EchoTask.Rows(120)).ToListAsync();
+        await task.ProcessAsync(EchoTask.Rows(360)).ToListAsync();
 
         Assert.That(Server.PeakInFlight, Is.EqualTo(12));
+        Assert.That(Server.MeanInFlight, Is.GreaterThan(0.8 * 12), "slots refill as answers arrive");
     }
 
     [Test]

@@ -40,6 +40,7 @@ public class SecretsTests
             Assert.That(server.Requests.All(r => r.HasCredential), "the key was sent");
             Assert.That(logger.Warnings.Count(), Is.GreaterThan(10), "the run logged failures");
             Assert.That(logger.Text, Does.Not.Contain(Key), "logs");
+            Assert.That(errors.ToString(), Does.Contain("401"), "the refused call threw, and its exception was checked");
             Assert.That(errors.ToString(), Does.Not.Contain(Key), "exceptions");
             Assert.That(string.Join("\n", rows), Does.Not.Contain(Key), "output rows and their metadata");
             foreach (var file in Directory.GetFiles(directory))

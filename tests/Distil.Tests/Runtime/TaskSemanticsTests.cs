@@ -161,22 +161,25 @@ public class TaskSemanticsTests
     [CancelAfter(10_000)]
     public async Task A_slow_answer_does_not_hold_back_the_requests_behind_it()
     {
-        // The first request only answers once three later ones have been sent: with a barrier
-        // behind the slowest row, this run would never finish.
+        // The first request only answers once nine later ones have been sent. A batch barrier of
+        // MaxConcurrency (4) sends three more and waits; so does a window of MaxConcurrency rows
+        // ahead of the slowest: either would never finish this run. Rows must run well ahead.
+        const int later = 2 * 4 + 1;
         var laterRequests = 0;
         var firstMayAnswer = new TaskCompletionSource();
         var llm = new AsyncScriptedClient(async (request, cancellation) =>
         {
             if (request.UserText.Contains("slow")) await firstMayAnswer.Task.WaitAsync(cancellation);
-            else if (Interlocked.Increment(ref laterRequests) == 3) firstMayAnswer.SetResult();
+            else if (Interlocked.Increment(ref laterRequests) == later) firstMayAnswer.SetResult();
             return ScriptedChatClient.Answer(GoodAnswer);
         });
         var task = Task(llm);
         task.MaxConcurrency = 4;
+        var titles = new[] { "slow" }.Concat(Enumerable.Range(0, 12).Select(i => $"r{i}")).ToArray();
 
-        var rows = await task.ProcessAsync([Row("slow"), Row("a"), Row("b"), Row("c"), Row("d")]).ToListAsync();
+        var rows = await task.ProcessAsync(titles.Select(Row)).ToListAsync();
 
-        Assert.That(rows.Select(r => (string?)r["title"]), Is.EqualTo(new[] { "slow", "a", "b", "c", "d" }));
+        Assert.That(rows.Select(r => (string?)r["title"]), Is.EqualTo(titles), "in input order all the same");
     }
 
     [Test]

@@ -23,11 +23,18 @@ public class CompiledTemplateMatchesScribanTests
             .Where(t => !t.IsAbstract && FindTaskBase(t) is not null && t.GetConstructor(Type.EmptyTypes) is not null)
             // Tasks that build their own chat (FormatMessages) have no template to compare.
             .Where(t => t.GetMethod("FormatMessages", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance) is null)
-            .Select(t => new TestCaseData(t).SetName($"Compiled rendering of {t.Name} equals Scriban"));
+            .Select(t => new TestCaseData(t).SetName(RendersWithScribanAtRunTime(t)
+                ? $"{t.Name}'s prompt is beyond the compiled subset and rendered by Scriban at run time: nothing compiled to compare"
+                : $"Compiled rendering of {t.Name} equals Scriban"));
 
     [TestCaseSource(nameof(AllTasks))]
     public void Compiled_rendering_equals_Scriban(Type taskType)
     {
+        if (RendersWithScribanAtRunTime(taskType))
+        {
+            // Comparing Scriban with itself would pass whatever happened: say so instead.
+            Assert.Ignore($"{taskType.Name} uses a template construct the generator does not compile; its prompt is rendered by Scriban at run time.");
+        }
         var task = Activator.CreateInstance(taskType)!;
         var inputType = FindTaskBase(taskType)!.GetGenericArguments()[0];
         var formatInput = taskType.GetMethod("FormatInput", [inputType])!;
@@ -46,6 +53,35 @@ public class CompiledTemplateMatchesScribanTests
     public void The_repository_has_tasks_to_check()
     {
         Assert.That(AllTasks().Count(), Is.GreaterThanOrEqualTo(8));
+    }
+
+    // True when a generated render method calls ScribanTemplate.Render: the template fell back to
+    // run-time Scriban. Read from the method's IL (call and callvirt tokens), not from its name.
+    private static bool RendersWithScribanAtRunTime(Type taskType)
+    {
+        foreach (var name in new[] { "__RenderSystemPrompt", "__RenderUserPrompt" })
+        {
+            var method = taskType.GetMethod(name, BindingFlags.NonPublic | BindingFlags.Instance);
+            var il = method?.GetMethodBody()?.GetILAsByteArray();
+            if (il is null) continue;
+            for (var i = 0; i + 4 < il.Length; i++)
+            {
+                if (il[i] is not (0x28 or 0x6F)) continue; // call, callvirt
+                try
+                {
+                    if (method!.Module.ResolveMethod(BitConverter.ToInt32(il, i + 1)) is { Name: "Render" } called
+                        && called.DeclaringType == typeof(Distil.Templates.ScribanTemplate))
+                    {
+                        return true;
+                    }
+                }
+                catch (Exception error) when (error is ArgumentException or BadImageFormatException)
+                {
+                    // a byte that only looked like a call
+                }
+            }
+        }
+        return false;
     }
 
     private static string[] Texts(object? messages) =>

@@ -60,12 +60,17 @@ public class ScriptedChatClientTests
     [Test]
     public async Task A_delay_shows_how_many_requests_a_task_keeps_waiting()
     {
-        var llm = new ScriptedChatClient { Delay = TimeSpan.FromMilliseconds(40) }.Otherwise(_ => "{\"summary\":\"s\",\"word_count\":1}");
+        // Uneven latencies: a batch barrier of 3 would reach the peak too, then drain to 1 or 2
+        // while its slowest answer is out (a mean near 2); keeping the slots full stays near 3.
+        var latencies = new[] { 10, 120, 15, 20, 90, 10, 25, 110, 15, 10, 80, 20 };
+        var llm = new ScriptedChatClient { Latency = r => TimeSpan.FromMilliseconds(latencies[r.CallNumber % latencies.Length]) }
+            .Otherwise(_ => "{\"summary\":\"s\",\"word_count\":1}");
         var task = new SummaryTask { Llm = llm, MaxConcurrency = 3 };
 
-        await task.ProcessAsync(Rows("a", "b", "c", "d", "e", "f", "g")).ToListAsync();
+        await task.ProcessAsync(Rows(Enumerable.Range(0, 36).Select(i => $"t{i}").ToArray())).ToListAsync();
 
         Assert.That(llm.PeakInFlight, Is.EqualTo(3));
+        Assert.That(llm.MeanInFlight, Is.GreaterThan(2.6), "the slots stay full, not drained per batch");
     }
 
     [Test]
