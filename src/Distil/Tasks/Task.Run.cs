@@ -28,7 +28,7 @@ public abstract partial class Task<TInput, TOutput>
         var run = new TaskRun(this, llm, new OnlineCalls(llm, MaxConcurrency, metrics, Name), metrics, Name);
         // Rows start ahead of the slowest one, so that one slow answer does not keep the LLM idle;
         // they are yielded in input order, each as soon as it and the rows before it are done.
-        var window = OrderedWindow.RunAsync(rows, OrderedWindow.CapacityFor(MaxConcurrency),
+        var window = OrderedWindow.RunAsync(rows, OrderedWindow.CapacityFor(MaxConcurrency), MaxConcurrency,
             (row, index, token) => run.RunRowAsync(row, index.ToString(System.Globalization.CultureInfo.InvariantCulture), index, token),
             cancellationToken);
         await foreach (var outputs in window.ConfigureAwait(false))

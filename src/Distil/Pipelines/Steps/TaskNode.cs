@@ -33,12 +33,11 @@ internal sealed class TaskNode(LlmTask task) : StepNode(task.Name)
         }
         Task.CheckClient(llm);
         var taskRun = Task.CreateRun(llm, new OnlineCalls(llm, Task.MaxConcurrency, run.Metrics, Name, run.Store.Gate), run.Metrics, Name);
-        // Rows started and not yet committed: at most MaxConcurrency, so that a crash loses at most
-        // the answers of the calls in flight (an answer counts as finished only once it is on disk).
-        using var uncommitted = new SemaphoreSlim(Task.MaxConcurrency, Task.MaxConcurrency);
-
+        // Rows running at once: at most MaxConcurrency, and a row runs until it is committed, so that
+        // a crash loses at most the answers of the calls in flight (an answer counts as finished
+        // only once it is on disk).
         var rows = OrderedWindow.RunAsync(run.ReadAsync(cancellationToken: run.Cancellation), OrderedWindow.CapacityFor(Task.MaxConcurrency),
-            (input, sequence, cancellationToken) => RowAsync(taskRun, run, uncommitted, input, sequence, cancellationToken), run.Cancellation);
+            Task.MaxConcurrency, (input, sequence, cancellationToken) => RowAsync(taskRun, run, input, sequence, cancellationToken), run.Cancellation);
         await foreach (var outputs in rows.ConfigureAwait(false))
         {
             await run.EmitAsync(outputs).ConfigureAwait(false);
@@ -46,21 +45,13 @@ internal sealed class TaskNode(LlmTask task) : StepNode(task.Name)
         taskRun.LogSummary();
     }
 
-    private static async Task<IReadOnlyList<KeyedRow>> RowAsync(
-        ITaskRun taskRun, StepRun run, SemaphoreSlim uncommitted, KeyedRow input, long sequence, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<KeyedRow>> RowAsync(ITaskRun taskRun, StepRun run, KeyedRow input, long sequence, CancellationToken cancellationToken)
     {
         if (run.Replay(input.Key) is { } stored) return stored;
-        await uncommitted.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var outputs = Keyed(input.Key, await taskRun.RunRowAsync(input.Row, input.Key.Text, sequence, cancellationToken).ConfigureAwait(false));
-            // Committed now, before the rows ahead of it finish: a paid answer never waits in memory for a slower one.
-            await run.SaveAsync(input.Key, sequence, outputs, untilCommitted: true).ConfigureAwait(false);
-            return outputs;
-        }
-        finally
-        {
-            uncommitted.Release();
-        }
+        var outputs = Keyed(input.Key, await taskRun.RunRowAsync(input.Row, input.Key.Text, sequence, cancellationToken).ConfigureAwait(false));
+        // Committed now, before the rows ahead of it finish: a paid answer never waits in memory for a
+        // slower one, and the row's run slot is free again only once it is on disk.
+        await run.SaveAsync(input.Key, sequence, outputs, untilCommitted: true).ConfigureAwait(false);
+        return outputs;
     }
 }
