@@ -52,6 +52,7 @@ public sealed partial class TaskGenerator
             var output = objects[task.OutputObjectId];
 
             WriteColumnsAndSchema(writer, spec, input, output);
+            WriteColumnSchemas(writer, objects, input, output);
             WriteFormatInput(writer, spec);
             WriteFormatOutput(writer, task);
             WriteRowMapping(writer, task, objects, input, output);
@@ -91,6 +92,23 @@ public sealed partial class TaskGenerator
             writer.WriteLine("public override string StructuredOutputSchema => OutputJsonSchema;");
             writer.WriteLine();
             writer.WriteLine("public override string StructuredOutputGrammar => OutputGrammar;");
+            writer.WriteLine();
+        }
+
+        private static void WriteColumnSchemas(SourceWriter writer, ObjectLookup objects, ObjectSpec input, ObjectSpec output)
+        {
+            foreach (var (field, record, isOutput) in new[] { ("__inputSchema", input, false), ("__outputSchema", output, true) })
+            {
+                writer.WriteLine($"private static readonly global::Distil.RowSchema {field} = new global::Distil.RowSchema(new global::Distil.Column[]");
+                using (writer.Block(null, ");"))
+                {
+                    foreach (var column in Schema.ColumnSchemaWriter.Columns(record, objects, isOutput)) writer.WriteLine(column + ",");
+                }
+                writer.WriteLine();
+            }
+            writer.WriteLine("public override global::Distil.RowSchema InputSchema => __inputSchema;");
+            writer.WriteLine();
+            writer.WriteLine("public override global::Distil.RowSchema OutputSchema => __outputSchema;");
             writer.WriteLine();
         }
 
@@ -285,6 +303,8 @@ public sealed partial class TaskGenerator
             writer.WriteLine($"protected override string DefaultName => {CSharpLiteral.String(task.TaskName)};");
             if (!task.DeclaresInputs) writer.WriteLine($"public override {StringList} Inputs => {Throw};");
             writer.WriteLine($"public override {StringList} Outputs => {Throw};");
+            writer.WriteLine($"public override global::Distil.RowSchema InputSchema => {Throw};");
+            writer.WriteLine($"public override global::Distil.RowSchema OutputSchema => {Throw};");
             writer.WriteLine($"public override string StructuredOutputSchema => {Throw};");
             writer.WriteLine($"public override string StructuredOutputGrammar => {Throw};");
             writer.WriteLine($"public override global::System.Collections.Generic.IReadOnlyList<{ChatMessage}> FormatInput({task.InputTypeName} input) => {Throw};");

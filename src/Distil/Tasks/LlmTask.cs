@@ -121,6 +121,54 @@ public abstract class LlmTask
     /// <summary>The columns this task adds to each row, besides <c>model_name</c> and the metadata column.</summary>
     public abstract IReadOnlyList<string> Outputs { get; }
 
+    /// <summary>The types of the columns this task reads, generated from its input record.</summary>
+    public abstract RowSchema InputSchema { get; }
+
+    /// <summary>
+    /// The types of the columns this task adds, generated from its output record (every one may be
+    /// null: an answer that cannot be read gives nulls). See <see cref="SchemaAfter"/> for the whole
+    /// row, <c>model_name</c> and metadata included.
+    /// </summary>
+    public abstract RowSchema OutputSchema { get; }
+
+    /// <summary>
+    /// The columns of the rows this task writes for input rows of <paramref name="input"/>: the
+    /// input's columns, the output columns (lists over generations when
+    /// <see cref="GroupGenerations"/> is set), <c>model_name</c>, and the metadata column as a struct
+    /// of <c>raw_output_&lt;name&gt;</c> (string), <c>raw_input_&lt;name&gt;</c> (list of
+    /// <c>{role, content}</c>), <c>statistics_&lt;name&gt;</c> (<c>{input_tokens, output_tokens}</c>,
+    /// 64-bit integers) and <c>error_&lt;name&gt;</c> (string), beside the fields an earlier task put
+    /// there (a list of such structs when grouped).
+    /// </summary>
+    public RowSchema SchemaAfter(RowSchema input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var outputs = OutputSchema.Select(c => GroupGenerations ? c with { Type = ColumnType.ListOf(c.Type), Nullable = true } : c with { Nullable = true });
+        // Rule: this task's metadata keys go beside those of earlier tasks (an object; a list from a grouped task is replaced).
+        var upstream = input.Find(MetadataColumn) is { Type.Kind: ColumnKind.Struct } earlier ? earlier.Type.Fields : [];
+        var fields = new List<Column>(upstream);
+        void Set(Column field)
+        {
+            var at = fields.FindIndex(f => f.Name == field.Name);
+            if (at >= 0) fields[at] = field;
+            else fields.Add(field);
+        }
+        if (AddRawOutput) Set(new Column("raw_output_" + Name, ColumnType.String));
+        if (AddRawInput) Set(new Column("raw_input_" + Name, ColumnType.ListOf(ChatTurn)));
+        Set(new Column("statistics_" + Name, Statistics));
+        Set(new Column("error_" + Name, ColumnType.String));
+        var metadata = ColumnType.StructOf(fields);
+        return input.With([
+            .. outputs,
+            new Column("model_name", ColumnType.String),
+            new Column(MetadataColumn, GroupGenerations ? ColumnType.ListOf(metadata) : metadata),
+        ]);
+    }
+
+    private static readonly ColumnType ChatTurn = ColumnType.StructOf(new Column("role", ColumnType.String), new Column("content", ColumnType.String));
+
+    private static readonly ColumnType Statistics = ColumnType.StructOf(new Column("input_tokens", ColumnType.Integer), new Column("output_tokens", ColumnType.Integer));
+
     /// <summary>The strict JSON schema of the output record, as sent for structured output.</summary>
     public abstract string StructuredOutputSchema { get; }
 

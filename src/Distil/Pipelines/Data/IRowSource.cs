@@ -19,10 +19,19 @@ public interface IRowSource
 
     /// <summary>How many rows there are, if cheap to know (for progress); null otherwise.</summary>
     ValueTask<long?> CountAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The columns of the rows, with their types, for validation and typed files: by default from a
+    /// scan of every row (types widened across all of them, so a column null for the first
+    /// thousands of rows still gets its type); null when there are no rows. A source whose format
+    /// carries a schema may return it instead.
+    /// </summary>
+    ValueTask<RowSchema?> SchemaAsync(CancellationToken cancellationToken) =>
+        SchemaWidening.InferAsync(ReadAsync(cancellationToken), cancellationToken);
 }
 
 /// <summary>
-/// Where a pipeline writes a dataset. <see cref="WriteAsync"/> gets every row of a complete run and
+/// Where a pipeline writes a dataset. <see cref="WriteAsync(IAsyncEnumerable{JsonObject}, CancellationToken)"/> gets every row of a complete run and
 /// should write to a temporary file and move it into place at the end, so that a stopped run
 /// never leaves a half-written dataset where a finished one is expected.
 /// </summary>
@@ -33,4 +42,12 @@ public interface IRowSink
 
     /// <summary>Writes all of <paramref name="rows"/>; if the enumeration throws, the previous file (if any) stays as it was.</summary>
     Task WriteAsync(IAsyncEnumerable<JsonObject> rows, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes every row, given the columns and types the pipeline knows they have (null when it
+    /// does not). Typed formats (Parquet) write that schema instead of guessing from the rows; the
+    /// default ignores it.
+    /// </summary>
+    Task WriteAsync(IAsyncEnumerable<JsonObject> rows, RowSchema? schema, CancellationToken cancellationToken) =>
+        WriteAsync(rows, cancellationToken);
 }

@@ -47,6 +47,51 @@ public sealed class ParquetRowSink : IRowSink
     /// <inheritdoc/>
     public string Describe() => $"parquet file {Path}";
 
+    /// <summary>
+    /// Writes every row with the types of <paramref name="schema"/> when it is given (what a
+    /// pipeline knows from its tasks' records and its sources): nested records as structs, lists
+    /// as typed lists, nulls anywhere; without one, as <see cref="WriteAsync(IAsyncEnumerable{JsonObject}, CancellationToken)"/>.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A value its column's type cannot hold; the message names the column and the row.</exception>
+    public async Task WriteAsync(IAsyncEnumerable<JsonObject> rows, RowSchema? schema, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (schema is null || schema.Count == 0)
+        {
+            await WriteAsync(rows, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        var temporary = Path + ".tmp";
+        var writer = new ParquetSchemaWriter(schema, Path);
+        try
+        {
+            await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true))
+            {
+                var buffer = new List<JsonObject>(Math.Min(_rowGroupSize, 100_000));
+                long written = 0;
+                await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+                {
+                    buffer.Add(row);
+                    if (buffer.Count < _rowGroupSize) continue;
+                    await writer.WriteRowGroupAsync(stream, buffer, written + 1, append: written > 0, cancellationToken).ConfigureAwait(false);
+                    written += buffer.Count;
+                    buffer.Clear();
+                }
+                if (buffer.Count > 0 || written == 0)
+                {
+                    await writer.WriteRowGroupAsync(stream, buffer, written + 1, append: written > 0, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            File.Move(temporary, Path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
     /// <inheritdoc/>
     /// <exception cref="InvalidDataException">
     /// A value does not fit its column, a column appears after the first row group, or no row has any column; the

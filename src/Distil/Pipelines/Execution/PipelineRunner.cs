@@ -31,7 +31,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
                 throw new PipelineException($"Step '{load.Name}' (load) cannot read its data: {error.Message}", error);
             }
         }
-        PipelineValidator.CheckColumns(pipeline, order);
+        var schemas = PipelineValidator.CheckColumns(pipeline, order);
 
         var runDirectory = pipeline.RunDirectoryPath;
         var store = RunStore.Open(runDirectory, pipeline.Logger);
@@ -60,7 +60,8 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
             store,
             resumed.GetValueOrDefault(step) > 0,
             metrics,
-            control)).ToList();
+            control,
+            step.Parents.Count > 0 ? schemas[step.Parents[0]] : null)).ToList();
         Exception? failure = null;
         ProgressReporter? progress = null;
         try

@@ -79,10 +79,11 @@ internal static class PipelineValidator
 
     /// <summary>Checks that every step finds the columns it needs, from the data and the steps before it.</summary>
     /// <exception cref="PipelineException">A column is missing; the message names it, the step and the columns there.</exception>
-    public static void CheckColumns(Pipeline pipeline, IReadOnlyList<StepNode> order)
+    /// <returns>Each step's schema (null where unknown).</returns>
+    public static IReadOnlyDictionary<StepNode, RowSchema?> CheckColumns(Pipeline pipeline, IReadOnlyList<StepNode> order)
     {
         var problems = new List<string>();
-        var columns = new Dictionary<StepNode, HashSet<string>?>();
+        var columns = new Dictionary<StepNode, RowSchema?>();
         foreach (var step in order)
         {
             var parents = step.Parents.Select(p => columns[p]).ToList();
@@ -91,16 +92,25 @@ internal static class PipelineValidator
                 if (available is null) continue; // unknown (an empty source): nothing will reach this step anyway
                 foreach (var missing in step.RequiredColumns.Where(c => !available.Contains(c)))
                 {
-                    var there = available.Order(StringComparer.Ordinal).ToList();
+                    var there = available.Names.Order(StringComparer.Ordinal).ToList();
                     var suggestion = DidYouMean.Closest(missing, there) is { } close ? $" Did you mean '{close}'?" : "";
                     problems.Add(
                         $"Step '{step.Name}' ({step.Kind}) needs column '{missing}', which neither the data nor a step before it " +
                         $"(through '{parent.Name}') provides. Columns there: {(there.Count == 0 ? "none" : string.Join(", ", there))}.{suggestion}");
                 }
             }
-            columns[step] = step.ColumnsAfter(parents);
+            try
+            {
+                columns[step] = step.SchemaAfter(parents);
+            }
+            catch (PipelineException conflict)
+            {
+                problems.Add(conflict.Message);
+                columns[step] = null;
+            }
         }
         if (problems.Count > 0) throw Invalid(pipeline, problems);
+        return columns;
     }
 
     private static bool NeedsAllRows(StepNode step) =>

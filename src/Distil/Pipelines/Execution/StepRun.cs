@@ -31,8 +31,9 @@ internal sealed class StepRun
     private readonly bool _hasStoredRows;
 
     public StepRun(StepNode step, ChannelReader<KeyedRow>[] inputs, ChannelWriter<KeyedRow>[] outputs, RunStore store,
-        bool hasStoredRows, RunMetrics metrics, RunControl control)
+        bool hasStoredRows, RunMetrics metrics, RunControl control, RowSchema? inputSchema = null)
     {
+        InputSchema = inputSchema;
         Metrics = metrics;
         Step = step;
         Inputs = inputs;
@@ -48,6 +49,9 @@ internal sealed class StepRun
     public ChannelReader<KeyedRow>[] Inputs { get; }
 
     public StepCounters Counters { get; }
+
+    /// <summary>The columns and types of the rows this step reads (its first parent's schema), when known.</summary>
+    public RowSchema? InputSchema { get; }
 
     /// <summary>The run's counters, which task steps record their calls on.</summary>
     public RunMetrics Metrics { get; }

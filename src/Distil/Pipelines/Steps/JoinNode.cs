@@ -97,8 +97,35 @@ internal abstract class JoinNode(string name) : StepNode(name)
         return merged;
     }
 
-    protected static HashSet<string>? Union(IReadOnlyList<HashSet<string>?> parents) =>
-        parents.Any(p => p is null) ? null : [.. parents.SelectMany(p => p!)];
+    // The columns of every parent; a column two parents carry must have one type in both.
+    protected RowSchema? Union(IReadOnlyList<RowSchema?> parents)
+    {
+        if (parents.Any(p => p is null)) return null;
+        var columns = new List<Column>();
+        var from = new Dictionary<string, (Column Column, int Parent)>(StringComparer.Ordinal);
+        for (var i = 0; i < parents.Count; i++)
+        {
+            foreach (var column in parents[i]!)
+            {
+                if (!from.TryGetValue(column.Name, out var earlier))
+                {
+                    from[column.Name] = (column, i);
+                    columns.Add(column);
+                    continue;
+                }
+                if (SchemaWidening.Widen(earlier.Column.Type, column.Type) is not { } type)
+                {
+                    throw new PipelineException(
+                        $"Step '{Name}' ({Kind}) joins column '{column.Name}' as {earlier.Column.Type} from '{Parents[earlier.Parent].Name}' and as {column.Type} from '{Parents[i].Name}'; " +
+                        "a column must have one type. Rename one of them, or keep only one before the join.");
+                }
+                var merged = earlier.Column with { Type = type, Nullable = earlier.Column.Nullable || column.Nullable };
+                columns[columns.FindIndex(c => c.Name == column.Name)] = merged;
+                from[column.Name] = (merged, earlier.Parent);
+            }
+        }
+        return new RowSchema(columns);
+    }
 }
 
 /// <summary>Merges the rows of its parents into one row per source row (distilabel's CombineOutputs).</summary>
@@ -106,7 +133,7 @@ internal sealed class CombineOutputsNode(string name) : JoinNode(name)
 {
     public override string Kind => "combine_outputs";
 
-    public override HashSet<string>? ColumnsAfter(IReadOnlyList<HashSet<string>?> parents) => Union(parents);
+    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) => Union(parents);
 
     public override string Settings() => "";
 
@@ -123,12 +150,20 @@ internal sealed class GroupColumnsNode(string name, IReadOnlyList<string> column
 
     public override IReadOnlyList<string> RequiredColumns => columns;
 
-    public override HashSet<string>? ColumnsAfter(IReadOnlyList<HashSet<string>?> parents)
+    // Each grouped column becomes a list of its parents' values, one item per parent.
+    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents)
     {
-        if (Union(parents) is not { } all) return null;
-        all.ExceptWith(columns);
-        all.UnionWith(outputColumns);
-        return all;
+        if (parents.Any(p => p is null)) return null;
+        var grouped = new List<Column>();
+        for (var i = 0; i < columns.Count; i++)
+        {
+            var types = parents.Select(p => p!.Find(columns[i])?.Type ?? ColumnType.Unknown).ToList();
+            var item = types.Aggregate((a, b) => SchemaWidening.Widen(a, b) ?? throw new PipelineException(
+                $"Step '{Name}' ({Kind}) groups column '{columns[i]}', which its parents hold as {a} and as {b}; a list holds one type."));
+            grouped.Add(new Column(outputColumns[i], ColumnType.ListOf(item)));
+        }
+        var others = parents.Select(p => new RowSchema(p!.Where(c => !columns.Contains(c.Name)))).ToList();
+        return Union(others)!.With(grouped);
     }
 
     public override string Settings() => string.Join(",", columns) + ">" + string.Join(",", outputColumns);

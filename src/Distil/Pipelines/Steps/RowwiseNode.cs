@@ -24,7 +24,7 @@ internal abstract class RowwiseNode(string name) : StepNode(name)
         }
     }
 
-    protected static HashSet<string>? Single(IReadOnlyList<HashSet<string>?> parents) => parents[0] is { } columns ? [.. columns] : null;
+    protected static RowSchema? Single(IReadOnlyList<RowSchema?> parents) => parents[0];
 }
 
 /// <summary>Keeps the named columns, in that order, and drops the others.</summary>
@@ -34,7 +34,8 @@ internal sealed class KeepColumnsNode(string name, IReadOnlyList<string> columns
 
     public override IReadOnlyList<string> RequiredColumns => columns;
 
-    public override HashSet<string>? ColumnsAfter(IReadOnlyList<HashSet<string>?> parents) => [.. columns];
+    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) =>
+        new(columns.Select(c => parents[0]?.Find(c) ?? new Column(c, ColumnType.Unknown)));
 
     public override string Settings() => string.Join(",", columns);
 
@@ -57,8 +58,8 @@ internal sealed class RenameColumnsNode(string name, IReadOnlyDictionary<string,
 
     public override IReadOnlyList<string> RequiredColumns => renames.Keys.ToList();
 
-    public override HashSet<string>? ColumnsAfter(IReadOnlyList<HashSet<string>?> parents) =>
-        parents[0] is { } columns ? [.. columns.Select(c => renames.TryGetValue(c, out var renamed) ? renamed : c)] : null;
+    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) =>
+        parents[0] is { } before ? new(before.Select(c => renames.TryGetValue(c.Name, out var renamed) ? c with { Name = renamed } : c)) : null;
 
     public override string Settings() => string.Join(",", renames.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key}>{r.Value}"));
 
@@ -85,8 +86,13 @@ internal sealed class ExpandColumnsNode(string name, IReadOnlyDictionary<string,
 
     public override IReadOnlyList<string> RequiredColumns => columns.Keys.ToList();
 
-    public override HashSet<string>? ColumnsAfter(IReadOnlyList<HashSet<string>?> parents) =>
-        parents[0] is { } before ? [.. before.Select(c => columns.TryGetValue(c, out var to) ? to : c)] : null;
+    // A list column becomes a column of its items (unknown when the list's type is).
+    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) =>
+        parents[0] is { } before
+            ? new(before.Select(c => columns.TryGetValue(c.Name, out var to)
+                ? new Column(to, c.Type.Element ?? ColumnType.Unknown, Nullable: true, c.Description)
+                : c))
+            : null;
 
     public override string Settings() => string.Join(",", columns.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}>{c.Value}"));
 
@@ -132,7 +138,7 @@ internal sealed class FilterNode(string name, Func<JsonObject, bool> keep, IRead
 
     public override IReadOnlyList<string> RequiredColumns => reads;
 
-    public override HashSet<string>? ColumnsAfter(IReadOnlyList<HashSet<string>?> parents) => Single(parents);
+    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) => Single(parents);
 
     public override string Settings() => CodeOf(keep);
 
@@ -147,8 +153,9 @@ internal sealed class MapNode(string name, Func<JsonObject, JsonObject> map, IRe
 
     public override IReadOnlyList<string> RequiredColumns => reads;
 
-    public override HashSet<string>? ColumnsAfter(IReadOnlyList<HashSet<string>?> parents) =>
-        parents[0] is { } before ? [.. before, .. writes] : null;
+    // What the function writes is not declared with types: found from the rows when a typed file is written.
+    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) =>
+        parents[0]?.With(writes.Select(c => new Column(c, ColumnType.Unknown)));
 
     public override string Settings() => CodeOf(map) + "|" + string.Join(",", writes);
 

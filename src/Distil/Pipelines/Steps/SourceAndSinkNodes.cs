@@ -6,7 +6,7 @@ namespace Distil.Pipelines;
 /// <summary>Reads a source; each row gets its index as key. Not stored: the source is.</summary>
 internal sealed class LoadNode(string name, IRowSource source) : StepNode(name)
 {
-    private HashSet<string>? _firstRowColumns;
+    private RowSchema? _schema;
 
     public IRowSource Source { get; } = source;
 
@@ -16,17 +16,11 @@ internal sealed class LoadNode(string name, IRowSource source) : StepNode(name)
 
     public override (int Min, int Max) ParentCount => (0, 0);
 
-    /// <summary>Reads the first row for validation: its columns are what the data has.</summary>
-    public async Task PeekAsync(CancellationToken cancellationToken)
-    {
-        await foreach (var row in Source.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            _firstRowColumns = [.. row.Select(p => p.Key)];
-            return;
-        }
-    }
+    /// <summary>Reads the source's schema for validation: the columns the data has, with their types.</summary>
+    public async Task PeekAsync(CancellationToken cancellationToken) =>
+        _schema = await Source.SchemaAsync(cancellationToken).ConfigureAwait(false);
 
-    public override HashSet<string>? ColumnsAfter(IReadOnlyList<HashSet<string>?> parents) => _firstRowColumns;
+    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) => _schema;
 
     public override string Settings() => Source.Describe();
 
@@ -55,7 +49,7 @@ internal sealed class WriteNode(string name, IRowSink sink) : StepNode(name)
 
     public override bool IsStored => false;
 
-    public override HashSet<string>? ColumnsAfter(IReadOnlyList<HashSet<string>?> parents) => parents[0];
+    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) => parents[0];
 
     public override string Settings() => Sink.Describe();
 
@@ -63,7 +57,7 @@ internal sealed class WriteNode(string name, IRowSink sink) : StepNode(name)
     {
         try
         {
-            await Sink.WriteAsync(Rows(run), run.Cancellation).ConfigureAwait(false);
+            await Sink.WriteAsync(Rows(run), run.InputSchema, run.Cancellation).ConfigureAwait(false);
         }
         catch (PartialRunException)
         {
@@ -94,8 +88,9 @@ internal sealed class GlobalNode(string name, Func<IReadOnlyList<JsonObject>, IE
 
     public override IReadOnlyList<string> RequiredColumns => reads;
 
-    public override HashSet<string>? ColumnsAfter(IReadOnlyList<HashSet<string>?> parents) =>
-        parents[0] is { } before ? [.. before, .. writes] : null;
+    // What the function writes is not declared with types: found from the rows when a typed file is written.
+    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) =>
+        parents[0]?.With(writes.Select(c => new Column(c, ColumnType.Unknown)));
 
     public override string Settings() => CodeOf(function) + "|" + string.Join(",", writes);
 

@@ -28,8 +28,12 @@ internal abstract class StepNode(string name)
     /// <summary>How many parents the step takes: 0 for loaders, 1 for most, 2 or more for joins.</summary>
     public virtual (int Min, int Max) ParentCount => (1, 1);
 
-    /// <summary>The columns after this step, from those of its parents (null where unknown).</summary>
-    public abstract HashSet<string>? ColumnsAfter(IReadOnlyList<HashSet<string>?> parents);
+    /// <summary>
+    /// The columns after this step, with their types, from those of its parents (null where unknown:
+    /// an empty source). Known before any row is processed.
+    /// </summary>
+    /// <exception cref="PipelineException">The parents' columns cannot be combined (one column with two types).</exception>
+    public abstract RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents);
 
     /// <summary>The step's own settings as text; with its parents' signatures it makes the step's signature.</summary>
     public abstract string Settings();

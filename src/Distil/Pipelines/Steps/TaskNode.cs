@@ -18,8 +18,7 @@ internal sealed class TaskNode(LlmTask task) : StepNode(task.Name)
 
     public override IReadOnlyList<string> RequiredColumns => Task.RequiredInputs;
 
-    public override HashSet<string>? ColumnsAfter(IReadOnlyList<HashSet<string>?> parents) =>
-        parents[0] is { } before ? [.. before, .. Task.Outputs, "model_name", Task.MetadataColumn] : null;
+    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) => parents[0] is { } before ? Task.SchemaAfter(before) : null;
 
     public override string Settings() => TaskSignature.Of(Task);
 

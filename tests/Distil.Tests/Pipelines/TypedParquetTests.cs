@@ -1,0 +1,123 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Distil.Pipelines;
+using Distil.Testing;
+using DuckDB.NET.Data;
+using NUnit.Framework;
+
+namespace Distil.Tests.Pipelines;
+
+/// <summary>
+/// Parquet written from the schema the generator knows, read back by an independent reader
+/// (DuckDB): the types come from the task's records, not from the first rows, so columns that are
+/// null for the first many thousands of rows still get their types, and nothing fails mid-write.
+/// </summary>
+public class TypedParquetTests
+{
+    private const int Rows = 12_000;
+    private const int FirstParsed = 11_000;
+    private string _work = null!;
+
+    [SetUp]
+    public void CreateFolder() => _work = Directory.CreateTempSubdirectory("distil-typed-").FullName;
+
+    [TearDown]
+    public void DeleteFolder() => Directory.Delete(_work, recursive: true);
+
+    private static readonly Regex Item = new(@"Item (\d+)", RegexOptions.Compiled);
+
+    // The first 11,000 answers do not parse: every output column is null there, as after a bad start of a long run.
+    private static ScriptedChatClient Llm() => new ScriptedChatClient(r =>
+    {
+        var id = int.Parse(Item.Match(r.UserText).Groups[1].Value);
+        return ScriptedChatClient.Answer(id < FirstParsed ? "not an answer" : ReviewAnalysisTask.Answer(id), 10, 20);
+    });
+
+    private async Task<string> WriteAsync(bool grouped)
+    {
+        var output = Path.Combine(_work, grouped ? "grouped.parquet" : "reviews.parquet");
+        var pipeline = Pipeline.Create("typed");
+        pipeline.RunDirectory = Path.Combine(_work, grouped ? "run-grouped" : "run");
+        pipeline.Load(Enumerable.Range(0, Rows).Select(i => new JsonObject { ["id"] = i, ["text"] = $"review {i}" }))
+            .Then(new ReviewAnalysisTask { Llm = Llm(), MaxConcurrency = 16, NumGenerations = grouped ? 2 : 1, GroupGenerations = grouped })
+            .Write(RowSinks.Parquet(output));
+        var result = await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.None });
+        Assert.That(result.Completed);
+        return output;
+    }
+
+    [Test]
+    public async Task Columns_null_for_the_first_thousands_of_rows_keep_their_declared_types()
+    {
+        var file = await WriteAsync(grouped: false);
+
+        Assert.That(Describe(file), Is.EqualTo(new Dictionary<string, string>
+        {
+            ["id"] = "BIGINT",
+            ["text"] = "VARCHAR",
+            ["sentiment"] = "VARCHAR",
+            ["score"] = "DOUBLE",
+            ["ratings"] = "DOUBLE[]",
+            ["source"] = "STRUCT(site VARCHAR, verified BOOLEAN)",
+            ["aspects"] = "STRUCT(name VARCHAR, rating BIGINT)[]",
+            ["model_name"] = "VARCHAR",
+            ["distilabel_metadata"] = "STRUCT(raw_output_review_analysis VARCHAR, raw_input_review_analysis STRUCT(role VARCHAR, content VARCHAR)[], " +
+                "statistics_review_analysis STRUCT(input_tokens BIGINT, output_tokens BIGINT), error_review_analysis VARCHAR)",
+        }));
+
+        using var duck = Open();
+        Assert.That(Scalar(duck, $"SELECT count(*) FROM '{file}'"), Is.EqualTo(Rows));
+        Assert.That(Scalar(duck, $"SELECT count(*) FROM '{file}' WHERE sentiment IS NULL AND aspects IS NULL"), Is.EqualTo(FirstParsed), "unparsed answers give nulls");
+        using var command = duck.CreateCommand();
+        command.CommandText = $"""
+            SELECT sentiment, score, ratings[2], source.site, source.verified, aspects[1].name, aspects[1].rating,
+                   distilabel_metadata.statistics_review_analysis.output_tokens, distilabel_metadata.raw_input_review_analysis[1].role
+            FROM '{file}' WHERE id = 11002
+            """;
+        using var reader = command.ExecuteReader();
+        Assert.That(reader.Read());
+        Assert.That(Enumerable.Range(0, reader.FieldCount).Select(reader.GetValue),
+            Is.EqualTo(new object[] { "Neutral", 0.5, 4.5, "s11002", true, "price", 2L, 20L, "user" }));
+    }
+
+    [Test]
+    public async Task Grouped_generations_are_lists_of_each_column_and_of_the_metadata()
+    {
+        var file = await WriteAsync(grouped: true);
+
+        var types = Describe(file);
+        Assert.That(types["sentiment"], Is.EqualTo("VARCHAR[]"));
+        Assert.That(types["ratings"], Is.EqualTo("DOUBLE[][]"));
+        Assert.That(types["source"], Is.EqualTo("STRUCT(site VARCHAR, verified BOOLEAN)[]"));
+        Assert.That(types["distilabel_metadata"], Does.StartWith("STRUCT(raw_output_review_analysis VARCHAR").And.EndWith(")[]"));
+        using var duck = Open();
+        Assert.That(Scalar(duck, $"SELECT len(ratings) FROM '{file}' WHERE id = 11500"), Is.EqualTo(2L));
+        Assert.That(Scalar(duck, $"SELECT ratings[2][1] FROM '{file}' WHERE id = 11500"), Is.EqualTo(0.0));
+    }
+
+    private static DuckDBConnection Open()
+    {
+        var connection = new DuckDBConnection("Data Source=:memory:");
+        connection.Open();
+        return connection;
+    }
+
+    private static object? Scalar(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    // DuckDB's own names for the file's column types (struct field names unquoted).
+    private static Dictionary<string, string> Describe(string file)
+    {
+        using var duck = Open();
+        using var command = duck.CreateCommand();
+        command.CommandText = $"DESCRIBE SELECT * FROM '{file}'";
+        using var reader = command.ExecuteReader();
+        var types = new Dictionary<string, string>();
+        while (reader.Read()) types[reader.GetString(0)] = reader.GetString(1).Replace("\"", "");
+        return types;
+    }
+}
