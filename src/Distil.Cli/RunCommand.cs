@@ -27,16 +27,17 @@ internal static class RunCommand
         var runDirectory = new Option<string>("--run-dir") { Description = "Where finished rows are kept, so a stopped run resumes (default .distil/<task or pipeline>)." };
         var batch = new Option<bool>("--batch") { Description = "Send the requests through the OpenAI / Azure OpenAI Batch API (half price, answered within 24 h); a later run collects them." };
         var wait = new Option<bool>("--wait") { Description = "With --batch: wait for the batches, polling with backoff, instead of stopping while they are pending." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Check the pipeline and print every step's columns and types, without calling a model." };
         var command = new Command("run", "Run a built-in task over a file (--task) or a pipeline file (--pipeline), with progress; a stopped run resumes.")
         {
-            task, pipeline, parameters, input, output, model, generations, structured, concurrency, cache, runDirectory, batch, wait,
+            task, pipeline, parameters, input, output, model, generations, structured, concurrency, cache, runDirectory, batch, wait, dryRun,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var settings = new RunSettings(
                 result.GetValue(task), result.GetValue(pipeline), result.GetValue(parameters) ?? [], result.GetValue(input), result.GetValue(output),
                 result.GetValue(model), result.GetValue(generations), result.GetValue(structured), result.GetValue(concurrency),
-                result.GetValue(cache), result.GetValue(runDirectory), result.GetValue(batch), result.GetValue(wait));
+                result.GetValue(cache), result.GetValue(runDirectory), result.GetValue(batch), result.GetValue(wait), result.GetValue(dryRun));
             return await RunAsync(console, settings, cancellationToken);
         });
         return command;
@@ -44,7 +45,7 @@ internal static class RunCommand
 
     private sealed record RunSettings(
         string? Task, string? Pipeline, string[] Parameters, string? Input, string? Output, string? Model,
-        int? Generations, bool Structured, int? Concurrency, string? Cache, string? RunDirectory, bool Batch, bool Wait);
+        int? Generations, bool Structured, int? Concurrency, string? Cache, string? RunDirectory, bool Batch, bool Wait, bool DryRun);
 
     private static async Task<int> RunAsync(CliConsole console, RunSettings settings, CancellationToken cancellationToken)
     {
@@ -80,6 +81,7 @@ internal static class RunCommand
                 ? BuildTaskPipeline(settings, CreateClient)
                 : PipelineFile.Load(settings.Pipeline!, settings.Model, settings.RunDirectory, CreateClient);
             built.Logger = loggerFactory.CreateLogger("Distil.Pipeline");
+            if (settings.DryRun) return await DryRunAsync(console, built, cancellationToken);
             return await RunPipelineAsync(console, built, settings.Wait, cancellationToken);
         }
         finally
@@ -130,6 +132,22 @@ internal static class RunCommand
         {
             throw new UsageException($"distil run: --batch needs an openai:, azure: (with an API key) or endpoint: model; '{spec}' has no Batch API.");
         }
+    }
+
+    // Validation only: the schema of every step, no call, no run directory.
+    private static async Task<int> DryRunAsync(CliConsole console, Pipeline pipeline, CancellationToken cancellationToken)
+    {
+        PipelineSchema schema;
+        try
+        {
+            schema = await pipeline.ValidateAsync(cancellationToken: cancellationToken);
+        }
+        catch (PipelineException error)
+        {
+            throw new UsageException($"distil run: {DistilCommand.OneLine(error.Message)}");
+        }
+        await console.Out.WriteLineAsync(schema.ToString());
+        return 0;
     }
 
     private static async Task<int> RunPipelineAsync(CliConsole console, Pipeline pipeline, bool waitForBatches, CancellationToken cancellationToken)

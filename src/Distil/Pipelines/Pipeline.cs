@@ -123,6 +123,26 @@ public sealed class Pipeline
     /// <inheritdoc cref="RunAsync(PipelineRunOptions?, CancellationToken)"/>
     public Task<PipelineResult> RunAsync(CancellationToken cancellationToken) => RunAsync(null, cancellationToken);
 
+    /// <summary>
+    /// Checks the pipeline as <see cref="RunAsync(PipelineRunOptions?, CancellationToken)"/> does
+    /// before its first call (names, edges, cycles, the columns each step needs, a column with two
+    /// types where branches join), without calling an LLM or touching the run directory, and
+    /// returns the columns and types of every step's rows: the schema the files will have.
+    /// </summary>
+    /// <param name="parameters">Runtime parameters to apply first, as a run would.</param>
+    /// <param name="cancellationToken">Stops reading the sources (their schema comes from a scan).</param>
+    /// <exception cref="PipelineException">The pipeline is not valid; the message names every problem.</exception>
+    /// <example>
+    /// <code>
+    /// Console.WriteLine(await pipeline.ValidateAsync());   // each step and its columns, "name: type"
+    /// </code>
+    /// </example>
+    public async Task<PipelineSchema> ValidateAsync(RuntimeParameters? parameters = null, CancellationToken cancellationToken = default)
+    {
+        var (order, schemas) = await PipelineRunner.ValidateAsync(this, parameters, cancellationToken).ConfigureAwait(false);
+        return new PipelineSchema(order.Select(step => new StepSchema(step.Name, step.Kind, schemas[step])).ToList());
+    }
+
     internal StepHandle Add(StepNode step, StepNode? parent = null)
     {
         _steps.Add(step);

@@ -95,6 +95,55 @@ public class TypedParquetTests
         Assert.That(Scalar(duck, $"SELECT ratings[2][1] FROM '{file}' WHERE id = 11500"), Is.EqualTo(0.0));
     }
 
+    [Test]
+    public async Task A_Distil_dataset_reads_back_through_Distil_unchanged_with_the_files_own_schema()
+    {
+        var file = await WriteAsync(grouped: false);
+        var source = RowSources.Parquet(file);
+
+        var schema = await source.SchemaAsync(CancellationToken.None);
+        var expected = await Pipeline.Create("schema").Load(Enumerable.Range(0, 1).Select(i => new JsonObject { ["id"] = i, ["text"] = "t" }))
+            .Then(new ReviewAnalysisTask()).Pipeline.ValidateAsync();
+        // Parquet columns are all optional here, so compare types, not nullability; an enum is text in the file.
+        static string Types(RowSchema columns) => string.Join("\n", columns.Select(c => $"{c.Name}: {c.Type}")).Replace(" not null", "");
+        Assert.That(Types(schema!), Is.EqualTo(Types(expected["review_analysis"].Columns!).Replace("enum(Negative|Neutral|Positive)", "string")),
+            "the file's own schema is the one the pipeline declared");
+
+        var rows = new List<JsonObject>();
+        await foreach (var row in source.ReadAsync(CancellationToken.None)) rows.Add(row);
+        Assert.That(rows, Has.Count.EqualTo(Rows));
+        var late = rows[11_002];
+        Assert.That(late["aspects"]!.ToJsonString(), Is.EqualTo("[{\"name\":\"price\",\"rating\":2}]"));
+        Assert.That(late["source"]!.ToJsonString(), Is.EqualTo("{\"site\":\"s11002\",\"verified\":true}"));
+        Assert.That(late["distilabel_metadata"]!["statistics_review_analysis"]!.ToJsonString(), Is.EqualTo("{\"input_tokens\":10,\"output_tokens\":20}"));
+        Assert.That(rows[5]["aspects"], Is.Null, "a null list stays null");
+    }
+
+    [Test]
+    public async Task Empty_lists_stay_empty_and_null_lists_stay_null()
+    {
+        var file = Path.Combine(_work, "lists.parquet");
+        var schema = new RowSchema(new Column("id", ColumnType.Integer), new Column("tags", ColumnType.ListOf(ColumnType.String)),
+            new Column("turns", ColumnType.ListOf(ColumnType.StructOf(new Column("role", ColumnType.String)))));
+        JsonObject[] rows =
+        [
+            new() { ["id"] = 1, ["tags"] = new JsonArray(), ["turns"] = new JsonArray() },
+            new() { ["id"] = 2, ["tags"] = null, ["turns"] = null },
+            new() { ["id"] = 3, ["tags"] = new JsonArray("a", null, "c"), ["turns"] = new JsonArray(new JsonObject { ["role"] = "user" }) },
+        ];
+
+        await new ParquetRowSink(file).WriteAsync(rows.ToAsyncEnumerable(), schema, CancellationToken.None);
+
+        using (var duck = Open())
+        {
+            Assert.That(Scalar(duck, $"SELECT string_agg(coalesce(len(tags)::VARCHAR, 'null'), ',' ORDER BY id) FROM '{file}'"), Is.EqualTo("0,null,3"),
+                "the file itself keeps empty and null lists apart");
+        }
+        var read = new List<string>();
+        await foreach (var row in RowSources.Parquet(file).ReadAsync(CancellationToken.None)) read.Add(row.ToJsonString());
+        Assert.That(read, Is.EqualTo(rows.Select(r => r.ToJsonString())));
+    }
+
     private static DuckDBConnection Open()
     {
         var connection = new DuckDBConnection("Data Source=:memory:");

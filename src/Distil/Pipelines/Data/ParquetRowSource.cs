@@ -45,6 +45,9 @@ public sealed class ParquetRowSource : IRowSource
             groups = reader.RowGroupCount;
             schema = reader.Schema;
         }
+        // A second handle on the file reads the definition levels of list columns.
+        await using var levelStream = FileDescription.OpenRead(Path);
+        await using var levels = await OpenAsync(levelStream, cancellationToken).ConfigureAwait(false);
 
         for (var group = 0; group < groups; group++)
         {
@@ -63,7 +66,74 @@ public sealed class ParquetRowSource : IRowSource
                 throw new InvalidDataException($"{Path} row group {group + 1} of {groups}: cannot read it ({error.Message}).", error);
             }
 
-            foreach (var record in records) yield return ToRow(record, schema);
+            var lists = await ListLevelsAsync(levels, schema, group, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < records.Count; i++)
+            {
+                var row = ToRow(records[i], schema);
+                // The untyped reader drops null items from lists of values and gives an empty list as
+                // null; the file's definition levels put both back.
+                foreach (var list in lists)
+                {
+                    if (i < list.Rows.Length) row[list.Column] = list.Rebuild(row[list.Column], list.Rows[i]);
+                }
+                yield return row;
+            }
+        }
+    }
+
+    // The definition levels of each top-level list of plain values, row by row.
+    private static async Task<List<ListLevels>> ListLevelsAsync(ParquetReader reader, ParquetSchema schema, int group, CancellationToken cancellationToken)
+    {
+        var found = new List<ListLevels>();
+        var lists = schema.Fields.OfType<ListField>().Where(l => l.Item is DataField).ToList();
+        if (lists.Count == 0) return found;
+        using var groupReader = reader.OpenRowGroupReader(group);
+        foreach (var list in lists)
+        {
+            using var raw = await groupReader.ReadRawColumnDataBaseAsync((DataField)list.Item, cancellationToken).ConfigureAwait(false);
+            // The list field's level counts its repeated group: a list defined with no entry is one below it.
+            found.Add(new ListLevels(list.Name, list.MaxDefinitionLevel - 1, list.Item.MaxDefinitionLevel, Split(raw)));
+        }
+        return found;
+    }
+
+    private static int[][] Split(Parquet.Data.RawColumnData raw)
+    {
+        var definitions = raw.DefinitionLevels;
+        var repetitions = raw.RepetitionLevels;
+        var rows = new List<int[]>();
+        var current = new List<int>();
+        for (var i = 0; i < definitions.Length; i++)
+        {
+            // Repetition level 0 starts a row.
+            if ((repetitions.Length == 0 || repetitions[i] == 0) && i > 0)
+            {
+                rows.Add([.. current]);
+                current.Clear();
+            }
+            current.Add(definitions[i]);
+        }
+        if (definitions.Length > 0) rows.Add([.. current]);
+        return [.. rows];
+    }
+
+    /// <summary>One list column's entries per row: each entry's definition level.</summary>
+    private sealed record ListLevels(string Column, int Empty, int ItemPresent, int[][] Rows)
+    {
+        /// <summary>The row's list, from the values the untyped reader gave and the row's levels.</summary>
+        public JsonNode? Rebuild(JsonNode? read, int[] entries)
+        {
+            if (entries.Length == 0 || entries[0] < Empty) return read is JsonArray ? read : null;
+            if (entries[0] == Empty) return new JsonArray();
+            var values = read as JsonArray;
+            var next = 0;
+            var list = new JsonArray();
+            foreach (var level in entries)
+            {
+                if (level >= ItemPresent && values is not null && next < values.Count) list.Add(values[next++]?.DeepClone());
+                else list.Add(null);
+            }
+            return list;
         }
     }
 
@@ -74,6 +144,40 @@ public sealed class ParquetRowSource : IRowSource
         await using var stream = FileDescription.OpenRead(Path);
         await using var reader = await OpenAsync(stream, cancellationToken).ConfigureAwait(false);
         return reader.Metadata?.NumRows;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The file's own schema, from its footer, without reading any rows: integers of every width as
+    /// 64-bit integers, floating-point and decimal numbers as doubles, lists, structs as structs,
+    /// maps as JSON, dates, times and binary values as text (as <see cref="ReadAsync"/> gives them).
+    /// </remarks>
+    public async ValueTask<RowSchema?> SchemaAsync(CancellationToken cancellationToken)
+    {
+        await using var stream = FileDescription.OpenRead(Path);
+        await using var reader = await OpenAsync(stream, cancellationToken).ConfigureAwait(false);
+        return new RowSchema(reader.Schema.Fields.Select(f => new Column(f.Name, TypeOf(f))));
+    }
+
+    private static ColumnType TypeOf(Field field) => field switch
+    {
+        ListField list => ColumnType.ListOf(TypeOf(list.Item)),
+        StructField structure => ColumnType.StructOf(structure.Fields.Select(f => new Column(f.Name, TypeOf(f)))),
+        MapField => ColumnType.Json,
+        DataField { IsArray: true } repeated => ColumnType.ListOf(ScalarType(repeated.ClrType)),
+        DataField data => ScalarType(data.ClrType),
+        _ => ColumnType.Json,
+    };
+
+    private static ColumnType ScalarType(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type == typeof(bool)) return ColumnType.Boolean;
+        if (type == typeof(long) || type == typeof(int) || type == typeof(short) || type == typeof(sbyte)
+            || type == typeof(byte) || type == typeof(ushort) || type == typeof(uint)) return ColumnType.Integer;
+        if (type == typeof(double) || type == typeof(float) || type == typeof(decimal)) return ColumnType.Number;
+        // Text, and what reads as text: dates, times, binary (base64), big integers.
+        return ColumnType.String;
     }
 
     private async Task<ParquetReader> OpenAsync(Stream stream, CancellationToken cancellationToken)

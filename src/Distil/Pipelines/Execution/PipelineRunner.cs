@@ -18,20 +18,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
     public async Task<PipelineResult> RunAsync(CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        options.Parameters?.ApplyTo(pipeline);
-        var order = PipelineValidator.Order(pipeline);
-        foreach (var load in order.OfType<LoadNode>())
-        {
-            try
-            {
-                await load.PeekAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception error) when (error is IOException or InvalidDataException or UnauthorizedAccessException)
-            {
-                throw new PipelineException($"Step '{load.Name}' (load) cannot read its data: {error.Message}", error);
-            }
-        }
-        var schemas = PipelineValidator.CheckColumns(pipeline, order);
+        var (order, schemas) = await ValidateAsync(pipeline, options.Parameters, cancellationToken).ConfigureAwait(false);
 
         var runDirectory = pipeline.RunDirectoryPath;
         var store = RunStore.Open(runDirectory, pipeline.Logger);
@@ -119,6 +106,29 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
                 run.Complete(error);
             }
         }
+    }
+
+    /// <summary>
+    /// Everything checked before the first call: runtime parameters applied, the graph ordered, the
+    /// sources' schemas read, every step's columns and types computed.
+    /// </summary>
+    public static async Task<(IReadOnlyList<StepNode> Order, IReadOnlyDictionary<StepNode, RowSchema?> Schemas)> ValidateAsync(
+        Pipeline pipeline, RuntimeParameters? parameters, CancellationToken cancellationToken)
+    {
+        parameters?.ApplyTo(pipeline);
+        var order = PipelineValidator.Order(pipeline);
+        foreach (var load in order.OfType<LoadNode>())
+        {
+            try
+            {
+                await load.PeekAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                throw new PipelineException($"Step '{load.Name}' (load) cannot read its data: {error.Message}", error);
+            }
+        }
+        return (order, PipelineValidator.CheckColumns(pipeline, order));
     }
 
     private IReadOnlyDictionary<StepNode, long> PrepareStore(RunStore store, IReadOnlyList<StepNode> order)
