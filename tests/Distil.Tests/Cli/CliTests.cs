@@ -138,6 +138,27 @@ public class CliTests : FakeServerTests
     }
 
     [Test]
+    public async Task Run_dry_run_prints_every_steps_columns_and_types_and_calls_nothing()
+    {
+        var input = Path.Combine(_work, "rows.jsonl");
+        // The first rows lack an id: its type still comes from the later ones (every row is scanned).
+        File.WriteAllLines(input, Enumerable.Range(0, 30).Select(i => i < 20
+            ? $"{{\"instruction\":\"q{i}\",\"responses\":[\"a\",\"b\"]}}"
+            : $"{{\"instruction\":\"q{i}\",\"responses\":[\"a\",\"b\"],\"id\":{i}}}"));
+
+        var result = await Distil("run", "--task", "quality_scorer", "--input", input, "--output", Path.Combine(_work, "o.parquet"),
+            "--model", $"endpoint:{Server.BaseUrl}#m", "--run-dir", Path.Combine(_work, "run"), "--dry-run");
+
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        Assert.That(Server.RequestCount, Is.Zero);
+        Assert.That(Directory.Exists(Path.Combine(_work, "run")), Is.False, "no run directory");
+        Assert.That(result.Out, Does.Contain("input (load)\n  instruction: string\n  responses: list<string>\n  id: int64"));
+        Assert.That(result.Out, Does.Contain("quality_scorer (task)").And.Contain("  scores: list<double>").And.Contain("  model_name: string")
+            .And.Contain("  distilabel_metadata: struct<raw_output_quality_scorer: string, raw_input_quality_scorer: list<struct<role: string, content: string>>, " +
+                "statistics_quality_scorer: struct<input_tokens: int64, output_tokens: int64>, error_quality_scorer: string>"));
+    }
+
+    [Test]
     public async Task Run_with_batch_and_wait_sends_an_offline_batch_and_writes_the_rows()
     {
         Server.Reply = FakeReplies.Answering(r => "answer to " + r.LastMessage);

@@ -242,6 +242,22 @@ public class PipelineTests
     }
 
     [Test]
+    public void Branches_that_join_one_column_with_two_types_are_refused_before_any_call()
+    {
+        var llm = Answerer();
+        var pipeline = Configure(Pipeline.Create("conflict"));
+        var questions = pipeline.Load(Questions(3));
+        var answered = questions.Then(new TextGeneration { Llm = llm }).KeepColumns("id", "generation");
+        var numbered = questions.RenameColumns(new Dictionary<string, string> { ["id"] = "generation" });
+        pipeline.CombineOutputs(answered, numbered);
+
+        var error = Assert.ThrowsAsync<PipelineException>(async () => await pipeline.ValidateAsync());
+
+        Assert.That(error!.Message, Does.Contain("joins column 'generation' as string from 'keep_columns' and as int64 from 'rename_columns'"));
+        Assert.That(llm.Requests, Is.Empty);
+    }
+
+    [Test]
     public async Task A_resumed_run_makes_the_same_random_choices_as_an_uninterrupted_one()
     {
         // The answer depends on the prompt, so a different mutation shows in the row.
