@@ -27,17 +27,18 @@ internal static class RunCommand
         var runDirectory = new Option<string>("--run-dir") { Description = "Where finished rows are kept, so a stopped run resumes (default .distil/<task or pipeline>)." };
         var batch = new Option<bool>("--batch") { Description = "Send the requests through the OpenAI / Azure OpenAI Batch API (half price, answered within 24 h); a later run collects them." };
         var wait = new Option<bool>("--wait") { Description = "With --batch: wait for the batches, polling with backoff, instead of stopping while they are pending." };
+        var format = new Option<string>("--format") { Description = "The output format: jsonl, parquet, or hf (a Hugging Face dataset folder: --output DIR); default from --output's extension." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Check the pipeline and print every step's columns and types, without calling a model." };
         var command = new Command("run", "Run a built-in task over a file (--task) or a pipeline file (--pipeline), with progress; a stopped run resumes.")
         {
-            task, pipeline, parameters, input, output, model, generations, structured, concurrency, cache, runDirectory, batch, wait, dryRun,
+            task, pipeline, parameters, input, output, model, generations, structured, concurrency, cache, runDirectory, batch, wait, format, dryRun,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var settings = new RunSettings(
                 result.GetValue(task), result.GetValue(pipeline), result.GetValue(parameters) ?? [], result.GetValue(input), result.GetValue(output),
                 result.GetValue(model), result.GetValue(generations), result.GetValue(structured), result.GetValue(concurrency),
-                result.GetValue(cache), result.GetValue(runDirectory), result.GetValue(batch), result.GetValue(wait), result.GetValue(dryRun));
+                result.GetValue(cache), result.GetValue(runDirectory), result.GetValue(batch), result.GetValue(wait), result.GetValue(format), result.GetValue(dryRun));
             return await RunAsync(console, settings, cancellationToken);
         });
         return command;
@@ -45,7 +46,7 @@ internal static class RunCommand
 
     private sealed record RunSettings(
         string? Task, string? Pipeline, string[] Parameters, string? Input, string? Output, string? Model,
-        int? Generations, bool Structured, int? Concurrency, string? Cache, string? RunDirectory, bool Batch, bool Wait, bool DryRun);
+        int? Generations, bool Structured, int? Concurrency, string? Cache, string? RunDirectory, bool Batch, bool Wait, string? Format, bool DryRun);
 
     private static async Task<int> RunAsync(CliConsole console, RunSettings settings, CancellationToken cancellationToken)
     {
@@ -101,7 +102,14 @@ internal static class RunCommand
         try
         {
             source = RowSources.File(input);
-            sink = RowSinks.File(output);
+            sink = settings.Format?.ToLowerInvariant() switch
+            {
+                null => RowSinks.File(output),
+                "jsonl" => RowSinks.Jsonl(output),
+                "parquet" => RowSinks.Parquet(output),
+                "hf" => RowSinks.HuggingFace(output),
+                var other => throw new UsageException($"distil run: --format must be jsonl, parquet or hf, not '{other}'."),
+            };
         }
         catch (ArgumentException error)
         {

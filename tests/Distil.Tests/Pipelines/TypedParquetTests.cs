@@ -132,7 +132,7 @@ public class TypedParquetTests
             new() { ["id"] = 3, ["tags"] = new JsonArray("a", null, "c"), ["turns"] = new JsonArray(new JsonObject { ["role"] = "user" }) },
         ];
 
-        await new ParquetRowSink(file).WriteAsync(rows.ToAsyncEnumerable(), schema, CancellationToken.None);
+        await new ParquetRowSink(file).WriteAsync(rows.ToAsyncEnumerable(), new RowSinkContext { Schema = schema }, CancellationToken.None);
 
         using (var duck = Open())
         {

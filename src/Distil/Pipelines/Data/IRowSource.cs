@@ -44,10 +44,37 @@ public interface IRowSink
     Task WriteAsync(IAsyncEnumerable<JsonObject> rows, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Writes every row, given the columns and types the pipeline knows they have (null when it
-    /// does not). Typed formats (Parquet) write that schema instead of guessing from the rows; the
-    /// default ignores it.
+    /// Writes every row, given what the pipeline knows of them: their columns and types, and the
+    /// pipeline that made them. Typed formats (Parquet) write the schema instead of guessing from
+    /// the rows, the Hugging Face layout describes the pipeline in its dataset card; the default
+    /// ignores the context.
     /// </summary>
-    Task WriteAsync(IAsyncEnumerable<JsonObject> rows, RowSchema? schema, CancellationToken cancellationToken) =>
+    Task WriteAsync(IAsyncEnumerable<JsonObject> rows, RowSinkContext context, CancellationToken cancellationToken) =>
         WriteAsync(rows, cancellationToken);
 }
+
+/// <summary>What a pipeline tells the sink at its end about the rows it writes.</summary>
+public sealed class RowSinkContext
+{
+    /// <summary>The rows' columns and types, when known.</summary>
+    public RowSchema? Schema { get; init; }
+
+    /// <summary>The pipeline's name.</summary>
+    public string? Pipeline { get; init; }
+
+    /// <summary>
+    /// The steps that lead to the sink, in run order, with what each did; read once the rows are
+    /// all written (the counts are then final). Empty outside a pipeline.
+    /// </summary>
+    public Func<IReadOnlyList<StepSummary>> Steps { get; init; } = static () => [];
+}
+
+/// <summary>One step of the pipeline that made a dataset, for dataset cards and descriptions.</summary>
+/// <param name="Name">The step's name.</param>
+/// <param name="Kind">What it is: <c>load</c>, <c>task</c>, <c>keep_columns</c>…</param>
+/// <param name="Parents">The steps it reads from.</param>
+/// <param name="Task">For a task step, the task's type name.</param>
+/// <param name="Model">For a task step, the provider and model its client names (no endpoint, no key).</param>
+/// <param name="RowsIn">Rows it read in this run (replayed ones included).</param>
+/// <param name="RowsOut">Rows it passed on.</param>
+public sealed record StepSummary(string Name, string Kind, IReadOnlyList<string> Parents, string? Task, string? Model, long RowsIn, long RowsOut);

@@ -48,20 +48,26 @@ public sealed class ParquetRowSink : IRowSink
     public string Describe() => $"parquet file {Path}";
 
     /// <summary>
-    /// Writes every row with the types of <paramref name="schema"/> when it is given (what a
-    /// pipeline knows from its tasks' records and its sources): nested records as structs, lists
-    /// as typed lists, nulls anywhere; without one, as <see cref="WriteAsync(IAsyncEnumerable{JsonObject}, CancellationToken)"/>.
+    /// Writes every row with the types of the context's schema (what a pipeline knows from its
+    /// tasks' records and its sources): nested records as structs, lists as typed lists, nulls
+    /// anywhere. Columns the schema does not type (a <c>Map</c>'s, or all of them without a schema)
+    /// get their types from every row: the rows are first spooled to a temporary file beside the output.
     /// </summary>
     /// <exception cref="InvalidDataException">A value its column's type cannot hold; the message names the column and the row.</exception>
-    public async Task WriteAsync(IAsyncEnumerable<JsonObject> rows, RowSchema? schema, CancellationToken cancellationToken)
+    public async Task WriteAsync(IAsyncEnumerable<JsonObject> rows, RowSinkContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        if (schema is null || schema.Count == 0)
-        {
-            await WriteAsync(rows, cancellationToken).ConfigureAwait(false);
-            return;
-        }
+        ArgumentNullException.ThrowIfNull(context);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        var schema = context.Schema;
+        // Columns whose types the pipeline does not know (a Map's) are found over every row first.
+        await using var spool = RowSpool.IsComplete(schema) ? null : await RowSpool.CreateAsync(rows, schema, Path + ".spool", cancellationToken).ConfigureAwait(false);
+        if (spool is not null)
+        {
+            schema = spool.Schema;
+            rows = spool.ReadAsync(cancellationToken);
+        }
+        if (schema!.Count == 0) throw new InvalidDataException($"{Path}: no row has any column, and a Parquet file needs at least one.");
         var temporary = Path + ".tmp";
         var writer = new ParquetSchemaWriter(schema, Path);
         try

@@ -36,8 +36,15 @@ public static class RowSinks
     /// <summary>A JSON Lines file.</summary>
     public static IRowSink Jsonl(string path) => new JsonlRowSink(path);
 
-    /// <summary>A Parquet file, its schema inferred from the first rows.</summary>
+    /// <summary>A Parquet file, typed from the pipeline's schema (structs, typed lists, nulls anywhere).</summary>
     public static IRowSink Parquet(string path) => new ParquetRowSink(path);
+
+    /// <summary>
+    /// A dataset folder in the Hugging Face layout: <c>data/train-00000-of-0000N.parquet</c> shards
+    /// and a <c>README.md</c> dataset card whose features come from the pipeline's schema, which
+    /// <c>datasets.load_dataset(directory)</c> reads as it is.
+    /// </summary>
+    public static IRowSink HuggingFace(string directory, long maxShardBytes = 500_000_000) => new HuggingFaceRowSink(directory, maxShardBytes);
 
     /// <summary>A file, by its extension: <c>.jsonl</c> or <c>.parquet</c>.</summary>
     /// <exception cref="ArgumentException">The extension is neither.</exception>

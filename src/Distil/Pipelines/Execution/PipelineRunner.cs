@@ -48,7 +48,8 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
             resumed.GetValueOrDefault(step) > 0,
             metrics,
             control,
-            step.Parents.Count > 0 ? schemas[step.Parents[0]] : null)).ToList();
+            step.Parents.Count > 0 ? schemas[step.Parents[0]] : null,
+            pipeline.Name)).ToList();
         Exception? failure = null;
         ProgressReporter? progress = null;
         try

@@ -31,9 +31,10 @@ internal sealed class StepRun
     private readonly bool _hasStoredRows;
 
     public StepRun(StepNode step, ChannelReader<KeyedRow>[] inputs, ChannelWriter<KeyedRow>[] outputs, RunStore store,
-        bool hasStoredRows, RunMetrics metrics, RunControl control, RowSchema? inputSchema = null)
+        bool hasStoredRows, RunMetrics metrics, RunControl control, RowSchema? inputSchema = null, string pipelineName = "")
     {
         InputSchema = inputSchema;
+        PipelineName = pipelineName;
         Metrics = metrics;
         Step = step;
         Inputs = inputs;
@@ -49,6 +50,9 @@ internal sealed class StepRun
     public ChannelReader<KeyedRow>[] Inputs { get; }
 
     public StepCounters Counters { get; }
+
+    /// <summary>The name of the pipeline this step belongs to.</summary>
+    public string PipelineName { get; }
 
     /// <summary>The columns and types of the rows this step reads (its first parent's schema), when known.</summary>
     public RowSchema? InputSchema { get; }

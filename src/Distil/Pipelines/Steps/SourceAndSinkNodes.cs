@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 
@@ -57,12 +58,43 @@ internal sealed class WriteNode(string name, IRowSink sink) : StepNode(name)
     {
         try
         {
-            await Sink.WriteAsync(Rows(run), run.InputSchema, run.Cancellation).ConfigureAwait(false);
+            var context = new RowSinkContext { Schema = run.InputSchema, Pipeline = run.PipelineName, Steps = () => Describe(run) };
+            await Sink.WriteAsync(Rows(run), context, run.Cancellation).ConfigureAwait(false);
         }
         catch (PartialRunException)
         {
             // A stopped run leaves the previous file in place; the rows done so far are in the store.
         }
+    }
+
+    // The steps upstream of this writer, in run order, with what they did in this run.
+    private static IReadOnlyList<StepSummary> Describe(StepRun run)
+    {
+        var upstream = new List<StepNode>();
+        var seen = new HashSet<StepNode>();
+        void Visit(StepNode step)
+        {
+            if (!seen.Add(step)) return;
+            foreach (var parent in step.Parents) Visit(parent);
+            upstream.Add(step);
+        }
+        foreach (var parent in run.Step.Parents) Visit(parent);
+        return upstream.Select(step =>
+        {
+            var counts = run.Metrics.For(step.Name);
+            var task = (step as TaskNode)?.Task;
+            // "model (provider)": names only, never the endpoint, which may carry a key.
+            var model = task?.Llm?.GetService<ChatClientMetadata>() is { } metadata
+                ? (metadata.DefaultModelId, metadata.ProviderName) switch
+                {
+                    ({ Length: > 0 } id, { Length: > 0 } provider) => $"{id} ({provider})",
+                    ({ Length: > 0 } id, _) => id,
+                    (_, var provider) => provider,
+                }
+                : null;
+            return new StepSummary(step.Name, step.Kind, step.Parents.Select(p => p.Name).ToList(), task?.GetType().Name,
+                string.IsNullOrEmpty(model) ? null : model, counts.Read, counts.Written);
+        }).ToList();
     }
 
     private static async IAsyncEnumerable<JsonObject> Rows(StepRun run, [EnumeratorCancellation] CancellationToken cancellationToken = default)
