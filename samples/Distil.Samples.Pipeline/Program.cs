@@ -12,7 +12,9 @@
 // --out FILE (default pipeline-output/answers.jsonl), --param step.name=value (repeatable),
 // --fresh (delete the run directory first), --batch (send the requests through the Batch API,
 // waiting for the batches; the stand-in server has one too), --no-wait (with --batch: submit or
-// check the batches and stop; the same command later collects them).
+// check the batches and stop; the same command later collects them), --hf DIR (also write the
+// dataset in the Hugging Face layout: Parquet shards and a dataset card), --dry-run (print every
+// step's columns and types, call nothing).
 using System.Text.Json.Nodes;
 using Distil;
 using Distil.LlamaSharp;
@@ -32,6 +34,8 @@ var parameters = new List<string>();
 var fresh = false;
 var batch = false;
 var waitForBatches = true;
+string? huggingFace = null;
+var dryRun = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -45,8 +49,10 @@ for (var i = 0; i < args.Length; i++)
         case "--fresh": fresh = true; break;
         case "--batch": batch = true; break;
         case "--no-wait": waitForBatches = false; break;
+        case "--hf" when i + 1 < args.Length: huggingFace = args[++i]; break;
+        case "--dry-run": dryRun = true; break;
         default:
-            Console.Error.WriteLine($"Unknown or incomplete option '{args[i]}'. Usage: [--model SPEC] [--rows N] [--concurrency N] [--run-dir DIR] [--out FILE] [--param step.name=value] [--fresh] [--batch [--no-wait]]");
+            Console.Error.WriteLine($"Unknown or incomplete option '{args[i]}'. Usage: [--model SPEC] [--rows N] [--concurrency N] [--run-dir DIR] [--out FILE] [--param step.name=value] [--fresh] [--batch [--no-wait]] [--hf DIR] [--dry-run]");
             return 2;
     }
 }
@@ -92,12 +98,19 @@ pipeline.Logger = logger;
 if (runDirectory is not null) pipeline.RunDirectory = runDirectory;
 if (fresh && Directory.Exists(pipeline.RunDirectoryPath)) Directory.Delete(pipeline.RunDirectoryPath, recursive: true);
 
-pipeline.Load(questions)
+var judged = pipeline.Load(questions)
     .Then(new TextGeneration { Name = "answer", Llm = llm, MaxConcurrency = concurrency, SystemPrompt = "You explain things simply." })
     .Map(row => { row["responses"] = new JsonArray(row["generation"]?.DeepClone()); return row; }, reads: ["generation"], writes: ["responses"])
-    .Then(new QualityScorer { Name = "judge", Llm = llm, MaxConcurrency = concurrency })
-    .KeepColumns("id", "instruction", "generation", "scores")
-    .Write(RowSinks.Jsonl(output));
+    .Then(new QualityScorer { Name = "judge", Llm = llm, MaxConcurrency = concurrency });
+judged.KeepColumns("id", "instruction", "generation", "scores").Write(RowSinks.Jsonl(output), "answers");
+// The whole rows, typed from the tasks' records (scores as list<double>, the metadata as a struct).
+if (huggingFace is not null) judged.Write(RowSinks.HuggingFace(huggingFace), "dataset");
+
+if (dryRun)
+{
+    Console.WriteLine(await pipeline.ValidateAsync());
+    return 0;
+}
 
 using var stop = ConsoleStop.Install();
 try
@@ -106,8 +119,8 @@ try
         new PipelineRunOptions { GracefulStop = stop.Graceful, WaitForBatches = batch && waitForBatches, Parameters = parameters.Count > 0 ? RuntimeParameters.Parse(parameters) : null },
         stop.Immediate);
     Console.WriteLine(result.Completed
-        ? $"Wrote {result.Dataset.Count} rows to {Path.GetFullPath(output)} in {result.Elapsed.TotalSeconds:0.0} s (run directory: {result.RunDirectory})."
-        : $"Stopped early; {result.Dataset.Count} rows are finished in {result.RunDirectory}. Run the same command again to finish.");
+        ? $"Wrote {result.Datasets["answers"].Count} rows to {Path.GetFullPath(output)} in {result.Elapsed.TotalSeconds:0.0} s (run directory: {result.RunDirectory})."
+        : $"Stopped early; {result.Datasets["answers"].Count} rows are finished in {result.RunDirectory}. Run the same command again to finish.");
     return 0;
 }
 catch (OperationCanceledException)

@@ -144,6 +144,37 @@ public class TypedParquetTests
         Assert.That(read, Is.EqualTo(rows.Select(r => r.ToJsonString())));
     }
 
+    [Test]
+    public async Task A_dataset_that_cannot_be_written_is_kept_and_written_again_without_a_call()
+    {
+        var llm = Llm();
+        // A folder where the file should go: the write fails at its very end, once every row is paid for.
+        var output = Path.Combine(_work, "written.parquet");
+        Directory.CreateDirectory(output);
+        Pipeline Build(string output)
+        {
+            var pipeline = Pipeline.Create("unwritable");
+            pipeline.RunDirectory = Path.Combine(_work, "run-unwritable");
+            pipeline.Load(Enumerable.Range(0, 50).Select(i => new JsonObject { ["id"] = i, ["text"] = $"review {i}" }))
+                .Then(new ReviewAnalysisTask { Llm = llm, MaxConcurrency = 4 })
+                .Write(RowSinks.Parquet(output));
+            return pipeline;
+        }
+
+        var error = Assert.ThrowsAsync<PipelineException>(async () => await Build(output).RunAsync(new PipelineRunOptions { Progress = ProgressMode.None }));
+        Assert.That(error!.Message, Does.Contain("could not write parquet file").And.Contain("Every finished row is kept in the run directory")
+            .And.Contain("without calling the model"));
+        var asked = llm.Requests.Count;
+        Assert.That(asked, Is.EqualTo(50));
+
+        Directory.Delete(output);
+        var result = await Build(output).RunAsync(new PipelineRunOptions { Progress = ProgressMode.None });
+
+        Assert.That(result.Completed);
+        Assert.That(llm.Requests, Has.Count.EqualTo(asked), "no answer asked for again");
+        Assert.That(File.Exists(output));
+    }
+
     private static DuckDBConnection Open()
     {
         var connection = new DuckDBConnection("Data Source=:memory:");

@@ -65,6 +65,14 @@ internal sealed class WriteNode(string name, IRowSink sink) : StepNode(name)
         {
             // A stopped run leaves the previous file in place; the rows done so far are in the store.
         }
+        catch (Exception error) when (error is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException)
+        {
+            // Every row the steps before made is committed: writing again costs no LLM call.
+            throw new PipelineException(
+                $"Step '{Name}' (write) could not write {Sink.Describe()}: {error.Message} Every finished row is kept in the run directory " +
+                $"{System.IO.Path.GetDirectoryName(run.Store.Path)}; fix the cause and run the same pipeline again: the rows are replayed from there without calling the model.",
+                error);
+        }
     }
 
     // The steps upstream of this writer, in run order, with what they did in this run.
