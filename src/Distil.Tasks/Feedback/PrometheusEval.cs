@@ -66,4 +66,7 @@ public sealed partial class PrometheusEval : Task<PrometheusEval.Input, Promethe
         var score = AnswerText.WholeNumber(AnswerText.Number(answer.Result));
         return score is >= 1 and <= 5 ? new Output(answer.Feedback, score) : null;
     }
+
+    // Rule: the score is from 1 to 5.
+    protected override string? CheckOutput(Output output, Input input) => OutputRules.Range([output.Result], 1, 5, "result");
 }

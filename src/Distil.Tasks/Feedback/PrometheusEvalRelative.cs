@@ -1,3 +1,4 @@
+using Distil.Tasks.Parsing;
 using System.ComponentModel;
 using Distil.Mapping;
 
@@ -72,4 +73,8 @@ public sealed partial class PrometheusEvalRelative : Task<PrometheusEvalRelative
         var result = answer.Result.ToUpperInvariant();
         return result is "A" or "B" ? new Output(answer.Feedback, result) : null;
     }
+
+    // Rule: the verdict names one of the two responses.
+    protected override string? CheckOutput(Output output, Input input) =>
+        output.Result is null or "A" or "B" ? null : $"'result' is '{output.Result}', not A or B";
 }

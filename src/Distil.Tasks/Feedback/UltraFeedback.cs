@@ -187,4 +187,12 @@ public sealed partial class UltraFeedback : Task<UltraFeedback.Input, UltraFeedb
 
     [GeneratedRegex(@"^[\s*_#-]*(?<label>type|rationale|rating)[\s*_]*:[\s*_]*(?<value>.*)$", RegexOptions.IgnoreCase)]
     private static partial Regex FieldLine();
+
+    // Rule: every list has one entry per generation; ratings from 1 to 5.
+    protected override string? CheckOutput(Output output, Input input) => OutputRules.First(
+        OutputRules.Count(output.Ratings, input.Generations.Count, "ratings", "generations"),
+        OutputRules.Count(output.Rationales, input.Generations.Count, "rationales", "generations"),
+        OutputRules.Count(output.Types, input.Generations.Count, "types", "generations"),
+        OutputRules.Count(output.RationalesForRatings, input.Generations.Count, "rationales-for-ratings", "generations"),
+        OutputRules.Range(output.Ratings?.Select(r => (double?)r), 1, 5, "ratings"));
 }

@@ -17,6 +17,9 @@ internal sealed record Generation<TOutput>(
 {
     public bool Failed => Error is not null;
 
+    /// <summary>Why the parsed output was set aside: it broke a rule of its row (<c>CheckOutput</c>).</summary>
+    public string? Rejection { get; init; }
+
     public static Generation<TOutput> FromFailure(Exception error, IReadOnlyList<ChatMessage>? messages) =>
         new(null, null, null, null, messages ?? [], error);
 }

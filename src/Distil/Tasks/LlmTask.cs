@@ -157,6 +157,7 @@ public abstract class LlmTask
         if (AddRawInput) Set(new Column("raw_input_" + Name, ColumnType.ListOf(ChatTurn)));
         Set(new Column("statistics_" + Name, Statistics));
         Set(new Column("error_" + Name, ColumnType.String));
+        Set(new Column("output_error_" + Name, ColumnType.String));
         var metadata = ColumnType.StructOf(fields);
         return input.With([
             .. outputs,

@@ -175,7 +175,18 @@ public abstract partial class Task<TInput, TOutput>
                 return Generation<TOutput>.FromFailure(new OfflineBatchException("recorded"), calls.LastMessages);
             }
 
-            if (output is null && !_recording)
+            string? rejected = null;
+            if (output is not null && !_recording && _task.CheckOutput(output, input) is { } reason)
+            {
+                // Rule: an output that breaks a rule of its row is imputed as null, with the reason kept apart from call failures.
+                rejected = reason;
+                output = null;
+                _metrics.AnswerUnparsed(_step);
+                _task.Logger.LogWarning(
+                    "Task '{Task}': the answer for row {Row}, generation {Generation} breaks a rule of its row ({Reason}); its outputs are set to null and the reason is kept in '{MetadataColumn}'.",
+                    _task.Name, rowIndex, generation, reason, _task.MetadataColumn);
+            }
+            else if (output is null && !_recording)
             {
                 // Rule: an answer that cannot be parsed keeps its raw text; its outputs are null.
                 _metrics.AnswerUnparsed(_step);
@@ -183,7 +194,7 @@ public abstract partial class Task<TInput, TOutput>
                     "Task '{Task}': the answer for row {Row}, generation {Generation} could not be parsed; its outputs are set to null and the raw answer is kept in '{MetadataColumn}'.",
                     _task.Name, rowIndex, generation, _task.MetadataColumn);
             }
-            return new Generation<TOutput>(calls.LastText, output, calls.Usage, calls.ModelId, calls.LastMessages ?? [], null);
+            return new Generation<TOutput>(calls.LastText, output, calls.Usage, calls.ModelId, calls.LastMessages ?? [], null) { Rejection = rejected };
         }
 
         // Generations of one prompt must differ: with a fixed seed, each gets a seed of its own, and

@@ -35,7 +35,11 @@ public abstract partial class Task<TInput, TOutput>
     public override JsonObject ParseRow(string? text, JsonObject row)
     {
         var columns = new JsonObject();
-        WriteOutput(FormatOutput(text, ReadRow(row, -1)), columns);
+        var input = ReadRow(row, -1);
+        var output = FormatOutput(text, input);
+        // As a run: an output that breaks a rule of the row is no output.
+        if (output is not null && CheckOutput(output, input) is not null) output = null;
+        WriteOutput(output, columns);
         return columns;
     }
 

@@ -67,6 +67,21 @@ public abstract partial class Task<TInput, TOutput> : LlmTask
     {
     }
 
+    /// <summary>
+    /// Checks a parsed output against rules that depend on the row, which no static schema can say
+    /// (one score per response, a label from the row's own list); returns why the output breaks one,
+    /// or null when it keeps them all (default). A run then sets the output columns to null and
+    /// keeps the reason in the metadata under <c>output_error_&lt;task&gt;</c>, apart from failed
+    /// calls (<c>error_&lt;task&gt;</c>); the raw answer is kept. Runs in text and structured mode alike.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// protected override string? CheckOutput(Output output, Input input) =>
+    ///     output.Scores.Count == input.Responses.Count ? null : $"{output.Scores.Count} scores for {input.Responses.Count} responses";
+    /// </code>
+    /// </example>
+    protected virtual string? CheckOutput(TOutput output, TInput input) => null;
+
     /// <summary>An input whose text columns read <c>&lt;PLACEHOLDER_COLUMN&gt;</c>, for <c>Print</c>.</summary>
     protected abstract TInput CreateSampleInput();
 

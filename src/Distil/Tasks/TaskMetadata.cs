@@ -14,6 +14,7 @@ internal sealed class TaskMetadata(string taskName, bool addRawOutput, bool addR
     private readonly string _rawInputKey = "raw_input_" + taskName;
     private readonly string _statisticsKey = "statistics_" + taskName;
     private readonly string _errorKey = "error_" + taskName;
+    private readonly string _outputErrorKey = "output_error_" + taskName;
 
     public JsonObject For<TOutput>(Generation<TOutput> generation, JsonObject? upstream)
         where TOutput : class
@@ -26,6 +27,8 @@ internal sealed class TaskMetadata(string taskName, bool addRawOutput, bool addR
         // Rule: as in distilabel's imputation, a failed call records no raw input.
         if (addRawInput) metadata[_rawInputKey] = generation.Failed ? null : RawInput(generation.Messages);
 
+        // Rule: an answer whose output broke a rule of its row keeps the reason, apart from call failures.
+        if (generation.Rejection is { } rejection) metadata[_outputErrorKey] = rejection;
         if (generation.Failed)
         {
             metadata[_errorKey] = $"{generation.Error!.GetType().Name}: {generation.Error.Message}";

@@ -122,7 +122,7 @@ public class PackageTests
 
         Assert.That(run.ExitCode, Is.Zero, run.Output);
         Assert.That(run.Output, Does.Contain("ROWS: 2"), "the custom task ran");
-        Assert.That(run.Output, Does.Contain("BUILT-IN: {\"scores\":[7,3]}"), "the built-in task ran and parsed");
+        Assert.That(run.Output, Does.Contain("BUILT-IN: {\"scores\":[6,3]}"), "the built-in task ran and parsed");
     }
 
     [Test]
@@ -233,7 +233,7 @@ public class PackageTests
         sealed class ScoringLlm : IChatClient
         {
             public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-                Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "[1] Score: 7\n[2] Score: 3")));
+                Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "[1] Score: 6\n[2] Score: 3")));
             public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
             public object? GetService(Type serviceType, object? serviceKey = null) => null;
             public void Dispose() { }
