@@ -25,12 +25,7 @@ public sealed class ScriptedChatClient : IChatClient
     private readonly ConcurrentQueue<ScriptedRequest> _requests = new();
     private int _calls;
     private int _inFlight;
-    private int _peakInFlight;
-    private readonly object _gauge = new();
-    private long _firstArrivalTicks = -1;
-    private long _lastChangeTicks;
-    private long _lastDepartureTicks;
-    private double _inFlightTicks;
+    private readonly InFlightGauge _gauge = new();
 
     /// <summary>Creates a client with no rules yet: add them with <see cref="When(Func{ScriptedRequest, bool}, string)"/> and the like.</summary>
     /// <param name="modelId">The model name the client reports in its metadata and responses.</param>
@@ -62,24 +57,14 @@ public sealed class ScriptedChatClient : IChatClient
     public IReadOnlyList<ScriptedRequest> Requests => _requests.ToArray();
 
     /// <summary>The most requests that were waiting for an answer at one moment (useful with <see cref="Delay"/>).</summary>
-    public int PeakInFlight => Volatile.Read(ref _peakInFlight);
+    public int PeakInFlight => _gauge.Peak;
 
     /// <summary>
     /// The time-weighted mean of requests in flight, from the first request to the last answer:
     /// how busy a task kept the client. A peak says a limit was reached once; the mean says it was
     /// kept (a batch barrier reaches the peak too, then drains).
     /// </summary>
-    public double MeanInFlight
-    {
-        get
-        {
-            lock (_gauge)
-            {
-                var span = _lastDepartureTicks - _firstArrivalTicks;
-                return _firstArrivalTicks < 0 || span <= 0 ? 0 : _inFlightTicks / span;
-            }
-        }
-    }
+    public double MeanInFlight => _gauge.Mean;
 
     /// <summary>How long each request waits before it is answered, by request (wins over <see cref="Delay"/>).</summary>
     public Func<ScriptedRequest, TimeSpan>? Latency { get; set; }
@@ -146,7 +131,7 @@ public sealed class ScriptedChatClient : IChatClient
         cancellationToken.ThrowIfCancellationRequested();
         var request = new ScriptedRequest(messages.ToList(), options, Interlocked.Increment(ref _calls) - 1);
         _requests.Enqueue(request);
-        Arrive();
+        _gauge.Arrive();
         try
         {
             var delay = Latency?.Invoke(request) ?? Delay;
@@ -163,33 +148,10 @@ public sealed class ScriptedChatClient : IChatClient
         }
         finally
         {
-            Depart();
+            _gauge.Depart();
         }
     }
 
-    private void Arrive()
-    {
-        lock (_gauge)
-        {
-            var now = System.Diagnostics.Stopwatch.GetTimestamp();
-            if (_firstArrivalTicks < 0) _firstArrivalTicks = _lastChangeTicks = now;
-            _inFlightTicks += (double)_inFlight * (now - _lastChangeTicks);
-            _lastChangeTicks = now;
-            _inFlight++;
-            if (_inFlight > _peakInFlight) _peakInFlight = _inFlight;
-        }
-    }
-
-    private void Depart()
-    {
-        lock (_gauge)
-        {
-            var now = System.Diagnostics.Stopwatch.GetTimestamp();
-            _inFlightTicks += (double)_inFlight * (now - _lastChangeTicks);
-            _lastChangeTicks = _lastDepartureTicks = now;
-            _inFlight--;
-        }
-    }
 
     /// <inheritdoc/>
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(

@@ -68,5 +68,6 @@ public sealed partial class PrometheusEval : Task<PrometheusEval.Input, Promethe
     }
 
     // Rule: the score is from 1 to 5.
+    /// <inheritdoc/>
     protected override string? CheckOutput(Output output, Input input) => OutputRules.Range([output.Result], 1, 5, "result");
 }

@@ -75,6 +75,7 @@ public sealed partial class PrometheusEvalRelative : Task<PrometheusEvalRelative
     }
 
     // Rule: the verdict names one of the two responses.
+    /// <inheritdoc/>
     protected override string? CheckOutput(Output output, Input input) =>
         output.Result is null or "A" or "B" ? null : $"'result' is '{output.Result}', not A or B";
 }

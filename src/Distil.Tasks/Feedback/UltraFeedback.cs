@@ -189,6 +189,7 @@ public sealed partial class UltraFeedback : Task<UltraFeedback.Input, UltraFeedb
     private static partial Regex FieldLine();
 
     // Rule: every list has one entry per generation; ratings from 1 to 5.
+    /// <inheritdoc/>
     protected override string? CheckOutput(Output output, Input input) => OutputRules.First(
         OutputRules.Count(output.Ratings, input.Generations.Count, "ratings", "generations"),
         OutputRules.Count(output.Rationales, input.Generations.Count, "rationales", "generations"),

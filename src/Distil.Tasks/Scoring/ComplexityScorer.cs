@@ -34,6 +34,7 @@ public sealed partial class ComplexityScorer : Task<ComplexityScorer.Input, Comp
     static Output ParseOutput(string text, Input input) => new(AnswerText.IndexedScores(text, input.Instructions.Count));
 
     // Rule: one score per instruction, each from 1 to 6.
+    /// <inheritdoc/>
     protected override string? CheckOutput(Output output, Input input) => OutputRules.First(
         OutputRules.Count(output.Scores, input.Instructions.Count, "scores", "instructions"),
         OutputRules.Range(output.Scores, 1, 6, "scores"));

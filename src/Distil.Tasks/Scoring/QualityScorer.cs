@@ -39,6 +39,7 @@ public sealed partial class QualityScorer : Task<QualityScorer.Input, QualitySco
     static Output ParseOutput(string text, Input input) => new(AnswerText.IndexedScores(text, input.Responses.Count));
 
     // Rule: one score per response, each from 1 to 6 (a constrained decoder may still write [137] for two responses).
+    /// <inheritdoc/>
     protected override string? CheckOutput(Output output, Input input) => OutputRules.First(
         OutputRules.Count(output.Scores, input.Responses.Count, "scores", "responses"),
         OutputRules.Range(output.Scores, 1, 6, "scores"));

@@ -38,13 +38,8 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     private readonly ConcurrentQueue<FakeRequest> _requests = new();
     private readonly object _gauge = new();
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private readonly InFlightGauge _inFlight = new();
     private int _arrivals;
-    private int _inFlight;
-    private int _peakInFlight;
-    private long _lastChangeTicks;
-    private double _inFlightTicks;
-    private long _firstArrivalTicks = -1;
-    private long _lastDepartureTicks;
     // Small, because dozens of replies in flight act on one stale correction: a large gain oscillates.
     private const double FeedbackGain = 0.002;
     private double _timerLatenessMs;
@@ -84,26 +79,16 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     public int RequestCount => Volatile.Read(ref _arrivals);
 
     /// <summary>How many requests are being served now.</summary>
-    public int InFlight => Volatile.Read(ref _inFlight);
+    public int InFlight => _inFlight.InFlight;
 
     /// <summary>The most requests that were in flight at one moment.</summary>
-    public int PeakInFlight => Volatile.Read(ref _peakInFlight);
+    public int PeakInFlight => _inFlight.Peak;
 
     /// <summary>
     /// The time-weighted mean of requests in flight, from the first arrival to the last reply: how
     /// busy a client kept the server.
     /// </summary>
-    public double MeanInFlight
-    {
-        get
-        {
-            lock (_gauge)
-            {
-                var span = _lastDepartureTicks - _firstArrivalTicks;
-                return _firstArrivalTicks < 0 || span <= 0 ? 0 : _inFlightTicks / span;
-            }
-        }
-    }
+    public double MeanInFlight => _inFlight.Mean;
 
     /// <summary>
     /// How much later than asked, on average, the replies with a delay left (negative: earlier).
@@ -153,9 +138,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         lock (_gauge)
         {
             _arrivals = 0;
-            _peakInFlight = _inFlight;
-            _inFlightTicks = 0;
-            _firstArrivalTicks = -1;
+            _inFlight.Reset();
             _latencyErrorMs = 0;
             _delayedReplies = 0;
         }
@@ -175,7 +158,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         var hasCredential = context.Request.Headers.ContainsKey("Authorization") || context.Request.Headers.ContainsKey("api-key");
         var request = new FakeRequest(Interlocked.Increment(ref _arrivals) - 1, context.Request.Path, body, hasCredential, arrival);
         if (KeepRequestLog) _requests.Enqueue(request);
-        Arrive();
+        _inFlight.Arrive();
         try
         {
             var reply = Reply(request);
@@ -188,7 +171,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         }
         finally
         {
-            Depart();
+            _inFlight.Depart();
         }
     }
 
@@ -294,28 +277,4 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     // A stand-in for a tokenizer: stable, and grows with the text.
     private static int CountWords(string text) =>
         text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
-
-    private void Arrive()
-    {
-        lock (_gauge)
-        {
-            var now = System.Diagnostics.Stopwatch.GetTimestamp();
-            if (_firstArrivalTicks < 0) _firstArrivalTicks = _lastChangeTicks = now;
-            _inFlightTicks += (double)_inFlight * (now - _lastChangeTicks);
-            _lastChangeTicks = now;
-            _inFlight++;
-            if (_inFlight > _peakInFlight) _peakInFlight = _inFlight;
-        }
-    }
-
-    private void Depart()
-    {
-        lock (_gauge)
-        {
-            var now = System.Diagnostics.Stopwatch.GetTimestamp();
-            _inFlightTicks += (double)_inFlight * (now - _lastChangeTicks);
-            _lastChangeTicks = _lastDepartureTicks = now;
-            _inFlight--;
-        }
-    }
 }

@@ -126,21 +126,8 @@ public sealed class ResilientChatClient : DelegatingChatClient
     private Task<ChatResponse> SendAsync(Request request, CancellationToken cancellationToken) =>
         base.GetResponseAsync(request.Messages, request.Options, cancellationToken);
 
-    private RetryStrategyOptions RetryOptions(ResilienceOptions options) => new()
-    {
-        MaxRetryAttempts = options.MaxRetries,
-        BackoffType = DelayBackoffType.Exponential,
-        UseJitter = true,
-        Delay = options.BaseDelay,
-        MaxDelay = options.MaxDelay,
-        // A cancelled run is not a transient failure, whatever exception it surfaced as.
-        ShouldHandle = args => ValueTask.FromResult(
-            args.Outcome.Exception is { } error
-            && !args.Context.CancellationToken.IsCancellationRequested
-            && TransientFaults.IsTransient(error)),
-        DelayGenerator = args => ValueTask.FromResult(
-            args.Outcome.Exception is { } error ? TransientFaults.RetryAfter(error) : null),
-        OnRetry = args =>
+    private RetryStrategyOptions RetryOptions(ResilienceOptions options) => TransientFaults.RetryOptions(
+        options.MaxRetries, options.BaseDelay, options.MaxDelay, args =>
         {
             Interlocked.Increment(ref _retries);
             CallScope.Retried();
@@ -149,8 +136,7 @@ public sealed class ResilientChatClient : DelegatingChatClient
                 args.Outcome.Exception is { } error ? TransientFaults.Describe(error) : "no answer",
                 args.AttemptNumber + 1, options.MaxRetries, args.RetryDelay.TotalSeconds);
             return default;
-        },
-    };
+        });
 
     // One request per 1/rpm of a minute, with no burst: a budget met evenly is a budget never exceeded.
     private static RateLimiter EvenlySpaced(int requestsPerMinute)

@@ -30,6 +30,28 @@ public static class TransientFaults
         _ => false,
     };
 
+    /// <summary>
+    /// Polly retry settings for calls that may fail transiently: exponential backoff with jitter
+    /// from <paramref name="delay"/> up to <paramref name="maxDelay"/>, <c>Retry-After</c> honoured,
+    /// only faults <see cref="IsTransient"/> accepts, never a cancelled call's.
+    /// </summary>
+    internal static Polly.Retry.RetryStrategyOptions RetryOptions(
+        int maxRetries, TimeSpan delay, TimeSpan maxDelay, Func<Polly.Retry.OnRetryArguments<object>, ValueTask> onRetry) => new()
+    {
+        MaxRetryAttempts = maxRetries,
+        BackoffType = Polly.DelayBackoffType.Exponential,
+        UseJitter = true,
+        Delay = delay,
+        MaxDelay = maxDelay,
+        // A cancelled run is not a transient failure, whatever exception it surfaced as.
+        ShouldHandle = args => ValueTask.FromResult(
+            args.Outcome.Exception is { } error
+            && !args.Context.CancellationToken.IsCancellationRequested
+            && IsTransient(error)),
+        DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is { } error ? RetryAfter(error) : null),
+        OnRetry = onRetry,
+    };
+
     /// <summary>Whether an HTTP status is worth retrying: 408, 409, 429 and every 5xx.</summary>
     public static bool IsTransientStatus(int status) => status is 408 or 409 or 429 or >= 500;
 

@@ -163,25 +163,12 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
     private static ResiliencePipeline ServicePipeline(OfflineBatchOptions options, ILogger logger, string step)
     {
         if (options.MaxRetries <= 0) return ResiliencePipeline.Empty;
-        return new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+        return new ResiliencePipelineBuilder().AddRetry(TransientFaults.RetryOptions(options.MaxRetries, options.RetryDelay, options.MaxPollInterval, args =>
         {
-            MaxRetryAttempts = options.MaxRetries,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = options.RetryDelay,
-            MaxDelay = options.MaxPollInterval,
-            ShouldHandle = args => ValueTask.FromResult(
-                args.Outcome.Exception is { } error
-                && !args.Context.CancellationToken.IsCancellationRequested
-                && TransientFaults.IsTransient(error)),
-            DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is { } error ? TransientFaults.RetryAfter(error) : null),
-            OnRetry = args =>
-            {
-                logger.LogWarning("Step '{Step}': a call to the batch service failed ({Reason}); retry {Retry} of {MaxRetries} in {Delay:0.###} s.",
-                    step, args.Outcome.Exception is { } error ? TransientFaults.Describe(error) : "no answer",
-                    args.AttemptNumber + 1, options.MaxRetries, args.RetryDelay.TotalSeconds);
-                return default;
-            },
-        }).Build();
+            logger.LogWarning("Step '{Step}': a call to the batch service failed ({Reason}); retry {Retry} of {MaxRetries} in {Delay:0.###} s.",
+                step, args.Outcome.Exception is { } error ? TransientFaults.Describe(error) : "no answer",
+                args.AttemptNumber + 1, options.MaxRetries, args.RetryDelay.TotalSeconds);
+            return default;
+        })).Build();
     }
 }
