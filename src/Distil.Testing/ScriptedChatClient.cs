@@ -24,7 +24,6 @@ public sealed class ScriptedChatClient : IChatClient
     private readonly List<(Func<ScriptedRequest, bool> Matches, Func<ScriptedRequest, ChatResponse> Reply)> _rules = [];
     private readonly ConcurrentQueue<ScriptedRequest> _requests = new();
     private int _calls;
-    private int _inFlight;
     private readonly InFlightGauge _gauge = new();
 
     /// <summary>Creates a client with no rules yet: add them with <see cref="When(Func{ScriptedRequest, bool}, string)"/> and the like.</summary>

@@ -65,4 +65,14 @@ public sealed partial class TextClassification : Task<TextClassification.Input, 
     /// <summary>Labelled examples, one line each, e.g. <c>"The food was cold." → complaint</c> (default none).</summary>
     [TemplateParameter]
     public IReadOnlyList<string> Examples { get; init; } = [];
+
+    /// <inheritdoc/>
+    // Rule: at most NumLabels labels, each one of AvailableLabels (or DefaultLabel) when they are given.
+    protected override string? CheckOutput(Output output, Input input)
+    {
+        if (output.Labels.Count > NumLabels) return $"'labels' has {output.Labels.Count} items for at most {NumLabels}";
+        if (AvailableLabels.Count == 0) return null;
+        var unknown = output.Labels.FirstOrDefault(l => l != DefaultLabel && !AvailableLabels.Contains(l));
+        return unknown is null ? null : $"'labels' holds '{unknown}', which is not one of {string.Join(", ", AvailableLabels)} (nor '{DefaultLabel}')";
+    }
 }

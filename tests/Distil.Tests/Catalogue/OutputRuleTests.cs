@@ -53,6 +53,20 @@ public class OutputRuleTests
         Assert.That((string?)output[LlmTask.DefaultMetadataColumn]!["output_error_prometheus_eval"], Is.EqualTo("'result' is 'C', not A or B"));
     }
 
+    [TestCase("""{"labels": ["praise", "complaint"]}""", "'labels' has 2 items for at most 1")]
+    [TestCase("""{"labels": ["spam"]}""", "'labels' holds 'spam', which is not one of praise, complaint (nor 'Unclassified')")]
+    [TestCase("""{"labels": ["Unclassified"]}""", null)]
+    public async Task A_classification_keeps_to_its_number_of_labels_and_its_label_set(string answer, string? reason)
+    {
+        var task = BuiltInTasks.Create("text_classification", ["available_labels=[\"praise\", \"complaint\"]"]);
+        task.Llm = new ScriptedChatClient(_ => ScriptedChatClient.Answer(answer));
+
+        var output = (await task.ProcessAsync([new JsonObject { ["text"] = "Cold food." }]).ToListAsync()).Single();
+
+        Assert.That((string?)output[LlmTask.DefaultMetadataColumn]!["output_error_text_classification"], Is.EqualTo(reason));
+        Assert.That(output["labels"] is null, Is.EqualTo(reason is not null));
+    }
+
     [Test]
     public async Task An_answer_that_keeps_the_rules_is_kept_with_no_output_error()
     {

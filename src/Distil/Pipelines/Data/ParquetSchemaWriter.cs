@@ -45,18 +45,22 @@ internal sealed class ParquetSchemaWriter
         _ => new DataField<string>(name), // text, and JSON (or an empty record, or unknown) as JSON text
     };
 
-    /// <summary>Appends one row group of <paramref name="rows"/> to <paramref name="stream"/>.</summary>
+    /// <summary>Writes one row group of <paramref name="rows"/> to <paramref name="stream"/>.</summary>
+    /// <param name="stream">The file, readable and seekable (a row group is appended to what is there).</param>
+    /// <param name="rows">The row group's rows.</param>
     /// <param name="firstRow">The 1-based number of the group's first row, for messages.</param>
+    /// <param name="append">False for the file's first row group, true for the others.</param>
+    /// <param name="cancellationToken">Stops the write.</param>
     public async Task WriteRowGroupAsync(Stream stream, IReadOnlyList<JsonObject> rows, long firstRow, bool append, CancellationToken cancellationToken)
     {
-        var data = new List<IDictionary<string, object>>(rows.Count);
+        var data = new List<IDictionary<string, object?>>(rows.Count);
         for (var i = 0; i < rows.Count; i++)
         {
-            var values = new Dictionary<string, object>(_schema.Count, StringComparer.Ordinal);
+            var values = new Dictionary<string, object?>(_schema.Count, StringComparer.Ordinal);
             foreach (var column in _schema)
             {
                 rows[i].TryGetPropertyValue(column.Name, out var node);
-                values[column.Name] = ValueOf(node, column.Type, column.Name, firstRow + i)!;
+                values[column.Name] = ValueOf(node, column.Type, column.Name, firstRow + i);
             }
             data.Add(values);
         }
