@@ -55,6 +55,7 @@ public sealed partial class TaskGenerator
             WriteColumnSchemas(writer, objects, input, output);
             WriteFormatInput(writer, spec);
             WriteFormatOutput(writer, task);
+            WriteOutputAnnotations(writer, task, output);
             WriteRowMapping(writer, task, objects, input, output);
         }
 
@@ -193,6 +194,53 @@ public sealed partial class TaskGenerator
                 .Concat(task.Parameters.Select(p => $"({CSharpLiteral.String(p.Variable)}, (object?)this.{p.Name})"));
             return string.Join(", ", variables);
         }
+
+        // The DataAnnotations of the output record's properties, checked on every parsed answer.
+        private static void WriteOutputAnnotations(SourceWriter writer, TaskDeclaration task, ObjectSpec output)
+        {
+            var checks = output.Properties.SelectMany(RuleChecks).ToList();
+            if (checks.Count == 0) return;
+            writer.WriteLine(GeneratedCode);
+            using (writer.Block($"protected override string? CheckOutputAnnotations({task.OutputTypeName} output)"))
+            {
+                writer.WriteLine("if (output is null) throw new global::System.ArgumentNullException(nameof(output));");
+                writer.WriteLine("return global::Distil.Parsing.DeclaredRules.First(");
+                for (var i = 0; i < checks.Count; i++) writer.WriteLine("    " + checks[i] + (i == checks.Count - 1 ? ");" : ","));
+            }
+            writer.WriteLine();
+        }
+
+        private static System.Collections.Generic.IEnumerable<string> RuleChecks(PropertySpec property)
+        {
+            if (property.Rules is not { } rules) yield break;
+            const string Rules = "global::Distil.Parsing.DeclaredRules";
+            var column = CSharpLiteral.String(property.Column);
+            var value = "output." + property.Name;
+            var type = property.Type;
+            if (rules is { Minimum: { } min, Maximum: { } max })
+            {
+                if (type.Kind is ValueKind.Integer or ValueKind.Number or ValueKind.Decimal)
+                    yield return $"{Rules}.Range({column}, (double?){value}, {Number(min)}, {Number(max)})";
+                else if (type.Kind == ValueKind.List && type.Element!.Kind is ValueKind.Integer or ValueKind.Number or ValueKind.Decimal)
+                    yield return $"{Rules}.RangeOfEach({column}, {value} is null ? null : global::System.Linq.Enumerable.Select({value}, static v => (double?)v), {Number(min)}, {Number(max)})";
+            }
+            if (rules.MinLength is not null || rules.MaxLength is not null)
+            {
+                var bounds = $"{Int(rules.MinLength)}, {Int(rules.MaxLength)}";
+                if (type.Kind == ValueKind.List)
+                    yield return $"{Rules}.Count({column}, {value} is null ? null : global::System.Linq.Enumerable.Count({value}), {bounds})";
+                else if (type.Kind == ValueKind.String)
+                    yield return $"{Rules}.Length({column}, {value}, {bounds})";
+            }
+            if (type.Kind == ValueKind.String && rules.AllowedValues.Count > 0)
+                yield return $"{Rules}.OneOf({column}, {value}, {string.Join(", ", rules.AllowedValues.Select(CSharpLiteral.String))})";
+            if (type.Kind == ValueKind.String && rules.Pattern is { } pattern)
+                yield return $"{Rules}.Matches({column}, {value}, {CSharpLiteral.String(pattern)})";
+        }
+
+        private static string Number(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "d";
+
+        private static string Int(int? value) => value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null";
 
         private static void WriteFormatOutput(SourceWriter writer, TaskDeclaration task)
         {

@@ -35,6 +35,18 @@ internal sealed record TypeShape(
     EquatableArray<string> EnumMembers = default,
     string ObjectId = "");
 
+/// <summary>
+/// The rules a value must keep, from DataAnnotations attributes: a number's range, a list's item
+/// count or a string's length, the values allowed, a pattern a string must match in full.
+/// </summary>
+internal sealed record ValueRules(
+    double? Minimum = null,
+    double? Maximum = null,
+    int? MinLength = null,
+    int? MaxLength = null,
+    EquatableArray<string> AllowedValues = default,
+    string? Pattern = null);
+
 /// <summary>A property of an input, output or nested record, and the column or JSON name it maps to.</summary>
 internal sealed record PropertySpec(
     string Name,
@@ -44,7 +56,8 @@ internal sealed record PropertySpec(
     string? ConstructorParameter,
     LocationInfo? Location,
     int? MaxLength = null,
-    bool IsOptional = false);
+    bool IsOptional = false,
+    ValueRules? Rules = null);
 
 /// <summary>A record type that maps to a JSON object: the input, the output, or a record nested in them.</summary>
 internal sealed record ObjectSpec(

@@ -1,3 +1,4 @@
+using Distil.Generators.Model;
 using Microsoft.CodeAnalysis;
 
 namespace Distil.Generators.Parsing;
@@ -14,4 +15,5 @@ internal sealed record RecordMember(
     string? ConstructorParameter,
     Location? Location,
     int? MaxLength = null,
-    bool IsOptional = false);
+    bool IsOptional = false,
+    ValueRules? Rules = null);

@@ -81,6 +81,7 @@ internal static class RecordSyntaxReader
         string? column = null;
         string? description = null;
         int? maxLength = null;
+        ValueRules? rules = null;
         foreach (var list in attributeLists)
         {
             // [field: ...] and [get: ...] do not describe the property.
@@ -90,6 +91,14 @@ internal static class RecordSyntaxReader
                 var shortName = ShortName(attribute.Name);
                 if (!IsReadAttributeName(shortName)) continue;
                 var attributeType = model.GetSymbolInfo(attribute).Symbol?.ContainingType;
+                if (ValueRuleAttributes.IsRule(attributeType))
+                {
+                    var values = (attribute.ArgumentList?.Arguments ?? default)
+                        .Where(a => a.NameEquals is null)
+                        .Select(a => model.GetConstantValue(a.Expression).Value)
+                        .ToArray();
+                    rules = ValueRuleAttributes.Add(rules, attributeType!, values);
+                }
                 if (MaxLengthAttributes.IsMaxLength(attributeType))
                 {
                     var arguments = attribute.ArgumentList?.Arguments ?? default;
@@ -104,14 +113,15 @@ internal static class RecordSyntaxReader
             }
         }
 
-        members.Add(new RecordMember(name, type, column ?? ColumnNames.SnakeCase(name), description, constructorParameter, location, maxLength));
+        members.Add(new RecordMember(name, type, column ?? ColumnNames.SnakeCase(name), description, constructorParameter, location, maxLength, Rules: rules));
         return true;
     }
 
     // Only these attributes matter to the model; others are not bound at all.
     private static bool IsReadAttributeName(string shortName) =>
         shortName is "Column" or "ColumnAttribute" or "Description" or "DescriptionAttribute"
-            || MaxLengthAttributes.ShortNames.Contains(shortName);
+            || MaxLengthAttributes.ShortNames.Contains(shortName)
+            || ValueRuleAttributes.ShortNames.Contains(shortName);
 
     private static string ShortName(NameSyntax name) => name switch
     {

@@ -87,7 +87,7 @@ internal sealed class TypeShapeReader
             var shape = ReadShape(member.Type, new Owner(member.Name, type.Name, member.Location), isOutput);
             if (shape is null) continue;
             properties.Add(new PropertySpec(
-                member.Name, member.Column, shape, member.Description, member.ConstructorParameter, LocationInfo.From(member.Location), member.MaxLength, member.IsOptional));
+                member.Name, member.Column, shape, member.Description, member.ConstructorParameter, LocationInfo.From(member.Location), member.MaxLength, member.IsOptional, member.Rules));
         }
 
         _reading.Remove(id);
@@ -116,7 +116,8 @@ internal sealed class TypeShapeReader
                 property.Locations.FirstOrDefault(),
                 MaxLengthAttributes.Of(property) ?? (parameter is null ? null : MaxLengthAttributes.Of(parameter)),
                 // A constructor parameter with a default value is an optional column.
-                IsOptional: parameter is { HasExplicitDefaultValue: true }));
+                IsOptional: parameter is { HasExplicitDefaultValue: true },
+                Rules: ValueRuleAttributes.Of(property, parameter)));
         }
         return members;
     }

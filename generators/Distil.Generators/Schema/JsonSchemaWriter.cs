@@ -58,7 +58,7 @@ internal static class JsonSchemaWriter
             if (i > 0) json.Append(',');
             AppendString(json, property.Column);
             json.Append(':');
-            WriteValue(json, property.Type, property.Description, byId, definitions);
+            WriteValue(json, property.Type, property.Description, byId, definitions, property.Rules);
         }
         json.Append("},\"required\":[");
         json.Append(string.Join(",", obj.Properties.Select(p => Quote(p.Column))));
@@ -67,7 +67,7 @@ internal static class JsonSchemaWriter
 
     private static void WriteValue(
         StringBuilder json, TypeShape type, string? description, Dictionary<string, ObjectSpec> byId,
-        SortedDictionary<string, ObjectSpec> definitions)
+        SortedDictionary<string, ObjectSpec> definitions, ValueRules? rules = null)
     {
         if (type.Kind == ValueKind.Object)
         {
@@ -92,7 +92,29 @@ internal static class JsonSchemaWriter
                 break;
             case ValueKind.List:
                 json.Append(",\"items\":");
-                WriteValue(json, type.Element!, null, byId, definitions);
+                // A range on a list bounds its items.
+                WriteValue(json, type.Element!, null, byId, definitions,
+                    rules is { Minimum: not null } or { Maximum: not null } ? new ValueRules(rules.Minimum, rules.Maximum) : null);
+                if (rules?.MinLength is { } least) json.Append(",\"minItems\":").Append(least.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                if (rules?.MaxLength is { } most) json.Append(",\"maxItems\":").Append(most.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                break;
+            case ValueKind.Integer or ValueKind.Number or ValueKind.Decimal:
+                if (rules?.Minimum is { } minimum) json.Append(",\"minimum\":").Append(Number(minimum));
+                if (rules?.Maximum is { } maximum) json.Append(",\"maximum\":").Append(Number(maximum));
+                break;
+            case ValueKind.String:
+                // OpenAI's strict mode takes a pattern and an enum for strings, not a length.
+                if (rules?.Pattern is { } pattern)
+                {
+                    json.Append(",\"pattern\":");
+                    AppendString(json, pattern);
+                }
+                if (rules is { AllowedValues.Count: > 0 })
+                {
+                    json.Append(",\"enum\":[").Append(string.Join(",", rules.AllowedValues.Select(Quote)));
+                    if (type.IsNullable) json.Append(",null");
+                    json.Append(']');
+                }
                 break;
         }
         AppendDescription(json, description);
@@ -120,6 +142,8 @@ internal static class JsonSchemaWriter
     // output type would share a definition (a known limit, noted in docs/architecture.md).
     private static string DefinitionName(ObjectSpec obj) => obj.DisplayName;
     private static string Quote(string text) => JsonStringLiteral.Quote(text);
+
+    private static string Number(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
     private static void AppendString(StringBuilder json, string text) => JsonStringLiteral.Append(json, text);
 }

@@ -176,7 +176,7 @@ public abstract partial class Task<TInput, TOutput>
             }
 
             string? rejected = null;
-            if (output is not null && !_recording && _task.CheckOutput(output, input) is { } reason)
+            if (output is not null && !_recording && _task.OutputRuleBroken(output, input) is { } reason)
             {
                 // Rule: an output that breaks a rule of its row is imputed as null, with the reason kept apart from call failures.
                 rejected = reason;

@@ -38,7 +38,7 @@ public abstract partial class Task<TInput, TOutput>
         var input = ReadRow(row, -1);
         var output = FormatOutput(text, input);
         // As a run: an output that breaks a rule of the row is no output.
-        if (output is not null && CheckOutput(output, input) is not null) output = null;
+        if (output is not null && OutputRuleBroken(output, input) is not null) output = null;
         WriteOutput(output, columns);
         return columns;
     }

@@ -82,6 +82,17 @@ public abstract partial class Task<TInput, TOutput> : LlmTask
     /// </example>
     protected virtual string? CheckOutput(TOutput output, TInput input) => null;
 
+    /// <summary>
+    /// Checks a parsed output against the DataAnnotations on its record's properties
+    /// (<c>[Range]</c>, <c>[MinLength]</c>, <c>[MaxLength]</c>, <c>[Length]</c>,
+    /// <c>[AllowedValues]</c>, <c>[RegularExpression]</c>); written by the generator, checked
+    /// before <see cref="CheckOutput"/>, with the same effect when broken.
+    /// </summary>
+    protected virtual string? CheckOutputAnnotations(TOutput output) => null;
+
+    // The declared rules of the record, then the task's own rules of the row.
+    private string? OutputRuleBroken(TOutput output, TInput input) => CheckOutputAnnotations(output) ?? CheckOutput(output, input);
+
     /// <summary>An input whose text columns read <c>&lt;PLACEHOLDER_COLUMN&gt;</c>, for <c>Print</c>.</summary>
     protected abstract TInput CreateSampleInput();
 

@@ -1,0 +1,43 @@
+using System.Text.Json.Nodes;
+using Distil.Testing;
+using NUnit.Framework;
+
+namespace Distil.Tests.Catalogue;
+
+/// <summary>
+/// DataAnnotations on output properties reach the strict JSON schema (where OpenAI's strict mode
+/// takes them) and the check of every parsed answer: a broken one gives null outputs and the reason.
+/// </summary>
+public class DeclaredRuleTests
+{
+    private const string Good = """{"rating": 4, "weights": [0.2, 0.8], "verdict": "yes", "code": "ABC-12"}""";
+
+    [Test]
+    public void The_schema_carries_range_item_count_enum_and_pattern()
+    {
+        var schema = JsonNode.Parse(new AnnotatedTask().StructuredOutputSchema)!["properties"]!;
+
+        Assert.That((schema["rating"]!["minimum"]!.GetValue<double>(), schema["rating"]!["maximum"]!.GetValue<double>()), Is.EqualTo((1d, 5d)));
+        Assert.That((schema["weights"]!["minItems"]!.GetValue<int>(), schema["weights"]!["maxItems"]!.GetValue<int>()), Is.EqualTo((2, 3)));
+        Assert.That(schema["weights"]!["items"]!["maximum"]!.GetValue<double>(), Is.EqualTo(1d));
+        Assert.That(schema["verdict"]!["enum"]!.AsArray().Select(v => (string?)v), Is.EqualTo(new[] { "yes", "no" }));
+        Assert.That((string?)schema["code"]!["pattern"], Is.EqualTo("[A-Z]{3}-[0-9]+"));
+    }
+
+    [TestCase(Good, null)]
+    [TestCase("""{"rating": 9, "weights": [0.2, 0.8], "verdict": "yes", "code": "ABC-12"}""", "'rating' holds 9, outside 1 to 5")]
+    [TestCase("""{"rating": 4, "weights": [0.2, 1.8], "verdict": "yes", "code": "ABC-12"}""", "'weights' holds 1.8, outside 0 to 1")]
+    [TestCase("""{"rating": 4, "weights": [0.2], "verdict": "yes", "code": "ABC-12"}""", "'weights' has 1 item, not 2 to 3")]
+    [TestCase("""{"rating": 4, "weights": [0.2, 0.8], "verdict": "maybe", "code": "ABC-12"}""", "'verdict' holds 'maybe', not one of yes, no")]
+    [TestCase("""{"rating": 4, "weights": [0.2, 0.8], "verdict": "no", "code": "ABC-12x"}""", "'code' does not match [A-Z]{3}-[0-9]+")]
+    public async Task An_answer_that_breaks_a_declared_rule_gives_null_outputs_and_the_reason(string answer, string? reason)
+    {
+        var task = new AnnotatedTask { Llm = new ScriptedChatClient(_ => ScriptedChatClient.Answer(answer)), UseDefaultStructuredOutput = true };
+
+        var row = (await task.ProcessAsync([new JsonObject { ["text"] = "t" }]).ToListAsync()).Single();
+
+        Assert.That((string?)row["distilabel_metadata"]!["output_error_annotated"], Is.EqualTo(reason));
+        Assert.That(row["rating"] is null, Is.EqualTo(reason is not null));
+        Assert.That(task.ParseRow(answer, new JsonObject { ["text"] = "t" })["rating"] is null, Is.EqualTo(reason is not null), "distil parse agrees");
+    }
+}
