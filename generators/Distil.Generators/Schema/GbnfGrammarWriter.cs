@@ -52,17 +52,20 @@ internal static class GbnfGrammarWriter
             {
                 var property = obj.Properties[i];
                 body.Append(' ').Append(Literal((i > 0 ? "," : "") + JsonString(property.Column) + ":"));
-                body.Append(' ').Append(Value(property.Type, property.MaxLength, byId));
+                body.Append(' ').Append(Value(property.Type, property.MaxLength, byId, property.Rules));
             }
             body.Append(" \"}\"");
             Written[slot] = new KeyValuePair<string, string>(name, body.ToString());
             return name;
         }
 
-        private string Value(TypeShape type, int? maxLength, Dictionary<string, ObjectSpec> byId)
+        private string Value(TypeShape type, int? maxLength, Dictionary<string, ObjectSpec> byId, ValueRules? rules = null)
         {
             var value = type.Kind switch
             {
+                // Declared rules the grammar can hold exactly: a small whole-number range, a set of values.
+                ValueKind.Integer when WholeRange(rules) is { } range => "(" + string.Join(" | ", range.Select(n => Literal(n.ToString(CultureInfo.InvariantCulture)))) + ")",
+                ValueKind.String when rules is { AllowedValues.Count: > 0 } => "(" + string.Join(" | ", rules.AllowedValues.Select(v => Literal(JsonString(v)))) + ")",
                 ValueKind.String => Shared(maxLength is { } max ? "string-max-" + max.ToString(CultureInfo.InvariantCulture) : "string",
                     "\"\\\"\" char" + Repeat(maxLength) + " \"\\\"\""),
                 ValueKind.Boolean => Shared("boolean", "\"true\" | \"false\""),
@@ -70,20 +73,32 @@ internal static class GbnfGrammarWriter
                 ValueKind.Number or ValueKind.Decimal => Shared("number",
                     "\"-\"? (\"0\" | [1-9] [0-9]{0,14}) (\".\" [0-9]{1,15})?"),
                 ValueKind.Enum => "(" + string.Join(" | ", type.EnumMembers.Select(m => Literal(JsonString(m)))) + ")",
-                ValueKind.List => List(type.Element!, maxLength, byId),
+                ValueKind.List => List(type.Element!, maxLength, byId, rules),
                 _ => ObjectRule(byId[type.ObjectId], byId),
             };
             return type.IsNullable ? "(" + value + " | \"null\")" : value;
         }
 
-        private string List(TypeShape element, int? maxItems, Dictionary<string, ObjectSpec> byId)
+        private string List(TypeShape element, int? maxItems, Dictionary<string, ObjectSpec> byId, ValueRules? rules)
         {
             if (maxItems == 0) return Literal("[]");
-            var item = Value(element, null, byId);
+            // A range on a list bounds its items; a minimum length makes the first items required.
+            var item = Value(element, null, byId, rules is { Minimum: not null, Maximum: not null } ? new ValueRules(rules.Minimum, rules.Maximum) : null);
+            var least = System.Math.Max(0, rules?.MinLength ?? 0);
+            if (maxItems is { } cap && least > cap) least = cap;
             var more = maxItems is { } max
-                ? (max == 1 ? "" : " (\",\" " + item + "){0," + (max - 1).ToString(CultureInfo.InvariantCulture) + "}")
-                : " (\",\" " + item + ")*";
-            return "\"[\" (" + item + more + ")? \"]\"";
+                ? (max == 1 ? "" : " (\",\" " + item + "){" + System.Math.Max(0, least - 1).ToString(CultureInfo.InvariantCulture) + "," + (max - 1).ToString(CultureInfo.InvariantCulture) + "}")
+                : least > 1 ? " (\",\" " + item + "){" + (least - 1).ToString(CultureInfo.InvariantCulture) + ",}" : " (\",\" " + item + ")*";
+            return least > 0 ? "\"[\" " + item + more + " \"]\"" : "\"[\" (" + item + more + ")? \"]\"";
+        }
+
+        // The whole numbers of a [Range] small enough to list (at most 256 of them).
+        private static IEnumerable<long>? WholeRange(ValueRules? rules)
+        {
+            if (rules is not { Minimum: { } min, Maximum: { } max }) return null;
+            var from = (long)System.Math.Ceiling(min);
+            var to = (long)System.Math.Floor(max);
+            return to >= from && to - from < 256 ? Enumerable.Range(0, (int)(to - from + 1)).Select(i => from + i) : null;
         }
 
         // As many digits as the type holds whatever they are (int: 9, as 999,999,999 < 2^31), so

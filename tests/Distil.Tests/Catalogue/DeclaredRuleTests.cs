@@ -24,6 +24,40 @@ public class DeclaredRuleTests
         Assert.That((string?)schema["code"]!["pattern"], Is.EqualTo("[A-Z]{3}-[0-9]+"));
     }
 
+    [Test]
+    public void The_grammar_holds_small_ranges_value_sets_and_minimum_counts()
+    {
+        var grammar = new AnnotatedTask().StructuredOutputGrammar;
+
+        Assert.That(grammar, Does.Contain("(\"1\" | \"2\" | \"3\" | \"4\" | \"5\")"));
+        Assert.That(grammar, Does.Contain("(\"\\\"yes\\\"\" | \"\\\"no\\\"\")"));
+        Assert.That(grammar, Does.Contain("\"[\" number (\",\" number){1,2} \"]\""), "two or three weights");
+    }
+
+    [Test]
+    public async Task The_tiny_local_model_decoding_under_the_grammar_keeps_the_rules_the_grammar_holds()
+    {
+        using var llm = Distil.LlamaSharp.LocalChatClient.Load(Support.TestModel.Path, contextSize: 512);
+        var task = new AnnotatedTask
+        {
+            Llm = llm,
+            UseDefaultStructuredOutput = true,
+            GenerationOptions = new Microsoft.Extensions.AI.ChatOptions { MaxOutputTokens = 120, Seed = 3 },
+        };
+
+        var rows = await task.ProcessAsync(Enumerable.Range(0, 4).Select(i => new JsonObject { ["text"] = $"item {i}" })).ToListAsync();
+
+        // Random weights write gibberish, but never a rating or verdict the grammar leaves out.
+        TestContext.Out.WriteLine(string.Join("\n", rows.Select(r => r["distilabel_metadata"]!["raw_output_annotated"] + " => " + r["distilabel_metadata"]!["output_error_annotated"])));
+        Assert.That(rows.Count(r => r["rating"] is not null || r["distilabel_metadata"]!["output_error_annotated"] is not null), Is.EqualTo(4),
+            "every answer was complete JSON that parsed (then kept or set aside by a rule)");
+        foreach (var row in rows)
+        {
+            var reason = (string?)row["distilabel_metadata"]!["output_error_annotated"];
+            Assert.That(reason ?? "", Does.Not.Contain("'rating'").And.Not.Contain("'verdict'").And.Not.Contain("'weights' has"), row.ToJsonString());
+        }
+    }
+
     [TestCase(Good, null)]
     [TestCase("""{"rating": 9, "weights": [0.2, 0.8], "verdict": "yes", "code": "ABC-12"}""", "'rating' holds 9, outside 1 to 5")]
     [TestCase("""{"rating": 4, "weights": [0.2, 1.8], "verdict": "yes", "code": "ABC-12"}""", "'weights' holds 1.8, outside 0 to 1")]
