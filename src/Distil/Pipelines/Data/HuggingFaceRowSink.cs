@@ -208,37 +208,30 @@ public sealed partial class HuggingFaceRowSink : IRowSink
     {
         var pad = new string(' ', indent);
         yaml.Append(pad).Append("- name: ").Append(Scalar(name)).Append('\n');
-        WriteType(yaml, type, indent + 2, key: null);
-    }
-
-    private static void WriteType(StringBuilder yaml, ColumnType type, int indent, string? key)
-    {
-        var pad = new string(' ', indent);
+        var inner = new string(' ', indent + 2);
         switch (type.Kind)
         {
             case ColumnKind.List:
-                if (key is null) yaml.Append(pad).Append("list:");
-                else yaml.Append(pad).Append(key).Append(":\n").Append(pad).Append("  list:");
-                WriteItem(yaml, type.Element!, key is null ? indent : indent + 2);
+                yaml.Append(inner).Append("list:");
+                WriteItem(yaml, type.Element!, indent + 2);
                 break;
             case ColumnKind.Struct when type.Fields.Count > 0:
-                yaml.Append(pad).Append(key is null ? "struct" : key).Append(":\n");
-                foreach (var field in type.Fields) WriteFeature(yaml, field.Name, field.Type, key is null ? indent : indent);
+                yaml.Append(inner).Append("struct:\n");
+                foreach (var field in type.Fields) WriteFeature(yaml, field.Name, field.Type, indent + 2);
                 break;
             default:
-                yaml.Append(pad).Append(key ?? "dtype").Append(": ").Append(Dtype(type)).Append('\n');
+                yaml.Append(inner).Append("dtype: ").Append(Dtype(type)).Append('\n');
                 break;
         }
     }
 
-    // After `list:` on the same line: a dtype, or a nested block for lists and structs.
+    // What follows `list:` on its line: a dtype, or a block for a list of lists or of records.
     private static void WriteItem(StringBuilder yaml, ColumnType item, int indent)
     {
-        var pad = new string(' ', indent + 2);
         switch (item.Kind)
         {
             case ColumnKind.List:
-                yaml.Append('\n').Append(pad).Append("list:");
+                yaml.Append('\n').Append(new string(' ', indent + 2)).Append("list:");
                 WriteItem(yaml, item.Element!, indent + 2);
                 break;
             case ColumnKind.Struct when item.Fields.Count > 0:
