@@ -55,7 +55,7 @@ public sealed partial class TaskGenerator
             WriteColumnSchemas(writer, objects, input, output);
             WriteFormatInput(writer, spec);
             WriteFormatOutput(writer, task);
-            WriteOutputAnnotations(writer, task, output);
+            WriteOutputAnnotations(writer, task, output, objects);
             WriteRowMapping(writer, task, objects, input, output);
         }
 
@@ -196,9 +196,9 @@ public sealed partial class TaskGenerator
         }
 
         // The DataAnnotations of the output record's properties, checked on every parsed answer.
-        private static void WriteOutputAnnotations(SourceWriter writer, TaskDeclaration task, ObjectSpec output)
+        private static void WriteOutputAnnotations(SourceWriter writer, TaskDeclaration task, ObjectSpec output, ObjectLookup objects)
         {
-            var checks = output.Properties.SelectMany(RuleChecks).ToList();
+            var checks = output.Properties.SelectMany(p => RuleChecks(p, "output." + p.Name, p.Column, objects, depth: 0)).ToList();
             if (checks.Count == 0) return;
             writer.WriteLine(GeneratedCode);
             using (writer.Block($"protected override string? CheckOutputAnnotations({task.OutputTypeName} output)"))
@@ -210,13 +210,26 @@ public sealed partial class TaskGenerator
             writer.WriteLine();
         }
 
-        private static System.Collections.Generic.IEnumerable<string> RuleChecks(PropertySpec property)
+        // The checks of one property, by the path of its column ("source.site", "aspects[].rating");
+        // a nested record's checks run on it when it is there, a list of records' on each item.
+        private static System.Collections.Generic.IEnumerable<string> RuleChecks(PropertySpec property, string value, string path, ObjectLookup objects, int depth)
         {
-            if (property.Rules is not { } rules) yield break;
             const string Rules = "global::Distil.Parsing.DeclaredRules";
-            var column = CSharpLiteral.String(property.Column);
-            var value = "output." + property.Name;
             var type = property.Type;
+            if (depth < 4 && type.Kind == ValueKind.Object)
+            {
+                var item = "v" + depth.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var nested = objects[type.ObjectId].Properties.SelectMany(p => RuleChecks(p, item + "." + p.Name, path + "." + p.Column, objects, depth + 1)).ToList();
+                if (nested.Count > 0) yield return $"{value} is {{ }} {item} ? {Rules}.First({string.Join(", ", nested)}) : null";
+            }
+            else if (depth < 4 && type.Kind == ValueKind.List && type.Element!.Kind == ValueKind.Object)
+            {
+                var item = "v" + depth.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var nested = objects[type.Element.ObjectId].Properties.SelectMany(p => RuleChecks(p, item + "." + p.Name, path + "[]." + p.Column, objects, depth + 1)).ToList();
+                if (nested.Count > 0) yield return $"{Rules}.Each({value}, static {item} => {item} is null ? null : {Rules}.First({string.Join(", ", nested)}))";
+            }
+            if (property.Rules is not { } rules) yield break;
+            var column = CSharpLiteral.String(path);
             if (rules is { Minimum: { } min, Maximum: { } max })
             {
                 if (type.Kind is ValueKind.Integer or ValueKind.Number or ValueKind.Decimal)

@@ -16,6 +16,14 @@ public static class DeclaredRules
     /// <summary>The first broken rule, or null.</summary>
     public static string? First(params string?[] reasons) => reasons.FirstOrDefault(r => r is not null);
 
+    /// <summary>The first broken rule among the items of a list of records, or null.</summary>
+    public static string? Each<T>(IEnumerable<T>? items, Func<T, string?> check)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        foreach (var item in items ?? []) if (check(item) is { } reason) return reason;
+        return null;
+    }
+
     /// <summary>A number from <paramref name="minimum"/> to <paramref name="maximum"/>.</summary>
     public static string? Range(string column, double? value, double minimum, double maximum) =>
         value is { } number && (number < minimum || number > maximum || double.IsNaN(number))

@@ -64,6 +64,7 @@ public class DeclaredRuleTests
     [TestCase("""{"rating": 4, "weights": [0.2], "verdict": "yes", "code": "ABC-12"}""", "'weights' has 1 item, not 2 to 3")]
     [TestCase("""{"rating": 4, "weights": [0.2, 0.8], "verdict": "maybe", "code": "ABC-12"}""", "'verdict' holds 'maybe', not one of yes, no")]
     [TestCase("""{"rating": 4, "weights": [0.2, 0.8], "verdict": "no", "code": "ABC-12x"}""", "'code' does not match [A-Z]{3}-[0-9]+")]
+    [TestCase("""{"rating": 4, "weights": [0.2, 0.8], "verdict": "no", "code": "ABC-12", "parts": [{"size": 3}, {"size": 12}]}""", "'parts[].size' holds 12, outside 0 to 9")]
     public async Task An_answer_that_breaks_a_declared_rule_gives_null_outputs_and_the_reason(string answer, string? reason)
     {
         var task = new AnnotatedTask { Llm = new ScriptedChatClient(_ => ScriptedChatClient.Answer(answer)), UseDefaultStructuredOutput = true };
