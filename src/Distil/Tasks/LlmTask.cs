@@ -145,30 +145,18 @@ public abstract class LlmTask
         ArgumentNullException.ThrowIfNull(input);
         var outputs = OutputSchema.Select(c => GroupGenerations ? c with { Type = ColumnType.ListOf(c.Type), Nullable = true } : c with { Nullable = true });
         // Rule: this task's metadata keys go beside those of earlier tasks (an object; a list from a grouped task is replaced).
-        var upstream = input.Find(MetadataColumn) is { Type.Kind: ColumnKind.Struct } earlier ? earlier.Type.Fields : [];
-        var fields = new List<Column>(upstream);
-        void Set(Column field)
-        {
-            var at = fields.FindIndex(f => f.Name == field.Name);
-            if (at >= 0) fields[at] = field;
-            else fields.Add(field);
-        }
-        if (AddRawOutput) Set(new Column("raw_output_" + Name, ColumnType.String));
-        if (AddRawInput) Set(new Column("raw_input_" + Name, ColumnType.ListOf(ChatTurn)));
-        Set(new Column("statistics_" + Name, Statistics));
-        Set(new Column("error_" + Name, ColumnType.String));
-        Set(new Column("output_error_" + Name, ColumnType.String));
-        var metadata = ColumnType.StructOf(fields);
+        var upstream = input.Find(MetadataColumn) is { Type.Kind: ColumnKind.Struct } earlier ? new RowSchema(earlier.Type.Fields) : RowSchema.Empty;
+        var keys = new TaskMetadata(Name, AddRawOutput, AddRawInput);
+        var metadata = ColumnType.StructOf(upstream.With(keys.Schema));
         return input.With([
             .. outputs,
-            new Column("model_name", ColumnType.String),
+            new Column(ModelNameColumn, ColumnType.String),
             new Column(MetadataColumn, GroupGenerations ? ColumnType.ListOf(metadata) : metadata),
         ]);
     }
 
-    private static readonly ColumnType ChatTurn = ColumnType.StructOf(new Column("role", ColumnType.String), new Column("content", ColumnType.String));
-
-    private static readonly ColumnType Statistics = ColumnType.StructOf(new Column("input_tokens", ColumnType.Integer), new Column("output_tokens", ColumnType.Integer));
+    /// <summary>The column every output row carries with the name of the model that answered.</summary>
+    internal const string ModelNameColumn = "model_name";
 
     /// <summary>The strict JSON schema of the output record, as sent for structured output.</summary>
     public abstract string StructuredOutputSchema { get; }

@@ -15,8 +15,7 @@ internal sealed class OutputRows<TOutput>(
     Action<TOutput?, JsonObject> writeOutput)
     where TOutput : class
 {
-    /// <summary>The column every output row carries with the name of the model that answered.</summary>
-    public const string ModelNameColumn = "model_name";
+    private const string ModelNameColumn = LlmTask.ModelNameColumn;
 
     private readonly TaskMetadata _metadata = new(taskName, addRawOutput, addRawInput);
 

@@ -16,6 +16,23 @@ internal sealed class TaskMetadata(string taskName, bool addRawOutput, bool addR
     private readonly string _errorKey = "error_" + taskName;
     private readonly string _outputErrorKey = "output_error_" + taskName;
 
+    private static readonly ColumnType ChatTurn = ColumnType.StructOf(new Column("role", ColumnType.String), new Column("content", ColumnType.String));
+
+    private static readonly ColumnType Statistics = ColumnType.StructOf(new Column("input_tokens", ColumnType.Integer), new Column("output_tokens", ColumnType.Integer));
+
+    /// <summary>The keys this task's metadata may have, with their types (the schema of what <see cref="For"/> writes).</summary>
+    public IEnumerable<Column> Schema
+    {
+        get
+        {
+            if (addRawOutput) yield return new Column(_rawOutputKey, ColumnType.String);
+            if (addRawInput) yield return new Column(_rawInputKey, ColumnType.ListOf(ChatTurn));
+            yield return new Column(_statisticsKey, Statistics);
+            yield return new Column(_errorKey, ColumnType.String);
+            yield return new Column(_outputErrorKey, ColumnType.String);
+        }
+    }
+
     public JsonObject For<TOutput>(Generation<TOutput> generation, JsonObject? upstream)
         where TOutput : class
     {
