@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Distil.Tasks.Parsing;
 
 namespace Distil.Tasks;
@@ -41,7 +42,7 @@ public sealed partial class PrometheusEval : Task<PrometheusEval.Input, Promethe
     /// <summary>The feedback and the score.</summary>
     public sealed record Output(
         [property: Description("Feedback on the response, by the rubric.")] string? Feedback,
-        [property: Description("The score, from 1 to 5.")] int? Result);
+        [property: Description("The score, from 1 to 5."), Range(1, 5)] int? Result);
 
     /// <summary>
     /// The rubric by name: <c>helpfulness</c> (default), <c>harmlessness</c>, <c>honesty</c>,
@@ -66,8 +67,4 @@ public sealed partial class PrometheusEval : Task<PrometheusEval.Input, Promethe
         var score = AnswerText.WholeNumber(AnswerText.Number(answer.Result));
         return score is >= 1 and <= 5 ? new Output(answer.Feedback, score) : null;
     }
-
-    // Rule: the score is from 1 to 5.
-    /// <inheritdoc/>
-    protected override string? CheckOutput(Output output, Input input) => OutputRules.Range([output.Result], 1, 5, "result");
 }

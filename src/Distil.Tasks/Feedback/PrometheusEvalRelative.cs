@@ -1,5 +1,6 @@
 using Distil.Tasks.Parsing;
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Distil.Mapping;
 
 namespace Distil.Tasks;
@@ -45,7 +46,7 @@ public sealed partial class PrometheusEvalRelative : Task<PrometheusEvalRelative
     /// <summary>The feedback and the better response.</summary>
     public sealed record Output(
         [property: Description("Feedback comparing the responses, by the rubric.")] string? Feedback,
-        [property: Description("The better response: A or B.")] string? Result);
+        [property: Description("The better response: A or B."), AllowedValues("A", "B")] string? Result);
 
     /// <inheritdoc cref="PrometheusEval.Rubric"/>
     public string Rubric { get; init; } = "helpfulness";
@@ -73,9 +74,4 @@ public sealed partial class PrometheusEvalRelative : Task<PrometheusEvalRelative
         var result = answer.Result.ToUpperInvariant();
         return result is "A" or "B" ? new Output(answer.Feedback, result) : null;
     }
-
-    // Rule: the verdict names one of the two responses.
-    /// <inheritdoc/>
-    protected override string? CheckOutput(Output output, Input input) =>
-        output.Result is null or "A" or "B" ? null : $"'result' is '{output.Result}', not A or B";
 }

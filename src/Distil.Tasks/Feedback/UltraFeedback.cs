@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using Distil.Tasks.Parsing;
 
@@ -108,7 +109,7 @@ public sealed partial class UltraFeedback : Task<UltraFeedback.Input, UltraFeedb
 
     /// <summary>One entry per generation in every list.</summary>
     public sealed record Output(
-        [property: Description("One rating per text, in order.")] IReadOnlyList<int?> Ratings,
+        [property: Description("One rating per text, in order."), Range(1, 5)] IReadOnlyList<int?> Ratings,
         [property: Description("Why each rating (for helpfulness and truthfulness: why each type).")] IReadOnlyList<string?> Rationales,
         [property: Description("Helpfulness and truthfulness only: one type per text.")] IReadOnlyList<int?>? Types,
         [property: Column("rationales-for-ratings"), Description("Helpfulness and truthfulness only: why each rating.")] IReadOnlyList<string?>? RationalesForRatings);
@@ -188,12 +189,11 @@ public sealed partial class UltraFeedback : Task<UltraFeedback.Input, UltraFeedb
     [GeneratedRegex(@"^[\s*_#-]*(?<label>type|rationale|rating)[\s*_]*:[\s*_]*(?<value>.*)$", RegexOptions.IgnoreCase)]
     private static partial Regex FieldLine();
 
-    // Rule: every list has one entry per generation; ratings from 1 to 5.
+    // Rule: every list has one entry per generation; [Range] bounds the ratings.
     /// <inheritdoc/>
-    protected override string? CheckOutput(Output output, Input input) => OutputRules.First(
+    protected override string? CheckOutput(Output output, Input input) => Distil.Parsing.DeclaredRules.First(
         OutputRules.Count(output.Ratings, input.Generations.Count, "ratings", "generations"),
         OutputRules.Count(output.Rationales, input.Generations.Count, "rationales", "generations"),
         OutputRules.Count(output.Types, input.Generations.Count, "types", "generations"),
-        OutputRules.Count(output.RationalesForRatings, input.Generations.Count, "rationales-for-ratings", "generations"),
-        OutputRules.Range(output.Ratings?.Select(r => (double?)r), 1, 5, "ratings"));
+        OutputRules.Count(output.RationalesForRatings, input.Generations.Count, "rationales-for-ratings", "generations"));
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Distil.Tasks.Parsing;
 
 /// <summary>
@@ -13,20 +11,4 @@ internal static class OutputRules
         list is null || list.Count == expected
             ? null
             : $"'{column}' has {list.Count} {(list.Count == 1 ? "item" : "items")} for {expected} {per}";
-
-    /// <summary>Every value of <paramref name="column"/> that is there lies from <paramref name="min"/> to <paramref name="max"/>.</summary>
-    public static string? Range(IEnumerable<double?>? values, double min, double max, string column)
-    {
-        foreach (var value in values ?? [])
-        {
-            if (value is { } number && (number < min || number > max || double.IsNaN(number)))
-            {
-                return $"'{column}' holds {number.ToString(CultureInfo.InvariantCulture)}, outside {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}";
-            }
-        }
-        return null;
-    }
-
-    /// <summary>The first rule broken, or null.</summary>
-    public static string? First(params string?[] reasons) => reasons.FirstOrDefault(r => r is not null);
 }

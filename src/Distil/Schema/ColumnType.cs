@@ -172,16 +172,21 @@ public sealed class ColumnType : IEquatable<ColumnType>
 /// <param name="Type">What it holds.</param>
 /// <param name="Nullable">Whether a value may be null (every output column may: an answer that does not parse gives nulls).</param>
 /// <param name="Description">From <c>[Description]</c> on the record property, if any.</param>
-public sealed record Column(string Name, ColumnType Type, bool Nullable = true, string? Description = null)
+/// <param name="Rules">The rules its values keep, from DataAnnotations on the record property, if any.</param>
+public sealed record Column(string Name, ColumnType Type, bool Nullable = true, string? Description = null, ColumnRules? Rules = null)
 {
     internal void Write(StringBuilder text)
     {
         text.Append(Name).Append(": ");
         Type.Write(text);
         if (!Nullable) text.Append(" not null");
+        Rules?.Write(text, Type);
     }
 
-    /// <summary><c>name: type</c>, with <c>not null</c> when it cannot be null.</summary>
+    /// <summary>
+    /// <c>name: type</c>, with <c>not null</c> when it cannot be null and its rules in brackets,
+    /// e.g. <c>scores: list&lt;double&gt; [1..6 each, 1.. items]</c>.
+    /// </summary>
     public override string ToString()
     {
         var text = new StringBuilder();

@@ -143,7 +143,8 @@ public abstract class LlmTask
     public RowSchema SchemaAfter(RowSchema input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var outputs = OutputSchema.Select(c => GroupGenerations ? c with { Type = ColumnType.ListOf(c.Type), Nullable = true } : c with { Nullable = true });
+        // A grouped column is a list of generations: its rules (which speak of one value) stay with the task's OutputSchema.
+        var outputs = OutputSchema.Select(c => GroupGenerations ? c with { Type = ColumnType.ListOf(c.Type), Nullable = true, Rules = null } : c with { Nullable = true });
         // Rule: this task's metadata keys go beside those of earlier tasks (an object; a list from a grouped task is replaced).
         var upstream = input.Find(MetadataColumn) is { Type.Kind: ColumnKind.Struct } earlier ? new RowSchema(earlier.Type.Fields) : RowSchema.Empty;
         var keys = new TaskMetadata(Name, AddRawOutput, AddRawInput);

@@ -72,7 +72,9 @@ public abstract partial class Task<TInput, TOutput> : LlmTask
     /// (one score per response, a label from the row's own list); returns why the output breaks one,
     /// or null when it keeps them all (default). A run then sets the output columns to null and
     /// keeps the reason in the metadata under <c>output_error_&lt;task&gt;</c>, apart from failed
-    /// calls (<c>error_&lt;task&gt;</c>); the raw answer is kept. Runs in text and structured mode alike.
+    /// calls (<c>error_&lt;task&gt;</c>); the raw answer is kept. Runs in text and structured mode
+    /// alike, before the DataAnnotations on the output record are checked (so a reason that speaks of
+    /// the row, such as a wrong count, comes first); it may see values those would refuse.
     /// </summary>
     /// <example>
     /// <code>
@@ -86,12 +88,12 @@ public abstract partial class Task<TInput, TOutput> : LlmTask
     /// Checks a parsed output against the DataAnnotations on its record's properties
     /// (<c>[Range]</c>, <c>[MinLength]</c>, <c>[MaxLength]</c>, <c>[Length]</c>,
     /// <c>[AllowedValues]</c>, <c>[RegularExpression]</c>); written by the generator, checked
-    /// before <see cref="CheckOutput"/>, with the same effect when broken.
+    /// after <see cref="CheckOutput"/>, with the same effect when broken.
     /// </summary>
     protected virtual string? CheckOutputAnnotations(TOutput output) => null;
 
-    // The declared rules of the record, then the task's own rules of the row.
-    private string? OutputRuleBroken(TOutput output, TInput input) => CheckOutputAnnotations(output) ?? CheckOutput(output, input);
+    // The task's own rules of the row (the more telling reason: "3 scores for 2 responses"), then the record's declared rules.
+    private string? OutputRuleBroken(TOutput output, TInput input) => CheckOutput(output, input) ?? CheckOutputAnnotations(output);
 
     /// <summary>An input whose text columns read <c>&lt;PLACEHOLDER_COLUMN&gt;</c>, for <c>Print</c>.</summary>
     protected abstract TInput CreateSampleInput();

@@ -25,6 +25,36 @@ public class DeclaredRuleTests
     }
 
     [Test]
+    public void The_column_schema_carries_the_rules_a_run_checks()
+    {
+        var schema = new AnnotatedTask().OutputSchema;
+
+        Assert.That(schema.Find("rating")!.Rules, Is.EqualTo(new ColumnRules(Minimum: 1, Maximum: 5)));
+        Assert.That(schema.Find("weights")!.Rules, Is.EqualTo(new ColumnRules(Minimum: 0, Maximum: 1, MinLength: 2, MaxLength: 3)));
+        Assert.That(schema.Find("verdict")!.Rules, Is.EqualTo(new ColumnRules(AllowedValues: ["yes", "no"])));
+        Assert.That(schema.Find("code")!.Rules, Is.EqualTo(new ColumnRules(MaxLength: 12, Pattern: "[A-Z]{3}-[0-9]+")));
+        Assert.That(schema.Find("parts")!.Rules, Is.Null, "the rule is on the nested record's field");
+        Assert.That(schema.Find("parts")!.Type.Element!.Field("size")!.Rules, Is.EqualTo(new ColumnRules(Minimum: 0, Maximum: 9)));
+        Assert.That(new AnnotatedTask().InputSchema.Single().Rules, Is.Null, "inputs are not checked, so they claim no rules");
+
+        Assert.That(schema.Find("weights")!.ToString(), Is.EqualTo("weights: list<double> [0..1 each, 2..3 items]"));
+        Assert.That(schema.Find("verdict")!.ToString(), Is.EqualTo("verdict: string [one of yes|no]"));
+        Assert.That(schema.Find("code")!.ToString(), Is.EqualTo("code: string [..12 chars, matches /[A-Z]{3}-[0-9]+/]"));
+    }
+
+    [Test]
+    public void Grouped_generations_drop_rules_that_speak_of_one_value()
+    {
+        var task = new AnnotatedTask { NumGenerations = 2, GroupGenerations = true };
+
+        var after = task.SchemaAfter(task.InputSchema);
+
+        Assert.That(after.Find("weights")!.Type, Is.EqualTo(ColumnType.ListOf(ColumnType.ListOf(ColumnType.Number))));
+        Assert.That(after.Find("weights")!.Rules, Is.Null);
+        Assert.That(new AnnotatedTask().SchemaAfter(task.InputSchema).Find("weights")!.Rules, Is.Not.Null);
+    }
+
+    [Test]
     public void The_grammar_holds_small_ranges_value_sets_and_minimum_counts()
     {
         var grammar = new AnnotatedTask().StructuredOutputGrammar;

@@ -40,6 +40,18 @@ public class OutputRuleTests
         Assert.That(task.ParseRow(answer, JsonNode.Parse(row)!.AsObject()).Select(p => p.Value), Has.All.Null, "distil parse agrees");
     }
 
+    [TestCase("quality_scorer", "scores", "scores: list<double> [1..6 each]")]
+    [TestCase("complexity_scorer", "scores", "scores: list<double> [1..6 each]")]
+    [TestCase("ultrafeedback", "ratings", "ratings: list<int64> [1..5 each]")]
+    [TestCase("prometheus_eval", "result", "result: int64 [1..5]")]
+    public void The_fixed_rules_of_built_in_tasks_reach_their_column_schema(string name, string column, string expected)
+    {
+        var task = BuiltInTasks.Create(name);
+
+        Assert.That(task.OutputSchema.Find(column)!.ToString(), Is.EqualTo(expected));
+        Assert.That(BuiltInTasks.Create("prometheus_eval", ["mode=relative"]).OutputSchema.Find("result")!.ToString(), Is.EqualTo("result: string [one of A|B]"));
+    }
+
     [Test]
     public async Task A_relative_verdict_must_name_one_of_the_two_responses()
     {
@@ -50,7 +62,7 @@ public class OutputRuleTests
         var output = (await task.ProcessAsync([JsonNode.Parse(TwoGenerations)!.AsObject()]).ToListAsync()).Single();
 
         Assert.That(output["result"], Is.Null);
-        Assert.That((string?)output[LlmTask.DefaultMetadataColumn]!["output_error_prometheus_eval"], Is.EqualTo("'result' is 'C', not A or B"));
+        Assert.That((string?)output[LlmTask.DefaultMetadataColumn]!["output_error_prometheus_eval"], Is.EqualTo("'result' holds 'C', not one of A, B"));
     }
 
     [TestCase("""{"labels": ["praise", "complaint"]}""", "'labels' has 2 items for at most 1")]

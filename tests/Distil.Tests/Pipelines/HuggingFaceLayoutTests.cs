@@ -61,6 +61,7 @@ public class HuggingFaceLayoutTests
         var files = (YamlMappingNode)((YamlSequenceNode)config["data_files"])[0];
         Assert.That((((YamlScalarNode)files["split"]).Value, ((YamlScalarNode)files["path"]).Value), Is.EqualTo(("train", "data/train-*")));
         Assert.That(card, Does.Contain("| review_analysis | task | ReviewAnalysisTask | scripted-model (scripted) | 3,000 | 3,000 |").And.Contain("The overall tone of the review."));
+        Assert.That(card, Does.Contain("| `ratings` | `list<double>` | 0..5 each |  |"), "the rules a run checked are in the card");
 
         var description = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "distil-pipeline.json")))!;
         Assert.That((long)description["rows"]!, Is.EqualTo(Rows));

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 
 namespace Distil.Tests.Pipelines;
 
@@ -18,7 +19,7 @@ public sealed partial class ReviewAnalysisTask : Task<ReviewAnalysisTask.Input, 
     public sealed record Output(
         [property: Description("The overall tone of the review.")] Sentiment Sentiment,
         double? Score,
-        IReadOnlyList<double> Ratings,
+        [property: Range(0, 5)] IReadOnlyList<double> Ratings,
         Source Source,
         IReadOnlyList<Aspect> Aspects);
 

@@ -193,10 +193,11 @@ public sealed partial class HuggingFaceRowSink : IRowSink
             }
             yaml.Append('\n');
         }
-        yaml.Append("## Columns\n\n| Column | Type | Description |\n|---|---|---|\n");
+        yaml.Append("## Columns\n\n| Column | Type | Rules | Description |\n|---|---|---|---|\n");
         foreach (var column in schema)
         {
-            yaml.Append("| `").Append(column.Name).Append("` | `").Append(Cell(column.Type.ToString())).Append("` | ").Append(Cell(column.Description ?? "")).Append(" |\n");
+            yaml.Append("| `").Append(column.Name).Append("` | `").Append(Cell(column.Type.ToString())).Append("` | ")
+                .Append(Cell(column.Rules?.Describe(column.Type) ?? "")).Append(" | ").Append(Cell(column.Description ?? "")).Append(" |\n");
         }
         yaml.Append("\nThe metadata column (`distilabel_metadata`) follows distilabel's layout: per task, the raw answer, ")
             .Append("the prompt sent, the token counts and the error of a call that failed.\n");
@@ -275,6 +276,7 @@ public sealed partial class HuggingFaceRowSink : IRowSink
             {
                 ["name"] = c.Name,
                 ["type"] = c.Type.ToString(),
+                ["rules"] = c.Rules?.Describe(c.Type),
                 ["description"] = c.Description,
             }).ToArray()),
         };

@@ -119,7 +119,12 @@ internal abstract class JoinNode(string name) : StepNode(name)
                         $"Step '{Name}' ({Kind}) joins column '{column.Name}' as {earlier.Column.Type} from '{Parents[earlier.Parent].Name}' and as {column.Type} from '{Parents[i].Name}'; " +
                         "a column must have one type. Rename one of them, or keep only one before the join.");
                 }
-                var merged = earlier.Column with { Type = type, Nullable = earlier.Column.Nullable || column.Nullable };
+                var merged = earlier.Column with
+                {
+                    Type = type,
+                    Nullable = earlier.Column.Nullable || column.Nullable,
+                    Rules = Equals(earlier.Column.Rules, column.Rules) ? column.Rules : null, // rules hold only if both branches keep them
+                };
                 columns[columns.FindIndex(c => c.Name == column.Name)] = merged;
                 from[column.Name] = (merged, earlier.Parent);
             }
