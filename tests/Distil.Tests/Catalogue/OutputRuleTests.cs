@@ -21,6 +21,8 @@ public class OutputRuleTests
     [TestCase("quality_scorer", TwoResponses, true, """{"scores": [-3, null, null, null]}""", "'scores' has 4 items for 2 responses")]
     [TestCase("quality_scorer", TwoResponses, false, "[1] Score: 4\n[2] Score: 9", "'scores' holds 9, outside 1 to 6")]
     [TestCase("complexity_scorer", """{"instructions": ["a", "b"]}""", true, """{"scores": [1, 2, 3]}""", "'scores' has 3 items for 2 instructions")]
+    [TestCase("complexity_scorer", """{"instructions": ["a", "b"]}""", false, "[1] Score: 2\n[2] Score: 9", "'scores' holds 9, outside 1 to 6")]
+    [TestCase("ultrafeedback", TwoGenerations, false, "Rating: 7\nRationale: r\n\nRating: 4\nRationale: s", "'ratings' holds 7, outside 1 to 5")]
     [TestCase("ultrafeedback", TwoGenerations, true, """{"ratings": [5], "rationales": ["r"], "types": null, "rationales-for-ratings": null}""", "'ratings' has 1 item for 2 generations")]
     [TestCase("ultrafeedback", TwoGenerations, true, """{"ratings": [5, 7], "rationales": ["r", "s"], "types": null, "rationales-for-ratings": null}""", "'ratings' holds 7, outside 1 to 5")]
     [TestCase("prometheus_eval", """{"instruction": "q", "generation": "a"}""", true, """{"feedback": "fine", "result": 9}""", "'result' holds 9, outside 1 to 5")]
