@@ -82,7 +82,7 @@ public class GeneratorBenchmarks
         {{ for point in key_points }}{{ for.index + 1 }}. {{ point | string.strip }}
         {{ end }}{{ if note }}Note: {{ note }}{{ end }}
         """)]
-        public sealed partial class Task{{{i}}} : Task<Task{{{i}}}.Input, Task{{{i}}}.Output>
+        public sealed partial class Task{{{i}}} : LlmTask<Task{{{i}}}.Input, Task{{{i}}}.Output>
         {
             public sealed record Input(string Title, int MaxWords, IReadOnlyList<string> KeyPoints, string? Note);
             public sealed record Output(string Summary, int WordCount, IReadOnlyList<string> Keywords);

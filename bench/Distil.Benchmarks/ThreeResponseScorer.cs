@@ -6,7 +6,7 @@ namespace Distil.Benchmarks;
 [Task("three_response_scorer")]
 [SystemPrompt("You are a fair and consistent judge of answers.")]
 [UserPrompt(File = "Prompts/three_response_scorer.sbn")]
-public sealed partial class ThreeResponseScorer : Task<ThreeResponseScorer.Input, ThreeResponseScorer.Output>
+public sealed partial class ThreeResponseScorer : LlmTask<ThreeResponseScorer.Input, ThreeResponseScorer.Output>
 {
     [TemplateParameter]
     public string Aspect { get; set; } = "helpfulness";

@@ -124,7 +124,7 @@ public class ThroughputBenchmarks
 
 [Task("throughput_echo")]
 [UserPrompt("Item {{ id }}: {{ text }}")]
-public sealed partial class ThroughputTask : Task<ThroughputTask.Input, ThroughputTask.Output>
+public sealed partial class ThroughputTask : LlmTask<ThroughputTask.Input, ThroughputTask.Output>
 {
     public sealed record Input(int Id, string Text);
 

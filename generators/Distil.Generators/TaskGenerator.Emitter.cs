@@ -62,23 +62,14 @@ public sealed partial class TaskGenerator
         private static void WriteColumnsAndSchema(SourceWriter writer, TaskSpec spec, ObjectSpec input, ObjectSpec output)
         {
             var task = spec.Declaration;
-            writer.WriteLine("/// <summary>The columns this task reads from each row.</summary>");
-            writer.WriteLine($"public static {StringList} InputColumns {{ get; }} = global::System.Array.AsReadOnly(new string[] {{ {Columns(input)} }});");
-            writer.WriteLine();
-            writer.WriteLine("/// <summary>The columns this task adds to each row, besides model_name and the metadata column.</summary>");
-            writer.WriteLine($"public static {StringList} OutputColumns {{ get; }} = global::System.Array.AsReadOnly(new string[] {{ {Columns(output)} }});");
-            writer.WriteLine();
-            writer.WriteLine("/// <summary>The strict JSON schema of the output record.</summary>");
-            writer.WriteLine($"public static string OutputJsonSchema => {CSharpLiteral.String(spec.OutputJsonSchema)};");
-            writer.WriteLine();
-            writer.WriteLine("/// <summary>The GBNF grammar of the output record, for structured output from local models.</summary>");
-            writer.WriteLine($"public static string OutputGrammar => {CSharpLiteral.Verbatim(spec.OutputGrammar)};");
+            writer.WriteLine($"private static readonly {StringList} __inputs = global::System.Array.AsReadOnly(new string[] {{ {Columns(input)} }});");
+            writer.WriteLine($"private static readonly {StringList} __outputs = global::System.Array.AsReadOnly(new string[] {{ {Columns(output)} }});");
             writer.WriteLine();
             writer.WriteLine($"protected override string DefaultName => {CSharpLiteral.String(task.TaskName)};");
             writer.WriteLine();
             if (!task.DeclaresInputs)
             {
-                writer.WriteLine($"public override {StringList} Inputs => InputColumns;");
+                writer.WriteLine($"public override {StringList} Inputs => __inputs;");
                 writer.WriteLine();
                 // Columns with a constructor default may be absent from rows; pipelines check the others.
                 var required = input.Properties.Where(p => !p.IsOptional).ToList();
@@ -88,11 +79,11 @@ public sealed partial class TaskGenerator
                     writer.WriteLine();
                 }
             }
-            writer.WriteLine($"public override {StringList} Outputs => OutputColumns;");
+            writer.WriteLine($"public override {StringList} Outputs => __outputs;");
             writer.WriteLine();
-            writer.WriteLine("public override string StructuredOutputSchema => OutputJsonSchema;");
+            writer.WriteLine($"public override string StructuredOutputSchema => {CSharpLiteral.String(spec.OutputJsonSchema)};");
             writer.WriteLine();
-            writer.WriteLine("public override string StructuredOutputGrammar => OutputGrammar;");
+            writer.WriteLine($"public override string StructuredOutputGrammar => {CSharpLiteral.Verbatim(spec.OutputGrammar)};");
             writer.WriteLine();
         }
 
@@ -265,21 +256,21 @@ public sealed partial class TaskGenerator
                 {
                     writer.WriteLine("if (text is null) return null;");
                     writer.WriteLine("// Structured output answers in the JSON of the schema, whatever format the prompt asks for.");
-                    writer.WriteLine("if (UseDefaultStructuredOutput) return ParseJsonOutput(text);");
+                    writer.WriteLine("if (UseDefaultStructuredOutput) return __ReadJsonOutput(text);");
                     writer.WriteLine("// Otherwise the task's own ParseOutput decides; whatever it throws becomes null outputs.");
                     using (writer.Block("try")) writer.WriteLine("return ParseOutput(text, input);");
                     using (writer.Block("catch (global::System.Exception)")) writer.WriteLine("return null;");
                 }
                 else
                 {
-                    writer.WriteLine("return ParseJsonOutput(text);");
+                    writer.WriteLine("return __ReadJsonOutput(text);");
                 }
             }
             writer.WriteLine();
 
-            writer.WriteLine("/// <summary>Reads a JSON answer (leniently: fences, surrounding text) into the output record; null when it does not fit.</summary>");
+            // A JSON answer, read leniently (fences, surrounding text) into the output record; null when it does not fit.
             writer.WriteLine(GeneratedCode);
-            using (writer.Block($"public static {task.OutputTypeName}? ParseJsonOutput(string? text)"))
+            using (writer.Block($"private static {task.OutputTypeName}? __ReadJsonOutput(string? text)"))
             {
                 writer.WriteLine("if (text is null) return null;");
                 writer.WriteLine("using var document = global::Distil.Parsing.LenientJson.TryParse(text);");
@@ -315,7 +306,7 @@ public sealed partial class TaskGenerator
             }
             writer.WriteLine();
 
-            writer.WriteLine($"protected override {task.InputTypeName} CreateSampleInput() =>");
+            writer.WriteLine($"public override {task.InputTypeName} PlaceholderInput() =>");
             writer.WriteLine($"    {Construct(input, p => Sample(p.Type, p.Column, objects))};");
             writer.WriteLine();
 
@@ -373,7 +364,7 @@ public sealed partial class TaskGenerator
             writer.WriteLine($"public override {task.OutputTypeName}? FormatOutput(string? text, {task.InputTypeName} input) => {Throw};");
             writer.WriteLine($"public override {task.InputTypeName} ReadInput({JsonObject} row) => {Throw};");
             writer.WriteLine($"public override void WriteOutput({task.OutputTypeName}? output, {JsonObject} row) => {Throw};");
-            writer.WriteLine($"protected override {task.InputTypeName} CreateSampleInput() => {Throw};");
+            writer.WriteLine($"public override {task.InputTypeName} PlaceholderInput() => {Throw};");
         }
     }
 }

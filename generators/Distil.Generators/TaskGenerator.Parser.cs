@@ -109,7 +109,7 @@ public sealed partial class TaskGenerator
         {
             for (var current = type.BaseType; current is not null; current = current.BaseType)
             {
-                if (current is { Arity: 2 } && KnownTypes.Is(current, "Distil", "Task")) return current;
+                if (current is { Arity: 2 } && KnownTypes.Is(current, "Distil", "LlmTask")) return current;
             }
             return null;
         }

@@ -7,7 +7,7 @@ namespace Distil.Quickstart;
 [Task("review_summary")]
 [SystemPrompt("You are a careful analyst of customer feedback.")]
 [UserPrompt(File = "Prompts/review_summary.sbn")]
-public sealed partial class ReviewSummary : Task<ReviewSummary.Input, ReviewSummary.Output>
+public sealed partial class ReviewSummary : LlmTask<ReviewSummary.Input, ReviewSummary.Output>
 {
     public sealed record Input(string Product, string Review, int MaxWords, IReadOnlyList<string> Tags);
 

@@ -7,7 +7,7 @@ namespace Distil.Samples.Providers;
 [Task("sentiment")]
 [SystemPrompt("You rate the sentiment of sentences. Answer with JSON only.")]
 [UserPrompt("Rate the sentiment of this sentence from 1 (negative) to 5 (positive): {{ sentence }}")]
-public sealed partial class Sentiment : Task<Sentiment.Input, Sentiment.Output>
+public sealed partial class Sentiment : LlmTask<Sentiment.Input, Sentiment.Output>
 {
     public sealed record Input(string Sentence);
 

@@ -18,7 +18,7 @@ Message from {{ channel }}:
 
 Answer with JSON: {"sentiment": "Negative|Neutral|Positive", "reason": "..."}
 """)]
-public sealed partial class SentimentTask : Task<SentimentTask.Input, SentimentTask.Output>
+public sealed partial class SentimentTask : LlmTask<SentimentTask.Input, SentimentTask.Output>
 {
     public sealed record Input(string Channel, string Message);
 

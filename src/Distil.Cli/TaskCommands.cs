@@ -44,7 +44,7 @@ internal static class TaskCommands
         var task = DistilCommand.CreateTask("print", name, parameters);
         try
         {
-            task.PrintRow(console.Ansi, row is null ? null : DistilCommand.ParseRow("print", row));
+            task.Print(row is null ? null : DistilCommand.ParseRow("print", row), console.Ansi);
         }
         catch (RowValueException error)
         {

@@ -26,7 +26,7 @@ public class DiagnosticTests
             using Distil;
             [Task("t")]
             [UserPrompt("{{ text }}")]
-            public sealed class Plain : Task<Plain.Input, Plain.Output>
+            public sealed class Plain : LlmTask<Plain.Input, Plain.Output>
             {
                 public sealed record Input(string Text);
                 public sealed record Output(string Answer);
@@ -48,7 +48,7 @@ public class DiagnosticTests
             using Distil;
             [Task("t")]
             [UserPrompt(File = "Prompts/broken.sbn")]
-            public sealed partial class Broken : Task<Broken.Input, Broken.Output>
+            public sealed partial class Broken : LlmTask<Broken.Input, Broken.Output>
             {
                 public sealed record Input(string Text);
                 public sealed record Output(string Answer);
@@ -68,7 +68,7 @@ public class DiagnosticTests
             using Distil;
             [Task("summary")]
             [UserPrompt("Summarise {{ titel }} in {{ max_words }} words:")]
-            public sealed partial class Summary : Task<Summary.Input, Summary.Output>
+            public sealed partial class Summary : LlmTask<Summary.Input, Summary.Output>
             {
                 public sealed record Input(string Title, int MaxWords);
                 public sealed record Output(string Summary);
@@ -90,7 +90,7 @@ public class DiagnosticTests
             using Distil;
             [Task("t")]
             [UserPrompt(File = "Prompts/missing.sbn")]
-            public sealed partial class Missing : Task<Missing.Input, Missing.Output>
+            public sealed partial class Missing : LlmTask<Missing.Input, Missing.Output>
             {
                 public sealed record Input(string Text);
                 public sealed record Output(string Answer);
@@ -109,7 +109,7 @@ public class DiagnosticTests
             using Distil;
             [Task("t")]
             [UserPrompt("{{ text }}")]
-            public sealed partial class Scores : Task<Scores.Input, Scores.Output>
+            public sealed partial class Scores : LlmTask<Scores.Input, Scores.Output>
             {
                 public sealed record Input(string Text);
                 public sealed record Output(Dictionary<string, int> ByName);
@@ -131,7 +131,7 @@ public class DiagnosticTests
             using System.Text.Json.Nodes;
             [Task("t")]
             [UserPrompt("{{ text }}")]
-            public sealed partial class Loose : Task<Loose.Input, Loose.Output>
+            public sealed partial class Loose : LlmTask<Loose.Input, Loose.Output>
             {
                 public sealed record Input(string Text);
                 public sealed record Output(JsonObject Answer);
@@ -149,7 +149,7 @@ public class DiagnosticTests
             using Distil;
             [Task("t")]
             [UserPrompt("{{ text }}")]
-            public sealed partial class Unused : Task<Unused.Input, Unused.Output>
+            public sealed partial class Unused : LlmTask<Unused.Input, Unused.Output>
             {
                 public sealed record Input(string Text, string Source);
                 public sealed record Output(string Answer);
@@ -171,7 +171,7 @@ public class DiagnosticTests
             using Distil;
             [Task("t")]
             [UserPrompt("{{ text }}")]
-            public sealed partial class Clash : Task<Clash.Input, Clash.Output>
+            public sealed partial class Clash : LlmTask<Clash.Input, Clash.Output>
             {
                 public sealed record Input(string Text);
                 public sealed record Output(string Answer, [property: Column("answer")] string Reply);
@@ -191,7 +191,7 @@ public class DiagnosticTests
             using Distil;
             [Task("t")]
             [UserPrompt("{{ text }}")]
-            public sealed partial class Odd : Task<Odd.Input, Odd.Output>
+            public sealed partial class Odd : LlmTask<Odd.Input, Odd.Output>
             {
                 public sealed record Input(string Text, object Extra);
                 public sealed record Output(string Answer);
@@ -217,7 +217,7 @@ public class DiagnosticTests
 
         var diagnostic = Single(run, "DISTIL009");
         Assert.Equal((4, 29), Start(diagnostic));
-        Assert.Equal("Task class 'NotATask' must be a class deriving from Distil.Task<TInput, TOutput>, with classes (usually records) for its input and output", diagnostic.GetMessage());
+        Assert.Equal("Task class 'NotATask' must be a class deriving from Distil.LlmTask<TInput, TOutput>, with classes (usually records) for its input and output", diagnostic.GetMessage());
     }
 
     [Fact]
@@ -227,7 +227,7 @@ public class DiagnosticTests
             using Distil;
             [Task("silent")]
             [SystemPrompt("You are terse.")]
-            public sealed partial class Silent : Task<Silent.Input, Silent.Output>
+            public sealed partial class Silent : LlmTask<Silent.Input, Silent.Output>
             {
                 public sealed record Input(string Text);
                 public sealed record Output(string Answer);
@@ -246,7 +246,7 @@ public class DiagnosticTests
             using Distil;
             [Task("t")]
             [UserPrompt("{{ text }}", File = "Prompts/t.sbn")]
-            public sealed partial class Both : Task<Both.Input, Both.Output>
+            public sealed partial class Both : LlmTask<Both.Input, Both.Output>
             {
                 public sealed record Input(string Text);
                 public sealed record Output(string Answer);
@@ -266,7 +266,7 @@ public class DiagnosticTests
             [Task("t")]
             [SystemPrompt]
             [UserPrompt("{{ text }}")]
-            public sealed partial class Neither : Task<Neither.Input, Neither.Output>
+            public sealed partial class Neither : LlmTask<Neither.Input, Neither.Output>
             {
                 public sealed record Input(string Text);
                 public sealed record Output(string Answer);
@@ -283,7 +283,7 @@ public class DiagnosticTests
             using Distil;
             [Task("t")]
             [UserPrompt("{{ text }}")]
-            public sealed partial class Near : Task<Near.Input, Near.Output>
+            public sealed partial class Near : LlmTask<Near.Input, Near.Output>
             {
                 public sealed record Input(string Text);
                 public sealed record Output(string Answer);
@@ -308,7 +308,7 @@ public class DiagnosticTests
             using Microsoft.Extensions.AI;
             [Task("t")]
             [UserPrompt("{{ text }}")]
-            public sealed partial class Both : Task<Both.Input, Both.Output>
+            public sealed partial class Both : LlmTask<Both.Input, Both.Output>
             {
                 public sealed record Input(string Text);
                 public sealed record Output(string Answer);
@@ -332,7 +332,7 @@ public class DiagnosticTests
             using Microsoft.Extensions.AI;
             [Task("t")]
             [UserPrompt("{{ text }}")]
-            public sealed partial class Near : Task<Near.Input, Near.Output>
+            public sealed partial class Near : LlmTask<Near.Input, Near.Output>
             {
                 public sealed record Input(string Text);
                 public sealed record Output(string Answer);
@@ -357,7 +357,7 @@ public class DiagnosticTests
             {
                 [Task("t")]
                 [UserPrompt("{{ text }}")]
-                public sealed partial class Inner : Task<Inner.Input, Inner.Output>
+                public sealed partial class Inner : LlmTask<Inner.Input, Inner.Output>
                 {
                     public sealed record Input(string Text);
                     public sealed record Output(string Answer);
@@ -377,7 +377,7 @@ public class DiagnosticTests
             using Distil;
             [Task("t")]
             [UserPrompt("{{ text }}")]
-            public sealed partial record Rec : Task<Rec.Input, Rec.Output>
+            public sealed partial record Rec : LlmTask<Rec.Input, Rec.Output>
             {
                 public sealed record Input(string Text);
                 public sealed record Output(string Answer);

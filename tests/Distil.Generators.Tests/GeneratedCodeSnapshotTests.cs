@@ -28,7 +28,7 @@ public class GeneratedCodeSnapshotTests
         [Task("summary")]
         [SystemPrompt("You write short summaries.")]
         [UserPrompt("Summarise {{ title }} in {{ max_words }} words:\n{{ for point in key_points }}{{ for.index }}. {{ point }}\n{{ end }}")]
-        public sealed partial class Summary : Task<Summary.Input, Summary.Output>
+        public sealed partial class Summary : LlmTask<Summary.Input, Summary.Output>
         {
             public sealed record Input(string Title, int MaxWords, IReadOnlyList<string> KeyPoints);
             public sealed record Output(string Summary, int WordCount);
@@ -42,7 +42,7 @@ public class GeneratedCodeSnapshotTests
 
         [Task("ultra_feedback")]
         [UserPrompt(File = "Prompts/rate.sbn")]
-        public sealed partial class Rate : Task<Rate.Input, Rate.Output>
+        public sealed partial class Rate : LlmTask<Rate.Input, Rate.Output>
         {
             [TemplateParameter] public string Aspect { get; set; } = "honesty";
             public sealed record Input(string Instruction, IReadOnlyList<string> Generations);
@@ -65,7 +65,7 @@ public class GeneratedCodeSnapshotTests
 
         [Task("code_review")]
         [UserPrompt("Review:\n{{ code }}")]
-        public sealed partial class CodeReview : Task<CodeReview.Input, CodeReview.Output>
+        public sealed partial class CodeReview : LlmTask<CodeReview.Input, CodeReview.Output>
         {
             public sealed record Input(string Code);
             public sealed record Output(
@@ -91,7 +91,7 @@ public class GeneratedCodeSnapshotTests
 
         [Task("plan")]
         [UserPrompt("Plan {{ goal }}")]
-        public sealed partial class Plan : Task<Plan.Input, Plan.Output>
+        public sealed partial class Plan : LlmTask<Plan.Input, Plan.Output>
         {
             public sealed record Input(string Goal);
             public sealed record Output(
@@ -114,7 +114,7 @@ public class GeneratedCodeSnapshotTests
         namespace Chat;
 
         [Task("chat")]
-        public sealed partial class Chat : Task<Chat.Input, Chat.Output>
+        public sealed partial class Chat : LlmTask<Chat.Input, Chat.Output>
         {
             public sealed record Message(string Role, string Content);
             public sealed record Input(IReadOnlyList<Message> Messages);
@@ -134,7 +134,7 @@ public class GeneratedCodeSnapshotTests
         namespace Shaped;
 
         [Task("shaped")]
-        public sealed partial class Shaped : Task<Shaped.Input, Shaped.Output>
+        public sealed partial class Shaped : LlmTask<Shaped.Input, Shaped.Output>
         {
             public sealed record Input(string Instruction, JsonObject Schema, JsonNode? Extra = null);
             public sealed record Output(string Generation);
@@ -151,7 +151,7 @@ public class GeneratedCodeSnapshotTests
 
         [Task("rating")]
         [UserPrompt("Rate: {{ text }}")]
-        public sealed partial class Rating : Task<Rating.Input, Rating.Output>
+        public sealed partial class Rating : LlmTask<Rating.Input, Rating.Output>
         {
             public sealed record Input(string Text);
             public sealed record Output(int Score);
@@ -167,7 +167,7 @@ public class GeneratedCodeSnapshotTests
 
         [Task("fallback")]
         [UserPrompt("{{ total = count * 2 }}{{ title | string.truncate 10 }} x{{ total }} {{ items }}")]
-        public sealed partial class Fallback : Task<Fallback.Input, Fallback.Output>
+        public sealed partial class Fallback : LlmTask<Fallback.Input, Fallback.Output>
         {
             public sealed record Input(string Title, int Count, IReadOnlyList<string> Items);
             public sealed record Output(string Answer);
@@ -181,7 +181,7 @@ public class GeneratedCodeSnapshotTests
 
         [Task("indented")]
         [UserPrompt("<ul>\n  {{ for x in items }}\n  <li>{{ x }}</li>\n  {{ end }}\n</ul>\n")]
-        public sealed partial class Indented : Task<Indented.Input, Indented.Output>
+        public sealed partial class Indented : LlmTask<Indented.Input, Indented.Output>
         {
             public sealed record Input(IReadOnlyList<string> Items);
             public sealed record Output(string Answer);
@@ -196,7 +196,7 @@ public class GeneratedCodeSnapshotTests
         {
             [Task("conditions")]
             [UserPrompt("{{ if score >= 3 && !draft }}good{{ else if note == null }}none{{ else }}{{ note | string.downcase }}{{ end }} {{ ratio }} {{ flag }}")]
-            public sealed partial class Conditions : Task<Conditions.Input, Conditions.Output>
+            public sealed partial class Conditions : LlmTask<Conditions.Input, Conditions.Output>
             {
                 public sealed record Input(int Score, bool Draft, string? Note, double Ratio, bool? Flag);
                 public sealed record Output(string Answer);
@@ -223,7 +223,7 @@ public class GeneratedCodeSnapshotTests
 
         [Task("inherit")]
         [UserPrompt("{{ article.id }}: {{ article.body }} ({{ source }})")]
-        public sealed partial class Inherit : Task<Inherit.Input, Verdict>
+        public sealed partial class Inherit : LlmTask<Inherit.Input, Verdict>
         {
             public sealed partial record Input(Article Article, string Source);
         }

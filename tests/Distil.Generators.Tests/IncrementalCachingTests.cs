@@ -12,7 +12,7 @@ public class IncrementalCachingTests
         namespace App;
         [Task("summary")]
         [UserPrompt("Summarise {{ title }}.")]
-        public sealed partial class Summary : Task<Summary.Input, Summary.Output>
+        public sealed partial class Summary : LlmTask<Summary.Input, Summary.Output>
         {
             public sealed record Input(string Title);
             public sealed record Output(string Summary);
@@ -24,7 +24,7 @@ public class IncrementalCachingTests
         namespace App;
         [Task("judge")]
         [UserPrompt(File = "Prompts/judge.sbn")]
-        public sealed partial class Judge : Task<Judge.Input, Judge.Output>
+        public sealed partial class Judge : LlmTask<Judge.Input, Judge.Output>
         {
             public sealed record Input(string Answer);
             public sealed record Output(int Score);

@@ -29,7 +29,7 @@ public class RandomTemplateEquivalenceTests
             """);
         for (var i = 0; i < templates.Count; i++)
         {
-            source.AppendLine($"[Task(\"t{i}\")] [UserPrompt({Literal(templates[i])})] public sealed partial class T{i} : Task<Input, Output> {{ }}");
+            source.AppendLine($"[Task(\"t{i}\")] [UserPrompt({Literal(templates[i])})] public sealed partial class T{i} : LlmTask<Input, Output> {{ }}");
         }
 
         var run = GeneratorHarness.Run(source.ToString());

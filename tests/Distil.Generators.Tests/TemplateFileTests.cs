@@ -11,7 +11,7 @@ public class TemplateFileTests
         using Distil;
         [Task("t")]
         [UserPrompt(File = "Prompts/judge.sbn")]
-        public sealed partial class Judge : Task<Judge.Input, Judge.Output>
+        public sealed partial class Judge : LlmTask<Judge.Input, Judge.Output>
         {
             public sealed record Input(string Answer);
             public sealed record Output(int Score);

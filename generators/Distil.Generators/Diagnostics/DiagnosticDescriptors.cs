@@ -54,8 +54,8 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor TaskClassWithoutTaskBase = Create(
-        "DISTIL009", "Task class must derive from Task<TInput, TOutput>",
-        "Task class '{0}' must be a class deriving from Distil.Task<TInput, TOutput>, with classes (usually records) for its input and output",
+        "DISTIL009", "Task class must derive from LlmTask<TInput, TOutput>",
+        "Task class '{0}' must be a class deriving from Distil.LlmTask<TInput, TOutput>, with classes (usually records) for its input and output",
         DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor TaskWithoutPrompt = Create(

@@ -17,7 +17,7 @@ namespace Distil.Tasks;
 /// whose answer is empty leaves the generation unparsed. No structured-output mode.
 /// </remarks>
 [Task("evol_quality")]
-public sealed partial class EvolQuality : Task<EvolQuality.Input, EvolQuality.Output>
+public sealed partial class EvolQuality : LlmTask<EvolQuality.Input, EvolQuality.Output>
 {
     private readonly int _numEvolutions = 1;
     private readonly Mutations _mutations = new(EvolutionPrompts.Quality, nameof(EvolQuality),

@@ -18,7 +18,7 @@ namespace Distil.Tasks;
 /// has the same columns. A round whose answer is empty leaves the generation unparsed.
 /// The rounds answer in plain text: these tasks have no structured-output mode.
 /// </remarks>
-public abstract class InstructionEvolution : Task<InstructionEvolution.Input, InstructionEvolution.Output>
+public abstract class InstructionEvolution : LlmTask<InstructionEvolution.Input, InstructionEvolution.Output>
 {
     private readonly int _numEvolutions = 1;
     private Mutations _mutations;

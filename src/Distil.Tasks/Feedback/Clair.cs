@@ -32,7 +32,7 @@ Answer in exactly two sections, marked as shown:
 {corrected_student_solution}
 <the revised answer, in full>
 """)]
-public sealed partial class Clair : Task<Clair.Input, Clair.Output>
+public sealed partial class Clair : LlmTask<Clair.Input, Clair.Output>
 {
     private const string ReasoningMarker = "{teacher_reasoning}";
     private const string SolutionMarker = "{corrected_student_solution}";

@@ -34,7 +34,7 @@ Grade the response to the instruction below against the rubric.{{ if reference }
 Write feedback that judges the response strictly by the rubric, then end with a line
 "[RESULT] N", where N is an integer from 1 to 5. Write nothing after it.
 """)]
-public sealed partial class PrometheusEval : Task<PrometheusEval.Input, PrometheusEval.Output>
+public sealed partial class PrometheusEval : LlmTask<PrometheusEval.Input, PrometheusEval.Output>
 {
     /// <summary>The instruction, the response to grade and, optionally, a top-score reference answer.</summary>
     public sealed record Input(string Instruction, string Generation, string? Reference = null);

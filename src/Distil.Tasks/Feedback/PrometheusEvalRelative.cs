@@ -38,7 +38,7 @@ Compare the two responses to the instruction below by the rubric, and choose the
 Write feedback that compares both responses by the rubric, then end with a line
 "[RESULT] A" or "[RESULT] B". Write nothing after it.
 """)]
-public sealed partial class PrometheusEvalRelative : Task<PrometheusEvalRelative.Input, PrometheusEvalRelative.Output>
+public sealed partial class PrometheusEvalRelative : LlmTask<PrometheusEvalRelative.Input, PrometheusEvalRelative.Output>
 {
     /// <summary>The instruction, the two responses and, optionally, a top-score reference answer.</summary>
     public sealed record Input(string Instruction, IReadOnlyList<string> Generations, string? Reference = null);

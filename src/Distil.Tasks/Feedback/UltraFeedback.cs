@@ -97,7 +97,7 @@ Rationale: <why this rating>
 
 {{ end }}
 """)]
-public sealed partial class UltraFeedback : Task<UltraFeedback.Input, UltraFeedback.Output>
+public sealed partial class UltraFeedback : LlmTask<UltraFeedback.Input, UltraFeedback.Output>
 {
     /// <summary>The aspects the task knows.</summary>
     public static IReadOnlyList<string> Aspects { get; } = ["helpfulness", "honesty", "instruction-following", "truthfulness", "overall-rating"];

@@ -12,7 +12,7 @@ namespace Distil.Tasks;
 /// <c>assistant</c>, the last one <c>user</c>) → <c>generation</c>, the answer's text.
 /// </remarks>
 [Task("chat_generation")]
-public sealed partial class ChatGeneration : Task<ChatGeneration.Input, ChatGeneration.Output>
+public sealed partial class ChatGeneration : LlmTask<ChatGeneration.Input, ChatGeneration.Output>
 {
     private static readonly string[] Roles = ["system", "user", "assistant"];
 

@@ -26,7 +26,7 @@ Answer in this form and nothing else:
 <the sentence>{{ end }}
 """)]
 [UserPrompt("{{ anchor }}")]
-public sealed partial class GenerateSentencePair : Task<GenerateSentencePair.Input, GenerateSentencePair.Output>
+public sealed partial class GenerateSentencePair : LlmTask<GenerateSentencePair.Input, GenerateSentencePair.Output>
 {
     /// <summary>The actions the task knows.</summary>
     public static IReadOnlyList<string> Actions { get; } = ["paraphrase", "semantically-similar", "query", "answer"];

@@ -21,7 +21,7 @@ What follows is a conversation between a user and an AI assistant about the text
 
 [[[User]]] 
 """)]
-public sealed partial class Genstruct : Task<Genstruct.Input, Genstruct.Output>
+public sealed partial class Genstruct : LlmTask<Genstruct.Input, Genstruct.Output>
 {
     private const string AssistantMarker = "[[[Assistant]]]";
 

@@ -18,7 +18,7 @@ namespace Distil.Tasks;
 /// comes from the model, so the prompt <c>Print</c> shows holds only the system prompt.
 /// </remarks>
 [Task("magpie")]
-public sealed partial class Magpie : Task<Magpie.Input, Magpie.Output>
+public sealed partial class Magpie : LlmTask<Magpie.Input, Magpie.Output>
 {
     private readonly int _numTurns = 1;
     private readonly string _preQueryTemplate = Llama3;

@@ -22,7 +22,7 @@ Text:
 
 Write one query per line, with no numbering and nothing else.
 """)]
-public sealed partial class SelfInstruct : Task<SelfInstruct.Input, SelfInstruct.Output>
+public sealed partial class SelfInstruct : LlmTask<SelfInstruct.Input, SelfInstruct.Output>
 {
     private int _numInstructions = 5;
 

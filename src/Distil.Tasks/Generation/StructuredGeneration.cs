@@ -21,7 +21,7 @@ namespace Distil.Tasks;
 /// no Distil provider has.
 /// </remarks>
 [Task("structured_generation")]
-public sealed partial class StructuredGeneration : Task<StructuredGeneration.Input, StructuredGeneration.Output>
+public sealed partial class StructuredGeneration : LlmTask<StructuredGeneration.Input, StructuredGeneration.Output>
 {
     /// <summary>The instruction, the shape its answer must have, and an optional system prompt.</summary>
     public sealed record Input(string Instruction, JsonObject? StructuredOutput = null, string? SystemPrompt = null);

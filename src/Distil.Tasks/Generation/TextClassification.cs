@@ -29,7 +29,7 @@ Text:
 
 Answer with JSON of this form and nothing else: {"labels": ["<label>"]}
 """)]
-public sealed partial class TextClassification : Task<TextClassification.Input, TextClassification.Output>
+public sealed partial class TextClassification : LlmTask<TextClassification.Input, TextClassification.Output>
 {
     private readonly int _numLabels = 1;
 

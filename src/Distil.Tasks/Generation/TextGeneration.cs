@@ -19,7 +19,7 @@ namespace Distil.Tasks;
 /// over the row's columns).
 /// </remarks>
 [Task("text_generation")]
-public sealed partial class TextGeneration : Task<TextGeneration.Input, TextGeneration.Output>
+public sealed partial class TextGeneration : LlmTask<TextGeneration.Input, TextGeneration.Output>
 {
     private const string DefaultTemplate = "{{ instruction }}";
     private readonly ScribanTemplate _template = new(DefaultTemplate, "text_generation template");

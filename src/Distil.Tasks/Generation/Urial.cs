@@ -41,7 +41,7 @@ English has no perfect rhyme for "orange". Near rhymes include "door hinge" and 
 {{ end }}{{ end }}# Assistant:
 
 """)]
-public sealed partial class Urial : Task<Urial.Input, Urial.Output>
+public sealed partial class Urial : LlmTask<Urial.Input, Urial.Output>
 {
     /// <summary>One turn of a conversation.</summary>
     public sealed record Turn(string Role, string Content);

@@ -24,7 +24,7 @@ Reply with exactly one line per instruction, in this form and nothing else:
 {{ for instruction in instructions }}[{{ for.index + 1 }}] Score: <score>
 {{ end }}
 """)]
-public sealed partial class ComplexityScorer : Task<ComplexityScorer.Input, ComplexityScorer.Output>
+public sealed partial class ComplexityScorer : LlmTask<ComplexityScorer.Input, ComplexityScorer.Output>
 {
     /// <summary>The instructions to score.</summary>
     public sealed record Input(IReadOnlyList<string> Instructions);

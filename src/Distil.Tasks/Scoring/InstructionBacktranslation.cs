@@ -31,7 +31,7 @@ Response:
 First explain your judgement briefly. Then end with a last line of the form:
 Score: <1-5>
 """)]
-public sealed partial class InstructionBacktranslation : Task<InstructionBacktranslation.Input, InstructionBacktranslation.Output>
+public sealed partial class InstructionBacktranslation : LlmTask<InstructionBacktranslation.Input, InstructionBacktranslation.Output>
 {
     /// <summary>The instruction and the response to judge.</summary>
     public sealed record Input(string Instruction, string Generation);

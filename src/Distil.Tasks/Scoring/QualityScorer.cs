@@ -29,7 +29,7 @@ Instruction:
 {{ for response in responses }}[{{ for.index + 1 }}] Score: <score>
 {{ end }}
 """)]
-public sealed partial class QualityScorer : Task<QualityScorer.Input, QualityScorer.Output>
+public sealed partial class QualityScorer : LlmTask<QualityScorer.Input, QualityScorer.Output>
 {
     /// <summary>The instruction and the responses to score.</summary>
     public sealed record Input(string Instruction, IReadOnlyList<string> Responses);

@@ -35,7 +35,7 @@ public static class PromptSnapshot
     /// <param name="testName">Filled in by the compiler.</param>
     /// <exception cref="SnapshotMismatchException">The rendering differs from the verified file, or there is none yet.</exception>
     public static void Verify<TInput, TOutput>(
-        Task<TInput, TOutput> task, TInput? input = null, bool includeSchema = false, bool includeGrammar = false,
+        LlmTask<TInput, TOutput> task, TInput? input = null, bool includeSchema = false, bool includeGrammar = false,
         string? name = null, [CallerFilePath] string testFile = "", [CallerMemberName] string testName = "")
         where TInput : class
         where TOutput : class =>
@@ -43,7 +43,7 @@ public static class PromptSnapshot
 
     /// <summary>The text <see cref="Verify"/> compares: a header, then one section per message, schema and grammar.</summary>
     public static string Render<TInput, TOutput>(
-        Task<TInput, TOutput> task, TInput? input = null, bool includeSchema = false, bool includeGrammar = false)
+        LlmTask<TInput, TOutput> task, TInput? input = null, bool includeSchema = false, bool includeGrammar = false)
         where TInput : class
         where TOutput : class
     {

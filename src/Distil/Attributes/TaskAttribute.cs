@@ -1,7 +1,7 @@
 namespace Distil;
 
 /// <summary>
-/// Marks a <c>partial</c> class deriving from <see cref="Task{TInput,TOutput}"/> as a Distil task.
+/// Marks a <c>partial</c> class deriving from <see cref="LlmTask{TInput,TOutput}"/> as a Distil task.
 /// The Distil generator writes its prompt formatting, output parsing, JSON schema and row mapping.
 /// </summary>
 /// <example>

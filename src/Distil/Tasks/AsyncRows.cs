@@ -14,6 +14,6 @@ internal static class AsyncRows
             cancellationToken.ThrowIfCancellationRequested();
             yield return row;
         }
-        await System.Threading.Tasks.Task.CompletedTask.ConfigureAwait(false);
+        await Task.CompletedTask.ConfigureAwait(false);
     }
 }

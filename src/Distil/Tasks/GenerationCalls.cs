@@ -4,7 +4,7 @@ namespace Distil;
 
 /// <summary>
 /// The LLM calls that make one generation of one row, handed to
-/// <see cref="Task{TInput,TOutput}.GenerateAsync"/>. Each call is sent with the task's options for
+/// <see cref="LlmTask{TInput,TOutput}.GenerateAsync"/>. Each call is sent with the task's options for
 /// this generation (online it waits for one of the task's <see cref="LlmTask.MaxConcurrency"/>
 /// slots; in an offline batch it is recorded, then answered from the batch) and adds its token
 /// usage to the generation's statistics.

@@ -7,11 +7,11 @@ namespace Distil;
 
 /// <summary>
 /// What every LLM task shares, whatever its input and output records: its name, its LLM and the
-/// settings of a run. Declare tasks by deriving from <see cref="Task{TInput,TOutput}"/>; this
+/// settings of a run. Declare tasks by deriving from <see cref="LlmTask{TInput,TOutput}"/>; this
 /// non-generic base lets pipelines hold tasks of different types.
 /// </summary>
 /// <remarks>
-/// The base is not called <c>Task</c>: with implicit usings that name would clash with
+/// Neither base is called <c>Task</c>: with implicit usings that name would clash with
 /// <see cref="System.Threading.Tasks.Task"/> in every file of a user's project.
 /// </remarks>
 public abstract class LlmTask
@@ -182,8 +182,13 @@ public abstract class LlmTask
     /// <exception cref="RowValueException">The row lacks a column or holds a value of the wrong shape.</exception>
     public abstract JsonObject ParseRow(string? text, JsonObject row);
 
-    /// <summary>Draws the prompt of <paramref name="row"/> (default: a placeholder row) on <paramref name="console"/>, one panel per message.</summary>
-    public abstract void PrintRow(Spectre.Console.IAnsiConsole console, JsonObject? row = null);
+    /// <summary>
+    /// Draws the prompt the task would send for <paramref name="row"/> (null: a placeholder input)
+    /// on <paramref name="console"/> (default: the terminal), one panel per message. A typed task
+    /// also has <c>Print(input)</c>, which takes its input record.
+    /// </summary>
+    /// <exception cref="RowValueException">The row lacks a column or holds a value of the wrong shape.</exception>
+    public abstract void Print(JsonObject? row, Spectre.Console.IAnsiConsole? console = null);
 
     /// <summary>
     /// Starts a run of the task against <paramref name="llm"/> whose calls go through

@@ -5,7 +5,7 @@ namespace Distil.Tests.Catalogue;
 /// <summary>A task whose output record declares its rules with DataAnnotations.</summary>
 [Task("annotated")]
 [UserPrompt("Rate: {{ text }}")]
-public sealed partial class AnnotatedTask : Task<AnnotatedTask.Input, AnnotatedTask.Output>
+public sealed partial class AnnotatedTask : LlmTask<AnnotatedTask.Input, AnnotatedTask.Output>
 {
     public sealed record Input(string Text);
 

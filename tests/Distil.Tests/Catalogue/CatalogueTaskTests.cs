@@ -22,7 +22,7 @@ public class CatalogueTaskTests
         var output = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
 
-        taskType.GetMethod("PrintTo")!.Invoke(task, [console, null]);
+        task.Print(null, console);
 
         Assert.That(output.ToString(), Does.Contain("PLACEHOLDER").And.Contain(taskType.Name));
     }

@@ -181,7 +181,7 @@ public class PackageTests
         {{ for point in key_points }}- {{ point }}
         {{ end }}
         """)]
-        public sealed partial class Summary : Task<Summary.Input, Summary.Output>
+        public sealed partial class Summary : LlmTask<Summary.Input, Summary.Output>
         {
             public sealed record Input(string Title, int MaxWords, IReadOnlyList<string> KeyPoints);
             public sealed record Output(string Summary, int WordCount);

@@ -6,7 +6,7 @@ namespace Distil.Tests.Pipelines;
 /// <summary>A task whose output has every kind of column: enum, nullable number, list of numbers, nested record, list of records.</summary>
 [Task("review_analysis")]
 [UserPrompt("Item {{ id }}: {{ text }}")]
-public sealed partial class ReviewAnalysisTask : Task<ReviewAnalysisTask.Input, ReviewAnalysisTask.Output>
+public sealed partial class ReviewAnalysisTask : LlmTask<ReviewAnalysisTask.Input, ReviewAnalysisTask.Output>
 {
     public sealed record Input(int Id, string Text);
 

@@ -39,13 +39,13 @@ public class TaskContractProperties
         var task = BuiltInTasks.Create(name);
         // FormatOutput is typed by the task's records: reach it through a generic helper.
         var records = task.GetType();
-        while (!(records.IsGenericType && records.GetGenericTypeDefinition() == typeof(Task<,>))) records = records.BaseType!;
+        while (!(records.IsGenericType && records.GetGenericTypeDefinition() == typeof(LlmTask<,>))) records = records.BaseType!;
         var check = typeof(TaskContractProperties).GetMethod(nameof(CheckFormatOutput), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
             .MakeGenericMethod(records.GetGenericArguments());
         check.Invoke(null, [task]);
     }
 
-    private static void CheckFormatOutput<TInput, TOutput>(Task<TInput, TOutput> task)
+    private static void CheckFormatOutput<TInput, TOutput>(LlmTask<TInput, TOutput> task)
         where TInput : class
         where TOutput : class
     {

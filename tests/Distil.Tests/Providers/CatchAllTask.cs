@@ -8,7 +8,7 @@ namespace Distil.Tests.Providers;
 /// </summary>
 [Task("catch_all")]
 [UserPrompt("Item {{ id }}: {{ text }}")]
-public sealed partial class CatchAllTask : Task<EchoTask.Input, EchoTask.Output>
+public sealed partial class CatchAllTask : LlmTask<EchoTask.Input, EchoTask.Output>
 {
     private int _caught;
 

@@ -8,7 +8,7 @@ namespace Distil.Tests.Providers;
 /// <summary>A task whose answer names the row it answers, so that a test can tell misaligned rows.</summary>
 [Task("echo")]
 [UserPrompt("Item {{ id }}: {{ text }}")]
-public sealed partial class EchoTask : Task<EchoTask.Input, EchoTask.Output>
+public sealed partial class EchoTask : LlmTask<EchoTask.Input, EchoTask.Output>
 {
     public sealed record Input(int Id, string Text);
 

@@ -33,7 +33,7 @@ public class LocalModelTests
             MaxConcurrency = 2,
             GenerationOptions = new ChatOptions { MaxOutputTokens = 400, Temperature = 1.0f, Seed = 3 },
         };
-        var schema = JsonSchema.FromText(ReviewSummary.OutputJsonSchema);
+        var schema = JsonSchema.FromText(new ReviewSummary().StructuredOutputSchema);
 
         var rows = await task.ProcessAsync(Enumerable.Range(0, 6).Select(Review)).ToListAsync();
 
@@ -53,11 +53,11 @@ public class LocalModelTests
     // nullable numbers, every integer width used here.
     private static IEnumerable<TestCaseData> Grammars()
     {
-        yield return new TestCaseData(Distil.Tests.Tasks.ReviewTask.OutputGrammar).SetName("Grammar_of_ReviewTask");
-        yield return new TestCaseData(Distil.Tests.Tasks.GuidedReview.OutputGrammar).SetName("Grammar_of_GuidedReview");
-        yield return new TestCaseData(Distil.Tests.Tasks.QualityScorer.OutputGrammar).SetName("Grammar_of_QualityScorer");
-        yield return new TestCaseData(Distil.Tests.Tasks.SummaryTask.OutputGrammar).SetName("Grammar_of_SummaryTask");
-        yield return new TestCaseData(ReviewSummary.OutputGrammar).SetName("Grammar_of_ReviewSummary");
+        yield return new TestCaseData(new Distil.Tests.Tasks.ReviewTask().StructuredOutputGrammar).SetName("Grammar_of_ReviewTask");
+        yield return new TestCaseData(new Distil.Tests.Tasks.GuidedReview().StructuredOutputGrammar).SetName("Grammar_of_GuidedReview");
+        yield return new TestCaseData(new Distil.Tests.Tasks.QualityScorer().StructuredOutputGrammar).SetName("Grammar_of_QualityScorer");
+        yield return new TestCaseData(new Distil.Tests.Tasks.SummaryTask().StructuredOutputGrammar).SetName("Grammar_of_SummaryTask");
+        yield return new TestCaseData(new ReviewSummary().StructuredOutputGrammar).SetName("Grammar_of_ReviewSummary");
     }
 
     [TestCaseSource(nameof(Grammars))]
@@ -124,7 +124,7 @@ public class LocalModelTests
     public void A_schema_without_a_grammar_is_refused_rather_than_ignored()
     {
         using var llm = LocalChatClient.Load(TestModel.Path, contextSize: 256);
-        var options = new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(JsonDocument.Parse(ReviewSummary.OutputJsonSchema).RootElement) };
+        var options = new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(JsonDocument.Parse(new ReviewSummary().StructuredOutputSchema).RootElement) };
 
         Assert.That(async () => await llm.GetResponseAsync("hi", options),
             Throws.TypeOf<NotSupportedException>().With.Message.Contains(ChatOptionsKeys.Grammar));

@@ -73,7 +73,7 @@ public class ProviderTests : FakeServerTests
             Assert.That((string?)format["type"], Is.EqualTo("json_schema"));
             Assert.That((bool?)format["json_schema"]!["strict"], Is.True);
             Assert.That((string?)format["json_schema"]!["name"], Is.EqualTo("echo"));
-            Assert.That(JsonNode.DeepEquals(format["json_schema"]!["schema"], JsonNode.Parse(EchoTask.OutputJsonSchema)));
+            Assert.That(JsonNode.DeepEquals(format["json_schema"]!["schema"], JsonNode.Parse(new EchoTask().StructuredOutputSchema)));
             var body = request.Body.ToJsonString();
             Assert.That(body, Does.Not.Contain("distil.").And.Not.Contain("root ::="), "Distil's own options stay in the process");
         }

@@ -200,4 +200,4 @@ public class ResponseCacheTests : FakeServerTests
 /// <summary>The echo task with other words in its prompt: a changed template.</summary>
 [Task("echo")]
 [UserPrompt("Please echo item {{ id }}: {{ text }}")]
-public sealed partial class EchoTaskReworded : Task<EchoTask.Input, EchoTask.Output>;
+public sealed partial class EchoTaskReworded : LlmTask<EchoTask.Input, EchoTask.Output>;

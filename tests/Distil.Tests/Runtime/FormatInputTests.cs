@@ -47,7 +47,7 @@ public class FormatInputTests
     {
         var console = PlainConsole();
 
-        new SummaryTask().PrintTo(console);
+        new SummaryTask().Print(console: console);
 
         var text = console.Profile.Out.Writer.ToString()!;
         Assert.That(text, Does.Contain("Prompt: SummaryTask"));
@@ -62,7 +62,7 @@ public class FormatInputTests
     {
         var console = PlainConsole();
 
-        new RatingTask().PrintTo(console, new RatingTask.Input("[not markup]"));
+        new RatingTask().Print(new RatingTask.Input("[not markup]"), console);
 
         Assert.That(console.Profile.Out.Writer.ToString(), Does.Contain("[not markup]"));
     }

@@ -259,7 +259,7 @@ public class TaskSemanticsTests
         var format = options.ResponseFormat as ChatResponseFormatJson;
         Assert.That(format?.Schema, Is.Not.Null);
         Assert.That(format!.SchemaName, Is.EqualTo("summary"));
-        Assert.That(JsonSerializer.Serialize(format.Schema), Is.EqualTo(SummaryTask.OutputJsonSchema));
+        Assert.That(JsonSerializer.Serialize(format.Schema), Is.EqualTo(new SummaryTask().StructuredOutputSchema));
     }
 
     [Test]

@@ -20,11 +20,11 @@ public class OutputSchemaTests
 {
     public static IEnumerable<TestCaseData> Outputs()
     {
-        yield return Case<SummaryTask.Output>(SummaryTask.OutputJsonSchema);
-        yield return Case<QualityScorer.Output>(QualityScorer.OutputJsonSchema);
-        yield return Case<ReviewTask.Output>(ReviewTask.OutputJsonSchema);
-        yield return Case<GuidedReview.Output>(GuidedReview.OutputJsonSchema);
-        yield return Case<RatingTask.Output>(RatingTask.OutputJsonSchema);
+        yield return Case<SummaryTask.Output>(new SummaryTask().StructuredOutputSchema);
+        yield return Case<QualityScorer.Output>(new QualityScorer().StructuredOutputSchema);
+        yield return Case<ReviewTask.Output>(new ReviewTask().StructuredOutputSchema);
+        yield return Case<GuidedReview.Output>(new GuidedReview().StructuredOutputSchema);
+        yield return Case<RatingTask.Output>(new RatingTask().StructuredOutputSchema);
     }
 
     private static TestCaseData Case<T>(string schema) =>
@@ -66,13 +66,13 @@ public class OutputSchemaTests
     [Test]
     public void Descriptions_nullables_enums_and_nested_records_are_expressed()
     {
-        var schema = JsonNode.Parse(ReviewTask.OutputJsonSchema)!;
+        var schema = JsonNode.Parse(new ReviewTask().StructuredOutputSchema)!;
 
         Assert.That(schema["properties"]!["notes"]!["type"]!.ToJsonString(), Is.EqualTo("""["string","null"]"""));
         Assert.That(schema["properties"]!["verdict"]!["enum"]!.ToJsonString(), Is.EqualTo("""["Accept","Revise","Reject"]"""));
         Assert.That(schema["properties"]!["findings"]!["items"]!["$ref"]!.GetValue<string>(), Is.EqualTo("#/$defs/Finding"));
         Assert.That(schema["$defs"]!["Finding"]!["description"]!.GetValue<string>(), Is.EqualTo("One reviewer's judgement."));
-        Assert.That(JsonNode.Parse(SummaryTask.OutputJsonSchema)!["properties"]!["summary"]!["description"]!.GetValue<string>(),
+        Assert.That(JsonNode.Parse(new SummaryTask().StructuredOutputSchema)!["properties"]!["summary"]!["description"]!.GetValue<string>(),
             Is.EqualTo("The summary itself."));
     }
 

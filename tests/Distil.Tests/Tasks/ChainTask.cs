@@ -5,7 +5,7 @@ namespace Distil.Tests.Tasks;
 /// <summary>A task whose generation is two dependent calls: a draft, then a revision of that draft.</summary>
 [Task("chain")]
 [UserPrompt("Draft an answer: {{ question }}")]
-public sealed partial class ChainTask : Task<ChainTask.Input, ChainTask.Output>
+public sealed partial class ChainTask : LlmTask<ChainTask.Input, ChainTask.Output>
 {
     public sealed record Input(string Question);
 

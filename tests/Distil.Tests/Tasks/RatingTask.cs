@@ -5,7 +5,7 @@ namespace Distil.Tests.Tasks;
 /// <summary>A task that parses its answer itself instead of as JSON.</summary>
 [Task("rating")]
 [UserPrompt("Rate this text from 1 to 5, answering 'Rating: N'.\n{{ text }}")]
-public sealed partial class RatingTask : Task<RatingTask.Input, RatingTask.Output>
+public sealed partial class RatingTask : LlmTask<RatingTask.Input, RatingTask.Output>
 {
     public sealed record Input(string Text);
 

@@ -19,7 +19,7 @@ public sealed record Finding(string Issue, [property: Column("line-number")] int
 {{ code }}
 {{ if strict && !lenient }}Be strict.{{ end }}
 """)]
-public sealed partial class ReviewTask : Task<ReviewTask.Input, ReviewTask.Output>
+public sealed partial class ReviewTask : LlmTask<ReviewTask.Input, ReviewTask.Output>
 {
     public sealed record Input(string Code, string? Language, bool Strict, bool Lenient);
 
@@ -38,7 +38,7 @@ public sealed partial class ReviewTask : Task<ReviewTask.Input, ReviewTask.Outpu
 {{ for rule in rules }}{{ for.index + 1 }}. {{ rule }}
 {{ end }}{{ code }} at {{ ratio }} with {{ rules | array.size }} rules
 """)]
-public sealed partial class GuidedReview : Task<GuidedReview.Input, GuidedReview.Output>
+public sealed partial class GuidedReview : LlmTask<GuidedReview.Input, GuidedReview.Output>
 {
     [TemplateParameter]
     public IReadOnlyList<string> Rules { get; set; } = ["Name things well", "Keep functions short"];

@@ -9,7 +9,7 @@ Summarise {{ title }} in {{ max_words }} words:
 {{ for point in key_points }}- {{ point }}
 {{ end }}
 """)]
-public sealed partial class SummaryTask : Task<SummaryTask.Input, SummaryTask.Output>
+public sealed partial class SummaryTask : LlmTask<SummaryTask.Input, SummaryTask.Output>
 {
     public sealed record Input(string Title, int MaxWords, IReadOnlyList<string> KeyPoints);
 

@@ -91,7 +91,7 @@ public class CompiledTemplateMatchesScribanTests
     {
         for (var current = type.BaseType; current is not null; current = current.BaseType)
         {
-            if (current.IsGenericType && current.GetGenericTypeDefinition() == typeof(Task<,>)) return current;
+            if (current.IsGenericType && current.GetGenericTypeDefinition() == typeof(LlmTask<,>)) return current;
         }
         return null;
     }

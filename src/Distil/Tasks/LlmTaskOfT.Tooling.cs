@@ -7,26 +7,14 @@ namespace Distil;
 
 // Tooling: prompts rendered and answers parsed one row at a time, outside a run (the distil
 // command, snapshot tests, Print in a notebook or a console).
-public abstract partial class Task<TInput, TOutput>
+public abstract partial class LlmTask<TInput, TOutput>
 {
     /// <summary>
-    /// The input <see cref="Print"/> shows when given none: text columns read
-    /// <c>&lt;PLACEHOLDER_COLUMN&gt;</c>, other values placeholders of their type.
+    /// Draws the prompt of <paramref name="input"/> (default: <see cref="PlaceholderInput"/>) on
+    /// <paramref name="console"/> (default: the terminal), one panel per message.
     /// </summary>
-    public TInput PlaceholderInput() => CreateSampleInput();
-
-    /// <summary>
-    /// Draws the prompt of <paramref name="sample"/> (default: a placeholder input) in the terminal,
-    /// one panel per message.
-    /// </summary>
-    public void Print(TInput? sample = null) => PrintTo(AnsiConsole.Console, sample);
-
-    /// <summary>Draws the prompt of <paramref name="sample"/> on <paramref name="console"/>.</summary>
-    public void PrintTo(IAnsiConsole console, TInput? sample = null)
-    {
-        ArgumentNullException.ThrowIfNull(console);
-        PromptPrinter.Print(console, GetType().Name, FormatInput(sample ?? CreateSampleInput()));
-    }
+    public void Print(TInput? input = null, IAnsiConsole? console = null) =>
+        PromptPrinter.Print(console ?? AnsiConsole.Console, GetType().Name, FormatInput(input ?? PlaceholderInput()));
 
     /// <inheritdoc/>
     public override IReadOnlyList<ChatMessage> FormatRow(JsonObject row) => FormatInput(ReadRow(row, -1));
@@ -44,17 +32,14 @@ public abstract partial class Task<TInput, TOutput>
     }
 
     /// <inheritdoc/>
-    public override void PrintRow(IAnsiConsole console, JsonObject? row = null)
-    {
-        ArgumentNullException.ThrowIfNull(console);
-        PromptPrinter.Print(console, GetType().Name, row is null ? FormatInput(CreateSampleInput()) : FormatRow(row));
-    }
+    public override void Print(JsonObject? row, IAnsiConsole? console = null) =>
+        PromptPrinter.Print(console ?? AnsiConsole.Console, GetType().Name, row is null ? FormatInput(PlaceholderInput()) : FormatRow(row));
 
     internal override string DescribePrompt()
     {
         try
         {
-            return string.Join("\n", FormatInput(CreateSampleInput()).Select(m => $"[{m.Role}] {m.Text}"));
+            return string.Join("\n", FormatInput(PlaceholderInput()).Select(m => $"[{m.Role}] {m.Text}"));
         }
         catch (Exception error)
         {

@@ -8,7 +8,7 @@ namespace Distil;
 
 // The run: one path from an input row to its output rows, whatever sends the calls. ProcessAsync
 // and the pipeline's task step (online or through offline batches) all go through TaskRun.
-public abstract partial class Task<TInput, TOutput>
+public abstract partial class LlmTask<TInput, TOutput>
 {
     /// <inheritdoc/>
     public override async IAsyncEnumerable<JsonObject> ProcessAsync(
@@ -76,7 +76,7 @@ public abstract partial class Task<TInput, TOutput>
     /// </summary>
     private sealed class TaskRun : ITaskRun
     {
-        private readonly Task<TInput, TOutput> _task;
+        private readonly LlmTask<TInput, TOutput> _task;
         private readonly CallStrategy _calls;
         private readonly RunMetrics _metrics;
         private readonly string _step;
@@ -87,7 +87,7 @@ public abstract partial class Task<TInput, TOutput>
         private readonly bool _recording;
         private string? _firstFailure;
 
-        public TaskRun(Task<TInput, TOutput> task, IChatClient llm, CallStrategy calls, RunMetrics metrics, string step)
+        public TaskRun(LlmTask<TInput, TOutput> task, IChatClient llm, CallStrategy calls, RunMetrics metrics, string step)
         {
             _task = task;
             _calls = calls;

@@ -23,7 +23,7 @@ namespace Distil;
 /// await foreach (var row in task.ProcessAsync(rows)) Console.WriteLine(row.ToJsonString());
 /// </code>
 /// </example>
-public abstract partial class Task<TInput, TOutput> : LlmTask
+public abstract partial class LlmTask<TInput, TOutput> : LlmTask
     where TInput : class
     where TOutput : class
 {
@@ -39,8 +39,11 @@ public abstract partial class Task<TInput, TOutput> : LlmTask
     public abstract IReadOnlyList<ChatMessage> FormatInputWithScriban(TInput input);
 
     /// <summary>
-    /// Parses an answer into the output record: the task's own <c>ParseOutput</c> when it has one,
-    /// else lenient JSON. Returns null when the answer is null or cannot be parsed; never throws.
+    /// Parses an answer into the output record (distilabel's name): the task's own
+    /// <c>ParseOutput</c> when it has one and structured output is off, else lenient JSON of the
+    /// output record. Returns null when the answer is null or cannot be parsed; never throws.
+    /// Generated: to parse a text answer your way, write a <c>ParseOutput(string text, Input input)</c>
+    /// method in the task and the generator calls it from here.
     /// </summary>
     public abstract TOutput? FormatOutput(string? text, TInput input);
 
@@ -95,8 +98,12 @@ public abstract partial class Task<TInput, TOutput> : LlmTask
     // The task's own rules of the row (the more telling reason: "3 scores for 2 responses"), then the record's declared rules.
     private string? OutputRuleBroken(TOutput output, TInput input) => CheckOutput(output, input) ?? CheckOutputAnnotations(output);
 
-    /// <summary>An input whose text columns read <c>&lt;PLACEHOLDER_COLUMN&gt;</c>, for <c>Print</c>.</summary>
-    protected abstract TInput CreateSampleInput();
+    /// <summary>
+    /// An input whose text columns read <c>&lt;PLACEHOLDER_COLUMN&gt;</c> and other values are
+    /// placeholders of their type: what <see cref="Print(TInput?, IAnsiConsole?)"/> shows when given
+    /// none. Generated.
+    /// </summary>
+    public abstract TInput PlaceholderInput();
 
     /// <summary>
     /// Makes one generation of <paramref name="input"/>: by default one call with
