@@ -1,10 +1,9 @@
-// Distil quickstart: run a typed task over a few rows with a local GGUF model (the default) or any
-// model spec, with structured output, write the rows to JSONL and show them as a table.
+// Distil quickstart: run a typed task over a few inputs with a local GGUF model (the default) or any
+// model spec, with structured output, read its typed results, write them to JSONL and show a table.
 //
 //   dotnet run --project samples/Distil.Quickstart
 //   dotnet run --project samples/Distil.Quickstart -- --model endpoint:http://127.0.0.1:8000/v1#my-model
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Distil;
 using Distil.LlamaSharp;
 using Distil.OpenAI;
@@ -34,13 +33,13 @@ catch (ModelSpecException error)
 }
 using var _ = llm;
 
-var rows = new[]
-{
-    Row("Trail running shoes", "Grippy on wet rock and light, but the laces came undone on every run.", ["running", "outdoor"]),
-    Row("Espresso machine", "  Makes a lovely crema. Descaling is a chore; the manual is useless.  ", ["kitchen"]),
-    Row("Noise-cancelling headphones", "Silence on the train at last. Worth every cent.", []),
-    Row("Standing desk", "Arrived with a cracked leg and support never answered my emails.", ["office", "furniture"]),
-};
+ReviewSummary.Input[] reviews =
+[
+    new("Trail running shoes", "Grippy on wet rock and light, but the laces came undone on every run.", MaxWords: 12, Tags: ["running", "outdoor"]),
+    new("Espresso machine", "  Makes a lovely crema. Descaling is a chore; the manual is useless.  ", MaxWords: 12, Tags: ["kitchen"]),
+    new("Noise-cancelling headphones", "Silence on the train at last. Worth every cent.", MaxWords: 12, Tags: []),
+    new("Standing desk", "Arrived with a cracked leg and support never answered my emails.", MaxWords: 12, Tags: ["office", "furniture"]),
+];
 
 var task = new ReviewSummary
 {
@@ -52,42 +51,44 @@ var task = new ReviewSummary
 };
 
 AnsiConsole.MarkupLine($"[bold]Distil quickstart[/] · task [green]{task.Name}[/] · model [green]{Markup.Escape(options.ModelSpec)}[/]");
-task.Print(task.ReadInput(rows[0]));
+task.Print(reviews[0]);
 
-var results = new List<JsonObject>();
-await foreach (var row in task.ProcessAsync(rows)) results.Add(row);
+// Typed in, typed out: one result per review, in order, each with its parsed output (null when the
+// answer could not be read), the raw answer and the token counts.
+var results = await task.RunAsync(reviews).ToListAsync();
 
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.OutputPath))!);
 // Relaxed escaping keeps quotes and non-ASCII text readable in the file; it is still valid JSON.
-var json = new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-await File.WriteAllLinesAsync(options.OutputPath, results.Select(r => r.ToJsonString(json)));
+var json = new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+await File.WriteAllLinesAsync(options.OutputPath, results.Select(r => JsonSerializer.Serialize(new
+{
+    r.Input.Product,
+    r.Input.Review,
+    r.Output?.Summary,
+    r.Output?.Sentiment,
+    ModelName = r.Generations[0].ModelId,
+    RawOutput = r.Generations[0].Text,
+    InputTokens = r.Generations[0].Usage?.InputTokenCount,
+    OutputTokens = r.Generations[0].Usage?.OutputTokenCount,
+}, json)));
 
 var table = new Table().AddColumns("product", "summary", "sentiment", "tokens in/out", "raw answer");
-foreach (var row in results)
+foreach (var result in results)
 {
-    var metadata = row[task.MetadataColumn]!;
-    var statistics = metadata[$"statistics_{task.Name}"];
+    var answer = result.Generations[0];
     table.AddRow(
-        Markup.Escape((string?)row["product"] ?? ""),
-        Markup.Escape((string?)row["summary"] ?? "(unparsed)"),
-        Markup.Escape(row["sentiment"]?.ToJsonString() ?? "(unparsed)"),
-        $"{statistics?["input_tokens"]}/{statistics?["output_tokens"]}",
-        Markup.Escape(Shorten((string?)metadata[$"raw_output_{task.Name}"] ?? "")));
+        Markup.Escape(result.Input.Product),
+        Markup.Escape(result.Output?.Summary ?? "(unparsed)"),
+        result.Output?.Sentiment.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(unparsed)",
+        $"{answer.Usage?.InputTokenCount}/{answer.Usage?.OutputTokenCount}",
+        Markup.Escape(Shorten(answer.Text ?? answer.Error?.Message ?? "")));
 }
 AnsiConsole.Write(table);
-AnsiConsole.MarkupLine($"Wrote {results.Count} rows to [blue]{Markup.Escape(Path.GetFullPath(options.OutputPath))}[/]");
+AnsiConsole.MarkupLine($"Wrote {results.Count} results to [blue]{Markup.Escape(Path.GetFullPath(options.OutputPath))}[/]");
 if (options.IsTinyTestModel)
 {
     AnsiConsole.MarkupLine("[grey]The default model has random weights: the grammar makes its answers valid JSON, but their words are gibberish. Point DISTIL_MODEL at a real instruct GGUF, or pass --model, for real data.[/]");
 }
 return 0;
-
-static JsonObject Row(string product, string review, string[] tags) => new()
-{
-    ["product"] = product,
-    ["review"] = review,
-    ["max_words"] = 12,
-    ["tags"] = new JsonArray(tags.Select(t => (JsonNode?)t).ToArray()),
-};
 
 static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + "...";

@@ -14,5 +14,5 @@ public sealed partial class ReviewSummary : LlmTask<ReviewSummary.Input, ReviewS
     public sealed record Output(
         // MaxLength bounds the local model's grammar, so that even a tiny model finishes its JSON.
         [property: Description("The review in a few words."), MaxLength(80)] string Summary,
-        [property: Description("1 (angry) to 5 (delighted).")] int Sentiment);
+        [property: Description("1 (angry) to 5 (delighted)."), Range(1, 5)] int Sentiment);
 }

@@ -6,8 +6,8 @@ namespace Distil;
 internal static class AsyncRows
 {
     // net8.0 has no built-in ToAsyncEnumerable; rows in memory need no real asynchrony.
-    public static async IAsyncEnumerable<JsonObject> From(
-        IEnumerable<JsonObject> rows, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public static async IAsyncEnumerable<T> From<T>(
+        IEnumerable<T> rows, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         foreach (var row in rows)
         {

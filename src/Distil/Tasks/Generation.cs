@@ -3,10 +3,18 @@ using Microsoft.Extensions.AI;
 namespace Distil;
 
 /// <summary>
-/// One generation of a row, parsed or not, or the failure that replaced it. <see cref="Text"/>
-/// and <see cref="Messages"/> are those of its last call (most tasks make one).
+/// One generation of an input: the parsed output (null when the answer could not be read, broke a
+/// rule, or the call failed), the answer's text, and what the call cost. <see cref="Text"/> and
+/// <see cref="Messages"/> are those of its last call (most tasks make one).
 /// </summary>
-internal sealed record Generation<TOutput>(
+/// <typeparam name="TOutput">The task's output record.</typeparam>
+/// <param name="Text">The raw answer; null when the call failed.</param>
+/// <param name="Output">The parsed output; null when the answer did not parse, broke a rule (<see cref="Rejection"/>), or the call failed (<see cref="Error"/>).</param>
+/// <param name="Usage">Token counts of the generation's calls, when the LLM reports them.</param>
+/// <param name="ModelId">The model that answered, as the LLM names it.</param>
+/// <param name="Messages">The chat sent for the last call.</param>
+/// <param name="Error">Why the call failed after its retries; null when it was answered.</param>
+public sealed record Generation<TOutput>(
     string? Text,
     TOutput? Output,
     UsageDetails? Usage,
@@ -15,11 +23,32 @@ internal sealed record Generation<TOutput>(
     Exception? Error)
     where TOutput : class
 {
+    /// <summary>Whether the call failed (see <see cref="Error"/>).</summary>
     public bool Failed => Error is not null;
 
-    /// <summary>Why the parsed output was set aside: it broke a rule of its row (<c>CheckOutput</c>).</summary>
+    /// <summary>
+    /// Why a parsed output was set aside: it broke a rule (a DataAnnotation on the output record, or
+    /// the task's <c>CheckOutput</c>), such as <c>'scores' has 1 item for 2 responses</c>; else null.
+    /// </summary>
     public string? Rejection { get; init; }
 
-    public static Generation<TOutput> FromFailure(Exception error, IReadOnlyList<ChatMessage>? messages) =>
+    internal static Generation<TOutput> FromFailure(Exception error, IReadOnlyList<ChatMessage>? messages) =>
         new(null, null, null, null, messages ?? [], error);
+}
+
+/// <summary>
+/// The result of one input of <see cref="LlmTask{TInput,TOutput}.RunAsync(IAsyncEnumerable{TInput}, CancellationToken)"/>:
+/// the input, its position, and its generations (<see cref="LlmTask.NumGenerations"/> of them).
+/// </summary>
+/// <typeparam name="TInput">The task's input record.</typeparam>
+/// <typeparam name="TOutput">The task's output record.</typeparam>
+/// <param name="Input">The input, as given.</param>
+/// <param name="RowIndex">Its position among the inputs, from 0.</param>
+/// <param name="Generations">One per generation, in generation order.</param>
+public sealed record TaskResult<TInput, TOutput>(TInput Input, long RowIndex, IReadOnlyList<Generation<TOutput>> Generations)
+    where TInput : class
+    where TOutput : class
+{
+    /// <summary>The output of the first generation (the only one unless <see cref="LlmTask.NumGenerations"/> is set); null when it has none.</summary>
+    public TOutput? Output => Generations.Count == 0 ? null : Generations[0].Output;
 }

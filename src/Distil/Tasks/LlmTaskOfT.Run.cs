@@ -15,28 +15,89 @@ public abstract partial class LlmTask<TInput, TOutput>
         IAsyncEnumerable<JsonObject> rows, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rows);
+        var (run, metrics) = StartOnlineRun("processing rows");
+        using (metrics)
+        {
+            var window = OrderedWindow.RunAsync(rows, OrderedWindow.CapacityFor(MaxConcurrency), MaxConcurrency,
+                (row, index, token) => run.RunRowAsync(row, Key(index), index, token),
+                cancellationToken);
+            await foreach (var outputs in window.ConfigureAwait(false))
+            {
+                foreach (var output in outputs) yield return output;
+            }
+            // Reached only when every row is out: a run that ended early reports its error instead.
+            run.LogSummary();
+        }
+    }
+
+    /// <summary>
+    /// Runs the task over typed inputs and yields one <see cref="TaskResult{TInput,TOutput}"/> per
+    /// input, in input order, each as soon as it and the inputs before it are done. Same semantics
+    /// as <see cref="LlmTask.ProcessAsync(IAsyncEnumerable{JsonObject}, CancellationToken)"/>: up to
+    /// <see cref="LlmTask.MaxConcurrency"/> calls at once, the LLM's resilience, a failed call or an
+    /// unreadable answer gives a null output (see <see cref="Generation{TOutput}.Error"/> and
+    /// <see cref="Generation{TOutput}.Rejection"/>) rather than stopping the run.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// await foreach (var result in task.RunAsync([new Input("Dune"), new Input("Emma")]))
+    ///     Console.WriteLine($"{result.Input.Title}: {result.Output?.Summary ?? "(no answer)"}");
+    /// </code>
+    /// </example>
+    /// <exception cref="InvalidOperationException">The task has no <see cref="LlmTask.Llm"/>, or its LLM sends offline batches.</exception>
+    /// <exception cref="RowValueException">An input breaks the task's <c>CheckInput</c>.</exception>
+    public async IAsyncEnumerable<TaskResult<TInput, TOutput>> RunAsync(
+        IAsyncEnumerable<TInput> inputs, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var (run, metrics) = StartOnlineRun("running");
+        using (metrics)
+        {
+            var window = OrderedWindow.RunAsync(inputs, OrderedWindow.CapacityFor(MaxConcurrency), MaxConcurrency,
+                async (input, index, token) => new TaskResult<TInput, TOutput>(
+                    input, index, await run.RunInputAsync(CheckedInput(input, index), Key(index), index, token).ConfigureAwait(false)),
+                cancellationToken);
+            await foreach (var result in window.ConfigureAwait(false)) yield return result;
+            run.LogSummary();
+        }
+    }
+
+    /// <inheritdoc cref="RunAsync(IAsyncEnumerable{TInput}, CancellationToken)"/>
+    public IAsyncEnumerable<TaskResult<TInput, TOutput>> RunAsync(IEnumerable<TInput> inputs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return RunAsync(AsyncRows.From(inputs, cancellationToken), cancellationToken);
+    }
+
+    private static string Key(long index) => index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    // One online run for ProcessAsync or RunAsync: the LLM checked, the calls gated, the metrics counted.
+    private (TaskRun Run, RunMetrics Metrics) StartOnlineRun(string what)
+    {
         var llm = Llm ?? throw new InvalidOperationException(
-            $"Task '{Name}' has no LLM. Set its Llm property to an IChatClient before processing rows.");
+            $"Task '{Name}' has no LLM. Set its Llm property to an IChatClient before {what}.");
         if (llm.GetService<IOfflineBatchClient>() is not null)
         {
             throw new InvalidOperationException(
                 $"Task '{Name}' has an LLM that sends offline batches; batches need all rows at once, so run the task in a pipeline (Pipeline.Create(...).Load(...).Then(task)).");
         }
         CheckRunnable(llm);
+        var metrics = new RunMetrics();
+        return (new TaskRun(this, llm, new OnlineCalls(llm, MaxConcurrency, metrics, Name), metrics, Name), metrics);
+    }
 
-        using var metrics = new RunMetrics();
-        var run = new TaskRun(this, llm, new OnlineCalls(llm, MaxConcurrency, metrics, Name), metrics, Name);
-        // Rows start ahead of the slowest one, so that one slow answer does not keep the LLM idle;
-        // they are yielded in input order, each as soon as it and the rows before it are done.
-        var window = OrderedWindow.RunAsync(rows, OrderedWindow.CapacityFor(MaxConcurrency), MaxConcurrency,
-            (row, index, token) => run.RunRowAsync(row, index.ToString(System.Globalization.CultureInfo.InvariantCulture), index, token),
-            cancellationToken);
-        await foreach (var outputs in window.ConfigureAwait(false))
+    private TInput CheckedInput(TInput input, long index)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        try
         {
-            foreach (var output in outputs) yield return output;
+            CheckInput(input);
+            return input;
         }
-        // Reached only when every row is out: a run that ended early reports its error instead.
-        run.LogSummary();
+        catch (RowValueException error)
+        {
+            throw new RowValueException($"Task '{Name}' cannot take input {index}: {error.Message}.", error);
+        }
     }
 
     internal override ITaskRun CreateRun(IChatClient llm, CallStrategy calls, RunMetrics metrics, string step) =>
@@ -113,9 +174,16 @@ public abstract partial class LlmTask<TInput, TOutput>
         public async Task<IReadOnlyList<JsonObject>> RunRowAsync(JsonObject row, string key, long index, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(row);
-            var input = _task.ReadRow(row, index);
+            var generations = await RunInputAsync(_task.ReadRow(row, index), key, index, cancellationToken).ConfigureAwait(false);
+            var modelName = ModelName(generations);
+            return _task.GroupGenerations
+                ? [_rows.Grouped(row, generations, modelName)]
+                : _rows.OnePerGeneration(row, generations, modelName);
+        }
 
-            // Each generation is its own request (or requests); they wait for LLM slots like any other.
+        /// <summary>The generations of one input, in generation order; each waits for an LLM slot like any other request.</summary>
+        public async Task<Generation<TOutput>[]> RunInputAsync(TInput input, string key, long index, CancellationToken cancellationToken)
+        {
             var requests = new Task<Generation<TOutput>>[_task.NumGenerations];
             for (var generation = 0; generation < requests.Length; generation++)
             {
@@ -124,11 +192,7 @@ public abstract partial class LlmTask<TInput, TOutput>
             var generations = await System.Threading.Tasks.Task.WhenAll(requests).ConfigureAwait(false);
             if (_calls is RecordedCalls recorded) recorded.CheckOneCallPerGeneration(key);
             else _metrics.RowGenerated(_step);
-
-            var modelName = ModelName(generations);
-            return _task.GroupGenerations
-                ? [_rows.Grouped(row, generations, modelName)]
-                : _rows.OnePerGeneration(row, generations, modelName);
+            return generations;
         }
 
         /// <summary>Logs what the run did as one line: a run of thousands of rows ends with a verdict, not a scroll of warnings.</summary>
