@@ -17,7 +17,7 @@ public sealed partial class TaskGenerator
         private const string JsonObject = "global::System.Text.Json.Nodes.JsonObject";
         private const string JsonNode = "global::System.Text.Json.Nodes.JsonNode";
         private const string JsonElement = "global::System.Text.Json.JsonElement";
-        private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Distil.Generators\", \"0.1.0\")]";
+        private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Distil.Generators\", \"" + GeneratorVersion + "\")]";
 
         public static string HintName(TaskDeclaration task) =>
             task.FullName.Replace('<', '[').Replace('>', ']') + ".g.cs";
@@ -52,6 +52,7 @@ public sealed partial class TaskGenerator
             var output = objects[task.OutputObjectId];
 
             WriteColumnsAndSchema(writer, spec, input, output);
+            WriteSettings(writer, spec);
             WriteColumnSchemas(writer, objects, input, output);
             WriteFormatInput(writer, spec);
             WriteFormatOutput(writer, task);
@@ -85,6 +86,40 @@ public sealed partial class TaskGenerator
             writer.WriteLine();
             writer.WriteLine($"public override string StructuredOutputGrammar => {CSharpLiteral.Verbatim(spec.OutputGrammar)};");
             writer.WriteLine();
+        }
+
+        // The task's settings by name, and its source hash: what runtime parameters and a
+        // pipeline's signature read instead of reflecting over the class.
+        private static void WriteSettings(SourceWriter writer, TaskSpec spec)
+        {
+            var task = spec.Declaration;
+            var self = "global::" + task.FullName;
+            const string Setting = "global::Distil.TaskSetting";
+            writer.WriteLine($"protected override string? SourceHash => {CSharpLiteral.String(spec.SourceHash)};");
+            writer.WriteLine();
+            if (task.Settings.Count == 0) return;
+            writer.WriteLine($"private static global::System.Collections.Generic.IReadOnlyList<{Setting}>? __settings;");
+            writer.WriteLine();
+            writer.WriteLine($"public override global::System.Collections.Generic.IReadOnlyList<{Setting}> Settings => __settings ??= {Setting}.Combine(base.Settings, new {Setting}[]");
+            writer.OpenBlock(null);
+            foreach (var setting in task.Settings)
+            {
+                var set = setting.Reader is null ? "null"
+                    : setting.SetterIsInit ? $"static (t, v) => __set_{setting.PropertyName}(t, v)"
+                    : $"static (t, v) => t.{setting.PropertyName} = v";
+                writer.WriteLine($"{Setting}.Create<{self}, {setting.TypeName}>({CSharpLiteral.String(setting.Name)}, {CSharpLiteral.String(setting.PropertyName)}, " +
+                    $"{CSharpLiteral.String(setting.DisplayType)}, {CSharpLiteral.String(setting.Description)}, true, " +
+                    $"static t => t.{setting.PropertyName}, {set}, {setting.Reader ?? "null"}),");
+            }
+            writer.CloseBlock(");");
+            writer.WriteLine();
+            foreach (var setting in task.Settings.Where(s => s.Reader is not null && s.SetterIsInit))
+            {
+                // An init-only setter cannot be assigned outside an initializer; the accessor calls it directly (no reflection, AOT-safe).
+                writer.WriteLine($"[global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = \"set_{setting.PropertyName}\")]");
+                writer.WriteLine($"private static extern void __set_{setting.PropertyName}(global::{setting.DeclaringType} task, {setting.TypeName} value);");
+                writer.WriteLine();
+            }
         }
 
         private static void WriteColumnSchemas(SourceWriter writer, ObjectLookup objects, ObjectSpec input, ObjectSpec output)

@@ -86,7 +86,9 @@ public sealed partial class TaskGenerator
                 // A task whose columns depend on its settings (a user template) declares Inputs itself.
                 DeclaresInputs: DeclaresMember<PropertyDeclarationSyntax>(type, p => p.Identifier.ValueText == "Inputs"),
                 IsValid: isPartial && !diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error),
-                diagnostics.ToEquatableArray());
+                diagnostics.ToEquatableArray(),
+                SettingReader.Read(type).ToEquatableArray(),
+                SettingReader.Hash(SettingReader.DeclarationText(type)));
         }
 
         private static TaskDeclaration Invalid(INamedTypeSymbol type, string taskName, List<DiagnosticInfo> diagnostics) =>

@@ -5,6 +5,7 @@ using System.Threading;
 using Distil.Generators.Diagnostics;
 using Distil.Generators.Mapping;
 using Distil.Generators.Model;
+using Distil.Generators.Parsing;
 using Distil.Generators.Schema;
 using Distil.Generators.Templates;
 using Microsoft.CodeAnalysis.Text;
@@ -84,7 +85,9 @@ public sealed partial class TaskGenerator
             var valid = task.IsValid && templatesOk;
             var schema = valid ? JsonSchemaWriter.Write(task.OutputObjectId, task.Objects) : "";
             var grammar = valid ? GbnfGrammarWriter.Write(task.OutputObjectId, task.Objects) : "";
-            var spec = new TaskSpec(task with { IsValid = valid }, compiled.ToEquatableArray(), schema, grammar, EmitMembers: IsPartial(task));
+            // What identifies the task's code: its declarations, its templates, and this generator's version.
+            var sourceHash = SettingReader.Hash(string.Join("\n", new[] { GeneratorVersion, task.DeclarationHash }.Concat(compiled.Select(t => t.Role + ":" + t.Text))));
+            var spec = new TaskSpec(task with { IsValid = valid }, compiled.ToEquatableArray(), schema, grammar, EmitMembers: IsPartial(task), sourceHash);
             return new ResolvedTask(spec, diagnostics.ToEquatableArray());
         }
 

@@ -16,6 +16,9 @@ namespace Distil.Generators;
 [Generator(LanguageNames.CSharp)]
 public sealed partial class TaskGenerator : IIncrementalGenerator
 {
+    /// <summary>The generator's version: in the <c>[GeneratedCode]</c> of what it writes, and in each task's source hash.</summary>
+    internal const string GeneratorVersion = "0.2.0";
+
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var declarations = context.SyntaxProvider

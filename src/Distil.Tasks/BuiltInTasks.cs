@@ -1,4 +1,3 @@
-using System.Reflection;
 using Distil.Pipelines;
 
 namespace Distil.Tasks;
@@ -75,9 +74,8 @@ public static class BuiltInTasks
     public static IReadOnlyList<string> Parameters(LlmTask task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        var own = task.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite && p.SetMethod!.IsPublic && p.DeclaringType?.Assembly == typeof(BuiltInTasks).Assembly)
-            .Select(p => RuntimeParameters.ParameterName(p.Name));
+        var shared = LlmTask.SharedSettings.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var own = task.Settings.Where(s => s.CanSet && !shared.Contains(s.Name)).Select(s => s.Name);
         return task is PrometheusEval or PrometheusEvalRelative ? [PrometheusMode, .. own] : own.ToList();
     }
 

@@ -80,6 +80,21 @@ internal sealed record TemplateSource(
     int InlineTextLine,
     int InlineTextColumn);
 
+/// <summary>
+/// A setting of the task by name: a public settable property or a <c>[TemplateParameter]</c>.
+/// <paramref name="Reader"/> is the expression that reads a JSON value into its type, null when
+/// it cannot be set by name.
+/// </summary>
+internal sealed record SettingSpec(
+    string Name,
+    string PropertyName,
+    string DisplayType,
+    string TypeName,
+    string? Description,
+    string? Reader,
+    bool SetterIsInit,
+    string DeclaringType);
+
 /// <summary>A class that encloses the task class, so that the generated part nests the same way.</summary>
 internal sealed record ContainingTypeSpec(string Keyword, string Name);
 
@@ -101,7 +116,9 @@ internal sealed record TaskDeclaration(
     bool HasFormatMessages,
     bool DeclaresInputs,
     bool IsValid,
-    EquatableArray<DiagnosticInfo> Diagnostics);
+    EquatableArray<DiagnosticInfo> Diagnostics,
+    EquatableArray<SettingSpec> Settings = default,
+    string DeclarationHash = "");
 
 /// <summary>A project file that a template may be read from.</summary>
 internal sealed record TemplateFile(string Path, string Text);
@@ -118,4 +135,5 @@ internal sealed record TaskSpec(
     EquatableArray<CompiledTemplate> Templates,
     string OutputJsonSchema,
     string OutputGrammar,
-    bool EmitMembers);
+    bool EmitMembers,
+    string SourceHash = "");

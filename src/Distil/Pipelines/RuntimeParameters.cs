@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -23,12 +22,6 @@ public sealed class RuntimeParameters
 {
     private static readonly string[] LlmOptions =
         ["temperature", "top_p", "top_k", "max_new_tokens", "max_output_tokens", "seed", "stop", "frequency_penalty", "presence_penalty", "model"];
-
-    // Task properties that are not settings: the step's identity and the objects a program wires in.
-    private static readonly HashSet<string> NotParameters = new(StringComparer.Ordinal)
-    {
-        nameof(LlmTask.Name), nameof(LlmTask.Llm), nameof(LlmTask.Logger), nameof(LlmTask.GenerationOptions),
-    };
 
     private readonly List<Setting> _settings;
 
@@ -141,7 +134,7 @@ public sealed class RuntimeParameters
         try
         {
             // A task's own setting wins over an LLM option of the same name (the evolution tasks' seed).
-            var properties = Settable(task);
+            var properties = task.Settings.ToDictionary(s => s.Name, StringComparer.Ordinal);
             if (LlmOptions.Contains(setting.Name) && !properties.ContainsKey(setting.Name))
             {
                 task.GenerationOptions = WithOption(task.GenerationOptions?.Clone() ?? new ChatOptions(), setting.Name, setting.Value);
@@ -154,13 +147,12 @@ public sealed class RuntimeParameters
                 throw new PipelineException(
                     $"Runtime parameter {setting.Origin}: task '{task.Name}' has no parameter '{setting.Name}'.{suggestion} It has: {string.Join(", ", names)}.");
             }
-            property.SetValue(task, Convert(setting.Value, property.PropertyType));
+            property.SetValue(task, setting.Value);
         }
         catch (Exception error) when (error is not PipelineException)
         {
-            var cause = error is TargetInvocationException { InnerException: { } inner } ? inner : error;
             throw new PipelineException(
-                $"Runtime parameter {setting.Origin}: {setting.Value?.ToJsonString() ?? "null"} is not a valid value for '{setting.Name}' of task '{task.Name}': {cause.Message}", cause);
+                $"Runtime parameter {setting.Origin}: {setting.Value?.ToJsonString() ?? "null"} is not a valid value for '{setting.Name}' of task '{task.Name}': {error.Message}", error);
         }
     }
 
@@ -168,26 +160,17 @@ public sealed class RuntimeParameters
     {
         switch (name)
         {
-            case "temperature": options.Temperature = Convert<float?>(value); break;
-            case "top_p": options.TopP = Convert<float?>(value); break;
-            case "top_k": options.TopK = Convert<int?>(value); break;
-            case "max_new_tokens" or "max_output_tokens": options.MaxOutputTokens = Convert<int?>(value); break;
-            case "seed": options.Seed = Convert<long?>(value); break;
-            case "stop": options.StopSequences = value is JsonArray ? Convert<List<string>>(value) : [Convert<string>(value)!]; break;
-            case "frequency_penalty": options.FrequencyPenalty = Convert<float?>(value); break;
-            case "presence_penalty": options.PresencePenalty = Convert<float?>(value); break;
-            case "model": options.ModelId = Convert<string>(value); break;
+            case "temperature": options.Temperature = SettingValues.Nullable(value, SettingValues.Single); break;
+            case "top_p": options.TopP = SettingValues.Nullable(value, SettingValues.Single); break;
+            case "top_k": options.TopK = SettingValues.Nullable(value, SettingValues.Int32); break;
+            case "max_new_tokens" or "max_output_tokens": options.MaxOutputTokens = SettingValues.Nullable(value, SettingValues.Int32); break;
+            case "seed": options.Seed = SettingValues.Nullable(value, SettingValues.Int64); break;
+            case "stop": options.StopSequences = value is JsonArray ? SettingValues.List(value, SettingValues.String) : [SettingValues.String(value)]; break;
+            case "frequency_penalty": options.FrequencyPenalty = SettingValues.Nullable(value, SettingValues.Single); break;
+            case "presence_penalty": options.PresencePenalty = SettingValues.Nullable(value, SettingValues.Single); break;
+            case "model": options.ModelId = SettingValues.NullableString(value); break;
         }
         return options;
-    }
-
-    private static T? Convert<T>(JsonNode? value) => (T?)Convert(value, typeof(T));
-
-    private static object? Convert(JsonNode? value, Type type)
-    {
-        // Text where text is expected, whatever it looks like: "3" stays "3" for a string setting.
-        if (type == typeof(string) && value is JsonValue text && text.GetValueKind() != JsonValueKind.String) return text.ToJsonString();
-        return value.Deserialize(type, new JsonSerializerOptions { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } });
     }
 
     private static JsonNode? ReadValue(string text)
@@ -202,21 +185,7 @@ public sealed class RuntimeParameters
         }
     }
 
-    private static Dictionary<string, PropertyInfo> Settable(LlmTask task) =>
-        task.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite && p.SetMethod!.IsPublic && p.GetIndexParameters().Length == 0 && !NotParameters.Contains(p.Name))
-            .ToDictionary(p => ParameterName(p.Name), StringComparer.Ordinal);
-
-    /// <summary>The parameter name of a task property: its name in snake_case (<c>NumGenerations</c> → <c>num_generations</c>).</summary>
-    public static string ParameterName(string propertyName)
-    {
-        ArgumentNullException.ThrowIfNull(propertyName);
-        var text = new StringBuilder(propertyName.Length + 4);
-        for (var i = 0; i < propertyName.Length; i++)
-        {
-            if (char.IsUpper(propertyName[i]) && i > 0) text.Append('_');
-            text.Append(char.ToLowerInvariant(propertyName[i]));
-        }
-        return text.ToString();
-    }
+    // The settings that can be set by name (the generated list; no reflection).
+    private static Dictionary<string, TaskSetting> Settable(LlmTask task) =>
+        task.Settings.Where(s => s.CanSet).ToDictionary(s => s.Name, StringComparer.Ordinal);
 }

@@ -109,6 +109,43 @@ public abstract class LlmTask
     /// <summary>Receives the warnings of a run: unparseable answers and failed LLM calls.</summary>
     public ILogger Logger { get; set; } = NullLogger.Instance;
 
+    /// <summary>The settings every task has (the first of <see cref="Settings"/>); the generator adds each task's own.</summary>
+    public static IReadOnlyList<TaskSetting> SharedSettings { get; } =
+    [
+        TaskSetting.Create<LlmTask, int>("num_generations", nameof(NumGenerations), "int", "How many answers to ask for per input row.", true,
+            static t => t.NumGenerations, static (t, v) => t.NumGenerations = v, SettingValues.Int32),
+        TaskSetting.Create<LlmTask, bool>("group_generations", nameof(GroupGenerations), "bool", "One output row per input row, with lists of the generations.", true,
+            static t => t.GroupGenerations, static (t, v) => t.GroupGenerations = v, SettingValues.Boolean),
+        TaskSetting.Create<LlmTask, bool>("add_raw_output", nameof(AddRawOutput), "bool", "Keep the answer text in the metadata.", true,
+            static t => t.AddRawOutput, static (t, v) => t.AddRawOutput = v, SettingValues.Boolean),
+        TaskSetting.Create<LlmTask, bool>("add_raw_input", nameof(AddRawInput), "bool", "Keep the formatted chat in the metadata.", true,
+            static t => t.AddRawInput, static (t, v) => t.AddRawInput = v, SettingValues.Boolean),
+        TaskSetting.Create<LlmTask, bool>("use_default_structured_output", nameof(UseDefaultStructuredOutput), "bool", "Ask for JSON of the output record's schema.", true,
+            static t => t.UseDefaultStructuredOutput, static (t, v) => t.UseDefaultStructuredOutput = v, SettingValues.Boolean),
+        TaskSetting.Create<LlmTask, string>("metadata_column", nameof(MetadataColumn), "string", "The column that receives the metadata.", true,
+            static t => t.MetadataColumn, static (t, v) => t.MetadataColumn = v, SettingValues.String),
+        TaskSetting.Create<LlmTask, int>("max_concurrency", nameof(MaxConcurrency), "int", "How many requests may wait on the LLM at once.", false,
+            static t => t.MaxConcurrency, static (t, v) => t.MaxConcurrency = v, SettingValues.Int32),
+    ];
+
+    /// <summary>
+    /// The task's settings by name, without reflection: those every task has
+    /// (<c>num_generations</c>, <c>group_generations</c>, <c>add_raw_output</c>, <c>add_raw_input</c>,
+    /// <c>use_default_structured_output</c>, <c>metadata_column</c>, <c>max_concurrency</c>), then the
+    /// task's own public settable properties and <c>[TemplateParameter]</c>s, listed by the generator.
+    /// Runtime parameters, <c>distil tasks</c> and a pipeline's signature read them.
+    /// </summary>
+    public virtual IReadOnlyList<TaskSetting> Settings => SharedSettings;
+
+    /// <summary>
+    /// A hash of the task's source (its declarations, without whitespace and comments) and of its
+    /// prompt templates, computed at build time by the generator: part of what identifies a
+    /// pipeline step's results, so that a changed prompt or parser recomputes them.
+    /// </summary>
+    protected virtual string? SourceHash => null;
+
+    internal string? SourceHashForSignature => SourceHash;
+
     /// <summary>The columns this task reads from each row.</summary>
     public abstract IReadOnlyList<string> Inputs { get; }
 

@@ -1,0 +1,132 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using Distil.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Distil.Generators.Parsing;
+
+/// <summary>
+/// Reads a task's own settings (public settable properties and <c>[TemplateParameter]</c>s of the
+/// class and its bases up to Distil's <c>LlmTask&lt;,&gt;</c>) and hashes its source, so that the
+/// runtime needs no reflection to set a setting by name or to tell a changed task.
+/// </summary>
+internal static class SettingReader
+{
+    private const string Values = "global::Distil.SettingValues";
+
+    public static IEnumerable<SettingSpec> Read(INamedTypeSymbol type)
+    {
+        var seen = new HashSet<string>();
+        for (var current = type; current is not null && !IsDistilBase(current); current = current.BaseType)
+        {
+            foreach (var property in current.GetMembers().OfType<IPropertySymbol>())
+            {
+                if (property.IsStatic || property.IsIndexer || property.IsOverride || property.DeclaredAccessibility != Accessibility.Public) continue;
+                if (!seen.Add(property.Name)) continue;
+                var isParameter = property.GetAttributes().Any(a => KnownTypes.IsAttribute(a, "Distil", "TemplateParameterAttribute"));
+                var settable = property.SetMethod is { DeclaredAccessibility: Accessibility.Public };
+                if (!settable && !isParameter) continue;
+                var reader = settable ? Reader(property.Type) : null;
+                yield return new SettingSpec(
+                    ColumnNames.SnakeCase(property.Name),
+                    property.Name,
+                    property.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
+                    property.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithMiscellaneousOptions(
+                        SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier)),
+                    Description(property),
+                    reader,
+                    // Init-only setters are called through an accessor: generated code cannot assign them.
+                    SetterIsInit: property.SetMethod?.IsInitOnly == true,
+                    // UnsafeAccessor finds a method on the exact type it is given: the declaring one.
+                    DeclaringType: current.ToDisplayString());
+            }
+        }
+    }
+
+    /// <summary>
+    /// A hash of the task's declarations (its class and its bases up to Distil's, as tokens:
+    /// whitespace and comments do not count) and of <paramref name="templates"/>.
+    /// </summary>
+    public static string DeclarationText(INamedTypeSymbol type)
+    {
+        var text = new StringBuilder();
+        for (var current = type; current is not null && !IsDistilBase(current); current = current.BaseType)
+        {
+            foreach (var reference in current.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax() is not TypeDeclarationSyntax declaration) continue;
+                foreach (var token in declaration.DescendantTokens()) text.Append(token.Text).Append(' ');
+                text.Append('\n');
+            }
+        }
+        return text.ToString();
+    }
+
+    public static string Hash(string text)
+    {
+        using var sha = SHA256.Create();
+        var bytes = sha.ComputeHash(Encoding.UTF8.GetBytes(text));
+        var hex = new StringBuilder(32);
+        for (var i = 0; i < 16; i++) hex.Append(bytes[i].ToString("x2"));
+        return hex.ToString();
+    }
+
+    private static bool IsDistilBase(INamedTypeSymbol type) =>
+        type.Arity == 2 && KnownTypes.Is(type.OriginalDefinition, "Distil", "LlmTask")
+        || KnownTypes.Is(type, "Distil", "LlmTask") || type.SpecialType == SpecialType.System_Object;
+
+    private static string? Description(IPropertySymbol property) =>
+        property.GetAttributes()
+            .FirstOrDefault(a => KnownTypes.IsAttribute(a, "System.ComponentModel", "DescriptionAttribute"))
+            ?.ConstructorArguments.FirstOrDefault().Value as string;
+
+    // The expression that reads a JSON value into the type, or null when no value can be read into it.
+    private static string? Reader(ITypeSymbol type)
+    {
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+        {
+            return Scalar(nullable.TypeArguments[0]) is { } inner ? $"static v => {Values}.Nullable(v, {inner})" : null;
+        }
+        if (type.SpecialType == SpecialType.System_String)
+        {
+            return type.NullableAnnotation == NullableAnnotation.Annotated ? Values + ".NullableString" : Values + ".String";
+        }
+        if (Scalar(type) is { } scalar) return scalar;
+        if (type is IArrayTypeSymbol { Rank: 1 } array && Item(array.ElementType) is { } arrayItem)
+        {
+            return $"static v => global::System.Linq.Enumerable.ToArray({Values}.List(v, {arrayItem}))";
+        }
+        if (type is INamedTypeSymbol { Arity: 1 } list && KnownTypes.IsNamespace(list.ContainingNamespace, "System.Collections.Generic")
+            && list.Name is "IReadOnlyList" or "IList" or "List" or "IEnumerable" or "ICollection" or "IReadOnlyCollection"
+            && Item(list.TypeArguments[0]) is { } listItem)
+        {
+            return $"static v => {Values}.List(v, {listItem})";
+        }
+        if (type is INamedTypeSymbol { Arity: 2 } map && KnownTypes.IsNamespace(map.ContainingNamespace, "System.Collections.Generic")
+            && map.Name is "IReadOnlyDictionary" or "IDictionary" or "Dictionary"
+            && map.TypeArguments[0].SpecialType == SpecialType.System_String
+            && Item(map.TypeArguments[1]) is { } valueItem)
+        {
+            return $"static v => {Values}.Dictionary(v, {valueItem})";
+        }
+        return null;
+    }
+
+    private static string? Item(ITypeSymbol type) =>
+        type.SpecialType == SpecialType.System_String ? Values + ".String" : Scalar(type);
+
+    private static string? Scalar(ITypeSymbol type) => type.SpecialType switch
+    {
+        SpecialType.System_Boolean => Values + ".Boolean",
+        SpecialType.System_Int32 => Values + ".Int32",
+        SpecialType.System_Int64 => Values + ".Int64",
+        SpecialType.System_Double => Values + ".Double",
+        SpecialType.System_Single => Values + ".Single",
+        SpecialType.System_Decimal => Values + ".Decimal",
+        _ when type.TypeKind == TypeKind.Enum => $"{Values}.Enum<{type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)}>",
+        _ => null,
+    };
+}
