@@ -100,7 +100,7 @@ public abstract partial class LlmTask<TInput, TOutput> : LlmTask
 
     /// <summary>
     /// An input whose text columns read <c>&lt;PLACEHOLDER_COLUMN&gt;</c> and other values are
-    /// placeholders of their type: what <see cref="Print(TInput?, IAnsiConsole?)"/> shows when given
+    /// placeholders of their type: what <c>Print()</c> shows when given
     /// none. Generated.
     /// </summary>
     public abstract TInput PlaceholderInput();
