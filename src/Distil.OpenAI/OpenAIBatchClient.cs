@@ -113,12 +113,12 @@ internal sealed class OpenAIBatchClient(OpenAIConnection connection, OfflineBatc
             ?? throw new InvalidOperationException("The service accepted the batch file but returned no file id.");
 
         var create = Request(HttpMethod.Post, "batches");
-        create.Content = JsonContent.Create(new JsonObject
+        create.Content = new StringContent(new JsonObject
         {
             ["input_file_id"] = fileId,
             ["endpoint"] = connection.Kind == OpenAIConnection.Service.Azure ? "/chat/completions" : "/v1/chat/completions",
             ["completion_window"] = Options.CompletionWindow,
-        });
+        }.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
         using var created = await http.SendAsync(create, cancellationToken).ConfigureAwait(false);
         var batchId = (string?)(await ReadJsonAsync(created, "creating a batch", cancellationToken).ConfigureAwait(false))["id"]
             ?? throw new InvalidOperationException("The service created a batch but returned no batch id.");

@@ -46,7 +46,7 @@ public sealed partial class StructuredGeneration : LlmTask<StructuredGeneration.
         if (string.IsNullOrWhiteSpace(text)) return null;
         if (input.StructuredOutput is null) return new Output(text.Trim());
         using var json = LenientJson.TryParse(text);
-        return json is null ? null : new Output(JsonSerializer.Serialize(json.RootElement));
+        return json is null ? null : new Output(JsonNode.Parse(json.RootElement.GetRawText())!.ToJsonString());
     }
 
     /// <inheritdoc/>

@@ -60,7 +60,7 @@ public sealed class FakeBatchService
     internal async Task CreateAsync(HttpContext context)
     {
         if (await FaultAsync(context, FakeBatchCall.Create).ConfigureAwait(false)) return;
-        var body = await JsonSerializer.DeserializeAsync<JsonObject>(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        var body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false) as JsonObject;
         var fileId = (string?)body?["input_file_id"];
         if (fileId is null || !_files.TryGetValue(fileId, out var content) || (string?)body?["completion_window"] != "24h")
         {

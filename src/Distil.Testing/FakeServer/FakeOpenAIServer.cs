@@ -199,8 +199,8 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     {
         try
         {
-            return await JsonSerializer.DeserializeAsync<JsonObject>(context.Request.Body, cancellationToken: context.RequestAborted)
-                .ConfigureAwait(false) ?? [];
+            return await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted)
+                .ConfigureAwait(false) as JsonObject ?? [];
         }
         catch (JsonException)
         {

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Distil.Testing;
 
@@ -58,8 +59,7 @@ public static class PromptSnapshot
         }
         if (includeSchema)
         {
-            using var schema = JsonDocument.Parse(task.StructuredOutputSchema);
-            Section(text, "json schema", JsonSerializer.Serialize(schema.RootElement, Indented));
+            Section(text, "json schema", JsonNode.Parse(task.StructuredOutputSchema)!.ToJsonString(Indented));
         }
         if (includeGrammar) Section(text, "gbnf grammar", task.StructuredOutputGrammar);
         return text.ToString();

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -58,7 +60,7 @@ public sealed class ResponseCachingChatClient : CachingChatClient
     protected override async Task<ChatResponse?> ReadCacheAsync(string key, CancellationToken cancellationToken)
     {
         var json = await TryReadAsync(key, cancellationToken).ConfigureAwait(false);
-        var response = json is null ? null : TryDeserialize<ChatResponse>(json);
+        var response = json is null ? null : TryDeserialize(json, static text => JsonSerializer.Deserialize(text, ResponseInfo));
         Interlocked.Increment(ref response is null ? ref _misses : ref _hits);
         if (response is not null) CallScope.CacheHit();
         return response;
@@ -66,13 +68,14 @@ public sealed class ResponseCachingChatClient : CachingChatClient
 
     /// <inheritdoc/>
     protected override Task WriteCacheAsync(string key, ChatResponse value, CancellationToken cancellationToken) =>
-        TryWriteAsync(key, JsonSerializer.Serialize(value, AIJsonUtilities.DefaultOptions), cancellationToken);
+        TryWriteAsync(key, JsonSerializer.Serialize(value, ResponseInfo), cancellationToken);
 
     /// <inheritdoc/>
     protected override async Task<IReadOnlyList<ChatResponseUpdate>?> ReadCacheStreamingAsync(string key, CancellationToken cancellationToken)
     {
         var json = await TryReadAsync("stream:" + key, cancellationToken).ConfigureAwait(false);
-        var updates = json is null ? null : TryDeserialize<List<ChatResponseUpdate>>(json);
+        var updates = json is null ? null : TryDeserialize(json, static text =>
+            JsonNode.Parse(text)?.AsArray().Select(update => update.Deserialize(UpdateInfo)!).ToList());
         Interlocked.Increment(ref updates is null ? ref _misses : ref _hits);
         if (updates is not null) CallScope.CacheHit();
         return updates;
@@ -80,17 +83,22 @@ public sealed class ResponseCachingChatClient : CachingChatClient
 
     /// <inheritdoc/>
     protected override Task WriteCacheStreamingAsync(string key, IReadOnlyList<ChatResponseUpdate> value, CancellationToken cancellationToken) =>
-        TryWriteAsync("stream:" + key, JsonSerializer.Serialize(value, AIJsonUtilities.DefaultOptions), cancellationToken);
+        TryWriteAsync("stream:" + key, new JsonArray(value.Select(update => JsonSerializer.SerializeToNode(update, UpdateInfo)).ToArray()).ToJsonString(), cancellationToken);
+
+    // Microsoft.Extensions.AI's own source-generated contracts: no reflection (trimming- and AOT-safe).
+    private static JsonTypeInfo<ChatResponse> ResponseInfo => (JsonTypeInfo<ChatResponse>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatResponse));
+
+    private static JsonTypeInfo<ChatResponseUpdate> UpdateInfo => (JsonTypeInfo<ChatResponseUpdate>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatResponseUpdate));
 
     // An entry that no longer reads (damaged, or written by another version) is a miss: the new
     // answer replaces it.
-    private T? TryDeserialize<T>(string json) where T : class
+    private T? TryDeserialize<T>(string json, Func<string, T?> read) where T : class
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(json, AIJsonUtilities.DefaultOptions);
+            return read(json);
         }
-        catch (JsonException error)
+        catch (Exception error) when (error is JsonException or InvalidOperationException)
         {
             _logger.LogWarning("A cached answer could not be read and is asked for again. {Error}", error.Message);
             return null;

@@ -97,7 +97,7 @@ public static class JsonNodeRead
         JsonValue value when value.TryGetValue<string>(out var text) => text,
         // Other values that are strings in JSON (a Guid, a DateTime, a char put in a row in memory)
         // and numbers or booleans: their JSON text, unquoted.
-        JsonValue value when value.GetValueKind() == JsonValueKind.String => JsonSerializer.Deserialize<string>(value.ToJsonString()),
+        JsonValue value when value.GetValueKind() == JsonValueKind.String => JsonSerializer.Deserialize(value.ToJsonString(), DistilJson.Default.String),
         JsonValue value => value.ToJsonString(),
         _ => throw RowValueException.Expected("a string", Describe(node)),
     };

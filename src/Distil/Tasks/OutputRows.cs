@@ -53,7 +53,7 @@ internal sealed class OutputRows<TOutput>(
                 if (!columns.TryGetValue(column, out var list)) columns[column] = list = [];
                 list.Add(value);
             }
-            metadata.Add(_metadata.For(generation, Upstream(input)));
+            metadata.Add((JsonNode?)_metadata.For(generation, Upstream(input)));
         }
         foreach (var (column, list) in columns) row[column] = list;
         row[ModelNameColumn] = modelName;

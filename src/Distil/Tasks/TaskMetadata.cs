@@ -67,7 +67,7 @@ internal sealed class TaskMetadata(string taskName, bool addRawOutput, bool addR
         var chat = new JsonArray();
         foreach (var message in messages)
         {
-            chat.Add(new JsonObject { ["role"] = message.Role.Value, ["content"] = message.Text });
+            chat.Add((JsonNode)new JsonObject { ["role"] = message.Role.Value, ["content"] = message.Text });
         }
         return chat;
     }

@@ -171,7 +171,7 @@ public static class SettingValues
     public static string Text(object? value) => value switch
     {
         null => "null",
-        string text => JsonSerializer.Serialize(text, SettingJson.Default.String),
+        string text => JsonSerializer.Serialize(text, DistilJson.Default.String),
         bool flag => flag ? "true" : "false",
         Enum member => member.ToString(),
         double d => d.ToString("R", CultureInfo.InvariantCulture),
@@ -192,6 +192,3 @@ public static class SettingValues
 
     private static string Show(JsonNode? value) => value?.ToJsonString() ?? "null";
 }
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
-internal sealed partial class SettingJson : System.Text.Json.Serialization.JsonSerializerContext;

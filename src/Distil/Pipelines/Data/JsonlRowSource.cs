@@ -80,7 +80,7 @@ public sealed class MemoryRowSource : IRowSource
     {
         // The rows themselves are the identity of an in-memory source: other rows, another run.
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        foreach (var row in _rows) hash.AppendData(JsonSerializer.SerializeToUtf8Bytes(row));
+        foreach (var row in _rows) hash.AppendData(JsonSerializer.SerializeToUtf8Bytes(row, DistilJson.Default.JsonObject));
         return $"{_rows.Count} rows in memory ({Convert.ToHexString(hash.GetHashAndReset())[..16]})";
     }
 

@@ -463,7 +463,7 @@ public sealed class ParquetRowSink : IRowSink
         var value = node.AsValue();
         if (value.TryGetValue(out string? text)) return text;
         // Values created from other CLR types that serialize as strings (Guid, DateTime, char, ...).
-        return JsonSerializer.Deserialize<string>(value.ToJsonString()) ?? "";
+        return JsonSerializer.Deserialize(value.ToJsonString(), DistilJson.Default.String) ?? "";
     }
 
     private static bool TryGetInt64(JsonValue value, out long number)

@@ -240,7 +240,7 @@ internal sealed class RunStore : IAsyncDisposable
         command.CommandText = "INSERT OR REPLACE INTO batches (step, batch_id, custom_ids, status, submitted) VALUES ($step, $id, $ids, 'submitted', $at)";
         command.Parameters.AddWithValue("$step", step);
         command.Parameters.AddWithValue("$id", batch.Id);
-        command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(batch.CustomIds));
+        command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(batch.CustomIds.ToList(), DistilJson.Default.ListString));
         command.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         command.ExecuteNonQuery();
     }
@@ -254,7 +254,7 @@ internal sealed class RunStore : IAsyncDisposable
         command.Parameters.AddWithValue("$step", step);
         using var reader = command.ExecuteReader();
         var batches = new List<StoredBatch>();
-        while (reader.Read()) batches.Add(new StoredBatch(reader.GetString(0), JsonSerializer.Deserialize<List<string>>(reader.GetString(1))!, reader.GetString(2)));
+        while (reader.Read()) batches.Add(new StoredBatch(reader.GetString(0), JsonSerializer.Deserialize(reader.GetString(1), DistilJson.Default.ListString)!, reader.GetString(2)));
         return batches;
     }
 
@@ -276,7 +276,7 @@ internal sealed class RunStore : IAsyncDisposable
         foreach (var item in results)
         {
             id.Value = item.CustomId;
-            result.Value = JsonSerializer.Serialize(item);
+            result.Value = JsonSerializer.Serialize(item, DistilJson.Default.OfflineBatchResult);
             save.ExecuteNonQuery();
         }
         using var update = connection.CreateCommand();
@@ -297,7 +297,7 @@ internal sealed class RunStore : IAsyncDisposable
         command.Parameters.AddWithValue("$step", step);
         using var reader = command.ExecuteReader();
         var results = new Dictionary<string, OfflineBatchResult>(StringComparer.Ordinal);
-        while (reader.Read()) results[reader.GetString(0)] = JsonSerializer.Deserialize<OfflineBatchResult>(reader.GetString(1))!;
+        while (reader.Read()) results[reader.GetString(0)] = JsonSerializer.Deserialize(reader.GetString(1), DistilJson.Default.OfflineBatchResult)!;
         return results;
     }
 
@@ -411,7 +411,7 @@ internal sealed class RunStore : IAsyncDisposable
     private static string Encode(IReadOnlyList<KeyedRow> outputs)
     {
         var array = new JsonArray();
-        foreach (var output in outputs) array.Add(new JsonArray(output.Key.Text, output.Row.DeepClone()));
+        foreach (var output in outputs) array.Add((JsonNode)new JsonArray(output.Key.Text, output.Row.DeepClone()));
         return array.ToJsonString();
     }
 

@@ -46,6 +46,12 @@ internal abstract class StepNode(string name)
         rows.Count == 1 ? [new KeyedRow(key, rows[0])] : rows.Select((row, i) => new KeyedRow(key.Child(i), row)).ToList();
 
     /// <summary>A stable hash of a delegate's code: its method, declaring type and IL (captured values are not part of it).</summary>
+    /// <remarks>
+    /// Under NativeAOT there is no IL to read: the hash is then of the method's name alone, so a
+    /// changed <c>Map</c> body keeps its old rows; rename the method (or the step) after changing it.
+    /// </remarks>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026",
+        Justification = "Without IL (trimmed or AOT), the hash falls back to the method's name; documented in docs/pipelines.md.")]
     public static string CodeOf(Delegate function)
     {
         var method = function.Method;
