@@ -91,6 +91,19 @@ public sealed partial class TaskGenerator
             return new ResolvedTask(spec, diagnostics.ToEquatableArray());
         }
 
+        /// <summary>
+        /// The project's template files that <paramref name="task"/>'s prompts name, and nothing
+        /// else: an edit to another task's template leaves this task's input equal, so it is not
+        /// resolved again.
+        /// </summary>
+        public static TemplateFileSet FilesOf(TaskDeclaration task, TemplateFileSet files) =>
+            new(files.ProjectDirectory, task.Templates
+                .Select(t => FindFile(files, t.FilePath))
+                .Where(f => f is not null)
+                .Select(f => f!)
+                .Distinct()
+                .ToEquatableArray());
+
         private static bool IsPartial(TaskDeclaration task) =>
             !task.Diagnostics.Any(d => d.Id == DiagnosticDescriptors.TaskClassNotPartial.Id);
 

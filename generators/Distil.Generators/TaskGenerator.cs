@@ -42,27 +42,40 @@ public sealed partial class TaskGenerator : IIncrementalGenerator
                 pair.Left.OrderBy(f => f.Path, StringComparer.Ordinal).ToEquatableArray()))
             .WithTrackingName(TrackingNames.TemplateFiles);
 
-        var specs = declarations
+        // Each task with only the template files it names: editing one template resolves one task again.
+        var tasks = declarations
             .Combine(templateFiles)
-            .Select(static (pair, cancellationToken) => Resolver.Resolve(pair.Left, pair.Right, cancellationToken))
+            .Select(static (pair, _) => (Task: pair.Left, Files: Resolver.FilesOf(pair.Left, pair.Right)))
+            .WithTrackingName(TrackingNames.TaskTemplateFiles);
+
+        var resolved = tasks
+            .Select(static (pair, cancellationToken) => Resolver.Resolve(pair.Task, pair.Files, cancellationToken))
             .WithTrackingName(TrackingNames.TaskSpecs);
 
-        // Diagnostics travel apart from the code, so that reporting them never breaks caching of the output.
-        var diagnostics = specs
+        // The code sees no source positions: a task moved in its file (a line inserted above it) is
+        // not written again.
+        var code = resolved
+            .Select(static (result, _) => result.Spec is { EmitMembers: true } spec ? spec.WithoutPositions() : null)
+            .WithTrackingName(TrackingNames.TaskCode);
+
+        context.RegisterSourceOutput(code, static (production, spec) =>
+        {
+            if (spec is not null) production.AddSource(Emitter.HintName(spec.Declaration), Emitter.Emit(spec));
+        });
+
+        // Diagnostics travel apart from the code, so that reporting them never breaks caching of the
+        // output. They are reported at locations in the compilation's own syntax trees, so that
+        // #pragma warning disable and [SuppressMessage] apply to them as to the compiler's own.
+        var diagnostics = resolved
             .Select(static (result, _) => result.Diagnostics)
             .WithTrackingName(TrackingNames.Diagnostics);
 
-        context.RegisterSourceOutput(diagnostics, static (production, items) =>
+        context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (production, pair) =>
         {
-            foreach (var diagnostic in items) production.ReportDiagnostic(diagnostic.ToDiagnostic());
-        });
-
-        context.RegisterSourceOutput(specs, static (production, result) =>
-        {
-            if (result.Spec is { EmitMembers: true } spec)
-            {
-                production.AddSource(Emitter.HintName(spec.Declaration), Emitter.Emit(spec));
-            }
+            if (pair.Left.Count == 0) return;
+            var trees = new System.Collections.Generic.Dictionary<string, SyntaxTree>(StringComparer.Ordinal);
+            foreach (var tree in pair.Right.SyntaxTrees) if (!trees.ContainsKey(tree.FilePath)) trees.Add(tree.FilePath, tree);
+            foreach (var diagnostic in pair.Left) production.ReportDiagnostic(diagnostic.ToDiagnostic(trees));
         });
     }
 }

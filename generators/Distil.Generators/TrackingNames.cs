@@ -5,6 +5,8 @@ internal static class TrackingNames
 {
     public const string TaskDeclarations = nameof(TaskDeclarations);
     public const string TemplateFiles = nameof(TemplateFiles);
+    public const string TaskTemplateFiles = nameof(TaskTemplateFiles);
+    public const string TaskCode = nameof(TaskCode);
     public const string TaskSpecs = nameof(TaskSpecs);
     public const string Diagnostics = nameof(Diagnostics);
 }

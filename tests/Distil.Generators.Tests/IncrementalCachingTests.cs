@@ -87,6 +87,65 @@ public class IncrementalCachingTests
         Assert.Contains("Judge strictly: ", result.GeneratedSources.Single(s => s.HintName == "App.Judge.g.cs").SourceText.ToString());
     }
 
+    [Fact]
+    public void Inserting_a_line_above_a_task_leaves_its_code_unchanged()
+    {
+        var compilation = GeneratorHarness.Compilation(SummaryTask, JudgeTask);
+        var driver = GeneratorHarness.Driver(JudgeTemplate).RunGenerators(compilation);
+        var before = driver.GetRunResult().Results.Single().GeneratedSources.Single(s => s.HintName == "App.Summary.g.cs").SourceText.ToString();
+
+        var edited = compilation.ReplaceSyntaxTree(
+            compilation.SyntaxTrees.First(),
+            CSharpSyntaxTree.ParseText("// a comment\n\n" + SummaryTask, (CSharpParseOptions)compilation.SyntaxTrees.First().Options, path: "Task0.cs"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        // The declaration moved (its positions changed), but the code step sees no positions.
+        var code = result.TrackedSteps[TrackingNames.TaskCode].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+        Assert.All(code, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"the code step ran with {r}"));
+        Assert.Equal(before, result.GeneratedSources.Single(s => s.HintName == "App.Summary.g.cs").SourceText.ToString());
+    }
+
+    [Fact]
+    public void A_template_edit_does_not_resolve_the_tasks_that_do_not_read_it()
+    {
+        var compilation = GeneratorHarness.Compilation(SummaryTask, JudgeTask);
+        var driver = GeneratorHarness.Driver(JudgeTemplate).RunGenerators(compilation);
+
+        driver = driver.ReplaceAdditionalText(JudgeTemplate, new InMemoryAdditionalText("/app/Prompts/judge.sbn", "Judge strictly: {{ answer }}"));
+        var result = driver.RunGenerators(compilation).GetRunResult().Results.Single();
+
+        // Each task is combined only with the files it names: Summary's input to resolving is unchanged, so it is cached.
+        var specs = result.TrackedSteps[TrackingNames.TaskSpecs].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+        Assert.Equal(1, specs.Count(r => r == IncrementalStepRunReason.Cached));
+        Assert.Equal(1, specs.Count(r => r == IncrementalStepRunReason.Modified));
+    }
+
+    [Fact]
+    public void Diagnostics_point_into_the_compilation_s_syntax_trees_so_pragmas_apply()
+    {
+        const string unused = """
+            using Distil;
+            namespace App;
+            #pragma warning disable DISTIL006
+            [Task("unused")]
+            [UserPrompt("Only {{ title }}.")]
+            public sealed partial class Unused : LlmTask<Unused.Input, Unused.Output>
+            {
+                public sealed record Input(string Title, string Extra);
+                public sealed record Output(string Summary);
+            }
+            #pragma warning restore DISTIL006
+            """;
+        var compilation = GeneratorHarness.Compilation(unused);
+
+        GeneratorHarness.Driver().RunGeneratorsAndUpdateCompilation(compilation, out _, out var diagnostics);
+
+        var warning = Assert.Single(diagnostics, d => d.Id == "DISTIL006");
+        Assert.True(warning.Location.IsInSource, "an in-source location is what #pragma and [SuppressMessage] apply to");
+        Assert.Same(compilation.SyntaxTrees.First(), warning.Location.SourceTree);
+        // That a build then silences it is tested end to end in the package tests (a real dotnet build).
+    }
+
     private static List<(string Step, IncrementalStepRunReason Reason)> DistilStepReasons(GeneratorRunResult result) =>
         result.TrackedSteps
             .Where(s => GeneratorHarness.IsDistilStep(s.Key))

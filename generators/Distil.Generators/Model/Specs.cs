@@ -1,3 +1,5 @@
+using System.Linq;
+
 // Invariant of every type in this file: it holds only strings, bools, numbers, enums, other specs
 // and EquatableArray<T> — never a symbol, syntax node or Location — so that the incremental
 // pipeline can compare models by value and cache every step whose inputs did not change.
@@ -136,4 +138,19 @@ internal sealed record TaskSpec(
     string OutputJsonSchema,
     string OutputGrammar,
     bool EmitMembers,
-    string SourceHash = "");
+    string SourceHash = "")
+{
+    /// <summary>
+    /// This spec without source positions (diagnostics, property and template locations), which
+    /// the code does not use: moving a task in its file then leaves the code step unchanged.
+    /// </summary>
+    public TaskSpec WithoutPositions() => this with
+    {
+        Declaration = Declaration with
+        {
+            Diagnostics = default,
+            Objects = Declaration.Objects.Select(o => o with { Properties = o.Properties.Select(p => p with { Location = null }).ToEquatableArray() }).ToEquatableArray(),
+            Templates = Declaration.Templates.Select(t => t with { AttributeLocation = null, InlineTextOffset = 0, InlineTextLine = 0, InlineTextColumn = 0 }).ToEquatableArray(),
+        },
+    };
+}
