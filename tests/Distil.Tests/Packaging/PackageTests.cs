@@ -137,6 +137,95 @@ public class PackageTests
         Assert.That(build.Output, Does.Contain("Program.cs(8,14)"), "the error points at the variable in the template");
     }
 
+    [Test]
+    public void A_fresh_project_reads_typed_results_silences_a_warning_with_pragma_and_publishes_as_NativeAOT()
+    {
+        var app = Path.Combine(_work, "aotapp");
+        Directory.CreateDirectory(app);
+        File.WriteAllText(Path.Combine(app, "nuget.config"), NuGetConfig());
+        File.WriteAllText(Path.Combine(app, "aotapp.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+                <PublishAot>true</PublishAot>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Distil" Version="{_version}" />
+                <PackageReference Include="Distil.Testing" Version="{_version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(app, "Program.cs"), AotAppSource);
+
+        var build = Dotnet(app, "build");
+        Assert.That(build.ExitCode, Is.Zero, build.Output);
+        Assert.That(build.Output, Does.Contain("warning DISTIL006: Input column 'unused' of task 'loud'"), "the warning fires where no pragma silences it");
+        Assert.That(build.Output, Does.Not.Contain("'audience'"), "#pragma warning disable DISTIL006 around the task silences it");
+        var run = Dotnet(app, "run", "--no-build");
+        Assert.That(run.ExitCode, Is.Zero, run.Output);
+
+        var publish = Dotnet(app, "publish", "-c", "Release", "-r", "linux-x64", "-o", Path.Combine(app, "native"));
+        Assert.That(publish.ExitCode, Is.Zero, publish.Output);
+        Assert.That(publish.Output, Does.Not.Match(@"warning IL\d{4}"), "no trimming or AOT warnings");
+        var native = Run(Path.Combine(app, "native", "aotapp"), app);
+
+        Assert.That(native.ExitCode, Is.Zero, native.Output);
+        Assert.That(native.Output, Is.EqualTo(run.Output), "the native program does what the JIT one does");
+        Assert.That(native.Output, Does.Contain("RESULT 0: Tea -> Pitch Tea. (4) x2, 7 tokens in"));
+        Assert.That(native.Output, Does.Contain("RESULT 1: Ink -> Pitch Ink. (4) x2, 7 tokens in"));
+        Assert.That(native.Output, Does.Contain("SETTING num_generations = 2"));
+    }
+
+    private const string AotAppSource = """"
+        using Distil;
+        using Distil.Testing;
+
+        #pragma warning disable DISTIL006 // 'audience' is for the dataset, not the prompt
+        [Task("pitch")]
+        [UserPrompt("Pitch {{ product }}.")]
+        public sealed partial class Pitch : LlmTask<Pitch.Input, Pitch.Output>
+        {
+            public sealed record Input(string Product, string Audience);
+            public sealed record Output(string Line, int Stars);
+        }
+        #pragma warning restore DISTIL006
+
+        [Task("loud")]
+        [UserPrompt("Shout {{ word }}.")]
+        public sealed partial class Loud : LlmTask<Loud.Input, Loud.Output>
+        {
+            public sealed record Input(string Word, string Unused);
+            public sealed record Output(string Line);
+        }
+
+        static class Program
+        {
+            static async Task Main()
+            {
+                var llm = new ScriptedChatClient(r => ScriptedChatClient.Answer($$"""{"line": "{{r.UserText}}", "stars": 4}""", 7, 3));
+                var task = new Pitch { Llm = llm, MaxConcurrency = 4 };
+                Distil.Pipelines.RuntimeParameters.ApplyTo(task, ["num_generations=2"]);
+                Console.WriteLine($"SETTING num_generations = {task.Settings.Single(s => s.Name == "num_generations").GetValue(task)}");
+                await foreach (var result in task.RunAsync([new Pitch.Input("Tea", "cats"), new Pitch.Input("Ink", "owls")]))
+                {
+                    Console.WriteLine($"RESULT {result.RowIndex}: {result.Input.Product} -> {result.Output!.Line} ({result.Output.Stars}) x{result.Generations.Count}, {result.Generations[0].Usage!.InputTokenCount} tokens in");
+                }
+            }
+        }
+        """";
+
+    private string NuGetConfig() => $"""
+        <?xml version="1.0" encoding="utf-8"?>
+        <configuration>
+          <packageSources>
+            <add key="distil-local" value="{_feed}" />
+          </packageSources>
+        </configuration>
+        """;
+
     private string CreateApp(string name, string firstLine, bool withTasks = false)
     {
         var directory = Path.Combine(_work, name);
