@@ -35,7 +35,7 @@ public sealed partial class TaskGenerator
             foreach (var containing in task.ContainingTypes) writer.OpenBlock($"partial {containing.Keyword} {containing.Name}");
             writer.OpenBlock($"partial class {task.ClassName}");
 
-            if (task.IsValid) WriteMembers(writer, spec);
+            if (spec.Mode == EmitMode.Members) WriteMembers(writer, spec);
             else WriteStubs(writer, task);
 
             writer.CloseBlock();
@@ -158,7 +158,7 @@ public sealed partial class TaskGenerator
                 writer.WriteLine();
                 return;
             }
-            var ordered = spec.Templates.OrderBy(t => t.Role == "system" ? 0 : 1).ToList();
+            var ordered = spec.Templates.OrderBy(t => t.Role == PromptRole.System ? 0 : 1).ToList();
 
             writer.WriteLine(GeneratedCode);
             using (writer.Block($"public override global::System.Collections.Generic.IReadOnlyList<{ChatMessage}> FormatInput({task.InputTypeName} input)"))
@@ -205,13 +205,13 @@ public sealed partial class TaskGenerator
         }
 
         private static string RoleOf(CompiledTemplate template) =>
-            template.Role == "system" ? $"{ChatRole}.System" : $"{ChatRole}.User";
+            template.Role == PromptRole.System ? $"{ChatRole}.System" : $"{ChatRole}.User";
 
         private static string RenderMethod(CompiledTemplate template) =>
-            template.Role == "system" ? "__RenderSystemPrompt" : "__RenderUserPrompt";
+            template.Role == PromptRole.System ? "__RenderSystemPrompt" : "__RenderUserPrompt";
 
         private static string ScribanField(CompiledTemplate template) =>
-            template.Role == "system" ? "__systemPromptScriban" : "__userPromptScriban";
+            template.Role == PromptRole.System ? "__systemPromptScriban" : "__userPromptScriban";
 
         private static string TemplateVariables(TaskDeclaration task)
         {

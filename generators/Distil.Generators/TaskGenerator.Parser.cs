@@ -62,7 +62,7 @@ public sealed partial class TaskGenerator
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.FormatMessagesWithPrompts, LocationInfo.From(syntax.Identifier.GetLocation()), taskName));
             }
-            else if (!hasFormatMessages && !templates.Any(t => t.Role == "user"))
+            else if (!hasFormatMessages && !templates.Any(t => t.Role == PromptRole.User))
             {
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.TaskWithoutPrompt, LocationInfo.From(syntax.Identifier.GetLocation()), taskName));
@@ -85,15 +85,18 @@ public sealed partial class TaskGenerator
                 hasFormatMessages,
                 // A task whose columns depend on its settings (a user template) declares Inputs itself.
                 DeclaresInputs: DeclaresMember<PropertyDeclarationSyntax>(type, p => p.Identifier.ValueText == "Inputs"),
-                IsValid: isPartial && !diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error),
+                Mode: !isPartial ? EmitMode.Nothing
+                    : diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error) ? EmitMode.Stubs
+                    : EmitMode.Members,
                 diagnostics.ToEquatableArray(),
                 SettingReader.Read(type).ToEquatableArray(),
-                SettingReader.Hash(SettingReader.DeclarationText(type)));
+                // The text, not its hash: hashing waits for the Resolver, which runs only for a task that changed.
+                SettingReader.DeclarationText(type));
         }
 
         private static TaskDeclaration Invalid(INamedTypeSymbol type, string taskName, List<DiagnosticInfo> diagnostics) =>
             new(taskName, type.Name, "", type.ToDisplayString(), default, "", "", "", "", default, default, default,
-                false, false, false, false, diagnostics.ToEquatableArray());
+                false, false, false, EmitMode.Nothing, diagnostics.ToEquatableArray());
 
         // The task class and every class around it must be partial for the generated part to join them.
         private static INamedTypeSymbol? FirstNonPartialType(INamedTypeSymbol type)
@@ -154,8 +157,8 @@ public sealed partial class TaskGenerator
         {
             foreach (var attribute in type.GetAttributes())
             {
-                var role = KnownTypes.IsAttribute(attribute, "Distil", "SystemPromptAttribute") ? "system"
-                    : KnownTypes.IsAttribute(attribute, "Distil", "UserPromptAttribute") ? "user"
+                PromptRole? role = KnownTypes.IsAttribute(attribute, "Distil", "SystemPromptAttribute") ? PromptRole.System
+                    : KnownTypes.IsAttribute(attribute, "Distil", "UserPromptAttribute") ? PromptRole.User
                     : null;
                 if (role is null) continue;
 
@@ -166,7 +169,7 @@ public sealed partial class TaskGenerator
                 {
                     diagnostics.Add(DiagnosticInfo.Create(
                         DiagnosticDescriptors.AmbiguousPrompt, LocationInfo.From(syntax?.GetLocation()),
-                        role == "system" ? "SystemPrompt" : "UserPrompt", taskName,
+                        role == PromptRole.System ? "SystemPrompt" : "UserPrompt", taskName,
                         inline is null ? "has neither template text nor File" : "has both template text and File"));
                     continue;
                 }
@@ -177,7 +180,7 @@ public sealed partial class TaskGenerator
                     ? default
                     : syntax.SyntaxTree.GetLineSpan(new Microsoft.CodeAnalysis.Text.TextSpan(offset, 0)).StartLinePosition;
                 yield return new TemplateSource(
-                    role,
+                    role.Value,
                     inline,
                     inline is null ? file : null,
                     LocationInfo.From(argument?.GetLocation() ?? syntax?.GetLocation()),

@@ -26,7 +26,8 @@ public sealed partial class TaskGenerator
         public static ResolvedTask Resolve(TaskDeclaration task, TemplateFileSet files, CancellationToken cancellationToken)
         {
             var diagnostics = task.Diagnostics.ToList();
-            if (task.InputObjectId.Length == 0) return new ResolvedTask(null, diagnostics.ToEquatableArray());
+            // Without a task base there are no records to resolve against; nothing is written.
+            if (task.Mode == EmitMode.Nothing && task.InputObjectId.Length == 0) return new ResolvedTask(null, diagnostics.ToEquatableArray());
 
             var objects = new ObjectLookup(task.Objects);
             var input = objects[task.InputObjectId];
@@ -46,12 +47,12 @@ public sealed partial class TaskGenerator
                 if (text is null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(
-                        DiagnosticDescriptors.TemplateFileNotFound, source.AttributeLocation, source.Role, source.FilePath!, task.TaskName));
+                        DiagnosticDescriptors.TemplateFileNotFound, source.AttributeLocation, source.Role.Name(), source.FilePath!, task.TaskName));
                     templatesOk = false;
                     continue;
                 }
 
-                var sourceName = source.FilePath ?? $"{task.ClassName} ({source.Role} prompt)";
+                var sourceName = source.FilePath ?? $"{task.ClassName} ({source.Role.Name()} prompt)";
                 var compilation = TemplateCompiler.Compile(text, sourceName, scope);
                 used.UnionWith(compilation.UsedVariables);
                 foreach (var error in compilation.Errors)
@@ -59,7 +60,7 @@ public sealed partial class TaskGenerator
                     diagnostics.Add(DiagnosticInfo.Create(
                         DiagnosticDescriptors.TemplateDoesNotParse,
                         Locate(source, file, error.Line, error.Column, error.Offset, 1),
-                        source.Role, task.TaskName, $"{sourceName}({error.Line + 1},{error.Column + 1})", error.Message));
+                        source.Role.Name(), task.TaskName, $"{sourceName}({error.Line + 1},{error.Column + 1})", error.Message));
                 }
                 foreach (var unknown in compilation.UnknownVariables)
                 {
@@ -82,12 +83,13 @@ public sealed partial class TaskGenerator
                 }
             }
 
-            var valid = task.IsValid && templatesOk;
+            var mode = task.Mode == EmitMode.Members && !templatesOk ? EmitMode.Stubs : task.Mode;
+            var valid = mode == EmitMode.Members;
             var schema = valid ? JsonSchemaWriter.Write(task.OutputObjectId, task.Objects) : "";
             var grammar = valid ? GbnfGrammarWriter.Write(task.OutputObjectId, task.Objects) : "";
             // What identifies the task's code: its declarations, its templates, and this generator's version.
-            var sourceHash = SettingReader.Hash(string.Join("\n", new[] { GeneratorVersion, task.DeclarationHash }.Concat(compiled.Select(t => t.Role + ":" + t.Text))));
-            var spec = new TaskSpec(task with { IsValid = valid }, compiled.ToEquatableArray(), schema, grammar, EmitMembers: IsPartial(task), sourceHash);
+            var sourceHash = SettingReader.Hash(string.Join("\n", new[] { GeneratorVersion, task.DeclarationText }.Concat(compiled.Select(t => t.Role.Name() + ":" + t.Text))));
+            var spec = new TaskSpec(task with { Mode = mode }, compiled.ToEquatableArray(), schema, grammar, sourceHash);
             return new ResolvedTask(spec, diagnostics.ToEquatableArray());
         }
 
@@ -103,9 +105,6 @@ public sealed partial class TaskGenerator
                 .Select(f => f!)
                 .Distinct()
                 .ToEquatableArray());
-
-        private static bool IsPartial(TaskDeclaration task) =>
-            !task.Diagnostics.Any(d => d.Id == DiagnosticDescriptors.TaskClassNotPartial.Id);
 
         // Template paths are relative to the project directory; additional files arrive with full
         // paths. Without a project directory (or for linked files) the path's tail must match.

@@ -55,7 +55,7 @@ public sealed partial class TaskGenerator : IIncrementalGenerator
         // The code sees no source positions: a task moved in its file (a line inserted above it) is
         // not written again.
         var code = resolved
-            .Select(static (result, _) => result.Spec is { EmitMembers: true } spec ? spec.WithoutPositions() : null)
+            .Select(static (result, _) => result.Spec is { Mode: not EmitMode.Nothing } spec ? spec.WithoutPositions() : null)
             .WithTrackingName(TrackingNames.TaskCode);
 
         context.RegisterSourceOutput(code, static (production, spec) =>
@@ -70,12 +70,18 @@ public sealed partial class TaskGenerator : IIncrementalGenerator
             .Select(static (result, _) => result.Diagnostics)
             .WithTrackingName(TrackingNames.Diagnostics);
 
-        context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (production, pair) =>
+        // Only tasks with something to say, gathered once per compilation: the trees are looked up
+        // once, not once per task.
+        var reported = diagnostics.Where(static items => items.Count > 0).Collect();
+        context.RegisterSourceOutput(reported.Combine(context.CompilationProvider), static (production, pair) =>
         {
-            if (pair.Left.Count == 0) return;
+            if (pair.Left.IsEmpty) return;
             var trees = new System.Collections.Generic.Dictionary<string, SyntaxTree>(StringComparer.Ordinal);
             foreach (var tree in pair.Right.SyntaxTrees) if (!trees.ContainsKey(tree.FilePath)) trees.Add(tree.FilePath, tree);
-            foreach (var diagnostic in pair.Left) production.ReportDiagnostic(diagnostic.ToDiagnostic(trees));
+            foreach (var items in pair.Left)
+            {
+                foreach (var diagnostic in items) production.ReportDiagnostic(diagnostic.ToDiagnostic(trees));
+            }
         });
     }
 }

@@ -74,7 +74,7 @@ internal sealed record TemplateParameterSpec(string Name, string Variable, TypeS
 
 /// <summary>Where a prompt template comes from: inline text or a project file.</summary>
 internal sealed record TemplateSource(
-    string Role,
+    PromptRole Role,
     string? InlineText,
     string? FilePath,
     LocationInfo? AttributeLocation,
@@ -97,6 +97,32 @@ internal sealed record SettingSpec(
     bool SetterIsInit,
     string DeclaringType);
 
+/// <summary>What the generator writes for a task.</summary>
+internal enum EmitMode
+{
+    /// <summary>Nothing: the class is not partial, or not an <c>LlmTask&lt;,&gt;</c>.</summary>
+    Nothing,
+
+    /// <summary>Members that throw, so that the build shows the Distil errors and not a cascade of missing members.</summary>
+    Stubs,
+
+    /// <summary>The task's members.</summary>
+    Members,
+}
+
+/// <summary>Which message of the chat a prompt template renders.</summary>
+internal enum PromptRole
+{
+    System,
+    User,
+}
+
+internal static class PromptRoles
+{
+    /// <summary>The role as chat messages and diagnostics name it: <c>system</c> or <c>user</c>.</summary>
+    public static string Name(this PromptRole role) => role == PromptRole.System ? "system" : "user";
+}
+
 /// <summary>A class that encloses the task class, so that the generated part nests the same way.</summary>
 internal sealed record ContainingTypeSpec(string Keyword, string Name);
 
@@ -117,10 +143,10 @@ internal sealed record TaskDeclaration(
     bool HasParseOutput,
     bool HasFormatMessages,
     bool DeclaresInputs,
-    bool IsValid,
+    EmitMode Mode,
     EquatableArray<DiagnosticInfo> Diagnostics,
     EquatableArray<SettingSpec> Settings = default,
-    string DeclarationHash = "");
+    string DeclarationText = "");
 
 /// <summary>A project file that a template may be read from.</summary>
 internal sealed record TemplateFile(string Path, string Text);
@@ -129,7 +155,7 @@ internal sealed record TemplateFile(string Path, string Text);
 internal sealed record TemplateFileSet(string ProjectDirectory, EquatableArray<TemplateFile> Files);
 
 /// <summary>A template ready to emit: compiled C# or, beyond the compiled subset, runtime Scriban.</summary>
-internal sealed record CompiledTemplate(string Role, string Text, string SourceName, string? Code);
+internal sealed record CompiledTemplate(PromptRole Role, string Text, string SourceName, string? Code);
 
 /// <summary>A task ready to emit.</summary>
 internal sealed record TaskSpec(
@@ -137,9 +163,11 @@ internal sealed record TaskSpec(
     EquatableArray<CompiledTemplate> Templates,
     string OutputJsonSchema,
     string OutputGrammar,
-    bool EmitMembers,
     string SourceHash = "")
 {
+    /// <summary>What to write: the declaration's mode, lowered to stubs when a template has errors.</summary>
+    public EmitMode Mode => Declaration.Mode;
+
     /// <summary>
     /// This spec without source positions (diagnostics, property and template locations), which
     /// the code does not use: moving a task in its file then leaves the code step unchanged.
@@ -149,6 +177,7 @@ internal sealed record TaskSpec(
         Declaration = Declaration with
         {
             Diagnostics = default,
+            DeclarationText = "", // in SourceHash already
             Objects = Declaration.Objects.Select(o => o with { Properties = o.Properties.Select(p => p with { Location = null }).ToEquatableArray() }).ToEquatableArray(),
             Templates = Declaration.Templates.Select(t => t with { AttributeLocation = null, InlineTextOffset = 0, InlineTextLine = 0, InlineTextColumn = 0 }).ToEquatableArray(),
         },

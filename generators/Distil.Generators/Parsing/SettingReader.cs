@@ -22,6 +22,9 @@ internal static class SettingReader
         var seen = new HashSet<string>();
         for (var current = type; current is not null && !IsDistilBase(current); current = current.BaseType)
         {
+            // Asking a class for its members costs a binding pass, on every compilation: most tasks
+            // declare no public property, which their syntax says for free.
+            if (!DeclaresPublicProperty(current)) continue;
             foreach (var property in current.GetMembers().OfType<IPropertySymbol>())
             {
                 if (property.IsStatic || property.IsIndexer || property.IsOverride || property.DeclaredAccessibility != Accessibility.Public) continue;
@@ -47,8 +50,8 @@ internal static class SettingReader
     }
 
     /// <summary>
-    /// A hash of the task's declarations (its class and its bases up to Distil's, as tokens:
-    /// whitespace and comments do not count) and of <paramref name="templates"/>.
+    /// The task's declarations (its class and its bases up to Distil's) as their tokens, so that
+    /// whitespace and comments do not count: what its source hash is made of, with its templates.
     /// </summary>
     public static string DeclarationText(INamedTypeSymbol type)
     {
@@ -73,6 +76,11 @@ internal static class SettingReader
         for (var i = 0; i < 16; i++) hex.Append(bytes[i].ToString("x2"));
         return hex.ToString();
     }
+
+    private static bool DeclaresPublicProperty(INamedTypeSymbol type) =>
+        type.DeclaringSyntaxReferences.Length == 0 // from metadata: no syntax to ask
+        || type.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax declaration
+            && declaration.Members.OfType<PropertyDeclarationSyntax>().Any(p => p.Modifiers.Any(m => m.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.PublicKeyword))));
 
     private static bool IsDistilBase(INamedTypeSymbol type) =>
         type.Arity == 2 && KnownTypes.Is(type.OriginalDefinition, "Distil", "LlmTask")

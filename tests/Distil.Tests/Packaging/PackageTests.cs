@@ -47,6 +47,7 @@ public class PackageTests
         Assert.That(entries, Does.Contain("lib/net8.0/Distil.dll"));
         Assert.That(entries, Does.Contain("lib/net10.0/Distil.dll"));
         Assert.That(entries, Does.Contain("build/Distil.props"));
+        Assert.That(entries, Does.Contain("build/Distil.targets").And.Contain("buildTransitive/Distil.targets"));
         Assert.That(entries, Does.Not.Contain("lib/netstandard2.0/Distil.Generators.dll"));
     }
 
@@ -123,6 +124,19 @@ public class PackageTests
         Assert.That(run.ExitCode, Is.Zero, run.Output);
         Assert.That(run.Output, Does.Contain("ROWS: 2"), "the custom task ran");
         Assert.That(run.Output, Does.Contain("BUILT-IN: {\"scores\":[6,3]}"), "the built-in task ran and parsed");
+    }
+
+    [Test]
+    public void A_compiler_older_than_the_generator_needs_stops_the_build_with_a_clear_message()
+    {
+        var app = CreateApp("oldcompiler", "Summarise {{ title }} in {{ max_words }} words:");
+
+        // As if this MSBuild (and its compiler) were older than the generator needs.
+        var build = Dotnet(app, "build", "-p:DistilMinimumMSBuildVersion=99.0");
+
+        Assert.That(build.ExitCode, Is.Not.Zero);
+        Assert.That(build.Output, Does.Contain("error DISTIL000: Distil's source generator needs the C# compiler of MSBuild 99.0 or later"));
+        Assert.That(build.Output, Does.Not.Contain("CS0534"), "stopped before the compiler could report members the generator did not write");
     }
 
     [Test]
