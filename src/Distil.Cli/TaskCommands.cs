@@ -31,7 +31,9 @@ internal static class TaskCommands
                 console.Out.WriteLine($"{prefix}inputs:     {string.Join(", ", task.Inputs.Select(c => optional.Contains(c) ? c + " (optional)" : c))}");
                 console.Out.WriteLine($"{prefix}outputs:    {string.Join(", ", task.Outputs)}");
             }
-            console.Out.WriteLine($"  parameters: {string.Join(", ", BuiltInTasks.Parameters(variants[0]).DefaultIfEmpty("none"))}");
+            var own = BuiltInTasks.Parameters(variants[0]);
+            var described = own.Select(name => variants[0].Settings.FirstOrDefault(s => s.Name == name) is { } setting ? $"{name} ({setting.TypeName})" : name);
+            console.Out.WriteLine($"  parameters: {string.Join(", ", described.DefaultIfEmpty("none"))}");
         }
         console.Out.WriteLine();
         console.Out.WriteLine("Every task also takes num_generations, group_generations, use_default_structured_output, max_concurrency and the LLM options");

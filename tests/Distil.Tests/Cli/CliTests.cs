@@ -39,7 +39,7 @@ public class CliTests : FakeServerTests
 
         Assert.That(result.ExitCode, Is.Zero);
         foreach (var name in BuiltInTasks.Names) Assert.That(result.Out, Does.Contain(name + ": "));
-        Assert.That(result.Out, Does.Contain("ultrafeedback: rates generations").And.Contain("  parameters: aspect"));
+        Assert.That(result.Out, Does.Contain("ultrafeedback: rates generations").And.Contain("  parameters: aspect (string)"));
         Assert.That(result.Out, Does.Contain("[mode=relative] inputs:     instruction, generations, reference (optional)"));
     }
 
