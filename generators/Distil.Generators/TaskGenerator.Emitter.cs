@@ -57,6 +57,7 @@ public sealed partial class TaskGenerator
             WriteFormatInput(writer, spec);
             WriteFormatOutput(writer, task);
             WriteOutputAnnotations(writer, task, output, objects);
+            WriteRowRules(writer, task, input, output);
             WriteRowMapping(writer, task, objects, input, output);
         }
 
@@ -235,6 +236,57 @@ public sealed partial class TaskGenerator
             }
             writer.WriteLine();
         }
+
+        // [SameCountAs] and [OneOf] on the output's properties: the check of each answer against its
+        // row, and the constraints the row's own schema and grammar carry (RowSchemas at run time).
+        private static void WriteRowRules(SourceWriter writer, TaskDeclaration task, ObjectSpec input, ObjectSpec output)
+        {
+            const string Rules = "global::Distil.Parsing.DeclaredRules";
+            const string Constraint = "global::Distil.RowConstraint";
+            var checks = new System.Collections.Generic.List<string>();
+            var constraints = new System.Collections.Generic.List<string>();
+            foreach (var property in output.Properties)
+            {
+                var value = "output." + property.Name;
+                var rule = Schema.GbnfGrammarWriter.RowRuleName(property.Column);
+                if (property.Rules?.SameCountAs is { } countOf && RowInput(input, countOf) is { } counted)
+                {
+                    var expected = $"(input.{counted.Name} is null ? 0 : global::System.Linq.Enumerable.Count(input.{counted.Name}))";
+                    checks.Add($"{Rules}.SameCount({CSharpLiteral.String(property.Column)}, {value} is null ? null : global::System.Linq.Enumerable.Count({value}), {expected}, {CSharpLiteral.String(counted.Column)})");
+                    constraints.Add($"{Constraint}.Exactly({CSharpLiteral.String(property.Column)}, {CSharpLiteral.String(rule)}, {expected})");
+                }
+                if (property.Rules?.OneOfInput is { } valuesOf && RowInput(input, valuesOf) is { } values)
+                {
+                    var check = property.Type.Kind == ValueKind.List ? "OneOfRowEach" : "OneOfRow";
+                    checks.Add($"{Rules}.{check}({CSharpLiteral.String(property.Column)}, {value}, input.{values.Name}, {CSharpLiteral.String(values.Column)})");
+                    constraints.Add($"{Constraint}.From({CSharpLiteral.String(property.Column)}, {CSharpLiteral.String(rule)}, input.{values.Name})");
+                }
+            }
+            if (checks.Count == 0) return;
+            writer.WriteLine(GeneratedCode);
+            using (writer.Block($"protected override string? CheckRowRules({task.OutputTypeName} output, {task.InputTypeName} input)"))
+            {
+                writer.WriteLine("if (output is null) throw new global::System.ArgumentNullException(nameof(output));");
+                writer.WriteLine("if (input is null) throw new global::System.ArgumentNullException(nameof(input));");
+                writer.WriteLine($"return {Rules}.First(");
+                for (var i = 0; i < checks.Count; i++) writer.WriteLine("    " + checks[i] + (i == checks.Count - 1 ? ");" : ","));
+            }
+            writer.WriteLine();
+            writer.WriteLine(GeneratedCode);
+            using (writer.Block($"protected override global::System.Collections.Generic.IReadOnlyList<{Constraint}> RowConstraints({task.InputTypeName} input)"))
+            {
+                writer.WriteLine("if (input is null) throw new global::System.ArgumentNullException(nameof(input));");
+                writer.WriteLine($"return new {Constraint}[]");
+                writer.OpenBlock(null);
+                foreach (var constraint in constraints) writer.WriteLine(constraint + ",");
+                writer.CloseBlock(";");
+            }
+            writer.WriteLine();
+        }
+
+        /// <summary>The input list a row rule names (by property name, as nameof gives it, or by column); null when none.</summary>
+        internal static PropertySpec? RowInput(ObjectSpec input, string name) =>
+            input.Properties.FirstOrDefault(p => (p.Name == name || p.Column == name) && p.Type.Kind == ValueKind.List);
 
         // The checks of one property, by the path of its column ("source.site", "aspects[].rating");
         // a nested record's checks run on it when it is there, a list of records' on each item.

@@ -83,6 +83,18 @@ public sealed partial class TaskGenerator
                 }
             }
 
+            // A row rule must name a list of the input.
+            var output = objects[task.OutputObjectId];
+            foreach (var property in output.Properties)
+            {
+                foreach (var (attribute, name) in new[] { ("SameCountAs", property.Rules?.SameCountAs), ("OneOf", property.Rules?.OneOfInput) })
+                {
+                    if (name is null || Emitter.RowInput(input, name) is not null) continue;
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RowRuleInput, property.Location, attribute, name, property.Name, task.TaskName));
+                    templatesOk = false;
+                }
+            }
+
             var mode = task.Mode == EmitMode.Members && !templatesOk ? EmitMode.Stubs : task.Mode;
             var valid = mode == EmitMode.Members;
             var schema = valid ? JsonSchemaWriter.Write(task.OutputObjectId, task.Objects) : "";

@@ -23,6 +23,7 @@ internal static class RunCommand
         var generations = new Option<int?>("--num-generations") { Description = "Answers per row (default 1, or --param num_generations)." };
         var structured = DistilCommand.StructuredOption();
         var concurrency = new Option<int?>("--concurrency") { Description = "Calls in flight at once (default 8, or --param max_concurrency)." };
+        var reasks = new Option<int?>("--reasks") { Description = "Ask again, up to N times, when an answer cannot be read or breaks a rule (default 0, or --param reasks)." };
         var cache = new Option<string>("--cache") { Description = "A folder for the response cache: reruns with the same prompts ask the model nothing." };
         var runDirectory = new Option<string>("--run-dir") { Description = "Where finished rows are kept, so a stopped run resumes (default .distil/<task or pipeline>)." };
         var batch = new Option<bool>("--batch") { Description = "Send the requests through the OpenAI / Azure OpenAI Batch API (half price, answered within 24 h); a later run collects them." };
@@ -31,14 +32,15 @@ internal static class RunCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Check the pipeline and print every step's columns and types, without calling a model." };
         var command = new Command("run", "Run a built-in task over a file (--task) or a pipeline file (--pipeline), with progress; a stopped run resumes.")
         {
-            task, pipeline, parameters, input, output, model, generations, structured, concurrency, cache, runDirectory, batch, wait, format, dryRun,
+            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, cache, runDirectory, batch, wait, format, dryRun,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var settings = new RunSettings(
                 result.GetValue(task), result.GetValue(pipeline), result.GetValue(parameters) ?? [], result.GetValue(input), result.GetValue(output),
                 result.GetValue(model), result.GetValue(generations), result.GetValue(structured), result.GetValue(concurrency),
-                result.GetValue(cache), result.GetValue(runDirectory), result.GetValue(batch), result.GetValue(wait), result.GetValue(format), result.GetValue(dryRun));
+                result.GetValue(cache), result.GetValue(runDirectory), result.GetValue(batch), result.GetValue(wait), result.GetValue(format), result.GetValue(dryRun),
+                result.GetValue(reasks));
             return await RunAsync(console, settings, cancellationToken);
         });
         return command;
@@ -46,13 +48,15 @@ internal static class RunCommand
 
     private sealed record RunSettings(
         string? Task, string? Pipeline, string[] Parameters, string? Input, string? Output, string? Model,
-        int? Generations, bool Structured, int? Concurrency, string? Cache, string? RunDirectory, bool Batch, bool Wait, string? Format, bool DryRun);
+        int? Generations, bool Structured, int? Concurrency, string? Cache, string? RunDirectory, bool Batch, bool Wait, string? Format, bool DryRun,
+        int? Reasks);
 
     private static async Task<int> RunAsync(CliConsole console, RunSettings settings, CancellationToken cancellationToken)
     {
         if ((settings.Task is null) == (settings.Pipeline is null)) throw new UsageException("distil run: give --task TASK (with --input, --output, --model) or --pipeline FILE.json.");
         if (settings.Generations < 1) throw new UsageException($"distil run: --num-generations must be 1 or more, not {settings.Generations}.");
         if (settings.Concurrency < 1) throw new UsageException($"distil run: --concurrency must be 1 or more, not {settings.Concurrency}.");
+        if (settings.Reasks < 0) throw new UsageException($"distil run: --reasks must be 0 or more, not {settings.Reasks}.");
         if (settings.Wait && !settings.Batch) throw new UsageException("distil run: --wait goes with --batch (it waits for offline batches).");
 
         using var loggerFactory = LoggerFactory.Create(b => b
@@ -120,6 +124,7 @@ internal static class RunCommand
         task.Llm = createClient(model);
         // The options win over --param when given; --param wins over the defaults.
         if (settings.Generations is { } generations) task.NumGenerations = generations;
+        if (settings.Reasks is { } reaskCount) task.Reasks = reaskCount;
         if (settings.Concurrency is { } concurrency) task.MaxConcurrency = concurrency;
         else if (!settings.Parameters.Any(p => p.StartsWith("max_concurrency=", StringComparison.Ordinal))) task.MaxConcurrency = 8;
         task.UseDefaultStructuredOutput = settings.Structured || task.UseDefaultStructuredOutput;

@@ -78,6 +78,11 @@ internal static class DiagnosticDescriptors
         "Task '{0}' has a FormatMessages method and prompt attributes; it must build its chat one way: remove the [SystemPrompt]/[UserPrompt] attributes or the method",
         DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor RowRuleInput = Create(
+        "DISTIL015", "A row rule names no list of the input",
+        "[{0}(\"{1}\")] on '{2}' of task '{3}' names no list property of the input record; use nameof(Input.Property) of a list (of text, for [OneOf])",
+        DiagnosticSeverity.Error);
+
     public static readonly DiagnosticDescriptor FormatMessagesSignature = Create(
         "DISTIL014", "FormatMessages has the wrong signature",
         "Method 'FormatMessages' of task '{0}' is not used because its signature is not 'IReadOnlyList<ChatMessage> FormatMessages({1} input)'",

@@ -47,7 +47,9 @@ internal sealed record ValueRules(
     int? MinLength = null,
     int? MaxLength = null,
     EquatableArray<string> AllowedValues = default,
-    string? Pattern = null);
+    string? Pattern = null,
+    string? SameCountAs = null,
+    string? OneOfInput = null);
 
 /// <summary>A property of an input, output or nested record, and the column or JSON name it maps to.</summary>
 internal sealed record PropertySpec(

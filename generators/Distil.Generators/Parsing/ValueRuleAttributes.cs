@@ -21,6 +21,7 @@ internal static class ValueRuleAttributes
     {
         "Range", "RangeAttribute", "MinLength", "MinLengthAttribute", "MaxLength", "MaxLengthAttribute",
         "Length", "LengthAttribute", "AllowedValues", "AllowedValuesAttribute", "RegularExpression", "RegularExpressionAttribute",
+        "SameCountAs", "SameCountAsAttribute", "OneOf", "OneOfAttribute",
     };
 
     private static readonly string[] TypeNames =
@@ -28,7 +29,9 @@ internal static class ValueRuleAttributes
         "RangeAttribute", "MinLengthAttribute", "MaxLengthAttribute", "LengthAttribute", "AllowedValuesAttribute", "RegularExpressionAttribute",
     };
 
-    public static bool IsRule(INamedTypeSymbol? attributeType) => TypeNames.Any(name => KnownTypes.Is(attributeType, Namespace, name));
+    public static bool IsRule(INamedTypeSymbol? attributeType) =>
+        TypeNames.Any(name => KnownTypes.Is(attributeType, Namespace, name))
+        || KnownTypes.Is(attributeType, "Distil", "SameCountAsAttribute") || KnownTypes.Is(attributeType, "Distil", "OneOfAttribute");
 
     /// <summary>The rules given by the attributes of <paramref name="symbols"/> (a property and its constructor parameter).</summary>
     public static ValueRules? Of(params ISymbol?[] symbols)
@@ -71,6 +74,10 @@ internal static class ValueRuleAttributes
                 return values.Length == 0 ? rules : current with { AllowedValues = new EquatableArray<string>(values) };
             case "RegularExpressionAttribute" when arguments.Count >= 1 && arguments[0] is string pattern:
                 return current with { Pattern = pattern };
+            case "SameCountAsAttribute" when arguments.Count >= 1 && arguments[0] is string countOf:
+                return current with { SameCountAs = countOf };
+            case "OneOfAttribute" when arguments.Count >= 1 && arguments[0] is string valuesOf:
+                return current with { OneOfInput = valuesOf };
             default:
                 return rules;
         }

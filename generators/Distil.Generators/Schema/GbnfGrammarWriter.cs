@@ -25,7 +25,7 @@ internal static class GbnfGrammarWriter
     {
         var byId = objects.ToDictionary(o => o.Id);
         var rules = new Rules();
-        var root = rules.ObjectRule(byId[rootId], byId);
+        var root = rules.ObjectRule(byId[rootId], byId, isRoot: true);
         var gbnf = new StringBuilder();
         gbnf.Append("root ::= ").Append(root).Append('\n');
         foreach (var rule in rules.Written) gbnf.Append(rule.Key).Append(" ::= ").Append(rule.Value).Append('\n');
@@ -39,7 +39,7 @@ internal static class GbnfGrammarWriter
 
         public List<KeyValuePair<string, string>> Written { get; } = new();
 
-        public string ObjectRule(ObjectSpec obj, Dictionary<string, ObjectSpec> byId)
+        public string ObjectRule(ObjectSpec obj, Dictionary<string, ObjectSpec> byId, bool isRoot = false)
         {
             if (_objectRuleNames.TryGetValue(obj.Id, out var existing)) return existing;
             var name = "object-" + _objectRuleNames.Count.ToString(CultureInfo.InvariantCulture);
@@ -52,7 +52,9 @@ internal static class GbnfGrammarWriter
             {
                 var property = obj.Properties[i];
                 body.Append(' ').Append(Literal((i > 0 ? "," : "") + JsonString(property.Column) + ":"));
-                body.Append(' ').Append(Value(property.Type, property.MaxLength, byId, property.Rules));
+                body.Append(' ').Append(isRoot && property.Rules is { SameCountAs: not null } or { OneOfInput: not null }
+                    ? RowRule(property, byId)
+                    : Value(property.Type, property.MaxLength, byId, property.Rules));
             }
             body.Append(" \"}\"");
             Written[slot] = new KeyValuePair<string, string>(name, body.ToString());
@@ -70,6 +72,7 @@ internal static class GbnfGrammarWriter
                     "\"\\\"\" char" + Repeat(maxLength) + " \"\\\"\""),
                 ValueKind.Boolean => Shared("boolean", "\"true\" | \"false\""),
                 ValueKind.Integer => IntegerRule(type.ClrName),
+                ValueKind.Number or ValueKind.Decimal when DecimalRange(rules) is { } bounded => bounded,
                 ValueKind.Number or ValueKind.Decimal => Shared("number",
                     "\"-\"? (\"0\" | [1-9] [0-9]{0,14}) (\".\" [0-9]{1,15})?"),
                 ValueKind.Enum => "(" + string.Join(" | ", type.EnumMembers.Select(m => Literal(JsonString(m)))) + ")",
@@ -79,17 +82,51 @@ internal static class GbnfGrammarWriter
             return type.IsNullable ? "(" + value + " | \"null\")" : value;
         }
 
-        private string List(TypeShape element, int? maxItems, Dictionary<string, ObjectSpec> byId, ValueRules? rules)
+        // A property whose rule depends on the row gets rules of its own, row-NAME (and row-NAME-item
+        // for a list's items), that the runtime rewrites for each row (RowSchemas.Grammar); as
+        // written here they hold what holds for every row.
+        private string RowRule(PropertySpec property, Dictionary<string, ObjectSpec> byId)
+        {
+            var name = RowRuleName(property.Column);
+            var type = property.Type;
+            string value;
+            if (type.Kind == ValueKind.List)
+            {
+                var itemRules = property.Rules is { Minimum: not null, Maximum: not null } rules ? new ValueRules(rules.Minimum, rules.Maximum) : null;
+                Written.Add(new KeyValuePair<string, string>(name + "-item", Value(type.Element!, null, byId, itemRules)));
+                value = List(type.Element!, property.MaxLength, byId, property.Rules, itemRule: name + "-item");
+            }
+            else
+            {
+                value = Value(type with { IsNullable = false }, property.MaxLength, byId, property.Rules);
+            }
+            Written.Add(new KeyValuePair<string, string>(name, type.IsNullable ? "(" + value + " | \"null\")" : value));
+            return name;
+        }
+
+        private string List(TypeShape element, int? maxItems, Dictionary<string, ObjectSpec> byId, ValueRules? rules, string? itemRule = null)
         {
             if (maxItems == 0) return Literal("[]");
             // A range on a list bounds its items; a minimum length makes the first items required.
-            var item = Value(element, null, byId, rules is { Minimum: not null, Maximum: not null } ? new ValueRules(rules.Minimum, rules.Maximum) : null);
+            var item = itemRule ?? Value(element, null, byId, rules is { Minimum: not null, Maximum: not null } ? new ValueRules(rules.Minimum, rules.Maximum) : null);
             var least = System.Math.Max(0, rules?.MinLength ?? 0);
             if (maxItems is { } cap && least > cap) least = cap;
             var more = maxItems is { } max
                 ? (max == 1 ? "" : " (\",\" " + item + "){" + System.Math.Max(0, least - 1).ToString(CultureInfo.InvariantCulture) + "," + (max - 1).ToString(CultureInfo.InvariantCulture) + "}")
                 : least > 1 ? " (\",\" " + item + "){" + (least - 1).ToString(CultureInfo.InvariantCulture) + ",}" : " (\",\" " + item + ")*";
             return least > 0 ? "\"[\" " + item + more + " \"]\"" : "\"[\" (" + item + more + ")? \"]\"";
+        }
+
+        // A [Range] from one whole number to another, both 0 or more and at most 256 apart, held
+        // exactly: each whole part below the maximum with any decimals, the maximum with zeros only.
+        private string? DecimalRange(ValueRules? rules)
+        {
+            if (rules is not { Minimum: { } min, Maximum: { } max } || min < 0 || min != System.Math.Floor(min) || max != System.Math.Floor(max) || max <= min || max - min > 256) return null;
+            var least = (long)min;
+            var most = (long)max;
+            var name = "number-" + least.ToString(CultureInfo.InvariantCulture) + "-" + most.ToString(CultureInfo.InvariantCulture);
+            var wholes = "(" + string.Join(" | ", Enumerable.Range(0, (int)(most - least)).Select(i => Literal((least + i).ToString(CultureInfo.InvariantCulture)))) + ")";
+            return Shared(name, wholes + " (\".\" [0-9]{1,15})? | " + Literal(most.ToString(CultureInfo.InvariantCulture)) + " (\".\" \"0\"{1,15})?");
         }
 
         // The whole numbers of a [Range] small enough to list (at most 256 of them).
@@ -138,6 +175,10 @@ internal static class GbnfGrammarWriter
 
         private static string Repeat(int? max) => max is { } m ? "{0," + m.ToString(CultureInfo.InvariantCulture) + "}" : "*";
     }
+
+    /// <summary>The name of the grammar rule of a property with a row rule: <c>row-</c> and its column, in the characters rule names take.</summary>
+    public static string RowRuleName(string column) =>
+        "row-" + new string(column.Select(c => char.IsLetterOrDigit(c) && c < 128 ? char.ToLowerInvariant(c) : '-').ToArray());
 
     // A GBNF string literal: the text in double quotes, with quote and backslash escaped.
     private static string Literal(string text)

@@ -109,10 +109,10 @@ public sealed partial class UltraFeedback : LlmTask<UltraFeedback.Input, UltraFe
 
     /// <summary>One entry per generation in every list.</summary>
     public sealed record Output(
-        [property: Description("One rating per text, in order."), Range(1, 5)] IReadOnlyList<int?> Ratings,
-        [property: Description("Why each rating (for helpfulness and truthfulness: why each type).")] IReadOnlyList<string?> Rationales,
-        [property: Description("Helpfulness and truthfulness only: one type per text.")] IReadOnlyList<int?>? Types,
-        [property: Column("rationales-for-ratings"), Description("Helpfulness and truthfulness only: why each rating.")] IReadOnlyList<string?>? RationalesForRatings);
+        [property: Description("One rating per text, in order."), SameCountAs(nameof(Input.Generations)), Range(1, 5)] IReadOnlyList<int?> Ratings,
+        [property: Description("Why each rating (for helpfulness and truthfulness: why each type)."), SameCountAs(nameof(Input.Generations))] IReadOnlyList<string?> Rationales,
+        [property: Description("Helpfulness and truthfulness only: one type per text."), SameCountAs(nameof(Input.Generations))] IReadOnlyList<int?>? Types,
+        [property: Column("rationales-for-ratings"), Description("Helpfulness and truthfulness only: why each rating."), SameCountAs(nameof(Input.Generations))] IReadOnlyList<string?>? RationalesForRatings);
 
     /// <summary>
     /// What to rate: <c>helpfulness</c>, <c>honesty</c>, <c>instruction-following</c>,
@@ -188,12 +188,4 @@ public sealed partial class UltraFeedback : LlmTask<UltraFeedback.Input, UltraFe
 
     [GeneratedRegex(@"^[\s*_#-]*(?<label>type|rationale|rating)[\s*_]*:[\s*_]*(?<value>.*)$", RegexOptions.IgnoreCase)]
     private static partial Regex FieldLine();
-
-    // Rule: every list has one entry per generation; [Range] bounds the ratings.
-    /// <inheritdoc/>
-    protected override string? CheckOutput(Output output, Input input) => Distil.Parsing.DeclaredRules.First(
-        OutputRules.Count(output.Ratings, input.Generations.Count, "ratings", "generations"),
-        OutputRules.Count(output.Rationales, input.Generations.Count, "rationales", "generations"),
-        OutputRules.Count(output.Types, input.Generations.Count, "types", "generations"),
-        OutputRules.Count(output.RationalesForRatings, input.Generations.Count, "rationales-for-ratings", "generations"));
 }

@@ -30,12 +30,7 @@ public sealed partial class ComplexityScorer : LlmTask<ComplexityScorer.Input, C
     public sealed record Input(IReadOnlyList<string> Instructions);
 
     /// <summary>One score per instruction; null where the answer gave none that could be read.</summary>
-    public sealed record Output([property: Description("One score per instruction, in order, from 1 to 6."), Range(1, 6)] IReadOnlyList<double?> Scores);
+    public sealed record Output([property: Description("One score per instruction, in order, from 1 to 6."), SameCountAs(nameof(Input.Instructions)), Range(1, 6)] IReadOnlyList<double?> Scores);
 
     static Output ParseOutput(string text, Input input) => new(AnswerText.IndexedScores(text, input.Instructions.Count));
-
-    // Rule: one score per instruction; [Range] bounds each.
-    /// <inheritdoc/>
-    protected override string? CheckOutput(Output output, Input input) =>
-        OutputRules.Count(output.Scores, input.Instructions.Count, "scores", "instructions");
 }

@@ -35,12 +35,7 @@ public sealed partial class QualityScorer : LlmTask<QualityScorer.Input, Quality
     public sealed record Input(string Instruction, IReadOnlyList<string> Responses);
 
     /// <summary>One score per response; null where the answer gave none that could be read.</summary>
-    public sealed record Output([property: Description("One score per response, in order, from 1 to 6."), Range(1, 6)] IReadOnlyList<double?> Scores);
+    public sealed record Output([property: Description("One score per response, in order, from 1 to 6."), SameCountAs(nameof(Input.Responses)), Range(1, 6)] IReadOnlyList<double?> Scores);
 
     static Output ParseOutput(string text, Input input) => new(AnswerText.IndexedScores(text, input.Responses.Count));
-
-    // Rule: one score per response (a constrained decoder may still write [137] for two responses); [Range] bounds each.
-    /// <inheritdoc/>
-    protected override string? CheckOutput(Output output, Input input) =>
-        OutputRules.Count(output.Scores, input.Responses.Count, "scores", "responses");
 }

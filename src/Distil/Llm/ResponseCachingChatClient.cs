@@ -38,6 +38,13 @@ public sealed class ResponseCachingChatClient : CachingChatClient
         _provider = ProviderIdentity(innerClient.GetService<ChatClientMetadata>());
     }
 
+    /// <summary>
+    /// Keys answers by the call of the run as well (row, generation, call number), so that two rows
+    /// with the same prompt keep answers of their own: the attempt journal a pipeline keeps for
+    /// tasks that make several calls per generation.
+    /// </summary>
+    internal bool KeyedByCall { get; init; }
+
     /// <summary>Requests answered from the cache.</summary>
     public long Hits => Interlocked.Read(ref _hits);
 
@@ -47,12 +54,13 @@ public sealed class ResponseCachingChatClient : CachingChatClient
     /// <inheritdoc/>
     protected override string GetCacheKey(IEnumerable<ChatMessage> messages, ChatOptions? options, params ReadOnlySpan<object?> additionalValues)
     {
-        var values = new object?[additionalValues.Length + 4];
+        var values = new object?[additionalValues.Length + (KeyedByCall ? 5 : 4)];
         values[0] = KeyFormat;
         values[1] = _provider;
         values[2] = messages;
         values[3] = options;
         additionalValues.CopyTo(values.AsSpan(4));
+        if (KeyedByCall) values[^1] = CallScope.Call;
         return AIJsonUtilities.HashDataToString(values, AIJsonUtilities.DefaultOptions);
     }
 

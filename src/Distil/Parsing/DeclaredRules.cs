@@ -24,6 +24,27 @@ public static class DeclaredRules
         return null;
     }
 
+    /// <summary>A list with as many items as the row's <paramref name="per"/> (<c>[SameCountAs]</c>); a null list is not checked.</summary>
+    public static string? SameCount(string column, int? count, int expected, string per) =>
+        count is { } n && n != expected ? $"'{column}' has {n} {(n == 1 ? "item" : "items")} for {expected} {per}" : null;
+
+    /// <summary>A value from the row's own list <paramref name="from"/> (<c>[OneOf]</c>); nothing is checked when the row's list is empty.</summary>
+    public static string? OneOfRow(string column, string? value, IEnumerable<string?>? allowed, string from)
+    {
+        var set = allowed?.Where(a => a is not null).ToList();
+        return value is null || set is not { Count: > 0 } || set.Contains(value, StringComparer.Ordinal)
+            ? null
+            : $"'{column}' holds '{value}', which is not one of the row's {from} ({string.Join(", ", set)})";
+    }
+
+    /// <summary>Every item from the row's own list <paramref name="from"/> (<c>[OneOf]</c> on a list).</summary>
+    public static string? OneOfRowEach(string column, IEnumerable<string?>? values, IEnumerable<string?>? allowed, string from)
+    {
+        var set = allowed?.ToList();
+        foreach (var value in values ?? []) if (OneOfRow(column, value, set, from) is { } reason) return reason;
+        return null;
+    }
+
     /// <summary>A number from <paramref name="minimum"/> to <paramref name="maximum"/>.</summary>
     public static string? Range(string column, double? value, double minimum, double maximum) =>
         value is { } number && (number < minimum || number > maximum || double.IsNaN(number))

@@ -47,7 +47,7 @@ internal sealed class OnlineCalls(IChatClient llm, int maxConcurrency, RunMetric
         try
         {
             // Retries and cache hits inside the client are this run's and this step's.
-            CallScope.Enter(metrics, step);
+            CallScope.Enter(metrics, step, $"{request.RowKey}/{request.Generation}/{request.Call}");
             var response = await llm.GetResponseAsync(request.Messages, request.Options, cancellationToken).ConfigureAwait(false);
             metrics.CallAnswered(step, response.Usage?.InputTokenCount, response.Usage?.OutputTokenCount);
             return response;

@@ -32,6 +32,12 @@ public sealed record Generation<TOutput>(
     /// </summary>
     public string? Rejection { get; init; }
 
+    /// <summary>
+    /// The answers before <see cref="Text"/> that did not fit and were asked again (see
+    /// <see cref="LlmTask.Reasks"/>), in order; empty when the first answer was kept.
+    /// </summary>
+    public IReadOnlyList<string?> EarlierAnswers { get; init; } = [];
+
     internal static Generation<TOutput> FromFailure(Exception error, IReadOnlyList<ChatMessage>? messages) =>
         new(null, null, null, null, messages ?? [], error);
 }

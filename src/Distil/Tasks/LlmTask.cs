@@ -22,6 +22,7 @@ public abstract class LlmTask
     private string? _name;
     private int _numGenerations = 1;
     private int _maxConcurrency = 1;
+    private int _reasks;
     private string _metadataColumn = DefaultMetadataColumn;
 
     /// <summary>
@@ -106,6 +107,22 @@ public abstract class LlmTask
     /// </summary>
     public virtual bool MakesDependentCalls => false;
 
+    /// <summary>
+    /// How many times an answer that cannot be read, or breaks a rule, is asked again (default 0):
+    /// the conversation is sent back with the model's answer and a short turn saying what was wrong,
+    /// and the first answer that fits is kept. Each re-ask is a call, paid in tokens like the first;
+    /// the metadata keeps every answer (<c>raw_outputs_&lt;task&gt;</c>) and the count
+    /// (<c>reasks_&lt;task&gt;</c>), and the statistics add up all attempts. Online runs only (not
+    /// offline batches), and not for tasks whose generation makes dependent calls.
+    /// </summary>
+    public int Reasks
+    {
+        get => _reasks;
+        set => _reasks = value >= 0
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "Reasks must be 0 or more.");
+    }
+
     /// <summary>Receives the warnings of a run: unparseable answers and failed LLM calls.</summary>
     public ILogger Logger { get; set; } = NullLogger.Instance;
 
@@ -124,6 +141,8 @@ public abstract class LlmTask
             static t => t.UseDefaultStructuredOutput, static (t, v) => t.UseDefaultStructuredOutput = v, SettingValues.Boolean),
         TaskSetting.Create<LlmTask, string>("metadata_column", nameof(MetadataColumn), "string", "The column that receives the metadata.", true,
             static t => t.MetadataColumn, static (t, v) => t.MetadataColumn = v, SettingValues.String),
+        TaskSetting.Create<LlmTask, int>("reasks", nameof(Reasks), "int", "How many times an answer that does not fit is asked again.", true,
+            static t => t.Reasks, static (t, v) => t.Reasks = v, SettingValues.Int32),
         TaskSetting.Create<LlmTask, int>("max_concurrency", nameof(MaxConcurrency), "int", "How many requests may wait on the LLM at once.", false,
             static t => t.MaxConcurrency, static (t, v) => t.MaxConcurrency = v, SettingValues.Int32),
     ];
@@ -184,7 +203,7 @@ public abstract class LlmTask
         var outputs = OutputSchema.Select(c => GroupGenerations ? c with { Type = ColumnType.ListOf(c.Type), Nullable = true, Rules = null } : c with { Nullable = true });
         // Rule: this task's metadata keys go beside those of earlier tasks (an object; a list from a grouped task is replaced).
         var upstream = input.Find(MetadataColumn) is { Type.Kind: ColumnKind.Struct } earlier ? new RowSchema(earlier.Type.Fields) : RowSchema.Empty;
-        var keys = new TaskMetadata(Name, AddRawOutput, AddRawInput);
+        var keys = new TaskMetadata(Name, AddRawOutput, AddRawInput, Reasks > 0);
         var metadata = ColumnType.StructOf(upstream.With(keys.Schema));
         return input.With([
             .. outputs,

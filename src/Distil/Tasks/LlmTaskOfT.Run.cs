@@ -147,6 +147,8 @@ public abstract partial class LlmTask<TInput, TOutput>
         // Recording for a batch: answers are placeholders, so nothing is counted, logged or kept.
         private readonly bool _recording;
         private string? _firstFailure;
+        private readonly int _reasks;
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ChatOptions> _rowOptions = new(StringComparer.Ordinal);
 
         public TaskRun(LlmTask<TInput, TOutput> task, IChatClient llm, CallStrategy calls, RunMetrics metrics, string step)
         {
@@ -155,7 +157,9 @@ public abstract partial class LlmTask<TInput, TOutput>
             _metrics = metrics;
             _step = step;
             _recording = calls is RecordedCalls;
-            _rows = new OutputRows<TOutput>(task.Name, task.MetadataColumn, task.AddRawOutput, task.AddRawInput, task.WriteOutput);
+            _rows = new OutputRows<TOutput>(task.Name, task.MetadataColumn, task.AddRawOutput, task.AddRawInput, task.Reasks > 0, task.WriteOutput);
+            // Re-asking sends a further call after an answer: online only, and only for one-call generations.
+            _reasks = calls is OnlineCalls && !task.MakesDependentCalls ? task.Reasks : 0;
             _configuredModel = llm.GetService<ChatClientMetadata>()?.DefaultModelId;
             _options = task.GenerationOptions?.Clone() ?? new ChatOptions();
             if (task.UseDefaultStructuredOutput)
@@ -199,6 +203,12 @@ public abstract partial class LlmTask<TInput, TOutput>
         public void LogSummary()
         {
             var counts = _metrics.For(_step);
+            if (counts.Reasked > 0)
+            {
+                _task.Logger.LogInformation(
+                    "Task '{Task}': {Reasked} answers did not fit and were asked again; {Fitted} of them then fit, {Lost} did not.",
+                    _task.Name, counts.Reasked, counts.ReaskFits, counts.Reasked - counts.ReaskFits);
+            }
             if (counts.FailedCalls == 0 && counts.Unparsed == 0)
             {
                 _task.Logger.LogInformation(
@@ -213,7 +223,7 @@ public abstract partial class LlmTask<TInput, TOutput>
 
         private async Task<Generation<TOutput>> GenerateOneAsync(TInput input, string key, long rowIndex, int generation, CancellationToken cancellationToken)
         {
-            var calls = new GenerationCalls(_calls, OptionsFor(generation), key, rowIndex, generation, cancellationToken);
+            var calls = new GenerationCalls(_calls, OptionsFor(generation, RowOptions(input)), key, rowIndex, generation, cancellationToken);
             TOutput? output;
             try
             {
@@ -239,6 +249,35 @@ public abstract partial class LlmTask<TInput, TOutput>
                 return Generation<TOutput>.FromFailure(new OfflineBatchException("recorded"), calls.LastMessages);
             }
 
+            // Rule: an answer that does not fit is asked again, up to Reasks times, with what was wrong; the first that fits is kept.
+            // Each re-ask is the first conversation, the last answer and what was wrong with it: the
+            // conversation does not grow with every failed attempt.
+            var earlier = new List<string?>();
+            var sent = calls.LastMessages;
+            while (earlier.Count < _reasks && sent is not null && calls.LastText is { } answer
+                   && Misfit(output, input) is { } problem)
+            {
+                earlier.Add(answer);
+                _task.Logger.LogInformation(
+                    "Task '{Task}': the answer for row {Row}, generation {Generation} does not fit ({Problem}); asking again ({Attempt} of {Reasks}).",
+                    _task.Name, rowIndex, generation, problem, earlier.Count, _reasks);
+                try
+                {
+                    var text = await calls.AskAsync([.. sent, new ChatMessage(ChatRole.Assistant, answer), new ChatMessage(ChatRole.User, problem)]).ConfigureAwait(false);
+                    output = _task.FormatOutput(text, input);
+                }
+                catch (LlmCallException failure) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // A re-ask that fails after its retries leaves the answers there are: the last one stays unfit.
+                    _task.Logger.LogWarning(failure.InnerException, "Task '{Task}': re-asking for row {Row}, generation {Generation} failed; the last answer is kept.", _task.Name, rowIndex, generation);
+                    break;
+                }
+            }
+            if (earlier.Count > 0)
+            {
+                _metrics.AnswerReasked(_step, fits: output is not null && _task.OutputRuleBroken(output, input) is null);
+            }
+
             string? rejected = null;
             if (output is not null && !_recording && _task.OutputRuleBroken(output, input) is { } reason)
             {
@@ -258,18 +297,52 @@ public abstract partial class LlmTask<TInput, TOutput>
                     "Task '{Task}': the answer for row {Row}, generation {Generation} could not be parsed; its outputs are set to null and the raw answer is kept in '{MetadataColumn}'.",
                     _task.Name, rowIndex, generation, _task.MetadataColumn);
             }
-            return new Generation<TOutput>(calls.LastText, output, calls.Usage, calls.ModelId, calls.LastMessages ?? [], null) { Rejection = rejected };
+            return new Generation<TOutput>(calls.LastText, output, calls.Usage, calls.ModelId, calls.LastMessages ?? [], null) { Rejection = rejected, EarlierAnswers = earlier };
+        }
+
+        // With structured output, a row whose output has row constraints (one score per response, a
+        // label from its own list) gets a schema and grammar of its own; rows alike share one, so
+        // there are few distinct schemas (one per count) and provider-side schema caches hold.
+        private ChatOptions RowOptions(TInput input)
+        {
+            if (!_task.UseDefaultStructuredOutput) return _options;
+            var constraints = _task.RowConstraints(input);
+            if (constraints.Count == 0) return _options;
+            var key = string.Join("\n", constraints.Select(c => c.Key));
+            if (_rowOptions.TryGetValue(key, out var cached)) return cached;
+            var options = _options.Clone();
+            var schema = RowSchemas.Schema(_task.StructuredOutputSchema, constraints);
+            options.ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, schemaName: SchemaName(_task.Name), schemaDescription: null);
+            options.AdditionalProperties = _options.AdditionalProperties?.Clone() ?? [];
+            options.AdditionalProperties[ChatOptionsKeys.Grammar] = RowSchemas.Grammar(_task.StructuredOutputGrammar, _task.StructuredOutputSchema, constraints);
+            // Bounded: label sets that differ on every row would otherwise grow it without end.
+            if (_rowOptions.Count < 4096) _rowOptions.TryAdd(key, options);
+            return options;
+        }
+
+        // What was wrong with an answer, as the follow-up turn of a re-ask tells the model; null when it fits.
+        private string? Misfit(TOutput? output, TInput input)
+        {
+            if (output is null)
+            {
+                return _task.UseDefaultStructuredOutput
+                    ? $"Your answer could not be read as a JSON object of the requested schema, with the fields {string.Join(", ", _task.Outputs)}. Answer again with only that JSON object."
+                    : $"Your answer could not be read: it must give {string.Join(", ", _task.Outputs)} in exactly the format the instructions ask for. Answer again in that format.";
+            }
+            return _task.OutputRuleBroken(output, input) is { } rule
+                ? $"Your answer breaks a rule: {rule}. Answer again, in full and in the same format, keeping to it."
+                : null;
         }
 
         // Generations of one prompt must differ: with a fixed seed, each gets a seed of its own, and
         // each carries its index so that a response cache tells them apart. The first carries
         // none, so raising NumGenerations keeps the answers already cached.
-        private ChatOptions OptionsFor(int generation)
+        private static ChatOptions OptionsFor(int generation, ChatOptions row)
         {
-            if (generation == 0) return _options;
-            var options = _options.Clone();
-            if (_options.Seed is { } seed) options.Seed = unchecked(seed + generation);
-            options.AdditionalProperties = _options.AdditionalProperties?.Clone() ?? [];
+            if (generation == 0) return row;
+            var options = row.Clone();
+            if (row.Seed is { } seed) options.Seed = unchecked(seed + generation);
+            options.AdditionalProperties = row.AdditionalProperties?.Clone() ?? [];
             options.AdditionalProperties[ChatOptionsKeys.Generation] = generation;
             return options;
         }

@@ -95,8 +95,23 @@ public abstract partial class LlmTask<TInput, TOutput> : LlmTask
     /// </summary>
     protected virtual string? CheckOutputAnnotations(TOutput output) => null;
 
+    /// <summary>
+    /// Checks a parsed output against the rules that depend on the row and are declared on the
+    /// output record (<see cref="SameCountAsAttribute"/>, <see cref="OneOfAttribute"/>); written by
+    /// the generator, checked after <see cref="CheckOutput"/> and before the other annotations.
+    /// </summary>
+    protected virtual string? CheckRowRules(TOutput output, TInput input) => null;
+
+    /// <summary>
+    /// The row constraints of <paramref name="input"/> (<see cref="SameCountAsAttribute"/>,
+    /// <see cref="OneOfAttribute"/>) that its per-row JSON schema and grammar carry with structured
+    /// output. Written by the generator; empty for a task without them.
+    /// </summary>
+    protected virtual IReadOnlyList<RowConstraint> RowConstraints(TInput input) => [];
+
     // The task's own rules of the row (the more telling reason: "3 scores for 2 responses"), then the record's declared rules.
-    private string? OutputRuleBroken(TOutput output, TInput input) => CheckOutput(output, input) ?? CheckOutputAnnotations(output);
+    private string? OutputRuleBroken(TOutput output, TInput input) =>
+        CheckOutput(output, input) ?? CheckRowRules(output, input) ?? CheckOutputAnnotations(output);
 
     /// <summary>
     /// An input whose text columns read <c>&lt;PLACEHOLDER_COLUMN&gt;</c> and other values are

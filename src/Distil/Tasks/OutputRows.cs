@@ -12,12 +12,13 @@ internal sealed class OutputRows<TOutput>(
     string metadataColumn,
     bool addRawOutput,
     bool addRawInput,
+    bool reasks,
     Action<TOutput?, JsonObject> writeOutput)
     where TOutput : class
 {
     private const string ModelNameColumn = LlmTask.ModelNameColumn;
 
-    private readonly TaskMetadata _metadata = new(taskName, addRawOutput, addRawInput);
+    private readonly TaskMetadata _metadata = new(taskName, addRawOutput, addRawInput, reasks);
 
     // Rule: GroupGenerations = false gives one output row per generation, each a copy of the input row.
     public IReadOnlyList<JsonObject> OnePerGeneration(

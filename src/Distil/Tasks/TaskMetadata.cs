@@ -6,10 +6,13 @@ namespace Distil;
 /// <summary>
 /// The metadata of one generation, under distilabel's keys: <c>raw_output_&lt;task&gt;</c>,
 /// <c>raw_input_&lt;task&gt;</c>, <c>statistics_&lt;task&gt;</c>, plus <c>error_&lt;task&gt;</c>
-/// when the LLM call failed.
+/// when the LLM call failed, and, for a task that re-asks, <c>reasks_&lt;task&gt;</c> and every raw
+/// answer in order under <c>raw_outputs_&lt;task&gt;</c>.
 /// </summary>
-internal sealed class TaskMetadata(string taskName, bool addRawOutput, bool addRawInput)
+internal sealed class TaskMetadata(string taskName, bool addRawOutput, bool addRawInput, bool reasks = false)
 {
+    private readonly string _reasksKey = "reasks_" + taskName;
+    private readonly string _rawOutputsKey = "raw_outputs_" + taskName;
     private readonly string _rawOutputKey = "raw_output_" + taskName;
     private readonly string _rawInputKey = "raw_input_" + taskName;
     private readonly string _statisticsKey = "statistics_" + taskName;
@@ -30,6 +33,11 @@ internal sealed class TaskMetadata(string taskName, bool addRawOutput, bool addR
             yield return new Column(_statisticsKey, Statistics);
             yield return new Column(_errorKey, ColumnType.String);
             yield return new Column(_outputErrorKey, ColumnType.String);
+            if (reasks)
+            {
+                yield return new Column(_reasksKey, ColumnType.Integer);
+                if (addRawOutput) yield return new Column(_rawOutputsKey, ColumnType.ListOf(ColumnType.String));
+            }
         }
     }
 
@@ -46,6 +54,13 @@ internal sealed class TaskMetadata(string taskName, bool addRawOutput, bool addR
 
         // Rule: an answer whose output broke a rule of its row keeps the reason, apart from call failures.
         if (generation.Rejection is { } rejection) metadata[_outputErrorKey] = rejection;
+
+        // Rule: a re-asked generation keeps how many times it was asked again and every answer, in order.
+        if (reasks && !generation.Failed)
+        {
+            metadata[_reasksKey] = generation.EarlierAnswers.Count;
+            if (addRawOutput) metadata[_rawOutputsKey] = new JsonArray([.. generation.EarlierAnswers.Append(generation.Text).Select(text => (JsonNode?)text)]);
+        }
         if (generation.Failed)
         {
             metadata[_errorKey] = $"{generation.Error!.GetType().Name}: {generation.Error.Message}";

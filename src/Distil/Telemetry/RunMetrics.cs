@@ -48,6 +48,7 @@ internal sealed class RunMetrics : IDisposable
     private readonly UpDownCounter<long> _inFlight;
     private readonly Counter<long> _retries;
     private readonly Counter<long> _cacheHits;
+    private readonly Counter<long> _reasked;
 
     public RunMetrics()
     {
@@ -61,6 +62,7 @@ internal sealed class RunMetrics : IDisposable
         _inFlight = _meter.CreateUpDownCounter<long>("distil.llm.in_flight", "{call}", "LLM calls waiting on the service now.");
         _retries = _meter.CreateCounter<long>("distil.llm.retries", "{retry}", "LLM requests sent again after a transient fault.");
         _cacheHits = _meter.CreateCounter<long>("distil.llm.cache.hits", "{call}", "LLM calls answered from the response cache.");
+        _reasked = _meter.CreateCounter<long>("distil.llm.answers.reasked", "{answer}", "Generations whose answer did not fit and was asked again, by outcome (fit, lost).");
 
         _listener.InstrumentPublished = (instrument, listener) =>
         {
@@ -100,6 +102,9 @@ internal sealed class RunMetrics : IDisposable
 
     public void CacheHit(string step) => _cacheHits.Add(1, Step(step));
 
+    public void AnswerReasked(string step, bool fits) =>
+        _reasked.Add(1, Step(step), new KeyValuePair<string, object?>(OutcomeTag, fits ? "fit" : "lost"));
+
     public void Dispose()
     {
         _listener.Dispose();
@@ -129,6 +134,11 @@ internal sealed class RunMetrics : IDisposable
         else if (ReferenceEquals(instrument, _inFlight)) Interlocked.Add(ref counts.InFlightField, value);
         else if (ReferenceEquals(instrument, _retries)) Interlocked.Add(ref counts.RetriesField, value);
         else if (ReferenceEquals(instrument, _cacheHits)) Interlocked.Add(ref counts.CacheHitsField, value);
+        else if (ReferenceEquals(instrument, _reasked))
+        {
+            Interlocked.Add(ref counts.ReaskedField, value);
+            if (detail == "fit") Interlocked.Add(ref counts.ReaskFitsField, value);
+        }
     }
 }
 
@@ -147,6 +157,14 @@ internal sealed class StepCounts
     internal long InFlightField;
     internal long RetriesField;
     internal long CacheHitsField;
+    internal long ReaskedField;
+    internal long ReaskFitsField;
+
+    /// <summary>Generations whose answer did not fit and were asked again.</summary>
+    public long Reasked => Interlocked.Read(ref ReaskedField);
+
+    /// <summary>Of <see cref="Reasked"/>, those whose answer then fit.</summary>
+    public long ReaskFits => Interlocked.Read(ref ReaskFitsField);
 
     /// <summary>Rows read from the steps before.</summary>
     public long Read => Interlocked.Read(ref ReadField);
@@ -187,10 +205,13 @@ internal sealed class StepCounts
 /// </summary>
 internal static class CallScope
 {
-    private static readonly AsyncLocal<(RunMetrics Metrics, string Step)?> Current = new();
+    private static readonly AsyncLocal<(RunMetrics Metrics, string Step, string? Call)?> Current = new();
 
     /// <summary>Sets the scope for the rest of the calling async method (and what it awaits).</summary>
-    public static void Enter(RunMetrics metrics, string step) => Current.Value = (metrics, step);
+    public static void Enter(RunMetrics metrics, string step, string? call = null) => Current.Value = (metrics, step, call);
+
+    /// <summary>Which call of which row and generation is in progress (<c>row/generation/call</c>), if a run says.</summary>
+    public static string? Call => Current.Value?.Call;
 
     /// <summary>Records a retry of the call in progress, if it belongs to a run.</summary>
     public static void Retried()

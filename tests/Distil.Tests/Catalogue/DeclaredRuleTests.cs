@@ -61,7 +61,8 @@ public class DeclaredRuleTests
 
         Assert.That(grammar, Does.Contain("(\"1\" | \"2\" | \"3\" | \"4\" | \"5\")"));
         Assert.That(grammar, Does.Contain("(\"\\\"yes\\\"\" | \"\\\"no\\\"\")"));
-        Assert.That(grammar, Does.Contain("\"[\" number (\",\" number){1,2} \"]\""), "two or three weights");
+        Assert.That(grammar, Does.Contain("\"[\" number-0-1 (\",\" number-0-1){1,2} \"]\""), "two or three weights");
+        Assert.That(grammar, Does.Contain("number-0-1 ::= (\"0\") (\".\" [0-9]{1,15})? | \"1\" (\".\" \"0\"{1,15})?"), "each weight from 0 to 1, decimals included");
     }
 
     [Test]

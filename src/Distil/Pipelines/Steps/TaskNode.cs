@@ -31,6 +31,13 @@ internal sealed class TaskNode(LlmTask task) : StepNode(task.Name)
             return;
         }
         Task.CheckClient(llm);
+        // A generation of several calls (re-asks, dependent calls) keeps each answer in the run
+        // directory as it arrives: a stopped or killed run asks again only what was never answered.
+        // Keyed by row, generation and call, so two rows with one prompt keep answers of their own.
+        using var attempts = Task.Reasks > 0 || Task.MakesDependentCalls
+            ? ResponseCache.Open(Path.Combine(Path.GetDirectoryName(run.Store.Path)!, "attempts.db"))
+            : null;
+        if (attempts is not null) llm = new ResponseCachingChatClient(llm, attempts, Task.Logger) { KeyedByCall = true };
         var taskRun = Task.CreateRun(llm, new OnlineCalls(llm, Task.MaxConcurrency, run.Metrics, Name, run.Store.Gate), run.Metrics, Name);
         // Rows running at once: at most MaxConcurrency, and a row runs until it is committed, so that
         // a crash loses at most the answers of the calls in flight (an answer counts as finished
