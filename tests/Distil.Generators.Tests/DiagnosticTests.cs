@@ -402,4 +402,25 @@ public class DiagnosticTests
 
     private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
+
+    [Fact]
+    public void DISTIL015_a_row_rule_that_names_no_list_of_the_input()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            [Task("t")]
+            [UserPrompt("{{ text }} {{ for r in responses }}{{ r }}{{ end }}")]
+            public sealed partial class Scores : LlmTask<Scores.Input, Scores.Output>
+            {
+                public sealed record Input(string Text, System.Collections.Generic.IReadOnlyList<string> Responses);
+                public sealed record Output([property: SameCountAs("Answers")] System.Collections.Generic.IReadOnlyList<int> Scores);
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL015");
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal("[SameCountAs(\"Answers\")] on 'Scores' of task 't' names no list property of the input record; use nameof(Input.Property) of a list (of text, for [OneOf])",
+            diagnostic.GetMessage());
+        Assert.True(diagnostic.Location.IsInSource, "it points at the property");
+    }
 }

@@ -93,7 +93,7 @@ internal static class DiagnosticDescriptors
         TaskClassNotPartial, TemplateDoesNotParse, UnknownTemplateVariable, TemplateFileNotFound,
         UnsupportedOutputType, UnusedInputColumn, DuplicateColumn, UnsupportedInputType,
         TaskClassWithoutTaskBase, TaskWithoutPrompt, AmbiguousPrompt, ParseOutputSignature,
-        FormatMessagesWithPrompts, FormatMessagesSignature,
+        FormatMessagesWithPrompts, FormatMessagesSignature, RowRuleInput,
     ];
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

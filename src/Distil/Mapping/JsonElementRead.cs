@@ -161,6 +161,7 @@ public static class JsonElementRead
         JsonValueKind.Number when element.TryGetDouble(out var number) && double.IsFinite(number) => number,
         JsonValueKind.String when double.TryParse(element.GetString()!.Trim(), NumberStyles.Float,
             CultureInfo.InvariantCulture, out var parsed) && double.IsFinite(parsed) => parsed,
+        JsonValueKind.String when AnswerRepairs.Number(element.GetString()!) is { } mended => mended,
         _ => throw RowValueException.Expected(expected, Describe(element)),
     };
 

@@ -38,6 +38,12 @@ public sealed record Generation<TOutput>(
     /// </summary>
     public IReadOnlyList<string?> EarlierAnswers { get; init; } = [];
 
+    /// <summary>
+    /// What reading the kept answer mended without the model (<c>"four" read as 4</c>,
+    /// <c>"4/5" read as 4</c>); empty when it was read as written.
+    /// </summary>
+    public IReadOnlyList<string> Repairs { get; init; } = [];
+
     internal static Generation<TOutput> FromFailure(Exception error, IReadOnlyList<ChatMessage>? messages) =>
         new(null, null, null, null, messages ?? [], error);
 }

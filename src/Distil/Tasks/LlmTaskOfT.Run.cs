@@ -224,6 +224,7 @@ public abstract partial class LlmTask<TInput, TOutput>
         private async Task<Generation<TOutput>> GenerateOneAsync(TInput input, string key, long rowIndex, int generation, CancellationToken cancellationToken)
         {
             var calls = new GenerationCalls(_calls, OptionsFor(generation, RowOptions(input)), key, rowIndex, generation, cancellationToken);
+            var repairs = Distil.Mapping.AnswerRepairs.Begin();
             TOutput? output;
             try
             {
@@ -264,6 +265,8 @@ public abstract partial class LlmTask<TInput, TOutput>
                 try
                 {
                     var text = await calls.AskAsync([.. sent, new ChatMessage(ChatRole.Assistant, answer), new ChatMessage(ChatRole.User, problem)]).ConfigureAwait(false);
+                    // The log flows into this call: what reading the new answer mends replaces the last one's notes.
+                    repairs.Clear();
                     output = _task.FormatOutput(text, input);
                 }
                 catch (LlmCallException failure) when (!cancellationToken.IsCancellationRequested)
@@ -297,7 +300,7 @@ public abstract partial class LlmTask<TInput, TOutput>
                     "Task '{Task}': the answer for row {Row}, generation {Generation} could not be parsed; its outputs are set to null and the raw answer is kept in '{MetadataColumn}'.",
                     _task.Name, rowIndex, generation, _task.MetadataColumn);
             }
-            return new Generation<TOutput>(calls.LastText, output, calls.Usage, calls.ModelId, calls.LastMessages ?? [], null) { Rejection = rejected, EarlierAnswers = earlier };
+            return new Generation<TOutput>(calls.LastText, output, calls.Usage, calls.ModelId, calls.LastMessages ?? [], null) { Rejection = rejected, EarlierAnswers = earlier, Repairs = output is null ? [] : repairs.ToArray() };
         }
 
         // With structured output, a row whose output has row constraints (one score per response, a

@@ -13,6 +13,7 @@ internal sealed class TaskMetadata(string taskName, bool addRawOutput, bool addR
 {
     private readonly string _reasksKey = "reasks_" + taskName;
     private readonly string _rawOutputsKey = "raw_outputs_" + taskName;
+    private readonly string _repairsKey = "repairs_" + taskName;
     private readonly string _rawOutputKey = "raw_output_" + taskName;
     private readonly string _rawInputKey = "raw_input_" + taskName;
     private readonly string _statisticsKey = "statistics_" + taskName;
@@ -33,6 +34,7 @@ internal sealed class TaskMetadata(string taskName, bool addRawOutput, bool addR
             yield return new Column(_statisticsKey, Statistics);
             yield return new Column(_errorKey, ColumnType.String);
             yield return new Column(_outputErrorKey, ColumnType.String);
+            yield return new Column(_repairsKey, ColumnType.ListOf(ColumnType.String));
             if (reasks)
             {
                 yield return new Column(_reasksKey, ColumnType.Integer);
@@ -54,6 +56,9 @@ internal sealed class TaskMetadata(string taskName, bool addRawOutput, bool addR
 
         // Rule: an answer whose output broke a rule of its row keeps the reason, apart from call failures.
         if (generation.Rejection is { } rejection) metadata[_outputErrorKey] = rejection;
+
+        // Rule: what was mended in reading the answer is said, never silent.
+        if (generation.Repairs.Count > 0) metadata[_repairsKey] = new JsonArray([.. generation.Repairs.Select(r => (JsonNode?)r)]);
 
         // Rule: a re-asked generation keeps how many times it was asked again and every answer, in order.
         if (reasks && !generation.Failed)

@@ -155,7 +155,7 @@ public class CliTests : FakeServerTests
         Assert.That(result.Out, Does.Contain("input (load)\n  instruction: string\n  responses: list<string>\n  id: int64"));
         Assert.That(result.Out, Does.Contain("quality_scorer (task)").And.Contain("  scores: list<double>").And.Contain("  model_name: string")
             .And.Contain("  distilabel_metadata: struct<raw_output_quality_scorer: string, raw_input_quality_scorer: list<struct<role: string, content: string>>, " +
-                "statistics_quality_scorer: struct<input_tokens: int64, output_tokens: int64>, error_quality_scorer: string, output_error_quality_scorer: string>"));
+                "statistics_quality_scorer: struct<input_tokens: int64, output_tokens: int64>, error_quality_scorer: string, output_error_quality_scorer: string, repairs_quality_scorer: list<string>>"));
     }
 
     [Test]

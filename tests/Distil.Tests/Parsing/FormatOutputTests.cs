@@ -27,7 +27,7 @@ public class FormatOutputTests
     [TestCase("", TestName = "Empty answer")]
     [TestCase("I cannot summarise this.", TestName = "No JSON at all")]
     [TestCase("{\"summary\":\"x\"", TestName = "Truncated JSON")]
-    [TestCase("{\"summary\":\"x\",\"word_count\":\"three\"}", TestName = "Word for a number")]
+    [TestCase("{\"summary\":\"x\",\"word_count\":\"many\"}", TestName = "Word that is no number")]
     [TestCase("{\"summary\":\"x\",\"word_count\":3.5}", TestName = "Fraction for an integer")]
     [TestCase("{\"word_count\":3}", TestName = "Missing required property")]
     [TestCase("[1,2,3]", TestName = "Array instead of object")]
@@ -107,5 +107,12 @@ public class OutputValueTests
         var error = Assert.Throws<RowValueException>(() => new GuidedReview().ReadInput(row));
 
         Assert.That(error!.Message, Does.Contain("column 'worst'").And.Contain("line-number"));
+    }
+
+    [TestCase("{\"summary\":\"x\",\"word_count\":\"three\"}", 3, TestName = "Word for a number is mended")]
+    [TestCase("{\"summary\":\"x\",\"word_count\":\"3/5\"}", 3, TestName = "Fraction of a scale is mended to its numerator")]
+    public void A_number_written_as_a_word_or_a_fraction_is_read_as_meant(string answer, int expected)
+    {
+        Assert.That(new SummaryTask().FormatOutput(answer, new SummaryTask.Input("t", 3, []))!.WordCount, Is.EqualTo(expected));
     }
 }

@@ -62,7 +62,7 @@ public class TypedParquetTests
             ["aspects"] = "STRUCT(name VARCHAR, rating BIGINT)[]",
             ["model_name"] = "VARCHAR",
             ["distilabel_metadata"] = "STRUCT(raw_output_review_analysis VARCHAR, raw_input_review_analysis STRUCT(role VARCHAR, content VARCHAR)[], " +
-                "statistics_review_analysis STRUCT(input_tokens BIGINT, output_tokens BIGINT), error_review_analysis VARCHAR, output_error_review_analysis VARCHAR)",
+                "statistics_review_analysis STRUCT(input_tokens BIGINT, output_tokens BIGINT), error_review_analysis VARCHAR, output_error_review_analysis VARCHAR, repairs_review_analysis VARCHAR[])",
         }));
 
         using var duck = Open();

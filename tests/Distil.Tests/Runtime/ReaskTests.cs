@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Distil.OpenAI;
 using Distil.Pipelines;
 using Distil.Tasks;
 using Distil.Testing;
@@ -44,6 +45,24 @@ public class ReaskTests
         Assert.That(metadata["raw_outputs_summary"]!.AsArray().Select(a => (string?)a), Is.EqualTo(new[] { "Sure! Here is a summary of Dune.", Good }));
         Assert.That((string?)metadata["raw_output_summary"], Is.EqualTo(Good));
         Assert.That(metadata["statistics_summary"]!.ToJsonString(), Is.EqualTo("""{"input_tokens":40,"output_tokens":11}"""), "tokens of both attempts");
+    }
+
+    [Test]
+    public async Task Against_the_fake_OpenAI_server_a_reask_goes_over_HTTP_with_the_whole_conversation()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync();
+        server.Reply = FakeReplies.Answering(r => r.Index == 0 ? "I think it is short." : Good);
+        using var llm = new ChatClientFactory { Environment = _ => null }.AddOpenAI().Create($"endpoint:{server.BaseUrl}#served-model");
+        var task = new SummaryTask { Llm = llm, Reasks = 1 };
+
+        var result = (await task.RunAsync([new SummaryTask.Input("Dune", 20, ["a"])]).ToListAsync()).Single();
+
+        Assert.That(result.Output!.Summary, Is.EqualTo("short"));
+        Assert.That(server.Requests, Has.Count.EqualTo(2));
+        var messages = server.Requests[1].Body["messages"]!.AsArray();
+        Assert.That(messages.Select(m => (string?)m!["role"]), Is.EqualTo(new[] { "system", "user", "assistant", "user" }));
+        Assert.That(server.Requests[1].LastMessage, Does.Contain("could not be read"));
+        Assert.That(result.Generations[0].EarlierAnswers, Is.EqualTo(new[] { "I think it is short." }));
     }
 
     [Test]
@@ -130,6 +149,26 @@ public class ReaskTests
     }
 
     [Test]
+    public async Task Numbers_written_as_words_or_fractions_are_mended_and_the_row_says_so()
+    {
+        var llm = new ScriptedChatClient()
+            .When(r => r.UserText.Contains("mend"), """{"scores": ["four", "3/5"]}""")
+            .Otherwise(_ => """{"scores": ["good", 4]}""");
+        var task = new QualityScorer { Llm = llm, UseDefaultStructuredOutput = true };
+
+        var rows = await task.ProcessAsync([
+            new JsonObject { ["instruction"] = "mend", ["responses"] = new JsonArray("a", "b") },
+            new JsonObject { ["instruction"] = "keep", ["responses"] = new JsonArray("a", "b") },
+        ]).ToListAsync();
+
+        Assert.That(rows[0]["scores"]!.ToJsonString(), Is.EqualTo("[4,3]"));
+        Assert.That(rows[0]["distilabel_metadata"]!["repairs_quality_scorer"]!.AsArray().Select(r => (string?)r),
+            Is.EqualTo(new[] { "\"four\" read as 4", "\"3/5\" read as 3" }));
+        Assert.That(rows[1]["scores"], Is.Null, "nothing is invented: 'good' is no number");
+        Assert.That(rows[1]["distilabel_metadata"]!.AsObject().ContainsKey("repairs_quality_scorer"), Is.False);
+    }
+
+    [Test]
     public async Task Each_row_gets_a_schema_and_grammar_with_its_own_count_and_rows_alike_share_one()
     {
         var llm = new ScriptedChatClient(r => ScriptedChatClient.Answer("""{"scores": [4, 5]}"""));
@@ -146,6 +185,47 @@ public class ReaskTests
         Assert.That(grammars, Has.Some.Contain("row-scores ::= \"[\" row-scores-item (\",\" row-scores-item){2} \"]\""));
         Assert.That(grammars, Has.Some.Contain("row-scores ::= \"[\" row-scores-item (\",\" row-scores-item){1} \"]\""));
         Assert.That(grammars[0], Does.Contain("row-scores-item ::= (number-1-6 | \"null\")"), "each score from 1 to 6");
+    }
+
+    [Test]
+    public async Task A_per_row_label_set_reaches_the_schema_the_grammar_and_the_check()
+    {
+        var llm = new ScriptedChatClient()
+            .When(r => r.UserText.Contains("first"), """{"label": "green", "also": []}""")
+            .Otherwise(_ => """{"label": "anything", "also": ["x"]}""");
+        var task = new LabelTask { Llm = llm, UseDefaultStructuredOutput = true };
+
+        var results = await task.RunAsync([new LabelTask.Input("first", ["red", "blue"]), new LabelTask.Input("second", [])]).ToListAsync();
+
+        var first = llm.Requests.Single(r => r.UserText.Contains("first"));
+        var schema = JsonNode.Parse(((ChatResponseFormatJson)first.Options!.ResponseFormat!).Schema!.Value.GetRawText())!["properties"]!;
+        Assert.That(schema["label"]!["enum"]!.ToJsonString(), Is.EqualTo("""["red","blue",null]"""));
+        Assert.That(schema["also"]!["items"]!["enum"]!.ToJsonString(), Is.EqualTo("""["red","blue"]"""));
+        var grammar = (string)first.Options.AdditionalProperties![ChatOptionsKeys.Grammar]!;
+        Assert.That(grammar, Does.Contain("row-label ::= ((\"\\\"red\\\"\" | \"\\\"blue\\\"\") | \"null\")"));
+        Assert.That(grammar, Does.Contain("row-also-item ::= (\"\\\"red\\\"\" | \"\\\"blue\\\"\")"));
+        Assert.That(results[0].Generations[0].Rejection, Is.EqualTo("'label' holds 'green', which is not one of the row's labels (red, blue)"));
+
+        var second = llm.Requests.Single(r => r.UserText.Contains("second"));
+        Assert.That(((ChatResponseFormatJson)second.Options!.ResponseFormat!).Schema!.Value.GetRawText(), Does.Not.Contain("enum"), "an empty label list constrains nothing");
+        Assert.That(results[1].Output!.Label, Is.EqualTo("anything"));
+    }
+
+    [Test]
+    public async Task The_tiny_local_model_under_the_row_grammar_picks_labels_from_the_row_s_own_set()
+    {
+        using var llm = Distil.LlamaSharp.LocalChatClient.Load(Support.TestModel.Path, contextSize: 1024);
+        var task = new LabelTask { Llm = llm, UseDefaultStructuredOutput = true, GenerationOptions = new ChatOptions { MaxOutputTokens = 80, Seed = 5 } };
+        var inputs = new[] { new[] { "red", "blue" }, new[] { "cat", "dog", "owl" } }.Select((labels, i) => new LabelTask.Input($"item {i}", labels)).ToList();
+
+        var results = await task.RunAsync(inputs).ToListAsync();
+
+        foreach (var result in results)
+        {
+            Assert.That(result.Output, Is.Not.Null, result.Generations[0].Text);
+            var labels = new[] { result.Output!.Label }.Where(l => l is not null).Concat(result.Output.Also ?? []).ToList();
+            Assert.That(labels.Where(l => !result.Input.Labels.Contains(l)), Is.Empty, result.Generations[0].Text);
+        }
     }
 
     [Test]
