@@ -1,5 +1,6 @@
 // Distil providers sample: one task, any provider, run the way long jobs should be run — retries
-// with backoff, a concurrency limit, and a response cache that makes a rerun free.
+// with backoff, a concurrency limit, a response cache that makes a rerun free, and re-asking an
+// answer that breaks a rule instead of losing the row.
 //
 //   dotnet run --project samples/Distil.Samples.Providers
 //       runs against a stand-in OpenAI-compatible server on 127.0.0.1 that fails 20% of calls
@@ -32,12 +33,15 @@ using var loggerFactory = LoggerFactory.Create(b => b
 var logger = loggerFactory.CreateLogger("Distil");
 
 // Without --model, a stand-in server: answers in 20 ms, and one call in five fails the way real
-// services fail (429, 500, 503, dropped connection, garbled body).
+// services fail (429, 500, 503, dropped connection, garbled body). One answer in six breaks the
+// task's [Range(1, 5)] with a score of 7; asked again, it answers within the range.
 await using var server = modelSpec is null ? await FakeOpenAIServer.StartAsync() : null;
 if (server is not null)
 {
     server.Reply = FakeReplies
-        .Answering(request => $"{{\"score\":{1 + request.LastMessage.Length % 5},\"reason\":\"stand-in answer\"}}")
+        .Answering(request => request.LastMessage.Length % 6 == 0 && !request.LastMessage.Contains("breaks a rule")
+            ? "{\"score\":7,\"reason\":\"off the scale\"}"
+            : $"{{\"score\":{1 + request.LastMessage.Length % 5},\"reason\":\"stand-in answer\"}}")
         .WithLatency(TimeSpan.FromMilliseconds(20))
         .WithTransientFaults(0.2, seed: 42);
     modelSpec = $"endpoint:{server.BaseUrl}#stand-in-model";
@@ -86,14 +90,16 @@ for (var run = 1; run <= 2; run++)
         Logger = logger,
         MaxConcurrency = 8,
         UseDefaultStructuredOutput = true,
+        Reasks = 1, // an answer that cannot be read or breaks a rule is asked again once
         GenerationOptions = new ChatOptions { Temperature = 0.2f, MaxOutputTokens = 200 },
     };
     var calls = server?.RequestCount ?? 0;
     var clock = Stopwatch.StartNew();
     var results = await task.ProcessAsync(rows).ToListAsync();
     var answered = results.Count(r => r["score"] is not null);
+    var reasked = results.Count(r => (int?)r[task.MetadataColumn]?[$"reasks_{task.Name}"] > 0);
     Console.WriteLine();
-    Console.WriteLine($"Run {run}: {results.Count} rows, {answered} parsed, in {clock.Elapsed.TotalSeconds:0.00} s" +
+    Console.WriteLine($"Run {run}: {results.Count} rows, {answered} parsed ({reasked} after asking again), in {clock.Elapsed.TotalSeconds:0.00} s" +
         (server is null ? "" : $", {server.RequestCount - calls} HTTP calls") +
         $"; first row: score {results[0]["score"]}, reason \"{results[0]["reason"]}\", model {results[0]["model_name"]}");
     Console.WriteLine();

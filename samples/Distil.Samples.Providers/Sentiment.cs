@@ -12,6 +12,6 @@ public sealed partial class Sentiment : LlmTask<Sentiment.Input, Sentiment.Outpu
     public sealed record Input(string Sentence);
 
     public sealed record Output(
-        [property: Description("1 (negative) to 5 (positive).")] int Score,
+        [property: Description("1 (negative) to 5 (positive)."), Range(1, 5)] int Score,
         [property: Description("Why, in a few words."), MaxLength(120)] string Reason);
 }
