@@ -203,11 +203,11 @@ public abstract partial class LlmTask<TInput, TOutput>
         public void LogSummary()
         {
             var counts = _metrics.For(_step);
-            if (counts.Reasked > 0)
+            if (counts.Reasked > 0 || counts.Repaired > 0)
             {
                 _task.Logger.LogInformation(
-                    "Task '{Task}': {Reasked} answers did not fit and were asked again; {Fitted} of them then fit, {Lost} did not.",
-                    _task.Name, counts.Reasked, counts.ReaskFits, counts.Reasked - counts.ReaskFits);
+                    "Task '{Task}' answers: {FirstTry} fit at the first try, {Reasked} asked again ({Fitted} then fit), {Repaired} mended in reading, {Lost} lost to misfits.",
+                    _task.Name, counts.FirstTry, counts.Reasked, counts.ReaskFits, counts.Repaired, counts.Unparsed);
             }
             if (counts.FailedCalls == 0 && counts.Unparsed == 0)
             {
@@ -299,6 +299,11 @@ public abstract partial class LlmTask<TInput, TOutput>
                 _task.Logger.LogWarning(
                     "Task '{Task}': the answer for row {Row}, generation {Generation} could not be parsed; its outputs are set to null and the raw answer is kept in '{MetadataColumn}'.",
                     _task.Name, rowIndex, generation, _task.MetadataColumn);
+            }
+            if (output is not null && !_recording)
+            {
+                if (earlier.Count == 0) _metrics.AnswerFitFirst(_step);
+                if (repairs.Count > 0) _metrics.AnswerRepaired(_step);
             }
             return new Generation<TOutput>(calls.LastText, output, calls.Usage, calls.ModelId, calls.LastMessages ?? [], null) { Rejection = rejected, EarlierAnswers = earlier, Repairs = output is null ? [] : repairs.ToArray() };
         }

@@ -49,6 +49,8 @@ internal sealed class RunMetrics : IDisposable
     private readonly Counter<long> _retries;
     private readonly Counter<long> _cacheHits;
     private readonly Counter<long> _reasked;
+    private readonly Counter<long> _repaired;
+    private readonly Counter<long> _firstTry;
 
     public RunMetrics()
     {
@@ -62,6 +64,8 @@ internal sealed class RunMetrics : IDisposable
         _inFlight = _meter.CreateUpDownCounter<long>("distil.llm.in_flight", "{call}", "LLM calls waiting on the service now.");
         _retries = _meter.CreateCounter<long>("distil.llm.retries", "{retry}", "LLM requests sent again after a transient fault.");
         _cacheHits = _meter.CreateCounter<long>("distil.llm.cache.hits", "{call}", "LLM calls answered from the response cache.");
+        _firstTry = _meter.CreateCounter<long>("distil.llm.answers.first_try", "{answer}", "Generations whose first answer was kept.");
+        _repaired = _meter.CreateCounter<long>("distil.llm.answers.repaired", "{answer}", "Kept answers that were mended in reading (a number written as a word or fraction).");
         _reasked = _meter.CreateCounter<long>("distil.llm.answers.reasked", "{answer}", "Generations whose answer did not fit and was asked again, by outcome (fit, lost).");
 
         _listener.InstrumentPublished = (instrument, listener) =>
@@ -102,6 +106,10 @@ internal sealed class RunMetrics : IDisposable
 
     public void CacheHit(string step) => _cacheHits.Add(1, Step(step));
 
+    public void AnswerRepaired(string step) => _repaired.Add(1, Step(step));
+
+    public void AnswerFitFirst(string step) => _firstTry.Add(1, Step(step));
+
     public void AnswerReasked(string step, bool fits) =>
         _reasked.Add(1, Step(step), new KeyValuePair<string, object?>(OutcomeTag, fits ? "fit" : "lost"));
 
@@ -134,6 +142,8 @@ internal sealed class RunMetrics : IDisposable
         else if (ReferenceEquals(instrument, _inFlight)) Interlocked.Add(ref counts.InFlightField, value);
         else if (ReferenceEquals(instrument, _retries)) Interlocked.Add(ref counts.RetriesField, value);
         else if (ReferenceEquals(instrument, _cacheHits)) Interlocked.Add(ref counts.CacheHitsField, value);
+        else if (ReferenceEquals(instrument, _repaired)) Interlocked.Add(ref counts.RepairedField, value);
+        else if (ReferenceEquals(instrument, _firstTry)) Interlocked.Add(ref counts.FirstTryField, value);
         else if (ReferenceEquals(instrument, _reasked))
         {
             Interlocked.Add(ref counts.ReaskedField, value);
@@ -159,6 +169,14 @@ internal sealed class StepCounts
     internal long CacheHitsField;
     internal long ReaskedField;
     internal long ReaskFitsField;
+    internal long RepairedField;
+    internal long FirstTryField;
+
+    /// <summary>Generations whose first answer was kept.</summary>
+    public long FirstTry => Interlocked.Read(ref FirstTryField);
+
+    /// <summary>Kept answers that were mended in reading.</summary>
+    public long Repaired => Interlocked.Read(ref RepairedField);
 
     /// <summary>Generations whose answer did not fit and were asked again.</summary>
     public long Reasked => Interlocked.Read(ref ReaskedField);

@@ -84,6 +84,25 @@ public class ReaskTests
     }
 
     [Test]
+    public async Task The_run_summary_counts_first_try_fits_reasks_repairs_and_losses()
+    {
+        // Row 0 fits at once, row 1 is mended ("four"), row 2 fits when asked again, row 3 never does.
+        static bool About(ScriptedRequest r, string row) => r.Messages[1].Text.Contains(row);
+        var llm = new ScriptedChatClient(r => ScriptedChatClient.Answer(
+            About(r, "row 0") ? Good
+            : About(r, "row 1") ? """{"summary":"s","word_count":"four"}"""
+            : About(r, "row 2") && r.Messages.Count > 2 ? Good
+            : "no json"));
+        var logger = new ListLogger();
+        var task = new SummaryTask { Llm = llm, Reasks = 1, Logger = logger };
+
+        await task.RunAsync(Enumerable.Range(0, 4).Select(i => new SummaryTask.Input($"row {i}", 5, []))).ToListAsync();
+
+        Assert.That(logger.Entries.Select(e => e.Message), Has.Some.EqualTo(
+            "Task 'summary' answers: 2 fit at the first try, 2 asked again (1 then fit), 1 mended in reading, 1 lost to misfits."));
+    }
+
+    [Test]
     public async Task Without_reasks_nothing_is_asked_twice_and_the_metadata_has_no_reask_keys()
     {
         var llm = new ScriptedChatClient(_ => ScriptedChatClient.Answer("no json"));
