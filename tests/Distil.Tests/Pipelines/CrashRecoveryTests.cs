@@ -117,6 +117,47 @@ public class CrashRecoveryTests : FakeServerTests
     }
 
     [Test]
+    public async Task A_run_killed_between_attempts_does_not_pay_again_for_the_first_answers()
+    {
+        // Every first answer is unreadable; the re-asks hang until the run is killed.
+        const string Problem = "could not be read";
+        Server.Reply = r => r.LastMessage.Contains(Problem, StringComparison.Ordinal)
+            ? new FakeReply.Answer("late").After(TimeSpan.FromMinutes(5))
+            : new FakeReply.Answer("no idea");
+        var input = Path.Combine(_work, "scoring.jsonl");
+        File.WriteAllLines(input, Enumerable.Range(0, 12).Select(i => new JsonObject { ["id"] = i, ["instruction"] = $"Question {i}: why?", ["responses"] = new JsonArray("a", "b") }.ToJsonString()));
+        var runDirectory = Path.Combine(_work, "reask-run");
+        var output = Path.Combine(_work, "scored.jsonl");
+        string[] arguments = ["run", "--task", "quality_scorer", "--input", input, "--output", output, "--run-dir", runDirectory,
+            "--model", $"endpoint:{Server.BaseUrl}#fake-model", "--concurrency", "4", "--reasks", "1", "--structured"];
+
+        using (var child = ChildProgram.Distil.Start(arguments))
+        {
+            var clock = Stopwatch.StartNew();
+            while (Server.Requests.Count(r => r.LastMessage.Contains(Problem, StringComparison.Ordinal)) < 4)
+            {
+                if (child.HasExited) Assert.Fail($"distil run ended before it could be killed ({child.Process.ExitCode}): {child.Error}");
+                Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(90)), "distil run sent no re-asks");
+                await Task.Delay(10);
+            }
+            await child.KillAsync(); // SIGKILL, with four re-asks in flight
+        }
+        // Rows whose re-ask was sent had their first answer back, and paid for, before the kill.
+        static int RowOf(FakeRequest request) => int.Parse(QuestionNumber.Match(request.Prompt).Groups[1].Value);
+        var firstAnswered = Server.Requests.Where(r => r.LastMessage.Contains(Problem, StringComparison.Ordinal)).Select(RowOf).ToHashSet();
+        var resumedFrom = Server.RequestCount;
+        Server.Reply = FakeReplies.Answering(r => r.LastMessage.Contains(Problem, StringComparison.Ordinal) ? """{"scores": [4, 2]}""" : "no idea");
+
+        var (exitCode, error) = await ChildProgram.Distil.RunAsync(arguments);
+
+        Assert.That(exitCode, Is.Zero, error);
+        var firstAsksAgain = Server.Requests.Where(r => r.Index >= resumedFrom && !r.LastMessage.Contains(Problem, StringComparison.Ordinal)).Select(RowOf).ToList();
+        Assert.That(firstAnswered, Has.Count.EqualTo(4));
+        Assert.That(firstAsksAgain.Where(firstAnswered.Contains), Is.Empty, "the first answers came from the run directory, not the service");
+        Assert.That(File.ReadAllLines(output).Select(l => JsonNode.Parse(l)!["scores"]!.ToJsonString()), Has.All.EqualTo("[4,2]"));
+    }
+
+    [Test]
     public async Task A_second_run_on_a_run_directory_in_use_exits_2_at_once_naming_it_and_asks_nothing()
     {
         // The first run's calls hang until it is killed, so the directory stays in use.
