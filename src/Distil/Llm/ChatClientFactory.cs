@@ -40,6 +40,27 @@ public sealed class ChatClientFactory
     public ILogger? Logger { get; set; }
 
     /// <summary>
+    /// Records every LLM call attempt as an OpenTelemetry span and the GenAI metrics
+    /// (<c>gen_ai.client.token.usage</c>, <c>gen_ai.client.operation.duration</c>) on
+    /// <see cref="DistilDiagnostics.SourceName"/>, with the GenAI semantic conventions (Microsoft.Extensions.AI's
+    /// <c>UseOpenTelemetry</c>). It sits inside the cache and the retries, so each attempt of a retried
+    /// call is its own span and a cached answer makes none. Default true; costs nothing without a listener.
+    /// </summary>
+    public bool Telemetry { get; set; } = true;
+
+    /// <summary>
+    /// Whether spans carry prompts and answers (default false: they hold sizes, models, token counts
+    /// and finish reasons, never message text). Keys and other secrets are never recorded either way.
+    /// </summary>
+    public bool EnableSensitiveData { get; set; }
+
+    /// <summary>
+    /// Adds middleware of your own to every client, between the retries and the provider (so it sees
+    /// each attempt), given the builder and the model spec; e.g. <c>(builder, spec) =&gt; builder.UseLogging(loggerFactory)</c>.
+    /// </summary>
+    public Action<ChatClientBuilder, ModelSpec>? Configure { get; set; }
+
+    /// <summary>
     /// Reads the environment variables providers take keys and endpoints from. Defaults to the
     /// process environment; tests and hosts may supply their own.
     /// </summary>
@@ -85,6 +106,9 @@ public sealed class ChatClientFactory
         var builder = registration.Create(spec, this).AsBuilder();
         if (Cache is not null) builder.UseResponseCache(Cache, Logger);
         if (Resilience is not null && registration.UseResilience) builder.UseResilience(Resilience, Logger);
+        Configure?.Invoke(builder, spec);
+        // Innermost, next to the provider: one span per attempt, none for a cached answer.
+        if (Telemetry) builder.UseOpenTelemetry(sourceName: DistilDiagnostics.SourceName, configure: telemetry => telemetry.EnableSensitiveData = EnableSensitiveData);
         return builder.Build();
     }
 

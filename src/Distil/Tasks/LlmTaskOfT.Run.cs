@@ -223,6 +223,11 @@ public abstract partial class LlmTask<TInput, TOutput>
 
         private async Task<Generation<TOutput>> GenerateOneAsync(TInput input, string key, long rowIndex, int generation, CancellationToken cancellationToken)
         {
+            // One span per generation of a row, parent of its call attempts (a factory client's chat spans).
+            using var span = _recording ? null : DistilDiagnostics.Source.StartActivity("distil.generation");
+            span?.SetTag(RunMetrics.StepTag, _step);
+            span?.SetTag("distil.row", rowIndex);
+            span?.SetTag("distil.generation", generation);
             var calls = new GenerationCalls(_calls, OptionsFor(generation, RowOptions(input)), key, rowIndex, generation, cancellationToken);
             var repairs = Distil.Mapping.AnswerRepairs.Begin();
             TOutput? output;
@@ -242,6 +247,8 @@ public abstract partial class LlmTask<TInput, TOutput>
                     // Only the first is kept: in an outage every call fails, and formatting each would be waste.
                     Interlocked.CompareExchange(ref _firstFailure, $"{error.GetType().Name}: {FirstLine(error.Message)}", null);
                 }
+                span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error.GetType().Name);
+                span?.SetTag("distil.outcome", "failed");
                 return Generation<TOutput>.FromFailure(error, calls.LastMessages);
             }
             catch (Exception) when (_recording && calls.Count > 0 && !cancellationToken.IsCancellationRequested)
@@ -300,6 +307,8 @@ public abstract partial class LlmTask<TInput, TOutput>
                     "Task '{Task}': the answer for row {Row}, generation {Generation} could not be parsed; its outputs are set to null and the raw answer is kept in '{MetadataColumn}'.",
                     _task.Name, rowIndex, generation, _task.MetadataColumn);
             }
+            span?.SetTag("distil.outcome", output is not null ? "fit" : rejected is not null ? "rejected" : "unparsed");
+            if (earlier.Count > 0) span?.SetTag("distil.reasks", earlier.Count);
             if (output is not null && !_recording)
             {
                 if (earlier.Count == 0) _metrics.AnswerFitFirst(_step);

@@ -14,6 +14,16 @@ public static class DistilDiagnostics
 {
     /// <summary>The name of the <see cref="Meter"/> every run records its counters on.</summary>
     public const string MeterName = "Distil";
+
+    /// <summary>
+    /// The name of the <see cref="System.Diagnostics.ActivitySource"/> of Distil's spans: a pipeline
+    /// run (<c>distil.pipeline</c>), each step (<c>distil.step</c>), each generation of a row
+    /// (<c>distil.generation</c>) and, from a <see cref="ChatClientFactory"/> client, each LLM call
+    /// attempt with the OpenTelemetry GenAI attributes (<c>chat MODEL</c>).
+    /// </summary>
+    public const string SourceName = "Distil";
+
+    internal static readonly System.Diagnostics.ActivitySource Source = new(SourceName);
 }
 
 /// <summary>

@@ -18,6 +18,8 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
     public async Task<PipelineResult> RunAsync(CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        using var span = DistilDiagnostics.Source.StartActivity("distil.pipeline");
+        span?.SetTag("distil.pipeline", pipeline.Name);
         var (order, schemas) = await ValidateAsync(pipeline, options.Parameters, cancellationToken).ConfigureAwait(false);
 
         var runDirectory = pipeline.RunDirectoryPath;
@@ -81,10 +83,14 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
                 : "Pipeline '{Pipeline}' stopped after {Elapsed:0.0} s before every row went through; run it again to finish. Run directory {RunDirectory}.",
             pipeline.Name, clock.Elapsed.TotalSeconds, runDirectory);
         var statistics = order.OfType<TaskNode>().ToDictionary(t => t.Name, t => TaskStatistics.From(metrics.For(t.Name)));
+        span?.SetTag("distil.completed", completed);
         return new PipelineResult(runDirectory, completed, Datasets(order, store.Path), clock.Elapsed, statistics);
 
         async Task RunStepAsync(StepRun run)
         {
+            using var stepSpan = DistilDiagnostics.Source.StartActivity("distil.step");
+            stepSpan?.SetTag(RunMetrics.StepTag, run.Step.Name);
+            stepSpan?.SetTag("distil.step.kind", run.Step.Kind);
             try
             {
                 await run.Step.RunAsync(run).ConfigureAwait(false);
@@ -103,6 +109,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
                 {
                     Interlocked.CompareExchange(ref failure, Describe(run.Step, error), null);
                 }
+                stepSpan?.SetStatus(ActivityStatusCode.Error, error.GetType().Name);
                 cancel.Cancel();
                 run.Complete(error);
             }
