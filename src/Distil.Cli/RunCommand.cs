@@ -58,6 +58,7 @@ internal static class RunCommand
         if (settings.Concurrency < 1) throw new UsageException($"distil run: --concurrency must be 1 or more, not {settings.Concurrency}.");
         if (settings.Reasks < 0) throw new UsageException($"distil run: --reasks must be 0 or more, not {settings.Reasks}.");
         if (settings.Wait && !settings.Batch) throw new UsageException("distil run: --wait goes with --batch (it waits for offline batches).");
+        using var telemetry = OtlpExport.FromEnvironment();
 
         using var loggerFactory = LoggerFactory.Create(b => b
             .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })

@@ -24,18 +24,25 @@ internal sealed class ChildProgram
     }
 
     /// <summary>Starts the program; read what it printed from the returned child once it ends.</summary>
-    public Child Start(params string[] arguments)
+    public Child Start(params string[] arguments) => Start(new Dictionary<string, string>(), arguments);
+
+    /// <summary>Starts the program with <paramref name="environment"/> added to its environment.</summary>
+    public Child Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         start.ArgumentList.Add(Assembly());
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         return new Child(Process.Start(start)!);
     }
 
     /// <summary>Runs the program to its end and returns its exit code and standard error.</summary>
-    public async Task<(int ExitCode, string Error)> RunAsync(params string[] arguments)
+    public Task<(int ExitCode, string Error)> RunAsync(params string[] arguments) => RunAsync(new Dictionary<string, string>(), arguments);
+
+    /// <summary>Runs the program, with <paramref name="environment"/> added, to its end.</summary>
+    public async Task<(int ExitCode, string Error)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        using var child = Start(arguments);
+        using var child = Start(environment, arguments);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await child.Process.WaitForExitAsync(timeout.Token);
         return (child.Process.ExitCode, child.Error);
