@@ -23,6 +23,10 @@ internal static class RunCommand
         var generations = new Option<int?>("--num-generations") { Description = "Answers per row (default 1, or --param num_generations)." };
         var structured = DistilCommand.StructuredOption();
         var concurrency = new Option<int?>("--concurrency") { Description = "Calls in flight at once (default 8, or --param max_concurrency)." };
+        var rpm = new Option<int?>("--rpm") { Description = "At most N requests per minute to the model (client-side rate limit)." };
+        var tpm = new Option<int?>("--tpm") { Description = "At most N tokens per minute to the model (client-side, from the answers' reported usage)." };
+        var maxRetries = new Option<int?>("--max-retries") { Description = "Retries of a call that failed transiently (429, 5xx, timeouts; default 6)." };
+        var timeout = new Option<double?>("--timeout") { Description = "Seconds one attempt may take before it is abandoned and retried (default 120)." };
         var reasks = new Option<int?>("--reasks") { Description = "Ask again, up to N times, when an answer cannot be read or breaks a rule (default 0, or --param reasks)." };
         var cache = new Option<string>("--cache") { Description = "A folder for the response cache: reruns with the same prompts ask the model nothing." };
         var runDirectory = new Option<string>("--run-dir") { Description = "Where finished rows are kept, so a stopped run resumes (default .distil/<task or pipeline>)." };
@@ -32,7 +36,7 @@ internal static class RunCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Check the pipeline and print every step's columns and types, without calling a model." };
         var command = new Command("run", "Run a built-in task over a file (--task) or a pipeline file (--pipeline), with progress; a stopped run resumes.")
         {
-            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, cache, runDirectory, batch, wait, format, dryRun,
+            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, rpm, tpm, maxRetries, timeout, cache, runDirectory, batch, wait, format, dryRun,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -40,7 +44,7 @@ internal static class RunCommand
                 result.GetValue(task), result.GetValue(pipeline), result.GetValue(parameters) ?? [], result.GetValue(input), result.GetValue(output),
                 result.GetValue(model), result.GetValue(generations), result.GetValue(structured), result.GetValue(concurrency),
                 result.GetValue(cache), result.GetValue(runDirectory), result.GetValue(batch), result.GetValue(wait), result.GetValue(format), result.GetValue(dryRun),
-                result.GetValue(reasks));
+                result.GetValue(reasks), result.GetValue(rpm), result.GetValue(tpm), result.GetValue(maxRetries), result.GetValue(timeout));
             return await RunAsync(console, settings, cancellationToken);
         });
         return command;
@@ -49,7 +53,7 @@ internal static class RunCommand
     private sealed record RunSettings(
         string? Task, string? Pipeline, string[] Parameters, string? Input, string? Output, string? Model,
         int? Generations, bool Structured, int? Concurrency, string? Cache, string? RunDirectory, bool Batch, bool Wait, string? Format, bool DryRun,
-        int? Reasks);
+        int? Reasks, int? Rpm, int? Tpm, int? MaxRetries, double? Timeout);
 
     private static async Task<int> RunAsync(CliConsole console, RunSettings settings, CancellationToken cancellationToken)
     {
@@ -57,6 +61,10 @@ internal static class RunCommand
         if (settings.Generations < 1) throw new UsageException($"distil run: --num-generations must be 1 or more, not {settings.Generations}.");
         if (settings.Concurrency < 1) throw new UsageException($"distil run: --concurrency must be 1 or more, not {settings.Concurrency}.");
         if (settings.Reasks < 0) throw new UsageException($"distil run: --reasks must be 0 or more, not {settings.Reasks}.");
+        if (settings.Rpm < 1) throw new UsageException($"distil run: --rpm must be 1 or more, not {settings.Rpm}.");
+        if (settings.Tpm < 1) throw new UsageException($"distil run: --tpm must be 1 or more, not {settings.Tpm}.");
+        if (settings.MaxRetries < 0) throw new UsageException($"distil run: --max-retries must be 0 or more, not {settings.MaxRetries}.");
+        if (settings.Timeout is <= 0) throw new UsageException($"distil run: --timeout must be a number of seconds above 0, not {settings.Timeout}.");
         if (settings.Wait && !settings.Batch) throw new UsageException("distil run: --wait goes with --batch (it waits for offline batches).");
         using var telemetry = OtlpExport.FromEnvironment();
 
@@ -65,7 +73,15 @@ internal static class RunCommand
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Distil.Pipeline", LogLevel.Information)); // progress lines when no terminal shows the live table
         using var responseCache = settings.Cache is null ? null : ResponseCache.Open(Path.Combine(settings.Cache, "responses.db"));
-        var factory = new ChatClientFactory { Cache = responseCache, Logger = loggerFactory.CreateLogger("Distil") }.AddOpenAI().AddLocalModels();
+        var defaults = new ResilienceOptions();
+        var resilience = defaults with
+        {
+            RequestsPerMinute = settings.Rpm ?? defaults.RequestsPerMinute,
+            TokensPerMinute = settings.Tpm ?? defaults.TokensPerMinute,
+            MaxRetries = settings.MaxRetries ?? defaults.MaxRetries,
+            AttemptTimeout = settings.Timeout is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.AttemptTimeout,
+        };
+        var factory = new ChatClientFactory { Cache = responseCache, Logger = loggerFactory.CreateLogger("Distil"), Resilience = resilience }.AddOpenAI().AddLocalModels();
         var clients = new List<IChatClient>();
         try
         {
