@@ -18,7 +18,7 @@ internal static class RunCommand
         var pipeline = new Option<string>("--pipeline") { Description = "A pipeline file (JSON) to run instead of one task." };
         var parameters = DistilCommand.ParamOption();
         var input = new Option<string>("--input") { Description = "The rows: a .jsonl, .csv or .parquet file." };
-        var output = new Option<string>("--output") { Description = "Where to write the rows: a .jsonl or .parquet file." };
+        var output = new Option<string>("--output") { Description = "Where to write the rows: a .jsonl, .csv or .parquet file." };
         var model = new Option<string>("--model") { Description = "The model spec: openai:MODEL, azure:DEPLOYMENT, endpoint:URL#MODEL or local:PATH." };
         var generations = new Option<int?>("--num-generations") { Description = "Answers per row (default 1, or --param num_generations)." };
         var structured = DistilCommand.StructuredOption();
@@ -32,11 +32,13 @@ internal static class RunCommand
         var runDirectory = new Option<string>("--run-dir") { Description = "Where finished rows are kept, so a stopped run resumes (default .distil/<task or pipeline>)." };
         var batch = new Option<bool>("--batch") { Description = "Send the requests through the OpenAI / Azure OpenAI Batch API (half price, answered within 24 h); a later run collects them." };
         var wait = new Option<bool>("--wait") { Description = "With --batch: wait for the batches, polling with backoff, instead of stopping while they are pending." };
-        var format = new Option<string>("--format") { Description = "The output format: jsonl, parquet, or hf (a Hugging Face dataset folder: --output DIR); default from --output's extension." };
+        var format = new Option<string>("--format") { Description = "The output format: jsonl, csv, parquet, or hf (a Hugging Face dataset folder: --output DIR); default from --output's extension." };
+        var logLevel = new Option<string>("--log-level") { Description = $"The least level logged to the console and --log-file: {string.Join(", ", CliLogging.Levels)} (default: warnings, and progress lines)." };
+        var logFile = new Option<string>("--log-file") { Description = "Also log to this file (from information up, or --log-level): retries, cache warnings, progress, the summary." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Check the pipeline and print every step's columns and types, without calling a model." };
         var command = new Command("run", "Run a built-in task over a file (--task) or a pipeline file (--pipeline), with progress; a stopped run resumes.")
         {
-            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, rpm, tpm, maxRetries, timeout, cache, runDirectory, batch, wait, format, dryRun,
+            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, rpm, tpm, maxRetries, timeout, cache, runDirectory, batch, wait, format, dryRun, logLevel, logFile,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -44,7 +46,8 @@ internal static class RunCommand
                 result.GetValue(task), result.GetValue(pipeline), result.GetValue(parameters) ?? [], result.GetValue(input), result.GetValue(output),
                 result.GetValue(model), result.GetValue(generations), result.GetValue(structured), result.GetValue(concurrency),
                 result.GetValue(cache), result.GetValue(runDirectory), result.GetValue(batch), result.GetValue(wait), result.GetValue(format), result.GetValue(dryRun),
-                result.GetValue(reasks), result.GetValue(rpm), result.GetValue(tpm), result.GetValue(maxRetries), result.GetValue(timeout));
+                result.GetValue(reasks), result.GetValue(rpm), result.GetValue(tpm), result.GetValue(maxRetries), result.GetValue(timeout),
+                CliLogging.ParseLevel(result.GetValue(logLevel)), result.GetValue(logFile));
             return await RunAsync(console, settings, cancellationToken);
         });
         return command;
@@ -53,7 +56,7 @@ internal static class RunCommand
     private sealed record RunSettings(
         string? Task, string? Pipeline, string[] Parameters, string? Input, string? Output, string? Model,
         int? Generations, bool Structured, int? Concurrency, string? Cache, string? RunDirectory, bool Batch, bool Wait, string? Format, bool DryRun,
-        int? Reasks, int? Rpm, int? Tpm, int? MaxRetries, double? Timeout);
+        int? Reasks, int? Rpm, int? Tpm, int? MaxRetries, double? Timeout, LogLevel? LogLevel, string? LogFile);
 
     private static async Task<int> RunAsync(CliConsole console, RunSettings settings, CancellationToken cancellationToken)
     {
@@ -68,10 +71,7 @@ internal static class RunCommand
         if (settings.Wait && !settings.Batch) throw new UsageException("distil run: --wait goes with --batch (it waits for offline batches).");
         using var telemetry = OtlpExport.FromEnvironment();
 
-        using var loggerFactory = LoggerFactory.Create(b => b
-            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
-            .SetMinimumLevel(LogLevel.Warning)
-            .AddFilter("Distil.Pipeline", LogLevel.Information)); // progress lines when no terminal shows the live table
+        using var loggerFactory = CliLogging.Create(settings.LogLevel, settings.LogFile);
         using var responseCache = settings.Cache is null ? null : ResponseCache.Open(Path.Combine(settings.Cache, "responses.db"));
         var defaults = new ResilienceOptions();
         var resilience = defaults with
@@ -127,9 +127,10 @@ internal static class RunCommand
             {
                 null => RowSinks.File(output),
                 "jsonl" => RowSinks.Jsonl(output),
+                "csv" => RowSinks.Csv(output),
                 "parquet" => RowSinks.Parquet(output),
                 "hf" => RowSinks.HuggingFace(output),
-                var other => throw new UsageException($"distil run: --format must be jsonl, parquet or hf, not '{other}'."),
+                var other => throw new UsageException($"distil run: --format must be jsonl, csv, parquet or hf, not '{other}'."),
             };
         }
         catch (ArgumentException error)

@@ -12,24 +12,23 @@ public static class OfflineBatchExtensions
     /// batches, resumably from the run directory. Tasks that make several dependent calls per row
     /// (the evolution tasks, magpie) are refused when the pipeline is checked.
     /// </summary>
-    /// <param name="client">A client made by <see cref="OpenAIProviders"/> (<c>openai:</c>, <c>azure:</c> with a key, <c>endpoint:</c>).</param>
+    /// <param name="client">A client made by <see cref="OpenAIProviders"/> (<c>openai:</c>, <c>azure:</c> with a key or an Entra ID credential, <c>endpoint:</c>).</param>
     /// <param name="options">Batch limits and polling; the service's defaults when null.</param>
-    /// <exception cref="ArgumentException">The client does not talk to OpenAI or Azure OpenAI with an API key.</exception>
+    /// <exception cref="ArgumentException">The client was not made by <see cref="OpenAIProviders"/>.</exception>
     public static IChatClient UseOfflineBatchGeneration(this IChatClient client, OfflineBatchOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         var connection = client.GetService<OpenAIConnection>() ?? throw new ArgumentException(
-            "Offline batch generation needs a client made by OpenAIProviders (model specs openai:, azure: with AZURE_OPENAI_API_KEY, endpoint:).",
+            "Offline batch generation needs a client made by OpenAIProviders (model specs openai:, azure:, endpoint:).",
             nameof(client));
-        var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
-        return new OfflineBatchChatClient(client, new OpenAIBatchClient(connection, options ?? new OfflineBatchOptions(), http), http);
+        return new OfflineBatchChatClient(client, new OpenAIBatchClient(connection, options ?? new OfflineBatchOptions()));
     }
 
-    private sealed class OfflineBatchChatClient(IChatClient inner, OpenAIBatchClient batches, HttpClient http) : DelegatingChatClient(inner)
+    private sealed class OfflineBatchChatClient(IChatClient inner, OpenAIBatchClient batches) : DelegatingChatClient(inner)
     {
         protected override void Dispose(bool disposing)
         {
-            if (disposing) http.Dispose();
+            if (disposing) batches.Dispose();
             base.Dispose(disposing);
         }
 

@@ -1,26 +1,52 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.AI;
+using OpenAI;
+using OpenAI.Batch;
+using OpenAI.Chat;
+using OpenAI.Files;
+
+// The SDK marks its Batch API and its model contexts as evaluation APIs (OPENAI001); they are the
+// service's stable Batch API, and the only way to reach it through the SDK.
+#pragma warning disable OPENAI001
 
 namespace Distil.OpenAI;
 
 /// <summary>
-/// The Batch API of OpenAI (and OpenAI-compatible servers) and Azure OpenAI over REST: requests
-/// go up as JSONL files (purpose <c>batch</c>), split under the service's limits; batches are
-/// created with a completion window, polled, and their output and error files read back.
+/// The Batch API of OpenAI (and OpenAI-compatible servers) and Azure OpenAI through the official
+/// SDK (<see cref="OpenAIFileClient"/> and <see cref="BatchClient"/> of the connection's client, so
+/// with its endpoint and its credential: an API key, or Entra ID for Azure). Requests go up as JSONL
+/// files (purpose <c>batch</c>), split under the service's limits, each line's body written by the
+/// online path's own conversion (<see cref="RequestBodies"/>); batches are created with a
+/// completion window, polled, and their output and error files streamed back and read with the
+/// SDK's own chat completion model.
 /// </summary>
-internal sealed class OpenAIBatchClient(OpenAIConnection connection, OfflineBatchOptions options, HttpClient http) : IOfflineBatchClient
+internal sealed class OpenAIBatchClient : IOfflineBatchClient, IDisposable
 {
-    // The Azure OpenAI REST version with the Batch API.
-    private const string AzureApiVersion = "2024-10-21";
+    private readonly OpenAIConnection _connection;
+    private readonly OpenAIFileClient _files;
+    private readonly BatchClient _batches;
+    private readonly RequestBodies _bodies;
 
-    public OfflineBatchOptions Options { get; } = options;
+    public OpenAIBatchClient(OpenAIConnection connection, OfflineBatchOptions options)
+    {
+        _connection = connection;
+        Options = options;
+        _files = connection.Client.GetOpenAIFileClient();
+        _batches = connection.Client.GetBatchClient();
+        _bodies = new RequestBodies(connection);
+    }
 
-    public string Describe() => $"the {connection.Kind} Batch API at {connection.Endpoint} (model {connection.Model})";
+    public OfflineBatchOptions Options { get; }
+
+    // The chat completions route as batch lines name it: Azure's is relative to its /openai base.
+    private string Route => _connection.Kind == OpenAIConnection.Service.Azure ? "/chat/completions" : "/v1/chat/completions";
+
+    public string Describe() => $"the {_connection.Kind} Batch API at {_connection.Endpoint} (model {_connection.Model})";
 
     public async Task SubmitAsync(IReadOnlyList<OfflineBatchRequest> requests, Action<SubmittedBatch> created, CancellationToken cancellationToken)
     {
@@ -29,7 +55,7 @@ internal sealed class OpenAIBatchClient(OpenAIConnection connection, OfflineBatc
         var ids = new List<string>();
         foreach (var request in requests)
         {
-            var line = BatchLine(request);
+            var line = await BatchLineAsync(request, cancellationToken).ConfigureAwait(false);
             var bytes = Encoding.UTF8.GetByteCount(line) + 1;
             if (ids.Count > 0 && (ids.Count >= Options.MaxRequestsPerBatch || fileBytes + bytes > Options.MaxBytesPerBatch))
             {
@@ -52,8 +78,10 @@ internal sealed class OpenAIBatchClient(OpenAIConnection connection, OfflineBatc
 
     public async Task<OfflineBatchState> GetStateAsync(string batchId, CancellationToken cancellationToken)
     {
-        using var response = await http.SendAsync(Request(HttpMethod.Get, $"batches/{Uri.EscapeDataString(batchId)}"), cancellationToken).ConfigureAwait(false);
-        var batch = await ReadJsonAsync(response, $"checking batch {batchId}", cancellationToken).ConfigureAwait(false);
+        var result = await Call($"checking batch {batchId}", () => _batches.GetBatchAsync(batchId, new RequestOptions { CancellationToken = cancellationToken })).ConfigureAwait(false);
+        // The SDK's BatchJob keeps the status to itself; the JSON has it.
+        var batch = JsonNode.Parse(result.GetRawResponse().Content.ToMemory().Span) as JsonObject
+            ?? throw new InvalidOperationException($"The batch service answered checking batch {batchId} with something that is not a JSON object.");
         return new OfflineBatchState(batchId, (string?)batch["status"] ?? "unknown", (string?)batch["output_file_id"], (string?)batch["error_file_id"])
         {
             Error = (string?)batch["errors"]?["data"]?[0]?["message"],
@@ -62,100 +90,77 @@ internal sealed class OpenAIBatchClient(OpenAIConnection connection, OfflineBatc
 
     public async IAsyncEnumerable<OfflineBatchResult> ReadResultsAsync(string fileId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var response = await http.SendAsync(Request(HttpMethod.Get, $"files/{Uri.EscapeDataString(fileId)}/content"), HttpCompletionOption.ResponseHeadersRead, cancellationToken)
-            .ConfigureAwait(false);
-        await EnsureSuccessAsync(response, $"reading batch file {fileId}", cancellationToken).ConfigureAwait(false);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+        // Streamed, not buffered: an output file may hold 200 MB of answers.
+        var result = await Call($"reading batch file {fileId}",
+            () => _files.DownloadFileAsync(fileId, new RequestOptions { BufferResponse = false, CancellationToken = cancellationToken })).ConfigureAwait(false);
+        using var response = result.GetRawResponse();
+        using var reader = new StreamReader(response.ContentStream ?? Stream.Null, Encoding.UTF8);
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
             if (string.IsNullOrWhiteSpace(line)) continue;
-            if (Result(line) is { } result) yield return result;
+            if (Result(line) is { } answer) yield return answer;
         }
     }
 
-    // One line of the service's output or error file: an answer, or the reason there is none.
+    public void Dispose() => _bodies.Dispose();
+
+    // One line of the service's output or error file: an answer, read as the SDK reads an online
+    // one, or the reason there is none.
     private static OfflineBatchResult? Result(string line)
     {
         if (JsonNode.Parse(line) is not JsonObject item || (string?)item["custom_id"] is not { } customId) return null;
         var status = (int?)item["response"]?["status_code"];
         var body = item["response"]?["body"];
-        if (status == 200 && body?["choices"]?[0]?["message"] is JsonObject message)
+        if (status == 200 && body is JsonObject)
         {
-            return new OfflineBatchResult(customId, (string?)message["content"] ?? "",
-                (long?)body["usage"]?["prompt_tokens"], (long?)body["usage"]?["completion_tokens"], (string?)body["model"], null);
+            var completion = ModelReaderWriter.Read<ChatCompletion>(BinaryData.FromString(body.ToJsonString()), ModelReaderWriterOptions.Json, OpenAIContext.Default)
+                ?? throw new InvalidDataException($"The batch answer '{customId}' is not a chat completion.");
+            var response = completion.AsChatResponse();
+            return new OfflineBatchResult(customId, response.Text, response.Usage?.InputTokenCount, response.Usage?.OutputTokenCount, response.ModelId, null);
         }
         var error = (string?)item["error"]?["message"] ?? (string?)body?["error"]?["message"] ?? $"status {status?.ToString() ?? "unknown"}";
         var code = (string?)item["error"]?["code"] ?? (string?)body?["error"]?["code"];
         return new OfflineBatchResult(customId, null, null, null, null, code is null ? error : $"{code}: {error}");
     }
 
-    private string BatchLine(OfflineBatchRequest request) => new JsonObject
+    private async Task<string> BatchLineAsync(OfflineBatchRequest request, CancellationToken cancellationToken) => new JsonObject
     {
         ["custom_id"] = request.CustomId,
         ["method"] = "POST",
-        ["url"] = connection.Kind == OpenAIConnection.Service.Azure ? "/chat/completions" : "/v1/chat/completions",
-        ["body"] = ChatRequestBody.From(request.Messages, request.Options, connection.Model),
+        ["url"] = Route,
+        ["body"] = await _bodies.BodyAsync(request.Messages, request.Options, cancellationToken).ConfigureAwait(false),
     }.ToJsonString();
 
     private async Task<SubmittedBatch> CreateBatchAsync(string file, IReadOnlyList<string> customIds, CancellationToken cancellationToken)
     {
-        using var upload = new MultipartFormDataContent
+        using var upload = new MemoryStream(Encoding.UTF8.GetBytes(file));
+        var uploaded = await Call("uploading a batch file",
+            () => _files.UploadFileAsync(upload, "distil-batch.jsonl", FileUploadPurpose.Batch, cancellationToken)).ConfigureAwait(false);
+        var body = BinaryContent.Create(BinaryData.FromString(new JsonObject
         {
-            { new StringContent("batch"), "purpose" },
-        };
-        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(file));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/jsonl");
-        upload.Add(content, "file", "distil-batch.jsonl");
-        var uploadRequest = Request(HttpMethod.Post, "files");
-        uploadRequest.Content = upload;
-        using var uploaded = await http.SendAsync(uploadRequest, cancellationToken).ConfigureAwait(false);
-        var fileId = (string?)(await ReadJsonAsync(uploaded, "uploading a batch file", cancellationToken).ConfigureAwait(false))["id"]
-            ?? throw new InvalidOperationException("The service accepted the batch file but returned no file id.");
-
-        var create = Request(HttpMethod.Post, "batches");
-        create.Content = new StringContent(new JsonObject
-        {
-            ["input_file_id"] = fileId,
-            ["endpoint"] = connection.Kind == OpenAIConnection.Service.Azure ? "/chat/completions" : "/v1/chat/completions",
+            ["input_file_id"] = uploaded.Value.Id,
+            ["endpoint"] = Route,
             ["completion_window"] = Options.CompletionWindow,
-        }.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
-        using var created = await http.SendAsync(create, cancellationToken).ConfigureAwait(false);
-        var batchId = (string?)(await ReadJsonAsync(created, "creating a batch", cancellationToken).ConfigureAwait(false))["id"]
-            ?? throw new InvalidOperationException("The service created a batch but returned no batch id.");
-        return new SubmittedBatch(batchId, customIds);
+        }.ToJsonString()));
+        var operation = await Call("creating a batch",
+            () => _batches.CreateBatchAsync(body, waitUntilCompleted: false, new RequestOptions { CancellationToken = cancellationToken })).ConfigureAwait(false);
+        return new SubmittedBatch(operation.BatchId ?? throw new InvalidOperationException("The service created a batch but returned no batch id."), customIds);
     }
 
-    private HttpRequestMessage Request(HttpMethod method, string path)
+    // The service's refusal as an HttpRequestException with its status (what the batch step
+    // retries on) and the service's own message, never the request, which carries the credential.
+    private static async Task<T> Call<T>(string what, Func<Task<T>> call)
     {
-        HttpRequestMessage request;
-        if (connection.Kind == OpenAIConnection.Service.Azure)
+        try
         {
-            request = new HttpRequestMessage(method, new Uri(connection.Endpoint, $"openai/{path}?api-version={AzureApiVersion}"));
-            request.Headers.Add("api-key", connection.ApiKey);
+            return await call().ConfigureAwait(false);
         }
-        else
+        catch (ClientResultException error) when (error.Status > 0)
         {
-            var baseUrl = connection.Endpoint.AbsoluteUri.EndsWith('/') ? connection.Endpoint : new Uri(connection.Endpoint.AbsoluteUri + "/");
-            request = new HttpRequestMessage(method, new Uri(baseUrl, path));
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", connection.ApiKey);
+            string? message = null;
+            try { message = (string?)JsonNode.Parse(error.GetRawResponse()?.Content.ToString() ?? "")?["error"]?["message"]; } catch (JsonException) { }
+            throw new HttpRequestException($"The batch service refused {what}: {error.Status} {error.GetRawResponse()?.ReasonPhrase}{(message is null ? "" : ": " + message)}.",
+                error, (HttpStatusCode)error.Status);
         }
-        return request;
-    }
-
-    private static async Task<JsonObject> ReadJsonAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
-    {
-        await EnsureSuccessAsync(response, what, cancellationToken).ConfigureAwait(false);
-        return JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)) as JsonObject
-            ?? throw new InvalidOperationException($"The batch service answered {what} with something that is not a JSON object.");
-    }
-
-    // The service's own message, never the request (which holds the key in its headers).
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
-    {
-        if (response.IsSuccessStatusCode) return;
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        string? message = null;
-        try { message = (string?)JsonNode.Parse(body)?["error"]?["message"]; } catch (JsonException) { }
-        throw new HttpRequestException($"The batch service refused {what}: {(int)response.StatusCode} {response.ReasonPhrase}{(message is null ? "" : ": " + message)}.", null, response.StatusCode);
     }
 }

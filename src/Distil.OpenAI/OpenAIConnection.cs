@@ -1,20 +1,27 @@
+using System.ClientModel.Primitives;
 using Microsoft.Extensions.AI;
+using OpenAI;
 
 namespace Distil.OpenAI;
 
 /// <summary>
-/// Where a client made by <see cref="OpenAIProviders"/> sends its requests, kept so that the offline
-/// batch client can reach the same service's Files and Batches API. Found with
-/// <c>GetService&lt;OpenAIConnection&gt;()</c> through any middleware. Its text form leaves the key out.
+/// The service a client made by <see cref="OpenAIProviders"/> talks to, kept so that the offline
+/// batch client reaches the same service's Files and Batch API through the same SDK client (the
+/// same endpoint and credential, an API key or an Entra ID token) and builds its request bodies
+/// with the same conversion. Found with <c>GetService&lt;OpenAIConnection&gt;()</c> through any
+/// middleware. Its text form names no secret.
 /// </summary>
 public sealed class OpenAIConnection
 {
-    internal OpenAIConnection(Service kind, Uri endpoint, string model, string apiKey)
+    private readonly Func<PipelineTransport, IChatClient> _chatClientOver;
+
+    internal OpenAIConnection(Service kind, Uri endpoint, string model, OpenAIClient client, Func<PipelineTransport, IChatClient> chatClientOver)
     {
         Kind = kind;
         Endpoint = endpoint;
         Model = model;
-        ApiKey = apiKey;
+        Client = client;
+        _chatClientOver = chatClientOver;
     }
 
     /// <summary>The kind of service.</summary>
@@ -23,7 +30,7 @@ public sealed class OpenAIConnection
         /// <summary>OpenAI, or an OpenAI-compatible server.</summary>
         OpenAI,
 
-        /// <summary>Azure OpenAI with an API key.</summary>
+        /// <summary>Azure OpenAI, with an API key or an Entra ID credential.</summary>
         Azure,
     }
 
@@ -36,10 +43,18 @@ public sealed class OpenAIConnection
     /// <summary>The model, or the Azure deployment.</summary>
     public string Model { get; }
 
-    internal string ApiKey { get; }
+    /// <summary>The SDK's client for the service (an <c>AzureOpenAIClient</c> for Azure), with its credential.</summary>
+    public OpenAIClient Client { get; }
 
-    /// <summary>The service and model, never the key.</summary>
+    /// <summary>The service and model, never the credential.</summary>
     public override string ToString() => $"{Kind} {Endpoint} model {Model}";
+
+    /// <summary>
+    /// The same chat client as the online one (same kind of SDK client, same model, same
+    /// Microsoft.Extensions.AI conversion), sending through <paramref name="transport"/> with a
+    /// placeholder credential: how batch request bodies are written.
+    /// </summary>
+    internal IChatClient ChatClientOver(PipelineTransport transport) => _chatClientOver(transport);
 
     /// <summary>Carries the connection of the provider client it wraps.</summary>
     internal sealed class Carrier(IChatClient inner, OpenAIConnection connection) : DelegatingChatClient(inner)

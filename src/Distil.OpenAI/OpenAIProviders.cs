@@ -75,10 +75,17 @@ public static class OpenAIProviders
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(apiKey);
-        var options = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0), NetworkTimeout = NetworkTimeout };
-        if (baseUrl is not null) options.Endpoint = baseUrl;
-        var client = new OpenAIClient(new ApiKeyCredential(apiKey), options).GetChatClient(model).AsIChatClient();
-        return new OpenAIConnection.Carrier(client, new OpenAIConnection(OpenAIConnection.Service.OpenAI, baseUrl ?? new Uri("https://api.openai.com/v1/"), model, apiKey));
+        OpenAIClient Client(ApiKeyCredential credential, PipelineTransport? transport)
+        {
+            var options = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0), NetworkTimeout = NetworkTimeout };
+            if (baseUrl is not null) options.Endpoint = baseUrl;
+            if (transport is not null) options.Transport = transport;
+            return new OpenAIClient(credential, options);
+        }
+        var client = Client(new ApiKeyCredential(apiKey), null);
+        return new OpenAIConnection.Carrier(client.GetChatClient(model).AsIChatClient(), new OpenAIConnection(
+            OpenAIConnection.Service.OpenAI, baseUrl ?? new Uri("https://api.openai.com/v1/"), model, client,
+            transport => Client(Placeholder, transport).GetChatClient(model).AsIChatClient()));
     }
 
     /// <summary>
@@ -98,8 +105,7 @@ public static class OpenAIProviders
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentException.ThrowIfNullOrWhiteSpace(deployment);
         ArgumentException.ThrowIfNullOrWhiteSpace(apiKey);
-        var client = new AzureOpenAIClient(endpoint, new ApiKeyCredential(apiKey), AzureOptions()).GetChatClient(deployment).AsIChatClient();
-        return new OpenAIConnection.Carrier(client, new OpenAIConnection(OpenAIConnection.Service.Azure, endpoint, deployment, apiKey));
+        return Azure(endpoint, deployment, new AzureOpenAIClient(endpoint, new ApiKeyCredential(apiKey), AzureOptions(null)));
     }
 
     /// <summary>A client for an Azure OpenAI deployment, with an Entra ID credential.</summary>
@@ -108,11 +114,23 @@ public static class OpenAIProviders
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentException.ThrowIfNullOrWhiteSpace(deployment);
         ArgumentNullException.ThrowIfNull(credential);
-        return new AzureOpenAIClient(endpoint, credential, AzureOptions()).GetChatClient(deployment).AsIChatClient();
+        return Azure(endpoint, deployment, new AzureOpenAIClient(endpoint, credential, AzureOptions(null)));
     }
 
-    private static AzureOpenAIClientOptions AzureOptions() =>
-        new() { RetryPolicy = new ClientRetryPolicy(maxRetries: 0), NetworkTimeout = NetworkTimeout };
+    private static IChatClient Azure(Uri endpoint, string deployment, AzureOpenAIClient client) =>
+        new OpenAIConnection.Carrier(client.GetChatClient(deployment).AsIChatClient(), new OpenAIConnection(
+            OpenAIConnection.Service.Azure, endpoint, deployment, client,
+            transport => new AzureOpenAIClient(endpoint, Placeholder, AzureOptions(transport)).GetChatClient(deployment).AsIChatClient()));
+
+    // The credential of the clients that only write request bodies (they never reach a network).
+    private static readonly ApiKeyCredential Placeholder = new("placeholder-never-sent");
+
+    private static AzureOpenAIClientOptions AzureOptions(PipelineTransport? transport)
+    {
+        var options = new AzureOpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0), NetworkTimeout = NetworkTimeout };
+        if (transport is not null) options.Transport = transport;
+        return options;
+    }
 
     private static Uri ParseUrl(ModelSpec spec, string value, string variable) =>
         Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"

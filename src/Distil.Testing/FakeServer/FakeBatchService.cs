@@ -22,6 +22,7 @@ public sealed class FakeBatchService
     private readonly ConcurrentDictionary<string, FakeBatch> _batches = new(StringComparer.Ordinal);
     private readonly Func<FakeRequest, FakeReply> _reply;
     private int _fileCount;
+    private int _uploads;
     private int _batchCount;
 
     internal FakeBatchService(Func<FakeRequest, FakeReply> reply) => _reply = reply;
@@ -40,7 +41,7 @@ public sealed class FakeBatchService
     public IReadOnlyList<FakeBatch> Created => _batches.Values.OrderBy(b => b.Number).ToList();
 
     /// <summary>How many files were uploaded.</summary>
-    public int FilesUploaded => Volatile.Read(ref _fileCount);
+    public int FilesUploaded => Volatile.Read(ref _uploads);
 
     internal async Task UploadAsync(HttpContext context)
     {
@@ -52,9 +53,14 @@ public sealed class FakeBatchService
             return;
         }
         using var reader = new StreamReader(file.OpenReadStream(), Encoding.UTF8);
+        Interlocked.Increment(ref _uploads);
         var id = $"file-{Interlocked.Increment(ref _fileCount)}";
         _files[id] = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
-        await JsonAsync(context, new JsonObject { ["id"] = id, ["object"] = "file", ["bytes"] = file.Length, ["filename"] = file.FileName, ["purpose"] = "batch" }).ConfigureAwait(false);
+        await JsonAsync(context, new JsonObject
+        {
+            ["id"] = id, ["object"] = "file", ["bytes"] = file.Length, ["created_at"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            ["filename"] = file.FileName, ["purpose"] = "batch", ["status"] = "processed",
+        }).ConfigureAwait(false);
     }
 
     internal async Task CreateAsync(HttpContext context)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Logging;
 
 namespace Distil;
@@ -33,8 +34,14 @@ public sealed class ChatClientFactory
     /// <summary>Retries, limits and timeouts put around every client (default <see cref="ResilienceOptions"/>; null: none).</summary>
     public ResilienceOptions? Resilience { get; set; } = new();
 
-    /// <summary>When set, every client answers repeated requests from this cache.</summary>
-    public ResponseCache? Cache { get; set; }
+    /// <summary>
+    /// When set, every client answers repeated requests from this cache: Distil's SQLite file
+    /// (<see cref="ResponseCache.Open"/>) or any <see cref="IDistributedCache"/> (Redis, SQL Server).
+    /// </summary>
+    public IDistributedCache? Cache { get; set; }
+
+    /// <summary>How long cached answers are kept (null, the default: until the cache is cleared).</summary>
+    public DistributedCacheEntryOptions? CacheEntryOptions { get; set; }
 
     /// <summary>Receives retries and cache warnings.</summary>
     public ILogger? Logger { get; set; }
@@ -104,7 +111,14 @@ public sealed class ChatClientFactory
         }
 
         var builder = registration.Create(spec, this).AsBuilder();
-        if (Cache is not null) builder.UseResponseCache(Cache, Logger);
+        if (Cache is not null)
+        {
+            builder.UseResponseCache(Cache, cache =>
+            {
+                if (Logger is not null) cache.Logger = Logger;
+                cache.EntryOptions = CacheEntryOptions;
+            });
+        }
         if (Resilience is not null && registration.UseResilience) builder.UseResilience(Resilience, Logger);
         Configure?.Invoke(builder, spec);
         // Innermost, next to the provider: one span per attempt, none for a cached answer.

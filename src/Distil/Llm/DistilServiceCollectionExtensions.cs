@@ -1,7 +1,9 @@
 using Distil;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -11,6 +13,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// </summary>
 /// <example>
 /// <code>
+/// // appsettings.json: { "Distil": { "Resilience": { "MaxRetries": 4, "RequestsPerMinute": 500 } } }
 /// builder.Services.AddDistil((services, factory) => factory.AddOpenAI().AddLocalModels());
 /// builder.Services.AddDistilChatClient("openai:gpt-4o-mini").UseLogging();
 /// builder.Services.AddKeyedDistilChatClient("judge", "azure:gpt-4o");
@@ -19,17 +22,30 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// </example>
 public static class DistilServiceCollectionExtensions
 {
+    /// <summary>The configuration section <see cref="ResilienceOptions"/> are bound from.</summary>
+    public const string ResilienceSection = "Distil:Resilience";
+
     /// <summary>
     /// Registers one <see cref="ChatClientFactory"/> (a singleton) whose logger comes from the
-    /// container's <see cref="ILoggerFactory"/>, when there is one; <paramref name="configure"/>
-    /// registers providers and sets resilience, the cache and telemetry. A second call changes nothing.
+    /// container's <see cref="ILoggerFactory"/>, when there is one, and whose
+    /// <see cref="ChatClientFactory.Resilience"/> is <c>IOptions&lt;ResilienceOptions&gt;</c>: bound from the
+    /// configuration section <c>Distil:Resilience</c> (when the container has an <see cref="IConfiguration"/>)
+    /// and checked when the host starts, so a wrong value stops it with the setting's name.
+    /// <paramref name="configure"/> registers providers and sets the cache and telemetry. A second call changes nothing.
     /// </summary>
     public static IServiceCollection AddDistil(this IServiceCollection services, Action<IServiceProvider, ChatClientFactory>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<ResilienceOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<ResilienceOptions>, ResilienceFromConfiguration>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResilienceOptions>, ResilienceValidation>());
         services.TryAddSingleton(provider =>
         {
-            var factory = new ChatClientFactory { Logger = provider.GetService<ILoggerFactory>()?.CreateLogger("Distil") };
+            var factory = new ChatClientFactory
+            {
+                Logger = provider.GetService<ILoggerFactory>()?.CreateLogger("Distil"),
+                Resilience = provider.GetRequiredService<IOptions<ResilienceOptions>>().Value,
+            };
             configure?.Invoke(provider, factory);
             return factory;
         });
@@ -60,4 +76,27 @@ public static class DistilServiceCollectionExtensions
     private static ChatClientFactory Factory(IServiceProvider provider) =>
         provider.GetService<ChatClientFactory>()
         ?? throw new InvalidOperationException("No Distil ChatClientFactory is registered: call services.AddDistil(...) to register one, with its providers (factory.AddOpenAI()).");
+
+    // Binds Distil:Resilience when the container has configuration; a host without any keeps the defaults.
+    private sealed class ResilienceFromConfiguration(IServiceProvider services) : IConfigureOptions<ResilienceOptions>
+    {
+        public void Configure(ResilienceOptions options) =>
+            services.GetService<IConfiguration>()?.GetSection(ResilienceSection).Bind(options);
+    }
+
+    private sealed class ResilienceValidation : IValidateOptions<ResilienceOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ResilienceOptions options)
+        {
+            try
+            {
+                options.Validate();
+                return ValidateOptionsResult.Success;
+            }
+            catch (ArgumentOutOfRangeException error)
+            {
+                return ValidateOptionsResult.Fail($"{ResilienceSection}:{error.ParamName} is {error.ActualValue}: {error.Message.Split(" (Parameter")[0]}");
+            }
+        }
+    }
 }

@@ -8,28 +8,28 @@ namespace Distil;
 public sealed record ResilienceOptions
 {
     /// <summary>The most requests this client sends at once, across every task that shares it (null: no bound).</summary>
-    public int? MaxConcurrentRequests { get; init; }
+    public int? MaxConcurrentRequests { get; set; }
 
     /// <summary>How many times a transient failure is retried before the call fails (default 6).</summary>
-    public int MaxRetries { get; init; } = 6;
+    public int MaxRetries { get; set; } = 6;
 
     /// <summary>The first retry's delay; each later one doubles it, with jitter (default 1 s).</summary>
-    public TimeSpan BaseDelay { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan BaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The longest wait between attempts (default 60 s). A longer <c>Retry-After</c> is still honoured.</summary>
-    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How long one attempt may take before it is abandoned and retried (default 120 s; null: no limit).</summary>
-    public TimeSpan? AttemptTimeout { get; init; } = TimeSpan.FromSeconds(120);
+    public TimeSpan? AttemptTimeout { get; set; } = TimeSpan.FromSeconds(120);
 
     /// <summary>Requests per minute the service allows (null: no limit). Requests are spaced evenly.</summary>
-    public int? RequestsPerMinute { get; init; }
+    public int? RequestsPerMinute { get; set; }
 
     /// <summary>
     /// Tokens per minute the service allows (null: no limit). A request is charged before it is
     /// sent, from an estimate: its prompt's characters / 4 plus its <c>MaxOutputTokens</c> (or 256).
     /// </summary>
-    public int? TokensPerMinute { get; init; }
+    public int? TokensPerMinute { get; set; }
 
     /// <summary>Checks the values, naming the one that is wrong.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>

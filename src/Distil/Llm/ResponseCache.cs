@@ -1,12 +1,16 @@
+using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Caching.Distributed;
 
 namespace Distil;
 
 /// <summary>
-/// LLM answers kept in an embedded SQLite file, keyed by a hash of the whole request, so that a
-/// rerun of the same work asks the LLM nothing. It stores the hash and the answer only: never a
-/// prompt in clear, an API key or a header. Several processes may share one file (WAL mode;
-/// writers wait for each other up to <see cref="BusyTimeout"/>).
+/// LLM answers kept in an embedded SQLite file: Distil's default response cache, an
+/// <see cref="IDistributedCache"/> like Redis or SQL Server ones, so the same
+/// <see cref="ResponseCachingChatClient"/> stores through either. It holds keys (hashes of the
+/// whole request) and answers only: never a prompt in clear, an API key or a header. Several
+/// processes may share one file (WAL mode; writers wait for each other up to <see cref="BusyTimeout"/>).
+/// Entries expire only when written with an expiry (absolute or sliding); by default they are kept.
 /// </summary>
 /// <example>
 /// <code>
@@ -14,9 +18,10 @@ namespace Distil;
 /// IChatClient llm = provider.AsBuilder().UseResponseCache(cache).UseResilience().Build();
 /// </code>
 /// </example>
-public sealed class ResponseCache : IDisposable
+public sealed class ResponseCache : IDistributedCache, IDisposable
 {
-    private const int SchemaVersion = 1;
+    // 1: table responses(key, response TEXT, created_at); 2: entries with bytes and expiry.
+    private const int SchemaVersion = 2;
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
     private const int SqliteCorrupt = 11;
@@ -24,11 +29,12 @@ public sealed class ResponseCache : IDisposable
 
     private readonly string _connectionString;
 
-    private ResponseCache(string path, string connectionString, TimeSpan busyTimeout)
+    private ResponseCache(string path, string connectionString, TimeSpan busyTimeout, TimeProvider time)
     {
         Path = path;
         _connectionString = connectionString;
         BusyTimeout = busyTimeout;
+        Time = time;
     }
 
     /// <summary>How long an operation waits for another writer before it gives up (default 30 s).</summary>
@@ -37,13 +43,18 @@ public sealed class ResponseCache : IDisposable
     /// <summary>The cache file's full path.</summary>
     public string Path { get; }
 
+    /// <summary>The clock expiry is measured with.</summary>
+    public TimeProvider Time { get; }
+
     /// <summary>
-    /// Opens the cache at <paramref name="path"/>, creating the file and its folder when absent.
+    /// Opens the cache at <paramref name="path"/>, creating the file and its folder when absent. A
+    /// cache written by an earlier Distil version is carried over in place, its answers kept.
     /// </summary>
     /// <param name="path">The cache file, e.g. <c>cache/responses.db</c>.</param>
     /// <param name="busyTimeout">How long to wait for another process that holds the file (default 30 s).</param>
+    /// <param name="time">The clock for expiry (default: the system clock).</param>
     /// <exception cref="ResponseCacheException">The file is not a Distil response cache, is damaged, or stays locked.</exception>
-    public static ResponseCache Open(string path, TimeSpan? busyTimeout = null)
+    public static ResponseCache Open(string path, TimeSpan? busyTimeout = null, TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var timeout = busyTimeout ?? TimeSpan.FromSeconds(30);
@@ -62,76 +73,170 @@ public sealed class ResponseCache : IDisposable
             DefaultTimeout = (int)Math.Ceiling(timeout.TotalSeconds),
         }.ToString();
 
-        var cache = new ResponseCache(fullPath, connectionString, timeout);
-        cache.Run("create", connection =>
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA journal_mode = WAL;";
-            command.ExecuteNonQuery();
-            command.CommandText = "PRAGMA user_version;";
-            var version = Convert.ToInt32(command.ExecuteScalar()!, System.Globalization.CultureInfo.InvariantCulture);
-            if (version is not (0 or SchemaVersion))
-            {
-                throw new ResponseCacheException(fullPath,
-                    $"The file '{fullPath}' is not a Distil response cache of this version (its user_version is {version}). Give another cache path, or move the file away.");
-            }
-            // A database of someone else's (version 0 with tables of its own) is not taken over.
-            command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name <> 'responses'";
-            if (version == 0 && Convert.ToInt64(command.ExecuteScalar()!, System.Globalization.CultureInfo.InvariantCulture) > 0)
-            {
-                throw new ResponseCacheException(fullPath,
-                    $"The file '{fullPath}' is a SQLite database of another program, not a Distil response cache. Give the cache a path of its own.");
-            }
-            command.CommandText =
-                "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, response TEXT NOT NULL, created_at TEXT NOT NULL);" +
-                $"PRAGMA user_version = {SchemaVersion};";
-            command.ExecuteNonQuery();
-            return 0;
-        });
+        var cache = new ResponseCache(fullPath, connectionString, timeout, time ?? TimeProvider.System);
+        cache.Run("create", connection => cache.Create(connection));
         return cache;
     }
 
-    /// <summary>How many answers the cache holds.</summary>
+    private int Create(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode = WAL;";
+        command.ExecuteNonQuery();
+        command.CommandText = "PRAGMA user_version;";
+        var version = Convert.ToInt32(command.ExecuteScalar()!, CultureInfo.InvariantCulture);
+        if (version is not (0 or 1 or SchemaVersion))
+        {
+            throw new ResponseCacheException(Path,
+                $"The file '{Path}' is not a Distil response cache of this version (its user_version is {version}). Give another cache path, or move the file away.");
+        }
+        // A database of someone else's (version 0 with tables of its own) is not taken over.
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN ('responses', 'entries')";
+        if (version == 0 && Convert.ToInt64(command.ExecuteScalar()!, CultureInfo.InvariantCulture) > 0)
+        {
+            throw new ResponseCacheException(Path,
+                $"The file '{Path}' is a SQLite database of another program, not a Distil response cache. Give the cache a path of its own.");
+        }
+        if (version == SchemaVersion) return 0;
+        // expires_at: when the entry stops being served (ms since the Unix epoch; null: never);
+        // sliding_ms and absolute_at: how a read moves expires_at on.
+        using var transaction = connection.BeginTransaction();
+        command.Transaction = transaction;
+        command.CommandText =
+            "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB NOT NULL, created_at TEXT NOT NULL, " +
+            "expires_at INTEGER NULL, sliding_ms INTEGER NULL, absolute_at INTEGER NULL);" +
+            "CREATE INDEX IF NOT EXISTS entries_expiry ON entries (expires_at) WHERE expires_at IS NOT NULL;";
+        command.ExecuteNonQuery();
+        if (version == 1)
+        {
+            // Answers already paid for stay: the same keys, the same JSON, now as bytes.
+            command.CommandText =
+                "INSERT OR IGNORE INTO entries (key, value, created_at) SELECT key, CAST(response AS BLOB), created_at FROM responses;" +
+                "DROP TABLE responses;";
+            command.ExecuteNonQuery();
+        }
+        command.CommandText = $"PRAGMA user_version = {SchemaVersion};";
+        command.ExecuteNonQuery();
+        transaction.Commit();
+        return 0;
+    }
+
+    /// <summary>How many entries the cache holds (expired ones not yet removed included).</summary>
     public long Count => Run("count", connection =>
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM responses";
+        command.CommandText = "SELECT COUNT(*) FROM entries";
         return (long)command.ExecuteScalar()!;
     });
 
-    /// <summary>The stored answer (JSON) for <paramref name="key"/>, or null.</summary>
+    /// <inheritdoc/>
     /// <exception cref="ResponseCacheException">The file cannot be read.</exception>
-    public Task<string?> ReadAsync(string key, CancellationToken cancellationToken = default)
+    public byte[]? Get(string key) => GetAsync(key).GetAwaiter().GetResult();
+
+    /// <summary>The entry stored under <paramref name="key"/>, or null when there is none or it has expired.</summary>
+    /// <exception cref="ResponseCacheException">The file cannot be read.</exception>
+    public Task<byte[]?> GetAsync(string key, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Run("read", connection =>
+        return RunAsync<byte[]?>("read", async connection =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT response FROM responses WHERE key = $key";
+            var now = Now;
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT value, expires_at, sliding_ms, absolute_at FROM entries WHERE key = $key";
             command.Parameters.AddWithValue("$key", key);
-            return command.ExecuteScalar() as string;
-        }));
+            byte[] value;
+            long? slidingMs, absoluteAt;
+            await using (var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(token).ConfigureAwait(false)) return null;
+                if (!reader.IsDBNull(1) && reader.GetInt64(1) <= now) return null;
+                value = (byte[])reader.GetValue(0);
+                slidingMs = reader.IsDBNull(2) ? null : reader.GetInt64(2);
+                absoluteAt = reader.IsDBNull(3) ? null : reader.GetInt64(3);
+            }
+            if (slidingMs is { } sliding) await SlideAsync(connection, key, now, sliding, absoluteAt, token).ConfigureAwait(false);
+            return value;
+        }, token);
     }
 
-    /// <summary>Stores <paramref name="response"/> (JSON) under <paramref name="key"/>, replacing any earlier answer.</summary>
+    /// <inheritdoc/>
     /// <exception cref="ResponseCacheException">The file cannot be written.</exception>
-    public Task WriteAsync(string key, string response, CancellationToken cancellationToken = default)
+    public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => SetAsync(key, value, options).GetAwaiter().GetResult();
+
+    /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, replacing any earlier entry, with the expiry of <paramref name="options"/>.</summary>
+    /// <exception cref="ResponseCacheException">The file cannot be written.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An expiry is not in the future.</exception>
+    public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(response);
-        cancellationToken.ThrowIfCancellationRequested();
-        Run("write", connection =>
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(options);
+        var now = Now;
+        var (expiresAt, slidingMs, absoluteAt) = Expiry(options, now);
+        return RunAsync("write", async connection =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "INSERT OR REPLACE INTO responses (key, response, created_at) VALUES ($key, $response, $created)";
+            await using var command = connection.CreateCommand();
+            command.CommandText =
+                "INSERT OR REPLACE INTO entries (key, value, created_at, expires_at, sliding_ms, absolute_at) " +
+                "VALUES ($key, $value, $created, $expires, $sliding, $absolute)";
             command.Parameters.AddWithValue("$key", key);
-            command.Parameters.AddWithValue("$response", response);
-            command.Parameters.AddWithValue("$created", DateTimeOffset.UtcNow.ToString("O"));
-            return command.ExecuteNonQuery();
-        });
-        return Task.CompletedTask;
+            command.Parameters.AddWithValue("$value", value);
+            command.Parameters.AddWithValue("$created", Time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+            command.Parameters.AddWithValue("$expires", (object?)expiresAt ?? DBNull.Value);
+            command.Parameters.AddWithValue("$sliding", (object?)slidingMs ?? DBNull.Value);
+            command.Parameters.AddWithValue("$absolute", (object?)absoluteAt ?? DBNull.Value);
+            return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+        }, token);
     }
+
+    /// <inheritdoc/>
+    public void Refresh(string key) => RefreshAsync(key).GetAwaiter().GetResult();
+
+    /// <summary>Moves a sliding entry's expiry on, as a read does; other entries are untouched.</summary>
+    public Task RefreshAsync(string key, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return RunAsync("refresh", async connection =>
+        {
+            var now = Now;
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT sliding_ms, absolute_at FROM entries WHERE key = $key AND sliding_ms IS NOT NULL AND (expires_at IS NULL OR expires_at > $now)";
+            command.Parameters.AddWithValue("$key", key);
+            command.Parameters.AddWithValue("$now", now);
+            await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+            if (!await reader.ReadAsync(token).ConfigureAwait(false)) return 0;
+            var sliding = reader.GetInt64(0);
+            long? absoluteAt = reader.IsDBNull(1) ? null : reader.GetInt64(1);
+            await reader.DisposeAsync().ConfigureAwait(false);
+            await SlideAsync(connection, key, now, sliding, absoluteAt, token).ConfigureAwait(false);
+            return 1;
+        }, token);
+    }
+
+    /// <inheritdoc/>
+    public void Remove(string key) => RemoveAsync(key).GetAwaiter().GetResult();
+
+    /// <summary>Removes the entry stored under <paramref name="key"/>, if any.</summary>
+    public Task RemoveAsync(string key, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return RunAsync("remove", async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM entries WHERE key = $key";
+            command.Parameters.AddWithValue("$key", key);
+            return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+        }, token);
+    }
+
+    /// <summary>Deletes every expired entry and returns how many there were (reads skip them anyway).</summary>
+    public Task<int> RemoveExpiredAsync(CancellationToken token = default) => RunAsync("cleanup", async connection =>
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM entries WHERE expires_at IS NOT NULL AND expires_at <= $now";
+        command.Parameters.AddWithValue("$now", Now);
+        return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+    }, token);
 
     /// <summary>Releases pooled connections, so that the file may be moved or deleted.</summary>
     public void Dispose()
@@ -140,8 +245,62 @@ public sealed class ResponseCache : IDisposable
         SqliteConnection.ClearPool(connection);
     }
 
-    // SQLite is synchronous and fast on a local file; one pooled connection per operation keeps
-    // the cache safe to use from many requests at once.
+    private long Now => Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static async Task SlideAsync(SqliteConnection connection, string key, long now, long slidingMs, long? absoluteAt, CancellationToken token)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE entries SET expires_at = $expires WHERE key = $key";
+        command.Parameters.AddWithValue("$key", key);
+        command.Parameters.AddWithValue("$expires", absoluteAt is { } absolute ? Math.Min(now + slidingMs, absolute) : now + slidingMs);
+        await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+    }
+
+    // When the entry expires, and how reads move that on, as IDistributedCache defines it.
+    private static (long? ExpiresAt, long? SlidingMs, long? AbsoluteAt) Expiry(DistributedCacheEntryOptions options, long now)
+    {
+        long? absoluteAt = null;
+        if (options.AbsoluteExpiration is { } absolute) absoluteAt = absolute.ToUnixTimeMilliseconds();
+        if (options.AbsoluteExpirationRelativeToNow is { } relative)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(relative, TimeSpan.Zero, "options.AbsoluteExpirationRelativeToNow");
+            absoluteAt = now + (long)relative.TotalMilliseconds;
+        }
+        if (absoluteAt <= now)
+            throw new ArgumentOutOfRangeException("options.AbsoluteExpiration", options.AbsoluteExpiration, "The absolute expiration is not in the future.");
+        long? slidingMs = null;
+        if (options.SlidingExpiration is { } sliding)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(sliding, TimeSpan.Zero, "options.SlidingExpiration");
+            slidingMs = (long)sliding.TotalMilliseconds;
+        }
+        long? expiresAt = (slidingMs, absoluteAt) switch
+        {
+            ({ } s, { } a) => Math.Min(now + s, a),
+            ({ } s, null) => now + s,
+            (null, var a) => a,
+        };
+        return (expiresAt, slidingMs, absoluteAt);
+    }
+
+    // One pooled connection per operation keeps the cache safe to use from many requests at once.
+    // Microsoft.Data.Sqlite's async methods complete synchronously; on a local file an operation
+    // takes microseconds.
+    private async Task<T> RunAsync<T>(string operation, Func<SqliteConnection, Task<T>> work, CancellationToken token)
+    {
+        token.ThrowIfCancellationRequested();
+        try
+        {
+            await using var connection = new SqliteConnection(_connectionString);
+            await connection.OpenAsync(token).ConfigureAwait(false);
+            return await work(connection).ConfigureAwait(false);
+        }
+        catch (SqliteException error)
+        {
+            throw Failure(operation, error);
+        }
+    }
+
     private T Run<T>(string operation, Func<SqliteConnection, T> work)
     {
         try
@@ -150,19 +309,18 @@ public sealed class ResponseCache : IDisposable
             connection.Open();
             return work(connection);
         }
-        catch (SqliteException error) when (error.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
-        {
-            throw new ResponseCacheException(Path,
-                $"The response cache '{Path}' is not a readable SQLite database ({error.Message}). Move or delete the file to start a new cache; no finished rows depend on it.", error);
-        }
-        catch (SqliteException error) when (error.SqliteErrorCode is SqliteBusy or SqliteLocked)
-        {
-            throw new ResponseCacheException(Path,
-                $"The response cache '{Path}' stayed locked by another process for over {BusyTimeout.TotalSeconds:0} s during a {operation}. Close the other program, or give this run a cache of its own.", error);
-        }
         catch (SqliteException error)
         {
-            throw new ResponseCacheException(Path, $"The response cache '{Path}' failed during a {operation}: {error.Message}", error);
+            throw Failure(operation, error);
         }
     }
+
+    private ResponseCacheException Failure(string operation, SqliteException error) => error.SqliteErrorCode switch
+    {
+        SqliteCorrupt or SqliteNotADatabase => new ResponseCacheException(Path,
+            $"The response cache '{Path}' is not a readable SQLite database ({error.Message}). Move or delete the file to start a new cache; no finished rows depend on it.", error),
+        SqliteBusy or SqliteLocked => new ResponseCacheException(Path,
+            $"The response cache '{Path}' stayed locked by another process for over {BusyTimeout.TotalSeconds:0} s during a {operation}. Close the other program, or give this run a cache of its own.", error),
+        _ => new ResponseCacheException(Path, $"The response cache '{Path}' failed during a {operation}: {error.Message}", error),
+    };
 }

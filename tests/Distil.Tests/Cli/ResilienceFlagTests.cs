@@ -60,4 +60,44 @@ public class ResilienceFlagTests : FakeServerTests
         Assert.That(error, Does.Contain(message));
         Assert.That(Server.RequestCount, Is.Zero);
     }
+
+    [Test]
+    public async Task Log_file_keeps_the_retries_and_the_progress_and_never_the_key()
+    {
+        const string key = "sk-test-never-logged-5d1e";
+        Server.Reply = r => r.Index == 0 ? new FakeReply.ServerError(503) : new FakeReply.Answer("fine");
+        var log = Path.Combine(_work, "logs", "distil.log");
+
+        var (exitCode, error) = await ChildProgram.Distil.RunAsync(
+            new Dictionary<string, string> { ["DISTIL_ENDPOINT_API_KEY"] = key }, Run("--log-file", log));
+
+        Assert.That(exitCode, Is.Zero, error);
+        var text = File.ReadAllText(log);
+        Assert.That(text, Does.Contain("[WRN]").And.Contain("503"), "the retry");
+        Assert.That(text, Does.Contain("[INF]").And.Contain("finished in"), "information lines, such as the run's end");
+        Assert.That(text + error, Does.Not.Contain(key));
+    }
+
+    [Test]
+    public async Task Log_level_error_leaves_warnings_out_of_the_file_and_the_console()
+    {
+        Server.Reply = r => r.Index == 0 ? new FakeReply.ServerError(503) : new FakeReply.Answer("fine");
+        var log = Path.Combine(_work, "distil.log");
+
+        var (exitCode, error) = await ChildProgram.Distil.RunAsync(Run("--log-file", log, "--log-level", "Error"));
+
+        Assert.That(exitCode, Is.Zero, error);
+        Assert.That(Server.RequestCount, Is.EqualTo(2), "the call was retried");
+        Assert.That(File.ReadAllText(log), Does.Not.Contain("[WRN]").And.Not.Contain("[INF]"));
+        Assert.That(error, Does.Not.Contain("503"));
+    }
+
+    [Test]
+    public async Task An_unknown_log_level_is_refused_with_the_names()
+    {
+        var (exitCode, error) = await ChildProgram.Distil.RunAsync(Run("--log-level", "loud"));
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("--log-level must be one of trace, debug, information, warning, error, critical, none, not 'loud'"));
+    }
 }

@@ -18,7 +18,7 @@ internal static class FakeServerClients
 
     public static ChatClientFactory Factory(
         FakeOpenAIServer server, ListLogger? logger = null, ResilienceOptions? resilience = null,
-        ResponseCache? cache = null, string apiKey = "test-key") =>
+        Microsoft.Extensions.Caching.Distributed.IDistributedCache? cache = null, string apiKey = "test-key") =>
         new ChatClientFactory
         {
             Resilience = resilience ?? FastRetries,
@@ -35,6 +35,6 @@ internal static class FakeServerClients
         }.AddOpenAI();
 
     public static IChatClient OpenAI(
-        FakeOpenAIServer server, ListLogger? logger = null, ResilienceOptions? resilience = null, ResponseCache? cache = null) =>
+        FakeOpenAIServer server, ListLogger? logger = null, ResilienceOptions? resilience = null, Microsoft.Extensions.Caching.Distributed.IDistributedCache? cache = null) =>
         Factory(server, logger, resilience, cache).Create("openai:fake-model");
 }

@@ -234,6 +234,71 @@ public class OfflineBatchTests : FakeServerTests
     }
 
     [Test]
+    public async Task Every_option_of_an_online_call_is_in_the_batch_line_as_it_was_sent_online()
+    {
+        var schema = System.Text.Json.JsonDocument.Parse("""{"type":"object","properties":{"answer":{"type":"string"}},"required":["answer"],"additionalProperties":false}""").RootElement;
+        var options = new ChatOptions
+        {
+            Temperature = 0.3f, TopP = 0.9f, MaxOutputTokens = 123, Seed = 7, FrequencyPenalty = 0.1f, PresencePenalty = 0.2f,
+            StopSequences = ["END"], ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, "answer", "An answer."),
+            AdditionalProperties = new() { [ChatOptionsKeys.StrictJsonSchema] = true },
+        };
+        ChatMessage[] messages = [new(ChatRole.System, "Be brief."), new(ChatRole.User, "question 0")];
+        await FakeServerClients.OpenAI(Server).GetResponseAsync(messages, options);
+        var online = Server.Requests.Single().Body;
+
+        var batches = BatchClient().GetService<IOfflineBatchClient>()!;
+        await batches.SubmitAsync([new OfflineBatchRequest("0:0", messages, options)], _ => { }, CancellationToken.None);
+
+        var line = Server.Batches.Created.Single().Lines.Single();
+        Assert.That(line["body"]!.ToJsonString(), Is.EqualTo(online.ToJsonString()));
+        Assert.That(online["response_format"]!["json_schema"]!["strict"]!.GetValue<bool>(), "the strict schema reached both");
+    }
+
+    [Test]
+    public async Task Azure_batches_go_through_the_SDK_with_the_key()
+    {
+        var llm = FakeServerClients.Factory(Server).Create("azure:batch-deployment").UseOfflineBatchGeneration(Small);
+
+        var result = await Build("azure", llm, rows: 3).RunAsync(Options(wait: true));
+
+        var rows = await result.Dataset.ToListAsync();
+        Assert.That(rows.Select(r => (string?)r["generation"]), Is.EqualTo(new[] { "answer to question 0", "answer to question 1", "answer to question 2" }));
+        var line = Server.Batches.Created.Single().Lines[0];
+        Assert.That(((string?)line["url"], (string?)line["body"]!["model"]), Is.EqualTo(("/chat/completions", "batch-deployment")));
+        Assert.That(Server.Batches.FilesUploaded, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Azure_batches_work_with_an_Entra_ID_credential()
+    {
+        var credential = new RecordingCredential();
+        var llm = OpenAIProviders.CreateAzure(Server.Endpoint, "batch-deployment", credential).UseOfflineBatchGeneration(Small);
+
+        var result = await Build("entra", llm, rows: 2).RunAsync(Options(wait: true));
+
+        var rows = await result.Dataset.ToListAsync();
+        Assert.That(rows.Select(r => (string?)r["generation"]), Has.All.StartWith("answer to question"));
+        Assert.That((Server.Batches.FilesUploaded, Server.Batches.Created.Count), Is.EqualTo((1, 1)));
+        Assert.That(credential.Scopes, Has.Some.Contains("https://cognitiveservices.azure.com/.default"), "the token was asked for the Azure OpenAI scope");
+    }
+
+    /// <summary>An Entra ID credential that hands out a fixed token and remembers what it was asked for.</summary>
+    private sealed class RecordingCredential : Azure.Core.TokenCredential
+    {
+        public System.Collections.Concurrent.ConcurrentBag<string> Scopes { get; } = [];
+
+        public override Azure.Core.AccessToken GetToken(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken)
+        {
+            foreach (var scope in requestContext.Scopes) Scopes.Add(scope);
+            return new Azure.Core.AccessToken("entra-token", DateTimeOffset.UtcNow.AddHours(1));
+        }
+
+        public override ValueTask<Azure.Core.AccessToken> GetTokenAsync(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(GetToken(requestContext, cancellationToken));
+    }
+
+    [Test]
     public void Only_OpenAI_clients_have_a_Batch_API() =>
         Assert.That(() => new ScriptedChatClient().UseOfflineBatchGeneration(),
             Throws.ArgumentException.With.Message.Contains("needs a client made by OpenAIProviders"));

@@ -3,6 +3,10 @@ using Distil.Testing;
 using Distil.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using NUnit.Framework;
 
 namespace Distil.Tests.Providers;
@@ -28,7 +32,7 @@ public class ResponseCacheTests : FakeServerTests
 
     private string CachePath => Path.Combine(_directory, "responses.db");
 
-    private async Task<List<JsonObject>> RunAsync(ResponseCache cache, ChatOptions? options = null, int generations = 1)
+    private async Task<List<JsonObject>> RunAsync(IDistributedCache cache, ChatOptions? options = null, int generations = 1)
     {
         using var llm = FakeServerClients.OpenAI(Server, cache: cache);
         var task = new EchoTask { Llm = llm, MaxConcurrency = 8, NumGenerations = generations, GenerationOptions = options };
@@ -107,10 +111,10 @@ public class ResponseCacheTests : FakeServerTests
         using var other = ResponseCache.Open(CachePath);
 
         await Task.WhenAll(Enumerable.Range(0, 400).Select(i =>
-            Task.Run(() => (i % 2 == 0 ? one : other).WriteAsync($"key {i}", $"{{\"n\":{i}}}"))));
+            Task.Run(() => (i % 2 == 0 ? one : other).SetStringAsync($"key {i}", $"{{\"n\":{i}}}"))));
 
         Assert.That(one.Count, Is.EqualTo(400));
-        Assert.That(await other.ReadAsync("key 7"), Is.EqualTo("{\"n\":7}"));
+        Assert.That(await other.GetStringAsync("key 7"), Is.EqualTo("{\"n\":7}"));
     }
 
     [Test]
@@ -149,7 +153,7 @@ public class ResponseCacheTests : FakeServerTests
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE responses SET response = '{not json'";
+            command.CommandText = "UPDATE entries SET value = CAST('{not json' AS BLOB)";
             command.ExecuteNonQuery();
         }
         Server.ResetStatistics();
@@ -194,6 +198,181 @@ public class ResponseCacheTests : FakeServerTests
 
         Assert.That(rows.Select(r => (string?)r["echo"]), Is.EqualTo(new[] { "0", "1", "2" }));
         Assert.That(logger.Warnings, Has.Some.Contains("could not be read").And.Some.Contains("could not be stored"));
+    }
+}
+
+/// <summary>The response cache over other stores, its expiry, and files of the first format.</summary>
+public class DistributedResponseCacheTests : FakeServerTests
+{
+    private string _directory = null!;
+
+    [SetUp]
+    public void Start()
+    {
+        Server.Reply = FakeReplies.Answering(EchoTask.Answer);
+        _directory = Directory.CreateTempSubdirectory("distil-cache-").FullName;
+    }
+
+    [TearDown]
+    public void Stop()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private string CachePath => Path.Combine(_directory, "responses.db");
+
+    private async Task<List<JsonObject>> RunAsync(IDistributedCache cache, DistributedCacheEntryOptions? expiry = null)
+    {
+        var factory = FakeServerClients.Factory(Server);
+        factory.Cache = cache;
+        factory.CacheEntryOptions = expiry;
+        using var llm = factory.Create("openai:fake-model");
+        return await new EchoTask { Llm = llm, MaxConcurrency = 8 }.ProcessAsync(EchoTask.Rows(20)).ToListAsync();
+    }
+
+    [Test]
+    public async Task Over_a_memory_distributed_cache_a_rerun_makes_no_calls()
+    {
+        var memory = new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions()));
+        var first = await RunAsync(memory);
+        Assert.That(Server.RequestCount, Is.EqualTo(20));
+        Server.ResetStatistics();
+
+        var second = await RunAsync(memory);
+
+        Assert.That(Server.RequestCount, Is.Zero);
+        Assert.That(second.Select(r => r.ToJsonString()), Is.EqualTo(first.Select(r => r.ToJsonString())));
+    }
+
+    [Test]
+    public async Task UseResponseCache_without_a_cache_takes_the_services_IDistributedCache()
+    {
+        var services = new ServiceCollection().AddDistributedMemoryCache();
+        services.AddChatClient(_ => FakeServerClients.Factory(Server).Create("openai:fake-model")).UseResponseCache();
+        await using var provider = services.BuildServiceProvider();
+        var llm = provider.GetRequiredService<IChatClient>();
+
+        await llm.GetResponseAsync("the same question");
+        await llm.GetResponseAsync("the same question");
+
+        Assert.That(Server.RequestCount, Is.EqualTo(1));
+        Assert.That(llm.GetService<ResponseCachingChatClient>()!.Hits, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void UseResponseCache_without_any_cache_says_what_to_register()
+    {
+        var builder = new ChatClientBuilder(new ScriptedChatClient("x")).UseResponseCache();
+
+        Assert.That(() => builder.Build(), Throws.InvalidOperationException.With.Message.Contains("AddDistributedMemoryCache"));
+    }
+
+    [Test]
+    public async Task A_cache_that_throws_costs_no_answers_and_says_so()
+    {
+        var logger = new ListLogger();
+        var factory = FakeServerClients.Factory(Server, logger);
+        factory.Cache = new BrokenCache();
+        using var llm = factory.Create("openai:fake-model");
+
+        var rows = await new EchoTask { Llm = llm }.ProcessAsync(EchoTask.Rows(2)).ToListAsync();
+
+        Assert.That(rows.Select(r => (string?)r["echo"]), Is.EqualTo(new[] { "0", "1" }));
+        Assert.That(logger.Warnings, Has.Some.Contains("could not be read").And.Some.Contains("TimeoutException: the cache server is gone"));
+    }
+
+    [Test]
+    public async Task An_answer_past_its_expiry_is_asked_for_again()
+    {
+        var clock = new ManualClock();
+        using var cache = ResponseCache.Open(CachePath, time: clock);
+        await RunAsync(cache, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1) });
+        Server.ResetStatistics();
+
+        clock.Advance(TimeSpan.FromMinutes(59));
+        await RunAsync(cache);
+        Assert.That(Server.RequestCount, Is.Zero, "still fresh");
+
+        clock.Advance(TimeSpan.FromMinutes(2));
+        await RunAsync(cache);
+        Assert.That(Server.RequestCount, Is.EqualTo(20), "expired after an hour");
+        Assert.That(await cache.RemoveExpiredAsync(), Is.Zero, "the new answers replaced the expired ones and keep no expiry");
+    }
+
+    [Test]
+    public async Task A_sliding_entry_lives_while_it_is_read()
+    {
+        var clock = new ManualClock();
+        using var cache = ResponseCache.Open(CachePath, time: clock);
+        await cache.SetStringAsync("k", "v", new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(10) });
+
+        for (var i = 0; i < 5; i++)
+        {
+            clock.Advance(TimeSpan.FromMinutes(8));
+            Assert.That(await cache.GetStringAsync("k"), Is.EqualTo("v"), $"read {i}, 8 minutes after the last one");
+        }
+        clock.Advance(TimeSpan.FromMinutes(8));
+        await cache.RefreshAsync("k");
+        clock.Advance(TimeSpan.FromMinutes(11));
+
+        Assert.That(await cache.GetStringAsync("k"), Is.Null);
+        Assert.That(await cache.RemoveExpiredAsync(), Is.EqualTo(1));
+        Assert.That(cache.Count, Is.Zero);
+    }
+
+    [Test]
+    public async Task A_cache_file_of_the_first_format_keeps_its_answers()
+    {
+        using (var cache = ResponseCache.Open(CachePath)) await RunAsync(cache);
+        SqliteConnection.ClearAllPools();
+        // Turn the file back into the first format: a 'responses' table of JSON text, user_version 1.
+        using (var connection = new SqliteConnection($"Data Source={CachePath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText =
+                "CREATE TABLE responses (key TEXT PRIMARY KEY, response TEXT NOT NULL, created_at TEXT NOT NULL);" +
+                "INSERT INTO responses SELECT key, CAST(value AS TEXT), created_at FROM entries; DROP TABLE entries; PRAGMA user_version = 1;";
+            command.ExecuteNonQuery();
+        }
+        Server.ResetStatistics();
+
+        using var reopened = ResponseCache.Open(CachePath);
+        await RunAsync(reopened);
+
+        Assert.That(Server.RequestCount, Is.Zero, "every answer of the old file was carried over");
+        Assert.That(reopened.Count, Is.EqualTo(20));
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
+
+    /// <summary>A remote cache whose server has gone away.</summary>
+    private sealed class BrokenCache : IDistributedCache
+    {
+        public byte[]? Get(string key) => throw new TimeoutException("the cache server is gone");
+
+        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => throw new TimeoutException("the cache server is gone");
+
+        public void Refresh(string key) => throw new TimeoutException("the cache server is gone");
+
+        public Task RefreshAsync(string key, CancellationToken token = default) => throw new TimeoutException("the cache server is gone");
+
+        public void Remove(string key) => throw new TimeoutException("the cache server is gone");
+
+        public Task RemoveAsync(string key, CancellationToken token = default) => throw new TimeoutException("the cache server is gone");
+
+        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => throw new TimeoutException("the cache server is gone");
+
+        public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) =>
+            throw new TimeoutException("the cache server is gone");
     }
 }
 

@@ -39,6 +39,9 @@ public static class RowSinks
     /// <summary>A Parquet file, typed from the pipeline's schema (structs, typed lists, nulls anywhere).</summary>
     public static IRowSink Parquet(string path) => new ParquetRowSink(path);
 
+    /// <summary>A CSV file with a header row; lists and records are written as JSON text.</summary>
+    public static IRowSink Csv(string path) => new CsvRowSink(path);
+
     /// <summary>
     /// A dataset folder in the Hugging Face layout: <c>data/train-00000-of-0000N.parquet</c> shards
     /// and a <c>README.md</c> dataset card whose features come from the pipeline's schema, which
@@ -46,12 +49,13 @@ public static class RowSinks
     /// </summary>
     public static IRowSink HuggingFace(string directory, long maxShardBytes = 500_000_000) => new HuggingFaceRowSink(directory, maxShardBytes);
 
-    /// <summary>A file, by its extension: <c>.jsonl</c> or <c>.parquet</c>.</summary>
-    /// <exception cref="ArgumentException">The extension is neither.</exception>
+    /// <summary>A file, by its extension: <c>.jsonl</c>, <c>.csv</c> or <c>.parquet</c>.</summary>
+    /// <exception cref="ArgumentException">The extension is none of these.</exception>
     public static IRowSink File(string path) => Path.GetExtension(path).ToLowerInvariant() switch
     {
         ".jsonl" or ".ndjson" => Jsonl(path),
+        ".csv" => Csv(path),
         ".parquet" => Parquet(path),
-        var other => throw new ArgumentException($"Cannot tell the format of '{path}' from its extension '{other}'; use .jsonl or .parquet.", nameof(path)),
+        var other => throw new ArgumentException($"Cannot tell the format of '{path}' from its extension '{other}'; use .jsonl, .csv or .parquet.", nameof(path)),
     };
 }
