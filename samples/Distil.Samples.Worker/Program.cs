@@ -1,5 +1,7 @@
 // Distil worker sample: a generic-host worker that runs a pipeline with dependency injection,
-// configuration and OpenTelemetry (spans and metrics to the console exporter).
+// configuration (appsettings.json: retries, limits, the cache file) and OpenTelemetry (spans and
+// metrics to the console exporter). Answers are kept in the response cache file appsettings.json
+// names, so even a run in a fresh run directory asks the model nothing it was asked before.
 //
 //   dotnet run --project samples/Distil.Samples.Worker
 //       against a stand-in OpenAI-compatible server on 127.0.0.1
@@ -9,12 +11,14 @@ using Distil;
 using Distil.OpenAI;
 using Distil.Samples.Worker;
 using Distil.Testing;
+using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
-var builder = Host.CreateApplicationBuilder(args);
+// appsettings.json is read from beside the program, wherever it is started from.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 // Without a configured model, a stand-in server that answers every question.
 var model = builder.Configuration["Distil:Model"];
@@ -25,9 +29,13 @@ if (server is not null)
     model = $"endpoint:{server.BaseUrl}#stand-in-model";
 }
 
-builder.Services.AddDistil((_, factory) =>
+// Distil's SQLite response cache as the container's IDistributedCache (a Redis or SQL Server
+// cache registered here instead would serve the same way).
+builder.Services.AddSingleton<IDistributedCache>(_ => ResponseCache.Open(builder.Configuration["Distil:CachePath"] ?? ".distil/worker-sample/responses.db"));
+// Resilience comes from the "Distil:Resilience" section, checked when the host starts.
+builder.Services.AddDistil((services, factory) =>
 {
-    factory.Resilience = new ResilienceOptions { MaxConcurrentRequests = 8 };
+    factory.Cache = services.GetRequiredService<IDistributedCache>();
     factory.AddOpenAI();
 });
 builder.Services.AddDistilChatClient(model!);

@@ -13,7 +13,7 @@ internal sealed class QuestionsWorker(IChatClient llm, ILoggerFactory logging, I
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var logger = logging.CreateLogger("Distil");
-        var output = Path.Combine(Path.GetTempPath(), "distil-worker-sample", "answers.jsonl");
+        var output = Path.Combine(Path.GetTempPath(), "distil-worker-sample", "answers.csv");
         var pipeline = Pipeline.Create("worker-questions");
         pipeline.RunDirectory = Path.Combine(Path.GetTempPath(), "distil-worker-sample", "run");
         pipeline.Logger = logger;
