@@ -82,6 +82,7 @@ public static class DistilCommand
         root.Subcommands.Add(parse);
 
         root.Subcommands.Add(RunCommand.Build(console));
+        root.Subcommands.Add(ReportCommand.Build(console));
         return root;
     }
 

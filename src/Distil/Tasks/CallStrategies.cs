@@ -44,6 +44,7 @@ internal sealed class OnlineCalls(IChatClient llm, int maxConcurrency, RunMetric
         if (gate is not null) await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         metrics.CallStarted(step);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             // Retries and cache hits inside the client are this run's and this step's.
@@ -59,6 +60,7 @@ internal sealed class OnlineCalls(IChatClient llm, int maxConcurrency, RunMetric
         }
         finally
         {
+            metrics.CallTook(step, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             metrics.CallEnded(step);
             _slots.Release();
         }

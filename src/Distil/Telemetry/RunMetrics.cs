@@ -61,6 +61,7 @@ internal sealed class RunMetrics : IDisposable
     private readonly Counter<long> _reasked;
     private readonly Counter<long> _repaired;
     private readonly Counter<long> _firstTry;
+    private readonly Histogram<double> _callDuration;
 
     public RunMetrics()
     {
@@ -76,6 +77,7 @@ internal sealed class RunMetrics : IDisposable
         _cacheHits = _meter.CreateCounter<long>("distil.llm.cache.hits", "{call}", "LLM calls answered from the response cache.");
         _firstTry = _meter.CreateCounter<long>("distil.llm.answers.first_try", "{answer}", "Generations whose first answer was kept.");
         _repaired = _meter.CreateCounter<long>("distil.llm.answers.repaired", "{answer}", "Kept answers that were mended in reading (a number written as a word or fraction).");
+        _callDuration = _meter.CreateHistogram<double>("distil.llm.call.duration", "s", "How long an LLM call took, its retries and waits for a rate limit included.");
         _reasked = _meter.CreateCounter<long>("distil.llm.answers.reasked", "{answer}", "Generations whose answer did not fit and was asked again, by outcome (fit, lost).");
 
         _listener.InstrumentPublished = (instrument, listener) =>
@@ -83,6 +85,7 @@ internal sealed class RunMetrics : IDisposable
             if (ReferenceEquals(instrument.Meter, _meter)) listener.EnableMeasurementEvents(instrument, this);
         };
         _listener.SetMeasurementEventCallback<long>(static (instrument, value, tags, state) => ((RunMetrics)state!).Record(instrument, value, tags));
+        _listener.SetMeasurementEventCallback<double>(static (instrument, value, tags, state) => ((RunMetrics)state!).RecordDuration(value, tags));
         _listener.Start();
     }
 
@@ -108,6 +111,9 @@ internal sealed class RunMetrics : IDisposable
         if (outputTokens is > 0) _tokens.Add(outputTokens.Value, Step(step), new KeyValuePair<string, object?>(TokenTypeTag, "output"));
     }
 
+    /// <summary>One call's duration, from its send to its answer or failure.</summary>
+    public void CallTook(string step, TimeSpan duration) => _callDuration.Record(duration.TotalSeconds, Step(step));
+
     public void CallFailed(string step) => _calls.Add(1, Step(step), new KeyValuePair<string, object?>(OutcomeTag, "failed"));
 
     public void AnswerUnparsed(string step) => _unparsed.Add(1, Step(step));
@@ -130,6 +136,14 @@ internal sealed class RunMetrics : IDisposable
     }
 
     private static KeyValuePair<string, object?> Step(string step) => new(StepTag, step);
+
+    private void RecordDuration(double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == StepTag && tag.Value is string step) For(step).Latency.Record(TimeSpan.FromSeconds(seconds));
+        }
+    }
 
     private void Record(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
@@ -225,6 +239,9 @@ internal sealed class StepCounts
     public long Retries => Interlocked.Read(ref RetriesField);
 
     public long CacheHits => Interlocked.Read(ref CacheHitsField);
+
+    /// <summary>How long the step's calls took.</summary>
+    public LatencyHistogram Latency { get; } = new();
 }
 
 /// <summary>

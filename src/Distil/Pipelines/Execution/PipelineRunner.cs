@@ -18,6 +18,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
     public async Task<PipelineResult> RunAsync(CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        var started = DateTimeOffset.UtcNow;
         using var span = DistilDiagnostics.Source.StartActivity("distil.pipeline");
         span?.SetTag("distil.pipeline", pipeline.Name);
         var (order, schemas) = await ValidateAsync(pipeline, options.Parameters, cancellationToken).ConfigureAwait(false);
@@ -54,6 +55,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
             pipeline.Name)).ToList();
         Exception? failure = null;
         ProgressReporter? progress = null;
+        var stepTimes = new System.Collections.Concurrent.ConcurrentDictionary<StepNode, TimeSpan>();
         try
         {
             // Counting reads the sources once more: only worth it when an ETA is shown.
@@ -71,6 +73,15 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
             catch (PipelineException error)
             {
                 failure ??= error;
+            }
+            var outcome = failure is not null ? "failed" : cancellationToken.IsCancellationRequested || control.StoppedEarly ? "stopped" : "completed";
+            try
+            {
+                await RunLog.AppendAsync(runDirectory, pipeline.Name, started, clock.Elapsed, outcome, failure?.Message, order, metrics, stepTimes, schemas).ConfigureAwait(false);
+            }
+            catch (IOException error)
+            {
+                pipeline.Logger.LogWarning("The run log could not be written ({Error}); the rows are kept, only the report lacks this run's counts.", error.Message);
             }
         }
 
@@ -91,6 +102,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
             using var stepSpan = DistilDiagnostics.Source.StartActivity("distil.step");
             stepSpan?.SetTag(RunMetrics.StepTag, run.Step.Name);
             stepSpan?.SetTag("distil.step.kind", run.Step.Kind);
+            var stepClock = Stopwatch.StartNew();
             try
             {
                 await run.Step.RunAsync(run).ConfigureAwait(false);
@@ -100,10 +112,12 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
                     await foreach (var _ in input.ReadAllAsync(cancel.Token).ConfigureAwait(false)) { }
                 }
                 run.Counters.Done = true;
+                stepTimes[run.Step] = stepClock.Elapsed;
                 run.Complete();
             }
             catch (Exception error)
             {
+                stepTimes[run.Step] = stepClock.Elapsed;
                 // Cancellations caused by another step's failure are not the story; the first real error is.
                 if (!(error is OperationCanceledException && cancel.IsCancellationRequested))
                 {

@@ -91,17 +91,8 @@ internal sealed class WriteNode(string name, IRowSink sink) : StepNode(name)
         {
             var counts = run.Metrics.For(step.Name);
             var task = (step as TaskNode)?.Task;
-            // "model (provider)": names only, never the endpoint, which may carry a key.
-            var model = task?.Llm?.GetService<ChatClientMetadata>() is { } metadata
-                ? (metadata.DefaultModelId, metadata.ProviderName) switch
-                {
-                    ({ Length: > 0 } id, { Length: > 0 } provider) => $"{id} ({provider})",
-                    ({ Length: > 0 } id, _) => id,
-                    (_, var provider) => provider,
-                }
-                : null;
             return new StepSummary(step.Name, step.Kind, step.Parents.Select(p => p.Name).ToList(), task?.GetType().Name,
-                string.IsNullOrEmpty(model) ? null : model, counts.Read, counts.Written);
+                RunLog.ModelOf(task), counts.Read, counts.Written);
         }).ToList();
     }
 

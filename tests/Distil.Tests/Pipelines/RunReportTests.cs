@@ -1,0 +1,163 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Distil.Pipelines;
+using Distil.Tasks;
+using Distil.Testing;
+using Distil.Tests.Providers;
+using Distil.Tests.Support;
+using NUnit.Framework;
+using PuppeteerSharp;
+
+namespace Distil.Tests.Pipelines;
+
+/// <summary>
+/// The HTML run report of a run with two tasks (one grouped), failed calls, unparsed answers and
+/// answers holding markup, rendered in headless Chromium: what the page shows is checked against
+/// the run store, no request leaves the page, and model text stays text.
+/// </summary>
+[NonParallelizable]
+public class RunReportTests : FakeServerTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private const int Rows = 30;
+    private static readonly Regex Item = new(@"Item (\d+)", RegexOptions.Compiled);
+
+    private string _work = null!;
+
+    [SetUp]
+    public void CreateFolder() => _work = Directory.CreateTempSubdirectory("distil-report-").FullName;
+
+    [TearDown]
+    public void DeleteFolder() => Directory.Delete(_work, recursive: true);
+
+    // Item 3's call fails (503), item 4's times out, items 5 and 6 are not JSON, item 7 carries markup in a value.
+    private FakeReply Answer(FakeRequest request)
+    {
+        if (Item.Match(request.LastMessage) is { Success: true } match)
+        {
+            var id = int.Parse(match.Groups[1].Value);
+            return id switch
+            {
+                3 => new FakeReply.ServerError(503),
+                4 => new FakeReply.Answer("late").After(TimeSpan.FromSeconds(30)),
+                5 or 6 => new FakeReply.Answer("not json <b id=\"injected\">bold</b> <img src=x onerror=\"window.__xss=1\">"),
+                7 => new FakeReply.Answer(ReviewAnalysisTask.Answer(id).Replace("\"s7\"", "\"</script><script>window.__xss=2</script>\"")),
+                _ => new FakeReply.Answer(ReviewAnalysisTask.Answer(id)),
+            };
+        }
+        return new FakeReply.Answer(request.LastMessage.Contains("review 8") ? "<script>window.__xss=3</script>" : "A summary of " + request.LastMessage);
+    }
+
+    private async Task<PipelineResult> RunAsync()
+    {
+        Server.Reply = Answer;
+        var factory = FakeServerClients.Factory(Server, resilience: FakeServerClients.FastRetries with { MaxRetries = 0, AttemptTimeout = TimeSpan.FromSeconds(1) });
+        var llm = factory.Create("openai:fake-model");
+        var pipeline = Pipeline.Create("report-test");
+        pipeline.RunDirectory = Path.Combine(_work, "run");
+        pipeline.Load(Enumerable.Range(0, Rows).Select(i => new JsonObject { ["id"] = i, ["text"] = $"review {i}", ["instruction"] = $"Summarise review {i}." }))
+            .Then(new ReviewAnalysisTask { Llm = llm, MaxConcurrency = 8 })
+            .Then(new TextGeneration { Llm = llm, NumGenerations = 2, GroupGenerations = true, MaxConcurrency = 8 });
+        var result = await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.None });
+        Assert.That(result.Completed);
+        return result;
+    }
+
+    private static async Task<IBrowser> LaunchAsync()
+    {
+        if (!File.Exists(Chromium)) Assert.Ignore($"Chromium is not installed at {Chromium} (apt-get install chromium; .ci/run installs it).");
+        return await Puppeteer.LaunchAsync(new LaunchOptions
+        {
+            Headless = true,
+            ExecutablePath = Chromium,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    [Test]
+    public async Task The_report_shows_the_store_s_counts_charts_and_examples_and_runs_nothing_a_model_wrote()
+    {
+        var result = await RunAsync();
+        var report = await result.WriteReportAsync(options: new RunReportOptions { Prices = new PriceTable().Set("fake-model", 1m, 2m) });
+        var stored = await result.Dataset.ToListAsync();
+
+        await using var browser = await LaunchAsync();
+        await using var page = await browser.NewPageAsync();
+        var requests = new List<string>();
+        var errors = new List<string>();
+        await page.SetRequestInterceptionAsync(true);
+        page.Request += async (_, e) =>
+        {
+            lock (requests) requests.Add(e.Request.Url);
+            await e.Request.ContinueAsync();
+        };
+        page.Console += (_, e) => { if (e.Message.Type == ConsoleType.Error) lock (errors) errors.Add(e.Message.Text); };
+        page.PageError += (_, e) => { lock (errors) errors.Add(e.Message); };
+        var url = new Uri(report).AbsoluteUri;
+        await page.GoToAsync(url);
+
+        Assert.That(requests, Is.EqualTo(new[] { url }), "nothing but the page itself is loaded");
+        Assert.That(errors, Is.Empty, "no script error and no Content-Security-Policy violation");
+
+        // Counts equal to the store's.
+        string Stat(string step, string key) => page.EvaluateExpressionAsync<string>(
+            $"document.querySelector('section[data-step=\"{step}\"] [data-stat=\"{key}\"]').textContent").GetAwaiter().GetResult();
+        // After the grouped task, the metadata is one object per generation, each with the review task's keys.
+        var review = stored.Select(r => r["distilabel_metadata"]!.AsArray()[0]!.AsObject()).ToList();
+        Assert.That(Stat("review_analysis", "rows"), Is.EqualTo(Rows.ToString()));
+        Assert.That(Stat("review_analysis", "failed-generations"), Is.EqualTo(review.Count(m => m["error_review_analysis"] is not null).ToString()).And.EqualTo("2"));
+        Assert.That(Stat("review_analysis", "unparsed-generations"), Is.EqualTo("2"));
+        Assert.That(Stat("text_generation", "generations"), Is.EqualTo((Rows * 2).ToString()), "grouped: two generations per row");
+        Assert.That(Stat("review_analysis", "input-tokens"), Is.EqualTo(result.Tasks["review_analysis"].InputTokens.ToString("N0")));
+        Assert.That(Stat("review_analysis", "cost"), Does.StartWith("$"));
+        Assert.That(await page.EvaluateExpressionAsync<string>("[...document.querySelectorAll('table.reasons td')].map(c => c.textContent).join('|')"),
+            Does.Contain("HTTP 503|1").And.Contain("timeout|1"));
+
+        // Charts: the graph, and the sentiment labels counted as in the store.
+        Assert.That(await page.EvaluateExpressionAsync<int>("document.querySelectorAll('svg.graph g.node').length"), Is.EqualTo(3));
+        var positive = stored.Count(r => (string?)r["sentiment"] == "Positive");
+        Assert.That(await page.EvaluateExpressionAsync<string>(
+            "document.querySelector('.chart[data-column=\"sentiment\"] g.bar[data-label=\"Positive\"]').dataset.count"), Is.EqualTo(positive.ToString()));
+        Assert.That(await page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('.chart')].filter(c => c.querySelector('svg')).map(c => c.dataset.column)"),
+            Is.EqualTo(new[] { "sentiment", "score", "ratings", "generation" }), "labels, numbers, a list of numbers, grouped texts; records get only their null share");
+
+        // Examples of answers that did not fit, and model markup shown as text.
+        Assert.That(await page.EvaluateExpressionAsync<string>("document.querySelector('section[data-step=\"review_analysis\"] details.example pre').textContent"),
+            Does.StartWith("not json <b id=\"injected\">bold</b>"));
+        Assert.That(await page.EvaluateExpressionAsync<int>("document.querySelectorAll('img, #injected').length"), Is.Zero);
+        Assert.That(await page.EvaluateExpressionAsync<bool>("window.__xss === undefined"));
+        Assert.That(await page.EvaluateExpressionAsync<string>("document.body.innerText"),
+            Does.Contain("</script><script>window.__xss=2</script>").And.Contain("<script>window.__xss=3</script>"));
+
+        // The filter shows only failed rows.
+        await page.ClickAsync("section[data-step=\"review_analysis\"] .filter button[data-show=\"failed\"]");
+        var visible = await page.EvaluateExpressionAsync<string[]>(
+            "[...document.querySelectorAll('section[data-step=\"review_analysis\"] table.rows tbody tr')].filter(r => !r.hidden).map(r => r.dataset.status)");
+        Assert.That(visible, Has.Length.EqualTo(2).And.All.EqualTo("failed"));
+
+        if (Environment.GetEnvironmentVariable("DISTIL_REPORT_SCREENSHOTS") is { Length: > 0 } folder)
+        {
+            await page.ClickAsync("section[data-step=\"review_analysis\"] .filter button[data-show=\"all\"]");
+            await page.SetViewportAsync(new ViewPortOptions { Width = 1280, Height = 900 });
+            await page.EvaluateExpressionAsync("window.scrollTo(0, 0)");
+            await page.ScreenshotAsync(Path.Combine(folder, "report-top.png"));
+            await page.EvaluateExpressionAsync("document.querySelector('section[data-step=\"review_analysis\"] h3').scrollIntoView()");
+            await page.ScreenshotAsync(Path.Combine(folder, "report-task.png"));
+        }
+    }
+
+    [Test]
+    public async Task A_directory_without_a_run_says_so_and_the_command_writes_the_report()
+    {
+        var error = Assert.ThrowsAsync<PipelineException>(() => RunReport.WriteAsync(_work));
+        Assert.That(error!.Message, Does.Contain("is not a run directory"));
+
+        await RunAsync();
+        var output = Path.Combine(_work, "out", "report.html");
+        var (exitCode, stderr) = await ChildProgram.Distil.RunAsync("report", Path.Combine(_work, "run"), "--output", output, "--price", "fake-model=0.5/1.5");
+
+        Assert.That(exitCode, Is.Zero, stderr);
+        var html = await File.ReadAllTextAsync(output);
+        Assert.That(html, Does.Contain("Content-Security-Policy").And.Contain("<svg class=\"graph\"").And.Not.Contain("<script>window.__xss"));
+    }
+}
