@@ -35,10 +35,13 @@ internal static class RunCommand
         var format = new Option<string>("--format") { Description = "The output format: jsonl, csv, parquet, or hf (a Hugging Face dataset folder: --output DIR); default from --output's extension." };
         var logLevel = new Option<string>("--log-level") { Description = $"The least level logged to the console and --log-file: {string.Join(", ", CliLogging.Levels)} (default: warnings, and progress lines)." };
         var logFile = new Option<string>("--log-file") { Description = "Also log to this file (from information up, or --log-level): retries, cache warnings, progress, the summary." };
-        var dryRun = new Option<bool>("--dry-run") { Description = "Check the pipeline and print every step's columns and types, without calling a model." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Check the pipeline, print every step's columns and types, and count each task's calls, input tokens and cost range, without calling a model." };
+        var prices = PriceOptions.Price();
+        var priceFile = PriceOptions.PriceFile();
+        var limit = new Option<long?>("--limit") { Description = "A preview: run on the first N rows of each source, in a run directory of its own (<run-dir>-preview), write no output, and print the rows as a table." };
         var command = new Command("run", "Run a built-in task over a file (--task) or a pipeline file (--pipeline), with progress; a stopped run resumes.")
         {
-            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, rpm, tpm, maxRetries, timeout, cache, runDirectory, batch, wait, format, dryRun, logLevel, logFile,
+            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, rpm, tpm, maxRetries, timeout, cache, runDirectory, batch, wait, format, dryRun, prices, priceFile, limit, logLevel, logFile,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -47,7 +50,8 @@ internal static class RunCommand
                 result.GetValue(model), result.GetValue(generations), result.GetValue(structured), result.GetValue(concurrency),
                 result.GetValue(cache), result.GetValue(runDirectory), result.GetValue(batch), result.GetValue(wait), result.GetValue(format), result.GetValue(dryRun),
                 result.GetValue(reasks), result.GetValue(rpm), result.GetValue(tpm), result.GetValue(maxRetries), result.GetValue(timeout),
-                CliLogging.ParseLevel(result.GetValue(logLevel)), result.GetValue(logFile));
+                CliLogging.ParseLevel(result.GetValue(logLevel)), result.GetValue(logFile),
+                PriceOptions.Read("distil run", result.GetValue(prices), result.GetValue(priceFile)), result.GetValue(limit));
             return await RunAsync(console, settings, cancellationToken);
         });
         return command;
@@ -56,7 +60,7 @@ internal static class RunCommand
     private sealed record RunSettings(
         string? Task, string? Pipeline, string[] Parameters, string? Input, string? Output, string? Model,
         int? Generations, bool Structured, int? Concurrency, string? Cache, string? RunDirectory, bool Batch, bool Wait, string? Format, bool DryRun,
-        int? Reasks, int? Rpm, int? Tpm, int? MaxRetries, double? Timeout, LogLevel? LogLevel, string? LogFile);
+        int? Reasks, int? Rpm, int? Tpm, int? MaxRetries, double? Timeout, LogLevel? LogLevel, string? LogFile, Distil.Pipelines.PriceTable? Prices, long? Limit);
 
     private static async Task<int> RunAsync(CliConsole console, RunSettings settings, CancellationToken cancellationToken)
     {
@@ -69,6 +73,8 @@ internal static class RunCommand
         if (settings.MaxRetries < 0) throw new UsageException($"distil run: --max-retries must be 0 or more, not {settings.MaxRetries}.");
         if (settings.Timeout is <= 0) throw new UsageException($"distil run: --timeout must be a number of seconds above 0, not {settings.Timeout}.");
         if (settings.Wait && !settings.Batch) throw new UsageException("distil run: --wait goes with --batch (it waits for offline batches).");
+        if (settings.Limit < 1) throw new UsageException($"distil run: --limit must be 1 or more, not {settings.Limit}.");
+        if (settings.Limit is not null && (settings.Batch || settings.DryRun)) throw new UsageException("distil run: --limit runs a preview online; it goes with neither --batch nor --dry-run.");
         using var telemetry = OtlpExport.FromEnvironment();
 
         using var loggerFactory = CliLogging.Create(settings.LogLevel, settings.LogFile);
@@ -103,7 +109,8 @@ internal static class RunCommand
                 ? BuildTaskPipeline(settings, CreateClient)
                 : PipelineFile.Load(settings.Pipeline!, settings.Model, settings.RunDirectory, CreateClient);
             built.Logger = loggerFactory.CreateLogger("Distil.Pipeline");
-            if (settings.DryRun) return await DryRunAsync(console, built, cancellationToken);
+            if (settings.DryRun) return await DryRunAsync(console, built, settings.Prices, cancellationToken);
+            if (settings.Limit is { } rows) return await PreviewAsync(console, built, rows, cancellationToken);
             return await RunPipelineAsync(console, built, settings.Wait, cancellationToken);
         }
         finally
@@ -166,19 +173,41 @@ internal static class RunCommand
     }
 
     // Validation only: the schema of every step, no call, no run directory.
-    private static async Task<int> DryRunAsync(CliConsole console, Pipeline pipeline, CancellationToken cancellationToken)
+    private static async Task<int> DryRunAsync(CliConsole console, Pipeline pipeline, PriceTable? prices, CancellationToken cancellationToken)
     {
-        PipelineSchema schema;
+        PipelineEstimate estimate;
         try
         {
-            schema = await pipeline.ValidateAsync(cancellationToken: cancellationToken);
+            estimate = await pipeline.EstimateAsync(new EstimateOptions { Prices = prices }, cancellationToken);
         }
         catch (PipelineException error)
         {
             throw new UsageException($"distil run: {DistilCommand.OneLine(error.Message)}");
         }
-        await console.Out.WriteLineAsync(schema.ToString());
+        await console.Out.WriteLineAsync(estimate.ToString());
         return 0;
+    }
+
+    // The first rows only, in a run directory of their own, printed as a table: read the prompts
+    // and answers before paying for the whole run.
+    private static async Task<int> PreviewAsync(CliConsole console, Pipeline pipeline, long rows, CancellationToken cancellationToken)
+    {
+        pipeline.RunDirectory = pipeline.RunDirectoryPath + "-preview";
+        PipelineResult result;
+        try
+        {
+            result = await pipeline.RunAsync(new PipelineRunOptions { SourceRowLimit = rows, Console = console.Ansi }, cancellationToken);
+        }
+        catch (PipelineException error)
+        {
+            throw new UsageException($"distil run: {DistilCommand.OneLine(error.Message)}");
+        }
+        foreach (var (leaf, dataset) in result.Datasets)
+        {
+            RowTable.Print(console.Ansi, leaf, await dataset.ToListAsync(cancellationToken));
+        }
+        await console.Out.WriteLineAsync($"Preview of the first {rows:N0} rows (run directory {result.RunDirectory}); no output was written. Run without --limit for every row.");
+        return ExitCodes.Success;
     }
 
     private static async Task<int> RunPipelineAsync(CliConsole console, Pipeline pipeline, bool waitForBatches, CancellationToken cancellationToken)

@@ -22,7 +22,7 @@ namespace Distil.LlamaSharp;
 /// var task = new MyTask { Llm = llm };
 /// </code>
 /// </example>
-public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate
+public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate, ITokenCounter
 {
     private readonly SharedWeights.Lease _lease;
     private readonly LLamaWeights _weights;
@@ -117,6 +117,15 @@ public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate
         var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         foreach (var update in response.ToChatResponseUpdates()) yield return update;
     }
+
+    /// <summary>The GGUF file's own vocabulary, with its chat template applied.</summary>
+    string ITokenCounter.Name => $"the GGUF vocabulary of {ModelName}";
+
+    bool ITokenCounter.IsExact => true;
+
+    /// <summary>The prompt's tokens as this client sends it (its chat template applied): the count its answers report as input tokens.</summary>
+    int ITokenCounter.CountTokens(IReadOnlyList<ChatMessage> messages) =>
+        _weights.Tokenize(BuildPrompt(messages, null), true, true, Encoding.UTF8).Length;
 
     /// <inheritdoc/>
     public object? GetService(Type serviceType, object? serviceKey = null) =>

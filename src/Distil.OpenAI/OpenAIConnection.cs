@@ -14,6 +14,7 @@ namespace Distil.OpenAI;
 public sealed class OpenAIConnection
 {
     private readonly Func<PipelineTransport, IChatClient> _chatClientOver;
+    private readonly Lazy<ITokenCounter?> _tokenCounter;
 
     internal OpenAIConnection(Service kind, Uri endpoint, string model, OpenAIClient client, Func<PipelineTransport, IChatClient> chatClientOver)
     {
@@ -22,6 +23,7 @@ public sealed class OpenAIConnection
         Model = model;
         Client = client;
         _chatClientOver = chatClientOver;
+        _tokenCounter = new(() => OpenAITokenCounter.For(model));
     }
 
     /// <summary>The kind of service.</summary>
@@ -56,10 +58,16 @@ public sealed class OpenAIConnection
     /// </summary>
     internal IChatClient ChatClientOver(PipelineTransport transport) => _chatClientOver(transport);
 
-    /// <summary>Carries the connection of the provider client it wraps.</summary>
+    /// <summary>The model's tokenizer when it is an OpenAI model whose encoding is known (an Azure deployment named after its model too); else null.</summary>
+    public ITokenCounter? TokenCounter => _tokenCounter.Value;
+
+    /// <summary>Carries the connection of the provider client it wraps, and its token counter.</summary>
     internal sealed class Carrier(IChatClient inner, OpenAIConnection connection) : DelegatingChatClient(inner)
     {
         public override object? GetService(Type serviceType, object? serviceKey = null) =>
-            serviceKey is null && serviceType == typeof(OpenAIConnection) ? connection : base.GetService(serviceType, serviceKey);
+            serviceKey is not null ? base.GetService(serviceType, serviceKey)
+            : serviceType == typeof(OpenAIConnection) ? connection
+            : serviceType == typeof(ITokenCounter) ? connection.TokenCounter
+            : base.GetService(serviceType, serviceKey);
     }
 }

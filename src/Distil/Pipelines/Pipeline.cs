@@ -143,6 +143,18 @@ public sealed class Pipeline
         return new PipelineSchema(order.Select(step => new StepSchema(step.Name, step.Kind, schemas[step])).ToList());
     }
 
+    /// <summary>
+    /// Checks the pipeline as <see cref="ValidateAsync"/> does and counts, without calling a model,
+    /// what each task step will ask: its rows and calls, the input tokens of the very prompts it will
+    /// send (with the model's tokenizer when its client offers an <see cref="ITokenCounter"/>, else
+    /// a stated approximation), a bound on output tokens from <c>max_new_tokens</c>, and a cost range
+    /// from <see cref="EstimateOptions.Prices"/>. A task whose rows come from an LLM step before it
+    /// is listed without counts: its prompts are known only once that step has run.
+    /// </summary>
+    /// <exception cref="PipelineException">The pipeline is not valid, or a row cannot be formatted.</exception>
+    public Task<PipelineEstimate> EstimateAsync(EstimateOptions? options = null, CancellationToken cancellationToken = default) =>
+        PipelineEstimator.EstimateAsync(this, options ?? new EstimateOptions(), cancellationToken);
+
     internal StepHandle Add(StepNode step, StepNode? parent = null)
     {
         _steps.Add(step);
@@ -204,6 +216,17 @@ public sealed class PipelineRunOptions
 
     /// <summary>Where the live table is drawn (default the process's console).</summary>
     public Spectre.Console.IAnsiConsole? Console { get; init; }
+
+    /// <summary>
+    /// A preview: each source gives at most this many rows, and write steps leave their files as
+    /// they are (the rows are in the run's datasets). Give the preview a run directory of its own,
+    /// so that the full run's directory holds full runs only (null, the default: every row).
+    /// </summary>
+    public long? SourceRowLimit
+    {
+        get;
+        init => field = value is null or >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(SourceRowLimit), value, "SourceRowLimit must be 1 or more, or null for every row.");
+    }
 }
 
 /// <summary>How a pipeline run reports progress.</summary>

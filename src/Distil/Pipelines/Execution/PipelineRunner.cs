@@ -38,7 +38,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         store.AbandonRetriesOn(cancel.Token);
-        var control = new RunControl(cancel.Token, options.GracefulStop, options.WaitForBatches);
+        var control = new RunControl(cancel.Token, options.GracefulStop, options.WaitForBatches, options.SourceRowLimit);
         // Every count of this run is recorded once, here, and read by the progress display and the result.
         using var metrics = new RunMetrics();
         var edges = order.SelectMany(s => s.Children.Select(c => (s, c))).Distinct()
@@ -179,13 +179,13 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         return resumed;
     }
 
-    private static async Task<long?> CountRowsAsync(IReadOnlyList<StepNode> order, CancellationToken cancellationToken)
+    private async Task<long?> CountRowsAsync(IReadOnlyList<StepNode> order, CancellationToken cancellationToken)
     {
         long total = 0;
         foreach (var load in order.OfType<LoadNode>())
         {
             if (await load.Source.CountAsync(cancellationToken).ConfigureAwait(false) is not { } count) return null;
-            total += count;
+            total += Math.Min(count, options.SourceRowLimit ?? long.MaxValue);
         }
         return total;
     }

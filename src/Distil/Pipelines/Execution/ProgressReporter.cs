@@ -61,14 +61,22 @@ internal sealed class ProgressReporter
 
     private async Task LiveAsync()
     {
-        var table = new Table().Title($"[bold]{Markup.Escape(_pipeline.Name)}[/]")
-            .AddColumns("Step", "In", "Out", "Replayed", "In flight", "Failed", "Retries", "Tokens in/out", "Rows/s", "ETA");
+        // Sized for an 80-column terminal: no vertical rules, the border's one space between columns, numbers
+        // below 100,000 exact and larger ones short (123.4k, 1.23M).
+        var table = new Table().Title($"[bold]{Markup.Escape(_pipeline.Name)}[/]").Border(TableBorder.Simple)
+            .AddColumns("Step", "In", "Out", "Replay", "Flight", "Fail/Retry", "Tok in/out", "Rows/s", "ETA");
+        foreach (var column in table.Columns) column.Padding(0, 0, 0, 0).NoWrap();
+        foreach (var column in table.Columns.Skip(1)) column.RightAligned();
         await _console.Live(table).StartAsync(async context =>
         {
             while (true)
             {
                 table.Rows.Clear();
-                foreach (var line in Lines()) table.AddRow(line.Select(Markup.Escape).ToArray());
+                foreach (var line in Lines())
+                {
+                    table.AddRow(Short(line[0], 16), Compact(line[1]), Compact(line[2]), Compact(line[3]), Compact(line[4]),
+                        line[5].Length == 0 ? "" : $"{Compact(line[5])}/{Compact(line[6])}", Tokens(line[7]), line[8], line[9]);
+                }
                 context.Refresh();
                 if (_stop.IsCancellationRequested) return;
                 try
@@ -103,6 +111,22 @@ internal sealed class ProgressReporter
             }
         }
     }
+
+    private static string Short(string text, int length) => Markup.Escape(text.Length <= length ? text : text[..(length - 1)] + "…");
+
+    // Exact below 100,000, else 123.4k, 1.23M, 1.23B.
+    private static string Compact(string number)
+    {
+        if (!long.TryParse(number, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.CurrentCulture, out var value) || value < 100_000) return number;
+        return value switch
+        {
+            < 1_000_000 => (value / 1_000d).ToString("0.0", System.Globalization.CultureInfo.CurrentCulture) + "k",
+            < 1_000_000_000 => (value / 1_000_000d).ToString(value < 100_000_000 ? "0.00" : "0.0", System.Globalization.CultureInfo.CurrentCulture) + "M",
+            _ => (value / 1_000_000_000d).ToString("0.00", System.Globalization.CultureInfo.CurrentCulture) + "B",
+        };
+    }
+
+    private static string Tokens(string pair) => pair.Split('/') is [var input, var output] ? $"{Compact(input)}/{Compact(output)}" : pair;
 
     private static string Eta(TimeSpan left) => $"{(int)left.TotalHours}:{left.Minutes:00}:{left.Seconds:00}";
 

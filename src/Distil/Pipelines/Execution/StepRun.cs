@@ -4,8 +4,11 @@ using System.Threading.Channels;
 namespace Distil.Pipelines;
 
 /// <summary>How a run is being stopped: at once (cancellation) or gracefully (no new rows).</summary>
-internal sealed class RunControl(CancellationToken cancellation, CancellationToken graceful, bool waitForBatches = false)
+internal sealed class RunControl(CancellationToken cancellation, CancellationToken graceful, bool waitForBatches = false, long? sourceRowLimit = null)
 {
+    /// <summary>For a preview: the most rows each source gives; writers then write nothing.</summary>
+    public long? SourceRowLimit { get; } = sourceRowLimit;
+
     /// <summary>Whether offline batch steps wait for their batches, or stop the run while they are pending.</summary>
     public bool WaitForBatches { get; } = waitForBatches;
 

@@ -71,7 +71,7 @@ public static class RunReport
         .chart h4{margin:0 0 4px;font-size:13px}pre{white-space:pre-wrap;word-break:break-word;margin:0;max-height:240px;overflow:auto;font-size:12px}
         details{margin:4px 0}tr.failed td:first-child{border-left:4px solid #cf222e}tr.unparsed td:first-child{border-left:4px solid #bf8700}
         .filter button{margin-right:6px;padding:3px 10px;border:1px solid #d0d7de;border-radius:6px;background:#f6f8fa;cursor:pointer}
-        .filter button.on{background:#0969da;color:#fff}svg text{font:11px system-ui,sans-serif;fill:#1f2328}
+        .filter button.on{background:#0969da;color:#fff}svg text{font-family:system-ui,sans-serif;font-size:11px;fill:#1f2328}
         @media print{.filter{display:none}pre{max-height:none}}
         """;
 

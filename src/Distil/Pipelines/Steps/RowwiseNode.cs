@@ -8,6 +8,9 @@ internal abstract class RowwiseNode(string name) : StepNode(name)
     /// <summary>The rows made from <paramref name="row"/> (which the step owns and may change).</summary>
     protected abstract IReadOnlyList<JsonObject> Apply(JsonObject row, RowKey key);
 
+    /// <summary>The rows made from <paramref name="row"/>, outside a run (for the estimate before one).</summary>
+    internal IReadOnlyList<JsonObject> Transform(JsonObject row, RowKey key) => Apply(row, key);
+
     public override async Task RunAsync(StepRun run)
     {
         long sequence = 0;

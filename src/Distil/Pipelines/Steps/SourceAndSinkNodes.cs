@@ -35,6 +35,7 @@ internal sealed class LoadNode(string name, IRowSource source) : StepNode(name)
                 run.Control.MarkStoppedEarly();
                 return;
             }
+            if (index >= run.Control.SourceRowLimit) return;
             run.Counters.RowRead();
             await run.EmitAsync([new KeyedRow(RowKey.Source(index++), row)]).ConfigureAwait(false);
         }
@@ -56,6 +57,12 @@ internal sealed class WriteNode(string name, IRowSink sink) : StepNode(name)
 
     public override async Task RunAsync(StepRun run)
     {
+        if (run.Control.SourceRowLimit is not null)
+        {
+            // A preview writes no file: its rows are in the run's datasets.
+            await foreach (var _ in run.ReadAsync(cancellationToken: run.Cancellation).ConfigureAwait(false)) { }
+            return;
+        }
         try
         {
             var context = new RowSinkContext { Schema = run.InputSchema, Pipeline = run.PipelineName, Steps = () => Describe(run) };
