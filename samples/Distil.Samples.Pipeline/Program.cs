@@ -14,7 +14,8 @@
 // waiting for the batches; the stand-in server has one too), --no-wait (with --batch: submit or
 // check the batches and stop; the same command later collects them), --hf DIR (also write the
 // dataset in the Hugging Face layout: Parquet shards and a dataset card), --dry-run (print every
-// step's columns and types, call nothing).
+// step's columns and types, and each task's calls, tokens and cost; call nothing). After a run, an
+// HTML report of it is written to pipeline-output/report.html.
 using System.Text.Json.Nodes;
 using Distil;
 using Distil.LlamaSharp;
@@ -108,7 +109,9 @@ if (huggingFace is not null) judged.Write(RowSinks.HuggingFace(huggingFace), "da
 
 if (dryRun)
 {
-    Console.WriteLine(await pipeline.ValidateAsync());
+    // The stand-in model's made-up price, to show the cost range; give real ones for real models.
+    var prices = new PriceTable().Set("stand-in-model", 0.15m, 0.60m);
+    Console.WriteLine(await pipeline.EstimateAsync(new EstimateOptions { Prices = prices, Parameters = parameters.Count > 0 ? RuntimeParameters.Parse(parameters) : null }));
     return 0;
 }
 
@@ -121,6 +124,8 @@ try
     Console.WriteLine(result.Completed
         ? $"Wrote {result.Datasets["answers"].Count} rows to {Path.GetFullPath(output)} in {result.Elapsed.TotalSeconds:0.0} s (run directory: {result.RunDirectory})."
         : $"Stopped early; {result.Datasets["answers"].Count} rows are finished in {result.RunDirectory}. Run the same command again to finish.");
+    var report = await result.WriteReportAsync(Path.Combine("pipeline-output", "report.html"));
+    Console.WriteLine($"Report of the run: {report}");
     return 0;
 }
 catch (OperationCanceledException)

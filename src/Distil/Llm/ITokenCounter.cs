@@ -34,7 +34,7 @@ public sealed class ApproximateTokenCounter : ITokenCounter
     }
 
     /// <inheritdoc/>
-    public string Name => "approximation (4 characters a token)";
+    public string Name => "approximation: 4 characters a token";
 
     /// <inheritdoc/>
     public bool IsExact => false;

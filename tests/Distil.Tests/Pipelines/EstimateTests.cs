@@ -94,7 +94,7 @@ public class EstimateTests : FakeServerTests
         var estimate = await Build("approx", llm, rows: 4, generations: 1).EstimateAsync();
 
         Assert.That(estimate.Tasks[0].ExactTokens, Is.False);
-        Assert.That(estimate.ToString(), Does.Contain("input tokens ≈").And.Contain("approximation (4 characters a token)").And.Contain("cost unknown"));
+        Assert.That(estimate.ToString(), Does.Contain("input tokens ≈").And.Contain("(approximation: 4 characters a token)").And.Contain("cost unknown"));
     }
 }
 
