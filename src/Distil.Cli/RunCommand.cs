@@ -27,6 +27,7 @@ internal static class RunCommand
         var tpm = new Option<int?>("--tpm") { Description = "At most N tokens per minute to the model (client-side, from the answers' reported usage)." };
         var maxRetries = new Option<int?>("--max-retries") { Description = "Retries of a call that failed transiently (429, 5xx, timeouts; default 6)." };
         var timeout = new Option<double?>("--timeout") { Description = "Seconds one attempt may take before it is abandoned and retried (default 120)." };
+        var perServer = new Option<int?>("--per-server") { Description = "With several servers (endpoint:URL1,URL2#MODEL): at most N calls at once on each." };
         var reasks = new Option<int?>("--reasks") { Description = "Ask again, up to N times, when an answer cannot be read or breaks a rule (default 0, or --param reasks)." };
         var cache = new Option<string>("--cache") { Description = "A folder for the response cache: reruns with the same prompts ask the model nothing." };
         var runDirectory = new Option<string>("--run-dir") { Description = "Where finished rows are kept, so a stopped run resumes (default .distil/<task or pipeline>)." };
@@ -41,7 +42,7 @@ internal static class RunCommand
         var limit = new Option<long?>("--limit") { Description = "A preview: run on the first N rows of each source, in a run directory of its own (<run-dir>-preview), write no output, and print the rows as a table." };
         var command = new Command("run", "Run a built-in task over a file (--task) or a pipeline file (--pipeline), with progress; a stopped run resumes.")
         {
-            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, rpm, tpm, maxRetries, timeout, cache, runDirectory, batch, wait, format, dryRun, prices, priceFile, limit, logLevel, logFile,
+            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, rpm, tpm, maxRetries, timeout, perServer, cache, runDirectory, batch, wait, format, dryRun, prices, priceFile, limit, logLevel, logFile,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -51,7 +52,7 @@ internal static class RunCommand
                 result.GetValue(cache), result.GetValue(runDirectory), result.GetValue(batch), result.GetValue(wait), result.GetValue(format), result.GetValue(dryRun),
                 result.GetValue(reasks), result.GetValue(rpm), result.GetValue(tpm), result.GetValue(maxRetries), result.GetValue(timeout),
                 CliLogging.ParseLevel(result.GetValue(logLevel)), result.GetValue(logFile),
-                PriceOptions.Read("distil run", result.GetValue(prices), result.GetValue(priceFile)), result.GetValue(limit));
+                PriceOptions.Read("distil run", result.GetValue(prices), result.GetValue(priceFile)), result.GetValue(limit), result.GetValue(perServer));
             return await RunAsync(console, settings, cancellationToken);
         });
         return command;
@@ -60,7 +61,7 @@ internal static class RunCommand
     private sealed record RunSettings(
         string? Task, string? Pipeline, string[] Parameters, string? Input, string? Output, string? Model,
         int? Generations, bool Structured, int? Concurrency, string? Cache, string? RunDirectory, bool Batch, bool Wait, string? Format, bool DryRun,
-        int? Reasks, int? Rpm, int? Tpm, int? MaxRetries, double? Timeout, LogLevel? LogLevel, string? LogFile, Distil.Pipelines.PriceTable? Prices, long? Limit);
+        int? Reasks, int? Rpm, int? Tpm, int? MaxRetries, double? Timeout, LogLevel? LogLevel, string? LogFile, Distil.Pipelines.PriceTable? Prices, long? Limit, int? PerServer);
 
     private static async Task<int> RunAsync(CliConsole console, RunSettings settings, CancellationToken cancellationToken)
     {
@@ -73,6 +74,7 @@ internal static class RunCommand
         if (settings.MaxRetries < 0) throw new UsageException($"distil run: --max-retries must be 0 or more, not {settings.MaxRetries}.");
         if (settings.Timeout is <= 0) throw new UsageException($"distil run: --timeout must be a number of seconds above 0, not {settings.Timeout}.");
         if (settings.Wait && !settings.Batch) throw new UsageException("distil run: --wait goes with --batch (it waits for offline batches).");
+        if (settings.PerServer < 1) throw new UsageException($"distil run: --per-server must be 1 or more, not {settings.PerServer}.");
         if (settings.Limit < 1) throw new UsageException($"distil run: --limit must be 1 or more, not {settings.Limit}.");
         if (settings.Limit is not null && (settings.Batch || settings.DryRun)) throw new UsageException("distil run: --limit runs a preview online; it goes with neither --batch nor --dry-run.");
         using var telemetry = OtlpExport.FromEnvironment();
@@ -87,7 +89,11 @@ internal static class RunCommand
             MaxRetries = settings.MaxRetries ?? defaults.MaxRetries,
             AttemptTimeout = settings.Timeout is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.AttemptTimeout,
         };
-        var factory = new ChatClientFactory { Cache = responseCache, Logger = loggerFactory.CreateLogger("Distil"), Resilience = resilience }.AddOpenAI().AddLocalModels();
+        var factory = new ChatClientFactory
+        {
+            Cache = responseCache, Logger = loggerFactory.CreateLogger("Distil"), Resilience = resilience,
+            LoadBalancing = new LoadBalancerOptions { MaxConcurrentPerServer = settings.PerServer, ServerTimeout = resilience.AttemptTimeout },
+        }.AddOpenAI().AddLocalModels();
         var clients = new List<IChatClient>();
         try
         {
@@ -111,7 +117,16 @@ internal static class RunCommand
             built.Logger = loggerFactory.CreateLogger("Distil.Pipeline");
             if (settings.DryRun) return await DryRunAsync(console, built, settings.Prices, cancellationToken);
             if (settings.Limit is { } rows) return await PreviewAsync(console, built, rows, cancellationToken);
-            return await RunPipelineAsync(console, built, settings.Wait, cancellationToken);
+            var exitCode = await RunPipelineAsync(console, built, settings.Wait, cancellationToken);
+            // Per server, when a model has several.
+            foreach (var balancer in clients.Select(c => c.GetService<LoadBalancingChatClient>()).OfType<LoadBalancingChatClient>())
+            {
+                foreach (var server in balancer.Servers)
+                {
+                    await console.Out.WriteLineAsync($"  server {server.Name}: {server.Answered:N0} answered, {server.Failed:N0} failed, ejected {server.Ejections:N0} times.");
+                }
+            }
+            return exitCode;
         }
         finally
         {

@@ -43,6 +43,13 @@ public sealed class ChatClientFactory
     /// <summary>How long cached answers are kept (null, the default: until the cache is cleared).</summary>
     public DistributedCacheEntryOptions? CacheEntryOptions { get; set; }
 
+    /// <summary>
+    /// How calls are shared among several servers of one model (<c>endpoint:URL1,URL2#model</c>):
+    /// per-server bounds, ejection of failing servers. Its <c>ServerTimeout</c> defaults to
+    /// <see cref="ResilienceOptions.AttemptTimeout"/>, which then applies per server.
+    /// </summary>
+    public LoadBalancerOptions? LoadBalancing { get; set; }
+
     /// <summary>Receives retries and cache warnings.</summary>
     public ILogger? Logger { get; set; }
 
@@ -110,21 +117,44 @@ public sealed class ChatClientFactory
                 $"Unknown model provider '{spec.Provider}' in '{spec.Text}'. Registered providers: {known}.{hint}");
         }
 
-        var builder = registration.Create(spec, this).AsBuilder();
-        if (Cache is not null)
+        var resilience = Resilience is not null && registration.UseResilience ? Resilience : null;
+        ChatClientBuilder builder;
+        if (spec.Endpoints.Count > 1)
         {
-            builder.UseResponseCache(Cache, cache =>
+            // One client per server, each with its own telemetry (a span per attempt, per server);
+            // the balancer enforces the attempt timeout per server and moves a failed call on.
+            var balancing = LoadBalancing ?? new LoadBalancerOptions { ServerTimeout = resilience?.AttemptTimeout };
+            var servers = spec.Endpoints.Select(endpoint =>
             {
-                if (Logger is not null) cache.Logger = Logger;
-                cache.EntryOptions = CacheEntryOptions;
-            });
+                var server = registration.Create(spec with { Endpoint = endpoint, Endpoints = [endpoint] }, this).AsBuilder();
+                Configure?.Invoke(server, spec);
+                if (Telemetry) server.UseOpenTelemetry(sourceName: DistilDiagnostics.SourceName, configure: telemetry => telemetry.EnableSensitiveData = EnableSensitiveData);
+                return (ServerName(endpoint), server.Build());
+            }).ToList();
+            builder = new LoadBalancingChatClient(servers, balancing, Logger).AsBuilder();
+            if (Cache is not null) UseCache(builder);
+            if (resilience is not null) builder.UseResilience(resilience with { AttemptTimeout = null }, Logger);
+            return builder.Build();
         }
-        if (Resilience is not null && registration.UseResilience) builder.UseResilience(Resilience, Logger);
+
+        builder = registration.Create(spec, this).AsBuilder();
+        if (Cache is not null) UseCache(builder);
+        if (resilience is not null) builder.UseResilience(resilience, Logger);
         Configure?.Invoke(builder, spec);
         // Innermost, next to the provider: one span per attempt, none for a cached answer.
         if (Telemetry) builder.UseOpenTelemetry(sourceName: DistilDiagnostics.SourceName, configure: telemetry => telemetry.EnableSensitiveData = EnableSensitiveData);
         return builder.Build();
     }
+
+    // A server's name for messages and counts: its address without credentials or query.
+    private static string ServerName(Uri endpoint) => endpoint.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.Unescaped).TrimEnd('/');
+
+    private void UseCache(ChatClientBuilder builder) =>
+        builder.UseResponseCache(Cache, cache =>
+        {
+            if (Logger is not null) cache.Logger = Logger;
+            cache.EntryOptions = CacheEntryOptions;
+        });
 
     private sealed record Registration(Func<ModelSpec, ChatClientFactory, IChatClient> Create, bool UseResilience);
 

@@ -5,16 +5,20 @@ namespace Distil;
 /// <list type="bullet">
 /// <item><c>openai:gpt-4o-mini</c>: OpenAI (key in <c>OPENAI_API_KEY</c>; <c>OPENAI_BASE_URL</c> moves it);</item>
 /// <item><c>azure:my-deployment</c>: an Azure OpenAI deployment (<c>AZURE_OPENAI_ENDPOINT</c>, <c>AZURE_OPENAI_API_KEY</c>);</item>
-/// <item><c>endpoint:http://127.0.0.1:8000/v1#model-name</c>: any OpenAI-compatible server (vLLM, Ollama, llama.cpp server);</item>
+/// <item><c>endpoint:http://127.0.0.1:8000/v1#model-name</c>: any OpenAI-compatible server (vLLM, Ollama, llama.cpp server);
+/// several replicas of one model as <c>endpoint:http://a:8000/v1,http://b:8000/v1#model-name</c>, balanced;</item>
 /// <item><c>local:/path/model.gguf</c>: a GGUF file run in-process.</item>
 /// </list>
 /// </summary>
 /// <param name="Provider">The part before the first colon, lower-cased.</param>
 /// <param name="Model">The model, deployment or file; for <c>endpoint</c>, the part after <c>#</c>.</param>
-/// <param name="Endpoint">For <c>endpoint</c>: the server's base URL.</param>
+/// <param name="Endpoint">For <c>endpoint</c>: the (first) server's base URL.</param>
 /// <param name="Text">The spec as written.</param>
 public sealed record ModelSpec(string Provider, string Model, Uri? Endpoint, string Text)
 {
+    /// <summary>For <c>endpoint</c>: every server's base URL, in the order written (one for a plain spec).</summary>
+    public IReadOnlyList<Uri> Endpoints { get; init; } = Endpoint is null ? [] : [Endpoint];
+
     /// <summary>Reads a spec.</summary>
     /// <exception cref="ModelSpecException">The text is not of the form <c>provider:model</c>, or an endpoint spec lacks its URL or model.</exception>
     public static ModelSpec Parse(string text)
@@ -41,12 +45,27 @@ public sealed record ModelSpec(string Provider, string Model, Uri? Endpoint, str
         {
             throw new ModelSpecException(text, $"'{text}' names no model: write endpoint:URL#model-name, e.g. endpoint:http://127.0.0.1:8000/v1#my-model.");
         }
-        var url = rest[..hash];
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
+        var urls = rest[..hash].Split(',');
+        var endpoints = new List<Uri>();
+        for (var i = 0; i < urls.Length; i++)
         {
-            throw new ModelSpecException(text, $"'{url}' in '{text}' is not an http(s) URL: write endpoint:URL#model-name, e.g. endpoint:http://127.0.0.1:8000/v1#my-model.");
+            var url = urls[i].Trim();
+            var which = urls.Length == 1 ? "" : $" (URL {i + 1} of {urls.Length})";
+            if (url.Length == 0)
+            {
+                throw new ModelSpecException(text, $"'{text}' has an empty URL{which}: write endpoint:URL1,URL2#model-name, the URLs separated by single commas.");
+            }
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https") || url.Contains(' ', StringComparison.Ordinal))
+            {
+                throw new ModelSpecException(text, $"'{url}'{which} in '{text}' is not an http(s) URL: write endpoint:URL#model-name, e.g. endpoint:http://127.0.0.1:8000/v1#my-model.");
+            }
+            if (endpoints.Any(e => e.AbsoluteUri.TrimEnd('/') == endpoint.AbsoluteUri.TrimEnd('/')))
+            {
+                throw new ModelSpecException(text, $"'{url}'{which} is listed twice in '{text}': name each server once.");
+            }
+            endpoints.Add(endpoint);
         }
-        return new ModelSpec(provider, rest[(hash + 1)..], endpoint, text);
+        return new ModelSpec(provider, rest[(hash + 1)..], endpoints[0], text) { Endpoints = endpoints };
     }
 
     /// <summary>The spec as written.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -76,6 +77,12 @@ internal sealed class ProgressReporter
                 {
                     table.AddRow(Short(line[0], 16), Compact(line[1]), Compact(line[2]), Compact(line[3]), Compact(line[4]),
                         line[5].Length == 0 ? "" : $"{Compact(line[5])}/{Compact(line[6])}", Tokens(line[7]), line[8], line[9]);
+                    // The servers of a balanced client, under their task: answered, in flight, failed, state.
+                    foreach (var server in ServersOf(line[0]))
+                    {
+                        table.AddRow(Short("↳ " + Host(server.Name), 16), "", Compact(server.Answered.ToString("N0")), "", server.InFlight.ToString("N0"),
+                            Compact(server.Failed.ToString("N0")), "", "", server.State switch { ServerState.Ejected => "eject", ServerState.Probing => "probe", _ => "" });
+                    }
                 }
                 context.Refresh();
                 if (_stop.IsCancellationRequested) return;
@@ -108,9 +115,21 @@ internal sealed class ProgressReporter
                 _pipeline.Logger.LogInformation(
                     "Pipeline '{Pipeline}' step {Step}: rows in {In}, out {Out}, replayed {Replayed}, in flight {InFlight}, failed {Failed}, retries {Retries}, tokens {Tokens}, {Rate} rows/s, ETA {Eta}",
                     _pipeline.Name, line[0], line[1], line[2], line[3], line[4], line[5], line[6], line[7], line[8], line[9]);
+                foreach (var server in ServersOf(line[0]))
+                {
+                    _pipeline.Logger.LogInformation("Pipeline '{Pipeline}' step {Step} server {Server}: {Answered} answered, {InFlight} in flight, {Failed} failed, {Ejections} ejections, {State}",
+                        _pipeline.Name, line[0], server.Name, server.Answered, server.InFlight, server.Failed, server.Ejections, server.State.ToString().ToLowerInvariant());
+                }
             }
         }
     }
+
+    private IReadOnlyList<ServerStatistics> ServersOf(string step) =>
+        _steps.FirstOrDefault(c => c.Step.Name == step)?.Step is TaskNode { Task.Llm: { } llm } && llm.GetService<LoadBalancingChatClient>() is { } balancer
+            ? balancer.Servers
+            : [];
+
+    private static string Host(string server) => Uri.TryCreate(server, UriKind.Absolute, out var url) ? url.Authority : server;
 
     private static string Short(string text, int length) => Markup.Escape(text.Length <= length ? text : text[..(length - 1)] + "…");
 

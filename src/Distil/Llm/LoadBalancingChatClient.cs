@@ -1,0 +1,303 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Distil;
+
+/// <summary>How a <see cref="LoadBalancingChatClient"/> shares calls among the servers of one model.</summary>
+public sealed record LoadBalancerOptions
+{
+    /// <summary>The most calls one server gets at once (null, the default: no bound but the client's own).</summary>
+    public int? MaxConcurrentPerServer { get; init; }
+
+    /// <summary>How long one call to one server may take before it counts as a failure of that server and goes to another (null: no limit).</summary>
+    public TimeSpan? ServerTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Failures in a row (transient errors or timeouts) after which a server is ejected (default 3).</summary>
+    public int FailuresToEject { get; init; } = 3;
+
+    /// <summary>How long a server stays ejected the first time (default 5 s); each ejection after a failed probe doubles it.</summary>
+    public TimeSpan EjectionTime { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest ejection (default 2 min).</summary>
+    public TimeSpan MaxEjectionTime { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Checks the values, naming the one that is wrong.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
+    public void Validate()
+    {
+        if (MaxConcurrentPerServer is < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxConcurrentPerServer), MaxConcurrentPerServer, "MaxConcurrentPerServer must be 1 or more, or null for no bound.");
+        if (ServerTimeout is { } timeout && timeout <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(ServerTimeout), ServerTimeout, "ServerTimeout must be positive, or null for no limit.");
+        if (FailuresToEject < 1)
+            throw new ArgumentOutOfRangeException(nameof(FailuresToEject), FailuresToEject, "FailuresToEject must be 1 or more.");
+        if (EjectionTime <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(EjectionTime), EjectionTime, "EjectionTime must be positive.");
+        if (MaxEjectionTime < EjectionTime)
+            throw new ArgumentOutOfRangeException(nameof(MaxEjectionTime), MaxEjectionTime, "MaxEjectionTime must be at least EjectionTime.");
+    }
+}
+
+/// <summary>How one server of a <see cref="LoadBalancingChatClient"/> stands.</summary>
+public enum ServerState
+{
+    /// <summary>Takes calls.</summary>
+    Healthy,
+
+    /// <summary>Failed too often; takes no call until its ejection ends.</summary>
+    Ejected,
+
+    /// <summary>Its ejection ended; one call at a time tells whether it takes full load again.</summary>
+    Probing,
+}
+
+/// <summary>What one server of a <see cref="LoadBalancingChatClient"/> did so far.</summary>
+/// <param name="Name">The server, as its address (scheme, host, port and path; never a key).</param>
+/// <param name="State">How it stands now.</param>
+/// <param name="InFlight">Calls waiting on it now.</param>
+/// <param name="Answered">Calls it answered.</param>
+/// <param name="Failed">Calls it failed (transient errors, timeouts), each then sent to another server when one was left.</param>
+/// <param name="Ejections">How many times it was ejected.</param>
+public sealed record ServerStatistics(string Name, ServerState State, int InFlight, long Answered, long Failed, long Ejections);
+
+/// <summary>
+/// One model served by several servers (replicas of vLLM, TGI, llama.cpp server…) as one
+/// <see cref="IChatClient"/>: each call goes to the server with the fewest calls outstanding (a
+/// slow server holds its calls longer, so it gets fewer), within a per-server bound; a server that
+/// fails several times in a row or times out is ejected for a while, then probed with one call
+/// before it takes full load again; a call that fails on one server for a transient reason is
+/// sent at once to another. Only when every server failed it does the call fail, for the
+/// resilience middleware around it to retry after a backoff. <c>endpoint:URL1,URL2#model</c> in a
+/// model spec builds one.
+/// </summary>
+public sealed class LoadBalancingChatClient : IChatClient
+{
+    private readonly Server[] _servers;
+    private readonly LoadBalancerOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim? _capacity;
+    private readonly ChatClientMetadata? _metadata;
+    private readonly object _gate = new();
+    private int _next;
+
+    /// <summary>Balances over <paramref name="servers"/>: (a name for messages, its client) each, in order of preference for ties.</summary>
+    /// <exception cref="ArgumentException">No server is given, or two have one name.</exception>
+    public LoadBalancingChatClient(IReadOnlyList<(string Name, IChatClient Client)> servers, LoadBalancerOptions? options = null, ILogger? logger = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(servers);
+        if (servers.Count == 0) throw new ArgumentException("A load balancer needs at least one server.", nameof(servers));
+        if (servers.Select(s => s.Name).Distinct(StringComparer.Ordinal).Count() != servers.Count)
+            throw new ArgumentException($"Two servers have one name: {string.Join(", ", servers.Select(s => s.Name))}.", nameof(servers));
+        _options = options ?? new LoadBalancerOptions();
+        _options.Validate();
+        _logger = logger ?? NullLogger.Instance;
+        _time = time ?? TimeProvider.System;
+        _servers = servers.Select(s => new Server(s.Name, s.Client) { NextEjection = _options.EjectionTime }).ToArray();
+        if (_options.MaxConcurrentPerServer is { } perServer) _capacity = new SemaphoreSlim(perServer * _servers.Length);
+        // The model of the first server speaks for all (they serve one model); the address is left out.
+        var first = _servers[0].Client.GetService<ChatClientMetadata>();
+        _metadata = first is null ? null : new ChatClientMetadata(first.ProviderName, null, first.DefaultModelId);
+    }
+
+    /// <summary>The balancing settings.</summary>
+    public LoadBalancerOptions Options => _options;
+
+    /// <summary>Every server with its counts, in the order given.</summary>
+    public IReadOnlyList<ServerStatistics> Servers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var now = _time.GetUtcNow();
+                return _servers.Select(s => new ServerStatistics(s.Name, s.StateAt(now), s.InFlight, s.Answered, s.Failed, s.Ejections)).ToList();
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var request = messages as IReadOnlyList<ChatMessage> ?? messages.ToList();
+        if (_capacity is not null) await _capacity.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var tried = new HashSet<Server>();
+            Exception? last = null;
+            while (Pick(tried) is { } server)
+            {
+                tried.Add(server);
+                try
+                {
+                    return await CallAsync(server, request, options, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception error) when (!cancellationToken.IsCancellationRequested && (error is TimeoutException || TransientFaults.IsTransient(error)))
+                {
+                    // Tried on the next server at once; the resilience middleware backs off only when all have failed.
+                    last = error;
+                }
+            }
+            throw last ?? new InvalidOperationException("No server of the load balancer could take the call.");
+        }
+        finally
+        {
+            _capacity?.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        // A stream cannot move to another server half-way: it goes to the best server as a whole.
+        var server = Pick([]) ?? _servers[0];
+        return server.Client.GetStreamingResponseAsync(messages, options, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null) return null;
+        if (serviceType == typeof(ChatClientMetadata)) return _metadata;
+        if (serviceType.IsInstanceOfType(this)) return this;
+        // Anything else (a token counter, the provider's connection) from the first server: they serve one model.
+        return _servers[0].Client.GetService(serviceType);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var server in _servers) server.Client.Dispose();
+        _capacity?.Dispose();
+    }
+
+    private async Task<ChatResponse> CallAsync(Server server, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (_options.ServerTimeout is { } limit) timeout.CancelAfter(limit);
+        try
+        {
+            var response = await server.Client.GetResponseAsync(messages, options, timeout.Token).ConfigureAwait(false);
+            Succeeded(server);
+            return response;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        {
+            Failed(server, "timed out");
+            throw new TimeoutException($"Server {server.Name} did not answer within {_options.ServerTimeout!.Value.TotalSeconds:0.###} s.");
+        }
+        catch (Exception error) when (!cancellationToken.IsCancellationRequested && TransientFaults.IsTransient(error))
+        {
+            Failed(server, TransientFaults.Describe(error));
+            throw;
+        }
+        catch
+        {
+            Release(server);
+            throw;
+        }
+    }
+
+    // The server with the fewest calls outstanding among those that may take one; ties go round.
+    private Server? Pick(HashSet<Server> tried)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            Server? best = null;
+            var start = _next++ % _servers.Length;
+            for (var i = 0; i < _servers.Length; i++)
+            {
+                var server = _servers[(start + i) % _servers.Length];
+                if (tried.Contains(server) || !server.MayTake(now, _options.MaxConcurrentPerServer)) continue;
+                if (best is null || server.InFlight < best.InFlight) best = server;
+            }
+            if (best is null && tried.Count == 0)
+            {
+                // Every server ejected or full: the one whose ejection ends first takes the call
+                // (its probe), rather than failing a call no server has refused yet.
+                best = _servers.Where(s => s.InFlight < (_options.MaxConcurrentPerServer ?? int.MaxValue)).OrderBy(s => s.EjectedUntil).FirstOrDefault();
+            }
+            if (best is not null)
+            {
+                if (best.StateAt(now) != ServerState.Healthy) best.Probing = true;
+                best.InFlight++;
+            }
+            return best;
+        }
+    }
+
+    private void Succeeded(Server server)
+    {
+        lock (_gate)
+        {
+            server.InFlight--;
+            server.Answered++;
+            server.FailuresInARow = 0;
+            if (server.Probing)
+            {
+                server.Probing = false;
+                server.EjectedUntil = DateTimeOffset.MinValue;
+                server.NextEjection = _options.EjectionTime;
+                _logger.LogInformation("Server {Server} answered its probe and takes full load again.", server.Name);
+            }
+        }
+    }
+
+    private void Failed(Server server, string reason)
+    {
+        lock (_gate)
+        {
+            server.InFlight--;
+            server.Failed++;
+            server.FailuresInARow++;
+            var now = _time.GetUtcNow();
+            if (server.Probing || (server.FailuresInARow >= _options.FailuresToEject && server.EjectedUntil <= now))
+            {
+                var ejection = server.NextEjection;
+                server.EjectedUntil = now + ejection;
+                server.NextEjection = TimeSpan.FromTicks(Math.Min(ejection.Ticks * 2, _options.MaxEjectionTime.Ticks));
+                server.Probing = false;
+                server.Ejections++;
+                _logger.LogWarning("Server {Server} is ejected for {Seconds:0.#} s after {Failures} failures in a row (last: {Reason}); its calls go to the other servers.",
+                    server.Name, ejection.TotalSeconds, server.FailuresInARow, reason);
+            }
+        }
+    }
+
+    private void Release(Server server)
+    {
+        lock (_gate)
+        {
+            server.InFlight--;
+            server.Probing = false;
+        }
+    }
+
+    private sealed class Server(string name, IChatClient client)
+    {
+        public string Name { get; } = name;
+        public IChatClient Client { get; } = client;
+        public int InFlight { get; set; }
+        public long Answered { get; set; }
+        public long Failed { get; set; }
+        public long Ejections { get; set; }
+        public int FailuresInARow { get; set; }
+        public bool Probing { get; set; }
+        public DateTimeOffset EjectedUntil { get; set; } = DateTimeOffset.MinValue;
+        public TimeSpan NextEjection { get; set; } = TimeSpan.FromSeconds(5);
+
+        public ServerState StateAt(DateTimeOffset now) => EjectedUntil > now ? ServerState.Ejected : Probing || EjectedUntil != DateTimeOffset.MinValue ? ServerState.Probing : ServerState.Healthy;
+
+        // Healthy: while under its bound. After an ejection: one call at a time, its probe.
+        public bool MayTake(DateTimeOffset now, int? bound) => StateAt(now) switch
+        {
+            ServerState.Healthy => InFlight < (bound ?? int.MaxValue),
+            ServerState.Probing => InFlight == 0,
+            _ => false,
+        };
+    }
+}
