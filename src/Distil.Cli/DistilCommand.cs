@@ -83,6 +83,7 @@ public static class DistilCommand
 
         root.Subcommands.Add(RunCommand.Build(console));
         root.Subcommands.Add(ReportCommand.Build(console));
+        root.Subcommands.Add(MergeCommand.Build(console));
         return root;
     }
 

@@ -32,7 +32,7 @@ internal static class PipelineFile
 
     private sealed record StepSpec(string Name, string Kind, JsonObject Json, List<string> After);
 
-    public static Pipeline Load(string path, string? modelOverride, string? runDirectory, Func<string, IChatClient> createClient)
+    public static Pipeline Load(string path, string? modelOverride, string? runDirectory, Func<string, IChatClient> createClient, Shard? shard = null)
     {
         var full = Path.GetFullPath(path);
         if (!File.Exists(full)) throw new UsageException($"distil run: --pipeline '{full}' does not exist.");
@@ -96,7 +96,8 @@ internal static class PipelineFile
 
         IRowSink Sink(string file)
         {
-            try { return RowSinks.File(file); } catch (ArgumentException error) { throw Bad(full, error.Message); }
+            // A shard writes outputs of its own: answers.jsonl becomes answers.shard-0-of-4.jsonl.
+            try { return RowSinks.File(shard is null ? file : shard.Suffix(file)); } catch (ArgumentException error) { throw Bad(full, error.Message); }
         }
     }
 

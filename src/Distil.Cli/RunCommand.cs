@@ -27,6 +27,7 @@ internal static class RunCommand
         var tpm = new Option<int?>("--tpm") { Description = "At most N tokens per minute to the model (client-side, from the answers' reported usage)." };
         var maxRetries = new Option<int?>("--max-retries") { Description = "Retries of a call that failed transiently (429, 5xx, timeouts; default 6)." };
         var timeout = new Option<double?>("--timeout") { Description = "Seconds one attempt may take before it is abandoned and retried (default 120)." };
+        var shard = new Option<string>("--shard") { Description = "Run one part of the rows, I/N (e.g. 0/4): its own run directory and outputs (suffixed .shard-I-of-N); 'distil merge' puts the parts together." };
         var perServer = new Option<int?>("--per-server") { Description = "With several servers (endpoint:URL1,URL2#MODEL): at most N calls at once on each." };
         var reasks = new Option<int?>("--reasks") { Description = "Ask again, up to N times, when an answer cannot be read or breaks a rule (default 0, or --param reasks)." };
         var cache = new Option<string>("--cache") { Description = "A folder for the response cache: reruns with the same prompts ask the model nothing." };
@@ -42,7 +43,7 @@ internal static class RunCommand
         var limit = new Option<long?>("--limit") { Description = "A preview: run on the first N rows of each source, in a run directory of its own (<run-dir>-preview), write no output, and print the rows as a table." };
         var command = new Command("run", "Run a built-in task over a file (--task) or a pipeline file (--pipeline), with progress; a stopped run resumes.")
         {
-            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, rpm, tpm, maxRetries, timeout, perServer, cache, runDirectory, batch, wait, format, dryRun, prices, priceFile, limit, logLevel, logFile,
+            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, rpm, tpm, maxRetries, timeout, perServer, cache, runDirectory, batch, wait, format, dryRun, prices, priceFile, limit, shard, logLevel, logFile,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -52,7 +53,7 @@ internal static class RunCommand
                 result.GetValue(cache), result.GetValue(runDirectory), result.GetValue(batch), result.GetValue(wait), result.GetValue(format), result.GetValue(dryRun),
                 result.GetValue(reasks), result.GetValue(rpm), result.GetValue(tpm), result.GetValue(maxRetries), result.GetValue(timeout),
                 CliLogging.ParseLevel(result.GetValue(logLevel)), result.GetValue(logFile),
-                PriceOptions.Read("distil run", result.GetValue(prices), result.GetValue(priceFile)), result.GetValue(limit), result.GetValue(perServer));
+                PriceOptions.Read("distil run", result.GetValue(prices), result.GetValue(priceFile)), result.GetValue(limit), result.GetValue(perServer), ParseShard(result.GetValue(shard)));
             return await RunAsync(console, settings, cancellationToken);
         });
         return command;
@@ -61,7 +62,19 @@ internal static class RunCommand
     private sealed record RunSettings(
         string? Task, string? Pipeline, string[] Parameters, string? Input, string? Output, string? Model,
         int? Generations, bool Structured, int? Concurrency, string? Cache, string? RunDirectory, bool Batch, bool Wait, string? Format, bool DryRun,
-        int? Reasks, int? Rpm, int? Tpm, int? MaxRetries, double? Timeout, LogLevel? LogLevel, string? LogFile, Distil.Pipelines.PriceTable? Prices, long? Limit, int? PerServer);
+        int? Reasks, int? Rpm, int? Tpm, int? MaxRetries, double? Timeout, LogLevel? LogLevel, string? LogFile, Distil.Pipelines.PriceTable? Prices, long? Limit, int? PerServer, Shard? Shard);
+
+    private static Shard? ParseShard(string? text)
+    {
+        try
+        {
+            return text is null ? null : Shard.Parse(text);
+        }
+        catch (FormatException error)
+        {
+            throw new UsageException($"distil run: --shard {error.Message}");
+        }
+    }
 
     private static async Task<int> RunAsync(CliConsole console, RunSettings settings, CancellationToken cancellationToken)
     {
@@ -113,11 +126,13 @@ internal static class RunCommand
 
             var built = settings.Task is not null
                 ? BuildTaskPipeline(settings, CreateClient)
-                : PipelineFile.Load(settings.Pipeline!, settings.Model, settings.RunDirectory, CreateClient);
+                : PipelineFile.Load(settings.Pipeline!, settings.Model, settings.RunDirectory, CreateClient, settings.Shard);
+            // A shard has a run directory of its own, beside the unsharded one.
+            if (settings.Shard is { } part) built.RunDirectory = part.Suffix(built.RunDirectoryPath, isFolder: true);
             built.Logger = loggerFactory.CreateLogger("Distil.Pipeline");
             if (settings.DryRun) return await DryRunAsync(console, built, settings.Prices, cancellationToken);
             if (settings.Limit is { } rows) return await PreviewAsync(console, built, rows, cancellationToken);
-            var exitCode = await RunPipelineAsync(console, built, settings.Wait, cancellationToken);
+            var exitCode = await RunPipelineAsync(console, built, settings.Wait, settings.Shard, cancellationToken);
             // Per server, when a model has several.
             foreach (var balancer in clients.Select(c => c.GetService<LoadBalancingChatClient>()).OfType<LoadBalancingChatClient>())
             {
@@ -145,6 +160,8 @@ internal static class RunCommand
         try
         {
             source = RowSources.File(input);
+            // A shard writes an output of its own: answers.jsonl becomes answers.shard-0-of-4.jsonl.
+            if (settings.Shard is { } shard) output = shard.Suffix(output, isFolder: settings.Format?.ToLowerInvariant() == "hf");
             sink = settings.Format?.ToLowerInvariant() switch
             {
                 null => RowSinks.File(output),
@@ -225,7 +242,7 @@ internal static class RunCommand
         return ExitCodes.Success;
     }
 
-    private static async Task<int> RunPipelineAsync(CliConsole console, Pipeline pipeline, bool waitForBatches, CancellationToken cancellationToken)
+    private static async Task<int> RunPipelineAsync(CliConsole console, Pipeline pipeline, bool waitForBatches, Shard? shard, CancellationToken cancellationToken)
     {
         using var stop = ConsoleStop.Install();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stop.Immediate);
@@ -233,7 +250,7 @@ internal static class RunCommand
         PipelineResult result;
         try
         {
-            result = await pipeline.RunAsync(new PipelineRunOptions { GracefulStop = stop.Graceful, WaitForBatches = waitForBatches }, cancel.Token);
+            result = await pipeline.RunAsync(new PipelineRunOptions { GracefulStop = stop.Graceful, WaitForBatches = waitForBatches, Shard = shard }, cancel.Token);
         }
         catch (PipelineException error) when (error.InnerException is null or RowValueException or IOException or InvalidDataException)
         {

@@ -218,6 +218,14 @@ public sealed class PipelineRunOptions
     public Spectre.Console.IAnsiConsole? Console { get; init; }
 
     /// <summary>
+    /// Runs only this shard of the rows: each source gives the rows whose position hashes to it,
+    /// and each write step also writes the rows' keys beside its output (<c>.distil-shard</c>), for
+    /// <see cref="ShardMerge"/>. Give each shard its own run directory and outputs
+    /// (<see cref="Shard.Suffix"/>); null, the default: every row.
+    /// </summary>
+    public Shard? Shard { get; init; }
+
+    /// <summary>
     /// A preview: each source gives at most this many rows, and write steps leave their files as
     /// they are (the rows are in the run's datasets). Give the preview a run directory of its own,
     /// so that the full run's directory holds full runs only (null, the default: every row).

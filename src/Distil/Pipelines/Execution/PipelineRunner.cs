@@ -38,7 +38,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         store.AbandonRetriesOn(cancel.Token);
-        var control = new RunControl(cancel.Token, options.GracefulStop, options.WaitForBatches, options.SourceRowLimit);
+        var control = new RunControl(cancel.Token, options.GracefulStop, options.WaitForBatches, options.SourceRowLimit, options.Shard);
         // Every count of this run is recorded once, here, and read by the progress display and the result.
         using var metrics = new RunMetrics();
         var edges = order.SelectMany(s => s.Children.Select(c => (s, c))).Distinct()
@@ -185,7 +185,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         foreach (var load in order.OfType<LoadNode>())
         {
             if (await load.Source.CountAsync(cancellationToken).ConfigureAwait(false) is not { } count) return null;
-            total += Math.Min(count, options.SourceRowLimit ?? long.MaxValue);
+            total += Math.Min(options.Shard is { } shard ? (count + shard.Count - 1) / shard.Count : count, options.SourceRowLimit ?? long.MaxValue);
         }
         return total;
     }

@@ -4,8 +4,14 @@ using System.Threading.Channels;
 namespace Distil.Pipelines;
 
 /// <summary>How a run is being stopped: at once (cancellation) or gracefully (no new rows).</summary>
-internal sealed class RunControl(CancellationToken cancellation, CancellationToken graceful, bool waitForBatches = false, long? sourceRowLimit = null)
+internal sealed class RunControl(CancellationToken cancellation, CancellationToken graceful, bool waitForBatches = false, long? sourceRowLimit = null, Shard? shard = null)
 {
+    /// <summary>For a sharded run: the part of the source rows this run takes.</summary>
+    public Shard? Shard { get; } = shard;
+
+    /// <summary>Per loader: the rows its source has, and those this run took (a shard's), once it has read them all.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, (long Total, long Taken)> SourceRows { get; } = new(StringComparer.Ordinal);
+
     /// <summary>For a preview: the most rows each source gives; writers then write nothing.</summary>
     public long? SourceRowLimit { get; } = sourceRowLimit;
 

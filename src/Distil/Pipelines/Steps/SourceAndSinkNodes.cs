@@ -27,7 +27,7 @@ internal sealed class LoadNode(string name, IRowSource source) : StepNode(name)
 
     public override async Task RunAsync(StepRun run)
     {
-        long index = 0;
+        long index = 0, taken = 0;
         await foreach (var row in Source.ReadAsync(run.Cancellation).ConfigureAwait(false))
         {
             if (run.Control.Graceful.IsCancellationRequested)
@@ -35,10 +35,15 @@ internal sealed class LoadNode(string name, IRowSource source) : StepNode(name)
                 run.Control.MarkStoppedEarly();
                 return;
             }
-            if (index >= run.Control.SourceRowLimit) return;
+            if (taken >= run.Control.SourceRowLimit) return;
+            var key = RowKey.Source(index++);
+            // A shard takes the rows whose position hashes to it; their keys stay the source's, so shards merge back in order.
+            if (run.Control.Shard is { } shard && !shard.Contains(index - 1)) continue;
+            taken++;
             run.Counters.RowRead();
-            await run.EmitAsync([new KeyedRow(RowKey.Source(index++), row)]).ConfigureAwait(false);
+            await run.EmitAsync([new KeyedRow(key, row)]).ConfigureAwait(false);
         }
+        run.Control.SourceRows[Name] = (index, taken);
     }
 }
 
@@ -63,17 +68,22 @@ internal sealed class WriteNode(string name, IRowSink sink) : StepNode(name)
             await foreach (var _ in run.ReadAsync(cancellationToken: run.Cancellation).ConfigureAwait(false)) { }
             return;
         }
+        var keys = run.Control.Shard is { } shard ? ShardKeys.Start(Sink, shard, Name) : null;
         try
         {
             var context = new RowSinkContext { Schema = run.InputSchema, Pipeline = run.PipelineName, Steps = () => Describe(run) };
-            await Sink.WriteAsync(Rows(run), context, run.Cancellation).ConfigureAwait(false);
+            await Sink.WriteAsync(Rows(run, keys), context, run.Cancellation).ConfigureAwait(false);
+            // Beside the shard's output, its rows' keys: what the merge orders and checks by.
+            if (keys is not null) await keys.FinishAsync(run.Control.SourceRows, run.Cancellation).ConfigureAwait(false);
         }
         catch (PartialRunException)
         {
             // A stopped run leaves the previous file in place; the rows done so far are in the store.
+            keys?.Abandon();
         }
         catch (Exception error) when (error is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException)
         {
+            keys?.Abandon();
             // Every row the steps before made is committed: writing again costs no LLM call.
             throw new PipelineException(
                 $"Step '{Name}' (write) could not write {Sink.Describe()}: {error.Message} Every finished row is kept in the run directory " +
@@ -103,11 +113,12 @@ internal sealed class WriteNode(string name, IRowSink sink) : StepNode(name)
         }).ToList();
     }
 
-    private static async IAsyncEnumerable<JsonObject> Rows(StepRun run, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    private static async IAsyncEnumerable<JsonObject> Rows(StepRun run, ShardKeys? keys, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await foreach (var row in run.ReadAsync(cancellationToken: run.Cancellation).ConfigureAwait(false))
         {
             run.Counters.RowWritten();
+            if (keys is not null) await keys.AddAsync(row.Key).ConfigureAwait(false);
             yield return row.Row;
         }
         if (run.Control.StoppedEarly) throw new PartialRunException();
