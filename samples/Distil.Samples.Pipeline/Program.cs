@@ -14,8 +14,10 @@
 // waiting for the batches; the stand-in server has one too), --no-wait (with --batch: submit or
 // check the batches and stop; the same command later collects them), --hf DIR (also write the
 // dataset in the Hugging Face layout: Parquet shards and a dataset card), --dry-run (print every
-// step's columns and types, and each task's calls, tokens and cost; call nothing). After a run, an
-// HTML report of it is written to pipeline-output/report.html.
+// step's columns and types, and each task's calls, tokens and cost; call nothing), --servers N
+// (N stand-in replicas of the model, balanced: endpoint:URL1,URL2#model), --shard I/N (one shard of
+// the rows, with its own run directory and output; merge them with 'distil merge'). After a run,
+// an HTML report of it is written to pipeline-output/report.html.
 using System.Text.Json.Nodes;
 using Distil;
 using Distil.LlamaSharp;
@@ -37,6 +39,8 @@ var batch = false;
 var waitForBatches = true;
 string? huggingFace = null;
 var dryRun = false;
+var servers = 1;
+Shard? shard = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -52,8 +56,12 @@ for (var i = 0; i < args.Length; i++)
         case "--no-wait": waitForBatches = false; break;
         case "--hf" when i + 1 < args.Length: huggingFace = args[++i]; break;
         case "--dry-run": dryRun = true; break;
+        case "--servers" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n > 0: servers = n; i++; break;
+        case "--shard" when i + 1 < args.Length:
+            try { shard = Shard.Parse(args[++i]); } catch (FormatException error) { Console.Error.WriteLine(error.Message); return 2; }
+            break;
         default:
-            Console.Error.WriteLine($"Unknown or incomplete option '{args[i]}'. Usage: [--model SPEC] [--rows N] [--concurrency N] [--run-dir DIR] [--out FILE] [--param step.name=value] [--fresh] [--batch [--no-wait]] [--hf DIR] [--dry-run]");
+            Console.Error.WriteLine($"Unknown or incomplete option '{args[i]}'. Usage: [--model SPEC] [--rows N] [--concurrency N] [--run-dir DIR] [--out FILE] [--param step.name=value] [--fresh] [--batch [--no-wait]] [--hf DIR] [--dry-run] [--servers N] [--shard I/N]");
             return 2;
     }
 }
@@ -63,18 +71,23 @@ using var loggerFactory = LoggerFactory.Create(b => b
     .SetMinimumLevel(LogLevel.Information));
 var logger = loggerFactory.CreateLogger("Distil");
 
-// Without --model, a stand-in server that answers every prompt after ~20 ms.
-await using var server = modelSpec is null ? await FakeOpenAIServer.StartAsync() : null;
-if (server is not null)
+// Without --model, stand-in servers (one, or --servers N replicas of one model, balanced) that
+// answer every prompt after ~20 ms.
+var standIns = new List<FakeOpenAIServer>();
+for (var s = 0; modelSpec is null && s < servers; s++)
 {
-    server.KeepRequestLog = false;
-    server.Reply = FakeReplies
+    var standIn = await FakeOpenAIServer.StartAsync();
+    standIn.KeepRequestLog = false;
+    standIn.Reply = FakeReplies
         .Answering(request => request.LastMessage.Contains("[1] Score", StringComparison.Ordinal) || request.LastMessage.Contains("Score each", StringComparison.Ordinal)
             ? "[1] Score: " + (1 + request.LastMessage.Length % 5)
             : "A stand-in answer to: " + request.LastMessage.Split('\n')[^1])
         .WithLognormalLatency(TimeSpan.FromMilliseconds(20), 0.5, seed: 1);
-    modelSpec = $"endpoint:{server.BaseUrl}#stand-in-model";
+    standIns.Add(standIn);
 }
+await using var stopStandIns = new StandIns(standIns);
+var server = standIns.FirstOrDefault();
+if (server is not null) modelSpec = $"endpoint:{string.Join(",", standIns.Select(s => s.BaseUrl))}#stand-in-model";
 
 IChatClient llm;
 try
@@ -97,6 +110,13 @@ var questions = Enumerable.Range(0, rowCount)
 var pipeline = Pipeline.Create("questions-and-answers");
 pipeline.Logger = logger;
 if (runDirectory is not null) pipeline.RunDirectory = runDirectory;
+// A shard (of a run split over machines) has its own run directory and outputs; 'distil merge' joins them.
+if (shard is not null)
+{
+    pipeline.RunDirectory = shard.Suffix(pipeline.RunDirectoryPath, isFolder: true);
+    output = shard.Suffix(output);
+    if (huggingFace is not null) huggingFace = shard.Suffix(huggingFace, isFolder: true);
+}
 if (fresh && Directory.Exists(pipeline.RunDirectoryPath)) Directory.Delete(pipeline.RunDirectoryPath, recursive: true);
 
 var judged = pipeline.Load(questions)
@@ -119,13 +139,18 @@ using var stop = ConsoleStop.Install();
 try
 {
     var result = await pipeline.RunAsync(
-        new PipelineRunOptions { GracefulStop = stop.Graceful, WaitForBatches = batch && waitForBatches, Parameters = parameters.Count > 0 ? RuntimeParameters.Parse(parameters) : null },
+        new PipelineRunOptions { GracefulStop = stop.Graceful, WaitForBatches = batch && waitForBatches, Parameters = parameters.Count > 0 ? RuntimeParameters.Parse(parameters) : null, Shard = shard },
         stop.Immediate);
     Console.WriteLine(result.Completed
         ? $"Wrote {result.Datasets["answers"].Count} rows to {Path.GetFullPath(output)} in {result.Elapsed.TotalSeconds:0.0} s (run directory: {result.RunDirectory})."
         : $"Stopped early; {result.Datasets["answers"].Count} rows are finished in {result.RunDirectory}. Run the same command again to finish.");
-    var report = await result.WriteReportAsync(Path.Combine("pipeline-output", "report.html"));
+    var reportPath = Path.Combine("pipeline-output", "report.html");
+    var report = await result.WriteReportAsync(shard?.Suffix(reportPath) ?? reportPath);
     Console.WriteLine($"Report of the run: {report}");
+    foreach (var standIn in llm.GetService<LoadBalancingChatClient>()?.Servers ?? [])
+    {
+        Console.WriteLine($"  server {standIn.Name}: {standIn.Answered} answered, {standIn.Failed} failed");
+    }
     return 0;
 }
 catch (OperationCanceledException)
@@ -137,4 +162,13 @@ catch (Exception error) when (error is PipelineException or FormatException)
 {
     Console.Error.WriteLine(error.Message);
     return 2;
+}
+
+/// <summary>Stops the stand-in servers when the sample ends.</summary>
+internal sealed class StandIns(List<FakeOpenAIServer> servers) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var server in servers) await server.DisposeAsync();
+    }
 }
