@@ -8,11 +8,47 @@ using Microsoft.Extensions.AI;
 
 namespace Distil.LlamaSharp;
 
+/// <summary>How a local GGUF model is loaded and run.</summary>
+public sealed record LocalModelOptions
+{
+    /// <summary>Tokens of prompt and answer together that one request may use (default 2048).</summary>
+    public uint ContextSize { get; init; } = 2048;
+
+    /// <summary>
+    /// How many requests decode together, as sequences of one batch (default 1). The context holds
+    /// <see cref="ContextSize"/> tokens for each.
+    /// </summary>
+    public int MaxParallelRequests { get; init; } = 1;
+
+    /// <summary>Layers offloaded to a GPU (default 0: CPU only, runs anywhere). Needs a GPU backend package, e.g. LLamaSharp.Backend.Cuda12.</summary>
+    public int GpuLayerCount { get; init; }
+
+    /// <summary>
+    /// True (the default): one context, continuous batching of the parallel requests, a shared
+    /// prompt prefix decoded once. False: a fresh context per request, one at a time per slot (the
+    /// engine before batching, kept for comparison).
+    /// </summary>
+    public bool BatchedDecoding { get; init; } = true;
+
+    /// <summary>The most tokens decoded in one step, all sequences together (default 2048); also the longest prompt.</summary>
+    public uint BatchSize { get; init; } = 2048;
+
+    /// <summary>Checks the values, naming the one that is wrong.</summary>
+    public void Validate()
+    {
+        if (ContextSize < 16) throw new ArgumentOutOfRangeException(nameof(ContextSize), ContextSize, "ContextSize must be 16 or more.");
+        if (MaxParallelRequests < 1) throw new ArgumentOutOfRangeException(nameof(MaxParallelRequests), MaxParallelRequests, "MaxParallelRequests must be 1 or more.");
+        if (GpuLayerCount < 0) throw new ArgumentOutOfRangeException(nameof(GpuLayerCount), GpuLayerCount, "GpuLayerCount must be 0 or more.");
+        if (BatchSize < 16) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be 16 or more.");
+    }
+}
+
 /// <summary>
 /// A local GGUF model answering in-process, as an <see cref="IChatClient"/>. The weights are
-/// loaded once per process and shared by every client of the same file; each request gets its
-/// own llama.cpp context, formatted with the model's chat template, and its answer reports the
-/// model name and token usage. With structured output (a grammar under
+/// loaded once per process and shared by every client of the same file. Requests are formatted
+/// with the model's chat template and decoded together in one llama.cpp context (continuous
+/// batching, up to <see cref="LocalModelOptions.MaxParallelRequests"/> at once, a shared system
+/// prompt decoded once); each answer reports the model name and exact token usage. With structured output (a grammar under
 /// <see cref="ChatOptionsKeys.Grammar"/>, which Distil tasks send), the model decodes under
 /// that grammar, so its answer always parses.
 /// </summary>
@@ -29,13 +65,27 @@ public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate, IT
     private readonly ModelParams _parameters;
     private readonly SemaphoreSlim _slots;
     private readonly ChatClientMetadata _metadata;
+    private readonly BatchedDecoder? _decoder;
 
-    private LocalChatClient(SharedWeights.Lease lease, ModelParams parameters, string modelName, int maxParallelRequests)
+    private LocalChatClient(SharedWeights.Lease lease, ModelParams parameters, string modelName, LocalModelOptions options)
     {
         _lease = lease;
         _weights = lease.Weights;
         _parameters = parameters;
-        _slots = new SemaphoreSlim(maxParallelRequests, maxParallelRequests);
+        _slots = new SemaphoreSlim(options.MaxParallelRequests, options.MaxParallelRequests);
+        Options = options;
+        if (options.BatchedDecoding)
+        {
+            // One context for every sequence: each request's share, and room for the shared prefixes.
+            var batched = new ModelParams(parameters.ModelPath)
+            {
+                ContextSize = options.ContextSize * (uint)(options.MaxParallelRequests + 1),
+                BatchSize = options.BatchSize,
+                SeqMax = (uint)options.MaxParallelRequests + 4,
+                GpuLayerCount = options.GpuLayerCount,
+            };
+            _decoder = new BatchedDecoder(_weights, batched, options.MaxParallelRequests);
+        }
         ModelName = modelName;
         _metadata = new ChatClientMetadata("llama.cpp", new Uri(Path.GetFullPath(parameters.ModelPath)), modelName);
     }
@@ -49,25 +99,33 @@ public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate, IT
     /// </summary>
     /// <param name="path">The .gguf file.</param>
     /// <param name="contextSize">Tokens of prompt and answer together that one request may use.</param>
-    /// <param name="maxParallelRequests">How many requests may run at once, each with its own context.</param>
+    /// <param name="maxParallelRequests">How many requests decode together.</param>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
-    public static LocalChatClient Load(string path, uint contextSize = 2048, int maxParallelRequests = 1)
+    public static LocalChatClient Load(string path, uint contextSize = 2048, int maxParallelRequests = 1) =>
+        Load(path, new LocalModelOptions { ContextSize = contextSize, MaxParallelRequests = maxParallelRequests });
+
+    /// <summary>How this client runs its model.</summary>
+    public LocalModelOptions Options { get; }
+
+    /// <summary>Loads a GGUF model with <paramref name="options"/> (context, parallel sequences, GPU layers).</summary>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    public static LocalChatClient Load(string path, LocalModelOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         if (!File.Exists(path))
         {
             throw new FileNotFoundException(
                 $"No GGUF model at '{Path.GetFullPath(path)}'. Give the path of a .gguf file (for example with DISTIL_MODEL).", path);
         }
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxParallelRequests, 1);
-
-        var parameters = new ModelParams(Path.GetFullPath(path)) { ContextSize = contextSize, GpuLayerCount = 0 };
+        var parameters = new ModelParams(Path.GetFullPath(path)) { ContextSize = options.ContextSize, GpuLayerCount = options.GpuLayerCount };
         var lease = SharedWeights.Acquire(parameters);
         var weights = lease.Weights;
         var name = weights.Metadata.TryGetValue("general.name", out var declared) && !string.IsNullOrWhiteSpace(declared)
             ? declared
             : Path.GetFileNameWithoutExtension(path);
-        return new LocalChatClient(lease, parameters, name, maxParallelRequests);
+        return new LocalChatClient(lease, parameters, name, options);
     }
 
     /// <inheritdoc/>
@@ -76,6 +134,20 @@ public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate, IT
     {
         ArgumentNullException.ThrowIfNull(messages);
         var prompt = BuildPrompt(messages, options);
+        if (_decoder is not null)
+        {
+            var list = messages as IReadOnlyList<ChatMessage> ?? messages.ToList();
+            var parameters = InferenceParameters(options);
+            var result = await _decoder.GenerateAsync(prompt, SharedPrefix(list, options), parameters.SamplingPipeline, parameters.MaxTokens,
+                parameters.AntiPrompts, cancellationToken).ConfigureAwait(false);
+            return new ChatResponse(new ChatMessage(ChatRole.Assistant, WithoutStopSequence(result.Text, options?.StopSequences)))
+            {
+                ModelId = ModelName,
+                CreatedAt = DateTimeOffset.UtcNow,
+                FinishReason = result.Truncated ? ChatFinishReason.Length : ChatFinishReason.Stop,
+                Usage = new UsageDetails { InputTokenCount = result.InputTokens, OutputTokenCount = result.OutputTokens },
+            };
+        }
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -137,8 +209,21 @@ public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate, IT
     /// <summary>Lets go of the model's weights; they are freed when no client of the file is left.</summary>
     public void Dispose()
     {
+        _decoder?.Dispose();
         _lease.Dispose();
         _slots.Dispose();
+    }
+
+    // The prompt up to the end of its leading system message(s), rendered alone: what every row of
+    // a task with that system prompt shares, decoded once.
+    private string? SharedPrefix(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
+    {
+        var system = messages.TakeWhile(m => m.Role == ChatRole.System).ToList();
+        if (system.Count == 0 || system.Count == messages.Count) return null;
+        if (options?.AdditionalProperties?.ContainsKey(ChatOptionsKeys.PreQueryTemplate) == true) return null;
+        var template = new LLamaTemplate(_weights, strict: false) { AddAssistant = false };
+        foreach (var message in system) template.Add(message.Role.Value, message.Text);
+        return Encoding.UTF8.GetString(template.Apply());
     }
 
     // Distil tasks send their output's grammar with structured output; a JSON-schema response
@@ -160,13 +245,15 @@ public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate, IT
     }
 
     // The executor yields the stop sequence that ended the answer; as remote providers do, leave it out.
+    // The answer up to the first stop sequence (which a token may hold in its middle).
     private static string WithoutStopSequence(string text, IList<string>? stopSequences)
     {
+        var cut = text.Length;
         foreach (var stop in stopSequences ?? [])
         {
-            if (stop.Length > 0 && text.EndsWith(stop, StringComparison.Ordinal)) return text[..^stop.Length];
+            if (stop.Length > 0 && text.IndexOf(stop, StringComparison.Ordinal) is >= 0 and var at && at < cut) cut = at;
         }
-        return text;
+        return text[..cut];
     }
 
     // The GGUF's own chat template; models that carry none get llama.cpp's default (ChatML).

@@ -1,0 +1,298 @@
+using System.Text;
+using System.Threading.Channels;
+using LLama;
+using LLama.Batched;
+using LLama.Common;
+using LLama.Native;
+using LLama.Sampling;
+
+namespace Distil.LlamaSharp;
+
+/// <summary>
+/// Continuous batching over one llama.cpp context: up to <c>maxSequences</c> requests decode
+/// together, one token each per step, and a request that ends makes room for the next at once.
+/// Each sequence has its own sampling pipeline (seed, temperature, grammar), token budget and stop
+/// sequences; the sequences of a step are sampled in parallel across cores (on a small model,
+/// sampling a 32,000-token vocabulary costs more than decoding). A prompt prefix shared by many
+/// requests (the chat template and a task's system prompt) is decoded once and forked for each.
+/// One loop owns the context: llama.cpp contexts are not thread-safe.
+/// </summary>
+internal sealed class BatchedDecoder : IDisposable
+{
+    private const int PrefixCacheSize = 4;
+
+    private readonly LLamaWeights _weights;
+    private readonly BatchedExecutor _executor;
+    private readonly int _maxSequences;
+    private readonly int _batchTokens;
+    private readonly Channel<Job> _incoming = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    // Prefixes already decoded, most recently used last: their conversations are forked, never sampled.
+    private readonly List<Prefix> _prefixes = [];
+
+    public BatchedDecoder(LLamaWeights weights, ModelParams parameters, int maxSequences)
+    {
+        _weights = weights;
+        _maxSequences = maxSequences;
+        _batchTokens = (int)parameters.BatchSize;
+        _executor = new BatchedExecutor(weights, parameters, null);
+        _loop = Task.Factory.StartNew(() => LoopAsync(_stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>The answer to one request, and its exact token counts.</summary>
+    public sealed record Result(string Text, int InputTokens, int OutputTokens, bool Truncated);
+
+    /// <summary>
+    /// Queues a request; it decodes as soon as a sequence slot is free. <c>prefix</c> is the part of
+    /// the prompt worth sharing with other requests (it must start the prompt), or null.
+    /// </summary>
+    public Task<Result> GenerateAsync(string prompt, string? prefix, ISamplingPipeline sampling, int maxTokens, IReadOnlyList<string> stops, CancellationToken cancellationToken)
+    {
+        var job = new Job(prompt, prefix, sampling, maxTokens, stops, cancellationToken, _weights);
+        if (!_incoming.Writer.TryWrite(job)) throw new ObjectDisposedException(nameof(BatchedDecoder));
+        return job.Completion.Task;
+    }
+
+    public void Dispose()
+    {
+        _incoming.Writer.TryComplete();
+        _stop.Cancel();
+        try
+        {
+            _loop.Wait(TimeSpan.FromSeconds(30));
+        }
+        catch (AggregateException)
+        {
+            // The loop ends by cancellation; its jobs were failed there.
+        }
+        foreach (var prefix in _prefixes) prefix.Conversation.Dispose();
+        _executor.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task LoopAsync(CancellationToken stop)
+    {
+        var active = new List<Job>();
+        var waiting = new Queue<Job>();
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                // Take new requests while there is room; with nothing to do, wait for one.
+                while (_incoming.Reader.TryRead(out var next)) waiting.Enqueue(next);
+                if (active.Count == 0 && waiting.Count == 0)
+                {
+                    if (!await _incoming.Reader.WaitToReadAsync(stop).ConfigureAwait(false)) return;
+                    continue;
+                }
+                var preparingPrefix = false;
+                // One decode per step: every token queued in it must fit one llama.cpp batch, so
+                // that no sequence's logits are overwritten before it is sampled.
+                var budget = _batchTokens - active.Count;
+                while (active.Count < _maxSequences && waiting.Count > 0 && !preparingPrefix)
+                {
+                    var job = waiting.Peek();
+                    if (job.Cancellation.IsCancellationRequested)
+                    {
+                        waiting.Dequeue().Completion.TrySetCanceled(job.Cancellation);
+                        continue;
+                    }
+                    switch (Start(job, ref budget))
+                    {
+                        case Started.Yes:
+                            waiting.Dequeue();
+                            active.Add(job);
+                            break;
+                        case Started.AfterPrefix:
+                            // The shared prefix decodes in this step; the request forks it in the next.
+                            preparingPrefix = true;
+                            break;
+                        case Started.Failed:
+                            waiting.Dequeue();
+                            break;
+                        case Started.NextStep:
+                            preparingPrefix = true; // no room left in this step's batch
+                            break;
+                    }
+                }
+                if (active.Count == 0 && !preparingPrefix) continue;
+
+                var result = await _executor.Infer(stop).ConfigureAwait(false);
+                if (result != DecodeResult.Ok)
+                {
+                    var error = new InvalidOperationException(result == DecodeResult.NoKvSlot
+                        ? $"The local model's context is full ({_maxSequences} sequences at once): give it a larger context, or fewer parallel requests."
+                        : $"llama.cpp failed to decode ({result}).");
+                    foreach (var job in active) Finish(job, error);
+                    active.Clear();
+                    continue;
+                }
+                foreach (var prefix in _prefixes) prefix.Ready = true;
+
+                // Sample every sequence of the step at once, one core each.
+                var ready = active.Where(j => j.Conversation!.RequiresSampling).ToList();
+                var indices = ready.Select(j => j.Conversation!.GetSampleIndex()).ToArray();
+                var tokens = new LLamaToken[ready.Count];
+                var context = _executor.Context.NativeHandle;
+                Parallel.For(0, ready.Count, i => tokens[i] = ready[i].Sampling.Sample(context, indices[i]));
+
+                for (var i = 0; i < ready.Count; i++)
+                {
+                    var job = ready[i];
+                    if (job.Cancellation.IsCancellationRequested)
+                    {
+                        Finish(job, new OperationCanceledException(job.Cancellation));
+                        active.Remove(job);
+                        continue;
+                    }
+                    var token = tokens[i];
+                    if (token.IsEndOfGeneration(_weights.Vocab))
+                    {
+                        Finish(job, null);
+                        active.Remove(job);
+                        continue;
+                    }
+                    job.OutputTokens++;
+                    job.Decoder.Add(token);
+                    var before = job.Text.Length;
+                    job.Text.Append(job.Decoder.Read());
+                    var stopped = Stopped(job, before);
+                    if (stopped || job.OutputTokens >= job.MaxTokens)
+                    {
+                        job.Truncated = !stopped;
+                        Finish(job, null);
+                        active.Remove(job);
+                        continue;
+                    }
+                    job.Conversation!.Prompt(token);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception error)
+        {
+            foreach (var job in active) Finish(job, error);
+            foreach (var job in waiting) job.Completion.TrySetException(error);
+            while (_incoming.Reader.TryRead(out var job)) job.Completion.TrySetException(error);
+            return;
+        }
+        var disposed = new ObjectDisposedException(nameof(LocalChatClient), "The local model was disposed while requests were running.");
+        foreach (var job in active) Finish(job, disposed);
+        foreach (var job in waiting) job.Completion.TrySetException(disposed);
+        while (_incoming.Reader.TryRead(out var left)) left.Completion.TrySetException(disposed);
+    }
+
+    private enum Started { Yes, AfterPrefix, NextStep, Failed }
+
+    // A conversation for the job: a fork of its decoded prefix plus the rest of its prompt, or the whole prompt.
+    private Started Start(Job job, ref int budget)
+    {
+        try
+        {
+            var tokens = job.Tokens ??= _weights.Tokenize(job.Prompt, true, true, Encoding.UTF8);
+            job.InputTokens = tokens.Length;
+            if (tokens.Length > _batchTokens)
+            {
+                throw new InvalidOperationException($"The prompt is {tokens.Length} tokens, more than the {_batchTokens} the local model decodes at once: give it a larger batch size, or a shorter prompt.");
+            }
+            if (job.Prefix is { Length: > 0 } prefixText)
+            {
+                var cached = _prefixes.FirstOrDefault(p => p.Text == prefixText);
+                if (cached is null)
+                {
+                    var prefixTokens = _weights.Tokenize(prefixText, true, true, Encoding.UTF8);
+                    // Shared only when the prompt's tokens really begin with the prefix's (no token spans the seam).
+                    if (prefixTokens.Length > 0 && prefixTokens.Length < tokens.Length && tokens.AsSpan(0, prefixTokens.Length).SequenceEqual(prefixTokens))
+                    {
+                        if (prefixTokens.Length > budget) return Started.NextStep;
+                        budget -= prefixTokens.Length;
+                        var conversation = _executor.Create();
+                        conversation.Prompt(prefixTokens);
+                        _prefixes.Add(new Prefix(prefixText, prefixTokens.Length, conversation));
+                        if (_prefixes.Count > PrefixCacheSize)
+                        {
+                            _prefixes[0].Conversation.Dispose();
+                            _prefixes.RemoveAt(0);
+                        }
+                        return Started.AfterPrefix;
+                    }
+                }
+                else if (cached.Ready)
+                {
+                    if (tokens.Length - cached.Tokens > budget) return Started.NextStep;
+                    budget -= tokens.Length - cached.Tokens;
+                    _prefixes.Remove(cached);
+                    _prefixes.Add(cached);
+                    job.Conversation = cached.Conversation.Fork();
+                    job.Conversation.Prompt(tokens.AsSpan(cached.Tokens));
+                    return Started.Yes;
+                }
+                else
+                {
+                    return Started.AfterPrefix;
+                }
+            }
+            if (tokens.Length > budget) return Started.NextStep;
+            budget -= tokens.Length;
+            job.Conversation = _executor.Create();
+            job.Conversation.Prompt(tokens);
+            return Started.Yes;
+        }
+        catch (Exception error)
+        {
+            Finish(job, error);
+            return Started.Failed;
+        }
+    }
+
+    // Whether a stop sequence now appears in the text: anywhere the new piece could have completed one
+    // (a token may hold a stop sequence in its middle). The client cuts the answer there.
+    private static bool Stopped(Job job, int lengthBefore)
+    {
+        foreach (var stop in job.Stops)
+        {
+            if (stop.Length == 0) continue;
+            var from = Math.Max(0, lengthBefore - stop.Length + 1);
+            if (job.Text.Length - from >= stop.Length && job.Text.ToString(from, job.Text.Length - from).Contains(stop, StringComparison.Ordinal)) return true;
+        }
+        return false;
+    }
+
+    private static void Finish(Job job, Exception? error)
+    {
+        job.Conversation?.Dispose();
+        job.Conversation = null;
+        if (error is OperationCanceledException cancelled) job.Completion.TrySetCanceled(cancelled.CancellationToken);
+        else if (error is not null) job.Completion.TrySetException(error);
+        else job.Completion.TrySetResult(new Result(job.Text.ToString(), job.InputTokens, job.OutputTokens, job.Truncated));
+    }
+
+    private sealed class Prefix(string text, int tokens, Conversation conversation)
+    {
+        public string Text { get; } = text;
+        public int Tokens { get; } = tokens;
+        public Conversation Conversation { get; } = conversation;
+        public bool Ready { get; set; }
+    }
+
+    private sealed class Job(string prompt, string? prefix, ISamplingPipeline sampling, int maxTokens, IReadOnlyList<string> stops, CancellationToken cancellation, LLamaWeights weights)
+    {
+        public LLamaToken[]? Tokens { get; set; }
+        public StreamingTokenDecoder Decoder { get; } = new(Encoding.UTF8, weights);
+        public string Prompt { get; } = prompt;
+        public string? Prefix { get; } = prefix;
+        public ISamplingPipeline Sampling { get; } = sampling;
+        public int MaxTokens { get; } = maxTokens;
+        public IReadOnlyList<string> Stops { get; } = stops;
+        public CancellationToken Cancellation { get; } = cancellation;
+        public TaskCompletionSource<Result> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public StringBuilder Text { get; } = new();
+        public Conversation? Conversation { get; set; }
+        public int InputTokens { get; set; }
+        public int OutputTokens { get; set; }
+        public bool Truncated { get; set; }
+    }
+}

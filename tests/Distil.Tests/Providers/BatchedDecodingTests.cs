@@ -1,0 +1,132 @@
+using System.Text.RegularExpressions;
+using Distil.LlamaSharp;
+using Distil.Tests.Support;
+using Microsoft.Extensions.AI;
+using NUnit.Framework;
+
+namespace Distil.Tests.Providers;
+
+/// <summary>The tiny local model decoding many requests together in one context.</summary>
+[NonParallelizable]
+public class BatchedDecodingTests
+{
+    private static LocalChatClient Load(int parallel) =>
+        LocalChatClient.Load(TestModel.Path, new LocalModelOptions { ContextSize = 512, MaxParallelRequests = parallel });
+
+    private static ChatOptions Grammar(string gbnf, int seed) => new()
+    {
+        Seed = seed, Temperature = 1.0f, MaxOutputTokens = 24,
+        AdditionalProperties = new AdditionalPropertiesDictionary { [ChatOptionsKeys.Grammar] = gbnf },
+    };
+
+    [Test]
+    public async Task Concurrent_requests_with_their_own_grammars_seeds_and_stops_get_valid_independent_answers()
+    {
+        using var llm = Load(parallel: 6);
+        var yesNo = "root ::= \"yes\" | \"no\"";
+        var digits = "root ::= [0-9] [0-9] [0-9] \"!\"";
+        var requests = Enumerable.Range(0, 18).Select(i => (i % 3) switch
+        {
+            0 => (Kind: "yes/no", Options: Grammar(yesNo, seed: i)),
+            1 => (Kind: "digits", Options: Grammar(digits, seed: i)),
+            _ => (Kind: "stop", Options: new ChatOptions { Seed = i, Temperature = 1.0f, MaxOutputTokens = 40, StopSequences = ["e"] }),
+        }).ToList();
+
+        var answers = await Task.WhenAll(requests.Select((r, i) => llm.GetResponseAsync([new ChatMessage(ChatRole.User, $"Request {i}: answer.")], r.Options)));
+
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var text = answers[i].Text;
+            switch (requests[i].Kind)
+            {
+                case "yes/no": Assert.That(text, Is.EqualTo("yes").Or.EqualTo("no"), $"request {i}"); break;
+                case "digits": Assert.That(text, Does.Match(@"^[0-9]{3}!$"), $"request {i}"); break;
+                default: Assert.That(text, Does.Not.Contain("e"), $"request {i}: cut before its stop sequence"); break;
+            }
+        }
+    }
+
+    [Test]
+    public async Task Usage_is_exact_input_tokens_as_the_model_counts_them_output_tokens_as_generated()
+    {
+        using var llm = Load(parallel: 4);
+        var counter = (ITokenCounter)llm;
+        var messages = Enumerable.Range(0, 8).Select(i => (IReadOnlyList<ChatMessage>)[new ChatMessage(ChatRole.System, "Be brief."), new ChatMessage(ChatRole.User, $"Question number {i}, longer {new string('x', i * 7)}")]).ToList();
+
+        var answers = await Task.WhenAll(messages.Select(m => llm.GetResponseAsync(m, new ChatOptions { Seed = 1, MaxOutputTokens = 16 })));
+
+        for (var i = 0; i < messages.Count; i++)
+        {
+            Assert.That(answers[i].Usage!.InputTokenCount, Is.EqualTo(counter.CountTokens(messages[i])), $"request {i}");
+            if (answers[i].FinishReason == ChatFinishReason.Length) Assert.That(answers[i].Usage!.OutputTokenCount, Is.EqualTo(16), $"request {i}");
+            else Assert.That(answers[i].Usage!.OutputTokenCount, Is.InRange(0, 16), $"request {i}");
+        }
+    }
+
+    [Test]
+    public async Task Cancelling_one_sequence_leaves_the_others_running()
+    {
+        using var llm = LocalChatClient.Load(TestModel.Path, new LocalModelOptions { ContextSize = 1024, MaxParallelRequests = 4 });
+        using var cancel = new CancellationTokenSource();
+        // A grammar of 400 letters: no answer can end early, so the cancelled one is still running when cancelled.
+        var longAnswer = "root ::= " + string.Join(" ", Enumerable.Repeat("[a-z]", 400));
+        var options = Grammar(longAnswer, seed: 3);
+        options.MaxOutputTokens = 400;
+        var others = Enumerable.Range(0, 3).Select(i => llm.GetResponseAsync($"Keep going {i}.", options)).ToList();
+        var cancelled = llm.GetResponseAsync("This one is cancelled.", options, cancel.Token);
+
+        await Task.Delay(TimeSpan.FromMilliseconds(30));
+        cancel.Cancel();
+
+        Assert.That(async () => await cancelled, Throws.InstanceOf<OperationCanceledException>());
+        var answers = await Task.WhenAll(others);
+        Assert.That(answers.Select(a => a.Text.Length), Has.All.EqualTo(400), "the others went on to their end");
+    }
+
+    [Test]
+    public async Task A_seeded_request_gets_the_same_answer_alone_and_in_a_batch_of_eight()
+    {
+        var options = new ChatOptions { Seed = 42, Temperature = 1.0f, MaxOutputTokens = 24 };
+        string alone;
+        using (var single = Load(parallel: 1)) alone = (await single.GetResponseAsync("The same question.", options)).Text;
+
+        using var batched = Load(parallel: 8);
+        var others = Enumerable.Range(0, 7).Select(i => batched.GetResponseAsync($"Another question {i}.", new ChatOptions { Seed = i, Temperature = 1.0f, MaxOutputTokens = 24 })).ToList();
+        var together = await batched.GetResponseAsync("The same question.", options);
+        await Task.WhenAll(others);
+
+        Assert.That(together.Text, Is.EqualTo(alone));
+    }
+
+    [Test]
+    public async Task Rows_sharing_a_system_prompt_answer_as_without_sharing()
+    {
+        // The shared prefix (chat template + system prompt) is decoded once and forked; the answers
+        // must be those of a client that decodes every prompt whole.
+        var system = "You are a careful assistant. " + string.Concat(Enumerable.Repeat("Follow the rules. ", 20));
+        var options = new ChatOptions { Seed = 5, Temperature = 0f, MaxOutputTokens = 12 };
+        IReadOnlyList<ChatMessage> Row(int i) => [new ChatMessage(ChatRole.System, system), new ChatMessage(ChatRole.User, $"Row {i}.")];
+        using var shared = Load(parallel: 4);
+        using var whole = LocalChatClient.Load(TestModel.Path, new LocalModelOptions { ContextSize = 512, BatchedDecoding = false });
+
+        var withPrefix = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => shared.GetResponseAsync(Row(i), options)));
+        var without = new List<string>();
+        for (var i = 0; i < 6; i++) without.Add((await whole.GetResponseAsync(Row(i), options)).Text);
+
+        Assert.That(withPrefix.Select(a => a.Text), Is.EqualTo(without));
+    }
+
+    [TestCase("local:m.gguf?context=4096&parallel=8&gpu_layers=32", 4096u, 8, 32)]
+    [TestCase("local:m.gguf", 2048u, 1, 0)]
+    public void Options_in_the_spec(string spec, uint context, int parallel, int gpu)
+    {
+        var (path, options) = LocalModelsRegistration.Parse(ModelSpec.Parse(spec));
+        Assert.That((path, options.ContextSize, options.MaxParallelRequests, options.GpuLayerCount), Is.EqualTo(("m.gguf", context, parallel, gpu)));
+    }
+
+    [TestCase("local:m.gguf?threads=4", "'threads' in 'local:m.gguf?threads=4' is not a local model option")]
+    [TestCase("local:m.gguf?parallel=0", "is out of range")]
+    [TestCase("local:m.gguf?context=big", "is not name=number")]
+    public void Bad_options_in_the_spec_are_refused(string spec, string message) =>
+        Assert.That(() => LocalModelsRegistration.Parse(ModelSpec.Parse(spec)), Throws.TypeOf<ModelSpecException>().With.Message.Contains(message));
+}
