@@ -20,7 +20,7 @@ using var cache = options.CachePath is null ? null : ResponseCache.Open(options.
 // Every provider, with retries and (when asked) the response cache around it.
 var llms = new ChatClientFactory { Cache = cache, Logger = loggerFactory.CreateLogger("Distil") }
     .AddOpenAI()
-    .AddLocalModels(contextSize: 1024);
+    .AddLocalModels(contextSize: 1024, maxParallelRequests: 4); // four rows decode together (continuous batching)
 IChatClient llm;
 try
 {

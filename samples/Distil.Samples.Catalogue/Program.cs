@@ -24,7 +24,7 @@ if (args.Length > 0 && args is not ["--model", _])
 IChatClient llm;
 try
 {
-    llm = new ChatClientFactory().AddOpenAI().AddLocalModels(contextSize: 2048).Create(spec);
+    llm = new ChatClientFactory().AddOpenAI().AddLocalModels(contextSize: 2048, maxParallelRequests: 4).Create(spec);
 }
 catch (ModelSpecException error)
 {

@@ -106,7 +106,7 @@ internal static class RunCommand
         {
             Cache = responseCache, Logger = loggerFactory.CreateLogger("Distil"), Resilience = resilience,
             LoadBalancing = new LoadBalancerOptions { MaxConcurrentPerServer = settings.PerServer, ServerTimeout = resilience.AttemptTimeout },
-        }.AddOpenAI().AddLocalModels();
+        }.AddOpenAI().AddLocalModels(maxParallelRequests: settings.Concurrency ?? 1); // local: --concurrency N decodes N rows together
         var clients = new List<IChatClient>();
         try
         {

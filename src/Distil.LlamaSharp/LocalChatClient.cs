@@ -30,6 +30,12 @@ public sealed record LocalModelOptions
     /// </summary>
     public bool BatchedDecoding { get; init; } = true;
 
+    /// <summary>
+    /// Whether the chat template and system prompt that many requests share are decoded once and
+    /// forked for each (default true; batched decoding only).
+    /// </summary>
+    public bool SharePromptPrefix { get; init; } = true;
+
     /// <summary>The most tokens decoded in one step, all sequences together (default 2048); also the longest prompt.</summary>
     public uint BatchSize { get; init; } = 2048;
 
@@ -218,6 +224,7 @@ public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate, IT
     // a task with that system prompt shares, decoded once.
     private string? SharedPrefix(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
     {
+        if (!Options.SharePromptPrefix) return null;
         var system = messages.TakeWhile(m => m.Role == ChatRole.System).ToList();
         if (system.Count == 0 || system.Count == messages.Count) return null;
         if (options?.AdditionalProperties?.ContainsKey(ChatOptionsKeys.PreQueryTemplate) == true) return null;

@@ -35,6 +35,26 @@ public static class LocalModelsRegistration
         }, useResilience: false); // in-process: nothing transient to retry, and a long wait for a slot is no fault
     }
 
+    /// <summary>
+    /// The embedding generator for a <c>local:PATH</c> spec (<c>?context=M&amp;gpu_layers=N</c> apply):
+    /// the same loaded weights as the chat client of that file.
+    /// </summary>
+    /// <exception cref="ModelSpecException">The spec is not <c>local:</c>, an option is wrong, or there is no file.</exception>
+    public static LocalEmbeddingGenerator CreateEmbeddingGenerator(string spec)
+    {
+        var parsed = ModelSpec.Parse(spec);
+        if (parsed.Provider != "local") throw new ModelSpecException(spec, $"'{spec}' is not a local model: embeddings run in-process from local:PATH.");
+        var (path, options) = Parse(parsed);
+        try
+        {
+            return LocalEmbeddingGenerator.Load(path, options.ContextSize, options.GpuLayerCount);
+        }
+        catch (FileNotFoundException error)
+        {
+            throw new ModelSpecException(spec, $"'{spec}': {error.Message}", error);
+        }
+    }
+
     /// <summary>The file and options of <c>local:PATH?context=M&amp;parallel=K&amp;gpu_layers=N</c>.</summary>
     /// <exception cref="ModelSpecException">An option is unknown or not a whole number in range.</exception>
     public static (string Path, LocalModelOptions Options) Parse(ModelSpec spec, LocalModelOptions? defaults = null)

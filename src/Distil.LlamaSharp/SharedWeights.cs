@@ -19,7 +19,8 @@ internal static class SharedWeights
 
     public static Lease Acquire(ModelParams parameters)
     {
-        var path = parameters.ModelPath;
+        // One load per file and GPU offload: a file offloaded differently is another load.
+        var path = $"{parameters.ModelPath}|gpu_layers={parameters.GpuLayerCount}";
         lock (Gate)
         {
             if (!Loaded.TryGetValue(path, out var entry))

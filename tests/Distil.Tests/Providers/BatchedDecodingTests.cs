@@ -130,3 +130,28 @@ public class BatchedDecodingTests
     public void Bad_options_in_the_spec_are_refused(string spec, string message) =>
         Assert.That(() => LocalModelsRegistration.Parse(ModelSpec.Parse(spec)), Throws.TypeOf<ModelSpecException>().With.Message.Contains(message));
 }
+
+/// <summary>The tiny local model as an embedding generator.</summary>
+public class LocalEmbeddingTests
+{
+    [Test]
+    public async Task Texts_get_one_vector_each_the_same_text_the_same_vector()
+    {
+        using var embedder = LocalModelsRegistration.CreateEmbeddingGenerator($"local:{TestModel.Path}?context=256");
+        IEmbeddingGenerator<string, Embedding<float>> generator = embedder;
+
+        var vectors = await generator.GenerateAsync(["a cat sat on the mat", "quarterly revenue grew", "a cat sat on the mat"]);
+
+        Assert.That(vectors, Has.Count.EqualTo(3));
+        Assert.That(vectors.Select(v => v.Vector.Length), Has.All.EqualTo(embedder.Dimensions).And.All.GreaterThan(0));
+        Assert.That(vectors[2].Vector.ToArray(), Is.EqualTo(vectors[0].Vector.ToArray()));
+        Assert.That(vectors[1].Vector.ToArray(), Is.Not.EqualTo(vectors[0].Vector.ToArray()));
+        Assert.That(vectors.Usage!.InputTokenCount, Is.GreaterThan(6));
+        Assert.That(generator.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelDimensions, Is.EqualTo(embedder.Dimensions));
+    }
+
+    [Test]
+    public void A_remote_spec_is_refused_for_local_embeddings() =>
+        Assert.That(() => LocalModelsRegistration.CreateEmbeddingGenerator("openai:text-embedding-3-small"),
+            Throws.TypeOf<ModelSpecException>().With.Message.Contains("is not a local model"));
+}
