@@ -28,7 +28,7 @@ namespace Distil.Cli;
 /// </summary>
 internal static class PipelineFile
 {
-    private static readonly string[] Kinds = ["load", "task", "keep_columns", "rename_columns", "expand_columns", "combine_outputs", "group_columns", "write"];
+    private static readonly string[] Kinds = ["load", "sample", "task", "keep_columns", "rename_columns", "expand_columns", "combine_outputs", "group_columns", "format_sft", "format_dpo", "write"];
 
     private sealed record StepSpec(string Name, string Kind, JsonObject Json, List<string> After);
 
@@ -74,7 +74,16 @@ internal static class PipelineFile
                 "load" => parents.Length == 0
                     ? pipeline.Load(Source(Path.Combine(folder, Text(step.Json, "load", full, where))), step.Name)
                     : throw Bad(full, $"{where} loads a file and cannot come after another step"),
+                "sample" => parents.Length == 0
+                    ? pipeline.Load(Sample(step.Json["sample"] as JsonObject ?? throw Bad(full, $"{where}: \"sample\" must be an object with rows, seed and columns")), step.Name)
+                    : throw Bad(full, $"{where} makes rows and cannot come after another step"),
                 "task" => Single().Then(Task(step, full, defaultModel, createClient)),
+                "format_sft" => Single().FormatSft(
+                    Option(step.Json, "format_sft", "prompt") ?? "instruction", Option(step.Json, "format_sft", "completion") ?? "generation",
+                    Option(step.Json, "format_sft", "system"), Option(step.Json, "format_sft", "output") ?? "messages", step.Name),
+                "format_dpo" => Single().FormatDpo(
+                    Option(step.Json, "format_dpo", "prompt") ?? "instruction", Option(step.Json, "format_dpo", "generations") ?? "generations",
+                    Option(step.Json, "format_dpo", "ratings") ?? "ratings", step.Name),
                 "keep_columns" => Single().KeepColumns(Strings(step.Json, "keep_columns", full, where), step.Name),
                 "rename_columns" => Single().RenameColumns(Map(step.Json, "rename_columns", full, where), step.Name),
                 "expand_columns" => step.Json["expand_columns"] is JsonObject
@@ -87,6 +96,13 @@ internal static class PipelineFile
             };
         }
         return pipeline;
+
+        IRowSource Sample(JsonObject spec)
+        {
+            try { return RowSources.Sample(spec); } catch (FormatException error) { throw Bad(full, error.Message); }
+        }
+
+        static string? Option(JsonObject json, string kind, string key) => json[kind] is JsonObject options ? (string?)options[key] : null;
 
         IRowSource Source(string file)
         {

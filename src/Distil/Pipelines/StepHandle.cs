@@ -58,6 +58,35 @@ public sealed class StepHandle
         return Pipeline.Add(new ExpandColumnsNode(name ?? Pipeline.AutoName("expand_columns"), columns), Step);
     }
 
+    /// <summary>
+    /// Adds <paramref name="output"/> (default <c>messages</c>): the chat turns supervised fine-tuning
+    /// reads, the system turn (when <paramref name="system"/> is given), the prompt from
+    /// <paramref name="prompt"/> and the answer from <paramref name="completion"/>. Rows without an
+    /// answer are left out; grouped answers give a row each.
+    /// </summary>
+    public StepHandle FormatSft(string prompt = "instruction", string completion = "generation", string? system = null, string output = "messages", string? name = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(prompt);
+        ArgumentException.ThrowIfNullOrWhiteSpace(completion);
+        ArgumentException.ThrowIfNullOrWhiteSpace(output);
+        return Pipeline.Add(new FormatSftNode(name ?? Pipeline.AutoName("format_sft"), prompt, completion, system, output), Step);
+    }
+
+    /// <summary>
+    /// Adds a preference pair for DPO-style training: <c>prompt</c>, <c>chosen</c> (the best-rated of
+    /// <paramref name="generations"/>), <c>rejected</c> (the worst-rated), <c>chosen_rating</c>,
+    /// <c>rejected_rating</c>, from the ratings in <paramref name="ratings"/> (one per generation, as
+    /// UltraFeedback and the scorers write them). Earlier answers win ties for chosen, later ones for
+    /// rejected; rows without two different ratings are left out.
+    /// </summary>
+    public StepHandle FormatDpo(string prompt = "instruction", string generations = "generations", string ratings = "ratings", string? name = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(prompt);
+        ArgumentException.ThrowIfNullOrWhiteSpace(generations);
+        ArgumentException.ThrowIfNullOrWhiteSpace(ratings);
+        return Pipeline.Add(new FormatDpoNode(name ?? Pipeline.AutoName("format_dpo"), prompt, generations, ratings), Step);
+    }
+
     /// <summary>Keeps the rows <paramref name="keep"/> accepts; <paramref name="reads"/> lists the columns it needs, for validation.</summary>
     public StepHandle Filter(Func<JsonObject, bool> keep, IReadOnlyList<string>? reads = null, string? name = null)
     {

@@ -14,6 +14,20 @@ public static class RowSources
     /// <summary>A Parquet file (as written by pandas, pyarrow or Hugging Face datasets).</summary>
     public static IRowSource Parquet(string path) => new ParquetRowSource(path);
 
+    /// <summary>Rows made from nothing, with seeded, reproducible columns (<see cref="SampleSource"/>).</summary>
+    public static SampleSource Sample(long rows, int seed, IReadOnlyDictionary<string, SampledColumn> columns) => new(rows, seed, columns);
+
+    /// <summary>
+    /// A sample described in JSON, as pipeline files write it:
+    /// <c>{"rows": 1000, "seed": 7, "columns": {"topic": {"category": {"maths": 2, "history": 1}}, "level": {"uniform": [1, 5], "integers": true}}}</c>.
+    /// Column kinds: <c>category</c> (a list of values, or values with weights), <c>subcategory</c>
+    /// (<c>{"of": "topic", "values": {"maths": ["algebra", ...]}}</c>), <c>uniform</c> (<c>[low, high]</c>, with
+    /// <c>"integers": true</c>), <c>gaussian</c> (<c>[mean, sd]</c>), <c>bernoulli</c> (p), <c>poisson</c> (mean),
+    /// <c>uuid</c> (true), <c>datetime</c> (<c>[start, end]</c>, ISO 8601).
+    /// </summary>
+    /// <exception cref="FormatException">The JSON is not of that form; the message names the column.</exception>
+    public static SampleSource Sample(JsonObject spec) => SampleSpec.Read(spec);
+
     /// <summary>Rows in memory.</summary>
     public static IRowSource Rows(IEnumerable<JsonObject> rows) => new MemoryRowSource(rows);
 

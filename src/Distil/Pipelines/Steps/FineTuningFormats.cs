@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Distil.Pipelines;
+
+/// <summary>
+/// Turns a prompt and an answer into the chat format supervised fine-tuning reads (TRL's
+/// <c>SFTTrainer</c>, Axolotl, Unsloth): a <c>messages</c> list of <c>{role, content}</c> turns,
+/// an optional system turn first. A row whose answer is null (a failed or unparsed generation) is
+/// left out: it teaches nothing. Grouped generations (a list of answers) give one row each.
+/// </summary>
+internal sealed class FormatSftNode(string name, string prompt, string completion, string? system, string output) : RowwiseNode(name)
+{
+    private static readonly ColumnType Turn = ColumnType.StructOf(new Column("role", ColumnType.String), new Column("content", ColumnType.String));
+
+    public override string Kind => "format_sft";
+
+    public override IReadOnlyList<string> RequiredColumns => [prompt, completion];
+
+    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) => parents[0]?.With([new Column(output, ColumnType.ListOf(Turn))]);
+
+    public override string Settings() => $"{prompt}|{completion}|{system}|{output}";
+
+    protected override IReadOnlyList<JsonObject> Apply(JsonObject row, RowKey key)
+    {
+        var question = Text(row[prompt]);
+        if (question is null) return [];
+        var answers = row[completion] is JsonArray many ? many.Select(Text).ToList() : [Text(row[completion])];
+        var rows = new List<JsonObject>();
+        foreach (var answer in answers)
+        {
+            if (answer is null) continue;
+            var copy = answers.Count == 1 ? row : (JsonObject)row.DeepClone();
+            var messages = new JsonArray();
+            if (system is not null) messages.Add((JsonNode)Message("system", system));
+            messages.Add((JsonNode)Message("user", question));
+            messages.Add((JsonNode)Message("assistant", answer));
+            copy[output] = messages;
+            rows.Add(copy);
+        }
+        return rows;
+    }
+
+    private static JsonObject Message(string role, string content) => new() { ["role"] = role, ["content"] = content };
+
+    internal static string? Text(JsonNode? value) => value switch
+    {
+        null => null,
+        JsonValue text when text.GetValueKind() == JsonValueKind.String => text.GetValue<string>(),
+        _ => value.ToJsonString(),
+    };
+}
+
+/// <summary>
+/// Turns several answers and their ratings into a preference pair, the format DPO-style training
+/// reads (TRL's <c>DPOTrainer</c>): <c>prompt</c>, <c>chosen</c> (the best-rated answer),
+/// <c>rejected</c> (the worst-rated), with <c>chosen_rating</c> and <c>rejected_rating</c>. Answers
+/// without a rating (or without text) are not candidates; among equal ratings the earlier answer is
+/// chosen and the later one rejected. A row with fewer than two rated answers, or whose best and
+/// worst ratings are equal, has no preference and is left out.
+/// </summary>
+internal sealed class FormatDpoNode(string name, string prompt, string generations, string ratings) : RowwiseNode(name)
+{
+    public override string Kind => "format_dpo";
+
+    public override IReadOnlyList<string> RequiredColumns => [prompt, generations, ratings];
+
+    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) => parents[0]?.With(
+    [
+        new Column("prompt", ColumnType.String), new Column("chosen", ColumnType.String), new Column("rejected", ColumnType.String),
+        new Column("chosen_rating", ColumnType.Number), new Column("rejected_rating", ColumnType.Number),
+    ]);
+
+    public override string Settings() => $"{prompt}|{generations}|{ratings}";
+
+    protected override IReadOnlyList<JsonObject> Apply(JsonObject row, RowKey key)
+    {
+        var question = FormatSftNode.Text(row[prompt]);
+        if (question is null || row[generations] is not JsonArray texts || row[ratings] is not JsonArray scores) return [];
+        var candidates = new List<(string Text, double Rating)>();
+        for (var i = 0; i < Math.Min(texts.Count, scores.Count); i++)
+        {
+            if (FormatSftNode.Text(texts[i]) is { } text && scores[i] is JsonValue score && score.GetValueKind() == JsonValueKind.Number
+                && double.TryParse(score.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var rating) && double.IsFinite(rating))
+            {
+                candidates.Add((text, rating));
+            }
+        }
+        if (candidates.Count < 2) return [];
+        var best = candidates[0];
+        var worst = candidates[0];
+        foreach (var candidate in candidates.Skip(1))
+        {
+            if (candidate.Rating > best.Rating) best = candidate;
+            if (candidate.Rating <= worst.Rating) worst = candidate;
+        }
+        if (best.Rating == worst.Rating) return [];
+        row["prompt"] = question;
+        row["chosen"] = best.Text;
+        row["rejected"] = worst.Text;
+        row["chosen_rating"] = best.Rating;
+        row["rejected_rating"] = worst.Rating;
+        return [row];
+    }
+}
