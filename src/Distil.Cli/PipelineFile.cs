@@ -77,7 +77,9 @@ internal static class PipelineFile
                 "sample" => parents.Length == 0
                     ? pipeline.Load(Sample(step.Json["sample"] as JsonObject ?? throw Bad(full, $"{where}: \"sample\" must be an object with rows, seed and columns")), step.Name)
                     : throw Bad(full, $"{where} makes rows and cannot come after another step"),
-                "task" => Single().Then(Task(step, full, defaultModel, createClient)),
+                "task" => Mappings(step, where) is { } mappings
+                    ? ThenMapped(Single(), Task(step, full, defaultModel, createClient), mappings, where)
+                    : Single().Then(Task(step, full, defaultModel, createClient)),
                 "format_sft" => Single().FormatSft(
                     Option(step.Json, "format_sft", "prompt") ?? "instruction", Option(step.Json, "format_sft", "completion") ?? "generation",
                     Option(step.Json, "format_sft", "system"), Option(step.Json, "format_sft", "output") ?? "messages", step.Name),
@@ -96,6 +98,21 @@ internal static class PipelineFile
             };
         }
         return pipeline;
+
+        ColumnMappings? Mappings(StepSpec step, string where)
+        {
+            if (step.Json["input_mappings"] is null && step.Json["output_mappings"] is null) return null;
+            return new ColumnMappings
+            {
+                Inputs = step.Json["input_mappings"] is null ? new Dictionary<string, string>() : Map(step.Json, "input_mappings", full, where),
+                Outputs = step.Json["output_mappings"] is null ? new Dictionary<string, string>() : Map(step.Json, "output_mappings", full, where),
+            };
+        }
+
+        StepHandle ThenMapped(StepHandle parent, LlmTask task, ColumnMappings mappings, string where)
+        {
+            try { return parent.Then(task, mappings); } catch (ArgumentException error) { throw Bad(full, $"{where}: {error.Message}"); }
+        }
 
         IRowSource Sample(JsonObject spec)
         {

@@ -29,6 +29,20 @@ public sealed class StepHandle
         return Pipeline.Add(new TaskNode(task), Step);
     }
 
+    /// <summary>
+    /// Runs <paramref name="task"/> on every row, reading and writing some columns under other
+    /// names: with <c>new ColumnMappings { Inputs = new Dictionary&lt;string, string&gt; { ["instruction"] = "question" } }</c>
+    /// a built-in task reads <c>question</c> as its <c>instruction</c> without a rename step.
+    /// </summary>
+    /// <exception cref="ArgumentException">A mapping names an input or output the task does not have (with the closest one).</exception>
+    public StepHandle Then(LlmTask task, ColumnMappings mappings)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(mappings);
+        mappings.Check(task);
+        return Pipeline.Add(new TaskNode(task, mappings), Step);
+    }
+
     /// <summary>Keeps only <paramref name="columns"/>, in that order.</summary>
     public StepHandle KeepColumns(params string[] columns) => KeepColumns((IReadOnlyList<string>)columns);
 

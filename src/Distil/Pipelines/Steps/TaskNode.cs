@@ -10,17 +10,26 @@ namespace Distil.Pipelines;
 /// flight; rows go on to the next steps in input order. Rows finished in an earlier run with the
 /// same signature are replayed without a call.
 /// </summary>
-internal sealed class TaskNode(LlmTask task) : StepNode(task.Name)
+internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null) : StepNode(task.Name)
 {
     public LlmTask Task { get; } = task;
 
+    /// <summary>Columns the task reads and writes under other names (none by default).</summary>
+    public ColumnMappings? Mappings { get; } = mappings is { IsEmpty: false } ? mappings : null;
+
     public override string Kind => "task";
 
-    public override IReadOnlyList<string> RequiredColumns => Task.RequiredInputs;
+    public override IReadOnlyList<string> RequiredColumns =>
+        Mappings is null ? Task.RequiredInputs : Task.RequiredInputs.Select(i => Mappings.Inputs.GetValueOrDefault(i, i)).ToList();
 
-    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) => parents[0] is { } before ? Task.SchemaAfter(before) : null;
+    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) => parents[0] switch
+    {
+        null => null,
+        var before when Mappings is null => Task.SchemaAfter(before),
+        var before => Mappings.RenameOut(Task.SchemaAfter(Mappings.RenameIn(before)), before),
+    };
 
-    public override string Settings() => TaskSignature.Of(Task);
+    public override string Settings() => Mappings is null ? TaskSignature.Of(Task) : TaskSignature.Of(Task) + "|mappings:" + Mappings.Signature();
 
     public override async Task RunAsync(StepRun run)
     {
@@ -43,7 +52,7 @@ internal sealed class TaskNode(LlmTask task) : StepNode(task.Name)
         // a crash loses at most the answers of the calls in flight (an answer counts as finished
         // only once it is on disk).
         var rows = OrderedWindow.RunAsync(run.ReadAsync(cancellationToken: run.Cancellation), OrderedWindow.CapacityFor(Task.MaxConcurrency),
-            Task.MaxConcurrency, (input, sequence, cancellationToken) => RowAsync(taskRun, run, input, sequence, cancellationToken), run.Cancellation);
+            Task.MaxConcurrency, (input, sequence, cancellationToken) => RowAsync(taskRun, run, input, sequence, Mappings, cancellationToken), run.Cancellation);
         await foreach (var outputs in rows.ConfigureAwait(false))
         {
             await run.EmitAsync(outputs).ConfigureAwait(false);
@@ -51,10 +60,21 @@ internal sealed class TaskNode(LlmTask task) : StepNode(task.Name)
         taskRun.LogSummary();
     }
 
-    private static async Task<IReadOnlyList<KeyedRow>> RowAsync(ITaskRun taskRun, StepRun run, KeyedRow input, long sequence, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<KeyedRow>> RowAsync(ITaskRun taskRun, StepRun run, KeyedRow input, long sequence, ColumnMappings? mappings, CancellationToken cancellationToken)
     {
         if (run.Replay(input.Key) is { } stored) return stored;
-        var outputs = Keyed(input.Key, await taskRun.RunRowAsync(input.Row, input.Key.Text, sequence, cancellationToken).ConfigureAwait(false));
+        IReadOnlyList<JsonObject> rows;
+        if (mappings is null)
+        {
+            rows = await taskRun.RunRowAsync(input.Row, input.Key.Text, sequence, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // The task sees its own column names; the rows keep theirs.
+            var (view, aside) = mappings.In(input.Row);
+            rows = (await taskRun.RunRowAsync(view, input.Key.Text, sequence, cancellationToken).ConfigureAwait(false)).Select(r => mappings.Out(r, aside)).ToList();
+        }
+        var outputs = Keyed(input.Key, rows);
         // Committed now, before the rows ahead of it finish: a paid answer never waits in memory for a
         // slower one, and the row's run slot is free again only once it is on disk.
         await run.SaveAsync(input.Key, sequence, outputs, untilCommitted: true).ConfigureAwait(false);
