@@ -28,7 +28,7 @@ namespace Distil.Cli;
 /// </summary>
 internal static class PipelineFile
 {
-    private static readonly string[] Kinds = ["load", "sample", "task", "keep_columns", "rename_columns", "expand_columns", "combine_outputs", "group_columns", "format_sft", "format_dpo", "write"];
+    private static readonly string[] Kinds = ["load", "sample", "task", "keep_columns", "rename_columns", "expand_columns", "combine_outputs", "group_columns", "format_sft", "format_dpo", "dedup", "write"];
 
     private sealed record StepSpec(string Name, string Kind, JsonObject Json, List<string> After);
 
@@ -83,6 +83,7 @@ internal static class PipelineFile
                 "format_sft" => Single().FormatSft(
                     Option(step.Json, "format_sft", "prompt") ?? "instruction", Option(step.Json, "format_sft", "completion") ?? "generation",
                     Option(step.Json, "format_sft", "system"), Option(step.Json, "format_sft", "output") ?? "messages", step.Name),
+                "dedup" => Dedup(Single(), step, where),
                 "format_dpo" => Single().FormatDpo(
                     Option(step.Json, "format_dpo", "prompt") ?? "instruction", Option(step.Json, "format_dpo", "generations") ?? "generations",
                     Option(step.Json, "format_dpo", "ratings") ?? "ratings", step.Name),
@@ -112,6 +113,33 @@ internal static class PipelineFile
         StepHandle ThenMapped(StepHandle parent, LlmTask task, ColumnMappings mappings, string where)
         {
             try { return parent.Then(task, mappings); } catch (ArgumentException error) { throw Bad(full, $"{where}: {error.Message}"); }
+        }
+
+        StepHandle Dedup(StepHandle parent, StepSpec step, string where)
+        {
+            var json = step.Json["dedup"] as JsonObject ?? throw Bad(full, $"{where}: \"dedup\" must be an object with \"column\" and \"method\"");
+            var column = (string?)json["column"] ?? throw Bad(full, $"{where}: \"dedup\" needs \"column\": the text column to compare");
+            var method = (string?)json["method"] ?? "minhash";
+            try
+            {
+                var options = new DedupOptions
+                {
+                    Method = method switch
+                    {
+                        "exact" => DedupMethod.Exact,
+                        "minhash" => DedupMethod.MinHash,
+                        _ => throw new ArgumentException($"\"method\" is exact or minhash, not '{method}' (embedding deduplication is not built yet)"),
+                    },
+                    Threshold = (double?)json["threshold"] ?? 0.7,
+                    ShingleSize = (int?)json["shingle_size"] ?? 3,
+                    Permutations = (int?)json["permutations"] ?? 128,
+                };
+                return parent.Deduplicate(column, options, step.Name);
+            }
+            catch (Exception error) when (error is ArgumentException or FormatException or InvalidOperationException)
+            {
+                throw Bad(full, $"{where}: {DistilCommand.OneLine(error.Message)}");
+            }
         }
 
         IRowSource Sample(JsonObject spec)

@@ -101,6 +101,20 @@ public sealed class StepHandle
         return Pipeline.Add(new FormatDpoNode(name ?? Pipeline.AutoName("format_dpo"), prompt, generations, ratings), Step);
     }
 
+    /// <summary>
+    /// Drops rows whose <paramref name="column"/> repeats an earlier row's: exactly (normalised text)
+    /// or nearly (MinHash over word shingles, at <see cref="DedupOptions.Threshold"/>). The first
+    /// occurrence is kept; dropped rows are listed with the row they repeat in
+    /// <c>duplicates-&lt;step&gt;.jsonl</c> in the run directory.
+    /// </summary>
+    public StepHandle Deduplicate(string column, DedupOptions? options = null, string? name = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(column);
+        options ??= new DedupOptions();
+        options.Validate();
+        return Pipeline.Add(new DedupNode(name ?? Pipeline.AutoName("dedup"), column, options), Step);
+    }
+
     /// <summary>Keeps the rows <paramref name="keep"/> accepts; <paramref name="reads"/> lists the columns it needs, for validation.</summary>
     public StepHandle Filter(Func<JsonObject, bool> keep, IReadOnlyList<string>? reads = null, string? name = null)
     {
