@@ -28,7 +28,7 @@ namespace Distil.Cli;
 /// </summary>
 internal static class PipelineFile
 {
-    private static readonly string[] Kinds = ["load", "sample", "task", "keep_columns", "rename_columns", "expand_columns", "combine_outputs", "group_columns", "format_sft", "format_dpo", "dedup", "write"];
+    private static readonly string[] Kinds = ["load", "sample", "task", "keep_columns", "rename_columns", "expand_columns", "combine_outputs", "group_columns", "format_sft", "format_dpo", "dedup", "validate", "write"];
 
     private sealed record StepSpec(string Name, string Kind, JsonObject Json, List<string> After);
 
@@ -84,6 +84,7 @@ internal static class PipelineFile
                     Option(step.Json, "format_sft", "prompt") ?? "instruction", Option(step.Json, "format_sft", "completion") ?? "generation",
                     Option(step.Json, "format_sft", "system"), Option(step.Json, "format_sft", "output") ?? "messages", step.Name),
                 "dedup" => Dedup(Single(), step, where),
+                "validate" => Validate(Single(), step, where),
                 "format_dpo" => Single().FormatDpo(
                     Option(step.Json, "format_dpo", "prompt") ?? "instruction", Option(step.Json, "format_dpo", "generations") ?? "generations",
                     Option(step.Json, "format_dpo", "ratings") ?? "ratings", step.Name),
@@ -113,6 +114,27 @@ internal static class PipelineFile
         StepHandle ThenMapped(StepHandle parent, LlmTask task, ColumnMappings mappings, string where)
         {
             try { return parent.Then(task, mappings); } catch (ArgumentException error) { throw Bad(full, $"{where}: {error.Message}"); }
+        }
+
+        StepHandle Validate(StepHandle parent, StepSpec step, string where)
+        {
+            var json = step.Json["validate"] as JsonObject ?? throw Bad(full, $"{where}: \"validate\" must be an object with \"column\" and \"kind\"");
+            var column = (string?)json["column"] ?? throw Bad(full, $"{where}: \"validate\" needs \"column\": the column to check");
+            try
+            {
+                IRowValidator validator = (string?)json["kind"] switch
+                {
+                    "csharp" => Distil.Validation.Validators.CSharp(),
+                    "json_schema" => Distil.Validation.Validators.JsonSchema(json["schema"]?.ToJsonString() ?? throw new ArgumentException("\"json_schema\" needs \"schema\": the JSON schema")),
+                    "regex" => RowValidators.Regex((string?)json["pattern"] ?? throw new ArgumentException("\"regex\" needs \"pattern\"")),
+                    var other => throw new ArgumentException($"\"kind\" is csharp, json_schema or regex, not '{other}'"),
+                };
+                return parent.Validate(column, validator, (bool?)json["keep_valid"] ?? false, step.Name);
+            }
+            catch (ArgumentException error)
+            {
+                throw Bad(full, $"{where}: {DistilCommand.OneLine(error.Message)}");
+            }
         }
 
         StepHandle Dedup(StepHandle parent, StepSpec step, string where)

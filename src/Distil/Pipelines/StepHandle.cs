@@ -115,6 +115,18 @@ public sealed class StepHandle
         return Pipeline.Add(new DedupNode(name ?? Pipeline.AutoName("dedup"), column, options), Step);
     }
 
+    /// <summary>
+    /// Checks <paramref name="column"/> with <paramref name="validator"/> and adds
+    /// <c>&lt;column&gt;_valid</c> and <c>&lt;column&gt;_errors</c> (the reasons); with
+    /// <paramref name="keepValidOnly"/>, drops the rows that fail instead.
+    /// </summary>
+    public StepHandle Validate(string column, IRowValidator validator, bool keepValidOnly = false, string? name = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(column);
+        ArgumentNullException.ThrowIfNull(validator);
+        return Pipeline.Add(new ValidateNode(name ?? Pipeline.AutoName("validate"), column, validator, keepValidOnly), Step);
+    }
+
     /// <summary>Keeps the rows <paramref name="keep"/> accepts; <paramref name="reads"/> lists the columns it needs, for validation.</summary>
     public StepHandle Filter(Func<JsonObject, bool> keep, IReadOnlyList<string>? reads = null, string? name = null)
     {

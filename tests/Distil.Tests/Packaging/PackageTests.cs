@@ -70,6 +70,7 @@ public class PackageTests
     [TestCase("Distil.OpenAI", true)]
     [TestCase("Distil.LlamaSharp", true)]
     [TestCase("Distil.Testing", true)]
+    [TestCase("Distil.Validation", true)]
     [TestCase("Distil.Cli", false)]
     public void Every_package_has_metadata_symbols_and_docs(string id, bool library)
     {
