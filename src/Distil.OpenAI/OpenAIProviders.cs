@@ -132,6 +132,41 @@ public static class OpenAIProviders
         return options;
     }
 
+    /// <summary>
+    /// An embedding generator for <c>openai:MODEL</c> (e.g. <c>openai:text-embedding-3-small</c>),
+    /// <c>endpoint:URL#MODEL</c> (any server with <c>/v1/embeddings</c>) or <c>azure:DEPLOYMENT</c>
+    /// (with <c>AZURE_OPENAI_API_KEY</c>), reading keys and endpoints from the same environment
+    /// variables as the chat providers. The SDK's retries are off: the embedding step retries.
+    /// </summary>
+    /// <param name="spec">The model spec.</param>
+    /// <param name="environment">Where variables are read (default: the process environment).</param>
+    /// <exception cref="ModelSpecException">The spec is malformed, of another provider, or a key or endpoint is missing.</exception>
+    public static IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(string spec, Func<string, string?>? environment = null)
+    {
+        var parsed = ModelSpec.Parse(spec);
+        environment ??= Environment.GetEnvironmentVariable;
+        string Require(string variable, string purpose) => environment(variable) is { Length: > 0 } value
+            ? value
+            : throw new ModelSpecException(spec, $"'{spec}' needs {purpose}: set the environment variable {variable}.");
+        var options = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0), NetworkTimeout = NetworkTimeout };
+        switch (parsed.Provider)
+        {
+            case "openai":
+                if (environment(OpenAIBaseUrlVariable) is { Length: > 0 } url) options.Endpoint = ParseUrl(parsed, url, OpenAIBaseUrlVariable);
+                return new OpenAIClient(new ApiKeyCredential(Require(OpenAIKeyVariable, "an OpenAI API key")), options).GetEmbeddingClient(parsed.Model).AsIEmbeddingGenerator();
+            case "endpoint":
+                options.Endpoint = parsed.Endpoint;
+                return new OpenAIClient(new ApiKeyCredential(environment(EndpointKeyVariable) is { Length: > 0 } key ? key : "no-key"), options)
+                    .GetEmbeddingClient(parsed.Model).AsIEmbeddingGenerator();
+            case "azure":
+                var endpoint = ParseUrl(parsed, Require(AzureEndpointVariable, "the endpoint of an Azure OpenAI resource"), AzureEndpointVariable);
+                return new AzureOpenAIClient(endpoint, new ApiKeyCredential(Require(AzureKeyVariable, "an Azure OpenAI key")), AzureOptions(null))
+                    .GetEmbeddingClient(parsed.Model).AsIEmbeddingGenerator();
+            default:
+                throw new ModelSpecException(spec, $"'{spec}' is not an OpenAI, Azure OpenAI or endpoint model; for local:PATH use LocalModelsRegistration.CreateEmbeddingGenerator.");
+        }
+    }
+
     private static Uri ParseUrl(ModelSpec spec, string value, string variable) =>
         Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
             ? url

@@ -116,6 +116,8 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         app.MapPost("/v1/chat/completions", context => server!.HandleAsync(context, deployment: null));
         app.MapPost("/openai/deployments/{deployment}/chat/completions",
             context => server!.HandleAsync(context, (string?)context.Request.RouteValues["deployment"]));
+        app.MapPost("/v1/embeddings", context => server!.EmbedAsync(context));
+        app.MapPost("/openai/deployments/{deployment}/embeddings", context => server!.EmbedAsync(context));
         foreach (var prefix in new[] { "/v1", "/openai" })
         {
             app.MapPost(prefix + "/files", context => server!.Batches.UploadAsync(context));
@@ -149,6 +151,72 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Embedding requests answered so far (each may hold several texts).</summary>
+    public int EmbeddingRequestCount => Volatile.Read(ref _embeddingRequests);
+
+    /// <summary>Texts embedded so far.</summary>
+    public int EmbeddedTexts => Volatile.Read(ref _embeddedTexts);
+
+    /// <summary>Fails the next embedding requests with a 503, for testing retries (default 0).</summary>
+    public int EmbeddingFailures { get; set; }
+
+    private int _embeddingRequests;
+    private int _embeddedTexts;
+
+    /// <summary>
+    /// The fake's embedding of <paramref name="text"/>: 64 numbers, a normalised count of its words
+    /// hashed into 64 slots, so that texts sharing words are near each other. Deterministic.
+    /// </summary>
+    public static float[] Embedding(string text)
+    {
+        var vector = new float[64];
+        foreach (var word in text.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var hash = System.IO.Hashing.XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(word));
+            vector[hash % 64] += (hash & 0x80000000) == 0 ? 1 : -1;
+        }
+        var norm = Math.Sqrt(vector.Sum(v => v * v));
+        if (norm > 0) for (var i = 0; i < vector.Length; i++) vector[i] = (float)(vector[i] / norm);
+        return vector;
+    }
+
+    // /v1/embeddings: one vector per input text, as floats or base64 (the OpenAI SDK asks for base64).
+    private async Task EmbedAsync(HttpContext context)
+    {
+        var body = await ReadBodyAsync(context).ConfigureAwait(false);
+        Interlocked.Increment(ref _embeddingRequests);
+        if (EmbeddingFailures > 0)
+        {
+            EmbeddingFailures--;
+            context.Response.StatusCode = 503;
+            await context.Response.WriteAsync("""{"error":{"message":"The fake server failed this embedding request.","type":"server_error"}}""", context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+        var inputs = body["input"] switch
+        {
+            JsonArray list => list.Select(i => (string?)i ?? "").ToList(),
+            var one => [(string?)one ?? ""],
+        };
+        Interlocked.Add(ref _embeddedTexts, inputs.Count);
+        var base64 = (string?)body["encoding_format"] == "base64";
+        var data = new JsonArray();
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var vector = Embedding(inputs[i]);
+            JsonNode embedding = base64
+                ? Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan()))
+                : new JsonArray(vector.Select(v => (JsonNode)v).ToArray());
+            data.Add((JsonNode)new JsonObject { ["object"] = "embedding", ["index"] = i, ["embedding"] = embedding });
+        }
+        var tokens = inputs.Sum(t => t.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length);
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(new JsonObject
+        {
+            ["object"] = "list", ["data"] = data, ["model"] = (string?)body["model"] ?? "fake-embedding",
+            ["usage"] = new JsonObject { ["prompt_tokens"] = tokens, ["total_tokens"] = tokens },
+        }.ToJsonString(), context.RequestAborted).ConfigureAwait(false);
     }
 
     private async Task HandleAsync(HttpContext context, string? deployment)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
 
 namespace Distil.Pipelines;
 
@@ -125,6 +126,21 @@ public sealed class StepHandle
         ArgumentException.ThrowIfNullOrWhiteSpace(column);
         ArgumentNullException.ThrowIfNull(validator);
         return Pipeline.Add(new ValidateNode(name ?? Pipeline.AutoName("validate"), column, validator, keepValidOnly), Step);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="output"/> (default <c>&lt;column&gt;_embedding</c>, a list of numbers): the
+    /// embedding of <paramref name="column"/> from <paramref name="generator"/> (OpenAI, Azure, any
+    /// <c>/v1/embeddings</c> server, a local GGUF model), in batches, retried on transient faults and
+    /// kept in the run store: a resumed run asks only for rows it has no vector for.
+    /// </summary>
+    public StepHandle Embed(string column, IEmbeddingGenerator<string, Embedding<float>> generator, string? output = null, EmbedOptions? options = null, string? name = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(column);
+        ArgumentNullException.ThrowIfNull(generator);
+        options ??= new EmbedOptions();
+        options.Validate();
+        return Pipeline.Add(new EmbedNode(name ?? Pipeline.AutoName("embed"), column, generator, output ?? column + "_embedding", options), Step);
     }
 
     /// <summary>Keeps the rows <paramref name="keep"/> accepts; <paramref name="reads"/> lists the columns it needs, for validation.</summary>

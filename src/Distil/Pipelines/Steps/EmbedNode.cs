@@ -1,0 +1,98 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+using Polly;
+
+namespace Distil.Pipelines;
+
+/// <summary>Settings of an embedding step.</summary>
+public sealed record EmbedOptions
+{
+    /// <summary>Texts per request (default 64).</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Retries of a request that failed transiently (default 6).</summary>
+    public int MaxRetries { get; init; } = 6;
+
+    /// <summary>The first retry's delay; it doubles, with jitter (default 1 s).</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Checks the values, naming the one that is wrong.</summary>
+    public void Validate()
+    {
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be 1 or more.");
+        if (MaxRetries < 0) throw new ArgumentOutOfRangeException(nameof(MaxRetries), MaxRetries, "MaxRetries must be 0 or more.");
+        if (RetryDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RetryDelay), RetryDelay, "RetryDelay must not be negative.");
+    }
+}
+
+/// <summary>
+/// Adds an embedding column: the vector of one text column from any Microsoft.Extensions.AI
+/// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>, asked for in batches, retried on
+/// transient faults like chat calls, and committed to the run store, so that a resumed run asks
+/// for nothing it has. A row whose text is null gets a null vector.
+/// </summary>
+internal sealed class EmbedNode(string name, string column, IEmbeddingGenerator<string, Embedding<float>> generator, string output, EmbedOptions options)
+    : StepNode(name)
+{
+    public override string Kind => "embed";
+
+    public override IReadOnlyList<string> RequiredColumns => [column];
+
+    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) => parents[0]?.With([new Column(output, ColumnType.ListOf(ColumnType.Number))]);
+
+    public override string Settings() =>
+        $"{column}|{output}|{(generator.GetService<EmbeddingGeneratorMetadata>() is { } m ? $"{m.ProviderName}|{m.DefaultModelId}|{m.DefaultModelDimensions}" : generator.GetType().Name)}";
+
+    public override async Task RunAsync(StepRun run)
+    {
+        var builder = new ResiliencePipelineBuilder();
+        if (options.MaxRetries > 0) builder.AddRetry(TransientFaults.RetryOptions(options.MaxRetries, options.RetryDelay, TimeSpan.FromSeconds(60), static _ => default));
+        var retry = builder.Build();
+        var batchSize = options.BatchSize;
+        var batch = new List<(KeyedRow Row, long Sequence)>();
+        long sequence = 0;
+        await foreach (var input in run.ReadAsync(cancellationToken: run.Cancellation).ConfigureAwait(false))
+        {
+            batch.Add((input, sequence++));
+            if (batch.Count >= batchSize) await FlushAsync().ConfigureAwait(false);
+        }
+        await FlushAsync().ConfigureAwait(false);
+
+        async Task FlushAsync()
+        {
+            if (batch.Count == 0) return;
+            var stored = batch.Select(b => run.Replay(b.Row.Key)).ToList();
+            var missing = batch.Where((b, i) => stored[i] is null && Text(b.Row.Row[column]) is not null).ToList();
+            Dictionary<RowKey, float[]> vectors = [];
+            if (missing.Count > 0)
+            {
+                var texts = missing.Select(m => Text(m.Row.Row[column])!).ToList();
+                var embeddings = await retry.ExecuteAsync(async token => await generator.GenerateAsync(texts, cancellationToken: token).ConfigureAwait(false), run.Cancellation).ConfigureAwait(false);
+                if (embeddings.Count != texts.Count) throw new InvalidOperationException($"The embedding generator returned {embeddings.Count} vectors for {texts.Count} texts.");
+                for (var i = 0; i < missing.Count; i++) vectors[missing[i].Row.Key] = embeddings[i].Vector.ToArray();
+            }
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (stored[i] is { } replayed)
+                {
+                    await run.EmitAsync(replayed).ConfigureAwait(false);
+                    continue;
+                }
+                var (row, seq) = batch[i];
+                row.Row[output] = vectors.TryGetValue(row.Key, out var vector) ? new JsonArray([.. vector.Select(v => (JsonNode?)(double)v)]) : null;
+                IReadOnlyList<KeyedRow> outputs = [row];
+                await run.SaveAsync(row.Key, seq, outputs).ConfigureAwait(false);
+                await run.EmitAsync(outputs).ConfigureAwait(false);
+            }
+            batch.Clear();
+        }
+    }
+
+    private static string? Text(JsonNode? value) => value switch
+    {
+        null => null,
+        JsonValue text when text.GetValueKind() == JsonValueKind.String => text.GetValue<string>(),
+        _ => value.ToJsonString(),
+    };
+}
