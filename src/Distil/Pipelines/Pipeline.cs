@@ -144,6 +144,25 @@ public sealed class Pipeline
     }
 
     /// <summary>
+    /// Makes <paramref name="rows"/> rows from nothing with <paramref name="task"/>, a task that needs
+    /// no input column (<c>magpie</c>, or a task of your own whose prompt is all template text): each
+    /// row is a fresh draw from the same prompt, with its own seed (the task's seed plus the row's
+    /// number) and its own response-cache key. It is a step like any other: a stopped run resumes
+    /// and asks only for the rows it lacks.
+    /// </summary>
+    /// <exception cref="ArgumentException">The task needs input columns; give it rows with <c>Load(...).Then(task)</c>.</exception>
+    public StepHandle Generate(LlmTask task, long rows, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        if (task.RequiredInputs.Count > 0)
+            throw new ArgumentException($"Task '{task.Name}' needs input columns ({string.Join(", ", task.RequiredInputs)}), so it cannot make rows from nothing; give it rows with Load(...).Then(task).", nameof(task));
+        task.DistinctRowDraws = true;
+        var source = Load(new EmptyRowSource(rows), name ?? AutoName(task.Name + "_rows"));
+        return source.Then(task);
+    }
+
+    /// <summary>
     /// Checks the pipeline as <see cref="ValidateAsync"/> does and counts, without calling a model,
     /// what each task step will ask: its rows and calls, the input tokens of the very prompts it will
     /// send (with the model's tokenizer when its client offers an <see cref="ITokenCounter"/>, else
@@ -252,3 +271,24 @@ public enum ProgressMode
     /// <summary>Nothing.</summary>
     None,
 }
+
+/// <summary>Rows without columns, for a generator task to fill.</summary>
+internal sealed class EmptyRowSource(long rows) : IRowSource
+{
+    public string Describe() => $"{rows} empty rows";
+
+    public async IAsyncEnumerable<System.Text.Json.Nodes.JsonObject> ReadAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        for (long i = 0; i < rows; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return [];
+        }
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    public ValueTask<long?> CountAsync(CancellationToken cancellationToken) => ValueTask.FromResult<long?>(rows);
+
+    public ValueTask<RowSchema?> SchemaAsync(CancellationToken cancellationToken) => ValueTask.FromResult<RowSchema?>(RowSchema.Empty);
+}
+

@@ -252,6 +252,12 @@ public abstract class LlmTask
     /// </summary>
     internal abstract ITaskRun CreateRun(IChatClient llm, CallStrategy calls, RunMetrics metrics, string step);
 
+    /// <summary>
+    /// Set by <c>Pipeline.Generate</c>: every row is a fresh draw from one prompt, so each row's
+    /// generations get seeds and cache keys of their own (as the generations of one row do).
+    /// </summary>
+    internal bool DistinctRowDraws { get; set; }
+
     /// <summary>The custom id of one generation of a row in an offline batch.</summary>
     internal static string BatchCustomId(string prefix, int generation) => $"{prefix}:{generation}";
 

@@ -228,7 +228,9 @@ public abstract partial class LlmTask<TInput, TOutput>
             span?.SetTag(RunMetrics.StepTag, _step);
             span?.SetTag("distil.row", rowIndex);
             span?.SetTag("distil.generation", generation);
-            var calls = new GenerationCalls(_calls, OptionsFor(generation, RowOptions(input)), key, rowIndex, generation, cancellationToken);
+            // A generator's rows share one prompt: each row's draws are numbered after the rows before it.
+            var draw = _task.DistinctRowDraws && rowIndex >= 0 ? (int)(rowIndex * _task.NumGenerations) + generation : generation;
+            var calls = new GenerationCalls(_calls, OptionsFor(draw, RowOptions(input)), key, rowIndex, generation, cancellationToken);
             var repairs = Distil.Mapping.AnswerRepairs.Begin();
             TOutput? output;
             try

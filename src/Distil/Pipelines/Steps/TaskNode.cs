@@ -29,7 +29,8 @@ internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null) : 
         var before => Mappings.RenameOut(Task.SchemaAfter(Mappings.RenameIn(before)), before),
     };
 
-    public override string Settings() => Mappings is null ? TaskSignature.Of(Task) : TaskSignature.Of(Task) + "|mappings:" + Mappings.Signature();
+    public override string Settings() =>
+        TaskSignature.Of(Task) + (Mappings is null ? "" : "|mappings:" + Mappings.Signature()) + (Task.DistinctRowDraws ? "|distinct-row-draws" : "");
 
     public override async Task RunAsync(StepRun run)
     {
