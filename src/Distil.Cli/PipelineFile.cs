@@ -28,7 +28,7 @@ namespace Distil.Cli;
 /// </summary>
 internal static class PipelineFile
 {
-    private static readonly string[] Kinds = ["load", "sample", "task", "keep_columns", "rename_columns", "expand_columns", "combine_outputs", "group_columns", "format_sft", "format_dpo", "dedup", "validate", "write"];
+    private static readonly string[] Kinds = ["load", "sample", "generate", "task", "embed", "keep_columns", "rename_columns", "expand_columns", "combine_outputs", "group_columns", "format_sft", "format_dpo", "dedup", "validate", "write"];
 
     private sealed record StepSpec(string Name, string Kind, JsonObject Json, List<string> After);
 
@@ -77,6 +77,10 @@ internal static class PipelineFile
                 "sample" => parents.Length == 0
                     ? pipeline.Load(Sample(step.Json["sample"] as JsonObject ?? throw Bad(full, $"{where}: \"sample\" must be an object with rows, seed and columns")), step.Name)
                     : throw Bad(full, $"{where} makes rows and cannot come after another step"),
+                "generate" => parents.Length == 0
+                    ? Generate(step, where)
+                    : throw Bad(full, $"{where} makes rows and cannot come after another step"),
+                "embed" => Embed(Single(), step, where),
                 "task" => Mappings(step, where) is { } mappings
                     ? ThenMapped(Single(), Task(step, full, defaultModel, createClient), mappings, where)
                     : Single().Then(Task(step, full, defaultModel, createClient)),
@@ -114,6 +118,42 @@ internal static class PipelineFile
         StepHandle ThenMapped(StepHandle parent, LlmTask task, ColumnMappings mappings, string where)
         {
             try { return parent.Then(task, mappings); } catch (ArgumentException error) { throw Bad(full, $"{where}: {error.Message}"); }
+        }
+
+        StepHandle Generate(StepSpec step, string where)
+        {
+            var json = step.Json["generate"] as JsonObject ?? throw Bad(full, $"{where}: \"generate\" must be an object with \"task\" and \"rows\"");
+            var rows = json["rows"] is JsonValue count && count.TryGetValue<long>(out var n) && n >= 0 ? n : throw Bad(full, $"{where}: \"generate\" needs \"rows\": how many rows to make");
+            // The task's own keys (params, model, concurrency…) sit on the step, as for a task step.
+            var asTask = (JsonObject)step.Json.DeepClone();
+            asTask["task"] = (string?)json["task"] ?? throw Bad(full, $"{where}: \"generate\" needs \"task\": a built-in task that needs no input, such as magpie");
+            var task = Task(step with { Json = asTask }, full, defaultModel, createClient);
+            try { return pipeline.Generate(task, rows); } catch (ArgumentException error) { throw Bad(full, $"{where}: {error.Message}"); }
+        }
+
+        StepHandle Embed(StepHandle parent, StepSpec step, string where)
+        {
+            var json = step.Json["embed"] as JsonObject ?? throw Bad(full, $"{where}: \"embed\" must be an object with \"column\" and \"model\"");
+            var column = (string?)json["column"] ?? throw Bad(full, $"{where}: \"embed\" needs \"column\": the text to embed");
+            var model = (string?)json["model"] ?? defaultModel ?? throw Bad(full, $"{where}: \"embed\" needs \"model\"");
+            try
+            {
+                Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>> generator = model.StartsWith("local:", StringComparison.OrdinalIgnoreCase)
+                    ? Distil.LlamaSharp.LocalModelsRegistration.CreateEmbeddingGenerator(model.Contains('?') ? model : ResolveLocal(model))
+                    : Distil.OpenAI.OpenAIProviders.CreateEmbeddingGenerator(model);
+                return parent.Embed(column, generator, (string?)json["output"], new EmbedOptions { BatchSize = (int?)json["batch_size"] ?? 64 }, step.Name);
+            }
+            catch (ModelSpecException error)
+            {
+                throw Bad(full, $"{where}: {DistilCommand.OneLine(error.Message)}");
+            }
+        }
+
+        // local:PATH relative to the pipeline file, as input files are.
+        string ResolveLocal(string model)
+        {
+            var path = model["local:".Length..];
+            return "local:" + (Path.IsPathRooted(path) || File.Exists(path) ? path : Path.Combine(folder, path));
         }
 
         StepHandle Validate(StepHandle parent, StepSpec step, string where)
@@ -180,7 +220,10 @@ internal static class PipelineFile
         IRowSink Sink(string file)
         {
             // A shard writes outputs of its own: answers.jsonl becomes answers.shard-0-of-4.jsonl.
-            try { return RowSinks.File(shard is null ? file : shard.Suffix(file)); } catch (ArgumentException error) { throw Bad(full, error.Message); }
+            // A path without an extension is a dataset folder in the Hugging Face layout.
+            var folderOutput = Path.GetExtension(file.TrimEnd('/', '\\')).Length == 0;
+            var target = shard is null ? file : shard.Suffix(file, isFolder: folderOutput);
+            try { return folderOutput ? RowSinks.HuggingFace(target) : RowSinks.File(target); } catch (ArgumentException error) { throw Bad(full, error.Message); }
         }
     }
 
