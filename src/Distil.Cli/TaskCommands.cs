@@ -16,6 +16,26 @@ internal static class TaskCommands
     /// <summary>One JSON object per line.</summary>
     public static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    // Every step kind of a pipeline file, with what it does, for 'distil tasks'.
+    private static readonly (string Kind, string Summary)[] PipelineSteps =
+    [
+        ("load", "rows from a .jsonl, .csv or .parquet file"),
+        ("sample", "rows from nothing with seeded columns: category, subcategory, uniform, gaussian, bernoulli, poisson, uuid, datetime"),
+        ("generate", "rows from nothing made by a task that needs no input (magpie), each its own draw"),
+        ("task", "a built-in task on every row (params, model, input_mappings, output_mappings, structured, num_generations)"),
+        ("embed", "an embedding column from an embedding model (openai:, azure:, endpoint:, local:)"),
+        ("dedup", "drops exact or near duplicates of a text column (exact, minhash)"),
+        ("validate", "a validity column and its reasons: csharp (compiles), json_schema, regex; keep_valid drops the rest"),
+        ("keep_columns", "keeps the listed columns"),
+        ("rename_columns", "renames columns"),
+        ("expand_columns", "one row per item of a list column"),
+        ("combine_outputs", "joins branches row by row"),
+        ("group_columns", "joins branches, gathering a column's values into lists"),
+        ("format_sft", "chat messages for supervised fine-tuning"),
+        ("format_dpo", "prompt, chosen and rejected from answers and their ratings"),
+        ("write", "a .jsonl, .csv or .parquet file, or a Hugging Face dataset folder"),
+    ];
+
     public static int List(CliConsole console)
     {
         foreach (var name in BuiltInTasks.Names)
@@ -38,6 +58,9 @@ internal static class TaskCommands
         console.Out.WriteLine();
         console.Out.WriteLine("Every task also takes num_generations, group_generations, use_default_structured_output, max_concurrency and the LLM options");
         console.Out.WriteLine("temperature, top_p, top_k, max_new_tokens, seed, stop, frequency_penalty, presence_penalty, model (--param name=value).");
+        console.Out.WriteLine();
+        console.Out.WriteLine("Pipeline steps (distil run --pipeline FILE.json; see docs/pipelines.md):");
+        foreach (var (kind, summary) in PipelineSteps) console.Out.WriteLine($"  {kind,-15} {summary}");
         return ExitCodes.Success;
     }
 

