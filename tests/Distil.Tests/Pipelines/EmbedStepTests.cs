@@ -5,6 +5,7 @@ using Distil.Pipelines;
 using Distil.Testing;
 using Distil.Tests.Providers;
 using Distil.Tests.Support;
+using Microsoft.Extensions.AI;
 using NUnit.Framework;
 
 namespace Distil.Tests.Pipelines;
@@ -50,6 +51,30 @@ public class EmbedStepTests : FakeServerTests
         var again = await Build(generator, rows: 20).RunAsync(new PipelineRunOptions { Progress = ProgressMode.None });
         Assert.That(Server.EmbeddedTexts, Is.EqualTo(19), "the rerun took every vector from the run store");
         Assert.That((await again.Dataset.ToListAsync()).Select(r => r.ToJsonString()), Is.EqualTo(rows.Select(r => r.ToJsonString())));
+    }
+
+    [Test]
+    public async Task Vectors_are_cached_across_run_directories_through_the_response_cache()
+    {
+        using var cache = ResponseCache.Open(Path.Combine(_work, "cache", "responses.db"));
+        using var generator = OpenAIProviders.CreateEmbeddingGenerator($"endpoint:{Server.BaseUrl}#fake-embedding").AsBuilder()
+            .UseDistributedCache(cache)
+            .Build();
+        async Task<List<JsonObject>> RunAsync(string run)
+        {
+            var pipeline = Pipeline.Create("embed-cached");
+            pipeline.RunDirectory = Path.Combine(_work, run);
+            pipeline.Load(Texts(10)).Embed("text", generator);
+            return await (await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.None })).Dataset.ToListAsync();
+        }
+
+        var first = await RunAsync("one");
+        var asked = Server.EmbeddedTexts;
+        var second = await RunAsync("two");
+
+        Assert.That(asked, Is.EqualTo(9));
+        Assert.That(Server.EmbeddedTexts, Is.EqualTo(asked), "a fresh run directory, every vector from the cache");
+        Assert.That(second.Select(r => r.ToJsonString()), Is.EqualTo(first.Select(r => r.ToJsonString())));
     }
 
     [Test]
