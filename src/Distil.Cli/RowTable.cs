@@ -1,3 +1,4 @@
+using Distil.Mapping;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Spectre.Console;
@@ -28,12 +29,7 @@ internal static class RowTable
 
     private static string Cut(JsonNode? value)
     {
-        var text = value switch
-        {
-            null => "null",
-            JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-            _ => value.ToJsonString(),
-        };
+        var text = JsonNodeRead.Text(value) ?? "null";
         return text.Length <= MaxValue ? text : text[..(MaxValue - 1)] + "…";
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Distil.Mapping;
 using Distil.Pipelines;
 using Json.Schema;
 using Microsoft.CodeAnalysis;
@@ -50,7 +51,7 @@ public static class Validators
             JsonElement element;
             try
             {
-                var text = value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : value?.ToJsonString() ?? "null";
+                var text = JsonNodeRead.Text(value) ?? "null";
                 using var document = JsonDocument.Parse(text);
                 element = document.RootElement.Clone();
             }

@@ -156,6 +156,19 @@ public static class JsonNodeRead
         return float.IsFinite(single) ? single : throw RowValueException.Expected("a number within float's range", Describe(node));
     }
 
+    private static readonly JsonSerializerOptions ReadableJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// A value as text: a string as it is, any other value as its compact JSON (non-ASCII and
+    /// markup characters left readable), null as null. For steps that treat a column as text.
+    /// </summary>
+    public static string? Text(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonValue value when value.GetValueKind() == JsonValueKind.String => value.GetValue<string>(),
+        _ => node.ToJsonString(ReadableJson),
+    };
+
     /// <summary>Reads a decimal number exactly.</summary>
     public static decimal? Decimal(JsonNode? node)
     {

@@ -1,7 +1,6 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using CsvHelper;
+using Distil.Mapping;
 
 namespace Distil.Pipelines;
 
@@ -24,8 +23,6 @@ public sealed class CsvRowSink : IRowSink
         NewLine = "\n",
         WriteByteOrderMark = false,
     };
-
-    private static readonly JsonSerializerOptions CompactJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Writes to <paramref name="path"/> (created with its folder; replaced when the run completes).</summary>
     public CsvRowSink(string path)
@@ -76,7 +73,7 @@ public sealed class CsvRowSink : IRowSink
                         if (!schema.Contains(name))
                             throw new InvalidDataException($"{Path}: row {index} has a column '{name}' that the header (from the pipeline's schema) does not list: {string.Join(", ", header)}.");
                     }
-                    for (var i = 0; i < header.Length; i++) fields[i] = Text(row[header[i]]);
+                    for (var i = 0; i < header.Length; i++) fields[i] = JsonNodeRead.Text(row[header[i]]);
                     await csv.WriteRecordAsync(fields!, cancellationToken).ConfigureAwait(false);
                     index++;
                 }
@@ -90,11 +87,4 @@ public sealed class CsvRowSink : IRowSink
         }
     }
 
-    private static string? Text(JsonNode? value) => value switch
-    {
-        null => null,
-        JsonValue text when text.GetValueKind() == JsonValueKind.String => text.GetValue<string>(),
-        JsonValue scalar => scalar.ToJsonString(),
-        _ => value.ToJsonString(CompactJson),
-    };
 }

@@ -1,6 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Distil.Mapping;
 
 namespace Distil.Pipelines;
 
@@ -134,14 +134,14 @@ internal static partial class RunReportData
                 else if ((string?)metadata?["output_error_" + task] is { } rejection)
                 {
                     result.RejectedGenerations++;
-                    if (result.UnparsedExamples.Count < examples) result.UnparsedExamples.Add(("broke a rule: " + rejection, Text(metadata?["raw_output_" + task])));
+                    if (result.UnparsedExamples.Count < examples) result.UnparsedExamples.Add(("broke a rule: " + rejection, JsonNodeRead.Text(metadata?["raw_output_" + task])));
                     if (status == "ok") status = "unparsed";
                     problem ??= rejection;
                 }
                 else if (step.Outputs.Count > 0 && step.Outputs.All(o => Generation(row[o], g, step.Grouped) is null))
                 {
                     result.UnparsedGenerations++;
-                    if (result.UnparsedExamples.Count < examples) result.UnparsedExamples.Add(("could not be read", Text(metadata?["raw_output_" + task])));
+                    if (result.UnparsedExamples.Count < examples) result.UnparsedExamples.Add(("could not be read", JsonNodeRead.Text(metadata?["raw_output_" + task])));
                     if (status == "ok") status = "unparsed";
                     problem ??= "The answer could not be read.";
                 }
@@ -162,21 +162,15 @@ internal static partial class RunReportData
     private static SampleRow Sample(JsonObject row, long index, string status, string? problem, ReportStep step, JsonObject? metadata)
     {
         var task = step.TaskName!;
-        var outputs = step.Outputs.Select(o => (o, Text(row[o]) ?? "null")).ToList();
+        var outputs = step.Outputs.Select(o => (o, JsonNodeRead.Text(row[o]) ?? "null")).ToList();
         var inputs = row.Where(c => c.Key != step.MetadataColumn && c.Key != "model_name" && !step.Outputs.Contains(c.Key))
-            .Select(c => (c.Key, Text(c.Value) ?? "null")).ToList();
+            .Select(c => (c.Key, JsonNodeRead.Text(c.Value) ?? "null")).ToList();
         var prompt = metadata?["raw_input_" + task] is JsonArray turns
             ? string.Join("\n\n", turns.Select(t => $"[{(string?)t?["role"]}] {(string?)t?["content"]}"))
             : null;
-        return new SampleRow(index, status, inputs, prompt, Text(metadata?["raw_output_" + task]), outputs, problem);
+        return new SampleRow(index, status, inputs, prompt, JsonNodeRead.Text(metadata?["raw_output_" + task]), outputs, problem);
     }
 
-    private static string? Text(JsonNode? value) => value switch
-    {
-        null => null,
-        JsonValue text when text.GetValueKind() == JsonValueKind.String => text.GetValue<string>(),
-        _ => value.ToJsonString(),
-    };
 
     /// <summary>Why a call failed, as a few kinds: an HTTP status, a timeout, a refusal; else the message's start.</summary>
     public static string Reason(string error)

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using Distil.Mapping;
 
 namespace Distil.Pipelines;
 
@@ -97,7 +97,7 @@ internal sealed class DedupNode : StepNode
         await using var duplicates = new StreamWriter(path, append: false, new UTF8Encoding(false));
         await foreach (var input in run.ReadAsync(cancellationToken: run.Cancellation).ConfigureAwait(false))
         {
-            var text = Text(input.Row[_column]);
+            var text = JsonNodeRead.Text(input.Row[_column]);
             var firstOf = text is null ? null : _options.Method == DedupMethod.Exact ? Exact(exact, text, input.Key) : MinHash(bands, text, input.Key);
             if (firstOf is { } original)
             {
@@ -169,10 +169,4 @@ internal sealed class DedupNode : StepNode
             .Select(r => (Bands: permutations / r, Rows: r))
             .MinBy(split => Math.Abs(Math.Pow(1.0 / split.Bands, 1.0 / split.Rows) - threshold));
 
-    private static string? Text(JsonNode? value) => value switch
-    {
-        null => null,
-        JsonValue text when text.GetValueKind() == JsonValueKind.String => text.GetValue<string>(),
-        _ => value.ToJsonString(),
-    };
 }

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using Distil.Mapping;
 using Microsoft.Extensions.AI;
 using Polly;
 
@@ -63,11 +63,11 @@ internal sealed class EmbedNode(string name, string column, IEmbeddingGenerator<
         {
             if (batch.Count == 0) return;
             var stored = batch.Select(b => run.Replay(b.Row.Key)).ToList();
-            var missing = batch.Where((b, i) => stored[i] is null && Text(b.Row.Row[column]) is not null).ToList();
+            var missing = batch.Where((b, i) => stored[i] is null && JsonNodeRead.Text(b.Row.Row[column]) is not null).ToList();
             Dictionary<RowKey, float[]> vectors = [];
             if (missing.Count > 0)
             {
-                var texts = missing.Select(m => Text(m.Row.Row[column])!).ToList();
+                var texts = missing.Select(m => JsonNodeRead.Text(m.Row.Row[column])!).ToList();
                 var embeddings = await retry.ExecuteAsync(async token => await generator.GenerateAsync(texts, cancellationToken: token).ConfigureAwait(false), run.Cancellation).ConfigureAwait(false);
                 if (embeddings.Count != texts.Count) throw new InvalidOperationException($"The embedding generator returned {embeddings.Count} vectors for {texts.Count} texts.");
                 for (var i = 0; i < missing.Count; i++) vectors[missing[i].Row.Key] = embeddings[i].Vector.ToArray();
@@ -89,10 +89,4 @@ internal sealed class EmbedNode(string name, string column, IEmbeddingGenerator<
         }
     }
 
-    private static string? Text(JsonNode? value) => value switch
-    {
-        null => null,
-        JsonValue text when text.GetValueKind() == JsonValueKind.String => text.GetValue<string>(),
-        _ => value.ToJsonString(),
-    };
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Distil.Mapping;
 
 namespace Distil.Pipelines;
 
@@ -23,9 +24,9 @@ internal sealed class FormatSftNode(string name, string prompt, string completio
 
     protected override IReadOnlyList<JsonObject> Apply(JsonObject row, RowKey key)
     {
-        var question = Text(row[prompt]);
+        var question = JsonNodeRead.Text(row[prompt]);
         if (question is null) return [];
-        var answers = row[completion] is JsonArray many ? many.Select(Text).ToList() : [Text(row[completion])];
+        var answers = row[completion] is JsonArray many ? many.Select(JsonNodeRead.Text).ToList() : [JsonNodeRead.Text(row[completion])];
         var rows = new List<JsonObject>();
         foreach (var answer in answers)
         {
@@ -43,12 +44,6 @@ internal sealed class FormatSftNode(string name, string prompt, string completio
 
     private static JsonObject Message(string role, string content) => new() { ["role"] = role, ["content"] = content };
 
-    internal static string? Text(JsonNode? value) => value switch
-    {
-        null => null,
-        JsonValue text when text.GetValueKind() == JsonValueKind.String => text.GetValue<string>(),
-        _ => value.ToJsonString(),
-    };
 }
 
 /// <summary>
@@ -75,12 +70,12 @@ internal sealed class FormatDpoNode(string name, string prompt, string generatio
 
     protected override IReadOnlyList<JsonObject> Apply(JsonObject row, RowKey key)
     {
-        var question = FormatSftNode.Text(row[prompt]);
+        var question = JsonNodeRead.Text(row[prompt]);
         if (question is null || row[generations] is not JsonArray texts || row[ratings] is not JsonArray scores) return [];
         var candidates = new List<(string Text, double Rating)>();
         for (var i = 0; i < Math.Min(texts.Count, scores.Count); i++)
         {
-            if (FormatSftNode.Text(texts[i]) is { } text && scores[i] is JsonValue score && score.GetValueKind() == JsonValueKind.Number
+            if (JsonNodeRead.Text(texts[i]) is { } text && scores[i] is JsonValue score && score.GetValueKind() == JsonValueKind.Number
                 && double.TryParse(score.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var rating) && double.IsFinite(rating))
             {
                 candidates.Add((text, rating));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Distil.Mapping;
 using System.Text.RegularExpressions;
 
 namespace Distil.Pipelines;
@@ -33,7 +34,7 @@ public static class RowValidators
 
         public IReadOnlyList<string> Check(JsonNode? value)
         {
-            var text = value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : value?.ToJsonString();
+            var text = JsonNodeRead.Text(value);
             if (text is null) return ["the value is null"];
             try
             {
