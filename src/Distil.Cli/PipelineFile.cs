@@ -190,11 +190,13 @@ internal static class PipelineFile
                     {
                         "exact" => DedupMethod.Exact,
                         "minhash" => DedupMethod.MinHash,
-                        _ => throw new ArgumentException($"\"method\" is exact or minhash, not '{method}' (embedding deduplication is not built yet)"),
+                        "embedding" => DedupMethod.Embedding,
+                        _ => throw new ArgumentException($"\"method\" is exact, minhash or embedding, not '{method}'"),
                     },
                     Threshold = (double?)json["threshold"] ?? 0.7,
                     ShingleSize = (int?)json["shingle_size"] ?? 3,
                     Permutations = (int?)json["permutations"] ?? 128,
+                    SearchBreadth = (int?)json["search_breadth"] ?? 64,
                 };
                 return parent.Deduplicate(column, options, step.Name);
             }

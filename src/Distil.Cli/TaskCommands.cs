@@ -24,7 +24,7 @@ internal static class TaskCommands
         ("generate", "rows from nothing made by a task that needs no input (magpie), each its own draw"),
         ("task", "a built-in task on every row (params, model, input_mappings, output_mappings, structured, num_generations)"),
         ("embed", "an embedding column from an embedding model (openai:, azure:, endpoint:, local:)"),
-        ("dedup", "drops exact or near duplicates of a text column (exact, minhash)"),
+        ("dedup", "drops exact, near or semantic duplicates (exact, minhash over text; embedding over vectors)"),
         ("validate", "a validity column and its reasons: csharp (compiles), json_schema, regex; keep_valid drops the rest"),
         ("keep_columns", "keeps the listed columns"),
         ("rename_columns", "renames columns"),

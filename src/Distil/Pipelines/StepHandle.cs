@@ -104,7 +104,8 @@ public sealed class StepHandle
 
     /// <summary>
     /// Drops rows whose <paramref name="column"/> repeats an earlier row's: exactly (normalised text)
-    /// or nearly (MinHash over word shingles, at <see cref="DedupOptions.Threshold"/>). The first
+    /// or nearly (MinHash over word shingles), or in meaning (cosine similarity of an embedding column,
+    /// <see cref="DedupMethod.Embedding"/>), at <see cref="DedupOptions.Threshold"/>. The first
     /// occurrence is kept; dropped rows are listed with the row they repeat in
     /// <c>duplicates-&lt;step&gt;.jsonl</c> in the run directory.
     /// </summary>

@@ -4,7 +4,7 @@ using NUnit.Framework;
 
 namespace Distil.Tests.Pipelines;
 
-/// <summary>Exact and near-duplicate removal: planted duplicates among random texts.</summary>
+/// <summary>Exact, near-duplicate and semantic removal: planted duplicates among random texts and vectors.</summary>
 public class DedupTests
 {
     private string _work = null!;
@@ -78,6 +78,63 @@ public class DedupTests
 
         Assert.That(kept.Select(r => (int)r["id"]!), Is.EqualTo(new[] { 0, 2, 3, 4 }), "rows without text are kept");
         Assert.That(dropped.Select(d => ((string?)d["key"], (string?)d["duplicate_of"])), Is.EqualTo(new[] { ((string?)"1", (string?)"0") }));
+    }
+
+    [Test]
+    public async Task Planted_paraphrase_embeddings_are_found_by_cosine_similarity_and_the_same_rows_go_on_every_run()
+    {
+        // 2,000 random directions in 64 dimensions (their cosines stay near 0), 100 planted near copies
+        // (cosine about 0.97 with their original) and 50 exact copies.
+        var random = new Random(5);
+        float[] Unit(float[] v) { var n = MathF.Sqrt(v.Sum(x => x * x)); return v.Select(x => x / n).ToArray(); }
+        float[] RandomVector() => Unit(Enumerable.Range(0, 64).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
+        var vectors = Enumerable.Range(0, 2000).Select(_ => RandomVector()).ToList();
+        var planted = new Dictionary<int, int>();
+        for (var i = 0; i < 150; i++)
+        {
+            var original = random.Next(2000);
+            planted[vectors.Count] = original;
+            vectors.Add(i < 100 ? Unit(vectors[original].Zip(RandomVector(), (a, b) => a + 0.25f * b).ToArray()) : vectors[original]);
+        }
+        IEnumerable<JsonObject> Rows() => vectors.Select((v, i) => new JsonObject { ["id"] = i, ["text"] = new JsonArray([.. v.Select(x => (JsonNode?)x)]) });
+        var options = new DedupOptions { Method = DedupMethod.Embedding, Threshold = 0.9 };
+
+        var (kept, dropped) = await RunAsync(Rows(), options);
+
+        var droppedIds = dropped.Select(d => int.Parse((string)d["key"]!)).ToList();
+        Assert.That(droppedIds, Is.EquivalentTo(planted.Keys), "every planted copy, and no random row");
+        Assert.That(dropped.Select(d => (int.Parse((string)d["key"]!), int.Parse((string)d["duplicate_of"]!))),
+            Is.EquivalentTo(planted.Select(p => (p.Key, p.Value))), "each recorded as a copy of its original");
+        Assert.That(dropped.Select(d => (double)d["similarity"]!), Has.All.GreaterThanOrEqualTo(0.9));
+        Assert.That(dropped.Where(d => int.Parse((string)d["key"]!) >= 2100).Select(d => (double)d["similarity"]!), Has.All.GreaterThan(0.999), "exact copies");
+        Assert.That(kept.Select(r => (int)r["id"]!), Is.EqualTo(Enumerable.Range(0, 2000)), "the first occurrences, in order");
+
+        var (keptAgain, droppedAgain) = await RunAsync(Rows(), options);
+        Assert.That(droppedAgain.Select(d => d.ToJsonString()), Is.EqualTo(dropped.Select(d => d.ToJsonString())), "the same decisions on a second run");
+    }
+
+    [Test]
+    public void A_row_whose_column_is_not_an_embedding_is_named()
+    {
+        var error = Assert.ThrowsAsync<PipelineException>(() => RunAsync(
+        [
+            new JsonObject { ["id"] = 0, ["text"] = new JsonArray(0.1, 0.2) },
+            new JsonObject { ["id"] = 1, ["text"] = "not a vector" },
+        ], new DedupOptions { Method = DedupMethod.Embedding }));
+
+        Assert.That(error!.ToString(), Does.Contain("row 1 has no embedding in 'text'").And.Contain("the string \"not a vector\""));
+    }
+
+    [Test]
+    public void Embeddings_of_different_lengths_are_refused()
+    {
+        var error = Assert.ThrowsAsync<PipelineException>(() => RunAsync(
+        [
+            new JsonObject { ["id"] = 0, ["text"] = new JsonArray(0.1, 0.2) },
+            new JsonObject { ["id"] = 1, ["text"] = new JsonArray(0.1, 0.2, 0.3) },
+        ], new DedupOptions { Method = DedupMethod.Embedding }));
+
+        Assert.That(error!.ToString(), Does.Contain("Row 1's embedding has 3 numbers, the earlier rows' 2"));
     }
 
     [TestCase(128, 0.7, 16, 8)]

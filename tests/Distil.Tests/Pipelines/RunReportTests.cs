@@ -147,6 +147,28 @@ public class RunReportTests : FakeServerTests
     }
 
     [Test]
+    public async Task The_report_lists_the_rows_a_deduplication_step_dropped_and_what_each_repeats()
+    {
+        var pipeline = Pipeline.Create("dedup-report");
+        pipeline.RunDirectory = Path.Combine(_work, "dedup");
+        pipeline.Load(Enumerable.Range(0, 40).Select(i => new JsonObject { ["id"] = i, ["text"] = i % 4 == 3 ? $"Text {i - 1}!" : $"text {i}" }))
+            .Deduplicate("text", new DedupOptions { Method = DedupMethod.Exact }, name: "unique");
+        var result = await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.None });
+        var report = await result.WriteReportAsync(options: new RunReportOptions { SampleRows = 4 });
+
+        await using var browser = await LaunchAsync();
+        await using var page = await browser.NewPageAsync();
+        await page.GoToAsync(new Uri(report).AbsoluteUri);
+
+        Assert.That(await page.EvaluateExpressionAsync<string>("document.querySelector('section.dedup[data-step=\"unique\"] [data-stat=\"duplicates\"]').textContent"),
+            Is.EqualTo("10"), "every fourth row repeats the one before it");
+        var cells = await page.EvaluateExpressionAsync<string[]>(
+            "[...document.querySelectorAll('section.dedup table.duplicates tbody tr')].map(r => [...r.cells].map(c => c.textContent).join('>'))");
+        Assert.That(cells, Is.EqualTo(new[] { "3>2>exact", "7>6>exact", "11>10>exact", "15>14>exact" }), "the first four, each with the row it repeats");
+        Assert.That(await page.EvaluateExpressionAsync<string>("document.querySelector('section.dedup').innerText"), Does.Contain("The first 4 of 10"));
+    }
+
+    [Test]
     public async Task A_directory_without_a_run_says_so_and_the_command_writes_the_report()
     {
         var error = Assert.ThrowsAsync<PipelineException>(() => RunReport.WriteAsync(_work));

@@ -21,7 +21,7 @@ public sealed class RunReportOptions
 /// <summary>
 /// The run report: one self-contained HTML file (styles, script and SVG charts inline; no request
 /// leaves the page, and it prints) describing a run directory: the pipeline as a graph with rows
-/// and time per step; per task its calls, failures by reason, unparsed answers with examples,
+/// and time per step; per deduplication step the rows it dropped and what each repeats; per task its calls, failures by reason, unparsed answers with examples,
 /// retries, cache hits, tokens, latency percentiles and cost; per output column a chart of its
 /// values; and a sample of rows with a filter for failed and unparsed ones. It reads the run log
 /// and the run store in one pass per task, with bounded memory. Every text a model wrote is
@@ -122,12 +122,46 @@ public static class RunReport
         }
         html.Append("</tbody></table>\n");
 
+        foreach (var dedup in steps.Where(s => s.Kind == "dedup")) DuplicatesSection(html, directory, dedup, options);
         foreach (var task in tasks) TaskSection(html, task, options);
 
         html.Append("<p class=\"muted\">Made by Distil from ").Append(E(RunLog.FileName)).Append(" and ").Append(E(RunStore.FileName))
             .Append(". Counts of calls, tokens and time add up every run of this directory; the dataset's counts are those of its rows now.</p>\n");
         html.Append("<script>").Append(Script).Append("</script></body></html>\n");
         return html.ToString();
+    }
+
+    // What a deduplication step dropped in the latest run: the count and the first rows, each with the row it repeats.
+    private static void DuplicatesSection(StringBuilder html, string directory, ReportStep step, RunReportOptions options)
+    {
+        var path = Path.Combine(directory, $"duplicates-{step.Name}.jsonl");
+        if (!File.Exists(path)) return;
+        var count = 0L;
+        var first = new List<System.Text.Json.Nodes.JsonObject>();
+        foreach (var line in File.ReadLines(path))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            count++;
+            if (first.Count < options.SampleRows && System.Text.Json.Nodes.JsonNode.Parse(line) is System.Text.Json.Nodes.JsonObject entry) first.Add(entry);
+        }
+        html.Append("<section class=\"dedup\" data-step=\"").Append(E(step.Name)).Append("\">\n<h2>Duplicates dropped by ").Append(E(step.Name))
+            .Append("</h2>\n<p><span data-stat=\"duplicates\">").Append(N(count)).Append("</span> rows dropped in the latest run, each a repeat of an earlier kept row (<code>")
+            .Append(E(Path.GetFileName(path))).Append("</code>).</p>\n");
+        if (first.Count > 0)
+        {
+            var similarity = first.Any(d => d["similarity"] is not null);
+            html.Append("<table class=\"duplicates\"><thead><tr><th>Row</th><th>Repeats row</th><th>Method</th>").Append(similarity ? "<th>Similarity</th>" : "").Append("</tr></thead><tbody>\n");
+            foreach (var entry in first)
+            {
+                html.Append("<tr><td>").Append(E((string?)entry["key"] ?? "")).Append("</td><td>").Append(E((string?)entry["duplicate_of"] ?? ""))
+                    .Append("</td><td>").Append(E((string?)entry["method"] ?? "")).Append("</td>");
+                if (similarity) html.Append("<td class=\"n\">").Append(entry["similarity"] is { } value ? ((double)value).ToString("0.000", Invariant) : "").Append("</td>");
+                html.Append("</tr>\n");
+            }
+            html.Append("</tbody></table>\n");
+            if (count > first.Count) html.Append("<p class=\"muted\">The first ").Append(first.Count).Append(" of ").Append(N(count)).Append(".</p>\n");
+        }
+        html.Append("</section>\n");
     }
 
     private static void TaskSection(StringBuilder html, ReportStep task, RunReportOptions options)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
 using System.Text.Json.Nodes;
+using Cloud.Unum.USearch;
 using Distil.Mapping;
 
 namespace Distil.Pipelines;
@@ -17,6 +18,13 @@ public enum DedupMethod
     /// about the threshold or more, found with MinHash signatures and locality-sensitive hashing.
     /// </summary>
     MinHash,
+
+    /// <summary>
+    /// Semantic duplicates: rows whose embeddings (a column of numbers, as <see cref="StepHandle.Embed"/>
+    /// writes) have a cosine similarity of the threshold or more with an earlier kept row's, found
+    /// with an approximate nearest-neighbour index (HNSW, from USearch).
+    /// </summary>
+    Embedding,
 }
 
 /// <summary>Settings of a deduplication step.</summary>
@@ -25,7 +33,10 @@ public sealed record DedupOptions
     /// <summary>Exact or near-duplicate (default <see cref="DedupMethod.MinHash"/>).</summary>
     public DedupMethod Method { get; init; } = DedupMethod.MinHash;
 
-    /// <summary>For MinHash: the Jaccard similarity from which two texts count as duplicates (default 0.7).</summary>
+    /// <summary>
+    /// The similarity from which two rows count as duplicates (default 0.7): Jaccard for MinHash,
+    /// cosine for embeddings (where 0.9 to 0.97 is usual: paraphrases score high).
+    /// </summary>
     public double Threshold { get; init; } = 0.7;
 
     /// <summary>For MinHash: words per shingle (default 3; texts shorter than that are one shingle).</summary>
@@ -41,12 +52,19 @@ public sealed record DedupOptions
     /// </summary>
     public (int Bands, int Rows) LshBands => DedupNode.Bands(Permutations, Threshold);
 
+    /// <summary>
+    /// For embeddings: how many neighbours the index looks at for each row while searching (default
+    /// 64). More finds near neighbours more surely and costs time.
+    /// </summary>
+    public int SearchBreadth { get; init; } = 64;
+
     /// <summary>Checks the values, naming the one that is wrong.</summary>
     public void Validate()
     {
         if (Threshold is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(Threshold), Threshold, "Threshold is above 0 and at most 1.");
         if (ShingleSize < 1) throw new ArgumentOutOfRangeException(nameof(ShingleSize), ShingleSize, "ShingleSize must be 1 or more.");
         if (Permutations is < 8 or > 1024) throw new ArgumentOutOfRangeException(nameof(Permutations), Permutations, "Permutations must be from 8 to 1024.");
+        if (SearchBreadth is < 1 or > 4096) throw new ArgumentOutOfRangeException(nameof(SearchBreadth), SearchBreadth, "SearchBreadth must be from 1 to 4096.");
     }
 }
 
@@ -56,6 +74,8 @@ public sealed record DedupOptions
 /// not stored; each dropped row is written, with the key of the row it repeats, to
 /// <c>duplicates-&lt;step&gt;.jsonl</c> in the run directory. Memory: 8 bytes a kept row for exact,
 /// one hash per band (<c>b</c> of them, 16 for the defaults) a kept row for MinHash; no text is kept.
+/// For embeddings, each kept row's vector at half precision plus the index's links (about
+/// 2 × dimensions + 200 bytes a kept row).
 /// </summary>
 internal sealed class DedupNode : StepNode
 {
@@ -87,7 +107,7 @@ internal sealed class DedupNode : StepNode
     public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) => parents[0];
 
     public override string Settings() => string.Create(CultureInfo.InvariantCulture,
-        $"{_column}|{_options.Method}|{_options.Threshold}|{_options.ShingleSize}|{_options.Permutations}");
+        $"{_column}|{_options.Method}|{_options.Threshold}|{_options.ShingleSize}|{_options.Permutations}|{_options.SearchBreadth}");
 
     public override async Task RunAsync(StepRun run)
     {
@@ -95,17 +115,89 @@ internal sealed class DedupNode : StepNode
         var bands = Enumerable.Range(0, _bands).Select(_ => new Dictionary<ulong, RowKey>()).ToArray();
         var path = Path.Combine(Path.GetDirectoryName(run.Store.Path)!, $"duplicates-{Name}.jsonl");
         await using var duplicates = new StreamWriter(path, append: false, new UTF8Encoding(false));
+        using var semantic = _options.Method == DedupMethod.Embedding ? new SemanticIndex(_options) : null;
         await foreach (var input in run.ReadAsync(cancellationToken: run.Cancellation).ConfigureAwait(false))
         {
-            var text = JsonNodeRead.Text(input.Row[_column]);
-            var firstOf = text is null ? null : _options.Method == DedupMethod.Exact ? Exact(exact, text, input.Key) : MinHash(bands, text, input.Key);
+            var value = input.Row[_column];
+            RowKey? firstOf;
+            double? similarity = null;
+            if (semantic is not null)
+            {
+                (firstOf, similarity) = value is null ? (null, null) : semantic.FirstOf(Vector(value, input.Key), input.Key);
+            }
+            else
+            {
+                var text = JsonNodeRead.Text(value);
+                firstOf = text is null ? null : _options.Method == DedupMethod.Exact ? Exact(exact, text, input.Key) : MinHash(bands, text, input.Key);
+            }
             if (firstOf is { } original)
             {
-                await duplicates.WriteLineAsync(new JsonObject { ["key"] = input.Key.Text, ["duplicate_of"] = original.Text, ["method"] = _options.Method.ToString().ToLowerInvariant() }.ToJsonString()).ConfigureAwait(false);
+                var line = new JsonObject { ["key"] = input.Key.Text, ["duplicate_of"] = original.Text, ["method"] = _options.Method.ToString().ToLowerInvariant() };
+                if (similarity is { } cosine) line["similarity"] = Math.Round(cosine, 4);
+                await duplicates.WriteLineAsync(line.ToJsonString()).ConfigureAwait(false);
                 continue;
             }
             await run.EmitAsync([input]).ConfigureAwait(false);
         }
+    }
+
+    // An embedding cell: a list of numbers. Anything else is named with its row.
+    private float[] Vector(JsonNode value, RowKey key)
+    {
+        if (value is not JsonArray array || array.Count == 0)
+        {
+            throw new InvalidDataException($"Step '{Name}': row {key.Text} has no embedding in '{_column}' (a non-empty list of numbers) but {JsonNodeRead.Describe(value)}. Embed the column first (.Embed) or pick the embedding column.");
+        }
+        var vector = new float[array.Count];
+        for (var i = 0; i < vector.Length; i++)
+        {
+            double? number;
+            try { number = JsonNodeRead.Double(array[i]); }
+            catch (RowValueException) { number = null; }
+            vector[i] = number is { } x
+                ? (float)x
+                : throw new InvalidDataException($"Step '{Name}': row {key.Text}'s embedding in '{_column}' has {JsonNodeRead.Describe(array[i])} at position {i}, not a number.");
+        }
+        return vector;
+    }
+
+    // The kept rows' embeddings in an HNSW index (USearch, cosine metric, half precision). Rows are
+    // added in order by one thread, so the same rows give the same index and the same decisions.
+    private sealed class SemanticIndex(DedupOptions options) : IDisposable
+    {
+        private readonly List<RowKey> _kept = [];
+        private USearchIndex? _index;
+        private int _dimensions;
+
+        public (RowKey? FirstOf, double? Similarity) FirstOf(float[] vector, RowKey key)
+        {
+            if (_index is null)
+            {
+                _dimensions = vector.Length;
+                try
+                {
+                    _index = new USearchIndex(MetricKind.Cos, ScalarKind.Float16, (ulong)_dimensions, connectivity: 16, expansionAdd: 128, expansionSearch: (ulong)options.SearchBreadth);
+                }
+                catch (Exception error) when (error is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException)
+                {
+                    throw new PlatformNotSupportedException($"Embedding deduplication needs USearch's native library, which has no build for {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}: use minhash or exact there.", error);
+                }
+            }
+            else if (vector.Length != _dimensions)
+            {
+                throw new InvalidDataException($"Row {key.Text}'s embedding has {vector.Length} numbers, the earlier rows' {_dimensions}: every row must be embedded by the same model.");
+            }
+            if (_kept.Count > 0 && _index.Search(vector, 1, out ulong[] keys, out float[] distances) > 0)
+            {
+                var similarity = 1.0 - distances[0];
+                if (similarity >= options.Threshold) return (_kept[(int)keys[0]], similarity);
+            }
+            _index.Add((ulong)_kept.Count, vector);
+            _kept.Add(key);
+            return (null, null);
+        }
+
+        public void Dispose() => _index?.Dispose();
     }
 
     // The key of the earlier row with the same normalised text, or null (and the text is remembered).
