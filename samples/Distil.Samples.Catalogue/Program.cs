@@ -1,7 +1,7 @@
 // Distil catalogue sample: built-in tasks over a few rows — score candidate answers with
 // UltraFeedback, judge them against each other with Prometheus, evolve the instructions with
-// Evol-Instruct (several dependent calls per row) and, on a local model, make new instructions
-// from nothing with Magpie.
+// Evol-Instruct (several dependent calls per row), on a local model make new instructions from
+// nothing with Magpie, and use a judge as a Microsoft.Extensions.AI.Evaluation IEvaluator.
 //
 //   dotnet run --project samples/Distil.Samples.Catalogue
 //       the tiny random model in samples/models (prompts and plumbing are real, its words are not)
@@ -13,6 +13,7 @@ using Distil.LlamaSharp;
 using Distil.OpenAI;
 using Distil.Tasks;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.AI.Evaluation;
 
 var spec = args is ["--model", var given] ? given : "local:" + TinyModel();
 if (args.Length > 0 && args is not ["--model", _])
@@ -85,6 +86,18 @@ if (llm.GetService<ISupportsPreQueryTemplate>() is not null)
     Console.WriteLine($"magpie instruction: {made["instruction"]}");
     Console.WriteLine($"  response:         {made["response"]}");
 }
+
+// 5. A judge inside Microsoft.Extensions.AI.Evaluation: Prometheus as an IEvaluator, scoring one
+// answer the way any other evaluator would (metrics, a reason, diagnostics when it cannot tell).
+IEvaluator judge = new PrometheusEval { Rubric = "factual-validity", GenerationOptions = options }.AsEvaluator();
+var evaluation = await judge.EvaluateAsync(
+    [new ChatMessage(ChatRole.User, "What is the capital of Australia?")],
+    new ChatResponse(new ChatMessage(ChatRole.Assistant, "Canberra.")),
+    new ChatConfiguration(llm));
+var score = evaluation.Get<NumericMetric>("result");
+Console.WriteLine();
+Console.WriteLine($"prometheus as an IEvaluator: result {score.Value?.ToString() ?? "null"}, reason {score.Reason ?? "(none)"}");
+foreach (var diagnostic in score.Diagnostics ?? []) Console.WriteLine($"  {diagnostic.Severity}: {diagnostic.Message[..Math.Min(100, diagnostic.Message.Length)]}");
 
 if (spec.EndsWith("llama-2-tiny-random.gguf", StringComparison.Ordinal))
 {

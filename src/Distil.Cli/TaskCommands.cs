@@ -36,6 +36,14 @@ internal static class TaskCommands
         ("write", "a .jsonl, .csv or .parquet file, or a Hugging Face dataset folder"),
     ];
 
+    // Steps that only C# can build (they take .NET objects), listed so that users find them.
+    private static readonly (string Method, string Summary)[] CSharpSteps =
+    [
+        (".Evaluate(evaluator, request, response)", "any Microsoft.Extensions.AI.Evaluation IEvaluator; its metrics become typed columns"),
+        (".Validate(column, IRowValidator)", "your own validator beside the built-in ones"),
+        (".Map(f, reads:, writes:)", "your own row function with declared columns"),
+    ];
+
     public static int List(CliConsole console)
     {
         foreach (var name in BuiltInTasks.Names)
@@ -61,6 +69,9 @@ internal static class TaskCommands
         console.Out.WriteLine();
         console.Out.WriteLine("Pipeline steps (distil run --pipeline FILE.json; see docs/pipelines.md):");
         foreach (var (kind, summary) in PipelineSteps) console.Out.WriteLine($"  {kind,-15} {summary}");
+        console.Out.WriteLine();
+        console.Out.WriteLine("Steps in C# only (they take .NET objects; see docs/pipelines.md):");
+        foreach (var (method, summary) in CSharpSteps) console.Out.WriteLine($"  {method,-42} {summary}");
         return ExitCodes.Success;
     }
 

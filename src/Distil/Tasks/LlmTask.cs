@@ -14,7 +14,7 @@ namespace Distil;
 /// Neither base is called <c>Task</c>: with implicit usings that name would clash with
 /// <see cref="System.Threading.Tasks.Task"/> in every file of a user's project.
 /// </remarks>
-public abstract class LlmTask
+public abstract partial class LlmTask
 {
     /// <summary>The column that holds the metadata of every output row, as in distilabel.</summary>
     public const string DefaultMetadataColumn = "distilabel_metadata";

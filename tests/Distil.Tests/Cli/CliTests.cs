@@ -42,6 +42,7 @@ public class CliTests : FakeServerTests
         Assert.That(result.Out, Does.Contain("ultrafeedback: rates generations").And.Contain("  parameters: aspect (string)"));
         Assert.That(result.Out, Does.Contain("[mode=relative] inputs:     instruction, generations, reference (optional)"));
         Assert.That(result.Out, Does.Contain("Pipeline steps").And.Contain("  dedup ").And.Contain("  format_dpo ").And.Contain("  sample ").And.Contain("  validate "));
+        Assert.That(result.Out, Does.Contain("Steps in C# only").And.Contain(".Evaluate(evaluator, request, response)"));
     }
 
     [Test]
