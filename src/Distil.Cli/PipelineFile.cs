@@ -77,9 +77,7 @@ internal static class PipelineFile
                 "sample" => parents.Length == 0
                     ? pipeline.Load(Sample(step.Json["sample"] as JsonObject ?? throw Bad(full, $"{where}: \"sample\" must be an object with rows, seed and columns")), step.Name)
                     : throw Bad(full, $"{where} makes rows and cannot come after another step"),
-                "generate" => parents.Length == 0
-                    ? Generate(step, where)
-                    : throw Bad(full, $"{where} makes rows and cannot come after another step"),
+                "generate" => Generate(step, where, parents.Length == 0 ? null : Single()),
                 "embed" => Embed(Single(), step, where),
                 "task" => Mappings(step, where) is { } mappings
                     ? ThenMapped(Single(), Task(step, full, defaultModel, createClient), mappings, where)
@@ -120,15 +118,24 @@ internal static class PipelineFile
             try { return parent.Then(task, mappings); } catch (ArgumentException error) { throw Bad(full, $"{where}: {error.Message}"); }
         }
 
-        StepHandle Generate(StepSpec step, string where)
+        // Rows from nothing ("rows": N), or one draw per row of the step it comes "after" (seeds).
+        StepHandle Generate(StepSpec step, string where, StepHandle? seeds)
         {
-            var json = step.Json["generate"] as JsonObject ?? throw Bad(full, $"{where}: \"generate\" must be an object with \"task\" and \"rows\"");
-            var rows = json["rows"] is JsonValue count && count.TryGetValue<long>(out var n) && n >= 0 ? n : throw Bad(full, $"{where}: \"generate\" needs \"rows\": how many rows to make");
+            var json = step.Json["generate"] as JsonObject ?? throw Bad(full, $"{where}: \"generate\" must be an object with \"task\" and \"rows\" (or \"after\" a step of seed rows)");
+            long rows = 0;
+            if (seeds is not null)
+            {
+                if (json["rows"] is not null) throw Bad(full, $"{where}: \"generate\" after a step makes one row per seed row; drop \"rows\" (or \"after\")");
+            }
+            else
+            {
+                rows = json["rows"] is JsonValue count && count.TryGetValue<long>(out var n) && n >= 0 ? n : throw Bad(full, $"{where}: \"generate\" needs \"rows\": how many rows to make (or \"after\": a step whose rows are the seeds)");
+            }
             // The task's own keys (params, model, concurrency…) sit on the step, as for a task step.
             var asTask = (JsonObject)step.Json.DeepClone();
             asTask["task"] = (string?)json["task"] ?? throw Bad(full, $"{where}: \"generate\" needs \"task\": a built-in task that needs no input, such as magpie");
             var task = Task(step with { Json = asTask }, full, defaultModel, createClient);
-            try { return pipeline.Generate(task, rows); } catch (ArgumentException error) { throw Bad(full, $"{where}: {error.Message}"); }
+            try { return seeds is null ? pipeline.Generate(task, rows) : seeds.Generate(task); } catch (ArgumentException error) { throw Bad(full, $"{where}: {error.Message}"); }
         }
 
         StepHandle Embed(StepHandle parent, StepSpec step, string where)

@@ -21,6 +21,7 @@ public static class BuiltInTasks
         ["prometheus_eval"] = (() => new PrometheusEval(), "grades a generation on a rubric (mode=absolute) or picks the better of two (mode=relative)"),
         ["instruction_backtranslation"] = (() => new InstructionBacktranslation(), "scores how well a generation answers its instruction"),
         ["self_instruct"] = (() => new SelfInstruct(), "writes new instructions from an input"),
+        ["instruction_generator"] = (() => new InstructionGenerator(), "writes one instruction from an optional topic, difficulty and persona (a generator: seeds or nothing)"),
         ["genstruct"] = (() => new Genstruct(), "writes a user/assistant exchange grounded in a document"),
         ["urial"] = (() => new Urial(), "makes a base model answer like an assistant, few-shot"),
         ["generate_sentence_pair"] = (() => new GenerateSentencePair(), "writes a positive (and negative) sentence for an anchor"),

@@ -163,6 +163,19 @@ public sealed class Pipeline
     }
 
     /// <summary>
+    /// Makes one row per seed row with <paramref name="task"/>, each a draw of its own: the task reads
+    /// the seed's columns (a topic, a difficulty, a persona from <see cref="RowSources.Sample(long, int, IReadOnlyDictionary{string, SampledColumn})"/>),
+    /// and two seeds with the same values still get different answers (their own seed and cache key).
+    /// Resumable like any step.
+    /// </summary>
+    public StepHandle Generate(LlmTask task, IRowSource seeds, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(seeds);
+        return Load(seeds, name ?? AutoName(task.Name + "_seeds")).Generate(task);
+    }
+
+    /// <summary>
     /// Checks the pipeline as <see cref="ValidateAsync"/> does and counts, without calling a model,
     /// what each task step will ask: its rows and calls, the input tokens of the very prompts it will
     /// send (with the model's tokenizer when its client offers an <see cref="ITokenCounter"/>, else

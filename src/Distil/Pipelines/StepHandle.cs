@@ -130,6 +130,18 @@ public sealed class StepHandle
     }
 
     /// <summary>
+    /// Like <see cref="Then(LlmTask)"/>, but every row is a draw of its own, as in
+    /// <see cref="Pipeline.Generate(LlmTask, long, string?)"/>: rows are seeds (a topic, a persona),
+    /// and rows with the same values get different answers (their own seed and response-cache key).
+    /// </summary>
+    public StepHandle Generate(LlmTask task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        task.DistinctRowDraws = true;
+        return Then(task);
+    }
+
+    /// <summary>
     /// Runs a Microsoft.Extensions.AI.Evaluation <see cref="Microsoft.Extensions.AI.Evaluation.IEvaluator"/>
     /// on each row, with <paramref name="request"/> as the user's message and <paramref name="response"/>
     /// as the model's answer. Each metric the evaluator names becomes a typed column (snake_case:

@@ -93,6 +93,13 @@ public class CatalogueParsingTests
         Assert.That(output!.Instructions, Is.EqualTo(new[] { "What is rain?", "How do clouds form?", "Why is the sea salty?" }));
     }
 
+    [TestCase("Explain how tides work.", "Explain how tides work.")]
+    [TestCase("  Instruction: \"Explain how tides work.\"\n", "Explain how tides work.")]
+    [TestCase("**New instruction:** “List three volcanoes.”", "List three volcanoes.")]
+    [TestCase("   \n ", null)]
+    public void Instruction_generator_reads_the_instruction_without_label_or_quotes(string answer, string? expected) =>
+        Assert.That(new InstructionGenerator().FormatOutput(answer, new InstructionGenerator.Input())?.Instruction, Is.EqualTo(expected));
+
     [Test]
     public void Self_instruct_structured_mode_reads_JSON() =>
         Assert.That(new SelfInstruct { UseDefaultStructuredOutput = true }

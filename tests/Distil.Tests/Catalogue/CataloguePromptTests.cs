@@ -35,6 +35,14 @@ public class CataloguePromptTests
         new SelfInstruct.Input("The water cycle moves water between oceans, air and land."));
 
     [Test]
+    public void Instruction_generator_from_a_full_seed() => PromptSnapshot.Verify(new InstructionGenerator(),
+        new InstructionGenerator.Input("tides", "hard", "a retired sailor who distrusts apps"), includeSchema: true);
+
+    [Test]
+    public void Instruction_generator_from_nothing() => PromptSnapshot.Verify(
+        new InstructionGenerator { ApplicationDescription = "a cooking assistant" }, new InstructionGenerator.Input());
+
+    [Test]
     public void Genstruct() => PromptSnapshot.Verify(new Genstruct(),
         new Genstruct.Input("Photosynthesis", "Plants turn light, water and carbon dioxide into sugar and oxygen."), includeSchema: true);
 

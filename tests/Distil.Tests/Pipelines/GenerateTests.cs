@@ -82,6 +82,76 @@ public class GenerateTests : FakeServerTests
     }
 
     [Test]
+    public async Task Seeds_from_a_sampler_give_one_draw_each_even_when_two_seeds_are_equal()
+    {
+        Server.Reply = r => new FakeReply.Answer($"Instruction: \"Something about {TopicOf(r.LastMessage)} (seed {r.Body["seed"]})\"");
+        var pipeline = Pipeline.Create("seeded");
+        pipeline.RunDirectory = Path.Combine(_work, "seeded");
+        var seeds = RowSources.Sample(rows: 12, seed: 3, new Dictionary<string, SampledColumn>
+        {
+            ["topic"] = SampledColumn.Category(["tides", "volcanoes"]),
+            ["difficulty"] = SampledColumn.Category(["easy", "hard"]),
+        });
+        pipeline.Generate(new InstructionGenerator { Llm = FakeServerClients.OpenAI(Server), MaxConcurrency = 4, GenerationOptions = new ChatOptions { Seed = 50 } }, seeds);
+
+        var rows = await (await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.None })).Dataset.ToListAsync();
+
+        Assert.That(rows, Has.Count.EqualTo(12));
+        Assert.That(rows.Select(r => (string?)r["instruction"]), Is.EqualTo(rows.Select((r, i) => $"Something about {r["topic"]} (seed {50 + i})")),
+            "the seed's topic reached the prompt, the label and quotes are gone, and row i draws with seed 50 + i");
+        Assert.That(Server.Requests.Select(r => r.LastMessage), Has.All.Contain("Difficulty: "));
+    }
+
+    private static string TopicOf(string prompt) => prompt.Contains("Subject: tides") ? "tides" : prompt.Contains("Subject: volcanoes") ? "volcanoes" : "nothing";
+
+    [Test]
+    public async Task A_killed_generator_run_resumes_and_asks_again_at_most_the_calls_in_flight()
+    {
+        const int rows = 400;
+        const int concurrency = 8;
+        Server.Reply = FakeReplies.Answering(r => $"Write about {TopicOf(r.LastMessage)}, draw {r.Body["seed"]}.").WithLatency(TimeSpan.FromMilliseconds(10));
+        var file = Path.Combine(_work, "generate.json");
+        File.WriteAllText(file, $$"""
+            {
+              "name": "seeded-instructions",
+              "steps": [
+                { "name": "seeds", "sample": { "rows": {{rows}}, "seed": 11, "columns": { "topic": { "category": ["tides", "volcanoes"] } } } },
+                { "name": "instructions", "generate": { "task": "instruction_generator" }, "after": "seeds",
+                  "params": { "seed": 1000 }, "concurrency": {{concurrency}} },
+                { "name": "out", "write": "instructions.jsonl", "after": "instructions" }
+              ]
+            }
+            """);
+        var runDirectory = Path.Combine(_work, "run");
+        string[] arguments = ["run", "--pipeline", file, "--run-dir", runDirectory, "--model", $"endpoint:{Server.BaseUrl}#fake-model"];
+
+        using (var child = ChildProgram.Distil.Start(arguments))
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (Server.RequestCount < 150)
+            {
+                if (child.HasExited) Assert.Fail($"distil run ended before it could be killed ({child.Process.ExitCode}): {child.Error}");
+                Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(90)), "distil run asked too little");
+                await Task.Delay(10);
+            }
+            await child.KillAsync(); // SIGKILL
+        }
+        var askedBefore = Server.Requests.Select(r => (int)r.Body["seed"]!).ToHashSet();
+        Assert.That(askedBefore.Count, Is.InRange(150, rows - 1), "killed mid-way");
+        var resumedFrom = Server.RequestCount;
+
+        var (exitCode, error) = await ChildProgram.Distil.RunAsync(arguments);
+
+        Assert.That(exitCode, Is.Zero, error);
+        var written = File.ReadAllLines(Path.Combine(_work, "instructions.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        Assert.That(written.Select(r => (string?)r["instruction"]), Is.EqualTo(written.Select((r, i) => $"Write about {r["topic"]}, draw {1000 + i}.")),
+            "every seed row once, in order, each with its own draw");
+        var askedAgain = Server.Requests.Where(r => r.Index >= resumedFrom).Select(r => (int)r.Body["seed"]!).Where(askedBefore.Contains).ToList();
+        Assert.That(askedAgain, Has.Count.LessThanOrEqualTo(concurrency), "only the calls in flight at the kill are asked again");
+        Assert.That(Server.RequestCount - resumedFrom, Is.EqualTo(rows - askedBefore.Count + askedAgain.Count));
+    }
+
+    [Test]
     public void A_task_that_needs_inputs_cannot_generate() =>
         Assert.That(() => Pipeline.Create("nope").Generate(new TextGeneration(), rows: 3),
             Throws.ArgumentException.With.Message.Contains("needs input columns (instruction)").And.Message.Contains("Load(...).Then(task)"));
