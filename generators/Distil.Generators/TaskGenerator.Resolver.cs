@@ -159,32 +159,11 @@ public sealed partial class TaskGenerator
 
         private static string DidYouMean(string name, IEnumerable<string> known)
         {
-            var best = known
-                .Select(k => (Name: k, Distance: EditDistance(name, k)))
-                .Where(c => c.Distance <= Math.Max(2, name.Length / 3))
-                .OrderBy(c => c.Distance).ThenBy(c => c.Name, StringComparer.Ordinal)
-                .FirstOrDefault();
+            var best = NameSuggestions.Closest(name, known);
             var list = string.Join(", ", known.OrderBy(k => k, StringComparer.Ordinal));
-            return best.Name is not null
-                ? $". Did you mean '{best.Name}'?"
+            return best is not null
+                ? $". Did you mean '{best}'?"
                 : list.Length > 0 ? $". Known variables: {list}." : ". The task has no input columns or template parameters.";
-        }
-
-        private static int EditDistance(string a, string b)
-        {
-            var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-            for (var i = 1; i <= a.Length; i++)
-            {
-                var current = new int[b.Length + 1];
-                current[0] = i;
-                for (var j = 1; j <= b.Length; j++)
-                {
-                    var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                    current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-                }
-                previous = current;
-            }
-            return previous[b.Length];
         }
     }
 }

@@ -388,6 +388,61 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void DISTIL016_a_pipeline_step_reads_a_column_no_earlier_step_writes()
+    {
+        var diagnostics = AnalyzerHarness.Run("""
+            using Distil;
+            using Distil.Pipelines;
+            public sealed record Review(string Text, int Stars);
+            [Task("summary")]
+            [UserPrompt("Summarise: {{ review }}")]
+            public sealed partial class Summary : LlmTask<Summary.Input, Summary.Output>
+            {
+                public sealed record Input(string Review);
+                public sealed record Output(string Summary);
+            }
+            public static class Recipe
+            {
+                public static void Build(Pipeline pipeline, IRowSource source) =>
+                    pipeline.Load<Review>(source).Then(new Summary());
+            }
+            """);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("DISTIL016", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal((14, 44), Start(diagnostic));
+        Assert.Equal("Task 'summary' reads column 'review', which no earlier step writes; the rows there have text, stars", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void DISTIL017_a_pipeline_step_reads_a_column_as_another_type()
+    {
+        var diagnostics = AnalyzerHarness.Run("""
+            using Distil;
+            using Distil.Pipelines;
+            public sealed record Review(string Text, string Stars);
+            [Task("stars")]
+            [UserPrompt("{{ text }} has {{ stars }} stars")]
+            public sealed partial class Stars : LlmTask<Stars.Input, Stars.Output>
+            {
+                public sealed record Input(string Text, int Stars);
+                public sealed record Output(string Verdict);
+            }
+            public static class Recipe
+            {
+                public static void Build(Pipeline pipeline, IRowSource source) =>
+                    pipeline.Load<Review>(source).Then(new Stars());
+            }
+            """);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("DISTIL017", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        Assert.Equal("Task 'stars' reads column 'stars' as integer, but Load<Review> writes it as string", diagnostic.GetMessage());
+    }
+
+    [Fact]
     public void Every_descriptor_is_documented_and_tested()
     {
         var docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "diagnostics.md"));

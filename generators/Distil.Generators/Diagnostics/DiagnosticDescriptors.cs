@@ -88,12 +88,22 @@ internal static class DiagnosticDescriptors
         "Method 'FormatMessages' of task '{0}' is not used because its signature is not 'IReadOnlyList<ChatMessage> FormatMessages({1} input)'",
         DiagnosticSeverity.Warning);
 
+    public static readonly DiagnosticDescriptor PipelineColumnNotWritten = Create(
+        "DISTIL016", "A pipeline step reads a column no earlier step writes",
+        "{0} reads column '{1}', which no earlier step writes; the rows there have {2}{3}",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor PipelineColumnType = Create(
+        "DISTIL017", "A pipeline step reads a column as another type than written",
+        "{0} reads column '{1}' as {2}, but {3} writes it as {4}",
+        DiagnosticSeverity.Warning);
+
     public static readonly IReadOnlyList<DiagnosticDescriptor> All =
     [
         TaskClassNotPartial, TemplateDoesNotParse, UnknownTemplateVariable, TemplateFileNotFound,
         UnsupportedOutputType, UnusedInputColumn, DuplicateColumn, UnsupportedInputType,
         TaskClassWithoutTaskBase, TaskWithoutPrompt, AmbiguousPrompt, ParseOutputSignature,
-        FormatMessagesWithPrompts, FormatMessagesSignature, RowRuleInput,
+        FormatMessagesWithPrompts, FormatMessagesSignature, RowRuleInput, PipelineColumnNotWritten, PipelineColumnType,
     ];
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

@@ -1,0 +1,474 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Distil.Generators.Diagnostics;
+using Distil.Generators.Model;
+using Distil.Generators.Parsing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Distil.Generators.Pipelines;
+
+/// <summary>
+/// Follows fluent pipeline chains in a method (<c>Load&lt;TRow&gt;</c>, <c>Then</c>, <c>KeepColumns</c>,
+/// <c>RenameColumns</c>, <c>ExpandColumns</c>, <c>Map</c>, <c>Filter</c>, joins, branches kept in
+/// locals) and computes the columns at each step from the declared row records, the tasks' input
+/// and output records and the constant arguments, as the pipeline's own validation does at run
+/// time. A step that reads a column no earlier step writes is DISTIL016; a column read as another
+/// type than written is DISTIL017. Where the chain leaves what is known at build time (a
+/// non-constant argument, a task made elsewhere, a loader of untyped rows, a step it does not
+/// model), it says nothing from there on.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class PipelineAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(DiagnosticDescriptors.PipelineColumnNotWritten, DiagnosticDescriptors.PipelineColumnType);
+
+    /// <inheritdoc/>
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var symbols = PipelineSymbols.Find(start.Compilation);
+            if (symbols is null) return; // the project does not use Distil's pipelines
+            var tasks = new ConcurrentDictionary<ITypeSymbol, TaskColumns?>(SymbolEqualityComparer.Default);
+            start.RegisterOperationBlockAction(block =>
+            {
+                // The pipeline calls of this body, in source order; most bodies have none.
+                List<IInvocationOperation>? steps = null;
+                foreach (var operation in block.OperationBlocks.SelectMany(b => b.DescendantsAndSelf()))
+                {
+                    if (operation is IInvocationOperation invocation
+                        && (SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, symbols.StepHandle)
+                            || SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, symbols.Pipeline)))
+                    {
+                        (steps ??= []).Add(invocation);
+                    }
+                }
+                if (steps is null) return;
+                var chain = new ChainReader(symbols, tasks, start.Compilation, block.OperationBlocks, block.ReportDiagnostic);
+                foreach (var step in steps) chain.ColumnsAfter(step);
+            });
+        });
+    }
+}
+
+/// <summary>The Distil types the analyzer recognises, or null when the compilation does not reference them.</summary>
+internal sealed record PipelineSymbols(INamedTypeSymbol Pipeline, INamedTypeSymbol StepHandle, INamedTypeSymbol LlmTaskOfT, INamedTypeSymbol? ColumnMappings)
+{
+    public static PipelineSymbols? Find(Compilation compilation)
+    {
+        var pipeline = compilation.GetTypeByMetadataName("Distil.Pipelines.Pipeline");
+        var stepHandle = compilation.GetTypeByMetadataName("Distil.Pipelines.StepHandle");
+        var task = compilation.GetTypeByMetadataName("Distil.LlmTask`2");
+        if (pipeline is null || stepHandle is null || task is null) return null;
+        return new PipelineSymbols(pipeline, stepHandle, task, compilation.GetTypeByMetadataName("Distil.Pipelines.ColumnMappings"));
+    }
+}
+
+/// <summary>What a task class reads and writes, from its input and output records.</summary>
+internal sealed record TaskColumns(
+    string Name,
+    IReadOnlyList<(string Column, string Type, bool Required)>? Inputs,
+    IReadOnlyList<(string Column, string Type)> Outputs);
+
+/// <summary>Evaluates the chains of one method body, each step once, reporting as it goes.</summary>
+internal sealed class ChainReader
+{
+    private const string MetadataColumn = "distilabel_metadata";
+
+    private readonly PipelineSymbols _symbols;
+    private readonly ConcurrentDictionary<ITypeSymbol, TaskColumns?> _tasks;
+    private readonly Compilation _compilation;
+    private readonly ImmutableArray<IOperation> _blocks;
+    private readonly Action<Diagnostic> _report;
+    private readonly Dictionary<IOperation, ColumnSet?> _after = [];
+    private Dictionary<ILocalSymbol, List<IOperation>>? _assignments;
+
+    public ChainReader(PipelineSymbols symbols, ConcurrentDictionary<ITypeSymbol, TaskColumns?> tasks, Compilation compilation,
+        ImmutableArray<IOperation> blocks, Action<Diagnostic> report)
+    {
+        _symbols = symbols;
+        _tasks = tasks;
+        _compilation = compilation;
+        _blocks = blocks;
+        _report = report;
+    }
+
+    /// <summary>The columns after a pipeline step call; null when they cannot be known at build time.</summary>
+    public ColumnSet? ColumnsAfter(IInvocationOperation step)
+    {
+        if (_after.TryGetValue(step, out var known)) return known;
+        _after[step] = null; // a step that (through a local) depends on itself stays unknown
+        var columns = Evaluate(step);
+        _after[step] = columns;
+        return columns;
+    }
+
+    private ColumnSet? Evaluate(IInvocationOperation step)
+    {
+        var method = step.TargetMethod;
+        if (SymbolEqualityComparer.Default.Equals(method.ContainingType, _symbols.Pipeline)) return FromPipeline(step);
+        if (step.Instance is null || ColumnsOf(step.Instance) is not { } before) return null;
+        switch (method.Name)
+        {
+            case "Then" or "Generate":
+                return Task(step, before);
+            case "KeepColumns" when Strings(Argument(step, "columns")) is { } keep:
+                Require(step, before, keep, "KeepColumns");
+                return new ColumnSet(keep.Select(k => Pair(k.Name, before.TryGet(k.Name, out var fact) ? fact : new ColumnFact(ColumnTypes.Unknown, "KeepColumns"))));
+            case "RenameColumns" when Pairs(Argument(step, "renames")) is { } renames:
+                Require(step, before, renames.Select(r => r.From).ToList(), "RenameColumns");
+                var renamed = Lookup(renames);
+                return new ColumnSet(before.Columns.Select(c => renamed.TryGetValue(c.Key, out var to) ? Pair(to, c.Value) : c));
+            case "ExpandColumns":
+                var expand = Pairs(Argument(step, "columns")) ?? Strings(Argument(step, "columns"))?.Select(c => (From: c, To: c.Name, ToLocation: c.Location)).ToList();
+                if (expand is null) return null;
+                Require(step, before, expand.Select(e => e.From).ToList(), "ExpandColumns");
+                var expanded = Lookup(expand);
+                return new ColumnSet(before.Columns.Select(c => expanded.TryGetValue(c.Key, out var to)
+                    ? Pair(to, new ColumnFact(ColumnTypes.ElementOf(c.Value.Type) ?? ColumnTypes.Unknown, "ExpandColumns"))
+                    : c));
+            case "Filter":
+                return ReadsThenSame(step, before, "Filter");
+            case "Map":
+                if (ReadsThenSame(step, before, "Map") is null) return null;
+                var writes = Argument(step, "writes");
+                if (IsNull(writes)) return before;
+                return Strings(writes) is { } written ? before.With(written.Select(w => Pair(w.Name, new ColumnFact(ColumnTypes.Unknown, "Map")))) : null;
+            case "Write" or "RunAsync":
+                return before;
+            case "Deduplicate":
+                return Reads(step, before, "Deduplicate", ("column", null)) ? before : null;
+            case "Validate" when Constant(Argument(step, "column")) is { } validated:
+                return Reads(step, before, "Validate", ("column", null))
+                    ? before.With([Pair(validated + "_valid", new ColumnFact("boolean", "Validate")), Pair(validated + "_errors", new ColumnFact("list<string>", "Validate"))])
+                    : null;
+            case "Embed" when Constant(Argument(step, "column")) is { } embedded:
+                var output = Argument(step, "output");
+                var name = IsNull(output) ? embedded + "_embedding" : Constant(output);
+                if (name is null) return null;
+                return Reads(step, before, "Embed", ("column", "string")) ? before.With([Pair(name, new ColumnFact("list<number>", "Embed"))]) : null;
+            case "FormatSft" when Constant(Argument(step, "output")) is { } messages:
+                return Reads(step, before, "FormatSft", ("prompt", "string"), ("completion", "string")) ? before.With([Pair(messages, new ColumnFact("list<object>", "FormatSft"))]) : null;
+            case "FormatDpo":
+                return Reads(step, before, "FormatDpo", ("prompt", "string"), ("generations", "list<string>"), ("ratings", null))
+                    ? before.With([
+                        Pair("prompt", new ColumnFact("string", "FormatDpo")), Pair("chosen", new ColumnFact("string", "FormatDpo")), Pair("rejected", new ColumnFact("string", "FormatDpo")),
+                        Pair("chosen_rating", new ColumnFact("number", "FormatDpo")), Pair("rejected_rating", new ColumnFact("number", "FormatDpo"))])
+                    : null;
+            default:
+                return null; // Evaluate, Global and anything newer: their columns are not known here
+        }
+    }
+
+    // Pipeline.Load<TRow>(...) and the joins; everything else on Pipeline starts an unknown chain.
+    private ColumnSet? FromPipeline(IInvocationOperation call)
+    {
+        var method = call.TargetMethod;
+        switch (method.Name)
+        {
+            case "Load" when method.IsGenericMethod && method.TypeArguments.Length == 1 && method.TypeArguments[0] is INamedTypeSymbol row:
+                var shape = ReadRecord(row, isOutput: false);
+                return shape is null ? null : new ColumnSet(shape.Properties.Select(p => Pair(p.Column, new ColumnFact(ColumnTypes.Of(p.Type), $"Load<{row.Name}>"))));
+            case "Generate" when call.Arguments.Any(a => a.Parameter?.Name == "rows"):
+                return Task(call, new ColumnSet([]));
+            case "CombineOutputs":
+                return Branches(call) is { } branches ? ColumnSet.Union(branches.Select(b => b.Columns)) : null;
+            case "GroupColumns":
+                if (Branches(call) is not { } joined || Strings(Argument(call, "columns")) is not { } grouped) return null;
+                var outputs = Argument(call, "outputColumns");
+                var names = IsNull(outputs) ? grouped.Select(g => "grouped_" + g.Name).ToList() : Strings(outputs)?.Select(o => o.Name).ToList();
+                if (names is null || names.Count != grouped.Count) return null;
+                foreach (var (_, columns) in joined) Require(call, columns, grouped, "GroupColumns");
+                var others = ColumnSet.Union(joined.Select(b => new ColumnSet(b.Columns.Columns.Where(c => grouped.All(g => g.Name != c.Key)))));
+                return others.With(grouped.Select((g, i) => Pair(names[i], new ColumnFact(ColumnTypes.Unknown, "GroupColumns"))));
+            default:
+                return null;
+        }
+    }
+
+    private List<(IOperation Branch, ColumnSet Columns)>? Branches(IInvocationOperation call)
+    {
+        var argument = call.Arguments.FirstOrDefault(a => a.Parameter?.Name == "branches");
+        var values = argument?.Value is IArrayCreationOperation { Initializer: { } initializer } ? initializer.ElementValues : default;
+        if (values.IsDefaultOrEmpty) return null;
+        var branches = new List<(IOperation, ColumnSet)>();
+        foreach (var value in values)
+        {
+            if (ColumnsOf(value) is not { } columns) return null;
+            branches.Add((value, columns));
+        }
+        return branches;
+    }
+
+    // Then(task), Then(task, mappings), Generate(task): the task's required inputs must be there; its outputs are added.
+    private ColumnSet? Task(IInvocationOperation step, ColumnSet before)
+    {
+        var argument = Argument(step, "task");
+        if (Unwrap(argument) is not IObjectCreationOperation { Type: INamedTypeSymbol type } creation) return null;
+        if (_tasks.GetOrAdd(type, t => ReadTask((INamedTypeSymbol)t)) is not { } task) return null;
+        var (inputs, outputs) = (new Dictionary<string, string>(StringComparer.Ordinal), new Dictionary<string, string>(StringComparer.Ordinal));
+        var mappingLocations = new Dictionary<string, Location>(StringComparer.Ordinal);
+        var mappings = step.Arguments.FirstOrDefault(a => a.Parameter?.Name == "mappings");
+        if (mappings is not null && !ReadMappings(mappings.Value, inputs, outputs, mappingLocations)) return null;
+
+        var who = $"Task '{task.Name}'";
+        if (task.Inputs is { } declared)
+        {
+            foreach (var (input, inputType, required) in declared)
+            {
+                var read = inputs.TryGetValue(input, out var mapped) ? mapped : input;
+                var location = mappingLocations.TryGetValue(input, out var at) ? at : argument!.Syntax.GetLocation();
+                if (before.TryGet(read, out var fact))
+                {
+                    if (!ColumnTypes.Fits(inputType, fact.Type))
+                    {
+                        _report(Diagnostic.Create(DiagnosticDescriptors.PipelineColumnType, location, who, read, inputType, fact.WrittenBy, fact.Type));
+                    }
+                }
+                else if (required)
+                {
+                    NotWritten(location, who, read, before);
+                }
+            }
+        }
+        // GroupGenerations makes every output a list; set to something not constant, the outputs' shape is unknown.
+        var group = Assigned(creation, "GroupGenerations");
+        bool? grouped = group is null ? false : group.ConstantValue is { HasValue: true, Value: bool flag } ? flag : null;
+        string Shape(string type) => grouped switch { true => ColumnTypes.ListOf(type), false => type, null => ColumnTypes.Unknown };
+        var metadata = Assigned(creation, "MetadataColumn") is { } column ? Constant(column) : MetadataColumn;
+        var added = task.Outputs.Select(o => Pair(outputs.TryGetValue(o.Column, out var to) ? to : o.Column, new ColumnFact(Shape(o.Type), who))).ToList();
+        added.Add(Pair("model_name", new ColumnFact(Shape("string"), who)));
+        if (metadata is not null) added.Add(Pair(metadata, new ColumnFact(ColumnTypes.Unknown, who)));
+        return before.With(added);
+    }
+
+    private TaskColumns? ReadTask(INamedTypeSymbol type)
+    {
+        var name = type.GetAttributes().FirstOrDefault(a => KnownTypes.IsAttribute(a, "Distil", "TaskAttribute"))?.ConstructorArguments.FirstOrDefault().Value as string;
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            if (!SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, _symbols.LlmTaskOfT)) continue;
+            if (current.TypeArguments.Length != 2 || current.TypeArguments[0] is not INamedTypeSymbol input || current.TypeArguments[1] is not INamedTypeSymbol output) return null;
+            var outputs = ReadRecord(output, isOutput: true);
+            if (outputs is null) return null;
+            // A task that declares its own Inputs (TextGeneration's template columns) reads what it says at run time.
+            var inputs = DeclaresInputs(type) ? null : ReadRecord(input, isOutput: false);
+            return new TaskColumns(
+                name ?? type.Name,
+                inputs?.Properties.Select(p => (p.Column, ColumnTypes.Of(p.Type), !p.IsOptional)).ToList(),
+                outputs.Properties.Select(p => (p.Column, ColumnTypes.Of(p.Type))).ToList());
+        }
+        return null;
+    }
+
+    // Inputs written by hand in the task's own source (not by the generator).
+    private static bool DeclaresInputs(INamedTypeSymbol type) =>
+        type.GetMembers("Inputs").Concat(type.GetMembers("RequiredInputs")).Any(m => m.DeclaringSyntaxReferences.Any(r =>
+            !r.SyntaxTree.FilePath.EndsWith(".g.cs", StringComparison.OrdinalIgnoreCase)));
+
+    private ObjectSpec? ReadRecord(INamedTypeSymbol type, bool isOutput)
+    {
+        var reader = new TypeShapeReader([], _compilation);
+        var id = reader.ReadRoot(type, isOutput);
+        return id is null || reader.HasErrors ? null : reader.Objects.FirstOrDefault(o => o.Id == id);
+    }
+
+    // ColumnMappings { Inputs = new Dictionary<string, string> { ["instruction"] = "question" }, Outputs = ... } with constants.
+    private bool ReadMappings(IOperation value, Dictionary<string, string> inputs, Dictionary<string, string> outputs, Dictionary<string, Location> locations)
+    {
+        if (Unwrap(value) is not IObjectCreationOperation creation || !SymbolEqualityComparer.Default.Equals(creation.Type, _symbols.ColumnMappings)) return false;
+        foreach (var initializer in creation.Initializer?.Initializers ?? [])
+        {
+            if (initializer is not ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property } assignment) return false;
+            if (Pairs(assignment.Value) is not { } pairs) return false;
+            var into = property.Property.Name == "Inputs" ? inputs : property.Property.Name == "Outputs" ? outputs : null;
+            if (into is null) return false;
+            foreach (var (from, to, toLocation) in pairs)
+            {
+                into[from.Name] = to;
+                if (into == inputs) locations[from.Name] = toLocation;
+            }
+        }
+        return true;
+    }
+
+    // A Filter or Map: its declared reads must be there; the rows go on as they are.
+    private ColumnSet? ReadsThenSame(IInvocationOperation step, ColumnSet before, string what)
+    {
+        var reads = Argument(step, "reads");
+        if (IsNull(reads)) return before;
+        if (Strings(reads) is not { } columns) return null;
+        Require(step, before, columns, what);
+        return before;
+    }
+
+    // Steps that read named string arguments: each must be a constant naming a column there.
+    private bool Reads(IInvocationOperation step, ColumnSet before, string what, params (string Parameter, string? Type)[] parameters)
+    {
+        foreach (var (parameter, type) in parameters)
+        {
+            var argument = Argument(step, parameter);
+            if (Constant(argument) is not { } column) return false;
+            if (!before.TryGet(column, out var fact))
+            {
+                NotWritten(argument!.Syntax.GetLocation(), what, column, before);
+            }
+            else if (type is not null && !ColumnTypes.Fits(type, fact.Type))
+            {
+                _report(Diagnostic.Create(DiagnosticDescriptors.PipelineColumnType, argument!.Syntax.GetLocation(), what, column, type, fact.WrittenBy, fact.Type));
+            }
+        }
+        return true;
+    }
+
+    private void Require(IOperation step, ColumnSet before, IReadOnlyList<(string Name, Location Location)> columns, string what)
+    {
+        foreach (var (name, location) in columns)
+        {
+            if (!before.TryGet(name, out _)) NotWritten(location, what, name, before);
+        }
+    }
+
+    private void NotWritten(Location location, string who, string column, ColumnSet there)
+    {
+        var names = there.Names.ToList();
+        var list = names.Count == 0 ? "no columns" : string.Join(", ", names);
+        var closest = NameSuggestions.Closest(column, names);
+        _report(Diagnostic.Create(DiagnosticDescriptors.PipelineColumnNotWritten, location, who, column, list, closest is null ? "" : $". Did you mean '{closest}'?"));
+    }
+
+    // The columns a StepHandle expression stands for: a step call, or a local holding one.
+    private ColumnSet? ColumnsOf(IOperation expression)
+    {
+        switch (Unwrap(expression))
+        {
+            case IInvocationOperation invocation when SymbolEqualityComparer.Default.Equals(invocation.Type, _symbols.StepHandle):
+                return ColumnsAfter(invocation);
+            case ILocalReferenceOperation local:
+                var assigned = Assignments(local.Local);
+                return assigned.Count == 1 ? ColumnsOf(assigned[0]) : null;
+            default:
+                return null;
+        }
+    }
+
+    // Every value the method gives each local: one assignment means the local is that step.
+    private List<IOperation> Assignments(ILocalSymbol local)
+    {
+        if (_assignments is null)
+        {
+            _assignments = new Dictionary<ILocalSymbol, List<IOperation>>(SymbolEqualityComparer.Default);
+            foreach (var operation in _blocks.SelectMany(b => b.DescendantsAndSelf()))
+            {
+                switch (operation)
+                {
+                    case IVariableDeclaratorOperation { Initializer: { } initializer } declarator:
+                        Add(declarator.Symbol, initializer.Value);
+                        break;
+                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
+                        Add(target.Local, assignment.Value);
+                        break;
+                    case IDeconstructionAssignmentOperation deconstruction:
+                        foreach (var reference in deconstruction.Target.DescendantsAndSelf().OfType<ILocalReferenceOperation>()) Add(reference.Local, operation);
+                        break;
+                    case ICompoundAssignmentOperation { Target: ILocalReferenceOperation target }:
+                        Add(target.Local, operation);
+                        break;
+                    case IArgumentOperation { Value: ILocalReferenceOperation byRef, Parameter.RefKind: not RefKind.None }:
+                        Add(byRef.Local, operation);
+                        break;
+                }
+            }
+        }
+        return _assignments.TryGetValue(local, out var values) ? values : [];
+
+        void Add(ILocalSymbol? symbol, IOperation value)
+        {
+            if (symbol is null) return;
+            if (!_assignments!.TryGetValue(symbol, out var list)) _assignments[symbol] = list = [];
+            list.Add(value);
+        }
+    }
+
+    private static IOperation? Argument(IInvocationOperation call, string parameter) =>
+        call.Arguments.FirstOrDefault(a => a.Parameter?.Name == parameter)?.Value;
+
+    private static IOperation? Assigned(IObjectCreationOperation creation, string property) =>
+        creation.Initializer?.Initializers.OfType<ISimpleAssignmentOperation>()
+            .FirstOrDefault(a => a.Target is IPropertyReferenceOperation p && p.Property.Name == property)?.Value;
+
+    private static IOperation? Unwrap(IOperation? operation)
+    {
+        while (operation is IConversionOperation { IsImplicit: true } or IParenthesizedOperation)
+        {
+            operation = operation is IConversionOperation conversion ? conversion.Operand : ((IParenthesizedOperation)operation).Operand;
+        }
+        return operation;
+    }
+
+    private static bool IsNull(IOperation? operation) => operation is null || Unwrap(operation) is { ConstantValue: { HasValue: true, Value: null } };
+
+    private static string? Constant(IOperation? operation) =>
+        operation is { ConstantValue: { HasValue: true, Value: string text } } ? text : null;
+
+    // A list of constant strings: params arrays, new[] { ... }, collection expressions.
+    private static List<(string Name, Location Location)>? Strings(IOperation? operation)
+    {
+        var elements = Unwrap(operation) switch
+        {
+            IArrayCreationOperation { Initializer: { } initializer } => initializer.ElementValues.ToList(),
+            ICollectionExpressionOperation collection => collection.Elements.ToList(),
+            _ => null,
+        };
+        if (elements is null) return null;
+        var names = new List<(string, Location)>();
+        foreach (var element in elements)
+        {
+            if (Constant(element) is not { } name) return null;
+            names.Add((name, element.Syntax.GetLocation()));
+        }
+        return names;
+    }
+
+    // A dictionary of constant strings: new Dictionary<string, string> { ["a"] = "b" } or { { "a", "b" } }.
+    private static List<((string Name, Location Location) From, string To, Location ToLocation)>? Pairs(IOperation? operation)
+    {
+        if (Unwrap(operation) is not IObjectCreationOperation { Initializer: { } initializer } || initializer.Initializers.IsDefault) return null;
+        var pairs = new List<((string, Location), string, Location)>();
+        foreach (var item in initializer.Initializers)
+        {
+            switch (item)
+            {
+                case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Arguments.Length: 1 } indexer } indexed
+                    when Constant(indexer.Arguments[0].Value) is { } from && Constant(indexed.Value) is { } to:
+                    pairs.Add(((from, indexer.Arguments[0].Value.Syntax.GetLocation()), to, indexed.Value.Syntax.GetLocation()));
+                    break;
+                case IInvocationOperation { TargetMethod.Name: "Add", Arguments.Length: 2 } add
+                    when Constant(add.Arguments[0].Value) is { } from && Constant(add.Arguments[1].Value) is { } to:
+                    pairs.Add(((from, add.Arguments[0].Value.Syntax.GetLocation()), to, add.Arguments[1].Value.Syntax.GetLocation()));
+                    break;
+                default:
+                    return null;
+            }
+        }
+        return pairs;
+    }
+
+    private static KeyValuePair<string, ColumnFact> Pair(string name, ColumnFact fact) => new(name, fact);
+
+    private static Dictionary<string, string> Lookup(IEnumerable<((string Name, Location Location) From, string To, Location ToLocation)> pairs)
+    {
+        var lookup = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (from, to, _) in pairs) lookup[from.Name] = to;
+        return lookup;
+    }
+}

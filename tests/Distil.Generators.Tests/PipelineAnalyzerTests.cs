@@ -1,0 +1,300 @@
+using System.Collections.Immutable;
+using Distil.Generators.Tests.Support;
+using Microsoft.CodeAnalysis;
+
+namespace Distil.Generators.Tests;
+
+/// <summary>
+/// The pipeline analyzer over fluent chains: each step kind, branches and joins, renames both
+/// ways, maps with declared writes, mappings, built-in tasks read from metadata, and the cases it
+/// cannot know, where it must stay silent.
+/// </summary>
+public class PipelineAnalyzerTests
+{
+    // Two tasks and two row records, declared as users do; each test adds a method that builds a pipeline.
+    private const string Declarations = """
+        using System.Text.Json.Nodes;
+        using Distil;
+        using Distil.Pipelines;
+
+        public sealed record Question(string Instruction, string? Topic = null);
+
+        [Task("answer")]
+        [UserPrompt("{{ instruction }}")]
+        public sealed partial class Answer : LlmTask<Answer.Input, Answer.Output>
+        {
+            public sealed record Input(string Instruction);
+            public sealed record Output(string Generation);
+        }
+
+        [Task("judge")]
+        [UserPrompt("{{ instruction }}{{ for r in responses }} {{ r }}{{ end }}")]
+        public sealed partial class Judge : LlmTask<Judge.Input, Judge.Output>
+        {
+            public sealed record Input(string Instruction, IReadOnlyList<string> Responses);
+            public sealed record Output(IReadOnlyList<int?> Scores);
+        }
+
+        """;
+
+    private static ImmutableArray<Diagnostic> Analyze(string body, string records = "") => AnalyzerHarness.Run(Declarations + records + $$"""
+        public static class Recipe
+        {
+            public static void Build(Pipeline pipeline, IRowSource source)
+            {
+        {{body}}
+            }
+
+            private static Judge MadeElsewhere() => new Judge();
+        }
+        """);
+
+    private static string Marked(Diagnostic diagnostic) => diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan);
+
+    [Fact]
+    public void A_valid_chain_through_tasks_keep_rename_and_write_is_silent()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source)
+                    .Then(new Answer { NumGenerations = 2, GroupGenerations = true })
+                    .RenameColumns(new Dictionary<string, string> { ["generation"] = "responses" })
+                    .Then(new Judge())
+                    .KeepColumns("instruction", "responses", "scores")
+                    .Write("out.jsonl");
+        """);
+
+        Assert.Empty(diagnostics);
+    }
+
+    [Fact]
+    public void KeepColumns_of_a_misspelt_column_points_at_the_literal_and_suggests_the_column()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source).Then(new Answer()).KeepColumns("instruction", "genration");
+        """);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("DISTIL016", diagnostic.Id);
+        Assert.Equal("\"genration\"", Marked(diagnostic));
+        Assert.Equal("KeepColumns reads column 'genration', which no earlier step writes; the rows there have instruction, topic, generation, model_name, distilabel_metadata. Did you mean 'generation'?",
+            diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void A_column_dropped_by_KeepColumns_is_missing_for_a_later_task()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source).Then(new Answer()).KeepColumns("generation").Then(new Answer());
+        """);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("new Answer()", Marked(diagnostic));
+        Assert.StartsWith("Task 'answer' reads column 'instruction', which no earlier step writes; the rows there have generation", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void A_rename_in_the_wrong_direction_is_an_error_on_its_key()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source).Then(new Answer())
+                    .RenameColumns(new Dictionary<string, string> { ["responses"] = "generation" });
+        """);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("\"responses\"", Marked(diagnostic));
+        Assert.Contains("RenameColumns reads column 'responses'", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void A_rename_in_the_right_direction_feeds_the_next_task_and_a_string_read_as_a_list_is_a_warning()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source).Then(new Answer())
+                    .RenameColumns(new Dictionary<string, string> { { "generation", "responses" } })
+                    .Then(new Judge());
+        """);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("DISTIL017", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        Assert.Equal("Task 'judge' reads column 'responses' as list<string>, but Task 'answer' writes it as string", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void Map_with_declared_writes_provides_them_and_its_reads_are_checked()
+    {
+        var good = Analyze("""
+                pipeline.Load<Question>(source).Then(new Answer())
+                    .Map(row => { row["responses"] = new JsonArray((string?)row["generation"]); return row; }, reads: ["generation"], writes: ["responses"])
+                    .Then(new Judge());
+        """);
+        var bad = Analyze("""
+                pipeline.Load<Question>(source).Map(row => row, reads: ["answer"], writes: ["responses"]).Then(new Judge());
+        """);
+
+        Assert.Empty(good);
+        var diagnostic = Assert.Single(bad);
+        Assert.Equal("\"answer\"", Marked(diagnostic));
+        Assert.Contains("Map reads column 'answer'", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void Map_without_declared_writes_provides_nothing_as_at_run_time()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source).Map(row => row).Then(new Judge());
+        """);
+
+        Assert.Contains("Task 'judge' reads column 'responses'", Assert.Single(diagnostics).GetMessage());
+    }
+
+    [Fact]
+    public void Filter_reads_are_checked_and_rows_go_on_unchanged()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source).Filter(row => row["topic"] is not null, reads: new[] { "topic", "tpoic" }).Then(new Answer());
+        """);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("\"tpoic\"", Marked(diagnostic));
+        Assert.EndsWith("Did you mean 'topic'?", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void ExpandColumns_turns_a_list_into_its_items()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Batch>(source).ExpandColumns("instructions").RenameColumns(new Dictionary<string, string> { ["instructions"] = "instruction" }).Then(new Answer());
+                pipeline.Load<Batch>(source).Then(new Answer());
+        """, "public sealed record Batch(IReadOnlyList<string> Instructions);\n");
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("Task 'answer' reads column 'instruction', which no earlier step writes; the rows there have instructions. Did you mean 'instructions'?", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void Branches_in_locals_join_with_GroupColumns_and_CombineOutputs()
+    {
+        var diagnostics = Analyze("""
+                var questions = pipeline.Load<Question>(source);
+                var first = questions.Then(new Answer { Name = "first" });
+                var second = questions.Then(new Answer { Name = "second" });
+                pipeline.GroupColumns(["generation"], ["responses"], first, second).Then(new Judge());
+                var combined = pipeline.CombineOutputs(first, second);
+                combined.Then(new Judge());
+        """);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("DISTIL016", diagnostic.Id);
+        Assert.Contains("Task 'judge' reads column 'responses'", diagnostic.GetMessage());
+        Assert.Contains("combined.Then(new Judge())", diagnostic.Location.SourceTree!.GetText().Lines[diagnostic.Location.GetLineSpan().StartLinePosition.Line].ToString());
+    }
+
+    [Fact]
+    public void A_grouped_column_that_one_branch_lacks_is_named()
+    {
+        var diagnostics = Analyze("""
+                var questions = pipeline.Load<Question>(source);
+                pipeline.GroupColumns(["generation"], null, questions.Then(new Answer { Name = "a" }), questions).Then(new Answer());
+        """);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.StartsWith("GroupColumns reads column 'generation', which no earlier step writes; the rows there have instruction, topic", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void Input_mappings_read_the_mapped_column_and_output_mappings_write_theirs()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source)
+                    .Then(new Answer(), new ColumnMappings { Outputs = new Dictionary<string, string> { ["generation"] = "answer" } })
+                    .Then(new Answer { Name = "again" }, new ColumnMappings { Inputs = new Dictionary<string, string> { ["instruction"] = "answr" } });
+        """);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("\"answr\"", Marked(diagnostic));
+        Assert.EndsWith("Did you mean 'answer'?", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void A_built_in_task_is_read_from_its_compiled_records()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source).Then(new Distil.Tasks.UltraFeedback { Aspect = "honesty" });
+                pipeline.Load<Question>(source).Then(new Distil.Tasks.TextGeneration()).Then(new Distil.Tasks.QualityScorer(),
+                    new ColumnMappings { Inputs = new Dictionary<string, string> { ["responses"] = "generation" } });
+        """);
+
+        Assert.Equal(2, diagnostics.Length);
+        Assert.Equal("Task 'ultrafeedback' reads column 'generations', which no earlier step writes; the rows there have instruction, topic", diagnostics[0].GetMessage());
+        Assert.Equal("Task 'quality_scorer' reads column 'generation' as list<string>, but Task 'text_generation' writes it as string", diagnostics[1].GetMessage());
+    }
+
+    [Fact]
+    public void A_declared_row_type_that_differs_from_the_task_input_is_a_warning()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Flat>(source).Then(new Judge());
+        """, "public sealed record Flat(string Instruction, string Responses);\n");
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("Task 'judge' reads column 'responses' as list<string>, but Load<Flat> writes it as string", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void What_cannot_be_known_at_build_time_stays_silent()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load(source).Then(new Judge());                                    // untyped rows
+                pipeline.Load<Question>(source).Then(MadeElsewhere());                      // a task built elsewhere
+                var columns = new[] { "nothing" };
+                pipeline.Load<Question>(source).KeepColumns(columns).Then(new Judge());     // not constant
+                var reused = pipeline.Load<Question>(source);
+                reused = reused.Then(new Answer());
+                reused.Then(new Judge());                                                   // a local assigned twice
+                pipeline.Load<Question>(source).Global(rows => rows).Then(new Judge());     // a step it does not model
+                pipeline.Load<Question>(source).Then(new Distil.Tasks.TextGeneration());    // inputs from its template
+                pipeline.Load<Question>(source).Then(new Answer { GroupGenerations = DateTime.Now.Second > 1 })
+                    .RenameColumns(new Dictionary<string, string> { ["generation"] = "responses" }).Then(new Judge()); // shape unknown
+        """);
+
+        Assert.Empty(diagnostics);
+    }
+
+    [Fact]
+    public void A_pragma_silences_it()
+    {
+        var diagnostics = Analyze("""
+        #pragma warning disable DISTIL016
+                pipeline.Load<Question>(source).Then(new Judge());
+        #pragma warning restore DISTIL016
+        """);
+
+        Assert.Empty(diagnostics);
+    }
+
+    [Fact]
+    public void Generating_from_nothing_with_a_task_that_needs_inputs_is_named()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Generate(new Answer(), rows: 10);
+        """);
+
+        Assert.Equal("Task 'answer' reads column 'instruction', which no earlier step writes; the rows there have no columns", Assert.Single(diagnostics).GetMessage());
+    }
+
+    [Fact]
+    public void Steps_around_tasks_read_their_named_columns()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source).Then(new Answer())
+                    .Deduplicate("generation")
+                    .Validate("generaton", null!)
+                    .FormatSft(prompt: "instruction", completion: "generation")
+                    .KeepColumns("messages");
+        """);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("\"generaton\"", Marked(diagnostic));
+    }
+}
