@@ -46,6 +46,46 @@ public class CliTests : FakeServerTests
     }
 
     [Test]
+    public async Task Check_validates_a_pipeline_file_without_running_it()
+    {
+        File.WriteAllLines(Path.Combine(_work, "questions.jsonl"), ["""{"question": "Why?", "answers": ["Because.", "No idea."]}"""]);
+        File.WriteAllText(Path.Combine(_work, "good.json"), """
+            {
+              "name": "good",
+              "steps": [
+                { "name": "rows", "load": "questions.jsonl" },
+                { "name": "score", "task": "quality_scorer", "after": "rows",
+                  "input_mappings": { "instruction": "question", "responses": "answers" } },
+                { "name": "out", "write": "scored.jsonl", "after": "score" }
+              ]
+            }
+            """);
+        File.WriteAllText(Path.Combine(_work, "bad.json"), File.ReadAllText(Path.Combine(_work, "good.json"))
+            .Replace("\"good\"", "\"bad\"").Replace("\"responses\": \"answers\"", "\"responses\": \"answer\""));
+        var model = "endpoint:http://127.0.0.1:9/v1#never-called";
+
+        var good = await Distil("check", Path.Combine(_work, "good.json"), "--model", model);
+        var bad = await Distil("check", Path.Combine(_work, "bad.json"), "--model", model);
+
+        Assert.That(good.ExitCode, Is.Zero, good.Error);
+        Assert.That(good.Out, Does.Contain("score (task)").And.Contain("scores: list<double>").And.Contain("Pipeline 'good' is valid: 3 steps"));
+        Assert.That(bad.ExitCode, Is.EqualTo(2));
+        Assert.That(bad.Error, Does.StartWith("distil check: ").And.Contain("needs column 'answer'").And.Contain("Did you mean 'answers'?"));
+        Assert.That(File.Exists(Path.Combine(_work, "scored.jsonl")) || Directory.Exists(Path.Combine(_work, "run")), Is.False, "nothing ran");
+    }
+
+    [Test]
+    public async Task Check_names_a_bad_file_with_its_own_command()
+    {
+        File.WriteAllText(Path.Combine(_work, "odd.json"), """{"name": "odd", "steps": [{ "name": "x", "teleport": true }]}""");
+
+        var result = await Distil("check", Path.Combine(_work, "odd.json"));
+
+        Assert.That(result.ExitCode, Is.EqualTo(2));
+        Assert.That(result.Error, Does.StartWith("distil check: ").And.Contain("odd.json"));
+    }
+
+    [Test]
     public async Task Print_and_format_show_the_prompt_of_a_row()
     {
         var print = await Distil("print", "ultrafeedback", "--param", "aspect=honesty");

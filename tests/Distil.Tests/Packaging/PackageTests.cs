@@ -153,6 +153,40 @@ public class PackageTests
     }
 
     [Test]
+    public void A_pipeline_that_reads_a_column_no_step_writes_fails_the_build_with_DISTIL016()
+    {
+        var app = CreateApp("pipelinetypo", "{{ title }} {{ max_words }}");
+        File.WriteAllText(Path.Combine(app, "Program.cs"), """
+            using Distil;
+            using Distil.Pipelines;
+
+            public sealed record Review(string Text, int Stars);
+
+            [Task("summary")]
+            [UserPrompt("Summarise: {{ review }}")]
+            public sealed partial class Summary : LlmTask<Summary.Input, Summary.Output>
+            {
+                public sealed record Input(string Review);
+                public sealed record Output(string Summary);
+            }
+
+            static class Program
+            {
+                static void Main()
+                {
+                    var pipeline = Pipeline.Create("reviews");
+                    pipeline.Load<Review>(RowSources.File("reviews.jsonl")).Then(new Summary()).Write("summaries.jsonl");
+                }
+            }
+            """);
+
+        var build = Dotnet(app, "build");
+
+        Assert.That(build.ExitCode, Is.Not.Zero);
+        Assert.That(build.Output, Does.Contain("Program.cs(20,66): error DISTIL016: Task 'summary' reads column 'review', which no earlier step writes; the rows there have text, stars"));
+    }
+
+    [Test]
     public void A_fresh_project_reads_typed_results_silences_a_warning_with_pragma_and_publishes_as_NativeAOT()
     {
         var app = Path.Combine(_work, "aotapp");
