@@ -183,7 +183,7 @@ public class PackageTests
         var build = Dotnet(app, "build");
 
         Assert.That(build.ExitCode, Is.Not.Zero);
-        Assert.That(build.Output, Does.Contain("Program.cs(20,66): error DISTIL016: Task 'summary' reads column 'review', which no earlier step writes; the rows there have text, stars"));
+        Assert.That(build.Output, Does.Contain("Program.cs(19,70): error DISTIL016: Task 'summary' reads column 'review', which no earlier step writes; the rows there have text, stars"));
     }
 
     [Test]
