@@ -39,6 +39,7 @@ public sealed class PipelineAnalyzer : DiagnosticAnalyzer
             var symbols = PipelineSymbols.Find(start.Compilation);
             if (symbols is null) return; // the project does not use Distil's pipelines
             var tasks = new ConcurrentDictionary<ITypeSymbol, TaskColumns?>(SymbolEqualityComparer.Default);
+            var records = new ConcurrentDictionary<(ITypeSymbol, bool), ObjectSpec?>(new RecordKeyComparer());
             start.RegisterOperationBlockAction(block =>
             {
                 // The pipeline calls of this body, in source order; most bodies have none.
@@ -53,7 +54,7 @@ public sealed class PipelineAnalyzer : DiagnosticAnalyzer
                     }
                 }
                 if (steps is null) return;
-                var chain = new ChainReader(symbols, tasks, start.Compilation, block.OperationBlocks, block.ReportDiagnostic);
+                var chain = new ChainReader(symbols, tasks, records, start.Compilation, block.OperationBlocks, block.ReportDiagnostic);
                 foreach (var step in steps) chain.ColumnsAfter(step);
             });
         });
@@ -73,6 +74,15 @@ internal sealed record PipelineSymbols(INamedTypeSymbol Pipeline, INamedTypeSymb
     }
 }
 
+/// <summary>Compares (record type, is output) keys by symbol.</summary>
+internal sealed class RecordKeyComparer : IEqualityComparer<(ITypeSymbol Type, bool IsOutput)>
+{
+    public bool Equals((ITypeSymbol Type, bool IsOutput) x, (ITypeSymbol Type, bool IsOutput) y) =>
+        x.IsOutput == y.IsOutput && SymbolEqualityComparer.Default.Equals(x.Type, y.Type);
+
+    public int GetHashCode((ITypeSymbol Type, bool IsOutput) key) => SymbolEqualityComparer.Default.GetHashCode(key.Type) * 2 + (key.IsOutput ? 1 : 0);
+}
+
 /// <summary>What a task class reads and writes, from its input and output records.</summary>
 internal sealed record TaskColumns(
     string Name,
@@ -86,17 +96,19 @@ internal sealed class ChainReader
 
     private readonly PipelineSymbols _symbols;
     private readonly ConcurrentDictionary<ITypeSymbol, TaskColumns?> _tasks;
+    private readonly ConcurrentDictionary<(ITypeSymbol, bool), ObjectSpec?> _records;
     private readonly Compilation _compilation;
     private readonly ImmutableArray<IOperation> _blocks;
     private readonly Action<Diagnostic> _report;
     private readonly Dictionary<IOperation, ColumnSet?> _after = [];
     private Dictionary<ILocalSymbol, List<IOperation>>? _assignments;
 
-    public ChainReader(PipelineSymbols symbols, ConcurrentDictionary<ITypeSymbol, TaskColumns?> tasks, Compilation compilation,
-        ImmutableArray<IOperation> blocks, Action<Diagnostic> report)
+    public ChainReader(PipelineSymbols symbols, ConcurrentDictionary<ITypeSymbol, TaskColumns?> tasks, ConcurrentDictionary<(ITypeSymbol, bool), ObjectSpec?> records,
+        Compilation compilation, ImmutableArray<IOperation> blocks, Action<Diagnostic> report)
     {
         _symbols = symbols;
         _tasks = tasks;
+        _records = records;
         _compilation = compilation;
         _blocks = blocks;
         _report = report;
@@ -275,12 +287,13 @@ internal sealed class ChainReader
         type.GetMembers("Inputs").Concat(type.GetMembers("RequiredInputs")).Any(m => m.DeclaringSyntaxReferences.Any(r =>
             !r.SyntaxTree.FilePath.EndsWith(".g.cs", StringComparison.OrdinalIgnoreCase)));
 
-    private ObjectSpec? ReadRecord(INamedTypeSymbol type, bool isOutput)
+    // A record's columns, read once per compilation.
+    private ObjectSpec? ReadRecord(INamedTypeSymbol type, bool isOutput) => _records.GetOrAdd((type, isOutput), key =>
     {
         var reader = new TypeShapeReader([], _compilation);
-        var id = reader.ReadRoot(type, isOutput);
+        var id = reader.ReadRoot((INamedTypeSymbol)key.Item1, key.Item2);
         return id is null || reader.HasErrors ? null : reader.Objects.FirstOrDefault(o => o.Id == id);
-    }
+    });
 
     // ColumnMappings { Inputs = new Dictionary<string, string> { ["instruction"] = "question" }, Outputs = ... } with constants.
     private bool ReadMappings(IOperation value, Dictionary<string, string> inputs, Dictionary<string, string> outputs, Dictionary<string, Location> locations)
