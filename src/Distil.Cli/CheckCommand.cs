@@ -8,8 +8,9 @@ namespace Distil.Cli;
 /// <summary>
 /// <c>distil check PIPELINE.json</c>: the validation <c>distil run</c> does before its first call,
 /// alone: the file's shape, every step's kind and options, the models' specs, and the columns each
-/// step needs against those the data and the steps before it give. Nothing runs and nothing is
-/// written; the exit code says whether the pipeline would start.
+/// step needs against those the data and the steps before it give. Nothing runs, nothing is
+/// written and no remote model is contacted (no key is needed); local models are opened, since
+/// the file must exist and some tasks need one. The exit code says whether the pipeline would start.
 /// </summary>
 internal static class CheckCommand
 {
@@ -34,7 +35,10 @@ internal static class CheckCommand
                     {
                         try
                         {
-                            var client = factory.Create(spec);
+                            // Local models are opened (the file must be there, and some tasks need one);
+                            // remote ones are only read: no key is needed and no request is made.
+                            var parsed = ModelSpec.Parse(spec);
+                            var client = parsed.Provider == "local" ? factory.Create(parsed) : new UncalledChatClient(parsed);
                             clients.Add(client);
                             return client;
                         }
@@ -58,7 +62,7 @@ internal static class CheckCommand
                     throw new UsageException($"distil check: {DistilCommand.OneLine(error.Message)}");
                 }
                 await console.Out.WriteLineAsync(schema.ToString());
-                await console.Out.WriteLineAsync($"Pipeline '{pipeline.Name}' is valid: {schema.Count} steps, every column each step reads is there.");
+                await console.Out.WriteLineAsync($"Pipeline '{pipeline.Name}' is valid: {schema.Count} steps, every column each step reads is there (no model was called).");
                 return ExitCodes.Success;
             }
             finally
@@ -68,4 +72,23 @@ internal static class CheckCommand
         });
         return command;
     }
+}
+
+/// <summary>A remote model as <c>distil check</c> sees it: named, never called.</summary>
+internal sealed class UncalledChatClient(ModelSpec spec) : Microsoft.Extensions.AI.IChatClient
+{
+    private readonly Microsoft.Extensions.AI.ChatClientMetadata _metadata = new(spec.Provider, spec.Endpoint, spec.Model);
+
+    public Task<Microsoft.Extensions.AI.ChatResponse> GetResponseAsync(IEnumerable<Microsoft.Extensions.AI.ChatMessage> messages,
+        Microsoft.Extensions.AI.ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        throw new InvalidOperationException($"distil check calls no model, but something asked {spec.Text}.");
+
+    public IAsyncEnumerable<Microsoft.Extensions.AI.ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<Microsoft.Extensions.AI.ChatMessage> messages,
+        Microsoft.Extensions.AI.ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        throw new InvalidOperationException($"distil check calls no model, but something asked {spec.Text}.");
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is null && serviceType.IsInstanceOfType(_metadata) ? _metadata : serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+
+    public void Dispose() { }
 }

@@ -52,6 +52,32 @@ public class PipelineAnalyzerTests
     private static string Marked(Diagnostic diagnostic) => diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan);
 
     [Fact]
+    public void The_example_of_docs_pipelines_md_gives_the_error_it_shows()
+    {
+        var diagnostics = AnalyzerHarness.Run("""
+            using Distil;
+            using Distil.Pipelines;
+            using Distil.Tasks;
+
+            public sealed record Question(string Instruction, string? Topic = null);   // columns: instruction, topic
+
+            public static class Recipe
+            {
+                public static void Build(Pipeline pipeline) =>
+                    pipeline.Load<Question>(RowSources.File("questions.jsonl"))
+                        .Then(new TextGeneration())
+                        .Then(new UltraFeedback());            // reads 'generations': no step writes it
+            }
+            """);
+
+        var diagnostic = Assert.Single(diagnostics);
+        var start = diagnostic.Location.GetLineSpan().StartLinePosition;
+        Assert.Equal((12, 19), (start.Line + 1, start.Character + 1));
+        Assert.Equal("Task 'ultrafeedback' reads column 'generations', which no earlier step writes; the rows there have instruction, topic, generation, model_name, distilabel_metadata. Did you mean 'generation'?",
+            diagnostic.GetMessage());
+    }
+
+    [Fact]
     public void A_valid_chain_through_tasks_keep_rename_and_write_is_silent()
     {
         var diagnostics = Analyze("""
