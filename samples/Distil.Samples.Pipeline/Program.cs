@@ -105,7 +105,7 @@ using var _ = llm;
 
 var topics = new[] { "volcanoes", "compound interest", "photosynthesis", "binary search", "the French Revolution", "tides", "vaccines", "black holes" };
 var questions = Enumerable.Range(0, rowCount)
-    .Select(i => new JsonObject { ["id"] = i, ["instruction"] = $"Question {i}: explain {topics[i % topics.Length]} to a twelve-year-old." });
+    .Select(i => new Question(i, $"Question {i}: explain {topics[i % topics.Length]} to a twelve-year-old."));
 
 var pipeline = Pipeline.Create("questions-and-answers");
 pipeline.Logger = logger;
@@ -119,6 +119,8 @@ if (shard is not null)
 }
 if (fresh && Directory.Exists(pipeline.RunDirectoryPath)) Directory.Delete(pipeline.RunDirectoryPath, recursive: true);
 
+// Typed rows: the build follows the columns from Question through every step below, so a step
+// that reads a column nothing writes (try KeepColumns("genration")) is a build error, DISTIL016.
 var judged = pipeline.Load(questions)
     .Then(new TextGeneration { Name = "answer", Llm = llm, MaxConcurrency = concurrency, SystemPrompt = "You explain things simply." })
     .Map(row => { row["responses"] = new JsonArray(row["generation"]?.DeepClone()); return row; }, reads: ["generation"], writes: ["responses"])
@@ -172,3 +174,6 @@ internal sealed class StandIns(List<FakeOpenAIServer> servers) : IAsyncDisposabl
         foreach (var server in servers) await server.DisposeAsync();
     }
 }
+
+/// <summary>The rows the pipeline starts from: columns <c>id</c> and <c>instruction</c>.</summary>
+internal sealed record Question(int Id, string Instruction);
