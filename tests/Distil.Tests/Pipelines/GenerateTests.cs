@@ -107,9 +107,10 @@ public class GenerateTests : FakeServerTests
     [Test]
     public async Task A_killed_generator_run_resumes_and_asks_again_at_most_the_calls_in_flight()
     {
-        const int rows = 400;
+        const int rows = 600;
         const int concurrency = 8;
-        Server.Reply = FakeReplies.Answering(r => $"Write about {TopicOf(r.LastMessage)}, draw {r.Body["seed"]}.").WithLatency(TimeSpan.FromMilliseconds(10));
+        // 8 calls of 20 ms at a time: the 450 left after the kill point take over a second, time enough to kill mid-way.
+        Server.Reply = FakeReplies.Answering(r => $"Write about {TopicOf(r.LastMessage)}, draw {r.Body["seed"]}.").WithLatency(TimeSpan.FromMilliseconds(20));
         var file = Path.Combine(_work, "generate.json");
         File.WriteAllText(file, $$"""
             {
