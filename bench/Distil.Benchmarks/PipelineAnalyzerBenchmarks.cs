@@ -58,10 +58,14 @@ public class PipelineAnalyzerBenchmarks
     private int WithFloor(DiagnosticAnalyzer floor) =>
         _compilation.Clone().WithAnalyzers([floor]).GetAllDiagnosticsAsync().GetAwaiter().GetResult().Length;
 
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    // Handed to WithAnalyzers directly, never loaded by a compiler: no [DiagnosticAnalyzer], no release tracking.
+#pragma warning disable RS1001 // see above
     private sealed class FloorAnalyzer(bool watchOperations) : DiagnosticAnalyzer
+#pragma warning restore RS1001
     {
+#pragma warning disable RS2008 // a rule that never fires, in a benchmark
         private static readonly DiagnosticDescriptor Never = new("BENCH001", "never", "never", "Bench", DiagnosticSeverity.Hidden, true);
+#pragma warning restore RS2008
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => [Never];
 

@@ -203,7 +203,7 @@ internal static class PipelineFile
                     Threshold = (double?)json["threshold"] ?? 0.7,
                     ShingleSize = (int?)json["shingle_size"] ?? 3,
                     Permutations = (int?)json["permutations"] ?? 128,
-                    SearchBreadth = (int?)json["search_breadth"] ?? 64,
+                    VectorIndex = method == "embedding" ? Distil.USearch.HnswVectorIndex.Factory(searchBreadth: (int?)json["search_breadth"] ?? 64) : null,
                 };
                 return parent.Deduplicate(column, options, step.Name);
             }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Distil.Pipelines;
+using Distil.USearch;
 using NUnit.Framework;
 
 namespace Distil.Tests.Pipelines;
@@ -97,7 +98,7 @@ public class DedupTests
             vectors.Add(i < 100 ? Unit(vectors[original].Zip(RandomVector(), (a, b) => a + 0.25f * b).ToArray()) : vectors[original]);
         }
         IEnumerable<JsonObject> Rows() => vectors.Select((v, i) => new JsonObject { ["id"] = i, ["text"] = new JsonArray([.. v.Select(x => (JsonNode?)x)]) });
-        var options = new DedupOptions { Method = DedupMethod.Embedding, Threshold = 0.9 };
+        var options = new DedupOptions { Method = DedupMethod.Embedding, Threshold = 0.9, VectorIndex = HnswVectorIndex.Factory() };
 
         var (kept, dropped) = await RunAsync(Rows(), options);
 
@@ -120,7 +121,7 @@ public class DedupTests
         [
             new JsonObject { ["id"] = 0, ["text"] = new JsonArray(0.1, 0.2) },
             new JsonObject { ["id"] = 1, ["text"] = "not a vector" },
-        ], new DedupOptions { Method = DedupMethod.Embedding }));
+        ], new DedupOptions { Method = DedupMethod.Embedding, VectorIndex = HnswVectorIndex.Factory() }));
 
         Assert.That(error!.ToString(), Does.Contain("row 1 has no embedding in 'text'").And.Contain("the string \"not a vector\""));
     }
@@ -132,10 +133,15 @@ public class DedupTests
         [
             new JsonObject { ["id"] = 0, ["text"] = new JsonArray(0.1, 0.2) },
             new JsonObject { ["id"] = 1, ["text"] = new JsonArray(0.1, 0.2, 0.3) },
-        ], new DedupOptions { Method = DedupMethod.Embedding }));
+        ], new DedupOptions { Method = DedupMethod.Embedding, VectorIndex = HnswVectorIndex.Factory() }));
 
         Assert.That(error!.ToString(), Does.Contain("Row 1's embedding has 3 numbers, the earlier rows' 2"));
     }
+
+    [Test]
+    public void Deduplicating_by_embeddings_without_a_vector_index_says_which_package_gives_one() =>
+        Assert.That(() => Pipeline.Create("x").Load([new JsonObject { ["text"] = "a" }]).Deduplicate("text", new DedupOptions { Method = DedupMethod.Embedding }),
+            Throws.ArgumentException.With.Message.Contains("add the Distil.USearch package and set VectorIndex = HnswVectorIndex.Factory()"));
 
     [TestCase(128, 0.7, 16, 8)]
     [TestCase(128, 0.5, 32, 4)]

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
 using System.Text.Json.Nodes;
-using Cloud.Unum.USearch;
 using Distil.Mapping;
 
 namespace Distil.Pipelines;
@@ -22,7 +21,8 @@ public enum DedupMethod
     /// <summary>
     /// Semantic duplicates: rows whose embeddings (a column of numbers, as <see cref="StepHandle.Embed"/>
     /// writes) have a cosine similarity of the threshold or more with an earlier kept row's, found
-    /// with an approximate nearest-neighbour index (HNSW, from USearch).
+    /// with the nearest-neighbour index of <see cref="DedupOptions.VectorIndex"/> (HNSW from the
+    /// <c>Distil.USearch</c> package: <c>HnswVectorIndex.Factory()</c>).
     /// </summary>
     Embedding,
 }
@@ -53,10 +53,11 @@ public sealed record DedupOptions
     public (int Bands, int Rows) LshBands => DedupNode.Bands(Permutations, Threshold);
 
     /// <summary>
-    /// For embeddings: how many neighbours the index looks at for each row while searching (default
-    /// 64). More finds near neighbours more surely and costs time.
+    /// For embeddings: makes the index of the kept rows' vectors, given their dimensions. Required
+    /// with <see cref="DedupMethod.Embedding"/>: <c>HnswVectorIndex.Factory()</c> from the
+    /// <c>Distil.USearch</c> package, or an <see cref="IVectorIndex"/> of your own.
     /// </summary>
-    public int SearchBreadth { get; init; } = 64;
+    public Func<int, IVectorIndex>? VectorIndex { get; init; }
 
     /// <summary>Checks the values, naming the one that is wrong.</summary>
     public void Validate()
@@ -64,7 +65,10 @@ public sealed record DedupOptions
         if (Threshold is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(Threshold), Threshold, "Threshold is above 0 and at most 1.");
         if (ShingleSize < 1) throw new ArgumentOutOfRangeException(nameof(ShingleSize), ShingleSize, "ShingleSize must be 1 or more.");
         if (Permutations is < 8 or > 1024) throw new ArgumentOutOfRangeException(nameof(Permutations), Permutations, "Permutations must be from 8 to 1024.");
-        if (SearchBreadth is < 1 or > 4096) throw new ArgumentOutOfRangeException(nameof(SearchBreadth), SearchBreadth, "SearchBreadth must be from 1 to 4096.");
+        if (Method == DedupMethod.Embedding && VectorIndex is null)
+        {
+            throw new ArgumentException("Deduplication by embeddings needs DedupOptions.VectorIndex: add the Distil.USearch package and set VectorIndex = HnswVectorIndex.Factory(), or give an IVectorIndex of your own.", nameof(VectorIndex));
+        }
     }
 }
 
@@ -74,8 +78,8 @@ public sealed record DedupOptions
 /// not stored; each dropped row is written, with the key of the row it repeats, to
 /// <c>duplicates-&lt;step&gt;.jsonl</c> in the run directory. Memory: 8 bytes a kept row for exact,
 /// one hash per band (<c>b</c> of them, 16 for the defaults) a kept row for MinHash; no text is kept.
-/// For embeddings, each kept row's vector at half precision plus the index's links (about
-/// 2 × dimensions + 200 bytes a kept row).
+/// For embeddings, what the vector index keeps per kept row (for USearch's HNSW: its vector at
+/// half precision and its links, about 2 × dimensions + 200 bytes).
 /// </summary>
 internal sealed class DedupNode : StepNode
 {
@@ -86,12 +90,19 @@ internal sealed class DedupNode : StepNode
     private readonly ulong[] _b;
     private readonly int _bands;
     private readonly int _rows;
+    private readonly string _indexDescription = "";
 
     public DedupNode(string name, string column, DedupOptions options) : base(name)
     {
         _column = column;
         _options = options;
         (_bands, _rows) = Bands(options.Permutations, options.Threshold);
+        // What the index is belongs to the step's signature; one made for a single dimension tells it.
+        if (options.VectorIndex is { } factory)
+        {
+            using var probe = factory(1);
+            _indexDescription = probe.Description;
+        }
         // The hash functions of the signature: fixed, so that runs agree.
         var random = new Random(20261201);
         _a = Enumerable.Range(0, options.Permutations).Select(_ => (ulong)random.NextInt64(1, (long)MersennePrime)).ToArray();
@@ -107,7 +118,7 @@ internal sealed class DedupNode : StepNode
     public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) => parents[0];
 
     public override string Settings() => string.Create(CultureInfo.InvariantCulture,
-        $"{_column}|{_options.Method}|{_options.Threshold}|{_options.ShingleSize}|{_options.Permutations}|{_options.SearchBreadth}");
+        $"{_column}|{_options.Method}|{_options.Threshold}|{_options.ShingleSize}|{_options.Permutations}|{_indexDescription}");
 
     public override async Task RunAsync(StepRun run)
     {
@@ -161,12 +172,12 @@ internal sealed class DedupNode : StepNode
         return vector;
     }
 
-    // The kept rows' embeddings in an HNSW index (USearch, cosine metric, half precision). Rows are
-    // added in order by one thread, so the same rows give the same index and the same decisions.
+    // The kept rows' embeddings in the options' vector index, created at the first vector (its
+    // length is the dimensions every later row must have).
     private sealed class SemanticIndex(DedupOptions options) : IDisposable
     {
         private readonly List<RowKey> _kept = [];
-        private USearchIndex? _index;
+        private IVectorIndex? _index;
         private int _dimensions;
 
         public (RowKey? FirstOf, double? Similarity) FirstOf(float[] vector, RowKey key)
@@ -174,25 +185,14 @@ internal sealed class DedupNode : StepNode
             if (_index is null)
             {
                 _dimensions = vector.Length;
-                try
-                {
-                    _index = new USearchIndex(MetricKind.Cos, ScalarKind.Float16, (ulong)_dimensions, connectivity: 16, expansionAdd: 128, expansionSearch: (ulong)options.SearchBreadth);
-                }
-                catch (Exception error) when (error is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException)
-                {
-                    throw new PlatformNotSupportedException($"Embedding deduplication needs USearch's native library, which has no build for {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}: use minhash or exact there.", error);
-                }
+                _index = options.VectorIndex!(_dimensions);
             }
             else if (vector.Length != _dimensions)
             {
                 throw new InvalidDataException($"Row {key.Text}'s embedding has {vector.Length} numbers, the earlier rows' {_dimensions}: every row must be embedded by the same model.");
             }
-            if (_kept.Count > 0 && _index.Search(vector, 1, out ulong[] keys, out float[] distances) > 0)
-            {
-                var similarity = 1.0 - distances[0];
-                if (similarity >= options.Threshold) return (_kept[(int)keys[0]], similarity);
-            }
-            _index.Add((ulong)_kept.Count, vector);
+            if (_index.Nearest(vector) is { } nearest && nearest.Similarity >= options.Threshold) return (_kept[(int)nearest.Key], nearest.Similarity);
+            _index.Add(_kept.Count, vector);
             _kept.Add(key);
             return (null, null);
         }
