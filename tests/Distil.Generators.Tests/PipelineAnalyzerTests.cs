@@ -310,6 +310,21 @@ public class PipelineAnalyzerTests
     }
 
     [Fact]
+    public void Embed_adds_its_vector_column_and_FormatDpo_reads_its_three_columns()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source).Embed("instruction", null!).Deduplicate("instruction_embedding").KeepColumns("instruction_embedding");
+                pipeline.Load<Question>(source).Embed("instruction", null!, output: "vector").KeepColumns("instruction_embedding");
+                pipeline.Load<Question>(source).FormatDpo(generations: "topic", ratings: "scores");
+        """);
+
+        Assert.Collection(diagnostics,
+            d => Assert.Equal(("\"instruction_embedding\"", "KeepColumns reads column 'instruction_embedding', which no earlier step writes; the rows there have instruction, topic, vector"), (Marked(d), d.GetMessage())),
+            d => Assert.Equal("FormatDpo reads column 'topic' as list<string>, but Load<Question> writes it as string", d.GetMessage()),
+            d => Assert.StartsWith("FormatDpo reads column 'scores', which no earlier step writes", d.GetMessage()));
+    }
+
+    [Fact]
     public void Steps_around_tasks_read_their_named_columns()
     {
         var diagnostics = Analyze("""
