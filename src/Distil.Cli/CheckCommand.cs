@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Distil.LlamaSharp;
-using Distil.OpenAI;
 using Distil.Pipelines;
 
 namespace Distil.Cli;
@@ -24,34 +23,26 @@ internal static class CheckCommand
         };
         command.SetAction(async (result, cancellationToken) =>
         {
-            var factory = new ChatClientFactory { Resilience = null }.AddOpenAI().AddLocalModels();
+            var factory = new ChatClientFactory { Resilience = null }.AddLocalModels();
             var clients = new List<Microsoft.Extensions.AI.IChatClient>();
             try
             {
-                Pipeline pipeline;
-                try
+                // Local models are opened (the file must be there, and some tasks need one);
+                // remote ones are only read: no key is needed and no request is made.
+                var pipeline = PipelineFile.Load(result.GetValue(file)!, result.GetValue(model), runDirectory: null, spec =>
                 {
-                    pipeline = PipelineFile.Load(result.GetValue(file)!, result.GetValue(model), runDirectory: null, spec =>
+                    try
                     {
-                        try
-                        {
-                            // Local models are opened (the file must be there, and some tasks need one);
-                            // remote ones are only read: no key is needed and no request is made.
-                            var parsed = ModelSpec.Parse(spec);
-                            var client = parsed.Provider == "local" ? factory.Create(parsed) : new UncalledChatClient(parsed);
-                            clients.Add(client);
-                            return client;
-                        }
-                        catch (ModelSpecException error)
-                        {
-                            throw new UsageException($"distil check: model '{spec}': {DistilCommand.OneLine(error.Message)}");
-                        }
-                    });
-                }
-                catch (UsageException error) when (error.Message.StartsWith("distil run: ", StringComparison.Ordinal))
-                {
-                    throw new UsageException("distil check: " + error.Message["distil run: ".Length..]);
-                }
+                        var parsed = ModelSpec.Parse(spec);
+                        var client = parsed.Provider == "local" ? factory.Create(parsed) : new UncalledChatClient(parsed);
+                        clients.Add(client);
+                        return client;
+                    }
+                    catch (ModelSpecException error)
+                    {
+                        throw new UsageException($"distil check: model '{spec}': {DistilCommand.OneLine(error.Message)}");
+                    }
+                }, command: "check");
                 PipelineSchema schema;
                 try
                 {

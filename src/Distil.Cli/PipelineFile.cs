@@ -32,10 +32,29 @@ internal static class PipelineFile
 
     private sealed record StepSpec(string Name, string Kind, JsonObject Json, List<string> After);
 
-    public static Pipeline Load(string path, string? modelOverride, string? runDirectory, Func<string, IChatClient> createClient, Shard? shard = null)
+    /// <summary>
+    /// Builds the pipeline a file describes. A problem of the file is a <see cref="UsageException"/>
+    /// naming <paramref name="command"/> (<c>distil run: ...</c>), the file and the step.
+    /// </summary>
+    public static Pipeline Load(string path, string? modelOverride, string? runDirectory, Func<string, IChatClient> createClient, Shard? shard = null, string command = "run")
+    {
+        try
+        {
+            return Read(path, modelOverride, runDirectory, createClient, shard);
+        }
+        catch (PipelineFileException problem)
+        {
+            throw new UsageException($"distil {command}: {problem.Message}");
+        }
+    }
+
+    /// <summary>A problem of a pipeline file, said with the file; <see cref="Load"/> adds the command.</summary>
+    private sealed class PipelineFileException(string message) : Exception(message);
+
+    private static Pipeline Read(string path, string? modelOverride, string? runDirectory, Func<string, IChatClient> createClient, Shard? shard)
     {
         var full = Path.GetFullPath(path);
-        if (!File.Exists(full)) throw new UsageException($"distil run: --pipeline '{full}' does not exist.");
+        if (!File.Exists(full)) throw new PipelineFileException($"the pipeline file '{full}' does not exist.");
         JsonObject root;
         try
         {
@@ -346,5 +365,5 @@ internal static class PipelineFile
             ? map.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>())
             : throw Bad(file, $"{where} needs \"{key}\" as an object of old name: new name");
 
-    private static UsageException Bad(string file, string problem) => new($"distil run: {file}: {problem}.");
+    private static PipelineFileException Bad(string file, string problem) => new($"{file}: {problem}.");
 }

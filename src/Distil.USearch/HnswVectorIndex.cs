@@ -25,11 +25,18 @@ public static class HnswVectorIndex
     /// looks at (more finds near neighbours more surely, and costs time); <paramref name="connectivity"/>
     /// is how many links each vector keeps.
     /// </summary>
-    public static Func<int, IVectorIndex> Factory(int searchBreadth = 64, int connectivity = 16)
+    public static IVectorIndexFactory Factory(int searchBreadth = 64, int connectivity = 16)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(searchBreadth, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(connectivity, 2);
-        return dimensions => new UsearchVectorIndex(dimensions, searchBreadth, connectivity);
+        return new UsearchFactory(searchBreadth, connectivity);
+    }
+
+    private sealed class UsearchFactory(int searchBreadth, int connectivity) : IVectorIndexFactory
+    {
+        public string Description => $"usearch-hnsw-cos-f16-m{connectivity}-ef{searchBreadth}";
+
+        public IVectorIndex Create(int dimensions) => new UsearchVectorIndex(dimensions, searchBreadth, connectivity);
     }
 
     // Vectors are added in order by one thread, so the same vectors give the same graph and the same answers.
@@ -50,8 +57,6 @@ public static class HnswVectorIndex
                 throw new PlatformNotSupportedException($"USearch has no native library for {RuntimeInformation.RuntimeIdentifier} (it ships linux-x64, win-x64 and osx-arm64): deduplicate by minhash or exact there.", error);
             }
         }
-
-        public string Description => "usearch-hnsw-cos-f16";
 
         public void Add(long key, float[] vector)
         {

@@ -155,7 +155,7 @@ internal sealed class ChainReader
                 var writes = Argument(step, "writes");
                 if (IsNull(writes)) return before;
                 return Strings(writes) is { } written ? before.With(written.Select(w => Pair(w.Name, new ColumnFact(ColumnTypes.Unknown, "Map")))) : null;
-            case "Write" or "RunAsync":
+            case "Write":
                 return before;
             case "Deduplicate":
                 return Reads(step, before, "Deduplicate", ("column", null)) ? before : null;

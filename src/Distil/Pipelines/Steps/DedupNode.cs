@@ -53,11 +53,11 @@ public sealed record DedupOptions
     public (int Bands, int Rows) LshBands => DedupNode.Bands(Permutations, Threshold);
 
     /// <summary>
-    /// For embeddings: makes the index of the kept rows' vectors, given their dimensions. Required
-    /// with <see cref="DedupMethod.Embedding"/>: <c>HnswVectorIndex.Factory()</c> from the
-    /// <c>Distil.USearch</c> package, or an <see cref="IVectorIndex"/> of your own.
+    /// For embeddings: makes the index of the kept rows' vectors. Required with
+    /// <see cref="DedupMethod.Embedding"/>: <c>HnswVectorIndex.Factory()</c> from the
+    /// <c>Distil.USearch</c> package, or an <see cref="IVectorIndexFactory"/> of your own.
     /// </summary>
-    public Func<int, IVectorIndex>? VectorIndex { get; init; }
+    public IVectorIndexFactory? VectorIndex { get; init; }
 
     /// <summary>Checks the values, naming the one that is wrong.</summary>
     public void Validate()
@@ -67,7 +67,7 @@ public sealed record DedupOptions
         if (Permutations is < 8 or > 1024) throw new ArgumentOutOfRangeException(nameof(Permutations), Permutations, "Permutations must be from 8 to 1024.");
         if (Method == DedupMethod.Embedding && VectorIndex is null)
         {
-            throw new ArgumentException("Deduplication by embeddings needs DedupOptions.VectorIndex: add the Distil.USearch package and set VectorIndex = HnswVectorIndex.Factory(), or give an IVectorIndex of your own.", nameof(VectorIndex));
+            throw new ArgumentException("Deduplication by embeddings needs DedupOptions.VectorIndex: add the Distil.USearch package and set VectorIndex = HnswVectorIndex.Factory(), or give an IVectorIndexFactory of your own.", nameof(VectorIndex));
         }
     }
 }
@@ -90,19 +90,12 @@ internal sealed class DedupNode : StepNode
     private readonly ulong[] _b;
     private readonly int _bands;
     private readonly int _rows;
-    private readonly string _indexDescription = "";
 
     public DedupNode(string name, string column, DedupOptions options) : base(name)
     {
         _column = column;
         _options = options;
         (_bands, _rows) = Bands(options.Permutations, options.Threshold);
-        // What the index is belongs to the step's signature; one made for a single dimension tells it.
-        if (options.VectorIndex is { } factory)
-        {
-            using var probe = factory(1);
-            _indexDescription = probe.Description;
-        }
         // The hash functions of the signature: fixed, so that runs agree.
         var random = new Random(20261201);
         _a = Enumerable.Range(0, options.Permutations).Select(_ => (ulong)random.NextInt64(1, (long)MersennePrime)).ToArray();
@@ -118,7 +111,7 @@ internal sealed class DedupNode : StepNode
     public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) => parents[0];
 
     public override string Settings() => string.Create(CultureInfo.InvariantCulture,
-        $"{_column}|{_options.Method}|{_options.Threshold}|{_options.ShingleSize}|{_options.Permutations}|{_indexDescription}");
+        $"{_column}|{_options.Method}|{_options.Threshold}|{_options.ShingleSize}|{_options.Permutations}|{_options.VectorIndex?.Description}");
 
     public override async Task RunAsync(StepRun run)
     {
@@ -185,7 +178,7 @@ internal sealed class DedupNode : StepNode
             if (_index is null)
             {
                 _dimensions = vector.Length;
-                _index = options.VectorIndex!(_dimensions);
+                _index = options.VectorIndex!.Create(_dimensions);
             }
             else if (vector.Length != _dimensions)
             {

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Distil.Mapping;
 using Microsoft.Extensions.AI;
@@ -100,26 +100,15 @@ internal sealed class EvaluateNode : StepNode
         _options.ChatClient?.GetService<ChatClientMetadata>()?.DefaultModelId ?? "", _options.DiagnosticsColumn,
     ]);
 
-    /// <summary>A metric's column: snake_case, letters and digits only ("Relevance (RTC)" is <c>relevance_rtc</c>).</summary>
+    /// <summary>
+    /// A metric's column: snake_case as <see cref="JsonNamingPolicy.SnakeCaseLower"/> writes it (as
+    /// typed rows name theirs), anything but letters and digits a word break: "Relevance (RTC)" is
+    /// <c>relevance_rtc</c>.
+    /// </summary>
     internal static string ColumnName(string metric)
     {
-        var name = new StringBuilder();
-        for (var i = 0; i < metric.Length; i++)
-        {
-            var c = metric[i];
-            if (char.IsLetterOrDigit(c))
-            {
-                var wordStart = char.IsUpper(c) && i > 0 && (char.IsLower(metric[i - 1]) || char.IsDigit(metric[i - 1])
-                    || (i + 1 < metric.Length && char.IsLower(metric[i + 1]) && char.IsUpper(metric[i - 1])));
-                if (wordStart && name.Length > 0 && name[^1] != '_') name.Append('_');
-                name.Append(char.ToLowerInvariant(c));
-            }
-            else if (name.Length > 0 && name[^1] != '_')
-            {
-                name.Append('_');
-            }
-        }
-        var column = name.ToString().Trim('_');
+        var words = new string(metric.Select(c => char.IsLetterOrDigit(c) ? c : ' ').ToArray());
+        var column = JsonNamingPolicy.SnakeCaseLower.ConvertName(words).Trim('_');
         return column.Length > 0 ? column : throw new ArgumentException($"The metric name '{metric}' has no letter or digit to name a column after.");
     }
 

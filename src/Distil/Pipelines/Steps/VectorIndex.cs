@@ -1,16 +1,25 @@
 namespace Distil.Pipelines;
 
 /// <summary>
-/// Vectors searched by cosine similarity, for semantic deduplication
-/// (<see cref="DedupMethod.Embedding"/>): the kept rows' embeddings go in, each new row asks for its
-/// nearest. The package <c>Distil.USearch</c> provides an approximate (HNSW) one,
-/// <c>HnswVectorIndex.Factory()</c>; write your own over any vector library.
+/// Makes the vector indexes of semantic deduplication (<see cref="DedupMethod.Embedding"/>). The
+/// package <c>Distil.USearch</c> provides an approximate (HNSW) one, <c>HnswVectorIndex.Factory()</c>;
+/// write your own over any vector library.
+/// </summary>
+public interface IVectorIndexFactory
+{
+    /// <summary>What the indexes are, for the step's signature (a change recomputes the step).</summary>
+    string Description { get; }
+
+    /// <summary>An empty index of vectors with <paramref name="dimensions"/> numbers.</summary>
+    IVectorIndex Create(int dimensions);
+}
+
+/// <summary>
+/// Vectors searched by cosine similarity: the kept rows' embeddings go in, each new row asks for
+/// its nearest.
 /// </summary>
 public interface IVectorIndex : IDisposable
 {
-    /// <summary>What the index is, for the step's signature (a change recomputes the step).</summary>
-    string Description { get; }
-
     /// <summary>Adds <paramref name="vector"/> under <paramref name="key"/> (keys come 0, 1, 2… in order).</summary>
     void Add(long key, float[] vector);
 
