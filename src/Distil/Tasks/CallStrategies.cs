@@ -12,8 +12,8 @@ namespace Distil;
 internal readonly record struct CallRequest(
     string RowKey, long RowIndex, int Generation, int Call, IReadOnlyList<ChatMessage> Messages, ChatOptions Options)
 {
-    /// <summary>The custom id of this generation's request in an offline batch.</summary>
-    public string CustomId => LlmTask.BatchCustomId(RowKey, Generation);
+    /// <summary>The custom id of this call in an offline batch (the generation's first call, or its Nth re-ask).</summary>
+    public string CustomId => LlmTask.BatchCustomId(RowKey, Generation, Call);
 }
 
 /// <summary>
@@ -27,6 +27,12 @@ internal abstract class CallStrategy
     /// <summary>Sends one call and returns its answer.</summary>
     /// <exception cref="LlmCallException">The call failed for good; the run imputes the generation as null.</exception>
     public abstract Task<ChatResponse> SendAsync(CallRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// How many times a generation's answer that does not fit may be asked again through this
+    /// strategy, for a task that allows <paramref name="configured"/> (its <c>Reasks</c>).
+    /// </summary>
+    public virtual int ReaskLimit(int configured) => configured;
 }
 
 /// <summary>

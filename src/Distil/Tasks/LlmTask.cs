@@ -112,8 +112,10 @@ public abstract partial class LlmTask
     /// the conversation is sent back with the model's answer and a short turn saying what was wrong,
     /// and the first answer that fits is kept. Each re-ask is a call, paid in tokens like the first;
     /// the metadata keeps every answer (<c>raw_outputs_&lt;task&gt;</c>) and the count
-    /// (<c>reasks_&lt;task&gt;</c>), and the statistics add up all attempts. Online runs only (not
-    /// offline batches), and not for tasks whose generation makes dependent calls.
+    /// (<c>reasks_&lt;task&gt;</c>), and the statistics add up all attempts. Online each re-ask goes
+    /// out as soon as its answer is read; with offline batches the rows that need one go out
+    /// together in a further batch, up to <c>Reasks</c> further batches. Not for tasks whose
+    /// generation makes dependent calls.
     /// </summary>
     public int Reasks
     {
@@ -258,8 +260,12 @@ public abstract partial class LlmTask
     /// </summary>
     internal bool DistinctRowDraws { get; set; }
 
-    /// <summary>The custom id of one generation of a row in an offline batch.</summary>
-    internal static string BatchCustomId(string prefix, int generation) => $"{prefix}:{generation}";
+    /// <summary>
+    /// The custom id of one call of a generation of a row in an offline batch: <c>row:generation</c>
+    /// for the first, <c>row:generation:reaskN</c> for the Nth re-ask.
+    /// </summary>
+    internal static string BatchCustomId(string prefix, int generation, int call = 0) =>
+        call == 0 ? $"{prefix}:{generation}" : $"{prefix}:{generation}:reask{call}";
 
     /// <summary>Throws <see cref="NotSupportedException"/> when the task cannot run against <paramref name="llm"/> (see <c>CheckLlm</c>).</summary>
     internal abstract void CheckClient(IChatClient llm);

@@ -158,8 +158,9 @@ public abstract partial class LlmTask<TInput, TOutput>
             _step = step;
             _recording = calls is RecordedCalls;
             _rows = new OutputRows<TOutput>(task.Name, task.MetadataColumn, task.AddRawOutput, task.AddRawInput, task.Reasks > 0, task.WriteOutput);
-            // Re-asking sends a further call after an answer: online only, and only for one-call generations.
-            _reasks = calls is OnlineCalls && !task.MakesDependentCalls ? task.Reasks : 0;
+            // Re-asking sends a further call after an answer: only for one-call generations, and as
+            // far as the strategy sends (online at once; offline, one batch round per re-ask).
+            _reasks = task.MakesDependentCalls ? 0 : calls.ReaskLimit(task.Reasks);
             _configuredModel = llm.GetService<ChatClientMetadata>()?.DefaultModelId;
             _options = task.GenerationOptions?.Clone() ?? new ChatOptions();
             if (task.UseDefaultStructuredOutput)
@@ -241,6 +242,7 @@ public abstract partial class LlmTask<TInput, TOutput>
             {
                 // Rule: a failed call does not fail the run; the outputs of this generation are imputed as null.
                 var error = failure.InnerException!;
+                if (_recording) return Generation<TOutput>.FromFailure(error, calls.LastMessages); // told once, when the batch's answers are read
                 _task.Logger.LogWarning(error,
                     "Task '{Task}': the LLM call for row {Row}, generation {Generation} failed ({Error}); its outputs are set to null.",
                     _task.Name, rowIndex, generation, error.GetType().Name);
@@ -268,7 +270,7 @@ public abstract partial class LlmTask<TInput, TOutput>
                    && Misfit(output, input) is { } problem)
             {
                 earlier.Add(answer);
-                _task.Logger.LogInformation(
+                if (!_recording) _task.Logger.LogInformation(
                     "Task '{Task}': the answer for row {Row}, generation {Generation} does not fit ({Problem}); asking again ({Attempt} of {Reasks}).",
                     _task.Name, rowIndex, generation, problem, earlier.Count, _reasks);
                 try
@@ -278,6 +280,11 @@ public abstract partial class LlmTask<TInput, TOutput>
                     repairs.Clear();
                     output = _task.FormatOutput(text, input);
                 }
+                catch (Exception) when (_recording && !cancellationToken.IsCancellationRequested)
+                {
+                    // The re-ask is recorded (or an earlier batch did not answer it), which is all recording needs.
+                    break;
+                }
                 catch (LlmCallException failure) when (!cancellationToken.IsCancellationRequested)
                 {
                     // A re-ask that fails after its retries leaves the answers there are: the last one stays unfit.
@@ -285,7 +292,7 @@ public abstract partial class LlmTask<TInput, TOutput>
                     break;
                 }
             }
-            if (earlier.Count > 0)
+            if (earlier.Count > 0 && !_recording)
             {
                 _metrics.AnswerReasked(_step, fits: output is not null && _task.OutputRuleBroken(output, input) is null);
             }

@@ -158,6 +158,65 @@ public class CrashRecoveryTests : FakeServerTests
     }
 
     [Test]
+    public async Task A_batch_run_killed_before_and_after_its_re_ask_batch_resumes_without_sending_any_batch_again()
+    {
+        // Every first answer is unreadable, every re-ask answered; the re-ask batch's upload is
+        // refused until the first process is killed, so that it dies between the two batches.
+        const string Problem = "could not be read";
+        Server.Reply = FakeReplies.Answering(r => r.LastMessage.Contains(Problem, StringComparison.Ordinal) ? """{"scores": [4, 2]}""" : "no idea");
+        var refusedUploads = 0;
+        Server.Batches.Faults = call => call == FakeBatchCall.Upload && Server.Batches.FilesUploaded >= 1 && Interlocked.Increment(ref refusedUploads) > 0 ? 503 : null;
+        var input = Path.Combine(_work, "scoring.jsonl");
+        File.WriteAllLines(input, Enumerable.Range(0, 12).Select(i => new JsonObject { ["id"] = i, ["instruction"] = $"Question {i}: why?", ["responses"] = new JsonArray("a", "b") }.ToJsonString()));
+        var runDirectory = Path.Combine(_work, "batch-run");
+        var output = Path.Combine(_work, "scored.jsonl");
+        string[] arguments = ["run", "--task", "quality_scorer", "--input", input, "--output", output, "--run-dir", runDirectory,
+            "--model", $"endpoint:{Server.BaseUrl}#fake-model", "--reasks", "1", "--structured", "--batch", "--wait"];
+
+        using (var child = ChildProgram.Distil.Start(arguments))
+        {
+            await WaitUntil(child, () => Volatile.Read(ref refusedUploads) > 0, "the re-ask batch was never uploaded");
+            await child.KillAsync(); // SIGKILL: the first batch collected, the re-ask batch not created
+        }
+        Assert.That((Server.Batches.Created.Count, Server.Batches.FilesUploaded), Is.EqualTo((1, 1)), "killed between the two batches");
+
+        // The second process sends the re-ask batch and is killed while it is pending.
+        Server.Batches.Faults = null;
+        Server.Batches.Outcome = batch => batch.Id == "batch_2" ? FakeBatchOutcome.InProgress : FakeBatchOutcome.Completed;
+        string secondLog;
+        using (var child = ChildProgram.Distil.Start(arguments))
+        {
+            await WaitUntil(child, () => Server.Batches.Created.Count == 2 && Server.Batches.Created[1].Checks > 0, "the re-ask batch was not sent");
+            await child.KillAsync(); // SIGKILL: the re-ask batch saved in the run directory, then polled
+            secondLog = child.Output + child.Error;
+        }
+        Assert.That((Server.Batches.Created.Count, Server.Batches.FilesUploaded), Is.EqualTo((2, 2)), "the first batch was not sent again");
+        Assert.That(Server.Batches.Created[1].CustomIds, Is.EqualTo(Enumerable.Range(0, 12).Select(i => $"{i}:0:reask1")));
+        Assert.That(secondLog, Does.Contain("Step 'quality_scorer': 12 rows have answers that do not fit; they are asked again in an offline batch (re-ask 1 of 1, 12 requests)."));
+        Assert.That(secondLog, Does.Contain("Step 'quality_scorer': submitted re-ask batch batch_2 (re-ask 1) with 12 requests for 12 rows"));
+
+        Server.Batches.Outcome = _ => FakeBatchOutcome.Completed;
+        var (exitCode, error) = await ChildProgram.Distil.RunAsync(arguments);
+
+        Assert.That(exitCode, Is.Zero, error);
+        Assert.That((Server.Batches.Created.Count, Server.Batches.FilesUploaded), Is.EqualTo((2, 2)), "the pending re-ask batch was polled, not sent again");
+        Assert.That(Server.Batches.Created[1].Checks, Is.GreaterThan(1));
+        Assert.That(Server.RequestCount, Is.Zero, "no online call");
+        Assert.That(File.ReadAllLines(output).Select(l => JsonNode.Parse(l)!["scores"]!.ToJsonString()), Is.EqualTo(Enumerable.Repeat("[4,2]", 12)));
+    }
+
+    private static async Task WaitUntil(ChildProgram.Child child, Func<bool> condition, string failure)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (child.HasExited) Assert.Fail($"distil run ended before it could be killed ({child.Process.ExitCode}): {child.Output}{child.Error}");
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(90)), failure);
+            await Task.Delay(10);
+        }
+    }
+
+    [Test]
     public async Task A_second_run_on_a_run_directory_in_use_exits_2_at_once_naming_it_and_asks_nothing()
     {
         // The first run's calls hang until it is killed, so the directory stays in use.

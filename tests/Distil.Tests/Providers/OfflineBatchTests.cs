@@ -65,6 +65,111 @@ public class OfflineBatchTests : FakeServerTests
         Assert.That(rows.Select(r => r.ToJsonString()), Is.EqualTo(online.Select(r => r.ToJsonString())), "same rows, statistics included");
     }
 
+    private const string Unreadable = "could not be read";
+    private static readonly System.Text.RegularExpressions.Regex QuestionNumber = new(@"Question (\d+):");
+
+    private static IEnumerable<JsonObject> Scorings(int count) =>
+        Enumerable.Range(0, count).Select(i => new JsonObject { ["id"] = i, ["instruction"] = $"Question {i}: why?", ["responses"] = new JsonArray("a", "b") });
+
+    private static int RowOf(FakeRequest request) => int.Parse(QuestionNumber.Match(request.Prompt).Groups[1].Value);
+
+    private Pipeline Scoring(string run, IChatClient llm, int reasks, Support.ListLogger? logger = null)
+    {
+        var pipeline = Pipeline.Create("reask");
+        pipeline.RunDirectory = Path.Combine(_runs, run);
+        if (logger is not null) pipeline.Logger = logger;
+        pipeline.Load(Scorings(6)).Then(new QualityScorer { Llm = llm, Reasks = reasks, Logger = logger ?? (Microsoft.Extensions.Logging.ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance });
+        return pipeline;
+    }
+
+    private static JsonArray Messages(FakeBatch batch, int line) => batch.Lines[line]["body"]!["messages"]!.AsArray();
+
+    [Test]
+    public async Task Unreadable_answers_are_asked_again_in_a_second_batch_as_online_and_the_rows_keep_the_re_asked_answers()
+    {
+        // Odd rows answer unreadably at first; every re-ask is answered with scores.
+        Server.Reply = FakeReplies.Answering(r => r.LastMessage.Contains(Unreadable, StringComparison.Ordinal) ? "[1] Score: 4\n[2] Score: 2"
+            : RowOf(r) % 2 == 1 ? "no idea" : "[1] Score: 5\n[2] Score: 1");
+        var online = await (await Scoring("online", FakeServerClients.OpenAI(Server), reasks: 1).RunAsync(Options(false))).Dataset.ToListAsync();
+        var onlineCalls = Server.RequestCount;
+        var logger = new Support.ListLogger();
+
+        var result = await Scoring("batch", BatchClient(), reasks: 1, logger).RunAsync(Options(wait: true));
+
+        var rows = await result.Dataset.ToListAsync();
+        Assert.That(result.Completed);
+        Assert.That(onlineCalls, Is.EqualTo(9), "online: six first answers and three re-asks");
+        Assert.That(Server.RequestCount, Is.EqualTo(onlineCalls), "no online call from the batch run");
+        Assert.That(Server.Batches.Created.Select(b => string.Join(",", b.CustomIds)),
+            Is.EqualTo(new[] { "0:0,1:0,2:0,3:0,4:0,5:0", "1:0:reask1,3:0:reask1,5:0:reask1" }), "the unreadable rows, and only they, in a second batch");
+        var first = Messages(Server.Batches.Created[0], 1);
+        var reask = Messages(Server.Batches.Created[1], 0);
+        Assert.That(reask.Take(first.Count).Select(m => m!.ToJsonString()), Is.EqualTo(first.Select(m => m!.ToJsonString())),
+            "the re-ask is the first conversation, the last answer and what was wrong");
+        Assert.That(reask, Has.Count.EqualTo(first.Count + 2));
+        Assert.That(((string?)reask[^2]!["role"], reask[^2]!["content"]!.ToJsonString()), Is.EqualTo(("assistant", "\"no idea\"")));
+        Assert.That((string?)reask[^1]!["role"], Is.EqualTo("user"));
+        Assert.That((string?)reask[^1]!["content"], Does.Contain(Unreadable));
+        Assert.That(rows.Select(r => r["scores"]!.ToJsonString()), Is.EqualTo(new[] { "[5,1]", "[4,2]", "[5,1]", "[4,2]", "[5,1]", "[4,2]" }));
+        Assert.That(rows.Select(r => r.ToJsonString()), Is.EqualTo(online.Select(r => r.ToJsonString())), "the rows of the online run, metadata and statistics included");
+        Assert.That(result.Tasks["quality_scorer"].Calls, Is.EqualTo(9));
+        Assert.That(logger.Entries.Select(e => e.Message), Has.Some.StartsWith("Step 'quality_scorer': submitted re-ask batch batch_2 (re-ask 1) with 3 requests for 3 rows to "));
+        Assert.That(logger.Entries.Select(e => e.Message), Has.Some.EqualTo(
+            "Task 'quality_scorer' answers: 3 fit at the first try, 3 asked again (3 then fit), 0 mended in reading, 0 lost to misfits."), "counted as online re-asks are");
+    }
+
+    [Test]
+    public async Task Each_re_ask_round_is_a_batch_of_its_own_up_to_Reasks_and_an_answer_that_never_fits_is_imputed()
+    {
+        // Row 1 fits at its second re-ask, row 3 never; the others at once.
+        Server.Reply = FakeReplies.Answering(r => RowOf(r) switch
+        {
+            1 when r.LastMessage.Contains(Unreadable, StringComparison.Ordinal) && r.Prompt.Contains("still no idea", StringComparison.Ordinal) => "[1] Score: 3\n[2] Score: 3",
+            1 when r.LastMessage.Contains(Unreadable, StringComparison.Ordinal) => "still no idea",
+            1 or 3 => "no idea",
+            _ => "[1] Score: 5\n[2] Score: 1",
+        });
+        var logger = new Support.ListLogger();
+
+        var result = await Scoring("rounds", BatchClient(), reasks: 2, logger).RunAsync(Options(wait: true));
+
+        var rows = await result.Dataset.ToListAsync();
+        Assert.That(Server.Batches.Created.Select(b => string.Join(",", b.CustomIds)),
+            Is.EqualTo(new[] { "0:0,1:0,2:0,3:0,4:0,5:0", "1:0:reask1,3:0:reask1", "1:0:reask2,3:0:reask2" }));
+        var first = Messages(Server.Batches.Created[0], 1);
+        var second = Messages(Server.Batches.Created[2], 0);
+        Assert.That(second, Has.Count.EqualTo(first.Count + 2), "each re-ask is the first conversation plus the last answer: it does not grow");
+        Assert.That(second[^2]!["content"]!.ToJsonString(), Is.EqualTo("\"still no idea\""), "the last answer, not the first");
+        Assert.That(rows.Select(r => r["scores"]?.ToJsonString()), Is.EqualTo(new[] { "[5,1]", "[3,3]", "[5,1]", null, "[5,1]", "[5,1]" }));
+        Assert.That(rows[3]["distilabel_metadata"]!["reasks_quality_scorer"]!.GetValue<int>(), Is.EqualTo(2));
+        Assert.That(rows[3]["distilabel_metadata"]!["raw_outputs_quality_scorer"]!.ToJsonString(), Is.EqualTo("""["no idea","no idea","no idea"]"""));
+        Assert.That(logger.Entries.Select(e => e.Message), Has.Some.EqualTo(
+            "Step 'quality_scorer': 2 rows have answers that do not fit; they are asked again in an offline batch (re-ask 2 of 2, 2 requests)."));
+        Assert.That(logger.Entries.Select(e => e.Message), Has.Some.EqualTo(
+            "Task 'quality_scorer' answers: 4 fit at the first try, 2 asked again (1 then fit), 0 mended in reading, 1 lost to misfits."));
+    }
+
+    [Test]
+    public async Task A_pending_re_ask_batch_is_picked_up_by_the_next_run_and_nothing_is_submitted_again()
+    {
+        Server.Reply = FakeReplies.Answering(r => r.LastMessage.Contains(Unreadable, StringComparison.Ordinal) ? "[1] Score: 4\n[2] Score: 2" : "no idea");
+        Server.Batches.Outcome = batch => batch.Id == "batch_2" ? FakeBatchOutcome.InProgress : FakeBatchOutcome.Completed;
+
+        var first = await Scoring("pending-reask", BatchClient(), reasks: 1).RunAsync(Options(wait: false));
+
+        Assert.That(first.Completed, Is.False, "the run stops while the re-ask batch is pending");
+        Assert.That(Server.Batches.Created.Select(b => b.CustomIds.Count), Is.EqualTo(new[] { 6, 6 }));
+
+        // A new process: a new pipeline and client over the same run directory.
+        Server.Batches.Outcome = _ => FakeBatchOutcome.Completed;
+        var second = await Scoring("pending-reask", BatchClient(), reasks: 1).RunAsync(Options(wait: false));
+
+        Assert.That(second.Completed);
+        Assert.That((Server.Batches.Created.Count, Server.Batches.FilesUploaded), Is.EqualTo((2, 2)), "neither batch submitted twice");
+        Assert.That(Server.Batches.Created[1].Checks, Is.GreaterThan(1), "the re-ask batch was polled again");
+        Assert.That((await second.Dataset.ToListAsync()).Select(r => r["scores"]!.ToJsonString()), Has.All.EqualTo("[4,2]"));
+    }
+
     [Test]
     public async Task A_task_that_catches_every_exception_batches_like_any_other()
     {

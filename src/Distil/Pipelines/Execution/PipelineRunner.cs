@@ -52,7 +52,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
             metrics,
             control,
             step.Parents.Count > 0 ? schemas[step.Parents[0]] : null,
-            pipeline.Name)).ToList();
+            pipeline.Name) { Logger = pipeline.Logger }).ToList();
         Exception? failure = null;
         ProgressReporter? progress = null;
         var stepTimes = new System.Collections.Concurrent.ConcurrentDictionary<StepNode, TimeSpan>();

@@ -56,6 +56,9 @@ internal sealed class StepRun
 
     public StepNode Step { get; }
 
+    /// <summary>The pipeline's logger: lines about the step's progress (an offline batch submitted, collected, pending).</summary>
+    public Microsoft.Extensions.Logging.ILogger Logger { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     public ChannelReader<KeyedRow>[] Inputs { get; }
 
     public StepCounters Counters { get; }

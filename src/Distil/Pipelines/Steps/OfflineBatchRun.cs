@@ -13,8 +13,10 @@ namespace Distil.Pipelines;
 /// <see cref="RunControl.WaitForBatches"/> the run stops once the batches are submitted or
 /// checked, saying what is pending; the next run picks them up instead of submitting again.
 /// Requests are recorded, and answers replayed, by the same task run an online step uses (with
-/// <see cref="RecordedCalls"/> and <see cref="ReplayedCalls"/>). Every call to the batch service is
-/// retried with backoff on transient faults, as chat calls are.
+/// <see cref="RecordedCalls"/> and <see cref="ReplayedCalls"/>). With <see cref="LlmTask.Reasks"/>,
+/// the generations whose answers do not fit are asked again in further batches, one round per
+/// re-ask, each under the same rules. Every call to the batch service is retried with backoff on
+/// transient faults, as chat calls are; the step's progress lines go to the pipeline's logger.
 /// </summary>
 internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchClient batches)
 {
@@ -34,32 +36,50 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
         var llm = task.Llm!;
         task.CheckClient(llm);
 
-        // The requests of every row not finished in an earlier run, recorded as an online run would send them.
+        // The rows not finished in an earlier run; the others are replayed from the store.
         var finished = new Dictionary<RowKey, IReadOnlyList<KeyedRow>>();
-        var recorder = new RecordedCalls(task.Name);
-        var recording = task.CreateRun(llm, recorder, run.Metrics, Step);
+        var open = new List<(KeyedRow Row, int Index)>();
         for (var index = 0; index < rows.Count; index++)
         {
-            var row = rows[index];
-            if (run.Replay(row.Key) is { } stored)
-            {
-                finished[row.Key] = stored;
-                continue;
-            }
-            await recording.RunRowAsync(row.Row, row.Key.Text, index, cancellationToken).ConfigureAwait(false);
+            if (run.Replay(rows[index].Key) is { } stored) finished[rows[index].Key] = stored;
+            else open.Add((rows[index], index));
         }
-        var requests = new Dictionary<string, OfflineBatchRequest>(StringComparer.Ordinal);
-        foreach (var request in recorder.Requests) requests[request.CustomId] = request;
 
-        var results = await CollectAsync(requests, cancellationToken).ConfigureAwait(false);
-        if (results is null)
+        // Rule: round 0 sends each generation's first call; round N re-asks, in one further batch,
+        // the generations whose answer after N-1 re-asks still does not fit, up to Reasks rounds.
+        // Each round's requests are recorded by the task run from the answers of the rounds before
+        // it, so a rerun records the same requests and the run store's custom ids keep any from
+        // being paid twice.
+        var results = new Dictionary<string, OfflineBatchResult>(StringComparer.Ordinal);
+        var rounds = task.MakesDependentCalls ? 0 : task.Reasks;
+        for (var round = 0; round <= rounds; round++)
         {
-            run.Control.MarkStoppedEarly();
-            return;
+            var recorder = new RecordedCalls(task.Name, round, results);
+            var recording = task.CreateRun(llm, recorder, run.Metrics, Step);
+            foreach (var (row, index) in open)
+            {
+                await recording.RunRowAsync(row.Row, row.Key.Text, index, cancellationToken).ConfigureAwait(false);
+            }
+            var requests = new Dictionary<string, OfflineBatchRequest>(StringComparer.Ordinal);
+            foreach (var request in recorder.Requests) requests[request.CustomId] = request;
+            if (requests.Count == 0 && round > 0) break; // every answer fits, or has no answer to ask again about
+            if (round > 0)
+            {
+                run.Logger.LogInformation(
+                    "Step '{Step}': {Rows} rows have answers that do not fit; they are asked again in an offline batch (re-ask {Round} of {Reasks}, {Requests} requests).",
+                    Step, recorder.RowCount, round, rounds, requests.Count);
+            }
+            var collected = await CollectAsync(requests, round, cancellationToken).ConfigureAwait(false);
+            if (collected is null)
+            {
+                run.Control.MarkStoppedEarly();
+                return;
+            }
+            foreach (var (customId, result) in collected) results[customId] = result;
         }
 
         // The same task run again, its calls answered from the batches: parsing is the task's own.
-        var replay = task.CreateRun(llm, new ReplayedCalls(task.Name, results, run.Metrics, Step), run.Metrics, Step);
+        var replay = task.CreateRun(llm, new ReplayedCalls(results, run.Metrics, Step), run.Metrics, Step);
         for (var index = 0; index < rows.Count; index++)
         {
             var row = rows[index];
@@ -76,7 +96,7 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
     // Submits and polls until every request has a final result; null when the run should stop
     // with batches pending (not waiting).
     private async Task<IReadOnlyDictionary<string, OfflineBatchResult>?> CollectAsync(
-        Dictionary<string, OfflineBatchRequest> requests, CancellationToken cancellationToken)
+        Dictionary<string, OfflineBatchRequest> requests, int round, CancellationToken cancellationToken)
     {
         var store = run.Store;
         var wait = batches.Options.PollInterval;
@@ -103,10 +123,10 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
                     // A batch failed as a whole (its file did not validate): every request carries the reason.
                     collected.AddRange(batch.CustomIds.Select(id =>
                         new OfflineBatchResult(id, null, null, null, null, $"batch {batch.Id} {state.Status}: {state.Error}") { Retryable = false }));
-                    task.Logger.LogWarning("Step '{Step}': batch {Batch} {Status}: {Error}", Step, batch.Id, state.Status, state.Error);
+                    run.Logger.LogWarning("Step '{Step}': batch {Batch} {Status}: {Error}", Step, batch.Id, state.Status, state.Error);
                 }
                 store.FinishBatch(Step, batch.Id, state.Status, collected);
-                task.Logger.LogInformation("Step '{Step}': batch {Batch} {Status}; {Answered} of {Requests} requests answered.",
+                run.Logger.LogInformation("Step '{Step}': batch {Batch} {Status}; {Answered} of {Requests} requests answered.",
                     Step, batch.Id, state.Status, collected.Count(r => r.Succeeded), batch.CustomIds.Count);
             }
 
@@ -137,8 +157,16 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
                     {
                         store.SaveBatch(Step, submitted);
                         saved.UnionWith(submitted.CustomIds);
-                        task.Logger.LogInformation("Step '{Step}': submitted batch {Batch} with {Requests} requests to {Service}.",
-                            Step, submitted.Id, submitted.CustomIds.Count, batches.Describe());
+                        if (round == 0)
+                        {
+                            run.Logger.LogInformation("Step '{Step}': submitted batch {Batch} with {Requests} requests to {Service}.",
+                                Step, submitted.Id, submitted.CustomIds.Count, batches.Describe());
+                        }
+                        else
+                        {
+                            run.Logger.LogInformation("Step '{Step}': submitted re-ask batch {Batch} (re-ask {Round}) with {Requests} requests for {Rows} rows to {Service}.",
+                                Step, submitted.Id, round, submitted.CustomIds.Count, RowCount(submitted.CustomIds), batches.Describe());
+                        }
                     }, token).ConfigureAwait(false);
                 }, cancellationToken).ConfigureAwait(false);
                 continue; // check the new batches at once: a fast service may be done already
@@ -148,7 +176,7 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
             var pending = store.Batches(Step).Where(b => !OfflineBatchState.FinalStatuses.Contains(b.Status)).ToList();
             if (!run.Control.WaitForBatches)
             {
-                task.Logger.LogWarning(
+                run.Logger.LogWarning(
                     "Step '{Step}': {Requests} requests are in {Count} pending batches ({Batches}); the run stops here. Run it again to collect them, or wait for them (WaitForBatches, distil run --batch --wait).",
                     Step, pending.Sum(b => b.CustomIds.Count), pending.Count, string.Join(", ", pending.Select(b => b.Id)));
                 return null;
@@ -157,6 +185,13 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
             wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, batches.Options.MaxPollInterval.Ticks));
         }
     }
+
+    // The rows of re-ask requests: a re-ask's custom id is row:generation:reaskN, and a row key may hold ':' itself.
+    private static int RowCount(IEnumerable<string> reaskIds) => reaskIds.Select(id =>
+    {
+        var end = id.LastIndexOf(':');
+        return id[..id.LastIndexOf(':', end - 1)];
+    }).Distinct(StringComparer.Ordinal).Count();
 
     // Uploads, batch creations, polls and downloads are retried like chat calls: a 503 during a
     // long wait must not fail a step whose batches are fine on the service.
