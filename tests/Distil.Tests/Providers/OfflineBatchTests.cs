@@ -78,7 +78,7 @@ public class OfflineBatchTests : FakeServerTests
         var pipeline = Pipeline.Create("reask");
         pipeline.RunDirectory = Path.Combine(_runs, run);
         if (logger is not null) pipeline.Logger = logger;
-        pipeline.Load(Scorings(6)).Then(new QualityScorer { Llm = llm, Reasks = reasks, Logger = logger ?? (Microsoft.Extensions.Logging.ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance });
+        pipeline.Load(Scorings(6)).Then(new QualityScorer { Llm = llm, Reasks = reasks, UseDefaultStructuredOutput = true, Logger = logger ?? (Microsoft.Extensions.Logging.ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance });
         return pipeline;
     }
 
@@ -88,8 +88,8 @@ public class OfflineBatchTests : FakeServerTests
     public async Task Unreadable_answers_are_asked_again_in_a_second_batch_as_online_and_the_rows_keep_the_re_asked_answers()
     {
         // Odd rows answer unreadably at first; every re-ask is answered with scores.
-        Server.Reply = FakeReplies.Answering(r => r.LastMessage.Contains(Unreadable, StringComparison.Ordinal) ? "[1] Score: 4\n[2] Score: 2"
-            : RowOf(r) % 2 == 1 ? "no idea" : "[1] Score: 5\n[2] Score: 1");
+        Server.Reply = FakeReplies.Answering(r => r.LastMessage.Contains(Unreadable, StringComparison.Ordinal) ? """{"scores": [4, 2]}"""
+            : RowOf(r) % 2 == 1 ? "no idea" : """{"scores": [5, 1]}""");
         var online = await (await Scoring("online", FakeServerClients.OpenAI(Server), reasks: 1).RunAsync(Options(false))).Dataset.ToListAsync();
         var onlineCalls = Server.RequestCount;
         var logger = new Support.ListLogger();
@@ -124,10 +124,10 @@ public class OfflineBatchTests : FakeServerTests
         // Row 1 fits at its second re-ask, row 3 never; the others at once.
         Server.Reply = FakeReplies.Answering(r => RowOf(r) switch
         {
-            1 when r.LastMessage.Contains(Unreadable, StringComparison.Ordinal) && r.Prompt.Contains("still no idea", StringComparison.Ordinal) => "[1] Score: 3\n[2] Score: 3",
+            1 when r.LastMessage.Contains(Unreadable, StringComparison.Ordinal) && r.Prompt.Contains("still no idea", StringComparison.Ordinal) => """{"scores": [3, 3]}""",
             1 when r.LastMessage.Contains(Unreadable, StringComparison.Ordinal) => "still no idea",
             1 or 3 => "no idea",
-            _ => "[1] Score: 5\n[2] Score: 1",
+            _ => """{"scores": [5, 1]}""",
         });
         var logger = new Support.ListLogger();
 
@@ -152,7 +152,7 @@ public class OfflineBatchTests : FakeServerTests
     [Test]
     public async Task A_pending_re_ask_batch_is_picked_up_by_the_next_run_and_nothing_is_submitted_again()
     {
-        Server.Reply = FakeReplies.Answering(r => r.LastMessage.Contains(Unreadable, StringComparison.Ordinal) ? "[1] Score: 4\n[2] Score: 2" : "no idea");
+        Server.Reply = FakeReplies.Answering(r => r.LastMessage.Contains(Unreadable, StringComparison.Ordinal) ? """{"scores": [4, 2]}""" : "no idea");
         Server.Batches.Outcome = batch => batch.Id == "batch_2" ? FakeBatchOutcome.InProgress : FakeBatchOutcome.Completed;
 
         var first = await Scoring("pending-reask", BatchClient(), reasks: 1).RunAsync(Options(wait: false));
