@@ -68,8 +68,7 @@ internal static class GbnfGrammarWriter
                 // Declared rules the grammar can hold exactly: a small whole-number range, a set of values.
                 ValueKind.Integer when WholeRange(rules) is { } range => "(" + string.Join(" | ", range.Select(n => Literal(n.ToString(CultureInfo.InvariantCulture)))) + ")",
                 ValueKind.String when rules is { AllowedValues.Count: > 0 } => "(" + string.Join(" | ", rules.AllowedValues.Select(v => Literal(JsonString(v)))) + ")",
-                ValueKind.String => Shared(maxLength is { } max ? "string-max-" + max.ToString(CultureInfo.InvariantCulture) : "string",
-                    "\"\\\"\" char" + Repeat(maxLength) + " \"\\\"\""),
+                ValueKind.String => StringRule(rules?.MinLength, maxLength),
                 ValueKind.Boolean => Shared("boolean", "\"true\" | \"false\""),
                 ValueKind.Integer => IntegerRule(type.ClrName),
                 ValueKind.Number or ValueKind.Decimal when DecimalRange(rules) is { } bounded => bounded,
@@ -158,22 +157,40 @@ internal static class GbnfGrammarWriter
             return Shared(name, (signed ? "\"-\"? " : "") + "(\"0\" | [1-9]" + rest + ")");
         }
 
-        private string Shared(string name, string body)
+        // Rule: a string's length is counted in Unicode code points of the decoded text, as JSON
+        // Schema's maxLength and the check after parsing (DeclaredRules.Length) count it. llama.cpp
+        // matches a character class against one code point (of however many UTF-8 bytes), and each
+        // escape below decodes to one code point, so char{min,max} holds exactly min to max of them.
+        private string StringRule(int? minLength, int? maxLength)
         {
-            if (!Written.Any(r => r.Key == name))
+            var least = System.Math.Max(0, minLength ?? 0);
+            if (maxLength is { } cap && least > cap) least = cap;
+            var name = "string" + (least > 0 ? "-min-" + least.ToString(CultureInfo.InvariantCulture) : "")
+                + (maxLength is { } most ? "-max-" + most.ToString(CultureInfo.InvariantCulture) : "");
+            var repeat = maxLength is { } max
+                ? "{" + least.ToString(CultureInfo.InvariantCulture) + "," + max.ToString(CultureInfo.InvariantCulture) + "}"
+                : least > 0 ? "{" + least.ToString(CultureInfo.InvariantCulture) + ",}" : "*";
+            var body = "\"\\\"\" char" + repeat + " \"\\\"\"";
+            if (Written.Any(r => r.Key == name)) return name;
+            Written.Add(new KeyValuePair<string, string>(name, body));
+            if (!Written.Any(r => r.Key == "char"))
             {
-                Written.Add(new KeyValuePair<string, string>(name, body));
-                if (body.Contains("char") && !Written.Any(r => r.Key == "char"))
-                {
-                    // Any character but quote, backslash and control characters, or a short escape.
-                    // \u escapes are left out: a lone surrogate would not parse.
-                    Written.Add(new KeyValuePair<string, string>("char", "[^\"\\\\\\x00-\\x1F\\x7F] | \"\\\\\" [\"\\\\/bfnrt]"));
-                }
+                // One code point: any but quote, backslash and control characters; a short escape;
+                // or a \u escape of one code point, either outside the surrogates or a high and a
+                // low surrogate together (a lone surrogate would not parse).
+                Written.Add(new KeyValuePair<string, string>("char", "[^\"\\\\\\x00-\\x1F\\x7F] | \"\\\\\" [\"\\\\/bfnrt] | \"\\\\u\" char-code"));
+                Written.Add(new KeyValuePair<string, string>("char-code",
+                    "[0-9a-cA-Ce-fE-F] hex-digit{3} | [dD] [0-7] hex-digit{2} | [dD] [89abAB] hex-digit{2} \"\\\\u\" [dD] [c-fC-F] hex-digit{2}"));
+                Written.Add(new KeyValuePair<string, string>("hex-digit", "[0-9a-fA-F]"));
             }
             return name;
         }
 
-        private static string Repeat(int? max) => max is { } m ? "{0," + m.ToString(CultureInfo.InvariantCulture) + "}" : "*";
+        private string Shared(string name, string body)
+        {
+            if (!Written.Any(r => r.Key == name)) Written.Add(new KeyValuePair<string, string>(name, body));
+            return name;
+        }
     }
 
     /// <summary>The name of the grammar rule of a property with a row rule: <c>row-</c> and its column, in the characters rule names take.</summary>

@@ -65,10 +65,26 @@ public static class DeclaredRules
             : null;
 
     /// <summary>Text of <paramref name="minimum"/> to <paramref name="maximum"/> characters (either may be open).</summary>
+    /// <remarks>
+    /// Rule: a character is a Unicode code point of the decoded text, as JSON Schema's <c>maxLength</c> counts
+    /// and as the grammar of local structured output bounds it, not a UTF-16 unit (<see cref="string.Length"/>
+    /// counts an emoji twice), a UTF-8 byte, or a character of the JSON escape that wrote it.
+    /// </remarks>
     public static string? Length(string column, string? value, int? minimum, int? maximum) =>
-        value is { Length: var n } && (n < minimum || n > maximum)
-            ? $"'{column}' has {n} characters, {Bounds(minimum, maximum)}"
+        value is not null && CodePoints(value) is var n && (n < minimum || n > maximum)
+            ? $"'{column}' has {n} {(n == 1 ? "character" : "characters")}, {Bounds(minimum, maximum)}"
             : null;
+
+    // The Unicode code points of a text: a surrogate pair counts once (a lone surrogate once too).
+    private static int CodePoints(string text)
+    {
+        var count = 0;
+        for (var i = 0; i < text.Length; i++, count++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+        }
+        return count;
+    }
 
     /// <summary>Text that is one of <paramref name="allowed"/>.</summary>
     public static string? OneOf(string column, string? value, params string[] allowed) =>
