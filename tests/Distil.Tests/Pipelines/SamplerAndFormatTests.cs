@@ -161,6 +161,44 @@ public class FineTuningFormatTests
     }
 
     [Test]
+    public async Task Integer_ratings_stay_integers_through_both_formats_into_Parquet_and_JSONL()
+    {
+        var parquet = Path.Combine(_work, "pairs.parquet");
+        var jsonl = Path.Combine(_work, "pairs.jsonl");
+        var pipeline = Pipeline.Create("types");
+        pipeline.RunDirectory = Path.Combine(_work, "run");
+        var row = Row("p", new JsonArray("a", "b", "c"), new JsonArray(3, 5, 1));
+        row["points"] = 7;
+        var sft = pipeline.Load([row]).FormatDpo().FormatSft(prompt: "prompt", completion: "chosen");
+        sft.Write(parquet);
+        sft.Write(jsonl);
+
+        var schema = (await pipeline.ValidateAsync()).ToString();
+        await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.None });
+
+        Assert.That(schema, Does.Contain("chosen_rating: int64").And.Contain("rejected_rating: int64").And.Contain("points: int64"));
+        Assert.That(File.ReadAllText(jsonl), Does.Contain("\"chosen_rating\":5,").And.Contain("\"rejected_rating\":1,").And.Contain("\"points\":7"));
+        foreach (var file in new[] { parquet, jsonl })
+        {
+            var types = Duck.Describe(file);
+            Assert.That((types["chosen_rating"], types["rejected_rating"], types["points"]), Is.EqualTo(("BIGINT", "BIGINT", "BIGINT")), file);
+            Assert.That(types["ratings"], Is.EqualTo("BIGINT[]"), file);
+            Assert.That(Duck.Scalar($"SELECT chosen_rating - rejected_rating FROM '{file}'"), Is.EqualTo(4L), file);
+        }
+    }
+
+    [Test]
+    public async Task Fractional_ratings_stay_numbers_and_keep_their_value()
+    {
+        var rows = await RunAsync([Row("p", new JsonArray("a", "b"), new JsonArray(2.5, 4.25))], s => s.FormatDpo());
+        var pipeline = Pipeline.Create("schema");
+        pipeline.Load([Row("p", new JsonArray("a", "b"), new JsonArray(2.5, 4))]).FormatDpo();
+
+        Assert.That((await pipeline.ValidateAsync()).ToString(), Does.Contain("chosen_rating: double"));
+        Assert.That(rows.Single()["chosen_rating"]!.ToJsonString() + "|" + rows.Single()["rejected_rating"]!.ToJsonString(), Is.EqualTo("4.25|2.5"));
+    }
+
+    [Test]
     public async Task The_formats_declare_their_columns_before_the_run()
     {
         var pipeline = Pipeline.Create("schema");
@@ -168,7 +206,7 @@ public class FineTuningFormatTests
 
         var schema = (await pipeline.ValidateAsync()).ToString();
 
-        Assert.That(schema, Does.Contain("chosen: string").And.Contain("chosen_rating: double").And.Contain("messages: list<struct<role: string, content: string>>"));
+        Assert.That(schema, Does.Contain("chosen: string").And.Contain("chosen_rating: int64").And.Contain("messages: list<struct<role: string, content: string>>"));
         var missing = Pipeline.Create("missing");
         missing.Load([new JsonObject { ["question"] = "q" }]).FormatSft();
         Assert.That(async () => await missing.ValidateAsync(), Throws.TypeOf<PipelineException>().With.Message.Contains("instruction"));

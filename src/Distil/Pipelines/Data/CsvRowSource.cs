@@ -7,7 +7,9 @@ namespace Distil.Pipelines;
 /// <summary>
 /// Rows from a CSV file (RFC 4180: comma-separated, fields quoted with <c>"</c>, line breaks allowed inside quotes).
 /// The first record is the header and names the columns; every value is read as a string, an empty field as
-/// <c>""</c>. Blank lines are skipped, and an empty file has no rows.
+/// <c>""</c>. Blank lines are skipped, and an empty file has no rows. Loaded as a record
+/// (<c>Pipeline.Load&lt;TRow&gt;</c>), each cell is read as its property's type instead: numbers, booleans, lists (a JSON
+/// array, or text split on the separator of a <see cref="CsvListAttribute"/>), nullable values.
 /// </summary>
 public sealed class CsvRowSource : IRowSource
 {
@@ -42,7 +44,14 @@ public sealed class CsvRowSource : IRowSource
     /// A record has a different number of fields than the header, the header names a column twice, or the file cannot
     /// be parsed; the message names the file and the line.
     /// </exception>
-    public async IAsyncEnumerable<JsonObject> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<JsonObject> ReadAsync(CancellationToken cancellationToken) => ReadAsync(null, cancellationToken);
+
+    /// <summary>
+    /// Reads the rows with each cell as its column's type (<c>Pipeline.Load&lt;TRow&gt;</c>, <see cref="CsvCells"/>);
+    /// columns without a reader stay text. A cell that does not fit stops the read with an
+    /// <see cref="InvalidDataException"/> naming the row (as a spreadsheet numbers it, the header being row 1) and the column.
+    /// </summary>
+    internal async IAsyncEnumerable<JsonObject> ReadAsync(IReadOnlyList<CsvCells.ColumnReader>? readers, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // The reader takes the bytes directly (it parses UTF-8, honouring a byte order mark) and disposes the stream.
         await using var csv = CsvReader.Create(FileDescription.OpenRead(Path), Options, leaveOpen: false);
@@ -50,13 +59,36 @@ public sealed class CsvRowSource : IRowSource
         var header = csv.Headers;
         if (header.Count == 0) yield break;
         CheckUniqueNames(header);
+        var byColumn = new CsvCells.ColumnReader?[header.Count];
+        for (var i = 0; i < header.Count; i++) byColumn[i] = readers?.FirstOrDefault(r => r.Name == header[i]);
 
         while (await Guard(() => csv.ReadAsync(cancellationToken)).ConfigureAwait(false))
         {
             if (csv.FieldCount != header.Count)
                 throw new InvalidDataException($"{Path} line {csv.LineNumber}: has {csv.FieldCount} fields, the header has {header.Count}.");
             var row = new JsonObject();
-            for (var i = 0; i < header.Count; i++) row[header[i]] = csv.GetString(i);
+            for (var i = 0; i < header.Count; i++)
+            {
+                var text = csv.GetString(i);
+                if (byColumn[i] is not { } reader)
+                {
+                    row[header[i]] = text;
+                    continue;
+                }
+                CsvCells.Cell cell;
+                try
+                {
+                    cell = reader.Read(text);
+                }
+                catch (FormatException error)
+                {
+                    // Rule: the row as a spreadsheet shows it (the header is row 1); the file's line too when a quoted line break moved it.
+                    var spreadsheetRow = csv.RowNumber + 1;
+                    var line = csv.LineNumber == spreadsheetRow ? "" : $" (line {csv.LineNumber})";
+                    throw new InvalidDataException($"{Path} row {spreadsheetRow}{line}, column '{header[i]}': {error.Message}.", error);
+                }
+                if (cell.Present) row[header[i]] = cell.Value;
+            }
             yield return row;
         }
     }

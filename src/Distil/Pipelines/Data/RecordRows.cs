@@ -16,9 +16,12 @@ namespace Distil.Pipelines;
 /// </summary>
 internal sealed class RecordColumns
 {
-    private RecordColumns(Type type, IReadOnlyList<(PropertyInfo Property, Column Column, bool Optional)> members)
+    private readonly ConstructorInfo? _constructor;
+
+    private RecordColumns(Type type, ConstructorInfo? constructor, IReadOnlyList<(PropertyInfo Property, Column Column, bool Optional)> members)
     {
         Type = type;
+        _constructor = constructor;
         Members = members;
         Schema = new RowSchema(members.Select(m => m.Column));
         Required = members.Where(m => !m.Optional).Select(m => m.Column.Name).ToList();
@@ -55,8 +58,13 @@ internal sealed class RecordColumns
             throw new ArgumentException($"{type.Name} maps {string.Join(" and ", duplicate.Select(m => m.Item1.Name))} to one column '{duplicate.Key}'.");
         }
         if (members.Count == 0) throw new ArgumentException($"{type.Name} has no public property to be a column.");
-        return new RecordColumns(type, members);
+        return new RecordColumns(type, constructor, members);
     }
+
+    /// <summary>An attribute of a member, on its property or (a positional record's) constructor parameter.</summary>
+    public T? AttributeOf<T>(PropertyInfo property) where T : Attribute =>
+        property.GetCustomAttribute<T>()
+        ?? _constructor?.GetParameters().FirstOrDefault(p => string.Equals(p.Name, property.Name, StringComparison.OrdinalIgnoreCase))?.GetCustomAttribute<T>();
 
     // The column type of a property: text, numbers, booleans, lists of them, JSON; nested records are refused.
     private static ColumnType TypeOf(Type type, string where)
@@ -114,6 +122,10 @@ internal sealed class RecordColumns
 /// </summary>
 internal sealed class TypedRowSource(IRowSource inner, RecordColumns columns) : IRowSource
 {
+    // Rule: a CSV file holds text; loaded as a record, each cell is read as its property's type.
+    // Made here, so that a record CSV cannot be read as (a [CsvList] off a list) fails at Load.
+    private readonly IReadOnlyList<CsvCells.ColumnReader>? _cells = inner is CsvRowSource ? CsvCells.Of(columns) : null;
+
     public string Describe() => $"{inner.Describe()} as {columns.Type.Name}";
 
     public ValueTask<long?> CountAsync(CancellationToken cancellationToken) => inner.CountAsync(cancellationToken);
@@ -123,7 +135,8 @@ internal sealed class TypedRowSource(IRowSource inner, RecordColumns columns) : 
     public async IAsyncEnumerable<JsonObject> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         long index = 0;
-        await foreach (var row in inner.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var rows = inner is CsvRowSource csv ? csv.ReadAsync(_cells, cancellationToken) : inner.ReadAsync(cancellationToken);
+        await foreach (var row in rows.ConfigureAwait(false))
         {
             foreach (var required in columns.Required)
             {

@@ -60,11 +60,18 @@ internal sealed class FormatDpoNode(string name, string prompt, string generatio
 
     public override IReadOnlyList<string> RequiredColumns => [prompt, generations, ratings];
 
-    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) => parents[0]?.With(
-    [
-        new Column("prompt", ColumnType.String), new Column("chosen", ColumnType.String), new Column("rejected", ColumnType.String),
-        new Column("chosen_rating", ColumnType.Number), new Column("rejected_rating", ColumnType.Number),
-    ]);
+    // Rule: a rating keeps its type: the items of a list of integers give integer ratings, of
+    // numbers (or of a type not known) numbers.
+    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents)
+    {
+        if (parents[0] is not { } schema) return null;
+        var rating = schema.Find(ratings)?.Type is { Kind: ColumnKind.List, Element.Kind: ColumnKind.Integer } ? ColumnType.Integer : ColumnType.Number;
+        return schema.With(
+        [
+            new Column("prompt", ColumnType.String), new Column("chosen", ColumnType.String), new Column("rejected", ColumnType.String),
+            new Column("chosen_rating", rating), new Column("rejected_rating", rating),
+        ]);
+    }
 
     public override string Settings() => $"{prompt}|{generations}|{ratings}";
 
@@ -72,13 +79,13 @@ internal sealed class FormatDpoNode(string name, string prompt, string generatio
     {
         var question = JsonNodeRead.Text(row[prompt]);
         if (question is null || row[generations] is not JsonArray texts || row[ratings] is not JsonArray scores) return [];
-        var candidates = new List<(string Text, double Rating)>();
+        var candidates = new List<(string Text, double Rating, JsonValue Value)>();
         for (var i = 0; i < Math.Min(texts.Count, scores.Count); i++)
         {
             if (JsonNodeRead.Text(texts[i]) is { } text && scores[i] is JsonValue score && score.GetValueKind() == JsonValueKind.Number
                 && double.TryParse(score.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var rating) && double.IsFinite(rating))
             {
-                candidates.Add((text, rating));
+                candidates.Add((text, rating, score));
             }
         }
         if (candidates.Count < 2) return [];
@@ -93,8 +100,9 @@ internal sealed class FormatDpoNode(string name, string prompt, string generatio
         row["prompt"] = question;
         row["chosen"] = best.Text;
         row["rejected"] = worst.Text;
-        row["chosen_rating"] = best.Rating;
-        row["rejected_rating"] = worst.Rating;
+        // The ratings as they were written (4 stays the integer 4); compared as numbers.
+        row["chosen_rating"] = best.Value.DeepClone();
+        row["rejected_rating"] = worst.Value.DeepClone();
         return [row];
     }
 }
