@@ -325,6 +325,19 @@ public class PipelineAnalyzerTests
     }
 
     [Fact]
+    public void FormatDpo_ratings_keep_the_type_of_the_ratings_list()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Rated>(source).FormatDpo(ratings: "scores").FormatSft(prompt: "chosen_rating", completion: "chosen");
+                pipeline.Load<Rated>(source).FormatDpo(ratings: "weights").FormatSft(prompt: "rejected_rating", completion: "chosen");
+        """, records: "public sealed record Rated(string Instruction, IReadOnlyList<string> Generations, IReadOnlyList<int> Scores, IReadOnlyList<double> Weights);\n");
+
+        Assert.Collection(diagnostics,
+            d => Assert.Equal("FormatSft reads column 'chosen_rating' as string, but FormatDpo writes it as integer", d.GetMessage()),
+            d => Assert.Equal("FormatSft reads column 'rejected_rating' as string, but FormatDpo writes it as number", d.GetMessage()));
+    }
+
+    [Fact]
     public void Steps_around_tasks_read_their_named_columns()
     {
         var diagnostics = Analyze("""

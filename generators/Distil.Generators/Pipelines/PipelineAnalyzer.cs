@@ -171,11 +171,12 @@ internal sealed class ChainReader
             case "FormatSft" when Constant(Argument(step, "output")) is { } messages:
                 return Reads(step, before, "FormatSft", ("prompt", "string"), ("completion", "string")) ? before.With([Pair(messages, new ColumnFact("list<object>", "FormatSft"))]) : null;
             case "FormatDpo":
-                return Reads(step, before, "FormatDpo", ("prompt", "string"), ("generations", "list<string>"), ("ratings", null))
-                    ? before.With([
-                        Pair("prompt", new ColumnFact("string", "FormatDpo")), Pair("chosen", new ColumnFact("string", "FormatDpo")), Pair("rejected", new ColumnFact("string", "FormatDpo")),
-                        Pair("chosen_rating", new ColumnFact("number", "FormatDpo")), Pair("rejected_rating", new ColumnFact("number", "FormatDpo"))])
-                    : null;
+                if (!Reads(step, before, "FormatDpo", ("prompt", "string"), ("generations", "list<string>"), ("ratings", null))) return null;
+                // As FormatDpoNode: integer ratings give integer rating columns.
+                var rating = Constant(Argument(step, "ratings")) is { } ratings && before.TryGet(ratings, out var rated) && rated.Type == ColumnTypes.ListOf("integer") ? "integer" : "number";
+                return before.With([
+                    Pair("prompt", new ColumnFact("string", "FormatDpo")), Pair("chosen", new ColumnFact("string", "FormatDpo")), Pair("rejected", new ColumnFact("string", "FormatDpo")),
+                    Pair("chosen_rating", new ColumnFact(rating, "FormatDpo")), Pair("rejected_rating", new ColumnFact(rating, "FormatDpo"))]);
             default:
                 return null; // Evaluate, Global and anything newer: their columns are not known here
         }

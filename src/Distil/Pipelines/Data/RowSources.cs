@@ -8,7 +8,11 @@ public static class RowSources
     /// <summary>A JSON Lines file: one object per line.</summary>
     public static IRowSource Jsonl(string path) => new JsonlRowSource(path);
 
-    /// <summary>A CSV file with a header row; every value is read as a string.</summary>
+    /// <summary>
+    /// A CSV file with a header row; every value is read as a string, or, loaded as a record
+    /// (<c>Pipeline.Load&lt;TRow&gt;</c>), as its property's type (lists as JSON arrays or split on the
+    /// separator of a <see cref="CsvListAttribute"/>).
+    /// </summary>
     public static IRowSource Csv(string path) => new CsvRowSource(path);
 
     /// <summary>A Parquet file (as written by pandas, pyarrow or Hugging Face datasets).</summary>
