@@ -65,7 +65,7 @@ public class RunReportTests : FakeServerTests
 
     private static async Task<IBrowser> LaunchAsync()
     {
-        if (!File.Exists(Chromium)) Assert.Ignore($"Chromium is not installed at {Chromium} (apt-get install chromium; .ci/run installs it).");
+        if (!File.Exists(Chromium)) Prerequisite.Missing($"Chromium is not installed at {Chromium} (apt-get install chromium; .ci/run installs it).");
         return await Puppeteer.LaunchAsync(new LaunchOptions
         {
             Headless = true,
