@@ -218,7 +218,7 @@ public class RunReportTests : FakeServerTests
             Does.Contain(taskName.Length <= 28 ? taskName : taskName[..27] + "…"));
         Assert.That(await Texts("[...document.querySelectorAll('tr[data-step] td:first-child')].map(t => t.textContent)"), Does.Contain(taskName));
         Assert.That(await Text("document.querySelector('section.task').dataset.step"), Is.EqualTo(taskName));
-        Assert.That(await Text("document.querySelector('section.task h2').textContent"), Is.EqualTo($"Task {taskName} HostileColumnTask · model {HostileName}"));
+        Assert.That(await Text("document.querySelector('section.task h2').textContent"), Is.EqualTo($"Task {taskName} HostileColumnTask · model {HostileName} (scripted)"));
 
         // The output column and its chart labels: each bar's label and text as written.
         Assert.That(await Text("document.querySelector('.chart').dataset.column"), Is.EqualTo(HostileColumnTask.ColumnName));
