@@ -156,7 +156,8 @@ public class RunReportTests : FakeServerTests
 
     private static readonly System.Text.Json.JsonSerializerOptions RawJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private static string Label(int i) => i % 2 == 0 ? "<svg onload=alert(4)>even" + Hostile : "odd</text><script>alert(5)</script>&lt;";
+    // Chart labels (80 characters at most, or the chart shows text lengths instead).
+    private static string Label(int i) => i % 2 == 0 ? "<svg onload=alert(4)>even</script><img src=x onerror=\"window.__xss=4\">&amp;\"'ü" : "odd</text><script>alert(5)</script>&lt;";
 
     private async Task<(string Report, string Pipeline, string Task, string InputColumn)> RunHostileAsync()
     {
@@ -224,6 +225,7 @@ public class RunReportTests : FakeServerTests
         Assert.That(await Text("document.querySelector('.chart').dataset.column"), Is.EqualTo(HostileColumnTask.ColumnName));
         Assert.That(await Text("document.querySelector('.chart h4').textContent"), Does.StartWith(HostileColumnTask.ColumnName));
         var labels = Enumerable.Range(0, 8).Where(i => i is not 3 and not 4).Select(Label).Distinct().ToList();
+        Assert.That(await page.EvaluateExpressionAsync<bool>("document.querySelector('.chart svg').classList.contains('labels')"), "a chart of labels");
         Assert.That(await Texts("[...document.querySelectorAll('.chart g.bar')].map(g => g.dataset.label)"), Is.EquivalentTo(labels));
         Assert.That(await Texts("[...document.querySelectorAll('.chart g.bar text:first-of-type')].map(t => t.textContent)"),
             Is.EquivalentTo(labels.Select(l => l.Length <= 18 ? l : l[..17] + "…")));
