@@ -85,6 +85,7 @@ public static class DistilCommand
         root.Subcommands.Add(ReportCommand.Build(console));
         root.Subcommands.Add(MergeCommand.Build(console));
         root.Subcommands.Add(CheckCommand.Build(console));
+        root.Subcommands.Add(FakeServerCommand.Build(console));
         return root;
     }
 

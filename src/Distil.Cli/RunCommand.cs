@@ -132,7 +132,7 @@ internal static class RunCommand
             built.Logger = loggerFactory.CreateLogger("Distil.Pipeline");
             if (settings.DryRun) return await DryRunAsync(console, built, settings.Prices, cancellationToken);
             if (settings.Limit is { } rows) return await PreviewAsync(console, built, rows, cancellationToken);
-            var exitCode = await RunPipelineAsync(console, built, settings.Wait, settings.Shard, cancellationToken);
+            var exitCode = await RunPipelineAsync(console, built, settings.Wait, settings.Shard, settings.Prices, cancellationToken);
             // Per server, when a model has several.
             foreach (var balancer in clients.Select(c => c.GetService<LoadBalancingChatClient>()).OfType<LoadBalancingChatClient>())
             {
@@ -242,7 +242,7 @@ internal static class RunCommand
         return ExitCodes.Success;
     }
 
-    private static async Task<int> RunPipelineAsync(CliConsole console, Pipeline pipeline, bool waitForBatches, Shard? shard, CancellationToken cancellationToken)
+    private static async Task<int> RunPipelineAsync(CliConsole console, Pipeline pipeline, bool waitForBatches, Shard? shard, PriceTable? prices, CancellationToken cancellationToken)
     {
         using var stop = ConsoleStop.Install();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stop.Immediate);
@@ -285,8 +285,16 @@ internal static class RunCommand
         foreach (var (step, statistics) in result.Tasks)
         {
             totalFailed = Math.Max(totalFailed, statistics.FailedCalls);
+            var cost = prices is null ? ""
+                : prices.Cost(statistics.Model, statistics.InputTokens, statistics.OutputTokens) is { } dollars ? $", cost ${dollars.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}"
+                : ", cost unknown (no price matched)";
             await console.Out.WriteLineAsync(
-                $"  {step}: {statistics.Calls:N0} calls this run, {statistics.FailedCalls:N0} failed, {statistics.InputTokens:N0} input and {statistics.OutputTokens:N0} output tokens.");
+                $"  {step}: {statistics.Calls:N0} calls this run, {statistics.FailedCalls:N0} failed, {statistics.InputTokens:N0} input and {statistics.OutputTokens:N0} output tokens{cost}.");
+        }
+        if (prices is not null)
+        {
+            // Which model each --price matched, so that a price that matched nothing does not go unnoticed.
+            foreach (var line in prices.Explain(result.Tasks.Values.Select(t => t.Model))) await console.Out.WriteLineAsync("  " + line + ".");
         }
         await console.Out.WriteLineAsync($"Done in {clock.Elapsed.TotalSeconds:0.0} s.");
         if (!result.Completed)

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Distil.Testing;
@@ -103,11 +104,21 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     }
 
     /// <summary>Starts a server on a free port of 127.0.0.1.</summary>
-    public static async Task<FakeOpenAIServer> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<FakeOpenAIServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync(0, cancellationToken);
+
+    /// <summary>Starts a server on <paramref name="port"/> of 127.0.0.1 (0: a free port).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The port is not 0 to 65535.</exception>
+    /// <exception cref="IOException">The port is taken.</exception>
+    public static async Task<FakeOpenAIServer> StartAsync(int port, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(port);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        // Rule: the server never takes the process's Ctrl+C or SIGTERM (the default console lifetime
+        // would swallow them and wait for a shutdown no one asks for); its owner stops it.
+        builder.Services.AddSingleton<IHostLifetime, OwnedLifetime>();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
 
         // The handlers need the server, and the server needs the port Kestrel picked: requests
@@ -345,4 +356,12 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     // A stand-in for a tokenizer: stable, and grows with the text.
     private static int CountWords(string text) =>
         text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
+
+    // The host's lifetime when the owner of the server decides when it stops.
+    private sealed class OwnedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -149,11 +150,53 @@ public sealed class LoadBalancingChatClient : IChatClient
     }
 
     /// <inheritdoc/>
-    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        // A stream cannot move to another server half-way: it goes to the best server as a whole.
-        var server = Pick([]) ?? _servers[0];
-        return server.Client.GetStreamingResponseAsync(messages, options, cancellationToken);
+        ArgumentNullException.ThrowIfNull(messages);
+        if (_capacity is not null) await _capacity.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Rule: a stream cannot move to another server half-way: it goes to the best server as a
+            // whole, and gives back its slot however it ends (answered, failed, or left unread).
+            var server = Pick([]) ?? throw new InvalidOperationException("No server of the load balancer could take the call.");
+            var settled = false;
+            try
+            {
+                using var timeout = Timeout(cancellationToken);
+                await using var updates = server.Client.GetStreamingResponseAsync(messages, options, timeout.Token).GetAsyncEnumerator(timeout.Token);
+                while (true)
+                {
+                    try
+                    {
+                        if (!await updates.MoveNextAsync().ConfigureAwait(false)) break;
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+                    {
+                        settled = true;
+                        Failed(server, "timed out");
+                        throw TimedOut(server);
+                    }
+                    catch (Exception error) when (!cancellationToken.IsCancellationRequested && TransientFaults.IsTransient(error))
+                    {
+                        settled = true;
+                        Failed(server, TransientFaults.Describe(error));
+                        throw;
+                    }
+                    yield return updates.Current;
+                }
+                settled = true;
+                Succeeded(server);
+            }
+            finally
+            {
+                if (!settled) Release(server);
+            }
+        }
+        finally
+        {
+            _capacity?.Release();
+        }
     }
 
     /// <inheritdoc/>
@@ -176,8 +219,7 @@ public sealed class LoadBalancingChatClient : IChatClient
 
     private async Task<ChatResponse> CallAsync(Server server, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (_options.ServerTimeout is { } limit) timeout.CancelAfter(limit);
+        using var timeout = Timeout(cancellationToken);
         try
         {
             var response = await server.Client.GetResponseAsync(messages, options, timeout.Token).ConfigureAwait(false);
@@ -187,7 +229,7 @@ public sealed class LoadBalancingChatClient : IChatClient
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
         {
             Failed(server, "timed out");
-            throw new TimeoutException($"Server {server.Name} did not answer within {_options.ServerTimeout!.Value.TotalSeconds:0.###} s.");
+            throw TimedOut(server);
         }
         catch (Exception error) when (!cancellationToken.IsCancellationRequested && TransientFaults.IsTransient(error))
         {
@@ -200,6 +242,12 @@ public sealed class LoadBalancingChatClient : IChatClient
             throw;
         }
     }
+
+    // The caller's token, cancelled too when the server timeout (on this client's clock) runs out.
+    private LinkedTimeout Timeout(CancellationToken cancellationToken) => new(cancellationToken, _options.ServerTimeout, _time);
+
+    private TimeoutException TimedOut(Server server) =>
+        new($"Server {server.Name} did not answer within {_options.ServerTimeout!.Value.TotalSeconds:0.###} s.");
 
     // The server with the fewest calls outstanding among those that may take one; ties go round.
     private Server? Pick(HashSet<Server> tried)
@@ -274,6 +322,30 @@ public sealed class LoadBalancingChatClient : IChatClient
         {
             server.InFlight--;
             server.Probing = false;
+        }
+    }
+
+    private sealed class LinkedTimeout : IDisposable
+    {
+        private readonly CancellationTokenSource? _timer;
+        private readonly CancellationTokenSource _linked;
+
+        public LinkedTimeout(CancellationToken cancellationToken, TimeSpan? limit, TimeProvider time)
+        {
+            _timer = limit is { } span ? new CancellationTokenSource(span, time) : null;
+            _linked = _timer is null
+                ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
+                : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _timer.Token);
+        }
+
+        public CancellationToken Token => _linked.Token;
+
+        public bool IsCancellationRequested => _timer?.IsCancellationRequested ?? false;
+
+        public void Dispose()
+        {
+            _linked.Dispose();
+            _timer?.Dispose();
         }
     }
 

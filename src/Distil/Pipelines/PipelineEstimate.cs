@@ -41,7 +41,10 @@ public sealed record TaskEstimate(string Step, string Task, string? Model, long?
 }
 
 /// <summary>A pipeline's schema and what each task step will ask, made without calling a model.</summary>
-public sealed class PipelineEstimate(PipelineSchema schema, IReadOnlyList<TaskEstimate> tasks)
+/// <param name="schema">Every step's columns and types.</param>
+/// <param name="tasks">One estimate per task step, in run order.</param>
+/// <param name="prices">The prices the costs come from, if any: the text says which models each matched.</param>
+public sealed class PipelineEstimate(PipelineSchema schema, IReadOnlyList<TaskEstimate> tasks, PriceTable? prices = null)
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
@@ -51,7 +54,10 @@ public sealed class PipelineEstimate(PipelineSchema schema, IReadOnlyList<TaskEs
     /// <summary>One estimate per task step, in run order.</summary>
     public IReadOnlyList<TaskEstimate> Tasks { get; } = tasks;
 
-    /// <summary>The schema, then a block per task: rows, calls, tokens and cost.</summary>
+    /// <summary>The prices the costs come from (null: none given).</summary>
+    public PriceTable? Prices { get; } = prices;
+
+    /// <summary>The schema, then a block per task: rows, calls, tokens and cost; then which models each price matched.</summary>
     public override string ToString()
     {
         var text = new StringBuilder(Schema.ToString()).AppendLine().AppendLine("Estimate (no call made):");
@@ -70,7 +76,7 @@ public sealed class PipelineEstimate(PipelineSchema schema, IReadOnlyList<TaskEs
                 : "unbounded (set max_new_tokens to bound them)");
             text.Append("    cost ").AppendLine((task.MinCost, task.MaxCost) switch
             {
-                (null, _) => "unknown (no price for this model: --price MODEL=IN/OUT)",
+                (null, _) => task.Model is null ? "unknown (the client names no model to price)" : $"unknown (no price for '{task.Model}': --price \"{PriceTable.NamesOf(task.Model)[^1]}=IN/OUT\")",
                 ({ } low, { } high) => $"{Money(low)} to {Money(high)}",
                 ({ } low, null) => $"at least {Money(low)} (output unbounded)",
             });
@@ -81,6 +87,11 @@ public sealed class PipelineEstimate(PipelineSchema schema, IReadOnlyList<TaskEs
         {
             text.Append("  total cost of priced tasks: ").Append(Money(known.Sum(t => t.MinCost!.Value)))
                 .AppendLine(known.All(t => t.MaxCost is not null) ? " to " + Money(known.Sum(t => t.MaxCost!.Value)) : " or more");
+        }
+        if (Prices is not null)
+        {
+            text.AppendLine("Prices:");
+            foreach (var line in Prices.Explain(Tasks.Select(t => t.Model))) text.Append("  ").AppendLine(line);
         }
         return text.ToString();
     }
@@ -102,7 +113,7 @@ internal static class PipelineEstimator
         {
             tasks.Add(await EstimateAsync(node, options.Prices, cancellationToken).ConfigureAwait(false));
         }
-        return new PipelineEstimate(schema, tasks);
+        return new PipelineEstimate(schema, tasks, options.Prices);
     }
 
     private static async Task<TaskEstimate> EstimateAsync(TaskNode node, PriceTable? prices, CancellationToken cancellationToken)

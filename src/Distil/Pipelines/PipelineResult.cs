@@ -91,6 +91,9 @@ public sealed class Dataset
 /// <param name="UnparsedAnswers">Answers whose output could not be read (their output columns are null).</param>
 public sealed record TaskStatistics(long Calls, long FailedCalls, long InputTokens, long OutputTokens, long Retries = 0, long CacheHits = 0, long UnparsedAnswers = 0)
 {
+    /// <summary>The model the task's client names, as the run reports it (e.g. <c>gpt-4o-mini (openai)</c>); null when it names none.</summary>
+    public string? Model { get; init; }
+
     internal static TaskStatistics From(StepCounts counts) =>
         new(counts.Calls, counts.FailedCalls, counts.InputTokens, counts.OutputTokens, counts.Retries, counts.CacheHits, counts.Unparsed);
 }

@@ -50,6 +50,44 @@ public class ResilienceFlagTests : FakeServerTests
         Assert.That(JsonNode.Parse(File.ReadAllLines(Path.Combine(_work, "out.jsonl")).Single())!["generation"], Is.Null);
     }
 
+    private async Task<IReadOnlyList<TimeSpan>> ArrivalsOfARun(int rows, params string[] extra)
+    {
+        Server.Reply = FakeReplies.Answering(_ => "ok");
+        var arguments = Run(["--concurrency", rows.ToString(), .. extra]);
+        // Many rows, all allowed in flight at once: only the rate limit can space them.
+        File.WriteAllLines(Path.Combine(_work, "questions.jsonl"), Enumerable.Range(0, rows).Select(i => new JsonObject { ["instruction"] = $"Question {i}?" }.ToJsonString()));
+
+        var (exitCode, error) = await ChildProgram.Distil.RunAsync(arguments);
+
+        Assert.That(exitCode, Is.Zero, error);
+        Assert.That(Server.RequestCount, Is.EqualTo(rows));
+        return Server.Requests.Select(r => r.ReceivedAt).Order().ToList();
+    }
+
+    [Test]
+    public async Task Rpm_spaces_the_requests_of_a_run_one_per_share_of_a_minute()
+    {
+        // 120 a minute is one every 500 ms: eight requests span 3.5 s. The limiter's timer may fire
+        // late and then catch up on a loaded machine, so a tick or two may bunch; without the limit
+        // all eight, allowed in flight at once, arrive together.
+        var arrivals = await ArrivalsOfARun(8, "--rpm", "120");
+
+        var gaps = arrivals.Zip(arrivals.Skip(1), (a, b) => b - a).ToList();
+        Assert.That(arrivals[^1] - arrivals[0], Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(2000)), string.Join(", ", gaps));
+        Assert.That(gaps.Count(g => g >= TimeSpan.FromMilliseconds(300)), Is.GreaterThanOrEqualTo(4), string.Join(", ", gaps));
+    }
+
+    [Test]
+    public async Task Tpm_holds_requests_back_once_the_minute_s_token_budget_is_spent()
+    {
+        // 6,000 a minute: a bucket of 1,000 tokens refilled by 100 a second. Each call is charged
+        // about 100 (its max_new_tokens and a short prompt), so about ten go at once and the other
+        // four one a refill each: at least three seconds apart, less a tick or two a late timer bunches.
+        var arrivals = await ArrivalsOfARun(14, "--tpm", "6000", "--param", "max_new_tokens=100");
+
+        Assert.That(arrivals[^1] - arrivals[0], Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(1500)), string.Join(", ", arrivals));
+    }
+
     [TestCase("--rpm", "0", "--rpm must be 1 or more")]
     [TestCase("--timeout", "-1", "--timeout must be a number of seconds above 0")]
     public async Task A_bad_value_is_refused_with_exit_code_2(string option, string value, string message)

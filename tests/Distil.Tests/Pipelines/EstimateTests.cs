@@ -130,6 +130,60 @@ public class PreviewCliTests : FakeServerTests
     }
 
     [Test]
+    public async Task Dry_run_says_which_model_each_price_matched_and_names_the_models_when_one_matched_none()
+    {
+        using var child = ChildProgram.Distil.Start("run", "--task", "text_generation", "--input", Input(3), "--output", Path.Combine(_work, "out.jsonl"),
+            "--model", $"endpoint:{Server.BaseUrl}#my-model", "--dry-run", "--price", "my-model (openai)=1/2", "--price", "gpt-4o=1/1");
+        await child.Process.WaitForExitAsync();
+
+        Assert.That(child.Process.ExitCode, Is.Zero, child.Error);
+        Assert.That(child.Output, Does.Contain("text_generation (TextGeneration, my-model (openai))"), "the name the run reports");
+        Assert.That(child.Output, Does.Contain("price 'my-model (openai)' matched 'my-model (openai)'"), "the reported name, as shown, is a price's name");
+        Assert.That(child.Output, Does.Contain("price 'gpt-4o' matched no model; the models seen are 'my-model (openai)'"));
+    }
+
+    [Test]
+    public async Task A_local_model_is_priced_by_its_reported_name_or_its_file_name()
+    {
+        var model = $"local:{TestModel.Path}";
+        foreach (var price in new[] { "LLaMA v2=1/1", "llama-2-tiny-random.gguf=1/1", "llama-2-tiny-random=1/1", "LLaMA v2 (llama.cpp, llama-2-tiny-random.gguf)=1/1" })
+        {
+            using var child = ChildProgram.Distil.Start("run", "--task", "text_generation", "--input", Input(2), "--output", Path.Combine(_work, "out.jsonl"),
+                "--model", model, "--dry-run", "--param", "max_new_tokens=8", "--price", price);
+            await child.Process.WaitForExitAsync();
+
+            Assert.That(child.Process.ExitCode, Is.Zero, child.Error);
+            Assert.That(child.Output, Does.Contain("text_generation (TextGeneration, LLaMA v2 (llama.cpp, llama-2-tiny-random.gguf))"));
+            Assert.That(child.Output, Does.Contain($"price '{price[..price.LastIndexOf('=')]}' matched 'LLaMA v2 (llama.cpp, llama-2-tiny-random.gguf)'"), child.Output);
+            Assert.That(child.Output, Does.Not.Contain("cost unknown"));
+        }
+    }
+
+    [Test]
+    public async Task A_run_with_prices_prints_each_task_s_cost_and_what_each_price_matched()
+    {
+        Server.Reply = FakeReplies.Answering(_ => "an answer of six words here");
+        using var child = ChildProgram.Distil.Start("run", "--task", "text_generation", "--input", Input(4), "--output", Path.Combine(_work, "out.jsonl"),
+            "--model", $"endpoint:{Server.BaseUrl}#my-model", "--run-dir", Path.Combine(_work, "run"), "--price", "MY-MODEL=1000000/0", "--price", "other=1/1");
+        await child.Process.WaitForExitAsync();
+
+        Assert.That(child.Process.ExitCode, Is.Zero, child.Error);
+        // A dollar per input token (the fake server counts the prompt's words): the cost is the input token count.
+        var tokens = Server.Requests.Sum(r => r.Prompt.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.That(child.Output, Does.Contain($"{tokens:N0} input and 24 output tokens, cost ${tokens}.0000."), child.Output);
+        Assert.That(child.Output, Does.Contain("price 'MY-MODEL' matched 'my-model (openai)'").And.Contain("price 'other' matched no model; the models seen are 'my-model (openai)'"));
+    }
+
+    [TestCase("gpt-4o-mini (openai)", "gpt-4o-mini", true)]
+    [TestCase("gpt-4o-mini (openai)", "gpt-4o-mini (openai)", true)]
+    [TestCase("gpt-4.1 (openai)", "gpt-4", false)]
+    [TestCase("LLaMA v2 (llama.cpp, tiny.Q4_K_M.gguf)", "tiny.q4_k_m", true)]
+    [TestCase("LLaMA v2 (llama.cpp, tiny.Q4_K_M.gguf)", "llama.cpp", false)]
+    [TestCase("my-deployment (azure)", "azure", false)]
+    public void A_price_matches_a_model_by_its_reported_name_its_id_or_its_file(string model, string price, bool matches) =>
+        Assert.That(new PriceTable().Set(price, 1, 2).MatchOf(model), matches ? Is.EqualTo(price) : Is.Null);
+
+    [Test]
     public async Task Limit_runs_the_first_rows_in_a_run_directory_of_their_own_prints_them_and_writes_no_output()
     {
         Server.Reply = FakeReplies.Answering(r => "Answer to " + r.LastMessage);

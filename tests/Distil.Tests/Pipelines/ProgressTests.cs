@@ -50,6 +50,24 @@ public class ProgressTests : FakeServerTests
     }
 
     [Test]
+    public async Task Log_lines_name_only_the_fields_a_step_has_and_leave_none_empty()
+    {
+        var logger = new ListLogger();
+        var pipeline = Build("fields");
+        pipeline.Logger = logger;
+
+        await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.Log, ProgressInterval = TimeSpan.FromMilliseconds(50) });
+
+        var lines = logger.Entries.Select(e => e.Message).Where(m => m.StartsWith("Pipeline 'fields' step ", StringComparison.Ordinal) && !m.Contains(" server ")).ToList();
+        var plain = lines.Where(m => !m.Contains("step text_generation:")).ToList();
+        Assert.That(plain, Is.Not.Empty, "the source and the keep step log too");
+        // A plain step has no calls or tokens: its line leaves them out rather than showing "in flight , failed , retries ,".
+        Assert.That(plain, Has.All.Match(@"^Pipeline 'fields' step [^:]+: rows in [\d,]+, out [\d,]+, replayed [\d,]+, [\d.,]+ rows/s(, ETA (\d+:\d\d:\d\d|done))?$"),
+            string.Join("\n", plain));
+        Assert.That(lines, Has.None.Match(@"[a-zA-Z/] ,|, ,|:\s*,|ETA\s*$|,\s*$"), string.Join("\n", lines));
+    }
+
+    [Test]
     public async Task On_a_terminal_a_live_table_shows_every_step()
     {
         var output = new StringWriter();

@@ -65,7 +65,7 @@ public class RunReportTests : FakeServerTests
 
     private static async Task<IBrowser> LaunchAsync()
     {
-        if (!File.Exists(Chromium)) Assert.Ignore($"Chromium is not installed at {Chromium} (apt-get install chromium; .ci/run installs it).");
+        if (!File.Exists(Chromium)) Prerequisite.Missing($"Chromium is not installed at {Chromium} (apt-get install chromium; .ci/run installs it).");
         return await Puppeteer.LaunchAsync(new LaunchOptions
         {
             Headless = true,
@@ -144,6 +144,130 @@ public class RunReportTests : FakeServerTests
             await page.EvaluateExpressionAsync("document.querySelector('section[data-step=\"review_analysis\"] h3').scrollIntoView()");
             await page.ScreenshotAsync(Path.Combine(folder, "report-task.png"));
         }
+    }
+
+    // Text a model or a user may write, in every field the report shows: markup that would run, quotes, ampersands, non-ASCII.
+    private const string Hostile = "</script><img src=x onerror=\"window.__xss=1;alert(1)\"><script>alert('s')</script> \"dq\" 'sq' a<b && c&amp; ünï 中文 🙂";
+    // Names that become folder names hold no slash.
+    private const string HostileName = "<img src=x onerror=alert(2)><svg onload=alert(3)> \"q\" 'q' a<b&c ü";
+
+    // A call's error (its first 80 characters become a reason in the report).
+    private const string ErrorText = "<img src=x onerror=alert(6)></script>&\"'ü 中";
+
+    private static readonly System.Text.Json.JsonSerializerOptions RawJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    // Chart labels (80 characters at most, or the chart shows text lengths instead).
+    private static string Label(int i) => i % 2 == 0 ? "<svg onload=alert(4)>even</script><img src=x onerror=\"window.__xss=4\">&amp;\"'ü" : "odd</text><script>alert(5)</script>&lt;";
+
+    private async Task<(string Report, string Pipeline, string Task, string InputColumn)> RunHostileAsync()
+    {
+        var inputColumn = "in<put " + Hostile;
+        var model = new ScriptedChatClient(request =>
+        {
+            var text = request.Messages[^1].Text;
+            var i = int.Parse(text[(text.LastIndexOf('#') + 1)..]);
+            return i switch
+            {
+                3 => throw new InvalidOperationException(ErrorText),
+                4 => ScriptedChatClient.Answer("not json " + Hostile),
+                _ => ScriptedChatClient.Answer(new JsonObject { [HostileColumnTask.ColumnName] = Label(i) }.ToJsonString(RawJson)),
+            };
+        }, modelId: "model " + HostileName);
+        var pipelineName = "pipeline " + HostileName;
+        var taskName = "task " + HostileName;
+        var pipeline = Pipeline.Create(pipelineName);
+        pipeline.RunDirectory = Path.Combine(_work, "hostile");
+        pipeline.Load(Enumerable.Range(0, 8).Select(i => new JsonObject { [inputColumn] = Hostile + i, ["text"] = $"{Hostile} #{i}" }))
+            .Then(new HostileColumnTask { Llm = model, Name = taskName });
+        var result = await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.None });
+        Assert.That(result.Completed);
+        return (await result.WriteReportAsync(), pipelineName, taskName, inputColumn);
+    }
+
+    [Test]
+    public async Task Hostile_text_in_every_field_stays_text_and_runs_nothing()
+    {
+        var (report, pipelineName, taskName, inputColumn) = await RunHostileAsync();
+
+        await using var browser = await LaunchAsync();
+        await using var page = await browser.NewPageAsync();
+        var dialogs = new List<string>();
+        var errors = new List<string>();
+        page.Dialog += async (_, e) =>
+        {
+            lock (dialogs) dialogs.Add(e.Dialog.Message);
+            await e.Dialog.Dismiss();
+        };
+        page.Console += (_, e) => { if (e.Message.Type == ConsoleType.Error) lock (errors) errors.Add(e.Message.Text); };
+        page.PageError += (_, e) => { lock (errors) errors.Add(e.Message); };
+        await page.GoToAsync(new Uri(report).AbsoluteUri);
+        await Task.Delay(200); // any onerror or onload would have fired by now
+
+        Assert.That(dialogs, Is.Empty, "no alert ran");
+        Assert.That(errors, Is.Empty, "nothing was blocked either: no markup of a model reached the page");
+        Assert.That(await page.EvaluateExpressionAsync<bool>("window.__xss === undefined"));
+        Assert.That(await page.EvaluateExpressionAsync<int>("document.querySelectorAll('img, svg script, svg svg, [onerror], [onload]').length"), Is.Zero);
+        Assert.That(await page.EvaluateExpressionAsync<int>("document.scripts.length"), Is.EqualTo(1), "the page's own script only");
+
+        async Task<string> Text(string expression) => await page.EvaluateExpressionAsync<string>(expression);
+        async Task<string[]> Texts(string expression) => await page.EvaluateExpressionAsync<string[]>(expression);
+        // Pipeline and task names: title, heading, graph, step table, task section.
+        Assert.That(await page.GetTitleAsync(), Is.EqualTo("Run report: " + pipelineName));
+        Assert.That(await Text("document.querySelector('h1').textContent"), Is.EqualTo("Run report: " + pipelineName));
+        Assert.That(await Texts("[...document.querySelectorAll('svg.graph g.node')].map(g => g.dataset.step)"), Does.Contain(taskName));
+        Assert.That(await Texts("[...document.querySelectorAll('svg.graph g.node text:first-of-type')].map(t => t.textContent)"),
+            Does.Contain(taskName.Length <= 28 ? taskName : taskName[..27] + "…"));
+        Assert.That(await Texts("[...document.querySelectorAll('tr[data-step] td:first-child')].map(t => t.textContent)"), Does.Contain(taskName));
+        Assert.That(await Text("document.querySelector('section.task').dataset.step"), Is.EqualTo(taskName));
+        Assert.That(await Text("document.querySelector('section.task h2').textContent"), Is.EqualTo($"Task {taskName} HostileColumnTask · model {HostileName} (scripted)"));
+
+        // The output column and its chart labels: each bar's label and text as written.
+        Assert.That(await Text("document.querySelector('.chart').dataset.column"), Is.EqualTo(HostileColumnTask.ColumnName));
+        Assert.That(await Text("document.querySelector('.chart h4').textContent"), Does.StartWith(HostileColumnTask.ColumnName));
+        var labels = Enumerable.Range(0, 8).Where(i => i is not 3 and not 4).Select(Label).Distinct().ToList();
+        Assert.That(await page.EvaluateExpressionAsync<bool>("document.querySelector('.chart svg').classList.contains('labels')"), "a chart of labels");
+        Assert.That(await Texts("[...document.querySelectorAll('.chart g.bar')].map(g => g.dataset.label)"), Is.EquivalentTo(labels));
+        Assert.That(await Texts("[...document.querySelectorAll('.chart g.bar text:first-of-type')].map(t => t.textContent)"),
+            Is.EquivalentTo(labels.Select(l => l.Length <= 18 ? l : l[..17] + "…")));
+
+        // Errors, unreadable answers, and the sample's column names, values and answers.
+        Assert.That(await Texts("[...document.querySelectorAll('table.reasons td:first-child')].map(t => t.textContent)"), Is.EqualTo(new[] { "InvalidOperationException: " + ErrorText }));
+        Assert.That(await Text("document.querySelector('details.example pre').textContent"), Is.EqualTo("not json " + Hostile));
+        var sample = "document.querySelector('table.rows tbody tr[data-status=\"ok\"]')";
+        Assert.That(await Texts($"[...{sample}.cells[1].querySelectorAll('b')].map(b => b.textContent)"), Is.EquivalentTo(new[] { inputColumn, "text" }));
+        Assert.That(await Texts($"[...{sample}.cells[1].querySelectorAll('pre')].map(p => p.textContent)"), Is.EquivalentTo(new[] { Hostile + "0", Hostile + " #0" }));
+        Assert.That(await Text($"{sample}.cells[3].querySelector('pre').textContent"), Is.EqualTo(new JsonObject { [HostileColumnTask.ColumnName] = Label(0) }.ToJsonString(RawJson)));
+        Assert.That(await Texts($"[...{sample}.cells[4].querySelectorAll('b')].map(b => b.textContent)"), Is.EqualTo(new[] { HostileColumnTask.ColumnName }));
+        Assert.That(await Text("document.querySelector('table.rows tbody tr[data-status=\"failed\"] .muted').textContent"), Is.EqualTo("InvalidOperationException: " + ErrorText));
+    }
+
+    [Test]
+    public async Task The_content_security_policy_allows_only_the_page_s_own_style_and_script()
+    {
+        var (report, _, _, _) = await RunHostileAsync();
+
+        await using var browser = await LaunchAsync();
+        await using var page = await browser.NewPageAsync();
+        await page.GoToAsync(new Uri(report).AbsoluteUri);
+
+        static string Hash(string text) => "sha256-" + Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+        var style = Hash(await page.EvaluateExpressionAsync<string>("document.querySelector('style').textContent"));
+        var script = Hash(await page.EvaluateExpressionAsync<string>("document.scripts[0].textContent"));
+        Assert.That(await page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('meta[http-equiv]')].map(m => m.httpEquiv + ': ' + m.content)"),
+            Is.EqualTo(new[] { $"Content-Security-Policy: default-src 'none'; style-src '{style}'; script-src '{script}'; img-src 'none'; base-uri 'none'; form-action 'none'" }));
+        Assert.That(await page.EvaluateExpressionAsync<string>("document.head.children[1].httpEquiv"), Is.EqualTo("Content-Security-Policy"),
+            "right after the charset, before anything it governs");
+
+        // And it holds: an inline script or style the page did not ship is refused.
+        var violations = await page.EvaluateFunctionAsync<string[]>(@"async () => {
+            const seen = [];
+            document.addEventListener('securitypolicyviolation', e => seen.push(e.violatedDirective));
+            const s = document.createElement('script'); s.textContent = 'window.__injected = 1'; document.body.appendChild(s);
+            const i = document.createElement('img'); i.src = 'data:image/gif;base64,R0lGODlhAQABAAAAACw='; document.body.appendChild(i);
+            await new Promise(r => setTimeout(r, 200));
+            return seen; }");
+        Assert.That(await page.EvaluateExpressionAsync<bool>("window.__injected === undefined"));
+        Assert.That(violations, Is.SupersetOf(new[] { "script-src-elem", "img-src" }));
     }
 
     [Test]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Distil.Tests.Support;
@@ -98,6 +99,15 @@ internal sealed class ChildProgram
                 lock (_error) return _error.ToString();
             }
         }
+
+        /// <summary>Sends a POSIX signal (15 SIGTERM, 2 SIGINT as Ctrl+C does), as a service manager or a terminal would.</summary>
+        public void Signal(int signal)
+        {
+            if (kill(Process.Id, signal) != 0) throw new InvalidOperationException($"kill({Process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}.");
+        }
+
+        [DllImport("libc", SetLastError = true)]
+        private static extern int kill(int pid, int sig);
 
         /// <summary>SIGKILL: no cleanup, no flush.</summary>
         public async Task KillAsync()

@@ -93,7 +93,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
                 ? "Pipeline '{Pipeline}' finished in {Elapsed:0.0} s; run directory {RunDirectory}."
                 : "Pipeline '{Pipeline}' stopped after {Elapsed:0.0} s before every row went through; run it again to finish. Run directory {RunDirectory}.",
             pipeline.Name, clock.Elapsed.TotalSeconds, runDirectory);
-        var statistics = order.OfType<TaskNode>().ToDictionary(t => t.Name, t => TaskStatistics.From(metrics.For(t.Name)));
+        var statistics = order.OfType<TaskNode>().ToDictionary(t => t.Name, t => TaskStatistics.From(metrics.For(t.Name)) with { Model = RunLog.ModelOf(t.Task) });
         span?.SetTag("distil.completed", completed);
         return new PipelineResult(runDirectory, completed, Datasets(order, store.Path), clock.Elapsed, statistics);
 

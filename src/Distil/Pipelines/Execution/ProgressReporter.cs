@@ -112,9 +112,31 @@ internal sealed class ProgressReporter
             }
             foreach (var line in Lines())
             {
-                _pipeline.Logger.LogInformation(
-                    "Pipeline '{Pipeline}' step {Step}: rows in {In}, out {Out}, replayed {Replayed}, in flight {InFlight}, failed {Failed}, retries {Retries}, tokens {Tokens}, {Rate} rows/s, ETA {Eta}",
-                    _pipeline.Name, line[0], line[1], line[2], line[3], line[4], line[5], line[6], line[7], line[8], line[9]);
+                // Rule: a log line names only what the step has: calls and tokens for tasks, an ETA once one is known; never an empty field.
+                var (isTask, hasEta) = (line[4].Length > 0, line[9].Length > 0);
+                switch (isTask, hasEta)
+                {
+                    case (true, true):
+                        _pipeline.Logger.LogInformation(
+                            "Pipeline '{Pipeline}' step {Step}: rows in {In}, out {Out}, replayed {Replayed}, in flight {InFlight}, failed {Failed}, retries {Retries}, tokens {Tokens}, {Rate} rows/s, ETA {Eta}",
+                            _pipeline.Name, line[0], line[1], line[2], line[3], line[4], line[5], line[6], line[7], line[8], line[9]);
+                        break;
+                    case (true, false):
+                        _pipeline.Logger.LogInformation(
+                            "Pipeline '{Pipeline}' step {Step}: rows in {In}, out {Out}, replayed {Replayed}, in flight {InFlight}, failed {Failed}, retries {Retries}, tokens {Tokens}, {Rate} rows/s",
+                            _pipeline.Name, line[0], line[1], line[2], line[3], line[4], line[5], line[6], line[7], line[8]);
+                        break;
+                    case (false, true):
+                        _pipeline.Logger.LogInformation(
+                            "Pipeline '{Pipeline}' step {Step}: rows in {In}, out {Out}, replayed {Replayed}, {Rate} rows/s, ETA {Eta}",
+                            _pipeline.Name, line[0], line[1], line[2], line[3], line[8], line[9]);
+                        break;
+                    default:
+                        _pipeline.Logger.LogInformation(
+                            "Pipeline '{Pipeline}' step {Step}: rows in {In}, out {Out}, replayed {Replayed}, {Rate} rows/s",
+                            _pipeline.Name, line[0], line[1], line[2], line[3], line[8]);
+                        break;
+                }
                 foreach (var server in ServersOf(line[0]))
                 {
                     _pipeline.Logger.LogInformation("Pipeline '{Pipeline}' step {Step} server {Server}: {Answered} answered, {InFlight} in flight, {Failed} failed, {Ejections} ejections, {State}",

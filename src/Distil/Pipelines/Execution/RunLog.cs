@@ -15,15 +15,22 @@ internal static class RunLog
 {
     public const string FileName = "run-log.jsonl";
 
-    /// <summary>The model a task's client names: "model (provider)", never the endpoint, which may carry a key.</summary>
+    /// <summary>
+    /// The model a task's client names: "model (provider)", or for a local model "model (provider, file name)";
+    /// never a remote endpoint, which may carry a key.
+    /// </summary>
     public static string? ModelOf(LlmTask? task)
     {
         if (task?.Llm?.GetService<ChatClientMetadata>() is not { } metadata) return null;
-        var model = (metadata.DefaultModelId, metadata.ProviderName) switch
+        // Rule: a local model's file (never a remote address) is named too, so that a price may name the file.
+        var provider = metadata.ProviderUri is { IsFile: true } file && Path.GetFileName(file.LocalPath) is { Length: > 0 } name
+            ? metadata.ProviderName is { Length: > 0 } p ? $"{p}, {name}" : name
+            : metadata.ProviderName;
+        var model = (metadata.DefaultModelId, provider) switch
         {
-            ({ Length: > 0 } id, { Length: > 0 } provider) => $"{id} ({provider})",
+            ({ Length: > 0 } id, { Length: > 0 } note) => $"{id} ({note})",
             ({ Length: > 0 } id, _) => id,
-            (_, var provider) => provider,
+            (_, var note) => note,
         };
         return string.IsNullOrEmpty(model) ? null : model;
     }

@@ -72,16 +72,71 @@ public sealed class PriceTable
     }
 
     /// <summary>
-    /// The price of <paramref name="model"/>: an exact match, or the model id before a provider
-    /// note (<c>gpt-4o-mini (openai)</c>), or the file name of a local model; null when unknown.
+    /// The price of <paramref name="model"/> (a name as a run reports it, e.g. <c>gpt-4o-mini (openai)</c>
+    /// or <c>LLaMA v2 (llama.cpp, llama-2-7b.Q4_K_M.gguf)</c>), found under any of its
+    /// <see cref="NamesOf">names</see>; null when none is priced.
     /// </summary>
-    public (decimal InputPerMillion, decimal OutputPerMillion)? Find(string? model)
+    public (decimal InputPerMillion, decimal OutputPerMillion)? Find(string? model) =>
+        MatchOf(model) is { } name ? _prices[name] : null;
+
+    /// <summary>The priced name that <paramref name="model"/> matched (as it was given), or null.</summary>
+    public string? MatchOf(string? model)
     {
         if (string.IsNullOrWhiteSpace(model)) return null;
-        if (_prices.TryGetValue(model, out var exact)) return exact;
-        var id = model.Split(" (")[0].Trim();
-        if (_prices.TryGetValue(id, out var byId)) return byId;
-        return _prices.TryGetValue(Path.GetFileNameWithoutExtension(id), out var byFile) ? byFile : null;
+        foreach (var name in NamesOf(model))
+        {
+            if (_prices.ContainsKey(name)) return _prices.Keys.First(k => _prices.Comparer.Equals(k, name));
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The names a price may give for a model a run reports as <paramref name="model"/>, in the
+    /// order they are tried (case does not matter): the whole name (<c>fake-model (openai)</c>),
+    /// the model id before the parenthesis (<c>fake-model</c>), and for a local model the file
+    /// named in the parenthesis, with and without its extension (<c>llama-2-7b.Q4_K_M.gguf</c>,
+    /// <c>llama-2-7b.Q4_K_M</c>).
+    /// </summary>
+    public static IReadOnlyList<string> NamesOf(string model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        // Rule: a reported name is "ID (PROVIDER)" or "ID (PROVIDER, FILE)" (RunLog.ModelOf); a bare id is its own name.
+        var names = new List<string> { model.Trim() };
+        var open = model.IndexOf(" (", StringComparison.Ordinal);
+        if (open > 0)
+        {
+            names.Add(model[..open].Trim());
+            var note = model[(open + 2)..].TrimEnd().TrimEnd(')');
+            foreach (var part in note.Split(", ").Skip(1))
+            {
+                names.Add(part.Trim());
+                names.Add(Path.GetFileNameWithoutExtension(part.Trim()));
+            }
+        }
+        // Not the id's "extension": gpt-4.1 is not gpt-4. Only a model file's.
+        if (names[^1].EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) names.Add(Path.GetFileNameWithoutExtension(names[^1]));
+        return names.Where(n => n.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
+    /// <summary>
+    /// One line per price saying which of <paramref name="models"/> (names as a run reports them)
+    /// it matched, or that it matched none, naming the models seen; then the models no price matched.
+    /// </summary>
+    public IReadOnlyList<string> Explain(IEnumerable<string?> models)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        var seen = models.OfType<string>().Where(m => m.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        var lines = new List<string>();
+        foreach (var name in _prices.Keys)
+        {
+            var matched = seen.Where(m => string.Equals(MatchOf(m), name, StringComparison.Ordinal)).ToList();
+            lines.Add(matched.Count > 0
+                ? $"price '{name}' matched {string.Join(", ", matched.Select(m => $"'{m}'"))}"
+                : $"price '{name}' matched no model; the models seen are {(seen.Count == 0 ? "none (no task's client names its model)" : string.Join(", ", seen.Select(m => $"'{m}'")))}"
+                    + " (a price may name one as shown, its id before the parenthesis, or a local model's file name)");
+        }
+        foreach (var unpriced in seen.Where(m => MatchOf(m) is null)) lines.Add($"model '{unpriced}' has no price");
+        return lines;
     }
 
     /// <summary>The cost in dollars of the tokens, or null when the model has no price.</summary>
