@@ -443,6 +443,29 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void DISTIL018_a_column_mapping_names_a_column_the_task_does_not_have()
+    {
+        var diagnostics = AnalyzerHarness.Run("""
+            using Distil;
+            using Distil.Pipelines;
+            using Distil.Tasks;
+            public sealed record Question(string Instruction);
+            public static class Recipe
+            {
+                public static void Build(Pipeline pipeline, IRowSource source) =>
+                    pipeline.Load<Question>(source).Then(new TextGeneration(),
+                        new ColumnMappings { Outputs = new Dictionary<string, string> { ["generations"] = "answer" } });
+            }
+            """);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("DISTIL018", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal((9, 78), Start(diagnostic));
+        Assert.Equal("Task 'text_generation' has no output 'generations' to map; its outputs are generation. Did you mean 'generation'?", diagnostic.GetMessage());
+    }
+
+    [Fact]
     public void Every_descriptor_is_documented_and_tested()
     {
         var docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "diagnostics.md"));

@@ -351,4 +351,82 @@ public class PipelineAnalyzerTests
         var diagnostic = Assert.Single(diagnostics);
         Assert.Equal("\"generaton\"", Marked(diagnostic));
     }
+
+    [Fact]
+    public void A_mapping_key_the_task_does_not_have_is_an_error_at_the_key_with_the_closest_name()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source)
+                    .Then(new Answer(), new ColumnMappings { Outputs = new Dictionary<string, string> { ["generaton"] = "generations" } })
+                    .Then(new Judge(), new ColumnMappings { Inputs = new Dictionary<string, string> { ["responses"] = "generations" } });
+                pipeline.Load<Question>(source).Then(new Answer { NumGenerations = 2, GroupGenerations = true })
+                    .Then(new Judge(), new ColumnMappings { Inputs = new Dictionary<string, string> { { "respones", "generation" } } });
+        """);
+
+        // One error per mistake, at its key; the steps after it are left alone (no DISTIL016 on 'generations').
+        Assert.Collection(diagnostics,
+            d => Assert.Equal(("DISTIL018", "\"generaton\"", "Task 'answer' has no output 'generaton' to map; its outputs are generation. Did you mean 'generation'?"),
+                (d.Id, Marked(d), d.GetMessage())),
+            d => Assert.Equal(("DISTIL018", "\"respones\"", "Task 'judge' has no input 'respones' to map; its inputs are instruction, responses. Did you mean 'responses'?"),
+                (d.Id, Marked(d), d.GetMessage())));
+        Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Error, d.Severity));
+    }
+
+    [Fact]
+    public void The_dpo_recipe_mapping_pattern_is_followed_and_its_typos_are_named()
+    {
+        // samples/pipelines/dpo-recipe.json in C#: answers mapped to 'generations', the judge reading
+        // them as its 'responses' and writing 'ratings', FormatDpo reading both.
+        const string Recipe = """
+                pipeline.Load<Question>(source)
+                    .Then(new Distil.Tasks.TextGeneration { NumGenerations = 2, GroupGenerations = true },
+                        new ColumnMappings { Outputs = new Dictionary<string, string> { ["GENERATION"] = "generations" } })
+                    .Then(new Distil.Tasks.QualityScorer(), new ColumnMappings
+                    {
+                        Inputs = new Dictionary<string, string> { ["RESPONSES"] = "generations" },
+                        Outputs = new Dictionary<string, string> { ["scores"] = "ratings" },
+                    })
+                    .FormatDpo(prompt: "instruction", generations: "generations", ratings: "ratings")
+                    .KeepColumns("prompt", "chosen", "rejected", "chosen_rating", "rejected_rating");
+        """;
+
+        Assert.Empty(Analyze(Recipe.Replace("GENERATION", "generation").Replace("RESPONSES", "responses")));
+        var answers = Assert.Single(Analyze(Recipe.Replace("GENERATION", "generaton").Replace("RESPONSES", "responses")));
+        Assert.Equal(("DISTIL018", "Task 'text_generation' has no output 'generaton' to map; its outputs are generation. Did you mean 'generation'?"), (answers.Id, answers.GetMessage()));
+        var judge = Assert.Single(Analyze(Recipe.Replace("GENERATION", "generation").Replace("RESPONSES", "responces")));
+        Assert.Equal(("DISTIL018", "\"responces\""), (judge.Id, Marked(judge)));
+        Assert.EndsWith("has no input 'responces' to map; its inputs are instruction, responses. Did you mean 'responses'?", judge.GetMessage());
+    }
+
+    [Fact]
+    public void A_metadata_column_named_by_a_variable_does_not_make_a_right_KeepColumns_an_error()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source).Then(new Answer { MetadataColumn = Names.Metadata }).KeepColumns("instruction", "generation", "answer_metadata");
+                pipeline.Load<Question>(source).Then(new Answer { MetadataColumn = Names.Metadata })
+                    .RenameColumns(new Dictionary<string, string> { ["generation"] = "answer" }).KeepColumns("answer", "answer_metadata")
+                    .Then(new Judge());                                                     // still known: KeepColumns dropped everything else
+        """, "public static class Names { public static readonly string Metadata = \"answer_metadata\"; }\n");
+
+        // The metadata column's name is not known at build time: reads of it are not judged; the
+        // columns after a KeepColumns are known again.
+        Assert.Equal(["instruction", "responses"], diagnostics.Select(d => d.GetMessage().Split('\'')[3]));
+        Assert.All(diagnostics, d => Assert.EndsWith("which no earlier step writes; the rows there have answer, answer_metadata", d.GetMessage()));
+    }
+
+    [Fact]
+    public void Deduplicate_of_a_column_no_step_writes_or_by_embeddings_of_text_is_reported()
+    {
+        var diagnostics = Analyze("""
+                var vectors = pipeline.Generate(new Distil.Tasks.Magpie { OnlyInstruction = true }, rows: 24).Embed("instruction", null!);
+                vectors.Deduplicate("instruction_embeding", new DedupOptions { Method = DedupMethod.Embedding, Threshold = 0.95 });
+                vectors.Deduplicate("instruction", new DedupOptions { Method = DedupMethod.Embedding, Threshold = 0.95 });
+                vectors.Deduplicate("instruction_embedding", new DedupOptions { Method = DedupMethod.Embedding, Threshold = 0.95 });
+                vectors.Deduplicate("instruction", new DedupOptions { Method = DedupMethod.MinHash });
+        """);
+
+        Assert.Collection(diagnostics,
+            d => Assert.Equal(("DISTIL016", "\"instruction_embeding\""), (d.Id, Marked(d))),
+            d => Assert.Equal(("DISTIL017", "Deduplicate reads column 'instruction' as list<number>, but Task 'magpie' writes it as string"), (d.Id, d.GetMessage())));
+    }
 }

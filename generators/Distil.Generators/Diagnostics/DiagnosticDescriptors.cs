@@ -98,12 +98,18 @@ internal static class DiagnosticDescriptors
         "{0} reads column '{1}' as {2}, but {3} writes it as {4}",
         DiagnosticSeverity.Warning);
 
+    public static readonly DiagnosticDescriptor PipelineMappingUnknownColumn = Create(
+        "DISTIL018", "A column mapping names a column the task does not have",
+        "Task '{0}' has no {1} '{2}' to map; its {1}s are {3}{4}",
+        DiagnosticSeverity.Error);
+
     public static readonly IReadOnlyList<DiagnosticDescriptor> All =
     [
         TaskClassNotPartial, TemplateDoesNotParse, UnknownTemplateVariable, TemplateFileNotFound,
         UnsupportedOutputType, UnusedInputColumn, DuplicateColumn, UnsupportedInputType,
         TaskClassWithoutTaskBase, TaskWithoutPrompt, AmbiguousPrompt, ParseOutputSignature,
         FormatMessagesWithPrompts, FormatMessagesSignature, RowRuleInput, PipelineColumnNotWritten, PipelineColumnType,
+        PipelineMappingUnknownColumn,
     ];
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

@@ -27,7 +27,7 @@ public sealed class PipelineAnalyzer : DiagnosticAnalyzer
 {
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(DiagnosticDescriptors.PipelineColumnNotWritten, DiagnosticDescriptors.PipelineColumnType);
+        ImmutableArray.Create(DiagnosticDescriptors.PipelineColumnNotWritten, DiagnosticDescriptors.PipelineColumnType, DiagnosticDescriptors.PipelineMappingUnknownColumn);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -139,7 +139,7 @@ internal sealed class ChainReader
             case "RenameColumns" when Pairs(Argument(step, "renames")) is { } renames:
                 Require(step, before, renames.Select(r => r.From).ToList(), "RenameColumns");
                 var renamed = Lookup(renames);
-                return new ColumnSet(before.Columns.Select(c => renamed.TryGetValue(c.Key, out var to) ? Pair(to, c.Value) : c));
+                return new ColumnSet(before.Columns.Select(c => renamed.TryGetValue(c.Key, out var to) ? Pair(to, c.Value) : c), before.IsOpen);
             case "ExpandColumns":
                 var expand = Pairs(Argument(step, "columns")) ?? Strings(Argument(step, "columns"))?.Select(c => (From: c, To: c.Name, ToLocation: c.Location)).ToList();
                 if (expand is null) return null;
@@ -147,7 +147,7 @@ internal sealed class ChainReader
                 var expanded = Lookup(expand);
                 return new ColumnSet(before.Columns.Select(c => expanded.TryGetValue(c.Key, out var to)
                     ? Pair(to, new ColumnFact(ColumnTypes.ElementOf(c.Value.Type) ?? ColumnTypes.Unknown, "ExpandColumns"))
-                    : c));
+                    : c), before.IsOpen);
             case "Filter":
                 return ReadsThenSame(step, before, "Filter");
             case "Map":
@@ -158,7 +158,8 @@ internal sealed class ChainReader
             case "Write":
                 return before;
             case "Deduplicate":
-                return Reads(step, before, "Deduplicate", ("column", null)) ? before : null;
+                // Rule: deduplication by embeddings reads a vector (as Embed writes it); the text methods read anything.
+                return Reads(step, before, "Deduplicate", ("column", DedupsByEmbedding(step) ? "list<number>" : null)) ? before : null;
             case "Validate" when Constant(Argument(step, "column")) is { } validated:
                 return Reads(step, before, "Validate", ("column", null))
                     ? before.With([Pair(validated + "_valid", new ColumnFact("boolean", "Validate")), Pair(validated + "_errors", new ColumnFact("list<string>", "Validate"))])
@@ -201,7 +202,7 @@ internal sealed class ChainReader
                 var names = IsNull(outputs) ? grouped.Select(g => "grouped_" + g.Name).ToList() : Strings(outputs)?.Select(o => o.Name).ToList();
                 if (names is null || names.Count != grouped.Count) return null;
                 foreach (var (_, columns) in joined) Require(call, columns, grouped, "GroupColumns");
-                var others = ColumnSet.Union(joined.Select(b => new ColumnSet(b.Columns.Columns.Where(c => grouped.All(g => g.Name != c.Key)))));
+                var others = ColumnSet.Union(joined.Select(b => new ColumnSet(b.Columns.Columns.Where(c => grouped.All(g => g.Name != c.Key)), b.Columns.IsOpen)));
                 return others.With(grouped.Select((g, i) => Pair(names[i], new ColumnFact(ColumnTypes.Unknown, "GroupColumns"))));
             default:
                 return null;
@@ -230,8 +231,11 @@ internal sealed class ChainReader
         if (_tasks.GetOrAdd(type, t => ReadTask((INamedTypeSymbol)t)) is not { } task) return null;
         var (inputs, outputs) = (new Dictionary<string, string>(StringComparer.Ordinal), new Dictionary<string, string>(StringComparer.Ordinal));
         var mappingLocations = new Dictionary<string, Location>(StringComparer.Ordinal);
+        var mappedKeys = new List<(bool IsInput, string Name, Location Location)>();
         var mappings = step.Arguments.FirstOrDefault(a => a.Parameter?.Name == "mappings");
-        if (mappings is not null && !ReadMappings(mappings.Value, inputs, outputs, mappingLocations)) return null;
+        if (mappings is not null && !ReadMappings(mappings.Value, inputs, outputs, mappingLocations, mappedKeys)) return null;
+        // Rule: a mapping key must be one of the task's own columns (ColumnMappings.Check refuses it at run time).
+        if (!MappedKeysExist(task, mappedKeys)) return null;
 
         var who = $"Task '{task.Name}'";
         if (task.Inputs is { } declared)
@@ -261,7 +265,27 @@ internal sealed class ChainReader
         var added = task.Outputs.Select(o => Pair(outputs.TryGetValue(o.Column, out var to) ? to : o.Column, new ColumnFact(Shape(o.Type), who))).ToList();
         added.Add(Pair("model_name", new ColumnFact(Shape("string"), who)));
         if (metadata is not null) added.Add(Pair(metadata, new ColumnFact(ColumnTypes.Unknown, who)));
-        return before.With(added);
+        // Rule: a metadata column named by a value not known at build time is a column of unknown
+        // name; from here on a read of a column not otherwise known may be that one: say nothing.
+        return metadata is null ? before.With(added).Opened() : before.With(added);
+    }
+
+    // Each mapped input or output must be the task's own (DISTIL018, at the key, with the closest name).
+    private bool MappedKeysExist(TaskColumns task, List<(bool IsInput, string Name, Location Location)> keys)
+    {
+        var valid = true;
+        foreach (var (isInput, name, location) in keys)
+        {
+            // A task that declares its own inputs (from its template) has them known only at run time.
+            if (isInput && task.Inputs is null) continue;
+            var names = isInput ? task.Inputs!.Select(i => i.Column).ToList() : task.Outputs.Select(o => o.Column).ToList();
+            if (names.Contains(name)) continue;
+            var closest = NameSuggestions.Closest(name, names);
+            _report(Diagnostic.Create(DiagnosticDescriptors.PipelineMappingUnknownColumn, location, task.Name, isInput ? "input" : "output", name,
+                names.Count == 0 ? "none" : string.Join(", ", names), closest is null ? "" : $". Did you mean '{closest}'?"));
+            valid = false;
+        }
+        return valid;
     }
 
     private TaskColumns? ReadTask(INamedTypeSymbol type)
@@ -297,7 +321,8 @@ internal sealed class ChainReader
     });
 
     // ColumnMappings { Inputs = new Dictionary<string, string> { ["instruction"] = "question" }, Outputs = ... } with constants.
-    private bool ReadMappings(IOperation value, Dictionary<string, string> inputs, Dictionary<string, string> outputs, Dictionary<string, Location> locations)
+    private bool ReadMappings(IOperation value, Dictionary<string, string> inputs, Dictionary<string, string> outputs, Dictionary<string, Location> locations,
+        List<(bool IsInput, string Name, Location Location)> keys)
     {
         if (Unwrap(value) is not IObjectCreationOperation creation || !SymbolEqualityComparer.Default.Equals(creation.Type, _symbols.ColumnMappings)) return false;
         foreach (var initializer in creation.Initializer?.Initializers ?? [])
@@ -310,6 +335,7 @@ internal sealed class ChainReader
             {
                 into[from.Name] = to;
                 if (into == inputs) locations[from.Name] = toLocation;
+                keys.Add((into == inputs, from.Name, from.Location));
             }
         }
         return true;
@@ -354,6 +380,7 @@ internal sealed class ChainReader
 
     private void NotWritten(Location location, string who, string column, ColumnSet there)
     {
+        if (there.IsOpen) return; // a column of a name unknown at build time may be this one
         var names = there.Names.ToList();
         var list = names.Count == 0 ? "no columns" : string.Join(", ", names);
         var closest = NameSuggestions.Closest(column, names);
@@ -415,6 +442,11 @@ internal sealed class ChainReader
 
     private static IOperation? Argument(IInvocationOperation call, string parameter) =>
         call.Arguments.FirstOrDefault(a => a.Parameter?.Name == parameter)?.Value;
+
+    // new DedupOptions { Method = DedupMethod.Embedding, ... } (anything else, or not known: false).
+    private static bool DedupsByEmbedding(IInvocationOperation step) =>
+        Unwrap(Argument(step, "options")) is IObjectCreationOperation options
+        && Unwrap(Assigned(options, "Method")) is IFieldReferenceOperation { Field: { Name: "Embedding", ContainingType.Name: "DedupMethod" } };
 
     private static IOperation? Assigned(IObjectCreationOperation creation, string property) =>
         creation.Initializer?.Initializers.OfType<ISimpleAssignmentOperation>()

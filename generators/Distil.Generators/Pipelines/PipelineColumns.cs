@@ -17,8 +17,9 @@ internal sealed class ColumnSet
     private readonly List<KeyValuePair<string, ColumnFact>> _columns;
     private readonly Dictionary<string, ColumnFact> _byName;
 
-    public ColumnSet(IEnumerable<KeyValuePair<string, ColumnFact>> columns)
+    public ColumnSet(IEnumerable<KeyValuePair<string, ColumnFact>> columns, bool isOpen = false)
     {
+        IsOpen = isOpen;
         _columns = new List<KeyValuePair<string, ColumnFact>>();
         _byName = new Dictionary<string, ColumnFact>(StringComparer.Ordinal);
         foreach (var column in columns)
@@ -35,6 +36,12 @@ internal sealed class ColumnSet
         }
     }
 
+    /// <summary>
+    /// Whether the rows may also have a column whose name is not known at build time (a task's
+    /// metadata column named by a variable): a read of a name not listed here is then not an error.
+    /// </summary>
+    public bool IsOpen { get; }
+
     public IEnumerable<string> Names => _columns.Select(c => c.Key);
 
     public IEnumerable<KeyValuePair<string, ColumnFact>> Columns => _columns;
@@ -42,9 +49,16 @@ internal sealed class ColumnSet
     public bool TryGet(string name, out ColumnFact fact) => _byName.TryGetValue(name, out fact!);
 
     /// <summary>These columns, with <paramref name="added"/> after them (an added column replaces one of the same name).</summary>
-    public ColumnSet With(IEnumerable<KeyValuePair<string, ColumnFact>> added) => new(_columns.Concat(added));
+    public ColumnSet With(IEnumerable<KeyValuePair<string, ColumnFact>> added) => new(_columns.Concat(added), IsOpen);
 
-    public static ColumnSet Union(IEnumerable<ColumnSet> sets) => new(sets.SelectMany(s => s.Columns));
+    /// <summary>These columns, and maybe one more of a name not known at build time.</summary>
+    public ColumnSet Opened() => new(_columns, isOpen: true);
+
+    public static ColumnSet Union(IEnumerable<ColumnSet> sets)
+    {
+        var list = sets.ToList();
+        return new(list.SelectMany(s => s.Columns), list.Any(s => s.IsOpen));
+    }
 }
 
 /// <summary>Column types as text (<c>string</c>, <c>integer</c>, <c>list&lt;string&gt;</c>, <c>unknown</c>) and when a read fits a write.</summary>

@@ -150,7 +150,8 @@ internal static class PipelineEstimator
                 IReadOnlyList<ChatMessage> messages;
                 try
                 {
-                    messages = task.FormatRow(row.Row);
+                    // The prompt the run will send: the row as the task sees it, mappings applied.
+                    messages = node.FormatRow(row.Row);
                 }
                 catch (Exception error) when (error is RowValueException or InvalidOperationException or FormatException)
                 {

@@ -17,7 +17,7 @@ internal static class AnalyzerHarness
         Assert.True(generated.CompilationErrors.IsEmpty, "The test code does not compile: " + string.Join("; ", generated.CompilationErrors));
         var analyzers = generated.OutputCompilation.WithAnalyzers([new PipelineAnalyzer()]);
         return analyzers.GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult()
-            .Where(d => d.Id is "DISTIL016" or "DISTIL017")
+            .Where(d => d.Id is "DISTIL016" or "DISTIL017" or "DISTIL018")
             .OrderBy(d => d.Location.SourceSpan.Start)
             .ToImmutableArray();
     }

@@ -188,6 +188,42 @@ public class PackageTests
     }
 
     [Test]
+    public void A_misspelt_column_mapping_fails_the_build_with_DISTIL018_and_the_closest_name()
+    {
+        var app = CreateApp("mappingtypo", "{{ title }} {{ max_words }}");
+        File.WriteAllText(Path.Combine(app, "Program.cs"), """
+            using Distil;
+            using Distil.Pipelines;
+
+            public sealed record Review(string Text, int Stars);
+
+            [Task("summary")]
+            [UserPrompt("Summarise: {{ review }}")]
+            public sealed partial class Summary : LlmTask<Summary.Input, Summary.Output>
+            {
+                public sealed record Input(string Review);
+                public sealed record Output(string Summary);
+            }
+
+            static class Program
+            {
+                static void Main()
+                {
+                    var pipeline = Pipeline.Create("reviews");
+                    pipeline.Load<Review>(RowSources.File("reviews.jsonl"))
+                        .Then(new Summary(), new ColumnMappings { Inputs = new Dictionary<string, string> { ["reviw"] = "text" } })
+                        .Write("summaries.jsonl");
+                }
+            }
+            """);
+
+        var build = Dotnet(app, "build");
+
+        Assert.That(build.ExitCode, Is.Not.Zero);
+        Assert.That(build.Output, Does.Contain("Program.cs(20,98): error DISTIL018: Task 'summary' has no input 'reviw' to map; its inputs are review. Did you mean 'review'?"));
+    }
+
+    [Test]
     public void A_fresh_project_reads_typed_results_silences_a_warning_with_pragma_and_publishes_as_NativeAOT()
     {
         var app = Path.Combine(_work, "aotapp");

@@ -199,8 +199,14 @@ public sealed partial class HuggingFaceRowSink : IRowSink
             yaml.Append("| `").Append(column.Name).Append("` | `").Append(Cell(column.Type.ToString())).Append("` | ")
                 .Append(Cell(column.Rules?.Describe(column.Type) ?? "")).Append(" | ").Append(Cell(column.Description ?? "")).Append(" |\n");
         }
-        yaml.Append("\nThe metadata column (`distilabel_metadata`) follows distilabel's layout: per task, the raw answer, ")
-            .Append("the prompt sent, the token counts and the error of a call that failed.\n");
+        // Rule: the card describes only columns the files hold: a metadata column a step dropped is not mentioned.
+        var metadata = steps.Select(s => s.MetadataColumn).OfType<string>().Distinct(StringComparer.Ordinal).Where(schema.Contains).ToList();
+        if (metadata.Count > 0)
+        {
+            yaml.Append("\nThe metadata ").Append(metadata.Count == 1 ? "column (" : "columns (").Append(string.Join(", ", metadata.Select(m => $"`{m}`")))
+                .Append(") ").Append(metadata.Count == 1 ? "follows" : "follow").Append(" distilabel's layout: per task, the raw answer, ")
+                .Append("the prompt sent, the token counts and the error of a call that failed.\n");
+        }
         return yaml.ToString();
     }
 

@@ -77,4 +77,8 @@ public sealed class RowSinkContext
 /// <param name="Model">For a task step, the provider and model its client names (no endpoint, no key).</param>
 /// <param name="RowsIn">Rows it read in this run (replayed ones included).</param>
 /// <param name="RowsOut">Rows it passed on.</param>
-public sealed record StepSummary(string Name, string Kind, IReadOnlyList<string> Parents, string? Task, string? Model, long RowsIn, long RowsOut);
+public sealed record StepSummary(string Name, string Kind, IReadOnlyList<string> Parents, string? Task, string? Model, long RowsIn, long RowsOut)
+{
+    /// <summary>For a task step, the column its metadata goes in (<c>distilabel_metadata</c> unless set otherwise).</summary>
+    public string? MetadataColumn { get; init; }
+}

@@ -53,16 +53,18 @@ internal static class RunLog
                 ["replayed"] = counts.Replayed,
                 ["elapsed_s"] = Math.Round(stepTimes.GetValueOrDefault(step).TotalSeconds, 3),
             };
-            if (step is TaskNode { Task: var task })
+            if (step is TaskNode { Task: var task } node)
             {
+                // Rule: outputs under the rows' names (a mapped output is where the answers are).
+                var outputs = node.OutputColumns;
                 entry["task"] = task.GetType().Name;
                 entry["task_name"] = task.Name;
                 entry["model"] = ModelOf(task);
                 entry["metadata_column"] = task.MetadataColumn;
                 entry["grouped"] = task.GroupGenerations;
-                entry["outputs"] = new JsonArray(task.Outputs.Select(o => (JsonNode)o).ToArray());
+                entry["outputs"] = new JsonArray(outputs.Select(o => (JsonNode)o).ToArray());
                 entry["types"] = schemas.GetValueOrDefault(step) is { } schema
-                    ? new JsonObject(task.Outputs.Where(schema.Contains).Select(o => KeyValuePair.Create(o, (JsonNode?)schema.Find(o)!.Type.ToString())))
+                    ? new JsonObject(outputs.Where(schema.Contains).Select(o => KeyValuePair.Create(o, (JsonNode?)schema.Find(o)!.Type.ToString())))
                     : null;
                 entry["calls"] = counts.Calls;
                 entry["failed_calls"] = counts.FailedCalls;

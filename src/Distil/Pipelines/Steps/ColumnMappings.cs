@@ -61,6 +61,11 @@ public sealed record ColumnMappings
         return (view, aside);
     }
 
+    /// <summary>The row column a column of the task's output row lands in (an input it echoes, an output, or the same name).</summary>
+    // Rule: the same renaming as Out, for those that describe the rows (run log, report) without a row.
+    internal string RowColumn(string taskColumn) =>
+        Inputs.TryGetValue(taskColumn, out var column) ? column : Outputs.TryGetValue(taskColumn, out var target) ? target : taskColumn;
+
     // The task's output row under the rows' names.
     internal JsonObject Out(JsonObject output, IReadOnlyList<KeyValuePair<string, JsonNode?>> aside)
     {
@@ -68,7 +73,7 @@ public sealed record ColumnMappings
         foreach (var (name, value) in output.ToList())
         {
             output.Remove(name);
-            row[Inputs.TryGetValue(name, out var column) ? column : Outputs.TryGetValue(name, out var target) ? target : name] = value;
+            row[RowColumn(name)] = value;
         }
         foreach (var (name, value) in aside) row[name] = value?.DeepClone();
         return row;

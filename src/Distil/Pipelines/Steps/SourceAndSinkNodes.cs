@@ -109,7 +109,7 @@ internal sealed class WriteNode(string name, IRowSink sink) : StepNode(name)
             var counts = run.Metrics.For(step.Name);
             var task = (step as TaskNode)?.Task;
             return new StepSummary(step.Name, step.Kind, step.Parents.Select(p => p.Name).ToList(), task?.GetType().Name,
-                RunLog.ModelOf(task), counts.Read, counts.Written);
+                RunLog.ModelOf(task), counts.Read, counts.Written) { MetadataColumn = task?.MetadataColumn };
         }).ToList();
     }
 

@@ -19,6 +19,17 @@ internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null) : 
 
     public override string Kind => "task";
 
+    /// <summary>The task's output columns under the names the rows carry them (its mappings applied).</summary>
+    public IReadOnlyList<string> OutputColumns =>
+        Mappings is null ? Task.Outputs : Task.Outputs.Select(Mappings.RowColumn).ToList();
+
+    /// <summary>
+    /// The task's own formatting of a pipeline row: the row as the task sees it (its input
+    /// mappings applied, as a run does), then its prompt. The row is left as it was.
+    /// </summary>
+    public IReadOnlyList<ChatMessage> FormatRow(JsonObject row) =>
+        Task.FormatRow(Mappings is null ? row : Mappings.In((JsonObject)row.DeepClone()).View);
+
     public override IReadOnlyList<string> RequiredColumns =>
         Mappings is null ? Task.RequiredInputs : Task.RequiredInputs.Select(i => Mappings.Inputs.GetValueOrDefault(i, i)).ToList();
 
