@@ -285,8 +285,10 @@ internal static class RunCommand
         foreach (var (step, statistics) in result.Tasks)
         {
             totalFailed = Math.Max(totalFailed, statistics.FailedCalls);
+            var reasked = statistics.ReaskedAnswers > 0 ? $" ({statistics.ReaskedAnswers:N0} asked again, {statistics.ReaskFits:N0} then fit)" : "";
             await console.Out.WriteLineAsync(
-                $"  {step}: {statistics.Calls:N0} calls this run, {statistics.FailedCalls:N0} failed, {statistics.InputTokens:N0} input and {statistics.OutputTokens:N0} output tokens.");
+                $"  {step}: {statistics.Calls:N0} calls this run, {statistics.FailedCalls:N0} failed, {statistics.UnparsedAnswers:N0} answers unreadable{reasked}, " +
+                $"{statistics.InputTokens:N0} input and {statistics.OutputTokens:N0} output tokens.");
         }
         await console.Out.WriteLineAsync($"Done in {clock.Elapsed.TotalSeconds:0.0} s.");
         if (!result.Completed)

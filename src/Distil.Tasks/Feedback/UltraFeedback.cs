@@ -161,6 +161,16 @@ public sealed partial class UltraFeedback : LlmTask<UltraFeedback.Input, UltraFe
         return new Output(ratings, rationales, types, ratingRationales);
     }
 
+    /// <summary>
+    /// An unreadable answer gives one null per generation in each list the aspect has (the type
+    /// lists only for helpfulness and truthfulness), as distilabel writes it.
+    /// </summary>
+    protected override Output UnreadableOutput(Input input)
+    {
+        var count = input.Generations.Count;
+        return new Output(new int?[count], new string?[count], HasTypes ? new int?[count] : null, HasTypes ? new string?[count] : null);
+    }
+
     // "Label: value" lines, in order; a line without a label continues the value before it.
     private static List<(string Label, string Value)> Fields(string block)
     {
