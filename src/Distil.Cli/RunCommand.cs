@@ -288,8 +288,10 @@ internal static class RunCommand
             var cost = prices is null ? ""
                 : prices.Cost(statistics.Model, statistics.InputTokens, statistics.OutputTokens) is { } dollars ? $", cost ${dollars.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}"
                 : ", cost unknown (no price matched)";
+            var reasked = statistics.ReaskedAnswers > 0 ? $" ({statistics.ReaskedAnswers:N0} asked again, {statistics.ReaskFits:N0} then fit)" : "";
             await console.Out.WriteLineAsync(
-                $"  {step}: {statistics.Calls:N0} calls this run, {statistics.FailedCalls:N0} failed, {statistics.InputTokens:N0} input and {statistics.OutputTokens:N0} output tokens{cost}.");
+                $"  {step}: {statistics.Calls:N0} calls this run, {statistics.FailedCalls:N0} failed, {statistics.UnparsedAnswers:N0} answers unreadable{reasked}, " +
+                $"{statistics.InputTokens:N0} input and {statistics.OutputTokens:N0} output tokens{cost}.");
         }
         if (prices is not null)
         {

@@ -24,5 +24,5 @@ public sealed partial class EvolComplexity : InstructionEvolution
 
     IReadOnlyList<ChatMessage> FormatMessages(Input input) => FirstRound(input);
 
-    static Output? ParseOutput(string text, Input input) => ReadRound(text);
+    Output? ParseOutput(string text, Input input) => ReadRound(text, input);
 }

@@ -64,8 +64,11 @@ public sealed partial class EvolQuality : LlmTask<EvolQuality.Input, EvolQuality
     IReadOnlyList<ChatMessage> FormatMessages(Input input) =>
         [new ChatMessage(ChatRole.User, Tasks.Mutations.Fill(_mutations.First, input.Instruction, input.Response))];
 
-    static Output? ParseOutput(string text, Input input) =>
-        EvolvedText.Read(text) is { } evolved ? new Output(evolved, [evolved]) : null;
+    // As a run of one round: evolved_responses only with StoreEvolutions.
+    Output? ParseOutput(string text, Input input) =>
+        EvolvedText.Read(text) is { } evolved
+            ? new Output(evolved, StoreEvolutions ? IncludeOriginalResponse ? [input.Response, evolved] : [evolved] : null)
+            : null;
 
     /// <inheritdoc/>
     protected override string WhyNoStructuredOutput => "each round answers with a plain response";

@@ -74,9 +74,14 @@ public abstract class InstructionEvolution : LlmTask<InstructionEvolution.Input,
     private protected IReadOnlyList<ChatMessage> FirstRound(Input input) =>
         [new ChatMessage(ChatRole.User, Tasks.Mutations.Fill(_mutations.First, input.Instruction))];
 
-    /// <summary>One round's answer read alone, as <c>FormatOutput</c> does for a single answer.</summary>
-    private protected static Output? ReadRound(string text) =>
-        EvolvedText.Read(text) is { } evolved ? new Output(evolved, [evolved]) : null;
+    /// <summary>
+    /// One round's answer read alone, as <c>FormatOutput</c> does for a single answer: the columns a
+    /// run of one round would write (<c>evolved_instructions</c> only with <see cref="StoreEvolutions"/>).
+    /// </summary>
+    private protected Output? ReadRound(string text, Input input) =>
+        EvolvedText.Read(text) is { } evolved
+            ? new Output(evolved, StoreEvolutions ? IncludeOriginalInstruction ? [input.Instruction, evolved] : [evolved] : null)
+            : null;
 
     /// <inheritdoc/>
     protected override string WhyNoStructuredOutput => "each round answers with a plain instruction";

@@ -75,7 +75,12 @@ Then rate it (Rating):
 
 Judge the overall quality of each text as an answer to the instruction: helpfulness, correctness, honesty and how well it follows the instruction, together.
 
-Rate it (Rating) from 1 (very poor) to 10 (excellent).
+Rate it (Rating):
+1. Poor: wrong, unhelpful or off the instruction.
+2. Weak: some value, with serious errors or gaps.
+3. Adequate: correct and on task, with noticeable flaws.
+4. Good: accurate, helpful and well aligned, with small flaws.
+5. Excellent: accurate, helpful, honest and fully on the instruction.
 {{ end }}
 ## Instruction
 
@@ -159,6 +164,16 @@ public sealed partial class UltraFeedback : LlmTask<UltraFeedback.Input, UltraFe
             }
         }
         return new Output(ratings, rationales, types, ratingRationales);
+    }
+
+    /// <summary>
+    /// An unreadable answer gives one null per generation in each list the aspect has (the type
+    /// lists only for helpfulness and truthfulness), as distilabel writes it.
+    /// </summary>
+    protected override Output UnreadableOutput(Input input)
+    {
+        var count = input.Generations.Count;
+        return new Output(new int?[count], new string?[count], HasTypes ? new int?[count] : null, HasTypes ? new string?[count] : null);
     }
 
     // "Label: value" lines, in order; a line without a label continues the value before it.

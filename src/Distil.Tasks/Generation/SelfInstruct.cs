@@ -9,7 +9,7 @@ namespace Distil.Tasks;
 /// <remarks>
 /// Columns: <c>input</c> → <c>instructions</c>. Parameters: <see cref="NumInstructions"/>,
 /// <see cref="Criteria"/> and <see cref="ApplicationDescription"/>. The model answers one query
-/// per line; blank lines and list markers (<c>1.</c>, <c>-</c>) are dropped.
+/// per line; blank lines and list markers (<c>1.</c>, <c>-</c>) are dropped, and an answer without a line is unreadable.
 /// </remarks>
 [Task("self_instruct")]
 [UserPrompt("""
@@ -51,5 +51,6 @@ public sealed partial class SelfInstruct : LlmTask<SelfInstruct.Input, SelfInstr
     [TemplateParameter]
     public string ApplicationDescription { get; init; } = "a general AI assistant that answers questions and carries out tasks";
 
-    static Output ParseOutput(string text, Input input) => new(AnswerText.Lines(text));
+    // Rule: an answer without a single line has nothing readable (distilabel would keep an empty list).
+    static Output? ParseOutput(string text, Input input) => AnswerText.Lines(text) is { Count: > 0 } lines ? new(lines) : null;
 }

@@ -27,10 +27,13 @@ internal static partial class AnswerText
         return scores;
     }
 
-    /// <summary>The last <c>Score: N</c> line of the text and where it starts, or null.</summary>
+    /// <summary>
+    /// The last <c>Score: N</c> of the text, wherever it stands (on a line of its own, or at the end
+    /// of the reasoning's line), and where it starts, or null.
+    /// </summary>
     public static (double Value, int Start)? LastScore(string text)
     {
-        var matches = ScoreLine().Matches(text);
+        var matches = Score().Matches(text);
         if (matches.Count == 0) return null;
         var last = matches[^1];
         return Number(last.Groups["value"].Value) is { } value ? (value, last.Index) : null;
@@ -59,9 +62,10 @@ internal static partial class AnswerText
     [GeneratedRegex(@"(?im)^[\s*_>-]*\[\s*(?<index>\d+)\s*\][\s*_]*score[\s*_]*:[\s*_]*(?<value>[-+]?\d+(?:\.\d+)?)")]
     private static partial Regex IndexedScoreLine();
 
-    // "Score: 4", "**Score:** 4.0", "score : 5".
-    [GeneratedRegex(@"(?im)^[\s*_#>-]*score[\s*_]*:[\s*_]*(?<value>[-+]?\d+(?:\.\d+)?)")]
-    private static partial Regex ScoreLine();
+    // "Score: 4", "**Score:** 4.0", "score : 5", "- Score: 3", "It is apt. Score: 4": anywhere, as a
+    // word; the markup before it belongs to the match, so that the text before it is the reasoning.
+    [GeneratedRegex(@"(?i)(?:[*_#>-]+[ \t]*)?\bscore[\s*_]*:[\s*_]*(?<value>[-+]?\d+(?:\.\d+)?)")]
+    private static partial Regex Score();
 
     [GeneratedRegex(@"^[-+]?\d+(?:\.\d+)?")]
     private static partial Regex LeadingNumberPattern();

@@ -33,4 +33,7 @@ public sealed partial class ComplexityScorer : LlmTask<ComplexityScorer.Input, C
     public sealed record Output([property: Description("One score per instruction, in order, from 1 to 6."), SameCountAs(nameof(Input.Instructions)), Range(1, 6)] IReadOnlyList<double?> Scores);
 
     static Output ParseOutput(string text, Input input) => new(AnswerText.IndexedScores(text, input.Instructions.Count));
+
+    /// <summary>An unreadable answer gives one null score per instruction, as distilabel writes it.</summary>
+    protected override Output UnreadableOutput(Input input) => new(new double?[input.Instructions.Count]);
 }

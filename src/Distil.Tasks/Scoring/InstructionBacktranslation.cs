@@ -9,7 +9,8 @@ namespace Distil.Tasks;
 /// </summary>
 /// <remarks>
 /// Columns: <c>instruction</c>, <c>generation</c> → <c>score</c>, <c>reason</c>. The answer ends
-/// with <c>Score: N</c> after the reasoning; <c>reason</c> is the text before that line. Without a
+/// with <c>Score: N</c> after the reasoning; the last <c>Score: N</c> is read wherever it stands (its
+/// own line, or the end of the reasoning's line), and <c>reason</c> is the text before it. Without a
 /// readable score both are null.
 /// </remarks>
 [Task("instruction_backtranslation")]

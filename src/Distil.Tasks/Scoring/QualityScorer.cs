@@ -38,4 +38,7 @@ public sealed partial class QualityScorer : LlmTask<QualityScorer.Input, Quality
     public sealed record Output([property: Description("One score per response, in order, from 1 to 6."), SameCountAs(nameof(Input.Responses)), Range(1, 6)] IReadOnlyList<double?> Scores);
 
     static Output ParseOutput(string text, Input input) => new(AnswerText.IndexedScores(text, input.Responses.Count));
+
+    /// <summary>An unreadable answer gives one null score per response, as distilabel writes it.</summary>
+    protected override Output UnreadableOutput(Input input) => new(new double?[input.Responses.Count]);
 }

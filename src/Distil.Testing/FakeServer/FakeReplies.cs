@@ -83,6 +83,24 @@ public static class FakeReplies
         };
     }
 
+    /// <summary>
+    /// Replies with <paramref name="first"/> to every request that opens a conversation (no assistant
+    /// turn in it, see <see cref="FakeRequest.AssistantTurns"/>), and with the rule to follow-ups: the
+    /// first answer to each conversation is, say, unreadable, and every re-ask gets a good one.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// server.Reply = FakeReplies.Answering(_ => "[1] Score: 4\n[2] Score: 2")
+    ///     .OnFirstTurn(_ => new FakeReply.Answer("I would rather not score these."));
+    /// </code>
+    /// </example>
+    public static Func<FakeRequest, FakeReply> OnFirstTurn(this Func<FakeRequest, FakeReply> reply, Func<FakeRequest, FakeReply> first)
+    {
+        ArgumentNullException.ThrowIfNull(reply);
+        ArgumentNullException.ThrowIfNull(first);
+        return request => request.AssistantTurns == 0 ? first(request) : reply(request);
+    }
+
     /// <summary>Replies with <paramref name="first"/> to the first <paramref name="count"/> requests, then with the rule.</summary>
     public static Func<FakeRequest, FakeReply> AfterFirst(this Func<FakeRequest, FakeReply> reply, int count, FakeReply first)
     {

@@ -17,6 +17,14 @@ public sealed record FakeRequest(int Index, string Path, JsonObject Body, bool H
     public string LastMessage =>
         Body["messages"] is JsonArray { Count: > 0 } messages ? ContentText(messages[^1]?["content"]) : "";
 
+    /// <summary>
+    /// How many assistant turns the request carries: 0 when it opens a conversation (a task's first
+    /// ask), more for a follow-up that sends the model's earlier answers back (a re-ask, a later
+    /// turn). <see cref="FakeReplies.OnFirstTurn"/> replies by it.
+    /// </summary>
+    public int AssistantTurns =>
+        Body["messages"] is JsonArray messages ? messages.Count(m => (string?)m?["role"] == "assistant") : 0;
+
     /// <summary>All message texts, joined by new lines.</summary>
     public string Prompt =>
         Body["messages"] is JsonArray messages ? string.Join("\n", messages.Select(m => ContentText(m?["content"]))) : "";

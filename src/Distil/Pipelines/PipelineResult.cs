@@ -88,12 +88,14 @@ public sealed class Dataset
 /// <param name="OutputTokens">Answer tokens, as the services reported them.</param>
 /// <param name="Retries">Requests sent again after a transient fault (counted by the client's retry middleware).</param>
 /// <param name="CacheHits">Calls answered from the response cache.</param>
-/// <param name="UnparsedAnswers">Answers whose output could not be read (their output columns are null).</param>
-public sealed record TaskStatistics(long Calls, long FailedCalls, long InputTokens, long OutputTokens, long Retries = 0, long CacheHits = 0, long UnparsedAnswers = 0)
+/// <param name="UnparsedAnswers">Answers kept with nothing readable: they could not be parsed, their outputs carry nothing (all null, lists of nulls included), or they broke a rule of their row; their output columns hold the task's unreadable shape.</param>
+/// <param name="ReaskedAnswers">Answers asked again at least once (see <see cref="LlmTask.Reasks"/>).</param>
+/// <param name="ReaskFits">Of <paramref name="ReaskedAnswers"/>, those whose last answer fit.</param>
+public sealed record TaskStatistics(long Calls, long FailedCalls, long InputTokens, long OutputTokens, long Retries = 0, long CacheHits = 0, long UnparsedAnswers = 0, long ReaskedAnswers = 0, long ReaskFits = 0)
 {
     /// <summary>The model the task's client names, as the run reports it (e.g. <c>gpt-4o-mini (openai)</c>); null when it names none.</summary>
     public string? Model { get; init; }
 
     internal static TaskStatistics From(StepCounts counts) =>
-        new(counts.Calls, counts.FailedCalls, counts.InputTokens, counts.OutputTokens, counts.Retries, counts.CacheHits, counts.Unparsed);
+        new(counts.Calls, counts.FailedCalls, counts.InputTokens, counts.OutputTokens, counts.Retries, counts.CacheHits, counts.Unparsed, counts.Reasked, counts.ReaskFits);
 }

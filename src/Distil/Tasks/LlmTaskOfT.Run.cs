@@ -179,11 +179,13 @@ public abstract partial class LlmTask<TInput, TOutput>
         public async Task<IReadOnlyList<JsonObject>> RunRowAsync(JsonObject row, string key, long index, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(row);
-            var generations = await RunInputAsync(_task.ReadRow(row, index), key, index, cancellationToken).ConfigureAwait(false);
+            var input = _task.ReadRow(row, index);
+            var generations = await RunInputAsync(input, key, index, cancellationToken).ConfigureAwait(false);
             var modelName = ModelName(generations);
+            var unreadable = _task.UnreadableOutput(input);
             return _task.GroupGenerations
-                ? [_rows.Grouped(row, generations, modelName)]
-                : _rows.OnePerGeneration(row, generations, modelName);
+                ? [_rows.Grouped(row, generations, modelName, unreadable)]
+                : _rows.OnePerGeneration(row, generations, modelName, unreadable);
         }
 
         /// <summary>The generations of one input, in generation order; each waits for an LLM slot like any other request.</summary>
@@ -292,13 +294,11 @@ public abstract partial class LlmTask<TInput, TOutput>
                     break;
                 }
             }
-            if (earlier.Count > 0 && !_recording)
-            {
-                _metrics.AnswerReasked(_step, fits: output is not null && _task.OutputRuleBroken(output, input) is null);
-            }
+            var (fit, reason) = _recording ? (AnswerFit.Fits, null) : _task.Judge(output, input);
+            if (earlier.Count > 0 && !_recording) _metrics.AnswerReasked(_step, fits: fit == AnswerFit.Fits);
 
             string? rejected = null;
-            if (output is not null && !_recording && _task.OutputRuleBroken(output, input) is { } reason)
+            if (fit == AnswerFit.BreaksRule)
             {
                 // Rule: an output that breaks a rule of its row is imputed as null, with the reason kept apart from call failures.
                 rejected = reason;
@@ -308,12 +308,13 @@ public abstract partial class LlmTask<TInput, TOutput>
                     "Task '{Task}': the answer for row {Row}, generation {Generation} breaks a rule of its row ({Reason}); its outputs are set to null and the reason is kept in '{MetadataColumn}'.",
                     _task.Name, rowIndex, generation, reason, _task.MetadataColumn);
             }
-            else if (output is null && !_recording)
+            else if (fit == AnswerFit.Unreadable)
             {
-                // Rule: an answer that cannot be parsed keeps its raw text; its outputs are null.
+                // Rule: an answer with nothing readable keeps its raw text; it has no output (the rows show the task's unreadable shape).
+                output = null;
                 _metrics.AnswerUnparsed(_step);
                 _task.Logger.LogWarning(
-                    "Task '{Task}': the answer for row {Row}, generation {Generation} could not be parsed; its outputs are set to null and the raw answer is kept in '{MetadataColumn}'.",
+                    "Task '{Task}': the answer for row {Row}, generation {Generation} could not be read; its outputs are set to null and the raw answer is kept in '{MetadataColumn}'.",
                     _task.Name, rowIndex, generation, _task.MetadataColumn);
             }
             span?.SetTag("distil.outcome", output is not null ? "fit" : rejected is not null ? "rejected" : "unparsed");
@@ -347,18 +348,15 @@ public abstract partial class LlmTask<TInput, TOutput>
         }
 
         // What was wrong with an answer, as the follow-up turn of a re-ask tells the model; null when it fits.
-        private string? Misfit(TOutput? output, TInput input)
+        private string? Misfit(TOutput? output, TInput input) => _task.Judge(output, input) switch
         {
-            if (output is null)
-            {
-                return _task.UseDefaultStructuredOutput
-                    ? $"Your answer could not be read as a JSON object of the requested schema, with the fields {string.Join(", ", _task.Outputs)}. Answer again with only that JSON object."
-                    : $"Your answer could not be read: it must give {string.Join(", ", _task.Outputs)} in exactly the format the instructions ask for. Answer again in that format.";
-            }
-            return _task.OutputRuleBroken(output, input) is { } rule
-                ? $"Your answer breaks a rule: {rule}. Answer again, in full and in the same format, keeping to it."
-                : null;
-        }
+            (AnswerFit.Unreadable, _) when _task.UseDefaultStructuredOutput =>
+                $"Your answer could not be read as a JSON object of the requested schema, with the fields {string.Join(", ", _task.Outputs)}. Answer again with only that JSON object.",
+            (AnswerFit.Unreadable, _) =>
+                $"Your answer could not be read: it must give {string.Join(", ", _task.Outputs)} in exactly the format the instructions ask for. Answer again in that format.",
+            (AnswerFit.BreaksRule, var rule) => $"Your answer breaks a rule: {rule}. Answer again, in full and in the same format, keeping to it.",
+            _ => null,
+        };
 
         // Generations of one prompt must differ: with a fixed seed, each gets a seed of its own, and
         // each carries its index so that a response cache tells them apart. The first carries

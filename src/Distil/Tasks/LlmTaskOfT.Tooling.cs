@@ -25,9 +25,9 @@ public abstract partial class LlmTask<TInput, TOutput>
         var columns = new JsonObject();
         var input = ReadRow(row, -1);
         var output = FormatOutput(text, input);
-        // As a run: an output that breaks a rule of the row is no output.
-        if (output is not null && OutputRuleBroken(output, input) is not null) output = null;
-        WriteOutput(output, columns);
+        // As a run: an answer with nothing readable, or one that breaks a rule of the row, is no output, in the task's shape.
+        if (Judge(output, input).Fit != AnswerFit.Fits) output = null;
+        WriteOutput(output ?? UnreadableOutput(input), columns);
         return columns;
     }
 

@@ -114,6 +114,41 @@ public abstract partial class LlmTask<TInput, TOutput> : LlmTask
         CheckOutput(output, input) ?? CheckRowRules(output, input) ?? CheckOutputAnnotations(output);
 
     /// <summary>
+    /// What the output columns hold for an answer that stays unreadable (it could not be parsed, its
+    /// outputs carry nothing, or it broke a rule): distilabel's shape for such an answer. Default:
+    /// null, so every output column is null. A task whose outputs are lists with one item per input
+    /// item returns lists of nulls of that length, as distilabel's scorers do
+    /// (<c>scores: [null, null, null]</c> for three responses). A failed call is not an answer: its
+    /// outputs are null whatever this returns.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// protected override Output? UnreadableOutput(Input input) => new(new double?[input.Responses.Count]);
+    /// </code>
+    /// </example>
+    protected virtual TOutput? UnreadableOutput(TInput input) => null;
+
+    // Rule ("nothing readable"): an answer is unreadable when it gives no output, or an output whose
+    // columns carry nothing (all null, lists of nulls included); else it fits unless it breaks a rule
+    // of its row. The one judgement that re-asking, the counts, the summary and ParseRow share.
+    private (AnswerFit Fit, string? Rule) Judge(TOutput? output, TInput input)
+    {
+        if (output is null) return (AnswerFit.Unreadable, null);
+        var columns = new JsonObject();
+        WriteOutput(output, columns);
+        if (NothingReadable.InAll(columns.Select(c => c.Value).ToList())) return (AnswerFit.Unreadable, null);
+        return OutputRuleBroken(output, input) is { } rule ? (AnswerFit.BreaksRule, rule) : (AnswerFit.Fits, null);
+    }
+
+    // What one generation's answer came to: see Judge.
+    private enum AnswerFit
+    {
+        Fits,
+        Unreadable,
+        BreaksRule,
+    }
+
+    /// <summary>
     /// An input whose text columns read <c>&lt;PLACEHOLDER_COLUMN&gt;</c> and other values are
     /// placeholders of their type: what <c>Print()</c> shows when given
     /// none. Generated.

@@ -22,13 +22,13 @@ internal sealed class OutputRows<TOutput>(
 
     // Rule: GroupGenerations = false gives one output row per generation, each a copy of the input row.
     public IReadOnlyList<JsonObject> OnePerGeneration(
-        JsonObject input, IReadOnlyList<Generation<TOutput>> generations, string? modelName)
+        JsonObject input, IReadOnlyList<Generation<TOutput>> generations, string? modelName, TOutput? unreadable)
     {
         var rows = new JsonObject[generations.Count];
         for (var i = 0; i < rows.Length; i++)
         {
             var row = (JsonObject)input.DeepClone();
-            writeOutput(generations[i].Output, row);
+            writeOutput(Written(generations[i], unreadable), row);
             row[ModelNameColumn] = modelName;
             row[metadataColumn] = _metadata.For(generations[i], Upstream(input));
             rows[i] = row;
@@ -39,7 +39,7 @@ internal sealed class OutputRows<TOutput>(
     // Rule: GroupGenerations = true gives one output row whose output columns and metadata are
     // lists with one item per generation, in generation order.
     public JsonObject Grouped(
-        JsonObject input, IReadOnlyList<Generation<TOutput>> generations, string? modelName)
+        JsonObject input, IReadOnlyList<Generation<TOutput>> generations, string? modelName, TOutput? unreadable)
     {
         var row = (JsonObject)input.DeepClone();
         var columns = new Dictionary<string, JsonArray>(StringComparer.Ordinal);
@@ -47,7 +47,7 @@ internal sealed class OutputRows<TOutput>(
         foreach (var generation in generations)
         {
             var scratch = new JsonObject();
-            writeOutput(generation.Output, scratch);
+            writeOutput(Written(generation, unreadable), scratch);
             foreach (var (column, value) in scratch.ToArray())
             {
                 scratch.Remove(column);
@@ -61,6 +61,11 @@ internal sealed class OutputRows<TOutput>(
         row[metadataColumn] = metadata;
         return row;
     }
+
+    // Rule: an answer without output is written in the task's unreadable shape (distilabel's
+    // format_output of an unreadable answer); a failed call's outputs are all null (distilabel's imputation).
+    private static TOutput? Written(Generation<TOutput> generation, TOutput? unreadable) =>
+        generation.Output ?? (generation.Failed ? null : unreadable);
 
     // Metadata written by earlier steps is kept, and this task's keys are added beside it.
     private JsonObject? Upstream(JsonObject input) =>

@@ -112,7 +112,7 @@ public class CliTests : FakeServerTests
     [TestCase("genstruct", "", "{\"title\":\"t\",\"content\":\"c\"}", "How do plants eat?\n[[[Assistant]]]\nWith light.", false, "{\"user\":\"How do plants eat?\",\"assistant\":\"With light.\"}")]
     [TestCase("urial", "", "{\"instruction\":\"q\"}", "An answer.\n\n# User:\nmore", false, "{\"generation\":\"An answer.\"}")]
     [TestCase("text_generation", "", "{\"instruction\":\"q\"}", "  Rain on the roof.\n", false, "{\"generation\":\"Rain on the roof.\"}")]
-    [TestCase("evol_instruct", "", "{\"instruction\":\"x\"}", "Rewritten Instruction: Explain recursion.", false, "{\"evolved_instruction\":\"Explain recursion.\",\"evolved_instructions\":[\"Explain recursion.\"],\"answer\":null,\"answers\":null}")]
+    [TestCase("evol_instruct", "", "{\"instruction\":\"x\"}", "Rewritten Instruction: Explain recursion.", false, "{\"evolved_instruction\":\"Explain recursion.\",\"evolved_instructions\":null,\"answer\":null,\"answers\":null}")]
     [TestCase("text_classification", "", "{\"text\":\"Cold food.\"}", "{\"labels\": [\"complaint\"]}", false, "{\"labels\":[\"complaint\"]}")]
     public async Task Parse_reproduces_the_catalogue_parsing_cases(string task, string parameter, string row, string answer, bool structured, string expected)
     {

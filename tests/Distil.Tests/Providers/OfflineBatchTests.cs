@@ -140,7 +140,7 @@ public class OfflineBatchTests : FakeServerTests
         var second = Messages(Server.Batches.Created[2], 0);
         Assert.That(second, Has.Count.EqualTo(first.Count + 2), "each re-ask is the first conversation plus the last answer: it does not grow");
         Assert.That(second[^2]!["content"]!.ToJsonString(), Is.EqualTo("\"still no idea\""), "the last answer, not the first");
-        Assert.That(rows.Select(r => r["scores"]?.ToJsonString()), Is.EqualTo(new[] { "[5,1]", "[3,3]", "[5,1]", null, "[5,1]", "[5,1]" }));
+        Assert.That(rows.Select(r => r["scores"]?.ToJsonString()), Is.EqualTo(new[] { "[5,1]", "[3,3]", "[5,1]", "[null,null]", "[5,1]", "[5,1]" }), "the answer that never fits keeps distilabel's shape: one null per response");
         Assert.That(rows[3]["distilabel_metadata"]!["reasks_quality_scorer"]!.GetValue<int>(), Is.EqualTo(2));
         Assert.That(rows[3]["distilabel_metadata"]!["raw_outputs_quality_scorer"]!.ToJsonString(), Is.EqualTo("""["no idea","no idea","no idea"]"""));
         Assert.That(logger.Entries.Select(e => e.Message), Has.Some.EqualTo(

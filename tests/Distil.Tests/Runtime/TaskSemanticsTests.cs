@@ -109,7 +109,7 @@ public class TaskSemanticsTests
         Assert.That(row.ContainsKey("summary") && row["summary"] is null, Is.True);
         Assert.That(row.ContainsKey("word_count") && row["word_count"] is null, Is.True);
         Assert.That((string?)row["distilabel_metadata"]!["raw_output_summary"], Is.EqualTo("Sorry, no JSON today."));
-        Assert.That(logger.Warnings.First(), Does.Contain("could not be parsed").And.Contain("summary"));
+        Assert.That(logger.Warnings.First(), Does.Contain("could not be read").And.Contain("summary"));
         Assert.That(logger.Warnings.Last(), Does.StartWith("Task 'summary' finished: 1 rows, 1 answers (1 unparsed), 0 failed"), "the run ends with a summary");
     }
 

@@ -138,7 +138,7 @@ internal static partial class RunReportData
                     if (status == "ok") status = "unparsed";
                     problem ??= rejection;
                 }
-                else if (step.Outputs.Count > 0 && step.Outputs.All(o => Generation(row[o], g, step.Grouped) is null))
+                else if (NothingReadable.InAll(step.Outputs.Select(o => Generation(row[o], g, step.Grouped)).ToList()))
                 {
                     result.UnparsedGenerations++;
                     if (result.UnparsedExamples.Count < examples) result.UnparsedExamples.Add(("could not be read", JsonNodeRead.Text(metadata?["raw_output_" + task])));
