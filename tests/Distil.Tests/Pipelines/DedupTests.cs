@@ -143,6 +143,91 @@ public class DedupTests
         Assert.That(() => Pipeline.Create("x").Load([new JsonObject { ["text"] = "a" }]).Deduplicate("text", new DedupOptions { Method = DedupMethod.Embedding }),
             Throws.ArgumentException.With.Message.Contains("add the Distil.USearch package and set VectorIndex = HnswVectorIndex.Factory()"));
 
+    // Jaccard similarity of two texts' sets of 3-word shingles, as the dedup step shingles them.
+    private static double Jaccard(string a, string b)
+    {
+        static HashSet<string> Shingles(string text)
+        {
+            var words = text.Split(' ');
+            return Enumerable.Range(0, words.Length - 2).Select(i => string.Join(' ', words, i, 3)).ToHashSet();
+        }
+        var (x, y) = (Shingles(a), Shingles(b));
+        return (double)x.Intersect(y).Count() / x.Union(y).Count();
+    }
+
+    [Test]
+    public async Task MinHash_drops_pairs_above_the_threshold_and_keeps_pairs_below_it()
+    {
+        // 40 pairs at each of four planted similarities around the 0.7 threshold: a text of forty
+        // words, and a copy with k words changed seven apart (each change breaks three of its 38
+        // shingles: 1 change 0.85, 3 changes 0.62, 5 changes 0.43) or its last word changed (0.95).
+        var random = new Random(17);
+        string Word() => $"w{random.Next(100_000)}";
+        var rows = new List<JsonObject>();
+        var pairs = new Dictionary<string, List<(int Original, int Copy)>>();
+        void Plant(string level, int changes, bool last, double low, double high)
+        {
+            pairs[level] = [];
+            for (var i = 0; i < 40; i++)
+            {
+                var words = Enumerable.Range(0, 40).Select(_ => Word()).ToArray();
+                var copy = (string[])words.Clone();
+                if (last) copy[^1] = Word();
+                for (var c = 0; c < changes; c++) copy[4 + 7 * c] = Word();
+                var (original, changed) = (string.Join(' ', words), string.Join(' ', copy));
+                Assert.That(Jaccard(original, changed), Is.InRange(low, high), $"planted similarity of the {level} pairs");
+                pairs[level].Add((rows.Count, rows.Count + 1));
+                rows.Add(new JsonObject { ["id"] = rows.Count, ["text"] = original });
+                rows.Add(new JsonObject { ["id"] = rows.Count, ["text"] = changed });
+            }
+        }
+        Plant("0.95", 0, last: true, 0.94, 0.96);
+        Plant("0.85", 1, last: false, 0.84, 0.86);
+        Plant("0.62", 3, last: false, 0.61, 0.62);
+        Plant("0.43", 5, last: false, 0.43, 0.44);
+
+        var (_, dropped) = await RunAsync(rows, new DedupOptions { Method = DedupMethod.MinHash, Threshold = 0.7 });
+
+        var droppedIds = dropped.Select(d => int.Parse((string)d["key"]!)).ToHashSet();
+        int Dropped(string level) => pairs[level].Count(p => droppedIds.Contains(p.Copy));
+        Assert.That(droppedIds.Where(id => id % 2 == 0), Is.Empty, "an original is never dropped");
+        // LSH with 16 bands of 8 rows drops a pair of similarity s with chance 1 - (1 - s^8)^16:
+        // 1.00 at 0.95, 0.99 at 0.85, 0.29 at 0.62, 0.02 at 0.43.
+        Assert.That(Dropped("0.95"), Is.EqualTo(40), "copies far above the threshold are all dropped");
+        Assert.That(Dropped("0.85"), Is.GreaterThanOrEqualTo(36), "copies above the threshold are dropped");
+        Assert.That(Dropped("0.62"), Is.LessThanOrEqualTo(18), "most distinct texts just below the threshold are kept");
+        Assert.That(Dropped("0.43"), Is.LessThanOrEqualTo(3), "distinct texts well below the threshold are kept");
+    }
+
+    [Test]
+    public async Task Embeddings_just_below_the_cosine_threshold_are_kept_and_just_above_are_dropped()
+    {
+        // 40 originals, each followed by a copy at an exact cosine: 0.92 (above 0.9) or 0.88 (below).
+        var random = new Random(23);
+        double[] Unit(double[] v) { var n = Math.Sqrt(v.Sum(x => x * x)); return v.Select(x => x / n).ToArray(); }
+        double[] RandomVector() => Unit(Enumerable.Range(0, 64).Select(_ => random.NextDouble() * 2 - 1).ToArray());
+        var vectors = new List<double[]>();
+        var above = new List<int>();
+        var below = new List<int>();
+        for (var i = 0; i < 40; i++)
+        {
+            var original = RandomVector();
+            var other = RandomVector();
+            var along = original.Zip(other).Sum(p => p.First * p.Second);
+            var orthogonal = Unit(other.Zip(original, (o, u) => o - along * u).ToArray());
+            var cosine = i % 2 == 0 ? 0.92 : 0.88;
+            (i % 2 == 0 ? above : below).Add(vectors.Count + 1);
+            vectors.Add(original);
+            vectors.Add(original.Zip(orthogonal, (u, w) => cosine * u + Math.Sqrt(1 - cosine * cosine) * w).ToArray());
+        }
+        var rows = vectors.Select((v, i) => new JsonObject { ["id"] = i, ["text"] = new JsonArray([.. v.Select(x => (JsonNode?)x)]) });
+
+        var (_, dropped) = await RunAsync(rows, new DedupOptions { Method = DedupMethod.Embedding, Threshold = 0.9, VectorIndex = HnswVectorIndex.Factory() });
+
+        Assert.That(dropped.Select(d => int.Parse((string)d["key"]!)), Is.EquivalentTo(above), "the copies at 0.92, and none at 0.88");
+        Assert.That(dropped.Select(d => (double)d["similarity"]!), Has.All.InRange(0.919, 0.921));
+    }
+
     [TestCase(128, 0.7, 16, 8)]
     [TestCase(128, 0.5, 32, 4)]
     public void Bands_put_the_S_curve_near_the_threshold(int permutations, double threshold, int bands, int rows) =>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Parquet;
+using Parquet.Data;
 using Parquet.Schema;
 using Parquet.Serialization;
 
@@ -45,96 +46,232 @@ public sealed class ParquetRowSource : IRowSource
             groups = reader.RowGroupCount;
             schema = reader.Schema;
         }
-        // A second handle on the file reads the definition levels of list columns.
+        // Columns of values, lists and structs are rebuilt here from their leaves' levels; maps and
+        // legacy repeated fields come from Parquet.Net's untyped serializer.
+        var assembled = schema.Fields.Where(Assemblable).ToHashSet();
+        var untyped = assembled.Count < schema.Fields.Count;
         await using var levelStream = FileDescription.OpenRead(Path);
         await using var levels = await OpenAsync(levelStream, cancellationToken).ConfigureAwait(false);
 
         for (var group = 0; group < groups; group++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            IList<Dictionary<string, object>> records;
+            IList<Dictionary<string, object>>? records = null;
+            Dictionary<Field, JsonNode?[]> columns;
             try
             {
-                // The untyped serializer rebuilds nested values (lists, structs, maps) from the column data, and
-                // reading one row group per call keeps memory bounded by that row group.
-                var result = await ParquetSerializer.DeserializeUntypedAsync(stream, options: null, rowGroupIndex: group, cancellationToken: cancellationToken)
-                    .ConfigureAwait(false);
-                records = result.Data;
+                if (untyped)
+                {
+                    // Reading one row group per call keeps memory bounded by that row group.
+                    var result = await ParquetSerializer.DeserializeUntypedAsync(stream, options: null, rowGroupIndex: group, cancellationToken: cancellationToken)
+                        .ConfigureAwait(false);
+                    records = result.Data;
+                }
+                columns = await AssembleAsync(levels, assembled, group, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception error) when (error is not OperationCanceledException)
             {
                 throw new InvalidDataException($"{Path} row group {group + 1} of {groups}: cannot read it ({error.Message}).", error);
             }
 
-            var lists = await ListLevelsAsync(levels, schema, group, cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < records.Count; i++)
+            var count = columns.Count > 0 ? columns.First().Value.Length : records!.Count;
+            for (var i = 0; i < count; i++)
             {
-                var row = ToRow(records[i], schema);
-                // The untyped reader drops null items from lists of values and gives an empty list as
-                // null; the file's definition levels put both back.
-                foreach (var list in lists)
+                var row = new JsonObject();
+                foreach (var field in schema.Fields)
                 {
-                    if (i < list.Rows.Length) row[list.Column] = list.Rebuild(row[list.Column], list.Rows[i]);
+                    row[field.Name] = columns.TryGetValue(field, out var values)
+                        ? values[i]
+                        : records![i].TryGetValue(field.Name, out var value) ? ToNode(value, field) : null;
                 }
                 yield return row;
             }
         }
     }
 
-    // The definition levels of each top-level list of plain values, row by row.
-    private static async Task<List<ListLevels>> ListLevelsAsync(ParquetReader reader, ParquetSchema schema, int group, CancellationToken cancellationToken)
+    // A column made only of values (not legacy repeated ones), lists and structs, which the levels rebuild.
+    private static bool Assemblable(Field field) => field switch
     {
-        var found = new List<ListLevels>();
-        var lists = schema.Fields.OfType<ListField>().Where(l => l.Item is DataField).ToList();
-        if (lists.Count == 0) return found;
+        ListField list => Assemblable(list.Item),
+        StructField structure => structure.Fields.All(Assemblable),
+        DataField data => !data.IsArray && AssembledTypes.Contains(Nullable.GetUnderlyingType(data.ClrType) ?? data.ClrType),
+        _ => false,
+    };
+
+    // Every assemblable column of one row group, row by row.
+    private static async Task<Dictionary<Field, JsonNode?[]>> AssembleAsync(ParquetReader reader, HashSet<Field> fields, int group, CancellationToken cancellationToken)
+    {
+        var columns = new Dictionary<Field, JsonNode?[]>();
+        if (fields.Count == 0) return columns;
         using var groupReader = reader.OpenRowGroupReader(group);
-        foreach (var list in lists)
+        var rows = checked((int)groupReader.RowCount);
+        foreach (var field in fields)
         {
-            using var raw = await groupReader.ReadRawColumnDataBaseAsync((DataField)list.Item, cancellationToken).ConfigureAwait(false);
-            // The list field's level counts its repeated group: a list defined with no entry is one below it.
-            found.Add(new ListLevels(list.Name, list.MaxDefinitionLevel - 1, list.Item.MaxDefinitionLevel, Split(raw)));
+            var values = new JsonNode?[rows];
+            foreach (var path in LeafPaths(field))
+            {
+                var leaf = (DataField)path[^1];
+                using var raw = await groupReader.ReadRawColumnDataBaseAsync(leaf, cancellationToken).ConfigureAwait(false);
+                var entries = new LeafEntries(path, raw);
+                for (var row = 0; row < rows; row++)
+                {
+                    var end = entries.RowEnd();
+                    values[row] = Merge(values[row], entries.Build(0, end));
+                }
+            }
+            columns[field] = values;
         }
-        return found;
+        return columns;
     }
 
-    private static int[][] Split(Parquet.Data.RawColumnData raw)
+    private static IEnumerable<Field[]> LeafPaths(Field field) => field switch
     {
-        var definitions = raw.DefinitionLevels;
-        var repetitions = raw.RepetitionLevels;
-        var rows = new List<int[]>();
-        var current = new List<int>();
-        for (var i = 0; i < definitions.Length; i++)
+        ListField list => LeafPaths(list.Item).Select(rest => (Field[])[list, .. rest]),
+        StructField structure => structure.Fields.SelectMany(LeafPaths).Select(rest => (Field[])[structure, .. rest]),
+        _ => [[field]],
+    };
+
+    // Leaves of one struct rebuild the same lists and nulls around their own member: put together,
+    // they make the whole value.
+    private static JsonNode? Merge(JsonNode? built, JsonNode? more)
+    {
+        switch (built, more)
         {
-            // Repetition level 0 starts a row.
-            if ((repetitions.Length == 0 || repetitions[i] == 0) && i > 0)
-            {
-                rows.Add([.. current]);
-                current.Clear();
-            }
-            current.Add(definitions[i]);
+            case (null, _):
+                return more;
+            case (JsonObject whole, JsonObject part):
+                foreach (var (name, value) in part.ToList())
+                {
+                    part.Remove(name);
+                    whole.TryGetPropertyValue(name, out var existing);
+                    whole[name] = null; // detaches the member before it goes back in
+                    whole[name] = Merge(existing, value);
+                }
+                return whole;
+            case (JsonArray whole, JsonArray part):
+                var items = part.ToList();
+                part.Clear();
+                for (var i = 0; i < items.Count && i < whole.Count; i++)
+                {
+                    var existing = whole[i];
+                    whole[i] = null; // detaches the item before it goes back in
+                    whole[i] = Merge(existing, items[i]);
+                }
+                return whole;
+            default:
+                return built;
         }
-        if (definitions.Length > 0) rows.Add([.. current]);
-        return [.. rows];
     }
 
-    /// <summary>One list column's entries per row: each entry's definition level.</summary>
-    private sealed record ListLevels(string Column, int Empty, int ItemPresent, int[][] Rows)
+    /// <summary>One leaf column's entries (a definition and a repetition level each) and present values, read in order.</summary>
+    private sealed class LeafEntries
     {
-        /// <summary>The row's list, from the values the untyped reader gave and the row's levels.</summary>
-        public JsonNode? Rebuild(JsonNode? read, int[] entries)
+        private readonly Field[] _path;
+        private readonly int[] _definitions;
+        private readonly int[] _repetitions;
+        private readonly IReadOnlyList<object> _values;
+        private int _entry;
+        private int _value;
+
+        public LeafEntries(Field[] path, RawColumnData raw)
         {
-            if (entries.Length == 0 || entries[0] < Empty) return read is JsonArray ? read : null;
-            if (entries[0] == Empty) return new JsonArray();
-            var values = read as JsonArray;
-            var next = 0;
-            var list = new JsonArray();
-            foreach (var level in entries)
-            {
-                if (level >= ItemPresent && values is not null && next < values.Count) list.Add(values[next++]?.DeepClone());
-                else list.Add(null);
-            }
-            return list;
+            _path = path;
+            var leaf = (DataField)path[^1];
+            _values = Values(raw);
+            _definitions = leaf.MaxDefinitionLevel > 0 ? raw.DefinitionLevels.ToArray() : Enumerable.Repeat(0, _values.Count).ToArray();
+            _repetitions = leaf.MaxRepetitionLevel > 0 ? raw.RepetitionLevels.ToArray() : new int[_definitions.Length];
         }
+
+        /// <summary>The end of the current row's entries: the next entry whose repetition level is 0 starts the next row.</summary>
+        public int RowEnd()
+        {
+            if (_entry >= _definitions.Length) throw new InvalidDataException("a column has fewer entries than the row group has rows");
+            var end = _entry + 1;
+            while (end < _definitions.Length && _repetitions[end] != 0) end++;
+            return end;
+        }
+
+        // Rule: Parquet's record assembly. An entry whose definition level stops short of a field
+        // means that field is null (one below a list's repeated level: the list is empty); a
+        // repetition level at or below a list's own starts its next item.
+        public JsonNode? Build(int depth, int end)
+        {
+            var field = _path[depth];
+            var definition = _definitions[_entry];
+            switch (field)
+            {
+                case ListField list:
+                    if (definition < list.MaxDefinitionLevel - 1) return Skip(end);
+                    if (definition < list.MaxDefinitionLevel)
+                    {
+                        Skip(end);
+                        return new JsonArray();
+                    }
+                    var items = new JsonArray();
+                    while (_entry < end)
+                    {
+                        var itemEnd = _entry + 1;
+                        while (itemEnd < end && _repetitions[itemEnd] > list.MaxRepetitionLevel) itemEnd++;
+                        items.Add(Build(depth + 1, itemEnd));
+                    }
+                    return items;
+                case StructField structure:
+                    if (definition < structure.MaxDefinitionLevel) return Skip(end);
+                    return new JsonObject { [_path[depth + 1].Name] = Build(depth + 1, end) };
+                default:
+                    if (definition < field.MaxDefinitionLevel) return Skip(end);
+                    var value = Scalar(_values[_value++], field);
+                    _entry = end;
+                    return value;
+            }
+        }
+
+        private JsonNode? Skip(int end)
+        {
+            _entry = end;
+            return null;
+        }
+    }
+
+    // The CLR types of the values that the levels rebuild (Values reads them); a column with a
+    // value of another type is read by the untyped serializer.
+    private static readonly HashSet<Type> AssembledTypes =
+    [
+        typeof(bool), typeof(byte), typeof(sbyte), typeof(short), typeof(ushort), typeof(int), typeof(uint), typeof(long), typeof(ulong),
+        typeof(float), typeof(double), typeof(decimal), typeof(string), typeof(byte[]), typeof(ReadOnlyMemory<char>), typeof(ReadOnlyMemory<byte>),
+        typeof(DateTime), typeof(DateOnly), typeof(TimeOnly), typeof(TimeSpan), typeof(Guid),
+    ];
+
+    // A leaf's present values, boxed.
+    private static IReadOnlyList<object> Values(RawColumnData raw) => raw switch
+    {
+        RawColumnData<bool> r => Boxed(r.Values),
+        RawColumnData<byte> r => Boxed(r.Values),
+        RawColumnData<sbyte> r => Boxed(r.Values),
+        RawColumnData<short> r => Boxed(r.Values),
+        RawColumnData<ushort> r => Boxed(r.Values),
+        RawColumnData<int> r => Boxed(r.Values),
+        RawColumnData<uint> r => Boxed(r.Values),
+        RawColumnData<long> r => Boxed(r.Values),
+        RawColumnData<ulong> r => Boxed(r.Values),
+        RawColumnData<float> r => Boxed(r.Values),
+        RawColumnData<double> r => Boxed(r.Values),
+        RawColumnData<decimal> r => Boxed(r.Values),
+        RawColumnData<ReadOnlyMemory<char>> r => Boxed(r.Values),
+        RawColumnData<ReadOnlyMemory<byte>> r => Boxed(r.Values),
+        RawColumnData<DateTime> r => Boxed(r.Values),
+        RawColumnData<DateOnly> r => Boxed(r.Values),
+        RawColumnData<TimeOnly> r => Boxed(r.Values),
+        RawColumnData<TimeSpan> r => Boxed(r.Values),
+        RawColumnData<Guid> r => Boxed(r.Values),
+        _ => throw new InvalidDataException($"values held as {raw.GetType()} cannot be read"),
+    };
+
+    private static List<object> Boxed<T>(ReadOnlySpan<T> values) where T : struct
+    {
+        var boxed = new List<object>(values.Length);
+        foreach (var value in values) boxed.Add(value);
+        return boxed;
     }
 
     /// <inheritdoc/>

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Parquet;
 using Parquet.Schema;
-using Parquet.Serialization;
 
 namespace Distil.Pipelines;
 
@@ -53,24 +52,131 @@ internal sealed class ParquetSchemaWriter
     /// <param name="cancellationToken">Stops the write.</param>
     public async Task WriteRowGroupAsync(Stream stream, IReadOnlyList<JsonObject> rows, long firstRow, bool append, CancellationToken cancellationToken)
     {
-        var data = new List<IDictionary<string, object?>>(rows.Count);
-        for (var i = 0; i < rows.Count; i++)
+        // Each leaf column is shredded here into its values and its definition and repetition levels
+        // (Parquet's record shredding), so that a null at any depth, an empty list and a null list
+        // are written as such, whatever the neighbouring items hold.
+        await using var writer = await ParquetWriter.CreateAsync(Schema, stream, new ParquetOptions(), append, cancellationToken).ConfigureAwait(false);
+        using var group = writer.CreateRowGroup();
+        for (var c = 0; c < _schema.Count; c++)
         {
-            var values = new Dictionary<string, object?>(_schema.Count, StringComparer.Ordinal);
-            foreach (var column in _schema)
+            var column = _schema[c];
+            var field = Schema.Fields[c];
+            foreach (var path in LeafPaths(field, column.Type))
             {
-                rows[i].TryGetPropertyValue(column.Name, out var node);
-                values[column.Name] = ValueOf(node, column.Type, column.Name, firstRow + i);
+                cancellationToken.ThrowIfCancellationRequested();
+                var leaf = new Leaf(path);
+                for (var i = 0; i < rows.Count; i++)
+                {
+                    rows[i].TryGetPropertyValue(column.Name, out var node);
+                    Shred(leaf, 0, node, definition: 0, repetition: 0, column.Name, firstRow + i);
+                }
+                await leaf.WriteAsync(group, cancellationToken).ConfigureAwait(false);
             }
-            data.Add(values);
         }
-        await ParquetSerializer.SerializeUntypedAsync(data, Schema, stream, new ParquetOptions { Append = append }, cancellationToken: cancellationToken)
-            .ConfigureAwait(false);
     }
 
-    private object? ValueOf(JsonNode? node, ColumnType type, string column, long row)
+    /// <summary>One step from a column down to one of its leaves: a field and the type Distil gave it.</summary>
+    private readonly record struct Step(Field Field, ColumnType Type);
+
+    // Every path from a column's field to a leaf (a data field): one for a scalar or a list of
+    // scalars, one per leaf for structs.
+    private static IEnumerable<IReadOnlyList<Step>> LeafPaths(Field field, ColumnType type)
     {
-        if (node is null) return null;
+        var step = new Step(field, type);
+        switch (field)
+        {
+            case ListField list:
+                foreach (var rest in LeafPaths(list.Item, type.Element!)) yield return [step, .. rest];
+                break;
+            case StructField structure:
+                for (var i = 0; i < structure.Fields.Count; i++)
+                {
+                    foreach (var rest in LeafPaths(structure.Fields[i], type.Fields[i].Type)) yield return [step, .. rest];
+                }
+                break;
+            default:
+                yield return [step];
+                break;
+        }
+    }
+
+    // Rule: Parquet's record shredding. A value missing at some depth is written as one entry whose
+    // definition level is that of its deepest present ancestor; an empty list as one entry one
+    // below the list's repeated level; the first item of a list carries the repetition level its
+    // list arrived with, the next ones the list's own repetition level.
+    private void Shred(Leaf leaf, int depth, JsonNode? node, int definition, int repetition, string column, long row)
+    {
+        var (field, type) = leaf.Path[depth];
+        if (node is null || node.GetValueKind() == JsonValueKind.Null)
+        {
+            leaf.Add(null, definition, repetition);
+            return;
+        }
+        switch (field)
+        {
+            case ListField list:
+                if (node is not JsonArray items) throw Misfit(column, row, node, "a list");
+                if (items.Count == 0)
+                {
+                    leaf.Add(null, list.MaxDefinitionLevel - 1, repetition);
+                    return;
+                }
+                for (var i = 0; i < items.Count; i++)
+                    Shred(leaf, depth + 1, items[i], list.MaxDefinitionLevel, i == 0 ? repetition : list.MaxRepetitionLevel, column + "[]", row);
+                return;
+            case StructField structure:
+                if (node is not JsonObject record) throw Misfit(column, row, node, "an object");
+                var member = leaf.Path[depth + 1].Field.Name;
+                record.TryGetPropertyValue(member, out var value);
+                Shred(leaf, depth + 1, value, structure.MaxDefinitionLevel, repetition, $"{column}.{member}", row);
+                return;
+            default:
+                leaf.Add(ValueOf(node, type, column, row), field.MaxDefinitionLevel, repetition);
+                return;
+        }
+    }
+
+    /// <summary>One leaf column being shredded: its present values, and a definition and a repetition level per entry.</summary>
+    private sealed class Leaf(IReadOnlyList<Step> path)
+    {
+        private readonly List<object> _values = [];
+        private readonly List<int> _definitions = [];
+        private readonly List<int> _repetitions = [];
+
+        public IReadOnlyList<Step> Path { get; } = path;
+
+        private DataField Data => (DataField)Path[^1].Field;
+
+        public void Add(object? value, int definition, int repetition)
+        {
+            if (value is not null) _values.Add(value);
+            _definitions.Add(definition);
+            _repetitions.Add(repetition);
+        }
+
+        public Task WriteAsync(ParquetRowGroupWriter group, CancellationToken cancellationToken)
+        {
+            var type = Nullable.GetUnderlyingType(Data.ClrType) ?? Data.ClrType;
+            if (type == typeof(long)) return WriteAsync(group, _values.Select(v => (long)v), cancellationToken);
+            if (type == typeof(double)) return WriteAsync(group, _values.Select(v => (double)v), cancellationToken);
+            if (type == typeof(bool)) return WriteAsync(group, _values.Select(v => (bool)v), cancellationToken);
+            // Parquet.Net writes text from character memory.
+            return WriteAsync(group, _values.Select(v => ((string)v).AsMemory()), cancellationToken);
+        }
+
+        private async Task WriteAsync<T>(ParquetRowGroupWriter group, IEnumerable<T> values, CancellationToken cancellationToken) where T : struct =>
+            await group.WriteAllPartsAsync<T>(
+                Data,
+                values.ToArray(),
+                _definitions.ToArray(),
+                Data.MaxRepetitionLevel > 0 ? _repetitions.ToArray() : null,
+                cancellationToken).ConfigureAwait(false);
+    }
+
+    // A leaf's value: lists and structs are shredded above, so what arrives here is a scalar, or a
+    // value kept as JSON text.
+    private object ValueOf(JsonNode node, ColumnType type, string column, long row)
+    {
         switch (type.Kind)
         {
             case ColumnKind.Integer:
@@ -84,57 +190,12 @@ internal sealed class ParquetSchemaWriter
                     JsonValueKind.False => false,
                     _ => throw Misfit(column, row, node, "true or false"),
                 };
-            case ColumnKind.List when type.Element!.Kind != ColumnKind.List || type.Element.Element!.Kind != ColumnKind.List:
-                if (node is not JsonArray list) throw Misfit(column, row, node, "a list");
-                return ListOf(list, type.Element!, column, row);
-            case ColumnKind.Struct when type.Fields.Count > 0:
-                if (node is not JsonObject record) throw Misfit(column, row, node, "an object");
-                var fields = new Dictionary<string, object>(type.Fields.Count, StringComparer.Ordinal);
-                foreach (var field in type.Fields)
-                {
-                    record.TryGetPropertyValue(field.Name, out var value);
-                    fields[field.Name] = ValueOf(value, field.Type, $"{column}.{field.Name}", row)!;
-                }
-                return fields;
             case ColumnKind.String when node.GetValueKind() == JsonValueKind.String:
                 return node.GetValue<string>();
             default:
                 // JSON and unknown columns, and text columns given a number or a boolean: the value's JSON text.
                 return node.ToJsonString(CompactJson);
         }
-    }
-
-    // The untyped serializer wants each list as an enumerable of exactly its item's CLR type: long?,
-    // double?, bool?, character memory for text, a dictionary for a struct, and for a list of
-    // lists an enumerable of those.
-    private object ListOf(JsonArray list, ColumnType item, string column, long row)
-    {
-        var name = column + "[]";
-        return item.Kind switch
-        {
-            ColumnKind.List => item.Element!.Kind switch
-            {
-                ColumnKind.Integer => Items<IEnumerable<long?>?>(list, n => n is JsonArray inner ? (List<long?>)ListOf(inner, item.Element, name, row) : null),
-                ColumnKind.Number => Items<IEnumerable<double?>?>(list, n => n is JsonArray inner ? (List<double?>)ListOf(inner, item.Element, name, row) : null),
-                ColumnKind.Boolean => Items<IEnumerable<bool?>?>(list, n => n is JsonArray inner ? (List<bool?>)ListOf(inner, item.Element, name, row) : null),
-                ColumnKind.Struct when item.Element.Fields.Count > 0 =>
-                    Items<IEnumerable<Dictionary<string, object>?>?>(list, n => n is JsonArray inner ? (List<Dictionary<string, object>?>)ListOf(inner, item.Element, name, row) : null),
-                _ => Items<IEnumerable<ReadOnlyMemory<char>?>?>(list, n => n is JsonArray inner ? (List<ReadOnlyMemory<char>?>)ListOf(inner, item.Element, name, row) : null),
-            },
-            ColumnKind.Integer => Items(list, n => (long?)ValueOf(n, item, name, row)),
-            ColumnKind.Number => Items(list, n => (double?)ValueOf(n, item, name, row)),
-            ColumnKind.Boolean => Items(list, n => (bool?)ValueOf(n, item, name, row)),
-            ColumnKind.Struct when item.Fields.Count > 0 => Items(list, n => (Dictionary<string, object>?)ValueOf(n, item, name, row)),
-            // Parquet.Net 6 reads the items of a string list as character memory, not as strings.
-            _ => Items(list, n => ValueOf(n, item, name, row) is string text ? (ReadOnlyMemory<char>?)text.AsMemory() : null),
-        };
-    }
-
-    private static List<T> Items<T>(JsonArray list, Func<JsonNode?, T> convert)
-    {
-        var items = new List<T>(list.Count);
-        foreach (var node in list) items.Add(convert(node));
-        return items;
     }
 
     private InvalidDataException Misfit(string column, long row, JsonNode value, string expected) =>

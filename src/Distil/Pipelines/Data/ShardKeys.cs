@@ -17,13 +17,15 @@ internal sealed class ShardKeys
 
     private readonly string _path;
     private readonly Shard _shard;
+    private readonly string? _pipeline;
     private readonly StreamWriter _keys;
     private long _rows;
 
-    private ShardKeys(string path, Shard shard)
+    private ShardKeys(string path, Shard shard, string? pipeline)
     {
         _path = path;
         _shard = shard;
+        _pipeline = pipeline;
         _keys = new StreamWriter(path + ".keys.tmp", append: false, new UTF8Encoding(false), 1 << 16);
     }
 
@@ -38,12 +40,12 @@ internal sealed class ShardKeys
     };
 
     /// <exception cref="PipelineException">The sink is not one whose output the merge can read.</exception>
-    public static ShardKeys Start(IRowSink sink, Shard shard, string step)
+    public static ShardKeys Start(IRowSink sink, Shard shard, string step, string? pipeline)
     {
         var path = PathOf(sink) ?? throw new PipelineException(
             $"Step '{step}' (write) writes {sink.Describe()}, which a sharded run cannot merge: write shards to JSONL, CSV, Parquet files or the Hugging Face layout.");
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        return new ShardKeys(path, shard);
+        return new ShardKeys(path, shard, pipeline);
     }
 
     public async ValueTask AddAsync(RowKey key)
@@ -61,6 +63,7 @@ internal sealed class ShardKeys
             ["shard"] = _shard.Index,
             ["of"] = _shard.Count,
             ["rows"] = _rows,
+            ["pipeline"] = _pipeline,
             ["sources"] = new JsonObject(sources.OrderBy(s => s.Key, StringComparer.Ordinal)
                 .Select(s => KeyValuePair.Create(s.Key, (JsonNode?)new JsonObject { ["total"] = s.Value.Total, ["taken"] = s.Value.Taken }))),
         };
@@ -82,7 +85,7 @@ internal sealed class ShardKeys
     }
 
     /// <summary>A shard's keys file as read back: its header and its keys.</summary>
-    public sealed record Read(string Path, int Shard, int Of, long Rows, IReadOnlyDictionary<string, (long Total, long Taken)> Sources, IReadOnlyList<RowKey> Keys);
+    public sealed record Read(string Path, int Shard, int Of, long Rows, string? Pipeline, IReadOnlyDictionary<string, (long Total, long Taken)> Sources, IReadOnlyList<RowKey> Keys);
 
     /// <exception cref="InvalidDataException">The file is missing or not a shard's keys file.</exception>
     public static Read Load(string path)
@@ -96,6 +99,6 @@ internal sealed class ShardKeys
         var sources = header!["sources"]!.AsObject().ToDictionary(s => s.Key, s => ((long)s.Value!["total"]!, (long)s.Value!["taken"]!), StringComparer.Ordinal);
         var rows = (long)header["rows"]!;
         if (keys.Count != rows) throw new InvalidDataException($"'{path}' lists {keys.Count} keys for {rows} rows: it was cut short.");
-        return new Read(path, (int)header["shard"]!, (int)header["of"]!, rows, sources, keys);
+        return new Read(path, (int)header["shard"]!, (int)header["of"]!, rows, (string?)header["pipeline"], sources, keys);
     }
 }

@@ -13,7 +13,7 @@ namespace Distil.Pipelines;
 public static class ShardMerge
 {
     /// <summary>Merges <paramref name="shardOutputs"/> (files, or Hugging Face folders) into <paramref name="output"/>; returns the rows written.</summary>
-    /// <exception cref="InvalidDataException">A shard is missing, given twice, unfinished or from another run; a row is in two shards; a file's rows and keys disagree.</exception>
+    /// <exception cref="InvalidDataException">A shard is missing, given twice, unfinished, from another pipeline, split or source, or took fewer or more rows than belong to it; a row is in two shards; a file's rows and keys disagree.</exception>
     public static async Task<long> MergeAsync(IReadOnlyList<string> shardOutputs, IRowSink output, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shardOutputs);
@@ -61,13 +61,31 @@ public static class ShardMerge
         var missing = Enumerable.Range(0, count).Except(shards.Select(s => s.Shard)).ToList();
         if (missing.Count > 0)
             throw new InvalidDataException($"Shard{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)} of {count} {(missing.Count > 1 ? "are" : "is")} missing: give the output of every shard.");
-        foreach (var (name, (total, _)) in shards[0].Sources)
+        // Rule: the shards of one merge come from one pipeline, over the same sources, and each took
+        // every source row that hashes to it; together they then took every source row once.
+        if (shards.FirstOrDefault(s => s.Pipeline != shards[0].Pipeline) is { } stranger)
+            throw new InvalidDataException($"'{stranger.Path}' comes from pipeline '{stranger.Pipeline}', but '{shards[0].Path}' from pipeline '{shards[0].Pipeline}': merge the shards of one pipeline.");
+        var names = shards.SelectMany(s => s.Sources.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (names.Count == 0)
+            throw new InvalidDataException($"'{shards[0].Path}' records no source rows read: the shard did not read its source to the end.");
+        foreach (var name in names)
         {
-            if (shards.FirstOrDefault(s => !s.Sources.TryGetValue(name, out var mine) || mine.Total != total) is { } odd)
-                throw new InvalidDataException($"'{odd.Path}' read source '{name}' with another number of rows than '{shards[0].Path}' ({total}): the shards ran on different data.");
-            var taken = shards.Sum(s => s.Sources[name].Taken);
-            if (taken != total)
-                throw new InvalidDataException($"Source '{name}' has {total} rows, but the shards took {taken}: a shard ran with a row limit, or on other data.");
+            if (shards.FirstOrDefault(s => !s.Sources.ContainsKey(name)) is { } without)
+                throw new InvalidDataException($"'{without.Path}' did not read source '{name}', which {string.Join(" and ", shards.Where(s => s.Sources.ContainsKey(name)).Select(s => $"'{s.Path}'"))} read: the shards ran different pipelines.");
+            var first = shards.First(s => s.Sources.ContainsKey(name));
+            var total = first.Sources[name].Total;
+            if (shards.FirstOrDefault(s => s.Sources[name].Total != total) is { } odd)
+                throw new InvalidDataException($"'{odd.Path}' read source '{name}' with {odd.Sources[name].Total} rows, but '{first.Path}' with {total}: the shards ran on different data.");
+            var belonging = new long[count];
+            for (long index = 0; index < total; index++) belonging[Shard.Of(index, count)]++;
+            foreach (var shard in shards)
+            {
+                var taken = shard.Sources[name].Taken;
+                if (taken != belonging[shard.Shard])
+                    throw new InvalidDataException(
+                        $"'{shard.Path}' (shard {shard.Shard} of {count}) took {taken} rows of source '{name}', but {belonging[shard.Shard]} of its {total} rows belong to that shard: " +
+                        "the shard ran with a row limit, on other data or with another split. Run it again to the end.");
+            }
         }
     }
 

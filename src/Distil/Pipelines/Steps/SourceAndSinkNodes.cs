@@ -68,7 +68,7 @@ internal sealed class WriteNode(string name, IRowSink sink) : StepNode(name)
             await foreach (var _ in run.ReadAsync(cancellationToken: run.Cancellation).ConfigureAwait(false)) { }
             return;
         }
-        var keys = run.Control.Shard is { } shard ? ShardKeys.Start(Sink, shard, Name) : null;
+        var keys = run.Control.Shard is { } shard ? ShardKeys.Start(Sink, shard, Name, run.PipelineName) : null;
         try
         {
             var context = new RowSinkContext { Schema = run.InputSchema, Pipeline = run.PipelineName, Steps = () => Describe(run) };
