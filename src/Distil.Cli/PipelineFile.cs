@@ -343,28 +343,23 @@ internal static class PipelineFile
             throw Bad(file, $"{where}: {DistilCommand.OneLine(error.Message)}");
         }
         task.Name = step.Name;
-        if (overrides[step.Name].ToList() is { Count: > 0 } given)
+        // Rule: --param step.name=value wins over the step's "params" and keys (it is applied after
+        // them); a problem with one is said as the --param it came from, not as the file's.
+        var given = overrides[step.Name].ToList();
+        PipelineFileException BadParam(Exception error) =>
+            new($"--param {string.Join(", ", given.Select(g => $"'{g.Given}'"))}: {DistilCommand.OneLine(error.Message)}");
+        // prometheus_eval's mode picks the task's type: the task is made again with it.
+        if (given.Where(g => g.Pair.StartsWith("mode=", StringComparison.Ordinal)).Select(g => g.Pair).ToList() is { Count: > 0 } mode)
         {
-            // Rule: --param step.name=value wins over the file's "params" (applied after them); a
-            // problem with one is said as the --param it came from, not as the file's.
             try
             {
-                var pairs = given.Select(g => g.Pair).ToList();
-                // prometheus_eval's mode picks the task type: the task is made again with it.
-                if (pairs.Any(p => p.StartsWith("mode=", StringComparison.Ordinal)))
-                {
-                    task = Distil.Tasks.BuiltInTasks.Create(Text(step.Json, "task", file, where), [.. parameters, .. pairs]);
-                    task.Name = step.Name;
-                }
-                else
-                {
-                    RuntimeParameters.ApplyTo(task, pairs);
-                }
+                task = Distil.Tasks.BuiltInTasks.Create(Text(step.Json, "task", file, where), [.. parameters, .. mode]);
             }
             catch (Exception error) when (error is ArgumentException or PipelineException or FormatException)
             {
-                throw new PipelineFileException($"--param {string.Join(", ", given.Select(g => $"'{g.Given}'"))}: {DistilCommand.OneLine(error.Message)}");
+                throw BadParam(error);
             }
+            task.Name = step.Name;
         }
         var model = (string?)step.Json["model"] ?? defaultModel ?? throw Bad(file, $"{where} has no \"model\", and neither the file nor --model gives one");
         task.Llm = createClient(model);
@@ -377,6 +372,14 @@ internal static class PipelineFile
         catch (Exception error) when (error is InvalidOperationException or FormatException or ArgumentOutOfRangeException)
         {
             throw Bad(file, $"{where}: \"concurrency\" and \"num_generations\" must be whole numbers of 1 or more, \"structured\" true or false ({error.Message.Split('\n')[0]})");
+        }
+        try
+        {
+            RuntimeParameters.ApplyTo(task, given.Select(g => g.Pair).Where(p => !p.StartsWith("mode=", StringComparison.Ordinal)));
+        }
+        catch (Exception error) when (error is ArgumentException or PipelineException or FormatException)
+        {
+            throw BadParam(error);
         }
         return task;
     }

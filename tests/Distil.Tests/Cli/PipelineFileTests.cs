@@ -106,18 +106,20 @@ public class PipelineFileTests : FakeServerTests
     {
         Server.Reply = FakeReplies.Answering(r => "answer to " + r.LastMessage);
 
-        var (exitCode, error) = await ChildProgram.Distil.RunAsync("run", "--pipeline", File_(), "--model", Model, "--run-dir", Path.Combine(_work, "run"),
-            "--param", "answer.temperature=0.2", "--param", "answer.system_prompt=Answer in French.");
+        var file = File_("\"params\": { \"system_prompt\": \"Be brief.\", \"temperature\": 0.7 }, \"num_generations\": 1");
+
+        var (exitCode, error) = await ChildProgram.Distil.RunAsync("run", "--pipeline", file, "--model", Model, "--run-dir", Path.Combine(_work, "run"),
+            "--param", "answer.temperature=0.2", "--param", "answer.system_prompt=Answer in French.", "--param", "answer.num_generations=2");
 
         Assert.That(exitCode, Is.Zero, error);
-        Assert.That(Server.Requests, Has.Count.EqualTo(2));
+        Assert.That(Server.Requests, Has.Count.EqualTo(4), "two rows, two generations each: --param wins over the step's \"num_generations\" too");
         foreach (var request in Server.Requests)
         {
             Assert.That(request.Body["temperature"]!.GetValue<double>(), Is.EqualTo(0.2).Within(1e-6), "--param wins over the file's 0.7");
             Assert.That((string?)request.Body["messages"]![0]!["content"], Is.EqualTo("Answer in French."));
         }
         Assert.That(File.ReadAllLines(Path.Combine(_work, "answers.jsonl")).Select(l => (string?)JsonNode.Parse(l)!["generation"]),
-            Is.EquivalentTo(new[] { "answer to Why is the sky blue?", "answer to What is rain?" }));
+            Is.EquivalentTo(new[] { "answer to Why is the sky blue?", "answer to What is rain?" }), "the second generation of each row is dropped as a duplicate");
     }
 
     [TestCase("answr.temperature=0.2", "--param 'answr.temperature=0.2': the pipeline has no step 'answr'. Did you mean 'answer'?")]
