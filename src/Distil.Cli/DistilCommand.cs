@@ -86,6 +86,7 @@ public static class DistilCommand
         root.Subcommands.Add(MergeCommand.Build(console));
         root.Subcommands.Add(CheckCommand.Build(console));
         root.Subcommands.Add(FakeServerCommand.Build(console));
+        root.Subcommands.Add(SchemaCommand.Build(console));
         return root;
     }
 
@@ -122,7 +123,7 @@ public static class DistilCommand
         }
         catch (JsonException error)
         {
-            throw new UsageException($"distil {command}: --row is not valid JSON ({error.Message}).");
+            throw new UsageException($"distil {command}: --row is not valid JSON at {JsonPositions.Describe(error, json)}.");
         }
     }
 }

@@ -24,23 +24,28 @@ namespace Distil.Cli;
 /// <c>expand_columns</c>, <c>combine_outputs</c>, <c>group_columns</c> (with
 /// <c>output_columns</c>), <c>write</c> (a file). Edges come from each step's <c>after</c> (a name
 /// or a list) and from a top-level <c>edges</c> list of <c>[from, to]</c> pairs. Paths are
-/// relative to the file.
+/// relative to the file. Rule: the file is read strictly: a key the reader does not know
+/// (<see cref="PipelineFileKeys"/>), anywhere in the file, is an error naming the closest known
+/// key and the line and column where it stands.
 /// </summary>
 internal static class PipelineFile
 {
-    private static readonly string[] Kinds = ["load", "sample", "generate", "task", "embed", "keep_columns", "rename_columns", "expand_columns", "combine_outputs", "group_columns", "format_sft", "format_dpo", "dedup", "validate", "write"];
+    private static readonly string[] Kinds = [.. PipelineFileKeys.KindNames];
 
     private sealed record StepSpec(string Name, string Kind, JsonObject Json, List<string> After);
 
     /// <summary>
     /// Builds the pipeline a file describes. A problem of the file is a <see cref="UsageException"/>
     /// naming <paramref name="command"/> (<c>distil run: ...</c>), the file and the step.
+    /// <paramref name="parameters"/> (<c>--param step.name=value</c>) set task parameters and LLM
+    /// options of the file's task steps, over the file's own <c>params</c>.
     /// </summary>
-    public static Pipeline Load(string path, string? modelOverride, string? runDirectory, Func<string, IChatClient> createClient, Shard? shard = null, string command = "run")
+    public static Pipeline Load(string path, string? modelOverride, string? runDirectory, Func<string, IChatClient> createClient, Shard? shard = null, string command = "run",
+        IReadOnlyList<string>? parameters = null)
     {
         try
         {
-            return Read(path, modelOverride, runDirectory, createClient, shard);
+            return Read(path, modelOverride, runDirectory, createClient, shard, parameters ?? []);
         }
         catch (PipelineFileException problem)
         {
@@ -51,24 +56,27 @@ internal static class PipelineFile
     /// <summary>A problem of a pipeline file, said with the file; <see cref="Load"/> adds the command.</summary>
     private sealed class PipelineFileException(string message) : Exception(message);
 
-    private static Pipeline Read(string path, string? modelOverride, string? runDirectory, Func<string, IChatClient> createClient, Shard? shard)
+    private static Pipeline Read(string path, string? modelOverride, string? runDirectory, Func<string, IChatClient> createClient, Shard? shard, IReadOnlyList<string> parameters)
     {
         var full = Path.GetFullPath(path);
         if (!File.Exists(full)) throw new PipelineFileException($"the pipeline file '{full}' does not exist.");
         JsonObject root;
+        var text = File.ReadAllText(full);
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(full)) as JsonObject ?? throw Bad(full, "the file must hold a JSON object with \"name\" and \"steps\"");
+            root = JsonNode.Parse(text) as JsonObject ?? throw Bad(full, "the file must hold a JSON object with \"name\" and \"steps\"");
         }
         catch (JsonException error)
         {
-            throw Bad(full, $"not valid JSON ({error.Message})");
+            throw Bad(full, $"not valid JSON at {JsonPositions.Describe(error, text)}");
         }
+        CheckKeys(root, full, JsonPositions.Of(text));
         var folder = Path.GetDirectoryName(full)!;
         var name = Text(root, "name", full, "the pipeline");
         var defaultModel = modelOverride ?? (string?)root["model"];
         var steps = ReadSteps(root, full);
         var order = Order(steps, full);
+        var overrides = StepParameters(parameters, steps);
 
         Pipeline pipeline;
         try
@@ -99,8 +107,8 @@ internal static class PipelineFile
                 "generate" => Generate(step, where, parents.Length == 0 ? null : Single()),
                 "embed" => Embed(Single(), step, where),
                 "task" => Mappings(step, where) is { } mappings
-                    ? ThenMapped(Single(), Task(step, full, defaultModel, createClient), mappings, where)
-                    : Single().Then(Task(step, full, defaultModel, createClient)),
+                    ? ThenMapped(Single(), Task(step, full, defaultModel, createClient, overrides), mappings, where)
+                    : Single().Then(Task(step, full, defaultModel, createClient, overrides)),
                 "format_sft" => Single().FormatSft(
                     Option(step.Json, "format_sft", "prompt") ?? "instruction", Option(step.Json, "format_sft", "completion") ?? "generation",
                     Option(step.Json, "format_sft", "system"), Option(step.Json, "format_sft", "output") ?? "messages", step.Name),
@@ -153,7 +161,7 @@ internal static class PipelineFile
             // The task's own keys (params, model, concurrency…) sit on the step, as for a task step.
             var asTask = (JsonObject)step.Json.DeepClone();
             asTask["task"] = (string?)json["task"] ?? throw Bad(full, $"{where}: \"generate\" needs \"task\": a built-in task that needs no input, such as magpie");
-            var task = Task(step with { Json = asTask }, full, defaultModel, createClient);
+            var task = Task(step with { Json = asTask }, full, defaultModel, createClient, overrides);
             try { return seeds is null ? pipeline.Generate(task, rows) : seeds.Generate(task); } catch (ArgumentException error) { throw Bad(full, $"{where}: {error.Message}"); }
         }
 
@@ -316,7 +324,7 @@ internal static class PipelineFile
         return order;
     }
 
-    private static LlmTask Task(StepSpec step, string file, string? defaultModel, Func<string, IChatClient> createClient)
+    private static LlmTask Task(StepSpec step, string file, string? defaultModel, Func<string, IChatClient> createClient, ILookup<string, (string Pair, string Given)> overrides)
     {
         var where = $"step '{step.Name}'";
         var parameters = step.Json["params"] switch
@@ -335,6 +343,24 @@ internal static class PipelineFile
             throw Bad(file, $"{where}: {DistilCommand.OneLine(error.Message)}");
         }
         task.Name = step.Name;
+        // Rule: --param step.name=value wins over the step's "params" and keys (it is applied after
+        // them); a problem with one is said as the --param it came from, not as the file's.
+        var given = overrides[step.Name].ToList();
+        PipelineFileException BadParam(Exception error) =>
+            new($"--param {string.Join(", ", given.Select(g => $"'{g.Given}'"))}: {DistilCommand.OneLine(error.Message)}");
+        // prometheus_eval's mode picks the task's type: the task is made again with it.
+        if (given.Where(g => g.Pair.StartsWith("mode=", StringComparison.Ordinal)).Select(g => g.Pair).ToList() is { Count: > 0 } mode)
+        {
+            try
+            {
+                task = Distil.Tasks.BuiltInTasks.Create(Text(step.Json, "task", file, where), [.. parameters, .. mode]);
+            }
+            catch (Exception error) when (error is ArgumentException or PipelineException or FormatException)
+            {
+                throw BadParam(error);
+            }
+            task.Name = step.Name;
+        }
         var model = (string?)step.Json["model"] ?? defaultModel ?? throw Bad(file, $"{where} has no \"model\", and neither the file nor --model gives one");
         task.Llm = createClient(model);
         try
@@ -347,7 +373,88 @@ internal static class PipelineFile
         {
             throw Bad(file, $"{where}: \"concurrency\" and \"num_generations\" must be whole numbers of 1 or more, \"structured\" true or false ({error.Message.Split('\n')[0]})");
         }
+        try
+        {
+            RuntimeParameters.ApplyTo(task, given.Select(g => g.Pair).Where(p => !p.StartsWith("mode=", StringComparison.Ordinal)));
+        }
+        catch (Exception error) when (error is ArgumentException or PipelineException or FormatException)
+        {
+            throw BadParam(error);
+        }
         return task;
+    }
+
+    // --param step.name=value pairs, by step: each names a task step of the file (or the closest one).
+    private static ILookup<string, (string Pair, string Given)> StepParameters(IReadOnlyList<string> parameters, List<StepSpec> steps)
+    {
+        var found = new List<(string Step, string Pair, string Given)>();
+        foreach (var given in parameters)
+        {
+            var equals = given.IndexOf('=', StringComparison.Ordinal);
+            var name = equals < 0 ? "" : given[..equals].Trim();
+            var dot = name.LastIndexOf('.');
+            if (equals < 0 || dot <= 0 || dot == name.Length - 1)
+            {
+                throw new PipelineFileException($"--param '{given}': with --pipeline, a parameter names its step: step.name=value, e.g. --param {steps.FirstOrDefault(s => s.Kind is "task" or "generate")?.Name ?? "answer"}.temperature=0.2");
+            }
+            var stepName = name[..dot];
+            var step = steps.FirstOrDefault(s => s.Name == stepName);
+            if (step is null)
+            {
+                var hint = DidYouMean.Closest(stepName, steps.Select(s => s.Name)) is { } close ? $" Did you mean '{close}'?" : "";
+                throw new PipelineFileException($"--param '{given}': the pipeline has no step '{stepName}'.{hint} Its task steps: {string.Join(", ", steps.Where(s => s.Kind is "task" or "generate").Select(s => s.Name))}");
+            }
+            if (step.Kind is not ("task" or "generate"))
+            {
+                throw new PipelineFileException($"--param '{given}': step '{stepName}' ({step.Kind}) has no parameters; only task steps do");
+            }
+            found.Add((stepName, name[(dot + 1)..] + given[equals..], given));
+        }
+        return found.ToLookup(f => f.Step, f => (f.Pair, f.Given), StringComparer.Ordinal);
+    }
+
+    // Rule: every key of every object is one the reader knows (PipelineFileKeys); an unknown one is
+    // an error with its line and column and the closest known key, before anything is built.
+    private static void CheckKeys(JsonObject root, string file, JsonPositions positions)
+    {
+        CheckObject(root, PipelineFileKeys.File, "", file, positions);
+        if (root["steps"] is not JsonArray steps) return;
+        var everyStepKey = PipelineFileKeys.Common.Select(k => k.Name)
+            .Concat(PipelineFileKeys.Kinds.SelectMany(k => k.Others.Select(o => o.Name).Prepend(k.Kind.Name))).Distinct().ToList();
+        for (var i = 0; i < steps.Count; i++)
+        {
+            if (steps[i] is not JsonObject step) continue; // said by ReadSteps
+            var name = step["name"] is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : $"{i + 1}";
+            var kinds = Kinds.Where(step.ContainsKey).ToList();
+            if (kinds.Count == 1)
+            {
+                CheckObject(step, PipelineFileKeys.Step(kinds[0], name), $"/steps/{i}", file, positions);
+                continue;
+            }
+            // Without one kind (said by ReadSteps), a key no step may have is likely a misspelt kind.
+            foreach (var (key, _) in step)
+            {
+                if (everyStepKey.Contains(key)) continue;
+                throw Unknown(file, positions, $"/steps/{i}/{key}", $"step '{name}'", key, everyStepKey);
+            }
+        }
+    }
+
+    private static void CheckObject(JsonObject json, PipelineFileKeys.Shape shape, string path, string file, JsonPositions positions)
+    {
+        if (shape.Keys is null) return; // free names, read by the step
+        foreach (var (key, value) in json)
+        {
+            var known = shape.Find(key) ?? throw Unknown(file, positions, $"{path}/{key}", shape.What, key, shape.Keys.Select(k => k.Name).ToList());
+            if (known.Holds is { } inner && value is JsonObject nested) CheckObject(nested, inner with { What = $"{shape.What}: \"{key}\"" }, $"{path}/{key}", file, positions);
+        }
+    }
+
+    private static PipelineFileException Unknown(string file, JsonPositions positions, string path, string what, string key, IReadOnlyList<string> known)
+    {
+        var hint = DidYouMean.Closest(key, known) is { } close ? $"; did you mean \"{close}\"?" : $"; it may have {string.Join(", ", known)}";
+        var at = positions.Key(path) is { } position ? $"{position}: " : "";
+        return Bad(file, $"{at}{what} has no key \"{key}\"{hint}");
     }
 
     private static string Text(JsonObject json, string key, string file, string where) =>
@@ -365,5 +472,5 @@ internal static class PipelineFile
             ? map.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>())
             : throw Bad(file, $"{where} needs \"{key}\" as an object of old name: new name");
 
-    private static PipelineFileException Bad(string file, string problem) => new($"{file}: {problem}.");
+    private static PipelineFileException Bad(string file, string problem) => new($"{file}: {problem}{(problem.EndsWith('?') ? "" : ".")}");
 }

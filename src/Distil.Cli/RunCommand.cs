@@ -126,7 +126,7 @@ internal static class RunCommand
 
             var built = settings.Task is not null
                 ? BuildTaskPipeline(settings, CreateClient)
-                : PipelineFile.Load(settings.Pipeline!, settings.Model, settings.RunDirectory, CreateClient, settings.Shard);
+                : PipelineFile.Load(settings.Pipeline!, settings.Model, settings.RunDirectory, CreateClient, settings.Shard, parameters: settings.Parameters);
             // A shard has a run directory of its own, beside the unsharded one.
             if (settings.Shard is { } part) built.RunDirectory = part.Suffix(built.RunDirectoryPath, isFolder: true);
             built.Logger = loggerFactory.CreateLogger("Distil.Pipeline");

@@ -65,6 +65,38 @@ public class OfflineBatchTests : FakeServerTests
         Assert.That(rows.Select(r => r.ToJsonString()), Is.EqualTo(online.Select(r => r.ToJsonString())), "same rows, statistics included");
     }
 
+    private Pipeline Mapped(string run, IChatClient llm)
+    {
+        var pipeline = Pipeline.Create("mapped");
+        pipeline.RunDirectory = Path.Combine(_runs, run);
+        var questions = Enumerable.Range(0, 4).Select(i => new JsonObject { ["id"] = i, ["question"] = $"question {i}", ["instruction"] = $"not this {i}" });
+        pipeline.Load(questions).Then(new TextGeneration { Llm = llm }, new ColumnMappings
+        {
+            Inputs = new Dictionary<string, string> { ["instruction"] = "question" },
+            Outputs = new Dictionary<string, string> { ["generation"] = "answer" },
+        });
+        return pipeline;
+    }
+
+    [Test]
+    public async Task A_batch_step_reads_and_writes_through_its_column_mappings_as_online()
+    {
+        var online = await (await Mapped("online", FakeServerClients.OpenAI(Server)).RunAsync(Options(false))).Dataset.ToListAsync();
+        var chatCalls = Server.RequestCount;
+
+        var result = await Mapped("batch", BatchClient()).RunAsync(Options(wait: true));
+
+        var rows = await result.Dataset.ToListAsync();
+        Assert.That(result.Completed);
+        Assert.That(Server.RequestCount, Is.EqualTo(chatCalls), "no online call");
+        var prompts = Server.Batches.Created.SelectMany(b => b.Lines).Select(l => (string?)l["body"]!["messages"]!.AsArray()[^1]!["content"]).ToList();
+        Assert.That(prompts, Is.EqualTo(new[] { "question 0", "question 1", "question 2", "question 3" }), "the task reads its instruction from the mapped column");
+        Assert.That(rows.Select(r => ((string?)r["answer"], (string?)r["question"], (string?)r["instruction"])), Is.EqualTo(Enumerable.Range(0, 4)
+            .Select(i => ((string?)$"answer to question {i}", (string?)$"question {i}", (string?)$"not this {i}"))), "the answer goes to the mapped column; the rows keep their own columns");
+        Assert.That(rows.Any(r => r.ContainsKey("generation")), Is.False);
+        Assert.That(rows.Select(r => r.ToJsonString()), Is.EqualTo(online.Select(r => r.ToJsonString())), "the rows of the online run");
+    }
+
     private const string Unreadable = "could not be read";
     private static readonly System.Text.RegularExpressions.Regex QuestionNumber = new(@"Question (\d+):");
 

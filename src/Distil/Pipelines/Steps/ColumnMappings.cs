@@ -45,18 +45,18 @@ public sealed record ColumnMappings
         string.Join(",", Outputs.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key}>{m.Value}"));
 
     // The row as the task sees it: mapped columns under the task's names; a column that already
-    // bears such a name is set aside and put back afterwards.
+    // bears such a name is set aside and put back afterwards. The row itself is not changed: the
+    // view and the set-aside columns hold copies.
     internal (JsonObject View, List<KeyValuePair<string, JsonNode?>> SetAside) In(JsonObject row)
     {
         var byColumn = Inputs.ToDictionary(m => m.Value, m => m.Key, StringComparer.Ordinal);
         var view = new JsonObject();
         var aside = new List<KeyValuePair<string, JsonNode?>>();
-        foreach (var (name, value) in row.ToList())
+        foreach (var (name, value) in row)
         {
-            row.Remove(name);
-            if (byColumn.TryGetValue(name, out var input)) view[input] = value;
-            else if (Inputs.ContainsKey(name)) aside.Add(KeyValuePair.Create(name, value));
-            else view[name] = value;
+            if (byColumn.TryGetValue(name, out var input)) view[input] = value?.DeepClone();
+            else if (Inputs.ContainsKey(name)) aside.Add(KeyValuePair.Create(name, value?.DeepClone()));
+            else view[name] = value?.DeepClone();
         }
         return (view, aside);
     }

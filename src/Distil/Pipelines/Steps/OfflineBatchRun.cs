@@ -13,12 +13,13 @@ namespace Distil.Pipelines;
 /// <see cref="RunControl.WaitForBatches"/> the run stops once the batches are submitted or
 /// checked, saying what is pending; the next run picks them up instead of submitting again.
 /// Requests are recorded, and answers replayed, by the same task run an online step uses (with
-/// <see cref="RecordedCalls"/> and <see cref="ReplayedCalls"/>). With <see cref="LlmTask.Reasks"/>,
+/// <see cref="RecordedCalls"/> and <see cref="ReplayedCalls"/>), behind the step's column mappings
+/// as online (<see cref="MappedTaskRun"/>). With <see cref="LlmTask.Reasks"/>,
 /// the generations whose answers do not fit are asked again in further batches, one round per
 /// re-ask, each under the same rules. Every call to the batch service is retried with backoff on
 /// transient faults, as chat calls are; the step's progress lines go to the pipeline's logger.
 /// </summary>
-internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchClient batches)
+internal sealed class OfflineBatchRun(LlmTask task, ColumnMappings? mappings, StepRun run, IOfflineBatchClient batches)
 {
     /// <summary>How many batches one request may go out in before its failure is final.</summary>
     public const int MaxAttempts = 3;
@@ -55,7 +56,7 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
         for (var round = 0; round <= rounds; round++)
         {
             var recorder = new RecordedCalls(task.Name, round, results);
-            var recording = task.CreateRun(llm, recorder, run.Metrics, Step);
+            var recording = MappedTaskRun.Of(task.CreateRun(llm, recorder, run.Metrics, Step), mappings);
             foreach (var (row, index) in open)
             {
                 await recording.RunRowAsync(row.Row, row.Key.Text, index, cancellationToken).ConfigureAwait(false);
@@ -79,7 +80,7 @@ internal sealed class OfflineBatchRun(LlmTask task, StepRun run, IOfflineBatchCl
         }
 
         // The same task run again, its calls answered from the batches: parsing is the task's own.
-        var replay = task.CreateRun(llm, new ReplayedCalls(results, run.Metrics, Step), run.Metrics, Step);
+        var replay = MappedTaskRun.Of(task.CreateRun(llm, new ReplayedCalls(results, run.Metrics, Step), run.Metrics, Step), mappings);
         for (var index = 0; index < rows.Count; index++)
         {
             var row = rows[index];

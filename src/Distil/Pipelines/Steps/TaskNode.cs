@@ -48,7 +48,7 @@ internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null) : 
         var llm = Task.Llm ?? throw new PipelineException($"Task '{Task.Name}' has no LLM. Set its Llm property to an IChatClient.");
         if (llm.GetService<IOfflineBatchClient>() is { } batches)
         {
-            await new OfflineBatchRun(Task, run, batches).RunAsync().ConfigureAwait(false);
+            await new OfflineBatchRun(Task, Mappings, run, batches).RunAsync().ConfigureAwait(false);
             return;
         }
         Task.CheckClient(llm);
@@ -59,12 +59,12 @@ internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null) : 
             ? ResponseCache.Open(Path.Combine(Path.GetDirectoryName(run.Store.Path)!, "attempts.db"))
             : null;
         if (attempts is not null) llm = new ResponseCachingChatClient(llm, attempts, Task.Logger) { KeyedByCall = true };
-        var taskRun = Task.CreateRun(llm, new OnlineCalls(llm, Task.MaxConcurrency, run.Metrics, Name, run.Store.Gate), run.Metrics, Name);
+        var taskRun = MappedTaskRun.Of(Task.CreateRun(llm, new OnlineCalls(llm, Task.MaxConcurrency, run.Metrics, Name, run.Store.Gate), run.Metrics, Name), Mappings);
         // Rows running at once: at most MaxConcurrency, and a row runs until it is committed, so that
         // a crash loses at most the answers of the calls in flight (an answer counts as finished
         // only once it is on disk).
         var rows = OrderedWindow.RunAsync(run.ReadAsync(cancellationToken: run.Cancellation), OrderedWindow.CapacityFor(Task.MaxConcurrency),
-            Task.MaxConcurrency, (input, sequence, cancellationToken) => RowAsync(taskRun, run, input, sequence, Mappings, cancellationToken), run.Cancellation);
+            Task.MaxConcurrency, (input, sequence, cancellationToken) => RowAsync(taskRun, run, input, sequence, cancellationToken), run.Cancellation);
         await foreach (var outputs in rows.ConfigureAwait(false))
         {
             await run.EmitAsync(outputs).ConfigureAwait(false);
@@ -72,20 +72,10 @@ internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null) : 
         taskRun.LogSummary();
     }
 
-    private static async Task<IReadOnlyList<KeyedRow>> RowAsync(ITaskRun taskRun, StepRun run, KeyedRow input, long sequence, ColumnMappings? mappings, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<KeyedRow>> RowAsync(ITaskRun taskRun, StepRun run, KeyedRow input, long sequence, CancellationToken cancellationToken)
     {
         if (run.Replay(input.Key) is { } stored) return stored;
-        IReadOnlyList<JsonObject> rows;
-        if (mappings is null)
-        {
-            rows = await taskRun.RunRowAsync(input.Row, input.Key.Text, sequence, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            // The task sees its own column names; the rows keep theirs.
-            var (view, aside) = mappings.In(input.Row);
-            rows = (await taskRun.RunRowAsync(view, input.Key.Text, sequence, cancellationToken).ConfigureAwait(false)).Select(r => mappings.Out(r, aside)).ToList();
-        }
+        var rows = await taskRun.RunRowAsync(input.Row, input.Key.Text, sequence, cancellationToken).ConfigureAwait(false);
         var outputs = Keyed(input.Key, rows);
         // Committed now, before the rows ahead of it finish: a paid answer never waits in memory for a
         // slower one, and the row's run slot is free again only once it is on disk.

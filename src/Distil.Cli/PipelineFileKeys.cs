@@ -1,0 +1,123 @@
+namespace Distil.Cli;
+
+/// <summary>
+/// Every key a pipeline file may hold, object by object. The strict reader checks each object of a
+/// file against these lists (an unknown key is an error naming the closest known one and where it
+/// stands), and <c>distil schema</c> writes the same lists as a JSON Schema, so the two cannot drift.
+/// </summary>
+internal static class PipelineFileKeys
+{
+    /// <summary>One key: its name, the JSON types its value may have, what it means, and for an object the keys it holds.</summary>
+    internal sealed record Key(string Name, string[] Types, string Description, Shape? Holds = null);
+
+    /// <summary>
+    /// An object of a pipeline file: its keys, or none for an object of free names (params,
+    /// mappings, a sample's columns), whose values are checked by the step that reads them.
+    /// </summary>
+    internal sealed record Shape(string What, IReadOnlyList<Key>? Keys)
+    {
+        /// <summary>The key named <paramref name="name"/>, or null.</summary>
+        public Key? Find(string name) => Keys?.FirstOrDefault(k => k.Name == name);
+    }
+
+    private static readonly string[] Text = ["string"];
+    private static readonly string[] Whole = ["integer"];
+    private static readonly string[] Number = ["number"];
+    private static readonly string[] Flag = ["boolean"];
+    private static readonly string[] List = ["array"];
+    private static readonly string[] Object = ["object"];
+
+    private static Shape Free(string what) => new(what, null);
+
+    private static Key Options(string kind, string what, params Key[] keys) => new(kind, Object, what, new Shape($"\"{kind}\"", keys));
+
+    /// <summary>Keys of a task step besides "task" (a "generate" step has them too).</summary>
+    private static readonly Key[] TaskSettings =
+    [
+        new("params", Object, "The task's parameters and LLM options, name: value (as --param name=value).", Free("\"params\"")),
+        new("model", Text, "The model of this step, e.g. openai:gpt-4o-mini (default: the file's \"model\", or --model)."),
+        new("concurrency", Whole, "Calls in flight at once."),
+        new("num_generations", Whole, "Answers per row."),
+        new("structured", Flag, "Ask for the task's JSON answer format."),
+    ];
+
+    /// <summary>The keys every step has.</summary>
+    public static readonly Key[] Common =
+    [
+        new("name", Text, "The step's name, unique in the file."),
+        new("after", ["string", "array"], "The step (or steps) whose rows this step reads."),
+    ];
+
+    /// <summary>Each step kind: the key that names it, and the other keys a step of that kind may have.</summary>
+    public static readonly IReadOnlyList<(Key Kind, Key[] Others)> Kinds =
+    [
+        (new("load", Text, "A file of rows to read (JSONL, CSV, Parquet), relative to the pipeline file."), []),
+        (Options("sample", "Rows drawn at random.",
+            new("rows", Whole, "How many rows to make."),
+            new("seed", Whole, "The random seed."),
+            new("columns", Object, "Each column's distribution, name: spec.", Free("\"columns\""))), []),
+        (Options("generate", "Rows made by a task that needs no input.",
+            new("task", Text, "A built-in task, such as magpie."),
+            new("rows", Whole, "How many rows to make (without \"after\").")), TaskSettings),
+        (new("task", Text, "A built-in task (distil tasks lists them)."),
+        [
+            .. TaskSettings,
+            new("input_mappings", Object, "Task input: the row column it reads.", Free("\"input_mappings\"")),
+            new("output_mappings", Object, "Task output: the row column it writes.", Free("\"output_mappings\"")),
+        ]),
+        (Options("embed", "Embeds a text column.",
+            new("column", Text, "The text to embed."),
+            new("model", Text, "The embedding model."),
+            new("output", Text, "The column of the vectors."),
+            new("batch_size", Whole, "Texts per call.")), []),
+        (new("keep_columns", List, "The columns to keep."), []),
+        (new("rename_columns", Object, "Old name: new name.", Free("\"rename_columns\"")), []),
+        (new("expand_columns", ["array", "object"], "List columns to expand into one row per item (or list column: item column).", Free("\"expand_columns\"")), []),
+        (new("combine_outputs", Flag, "true: joins the rows of the steps in \"after\"."), []),
+        (new("group_columns", List, "Columns to gather across the steps in \"after\"."),
+            [new("output_columns", List, "The names of the gathered columns.")]),
+        (Options("format_sft", "Chat messages for supervised fine-tuning.",
+            new("prompt", Text, "The prompt column (default instruction)."),
+            new("completion", Text, "The answer column (default generation)."),
+            new("system", Text, "A system prompt."),
+            new("output", Text, "The messages column (default messages).")), []),
+        (Options("format_dpo", "Chosen and rejected pairs for preference tuning.",
+            new("prompt", Text, "The prompt column (default instruction)."),
+            new("generations", Text, "The answers column (default generations)."),
+            new("ratings", Text, "The ratings column (default ratings).")), []),
+        (Options("dedup", "Drops near-duplicate rows.",
+            new("column", Text, "The text column to compare."),
+            new("method", Text, "exact, minhash or embedding."),
+            new("threshold", Number, "How alike two rows are to count as duplicates."),
+            new("shingle_size", Whole, "Words per shingle (minhash)."),
+            new("permutations", Whole, "Hash permutations (minhash)."),
+            new("search_breadth", Whole, "Search breadth of the vector index (embedding).")), []),
+        (Options("validate", "Checks a column.",
+            new("column", Text, "The column to check."),
+            new("kind", Text, "csharp, json_schema or regex."),
+            new("schema", Object, "The JSON schema (json_schema).", Free("\"schema\"")),
+            new("pattern", Text, "The regular expression (regex)."),
+            new("keep_valid", Flag, "Drop the rows that fail.")), []),
+        (new("write", Text, "A file to write the rows to (its extension says the format; none: a Hugging Face dataset folder)."), []),
+    ];
+
+    /// <summary>The keys of the file's top-level object.</summary>
+    public static readonly Shape File = new("the pipeline", [
+        new("$schema", Text, "The JSON Schema of the file (distil schema), for editors; not read."),
+        new("name", Text, "The pipeline's name."),
+        new("model", Text, "The model of every task step without its own."),
+        new("run_dir", Text, "Where finished rows are kept, relative to the file."),
+        new("steps", List, "The steps."),
+        new("edges", List, "More edges, as [from, to] pairs of step names."),
+    ]);
+
+    /// <summary>The keys a step of <paramref name="kind"/> may have.</summary>
+    public static Shape Step(string kind, string step)
+    {
+        var (key, others) = Kinds.First(k => k.Kind.Name == kind);
+        return new Shape($"step '{step}' ({kind})", [.. Common, key, .. others]);
+    }
+
+    /// <summary>The names of the step kinds.</summary>
+    public static IEnumerable<string> KindNames => Kinds.Select(k => k.Kind.Name);
+}
