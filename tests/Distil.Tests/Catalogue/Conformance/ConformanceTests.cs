@@ -54,7 +54,11 @@ public class ConformanceTests
         AssertColumns(columns, vector);
     }
 
-    [TestCaseSource(nameof(Vectors))]
+    // Magpie's prompt is a local model's chat template, which a scripted client has not: MagpieTests runs it.
+    public static IEnumerable<TestCaseData> RunVectors() =>
+        Vectors().Where(v => (string?)((JsonObject)v.Arguments[0]!)["task"] != "magpie");
+
+    [TestCaseSource(nameof(RunVectors))]
     public async Task A_run_gives_the_expected_columns_and_re_asks_exactly_the_unreadable_answers(JsonObject vector)
     {
         var task = Task(vector);
@@ -62,7 +66,6 @@ public class ConformanceTests
         var script = new ScriptedChatClient(_ => ScriptedChatClient.Answer(answer));
         task.Llm = script;
         task.Reasks = 1;
-        if (task is Magpie) Assert.Ignore("magpie needs a local model's chat template; MagpieTests runs it");
 
         var row = (await task.ProcessAsync([Row(vector)]).ToListAsync()).Single();
 
