@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Distil.Pipelines;
 using Distil.Testing;
 using DuckDB.NET.Data;
+using Distil.Tests.Support;
 using NUnit.Framework;
 
 namespace Distil.Tests.Pipelines;
@@ -51,7 +52,7 @@ public class TypedParquetTests
     {
         var file = await WriteAsync(grouped: false);
 
-        Assert.That(Describe(file), Is.EqualTo(new Dictionary<string, string>
+        Assert.That(Duck.Describe(file), Is.EqualTo(new Dictionary<string, string>
         {
             ["id"] = "BIGINT",
             ["text"] = "VARCHAR",
@@ -85,7 +86,7 @@ public class TypedParquetTests
     {
         var file = await WriteAsync(grouped: true);
 
-        var types = Describe(file);
+        var types = Duck.Describe(file);
         Assert.That(types["sentiment"], Is.EqualTo("VARCHAR[]"));
         Assert.That(types["ratings"], Is.EqualTo("DOUBLE[][]"));
         Assert.That(types["source"], Is.EqualTo("STRUCT(site VARCHAR, verified BOOLEAN)[]"));
@@ -187,17 +188,5 @@ public class TypedParquetTests
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return command.ExecuteScalar();
-    }
-
-    // DuckDB's own names for the file's column types (struct field names unquoted).
-    private static Dictionary<string, string> Describe(string file)
-    {
-        using var duck = Open();
-        using var command = duck.CreateCommand();
-        command.CommandText = $"DESCRIBE SELECT * FROM '{file}'";
-        using var reader = command.ExecuteReader();
-        var types = new Dictionary<string, string>();
-        while (reader.Read()) types[reader.GetString(0)] = reader.GetString(1).Replace("\"", "");
-        return types;
     }
 }
