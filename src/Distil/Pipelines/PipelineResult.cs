@@ -52,8 +52,10 @@ public sealed class PipelineResult
 /// <summary>The rows a step produced in a run, read from the run store on demand (any size, constant memory).</summary>
 public sealed class Dataset
 {
-    private readonly string _storePath;
-    private readonly string _step;
+    private readonly string? _storePath;
+    private readonly string? _step;
+    // A leaf whose rows are not stored (a source written as it is): its rows, read again.
+    private readonly Func<CancellationToken, IAsyncEnumerable<JsonObject>>? _rows;
 
     internal Dataset(string name, string storePath, string step)
     {
@@ -62,15 +64,21 @@ public sealed class Dataset
         _step = step;
     }
 
+    internal Dataset(string name, Func<CancellationToken, IAsyncEnumerable<JsonObject>> rows)
+    {
+        Name = name;
+        _rows = rows;
+    }
+
     /// <summary>The leaf step's name.</summary>
     public string Name { get; }
 
-    /// <summary>How many rows there are.</summary>
-    public long Count => RunStore.CountStep(_storePath, _step);
+    /// <summary>How many rows there are (for a source written as it is, counted by reading it again).</summary>
+    public long Count => _rows is null ? RunStore.CountStep(_storePath!, _step!) : _rows(CancellationToken.None).ToBlockingEnumerable().LongCount();
 
     /// <summary>The rows, in order.</summary>
     public IAsyncEnumerable<JsonObject> ReadAsync(CancellationToken cancellationToken = default) =>
-        RunStore.ReadStepAsync(_storePath, _step, cancellationToken);
+        _rows is null ? RunStore.ReadStepAsync(_storePath!, _step!, cancellationToken) : _rows(cancellationToken);
 
     /// <summary>All rows in a list (for small datasets).</summary>
     public async Task<List<JsonObject>> ToListAsync(CancellationToken cancellationToken = default)

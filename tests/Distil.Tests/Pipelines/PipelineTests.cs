@@ -45,6 +45,23 @@ public class PipelineTests
     }
 
     [Test]
+    public async Task A_source_written_as_it_is_has_its_rows_as_the_result_dataset()
+    {
+        // A load is not stored: the dataset of load -> write reads the rows the load took from the source again.
+        var pipeline = NewPipeline();
+        var output = Path.Combine(_runs, "copy.jsonl");
+        pipeline.Load(Questions(5)).Write(RowSinks.File(output));
+
+        var result = await pipeline.RunAsync(Quiet);
+        var preview = await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.None, SourceRowLimit = 2 });
+
+        Assert.That(result.Dataset.Count, Is.EqualTo(5));
+        Assert.That((await result.Dataset.ToListAsync()).Select(r => (int)r["id"]!), Is.EqualTo(new[] { 0, 1, 2, 3, 4 }));
+        Assert.That(File.ReadAllLines(output), Has.Length.EqualTo(5));
+        Assert.That((await preview.Dataset.ToListAsync()).Select(r => (string?)r["instruction"]), Is.EqualTo(new[] { "question 0", "question 1" }), "a preview's dataset is the rows it took");
+    }
+
+    [Test]
     public async Task Rows_stream_through_steps_and_come_out_in_input_order()
     {
         var result = await NewPipeline()

@@ -95,7 +95,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
             pipeline.Name, clock.Elapsed.TotalSeconds, runDirectory);
         var statistics = order.OfType<TaskNode>().ToDictionary(t => t.Name, t => TaskStatistics.From(metrics.For(t.Name)) with { Model = RunLog.ModelOf(t.Task) });
         span?.SetTag("distil.completed", completed);
-        return new PipelineResult(runDirectory, completed, Datasets(order, store.Path), clock.Elapsed, statistics);
+        return new PipelineResult(runDirectory, completed, Datasets(order, store.Path, control), clock.Elapsed, statistics);
 
         async Task RunStepAsync(StepRun run)
         {
@@ -196,15 +196,25 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         _ => new PipelineException($"Step '{step.Name}' ({step.Kind}) failed: {error.Message}", error),
     };
 
-    // The rows of each leaf: a writer's are those of the step before it.
-    private static Dictionary<string, Dataset> Datasets(IReadOnlyList<StepNode> order, string storePath)
+    // The rows of each leaf: a writer's are those of the step before it. A source is not stored, so
+    // a load written as it is (load -> write) gives the rows the load took, read from the source again.
+    private static Dictionary<string, Dataset> Datasets(IReadOnlyList<StepNode> order, string storePath, RunControl control)
     {
         var datasets = new Dictionary<string, Dataset>(StringComparer.Ordinal);
         foreach (var leaf in order.Where(s => s.Children.Count == 0))
         {
             var stored = leaf;
-            while (!stored.IsStored && stored.Parents.Count == 1) stored = stored.Parents[0];
+            var onlyWriters = true;
+            while (!stored.IsStored && stored.Parents.Count == 1)
+            {
+                onlyWriters &= stored is WriteNode;
+                stored = stored.Parents[0];
+            }
             if (stored.IsStored) datasets[leaf.Name] = new Dataset(leaf.Name, storePath, stored.Name);
+            else if (stored is LoadNode load && onlyWriters)
+            {
+                datasets[leaf.Name] = new Dataset(leaf.Name, cancellation => load.TakenRowsAsync(control.Shard, control.SourceRowLimit, cancellation));
+            }
         }
         return datasets;
     }

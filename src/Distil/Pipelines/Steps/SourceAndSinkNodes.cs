@@ -45,6 +45,20 @@ internal sealed class LoadNode(string name, IRowSource source) : StepNode(name)
         }
         run.Control.SourceRows[Name] = (index, taken);
     }
+
+    /// <summary>The rows a run with this shard and row limit takes from the source, read again (a load is not stored).</summary>
+    public async IAsyncEnumerable<JsonObject> TakenRowsAsync(Shard? shard, long? limit, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        long index = 0, taken = 0;
+        await foreach (var row in Source.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (taken >= limit) yield break;
+            var position = index++;
+            if (shard is { } part && !part.Contains(position)) continue;
+            taken++;
+            yield return row;
+        }
+    }
 }
 
 /// <summary>Writes the rows it gets to a sink, only when the run went through every row.</summary>
