@@ -84,7 +84,7 @@ public class TypedLoadTests
 
         var error = Assert.ThrowsAsync<PipelineException>(() => pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.None }));
 
-        Assert.That(error!.ToString(), Does.Contain("Row 1 of").And.Contain("has no column 'instruction', which Question declares (the row has question)"));
+        Assert.That(error!.ToString(), Does.Contain("Row 2 of").And.Contain("(counted from 1) has no column 'instruction', which Question declares (the row has question)"));
     }
 
     [Test]
@@ -140,8 +140,8 @@ public class TypedLoadTests
 
     [TestCase("urgent", "maybe", "row 2, column 'urgent': 'maybe' is not a boolean (true, false, 1 or 0)")]
     [TestCase("tags", "a|b", "row 2, column 'tags': 'a|b' is not a JSON array such as [\"a\",\"b\"] or [1,2]; to split text on a separator, declare it on the property: [CsvList(\"|\")] on Ticket.Tags")]
-    [TestCase("tags", "[1]", "row 2, column 'tags': item 1, 1, is not text")]
-    [TestCase("weights", "[0.5,\"x\"]", "row 2, column 'weights': item 2, \"x\", is not a number")]
+    [TestCase("tags", "[1]", "row 2, column 'tags': item 1 of '[1]': 1 is not text")]
+    [TestCase("weights", "[0.5,\"x\"]", "row 2, column 'weights': item 2 of '[0.5,\"x\"]': \"x\" is not a number")]
     [TestCase("votes", "3;x", "row 2, column 'votes': item 2 of '3;x': 'x' is not a whole number (int)")]
     [TestCase("level", "medium", "row 2, column 'level': 'medium' is not one of Easy, Hard")]
     public void A_cell_that_does_not_fit_its_type_stops_the_load_naming_the_row_and_the_column(string column, string cell, string message)
@@ -165,6 +165,19 @@ public class TypedLoadTests
     public void CsvList_on_a_property_that_is_not_a_list_is_refused_at_load() =>
         Assert.That(() => Create("misdeclared").Load<Misdeclared>(RowSources.Csv(Path.Combine(_work, "any.csv"))),
             Throws.ArgumentException.With.Message.Contains("Misdeclared.Text has [CsvList(\"|\")] but is not a list"));
+
+    [Test]
+    public void A_csv_whose_header_lacks_a_declared_column_is_refused_naming_the_header()
+    {
+        var file = Path.Combine(_work, "no-urgent.csv");
+        File.WriteAllText(file, TicketHeader.Replace("urgent,", "") + "\nt,1,1,1,1,,[],,,[],Easy,,,\n");
+        var pipeline = Create("header");
+        pipeline.Load<Ticket>(RowSources.Csv(file)).Filter(_ => true);
+
+        var error = Assert.CatchAsync(() => pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.None }));
+
+        Assert.That(error!.ToString(), Does.Contain(file + ": the header has no column 'urgent', which Ticket declares (the header has text, points,"));
+    }
 
     private void AssertLoadFails(string csv, string message)
     {

@@ -181,7 +181,15 @@ internal static class CsvCells
                 list.Add(null);
                 continue;
             }
-            list.Add(item(array[i], i + 1));
+            try
+            {
+                list.Add(item(array[i], i + 1));
+            }
+            catch (FormatException error)
+            {
+                // Said as a separated list's item is: its place, the cell, what is wrong.
+                throw new FormatException($"item {i + 1} of {Quote(text)}: {error.Message}", error);
+            }
         }
         return list;
     }
@@ -220,24 +228,16 @@ internal static class CsvCells
             : type == typeof(bool) ? JsonValueKind.True
             : IsText(type) || type.IsEnum || type == typeof(Guid) || type == typeof(DateTime) || type == typeof(DateTimeOffset) || type == typeof(char) ? JsonValueKind.String
             : JsonValueKind.Number;
-        return (node, index) =>
+        return (node, _) =>
         {
             var kind = node!.GetValueKind();
             var fits = kind == expected || expected == JsonValueKind.True && kind == JsonValueKind.False;
             if (!fits)
             {
                 var wanted = expected switch { JsonValueKind.String => "text", JsonValueKind.True => "true or false", JsonValueKind.Array => "a list", _ => "a number" };
-                throw new FormatException($"item {index}, {node.ToJsonString()}, is not {wanted}");
+                throw new FormatException($"{node.ToJsonString()} is not {wanted}");
             }
-            var text = kind == JsonValueKind.String ? node.GetValue<string>() : node.ToJsonString();
-            try
-            {
-                return fromText(text);
-            }
-            catch (FormatException error)
-            {
-                throw new FormatException($"item {index}: {error.Message}", error);
-            }
+            return fromText(kind == JsonValueKind.String ? node.GetValue<string>() : node.ToJsonString());
         };
     }
 

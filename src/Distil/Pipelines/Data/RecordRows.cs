@@ -142,8 +142,11 @@ internal sealed class TypedRowSource(IRowSource inner, RecordColumns columns) : 
             {
                 if (!row.ContainsKey(required))
                 {
-                    throw new PipelineException(
-                        $"Row {index} of {inner.Describe()} has no column '{required}', which {columns.Type.Name} declares (the row has {(row.Count == 0 ? "no columns" : string.Join(", ", row.Select(p => p.Key)))}). Make the property nullable or give it a default if rows may lack it.");
+                    var has = row.Count == 0 ? "no columns" : string.Join(", ", row.Select(p => p.Key));
+                    // A CSV file's columns are its header's: name the header, not a row. Rows count from 1.
+                    throw new PipelineException(inner is CsvRowSource csvFile
+                        ? $"{csvFile.Path}: the header has no column '{required}', which {columns.Type.Name} declares (the header has {has}). Add the column, or make the property nullable or give it a default."
+                        : $"Row {index + 1} of {inner.Describe()} (counted from 1) has no column '{required}', which {columns.Type.Name} declares (the row has {has}). Make the property nullable or give it a default if rows may lack it.");
                 }
             }
             index++;

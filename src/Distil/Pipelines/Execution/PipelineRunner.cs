@@ -196,11 +196,12 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         _ => new PipelineException($"Step '{step.Name}' ({step.Kind}) failed: {error.Message}", error),
     };
 
-    // The rows of each leaf: a writer's are those of the step before it. A source is not stored, so
-    // a load written as it is (load -> write) gives the rows the load took, read from the source again.
+    // The rows of each leaf: a writer's are those of the step before it. A source is not stored, so a
+    // pipeline that only copies a source (load -> write) gives the rows the load took, read again.
     private static Dictionary<string, Dataset> Datasets(IReadOnlyList<StepNode> order, string storePath, RunControl control)
     {
         var datasets = new Dictionary<string, Dataset>(StringComparer.Ordinal);
+        var copies = new Dictionary<string, Dataset>(StringComparer.Ordinal);
         foreach (var leaf in order.Where(s => s.Children.Count == 0))
         {
             var stored = leaf;
@@ -213,9 +214,10 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
             if (stored.IsStored) datasets[leaf.Name] = new Dataset(leaf.Name, storePath, stored.Name);
             else if (stored is LoadNode load && onlyWriters)
             {
-                datasets[leaf.Name] = new Dataset(leaf.Name, cancellation => load.TakenRowsAsync(control.Shard, control.SourceRowLimit, cancellation));
+                copies[leaf.Name] = new Dataset(leaf.Name, cancellation => load.TakenRowsAsync(control.Shard, control.SourceRowLimit, cancellation));
             }
         }
-        return datasets;
+        // Only when nothing else is a leaf: a copy written beside a branch of steps keeps that branch the one dataset.
+        return datasets.Count > 0 ? datasets : copies;
     }
 }
