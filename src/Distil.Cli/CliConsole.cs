@@ -14,7 +14,7 @@ public static class ExitCodes
     /// <summary>Everything went through.</summary>
     public const int Success = 0;
 
-    /// <summary>The run finished, but some rows have failed LLM calls (their outputs are null).</summary>
+    /// <summary>The run finished, but some rows have failed LLM calls, or a task step had no readable answer at all (their outputs are null).</summary>
     public const int FailedRows = 1;
 
     /// <summary>Bad usage or input: a missing or unknown argument, a file or column that does not exist.</summary>

@@ -40,10 +40,11 @@ internal static class RunCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Check the pipeline, print every step's columns and types, and count each task's calls, input tokens and cost range, without calling a model." };
         var prices = PriceOptions.Price();
         var priceFile = PriceOptions.PriceFile();
+        var warnUnreadable = new Option<double?>("--warn-unreadable") { Description = "Warn about a task step when more than this share of its answers (0 to 1) could not be read or broke a rule (default 0.1)." };
         var limit = new Option<long?>("--limit") { Description = "A preview: run on the first N rows of each source, in a run directory of its own (<run-dir>-preview), write no output, and print the rows as a table." };
         var command = new Command("run", "Run a built-in task over a file (--task) or a pipeline file (--pipeline), with progress; a stopped run resumes.")
         {
-            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, rpm, tpm, maxRetries, timeout, perServer, cache, runDirectory, batch, wait, format, dryRun, prices, priceFile, limit, shard, logLevel, logFile,
+            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, rpm, tpm, maxRetries, timeout, perServer, cache, runDirectory, batch, wait, format, dryRun, prices, priceFile, limit, shard, logLevel, logFile, warnUnreadable,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -53,7 +54,10 @@ internal static class RunCommand
                 result.GetValue(cache), result.GetValue(runDirectory), result.GetValue(batch), result.GetValue(wait), result.GetValue(format), result.GetValue(dryRun),
                 result.GetValue(reasks), result.GetValue(rpm), result.GetValue(tpm), result.GetValue(maxRetries), result.GetValue(timeout),
                 CliLogging.ParseLevel(result.GetValue(logLevel)), result.GetValue(logFile),
-                PriceOptions.Read("distil run", result.GetValue(prices), result.GetValue(priceFile)), result.GetValue(limit), result.GetValue(perServer), ParseShard(result.GetValue(shard)));
+                PriceOptions.Read("distil run", result.GetValue(prices), result.GetValue(priceFile)), result.GetValue(limit), result.GetValue(perServer), ParseShard(result.GetValue(shard)))
+            {
+                WarnUnreadable = result.GetValue(warnUnreadable),
+            };
             return await RunAsync(console, settings, cancellationToken);
         });
         return command;
@@ -62,7 +66,11 @@ internal static class RunCommand
     private sealed record RunSettings(
         string? Task, string? Pipeline, string[] Parameters, string? Input, string? Output, string? Model,
         int? Generations, bool Structured, int? Concurrency, string? Cache, string? RunDirectory, bool Batch, bool Wait, string? Format, bool DryRun,
-        int? Reasks, int? Rpm, int? Tpm, int? MaxRetries, double? Timeout, LogLevel? LogLevel, string? LogFile, Distil.Pipelines.PriceTable? Prices, long? Limit, int? PerServer, Shard? Shard);
+        int? Reasks, int? Rpm, int? Tpm, int? MaxRetries, double? Timeout, LogLevel? LogLevel, string? LogFile, Distil.Pipelines.PriceTable? Prices, long? Limit, int? PerServer, Shard? Shard)
+    {
+        /// <summary>The share of unfit answers past which a step is warned about (<c>--warn-unreadable</c>).</summary>
+        public double? WarnUnreadable { get; init; }
+    }
 
     private static Shard? ParseShard(string? text)
     {
@@ -88,6 +96,7 @@ internal static class RunCommand
         if (settings.Timeout is <= 0) throw new UsageException($"distil run: --timeout must be a number of seconds above 0, not {settings.Timeout}.");
         if (settings.Wait && !settings.Batch) throw new UsageException("distil run: --wait goes with --batch (it waits for offline batches).");
         if (settings.PerServer < 1) throw new UsageException($"distil run: --per-server must be 1 or more, not {settings.PerServer}.");
+        if (settings.WarnUnreadable is < 0 or > 1 || settings.WarnUnreadable is double.NaN) throw new UsageException($"distil run: --warn-unreadable is a share of the answers from 0 to 1 (0.1 warns past one in ten), not {settings.WarnUnreadable}.");
         if (settings.Limit < 1) throw new UsageException($"distil run: --limit must be 1 or more, not {settings.Limit}.");
         if (settings.Limit is not null && (settings.Batch || settings.DryRun)) throw new UsageException("distil run: --limit runs a preview online; it goes with neither --batch nor --dry-run.");
         using var telemetry = OtlpExport.FromEnvironment();
@@ -132,7 +141,8 @@ internal static class RunCommand
             built.Logger = loggerFactory.CreateLogger("Distil.Pipeline");
             if (settings.DryRun) return await DryRunAsync(console, built, settings.Prices, cancellationToken);
             if (settings.Limit is { } rows) return await PreviewAsync(console, built, rows, cancellationToken);
-            var exitCode = await RunPipelineAsync(console, built, settings.Wait, settings.Shard, settings.Prices, cancellationToken);
+            var exitCode = await RunPipelineAsync(console, built, settings.Wait, settings.Shard, settings.Prices,
+                settings.WarnUnreadable ?? PipelineRunOptions.DefaultUnreadableWarningShare, cancellationToken);
             // Per server, when a model has several.
             foreach (var balancer in clients.Select(c => c.GetService<LoadBalancingChatClient>()).OfType<LoadBalancingChatClient>())
             {
@@ -242,7 +252,8 @@ internal static class RunCommand
         return ExitCodes.Success;
     }
 
-    private static async Task<int> RunPipelineAsync(CliConsole console, Pipeline pipeline, bool waitForBatches, Shard? shard, PriceTable? prices, CancellationToken cancellationToken)
+    private static async Task<int> RunPipelineAsync(
+        CliConsole console, Pipeline pipeline, bool waitForBatches, Shard? shard, PriceTable? prices, double warnUnreadable, CancellationToken cancellationToken)
     {
         using var stop = ConsoleStop.Install();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stop.Immediate);
@@ -250,7 +261,7 @@ internal static class RunCommand
         PipelineResult result;
         try
         {
-            result = await pipeline.RunAsync(new PipelineRunOptions { GracefulStop = stop.Graceful, WaitForBatches = waitForBatches, Shard = shard }, cancel.Token);
+            result = await pipeline.RunAsync(new PipelineRunOptions { GracefulStop = stop.Graceful, WaitForBatches = waitForBatches, Shard = shard, UnreadableWarningShare = warnUnreadable }, cancel.Token);
         }
         catch (PipelineException error) when (error.InnerException is null or RowValueException or IOException or InvalidDataException)
         {
@@ -289,8 +300,10 @@ internal static class RunCommand
                 : prices.Cost(statistics.Model, statistics.InputTokens, statistics.OutputTokens) is { } dollars ? $", cost ${dollars.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}"
                 : ", cost unknown (no price matched)";
             var reasked = statistics.ReaskedAnswers > 0 ? $" ({statistics.ReaskedAnswers:N0} asked again, {statistics.ReaskFits:N0} then fit)" : "";
+            var cutOff = statistics.CutOffAnswers > 0 ? $" ({statistics.CutOffAnswers:N0} cut off at the token limit)" : "";
             await console.Out.WriteLineAsync(
-                $"  {step}: {statistics.Calls:N0} calls this run, {statistics.FailedCalls:N0} failed, {statistics.UnparsedAnswers:N0} answers unreadable{reasked}, " +
+                $"  {step}: {statistics.Calls:N0} calls this run, {statistics.FailedCalls:N0} failed, {statistics.UnparsedAnswers:N0} answers unreadable, " +
+                $"{statistics.RejectedAnswers:N0} broke a rule{cutOff}{reasked}, " +
                 $"{statistics.InputTokens:N0} input and {statistics.OutputTokens:N0} output tokens{cost}.");
         }
         if (prices is not null)
@@ -299,11 +312,19 @@ internal static class RunCommand
             foreach (var line in prices.Explain(result.Tasks.Values.Select(t => t.Model))) await console.Out.WriteLineAsync("  " + line + ".");
         }
         await console.Out.WriteLineAsync($"Done in {clock.Elapsed.TotalSeconds:0.0} s.");
+        // Outputs that came out null must not pass unnoticed: the rows are stored and written all the same.
+        foreach (var alarm in result.Alarms) await console.Error.WriteLineAsync("warning: " + alarm.Message);
+        var useless = result.Alarms.Where(a => a.NoneReadable).Select(a => $"'{a.Step}'").ToList();
+        if (useless.Count > 0)
+        {
+            await console.Error.WriteLineAsync(
+                $"distil run: {(useless.Count == 1 ? "step " : "steps ")}{string.Join(", ", useless)} gave no readable answer; the rows are kept in {result.RunDirectory} and written, with their outputs null.");
+        }
         if (!result.Completed)
         {
             await console.Out.WriteLineAsync($"Stopped before every row went through; run the same command again to finish (run directory {result.RunDirectory}).");
             return ExitCodes.FailedRows;
         }
-        return totalFailed > 0 ? ExitCodes.FailedRows : ExitCodes.Success;
+        return totalFailed > 0 || useless.Count > 0 ? ExitCodes.FailedRows : ExitCodes.Success;
     }
 }

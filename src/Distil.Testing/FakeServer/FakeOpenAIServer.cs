@@ -294,7 +294,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         {
             case FakeReply.Answer answer:
                 response.ContentType = "application/json";
-                await response.WriteAsync(Completion(request, answer.Text, deployment), context.RequestAborted).ConfigureAwait(false);
+                await response.WriteAsync(Completion(request, answer.Text, deployment, answer.FinishReason), context.RequestAborted).ConfigureAwait(false);
                 break;
             case FakeReply.TooManyRequests tooMany:
                 response.StatusCode = StatusCodes.Status429TooManyRequests;
@@ -328,7 +328,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         return context.Response.WriteAsync(error.ToJsonString(), context.RequestAborted);
     }
 
-    internal static string Completion(FakeRequest request, string text, string? deployment)
+    internal static string Completion(FakeRequest request, string text, string? deployment, string finishReason = "stop")
     {
         var promptTokens = CountWords(request.Prompt);
         var completionTokens = CountWords(text);
@@ -342,7 +342,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             {
                 ["index"] = 0,
                 ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = text },
-                ["finish_reason"] = "stop",
+                ["finish_reason"] = finishReason,
             }),
             ["usage"] = new JsonObject
             {

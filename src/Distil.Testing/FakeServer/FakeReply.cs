@@ -9,7 +9,14 @@ public abstract record FakeReply
     public TimeSpan Delay { get; init; }
 
     /// <summary>A 200 chat completion whose message content is <paramref name="Text"/>.</summary>
-    public sealed record Answer(string Text) : FakeReply;
+    public sealed record Answer(string Text) : FakeReply
+    {
+        /// <summary>The choice's <c>finish_reason</c> (default <c>stop</c>; <c>length</c> says the answer hit the token limit).</summary>
+        public string FinishReason { get; init; } = "stop";
+    }
+
+    /// <summary>A 200 chat completion of <paramref name="text"/> that ended at the token limit (<c>finish_reason: length</c>), as a cut-off answer does.</summary>
+    public static Answer CutOff(string text) => new(text) { FinishReason = "length" };
 
     /// <summary>A 429 with a <c>Retry-After</c> header in whole seconds, when given.</summary>
     public sealed record TooManyRequests(TimeSpan? RetryAfter = null) : FakeReply;

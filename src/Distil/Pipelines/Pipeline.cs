@@ -257,6 +257,21 @@ public sealed class Pipeline
 /// <summary>Settings of one run of a pipeline.</summary>
 public sealed class PipelineRunOptions
 {
+    /// <summary>The default of <see cref="UnreadableWarningShare"/>: one answer in ten.</summary>
+    public const double DefaultUnreadableWarningShare = 0.1;
+
+    /// <summary>
+    /// Past what share of a task step's answers in a run (unreadable, or breaking a rule of their
+    /// row, out of all answered generations) the step gets an <see cref="AnswerAlarm"/> in
+    /// <see cref="PipelineResult.Alarms"/>; between 0 and 1 (default 0.1). A step with no readable
+    /// answer at all gets one whatever the share.
+    /// </summary>
+    public double UnreadableWarningShare
+    {
+        get;
+        init => field = value is >= 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(UnreadableWarningShare), value, "UnreadableWarningShare is a share of the answers, from 0 to 1 (0.1 warns past one answer in ten).");
+    } = DefaultUnreadableWarningShare;
+
     /// <summary>Overrides of task and LLM settings, applied and validated before the run starts.</summary>
     public RuntimeParameters? Parameters { get; init; }
 

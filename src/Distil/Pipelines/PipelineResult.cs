@@ -7,9 +7,10 @@ namespace Distil.Pipelines;
 public sealed class PipelineResult
 {
     internal PipelineResult(string runDirectory, bool completed, IReadOnlyDictionary<string, Dataset> datasets, TimeSpan elapsed,
-        IReadOnlyDictionary<string, TaskStatistics> tasks)
+        IReadOnlyDictionary<string, TaskStatistics> tasks, double unreadableWarningShare = PipelineRunOptions.DefaultUnreadableWarningShare)
     {
         Tasks = tasks;
+        Alarms = [.. tasks.Select(t => AnswerAlarm.For(t.Key, t.Value, unreadableWarningShare)).OfType<AnswerAlarm>()];
         RunDirectory = runDirectory;
         Completed = completed;
         Datasets = datasets;
@@ -27,6 +28,20 @@ public sealed class PipelineResult
 
     /// <summary>What each task step did in this run (rows replayed from earlier runs cost nothing and count nothing), by step name.</summary>
     public IReadOnlyDictionary<string, TaskStatistics> Tasks { get; }
+
+    /// <summary>
+    /// The task steps whose answers were mostly useless in this run: more than
+    /// <see cref="PipelineRunOptions.UnreadableWarningShare"/> of them unreadable or breaking a rule,
+    /// or none readable at all (<see cref="AnswerAlarm.NoneReadable"/>). Empty when every step is fine.
+    /// A run does not fail for these (the answers are paid for and stored): check them.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// foreach (var alarm in result.Alarms) Console.Error.WriteLine("warning: " + alarm.Message);
+    /// if (result.Alarms.Any(a => a.NoneReadable)) return 1;
+    /// </code>
+    /// </example>
+    public IReadOnlyList<AnswerAlarm> Alarms { get; }
 
     /// <summary>How long the run took.</summary>
     public TimeSpan Elapsed { get; }
@@ -96,14 +111,51 @@ public sealed class Dataset
 /// <param name="OutputTokens">Answer tokens, as the services reported them.</param>
 /// <param name="Retries">Requests sent again after a transient fault (counted by the client's retry middleware).</param>
 /// <param name="CacheHits">Calls answered from the response cache.</param>
-/// <param name="UnparsedAnswers">Answers kept with nothing readable: they could not be parsed, their outputs carry nothing (all null, lists of nulls included), or they broke a rule of their row; their output columns hold the task's unreadable shape.</param>
+/// <param name="UnparsedAnswers">Answers kept with nothing readable: they could not be parsed, or their outputs carry nothing (all null, lists of nulls included); their output columns hold the task's unreadable shape.</param>
 /// <param name="ReaskedAnswers">Answers asked again at least once (see <see cref="LlmTask.Reasks"/>).</param>
 /// <param name="ReaskFits">Of <paramref name="ReaskedAnswers"/>, those whose last answer fit.</param>
-public sealed record TaskStatistics(long Calls, long FailedCalls, long InputTokens, long OutputTokens, long Retries = 0, long CacheHits = 0, long UnparsedAnswers = 0, long ReaskedAnswers = 0, long ReaskFits = 0)
+/// <param name="RejectedAnswers">Answers that were read but broke a rule of their row; their output columns hold the task's unreadable shape too.</param>
+/// <param name="CutOffAnswers">Of <paramref name="UnparsedAnswers"/> and <paramref name="RejectedAnswers"/>, those that had hit the token limit (finish reason <c>length</c>).</param>
+/// <param name="FitAnswers">Answers whose output was kept (at the first try, or after re-asks).</param>
+public sealed record TaskStatistics(
+    long Calls, long FailedCalls, long InputTokens, long OutputTokens, long Retries = 0, long CacheHits = 0, long UnparsedAnswers = 0, long ReaskedAnswers = 0, long ReaskFits = 0,
+    long RejectedAnswers = 0, long CutOffAnswers = 0, long FitAnswers = 0)
 {
     /// <summary>The model the task's client names, as the run reports it (e.g. <c>gpt-4o-mini (openai)</c>); null when it names none.</summary>
     public string? Model { get; init; }
 
+    /// <summary>Answers kept in this run, fit or not (one per generation whose call was answered).</summary>
+    public long Answers => FitAnswers + UnfitAnswers;
+
+    /// <summary>Answers kept without output: <see cref="UnparsedAnswers"/> and <see cref="RejectedAnswers"/>.</summary>
+    public long UnfitAnswers => UnparsedAnswers + RejectedAnswers;
+
+    /// <summary>Of <see cref="UnfitAnswers"/>, how many had each cause (an answer cut off at the token limit counts as <see cref="UnfitCause.CutOff"/> only).</summary>
+    public IReadOnlyDictionary<UnfitCause, long> UnfitByCause
+    {
+        // Given by a run; statistics made by hand split the counts as well as they can.
+        get => field ?? new Dictionary<UnfitCause, long>
+        {
+            [UnfitCause.CutOff] = CutOffAnswers,
+            [UnfitCause.RuleBroken] = RejectedAnswers,
+            [UnfitCause.FormatNotFollowed] = Math.Max(0, UnparsedAnswers - CutOffAnswers),
+        };
+        init;
+    }
+
+    /// <summary>The first unfit answer of each cause in this run (its text, and the rule it broke), for warnings.</summary>
+    public IReadOnlyList<UnfitAnswer> UnfitSamples { get; init; } = [];
+
     internal static TaskStatistics From(StepCounts counts) =>
-        new(counts.Calls, counts.FailedCalls, counts.InputTokens, counts.OutputTokens, counts.Retries, counts.CacheHits, counts.Unparsed, counts.Reasked, counts.ReaskFits);
+        new(counts.Calls, counts.FailedCalls, counts.InputTokens, counts.OutputTokens, counts.Retries, counts.CacheHits, counts.Unparsed, counts.Reasked, counts.ReaskFits,
+            counts.Rejected, counts.CutOff, counts.FirstTry + counts.ReaskFits)
+        {
+            UnfitByCause = new Dictionary<UnfitCause, long>
+            {
+                [UnfitCause.CutOff] = counts.CutOff,
+                [UnfitCause.FormatNotFollowed] = counts.Unparsed - counts.CutOffUnparsed,
+                [UnfitCause.RuleBroken] = counts.Rejected - counts.CutOffRejected,
+            },
+            UnfitSamples = counts.Samples,
+        };
 }

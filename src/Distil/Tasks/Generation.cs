@@ -33,6 +33,13 @@ public sealed record Generation<TOutput>(
     public string? Rejection { get; init; }
 
     /// <summary>
+    /// Why an answered generation has no output, as <c>output_error_&lt;task&gt;</c> keeps it: the
+    /// broken rule (<see cref="Rejection"/>), or why the answer could not be read (it hit the token
+    /// limit, or did not follow the task's format); null when it has an output or its call failed.
+    /// </summary>
+    public string? OutputError { get; init; }
+
+    /// <summary>
     /// The answers before <see cref="Text"/> that did not fit and were asked again (see
     /// <see cref="LlmTask.Reasks"/>), in order; empty when the first answer was kept.
     /// </summary>

@@ -54,6 +54,9 @@ public sealed class GenerationCalls
     /// <summary>The model that answered the last call, as it reported it.</summary>
     internal string? ModelId { get; private set; }
 
+    /// <summary>Why the last answer ended, as the service said (<see cref="ChatFinishReason.Length"/>: it hit the token limit).</summary>
+    internal ChatFinishReason? LastFinishReason { get; private set; }
+
     /// <summary>The token usage of every call together; null when no answer reported any.</summary>
     internal UsageDetails? Usage => _hasUsage
         ? new UsageDetails { InputTokenCount = _inputTokens, OutputTokenCount = _outputTokens }
@@ -84,6 +87,7 @@ public sealed class GenerationCalls
 
         Count++;
         LastText = response.Text;
+        LastFinishReason = response.FinishReason;
         ModelId = response.ModelId ?? ModelId;
         if (response.Usage is { } usage)
         {

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
+using Distil.Pipelines;
 using Microsoft.Extensions.Logging;
 
 namespace Distil;
@@ -210,9 +211,9 @@ public abstract partial class LlmTask<TInput, TOutput>
             {
                 _task.Logger.LogInformation(
                     "Task '{Task}' answers: {FirstTry} fit at the first try, {Reasked} asked again ({Fitted} then fit), {Repaired} mended in reading, {Lost} lost to misfits.",
-                    _task.Name, counts.FirstTry, counts.Reasked, counts.ReaskFits, counts.Repaired, counts.Unparsed);
+                    _task.Name, counts.FirstTry, counts.Reasked, counts.ReaskFits, counts.Repaired, counts.Unparsed + counts.Rejected);
             }
-            if (counts.FailedCalls == 0 && counts.Unparsed == 0)
+            if (counts.FailedCalls == 0 && counts.Unparsed == 0 && counts.Rejected == 0)
             {
                 _task.Logger.LogInformation(
                     "Task '{Task}' finished: {Rows} rows, {Answered} answers, all parsed; {InputTokens} input and {OutputTokens} output tokens.",
@@ -220,8 +221,8 @@ public abstract partial class LlmTask<TInput, TOutput>
                 return;
             }
             _task.Logger.LogWarning(
-                "Task '{Task}' finished: {Rows} rows, {Answered} answers ({Unparsed} unparsed), {Failed} failed LLM calls imputed as null (first: {FirstFailure}); {InputTokens} input and {OutputTokens} output tokens.",
-                _task.Name, counts.Rows, counts.Calls, counts.Unparsed, counts.FailedCalls, _firstFailure ?? "none", counts.InputTokens, counts.OutputTokens);
+                "Task '{Task}' finished: {Rows} rows, {Answered} answers ({Unparsed} unparsed, {Rejected} broke a rule, {CutOff} of them cut off at the token limit), {Failed} failed LLM calls imputed as null (first: {FirstFailure}); {InputTokens} input and {OutputTokens} output tokens.",
+                _task.Name, counts.Rows, counts.Calls, counts.Unparsed, counts.Rejected, counts.CutOff, counts.FailedCalls, _firstFailure ?? "none", counts.InputTokens, counts.OutputTokens);
         }
 
         private async Task<Generation<TOutput>> GenerateOneAsync(TInput input, string key, long rowIndex, int generation, CancellationToken cancellationToken)
@@ -298,12 +299,16 @@ public abstract partial class LlmTask<TInput, TOutput>
             if (earlier.Count > 0 && !_recording) _metrics.AnswerReasked(_step, fits: fit == AnswerFit.Fits);
 
             string? rejected = null;
+            UnfitAnswer? unfit = null;
+            // Rule: an answer that hit the token limit is counted as cut off, whatever else is wrong with it.
+            var cutOff = calls.LastFinishReason == ChatFinishReason.Length;
             if (fit == AnswerFit.BreaksRule)
             {
                 // Rule: an output that breaks a rule of its row is imputed as null, with the reason kept apart from call failures.
                 rejected = reason;
                 output = null;
-                _metrics.AnswerUnparsed(_step);
+                unfit = new UnfitAnswer(cutOff ? UnfitCause.CutOff : UnfitCause.RuleBroken, calls.LastText, reason);
+                _metrics.AnswerRejected(_step, unfit);
                 _task.Logger.LogWarning(
                     "Task '{Task}': the answer for row {Row}, generation {Generation} breaks a rule of its row ({Reason}); its outputs are set to null and the reason is kept in '{MetadataColumn}'.",
                     _task.Name, rowIndex, generation, reason, _task.MetadataColumn);
@@ -312,7 +317,8 @@ public abstract partial class LlmTask<TInput, TOutput>
             {
                 // Rule: an answer with nothing readable keeps its raw text; it has no output (the rows show the task's unreadable shape).
                 output = null;
-                _metrics.AnswerUnparsed(_step);
+                unfit = new UnfitAnswer(cutOff ? UnfitCause.CutOff : UnfitCause.FormatNotFollowed, calls.LastText);
+                _metrics.AnswerUnparsed(_step, unfit);
                 _task.Logger.LogWarning(
                     "Task '{Task}': the answer for row {Row}, generation {Generation} could not be read; its outputs are set to null and the raw answer is kept in '{MetadataColumn}'.",
                     _task.Name, rowIndex, generation, _task.MetadataColumn);
@@ -324,7 +330,7 @@ public abstract partial class LlmTask<TInput, TOutput>
                 if (earlier.Count == 0) _metrics.AnswerFitFirst(_step);
                 if (repairs.Count > 0) _metrics.AnswerRepaired(_step);
             }
-            return new Generation<TOutput>(calls.LastText, output, calls.Usage, calls.ModelId, calls.LastMessages ?? [], null) { Rejection = rejected, EarlierAnswers = earlier, Repairs = output is null ? [] : repairs.ToArray() };
+            return new Generation<TOutput>(calls.LastText, output, calls.Usage, calls.ModelId, calls.LastMessages ?? [], null) { Rejection = rejected, OutputError = unfit?.OutputError(_task.UseDefaultStructuredOutput), EarlierAnswers = earlier, Repairs = output is null ? [] : repairs.ToArray() };
         }
 
         // With structured output, a row whose output has row constraints (one score per response, a

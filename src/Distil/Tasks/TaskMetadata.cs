@@ -54,8 +54,9 @@ internal sealed class TaskMetadata(string taskName, bool addRawOutput, bool addR
         // Rule: as in distilabel's imputation, a failed call records no raw input.
         if (addRawInput) metadata[_rawInputKey] = generation.Failed ? null : RawInput(generation.Messages);
 
-        // Rule: an answer whose output broke a rule of its row keeps the reason, apart from call failures.
-        if (generation.Rejection is { } rejection) metadata[_outputErrorKey] = rejection;
+        // Rule: a generation without output always says why under output_error_<task>: the broken rule,
+        // why the answer could not be read, or that the call failed (its error apart, under error_<task>).
+        if (WhyNoOutput(generation) is { } why) metadata[_outputErrorKey] = why;
 
         // Rule: what was mended in reading the answer is said, never silent.
         if (generation.Repairs.Count > 0) metadata[_repairsKey] = new JsonArray([.. generation.Repairs.Select(r => (JsonNode?)r)]);
@@ -80,6 +81,11 @@ internal sealed class TaskMetadata(string taskName, bool addRawOutput, bool addR
         }
         return metadata;
     }
+
+    private string? WhyNoOutput<TOutput>(Generation<TOutput> generation)
+        where TOutput : class =>
+        generation.Failed ? $"the LLM call failed after its retries (see {_errorKey})"
+        : generation.OutputError ?? generation.Rejection;
 
     /// <summary>The chat in OpenAI's shape: a list of <c>{role, content}</c>.</summary>
     public static JsonArray RawInput(IReadOnlyList<ChatMessage> messages)

@@ -1,3 +1,4 @@
+using Distil.Pipelines;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
@@ -54,6 +55,8 @@ internal sealed class RunMetrics : IDisposable
     private readonly Counter<long> _rowsGenerated;
     private readonly Counter<long> _calls;
     private readonly Counter<long> _unparsed;
+    private readonly Counter<long> _rejected;
+    private readonly Counter<long> _cutOff;
     private readonly Counter<long> _tokens;
     private readonly UpDownCounter<long> _inFlight;
     private readonly Counter<long> _retries;
@@ -71,6 +74,8 @@ internal sealed class RunMetrics : IDisposable
         _rowsGenerated = _meter.CreateCounter<long>("distil.task.rows", "{row}", "Input rows a task turned into output rows in this run.");
         _calls = _meter.CreateCounter<long>("distil.llm.calls", "{call}", "LLM calls that ended, by outcome (answered, failed after retries).");
         _unparsed = _meter.CreateCounter<long>("distil.llm.answers.unparsed", "{answer}", "Answers whose output could not be read; their output columns are null.");
+        _rejected = _meter.CreateCounter<long>("distil.llm.answers.rejected", "{answer}", "Answers whose output broke a rule of its row; their output columns are null.");
+        _cutOff = _meter.CreateCounter<long>("distil.llm.answers.cut_off", "{answer}", "Answers set aside (unreadable or breaking a rule) that had hit the token limit (finish reason length).");
         _tokens = _meter.CreateCounter<long>("distil.llm.tokens", "{token}", "Tokens the LLM reported, by type (input, output).");
         _inFlight = _meter.CreateUpDownCounter<long>("distil.llm.in_flight", "{call}", "LLM calls waiting on the service now.");
         _retries = _meter.CreateCounter<long>("distil.llm.retries", "{retry}", "LLM requests sent again after a transient fault.");
@@ -116,7 +121,27 @@ internal sealed class RunMetrics : IDisposable
 
     public void CallFailed(string step) => _calls.Add(1, Step(step), new KeyValuePair<string, object?>(OutcomeTag, "failed"));
 
-    public void AnswerUnparsed(string step) => _unparsed.Add(1, Step(step));
+    /// <summary>An answer kept with nothing readable; <paramref name="unfit"/> is its text and cause, kept as the step's sample.</summary>
+    public void AnswerUnparsed(string step, UnfitAnswer? unfit = null)
+    {
+        _unparsed.Add(1, Step(step));
+        Unfit(step, unfit);
+    }
+
+    /// <summary>An answer whose output broke a rule of its row.</summary>
+    public void AnswerRejected(string step, UnfitAnswer unfit)
+    {
+        _rejected.Add(1, Step(step));
+        Unfit(step, unfit, rejected: true);
+    }
+
+    // A sample of each cause (the first seen), and the answers that were cut off at the token limit.
+    private void Unfit(string step, UnfitAnswer? unfit, bool rejected = false)
+    {
+        if (unfit is null) return;
+        if (unfit.Cause == UnfitCause.CutOff) _cutOff.Add(1, Step(step), new KeyValuePair<string, object?>(OutcomeTag, rejected ? "rejected" : "unparsed"));
+        For(step).KeepSample(unfit);
+    }
 
     public void Retried(string step) => _retries.Add(1, Step(step));
 
@@ -162,6 +187,8 @@ internal sealed class RunMetrics : IDisposable
         else if (ReferenceEquals(instrument, _rowsGenerated)) Interlocked.Add(ref counts.RowsField, value);
         else if (ReferenceEquals(instrument, _calls)) Interlocked.Add(ref detail == "failed" ? ref counts.FailedCallsField : ref counts.CallsField, value);
         else if (ReferenceEquals(instrument, _unparsed)) Interlocked.Add(ref counts.UnparsedField, value);
+        else if (ReferenceEquals(instrument, _rejected)) Interlocked.Add(ref counts.RejectedField, value);
+        else if (ReferenceEquals(instrument, _cutOff)) Interlocked.Add(ref detail == "rejected" ? ref counts.CutOffRejectedField : ref counts.CutOffUnparsedField, value);
         else if (ReferenceEquals(instrument, _tokens)) Interlocked.Add(ref detail == "output" ? ref counts.OutputTokensField : ref counts.InputTokensField, value);
         else if (ReferenceEquals(instrument, _inFlight)) Interlocked.Add(ref counts.InFlightField, value);
         else if (ReferenceEquals(instrument, _retries)) Interlocked.Add(ref counts.RetriesField, value);
@@ -186,6 +213,10 @@ internal sealed class StepCounts
     internal long CallsField;
     internal long FailedCallsField;
     internal long UnparsedField;
+    internal long RejectedField;
+    internal long CutOffUnparsedField;
+    internal long CutOffRejectedField;
+    private readonly UnfitAnswer?[] _samples = new UnfitAnswer?[Enum.GetValues<UnfitCause>().Length];
     internal long InputTokensField;
     internal long OutputTokensField;
     internal long InFlightField;
@@ -226,8 +257,26 @@ internal sealed class StepCounts
     /// <summary>Calls that failed after their retries.</summary>
     public long FailedCalls => Interlocked.Read(ref FailedCallsField);
 
-    /// <summary>Answers that could not be read.</summary>
+    /// <summary>Answers that could not be read (nothing readable).</summary>
     public long Unparsed => Interlocked.Read(ref UnparsedField);
+
+    /// <summary>Answers whose output broke a rule of its row.</summary>
+    public long Rejected => Interlocked.Read(ref RejectedField);
+
+    /// <summary>Of <see cref="Unparsed"/> and <see cref="Rejected"/>, the answers that had hit the token limit.</summary>
+    public long CutOff => CutOffUnparsed + CutOffRejected;
+
+    /// <summary>Of <see cref="Unparsed"/>, the answers that had hit the token limit.</summary>
+    public long CutOffUnparsed => Interlocked.Read(ref CutOffUnparsedField);
+
+    /// <summary>Of <see cref="Rejected"/>, the answers that had hit the token limit.</summary>
+    public long CutOffRejected => Interlocked.Read(ref CutOffRejectedField);
+
+    /// <summary>The first unfit answer of each cause seen so far, in <see cref="UnfitCause"/> order.</summary>
+    public IReadOnlyList<UnfitAnswer> Samples => _samples.OfType<UnfitAnswer>().ToArray();
+
+    /// <summary>Keeps <paramref name="unfit"/> as its cause's sample unless one is kept already.</summary>
+    public void KeepSample(UnfitAnswer unfit) => Interlocked.CompareExchange(ref _samples[(int)unfit.Cause], unfit, null);
 
     public long InputTokens => Interlocked.Read(ref InputTokensField);
 

@@ -72,7 +72,7 @@ public class MappingPatternTests
 
         // The run: its own count of input tokens is the dry run's.
         var output = await Distil(common);
-        var reported = Regex.Match(output, @"answers: 6 calls this run, 0 failed, 0 answers unreadable, ([\d,]+) input");
+        var reported = Regex.Match(output, @"answers: 6 calls this run, 0 failed, 0 answers unreadable, 0 broke a rule, ([\d,]+) input");
         Assert.That(reported.Success, Is.True, output);
         Assert.That(Number(estimated.Groups[1].Value), Is.EqualTo(Number(reported.Groups[1].Value)), "the dry run counts the tokens the run sends");
 

@@ -73,7 +73,7 @@ public class UnreadableAnswerTests : FakeServerTests
             Assert.That(row["scores"]!.ToJsonString(), Is.EqualTo("[4,2]"));
             Assert.That((int?)row["distilabel_metadata"]!["reasks_quality_scorer"], Is.EqualTo(1));
         }
-        Assert.That(error, Does.Contain($"quality_scorer: {2 * Rows} calls this run, 0 failed, 0 answers unreadable ({Rows} asked again, {Rows} then fit)"));
+        Assert.That(error, Does.Contain($"quality_scorer: {2 * Rows} calls this run, 0 failed, 0 answers unreadable, 0 broke a rule ({Rows} asked again, {Rows} then fit)"));
     }
 
     [Test]
@@ -83,14 +83,17 @@ public class UnreadableAnswerTests : FakeServerTests
 
         var (exitCode, error) = await RunDistilAsync(Run());
 
-        Assert.That(exitCode, Is.Zero, error);
+        // No answer was readable: the run says so and exits 1, with every row kept and written.
+        Assert.That(exitCode, Is.EqualTo(1), error);
+        Assert.That(error, Does.Contain("distil run: step 'quality_scorer' gave no readable answer"));
         Assert.That(Server.RequestCount, Is.EqualTo(Rows), "no re-asks without --reasks");
         foreach (var row in OutputRows())
         {
             Assert.That(row["scores"]!.ToJsonString(), Is.EqualTo("[null,null]"), "one null per response, as distilabel writes it");
             Assert.That((string?)row["distilabel_metadata"]!["raw_output_quality_scorer"], Is.EqualTo(Refusal));
+            Assert.That((string?)row["distilabel_metadata"]!["output_error_quality_scorer"], Is.EqualTo("unreadable: the answer did not follow the task's answer format, or gave no value"));
         }
-        Assert.That(error, Does.Contain($"quality_scorer: {Rows} calls this run, 0 failed, {Rows} answers unreadable, "));
+        Assert.That(error, Does.Contain($"quality_scorer: {Rows} calls this run, 0 failed, {Rows} answers unreadable, 0 broke a rule, "));
 
         var report = Path.Combine(_work, "report.html");
         var (reportExit, reportError) = await ChildProgram.Distil.RunAsync("report", RunDirectory, "--output", report);

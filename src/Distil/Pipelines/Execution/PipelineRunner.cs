@@ -95,7 +95,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
             pipeline.Name, clock.Elapsed.TotalSeconds, runDirectory);
         var statistics = order.OfType<TaskNode>().ToDictionary(t => t.Name, t => TaskStatistics.From(metrics.For(t.Name)) with { Model = RunLog.ModelOf(t.Task) });
         span?.SetTag("distil.completed", completed);
-        return new PipelineResult(runDirectory, completed, Datasets(order, store.Path, control), clock.Elapsed, statistics);
+        return new PipelineResult(runDirectory, completed, Datasets(order, store.Path, control), clock.Elapsed, statistics, options.UnreadableWarningShare);
 
         async Task RunStepAsync(StepRun run)
         {

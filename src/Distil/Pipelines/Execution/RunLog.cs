@@ -69,6 +69,8 @@ internal static class RunLog
                 entry["calls"] = counts.Calls;
                 entry["failed_calls"] = counts.FailedCalls;
                 entry["unparsed"] = counts.Unparsed;
+                entry["rejected"] = counts.Rejected;
+                entry["cut_off"] = counts.CutOff;
                 entry["input_tokens"] = counts.InputTokens;
                 entry["output_tokens"] = counts.OutputTokens;
                 entry["retries"] = counts.Retries;

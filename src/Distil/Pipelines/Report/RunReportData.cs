@@ -84,7 +84,7 @@ internal static partial class RunReportData
                 step.Seconds += (double?)s["elapsed_s"] ?? 0;
                 step.Calls += (long?)s["calls"] ?? 0;
                 step.FailedCalls += (long?)s["failed_calls"] ?? 0;
-                step.Unparsed += (long?)s["unparsed"] ?? 0;
+                step.Unparsed += ((long?)s["unparsed"] ?? 0) + ((long?)s["rejected"] ?? 0);
                 step.InputTokens += (long?)s["input_tokens"] ?? 0;
                 step.OutputTokens += (long?)s["output_tokens"] ?? 0;
                 step.Retries += (long?)s["retries"] ?? 0;
@@ -131,7 +131,7 @@ internal static partial class RunReportData
                     status = "failed";
                     problem ??= error;
                 }
-                else if ((string?)metadata?["output_error_" + task] is { } rejection)
+                else if ((string?)metadata?["output_error_" + task] is { } rejection && !UnfitAnswer.IsUnreadableReason(rejection))
                 {
                     result.RejectedGenerations++;
                     if (result.UnparsedExamples.Count < examples) result.UnparsedExamples.Add(("broke a rule: " + rejection, JsonNodeRead.Text(metadata?["raw_output_" + task])));
@@ -141,7 +141,10 @@ internal static partial class RunReportData
                 else if (NothingReadable.InAll(step.Outputs.Select(o => Generation(row[o], g, step.Grouped)).ToList()))
                 {
                     result.UnparsedGenerations++;
-                    if (result.UnparsedExamples.Count < examples) result.UnparsedExamples.Add(("could not be read", JsonNodeRead.Text(metadata?["raw_output_" + task])));
+                    // Why, when the run said (it was cut off at the token limit, or did not follow the format).
+                    var why = (string?)metadata?["output_error_" + task] is { } reason && UnfitAnswer.IsUnreadableReason(reason)
+                        ? reason[UnfitAnswer.UnreadablePrefix.Length..] : "could not be read";
+                    if (result.UnparsedExamples.Count < examples) result.UnparsedExamples.Add((why, JsonNodeRead.Text(metadata?["raw_output_" + task])));
                     if (status == "ok") status = "unparsed";
                     problem ??= "The answer could not be read.";
                 }
