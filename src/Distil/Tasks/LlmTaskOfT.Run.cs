@@ -221,8 +221,8 @@ public abstract partial class LlmTask<TInput, TOutput>
                 return;
             }
             _task.Logger.LogWarning(
-                "Task '{Task}' finished: {Rows} rows, {Answered} answers ({Unparsed} unparsed, {Rejected} broke a rule, {CutOff} of them cut off at the token limit), {Failed} failed LLM calls imputed as null (first: {FirstFailure}); {InputTokens} input and {OutputTokens} output tokens.",
-                _task.Name, counts.Rows, counts.Calls, counts.Unparsed, counts.Rejected, counts.CutOff, counts.FailedCalls, _firstFailure ?? "none", counts.InputTokens, counts.OutputTokens);
+                "Task '{Task}' finished: {Rows} rows, {Answered} answers ({Unparsed} unparsed), {Failed} failed LLM calls imputed as null (first: {FirstFailure}), {Rejected} answers broke a rule, {CutOff} answers were cut off at the token limit; {InputTokens} input and {OutputTokens} output tokens.",
+                _task.Name, counts.Rows, counts.Calls, counts.Unparsed, counts.FailedCalls, _firstFailure ?? "none", counts.Rejected, counts.CutOff, counts.InputTokens, counts.OutputTokens);
         }
 
         private async Task<Generation<TOutput>> GenerateOneAsync(TInput input, string key, long rowIndex, int generation, CancellationToken cancellationToken)
