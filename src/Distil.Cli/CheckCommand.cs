@@ -40,7 +40,7 @@ internal static class CheckCommand
                     }
                     catch (ModelSpecException error)
                     {
-                        throw new UsageException($"distil check: model '{spec}': {DistilCommand.OneLine(error.Message)}");
+                        throw new UsageException($"distil check: model '{spec}': {DistilCommand.OneLine(ErrorText.Of(error))}");
                     }
                 }, command: "check");
                 PipelineSchema schema;
@@ -50,7 +50,7 @@ internal static class CheckCommand
                 }
                 catch (PipelineException error)
                 {
-                    throw new UsageException($"distil check: {DistilCommand.OneLine(error.Message)}");
+                    throw new UsageException($"distil check: {DistilCommand.OneLine(ErrorText.Of(error))}");
                 }
                 await console.Out.WriteLineAsync(schema.ToString());
                 await console.Out.WriteLineAsync($"Pipeline '{pipeline.Name}' is valid: {schema.Count} steps, every column each step reads is there (no model was called).");

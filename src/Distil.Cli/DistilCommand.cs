@@ -35,13 +35,13 @@ public static class DistilCommand
         }
         catch (UsageException error)
         {
-            await console.Error.WriteLineAsync(OneLine(error.Message));
+            await console.Error.WriteLineAsync(OneLine(ErrorText.Of(error)));
             return ExitCodes.Usage;
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
             // Not a usage error: one line still, and the failure code.
-            await console.Error.WriteLineAsync($"distil: {error.GetType().Name}: {OneLine(error.Message)}");
+            await console.Error.WriteLineAsync($"distil: {error.GetType().Name}: {OneLine(ErrorText.Of(error))}");
             return ExitCodes.FailedRows;
         }
     }
@@ -109,7 +109,7 @@ public static class DistilCommand
         }
         catch (Exception error) when (error is ArgumentException or PipelineException or FormatException)
         {
-            throw new UsageException($"distil {command}: {OneLine(error.Message)}");
+            throw new UsageException($"distil {command}: {OneLine(ErrorText.Of(error))}");
         }
     }
 

@@ -33,7 +33,7 @@ internal static class MergeCommand
             }
             catch (ArgumentException error)
             {
-                throw new UsageException($"distil merge: {error.Message}");
+                throw new UsageException($"distil merge: {ErrorText.Of(error)}");
             }
             var inputs = result.GetValue(shards)!;
             foreach (var input in inputs)
@@ -47,7 +47,7 @@ internal static class MergeCommand
             }
             catch (InvalidDataException error)
             {
-                throw new UsageException($"distil merge: {error.Message}");
+                throw new UsageException($"distil merge: {ErrorText.Of(error)}");
             }
             await console.Out.WriteLineAsync($"Merged {inputs.Length} shards: {rows:N0} rows written to {sink.Describe()}.");
             return ExitCodes.Success;

@@ -85,7 +85,7 @@ internal static class PipelineFile
         }
         catch (ArgumentException error)
         {
-            throw Bad(full, error.Message);
+            throw Bad(full, ErrorText.Of(error));
         }
         if (runDirectory is not null) pipeline.RunDirectory = runDirectory;
         else if (root["run_dir"] is JsonValue dir) pipeline.RunDirectory = Path.Combine(folder, dir.GetValue<string>());
@@ -142,7 +142,7 @@ internal static class PipelineFile
 
         StepHandle ThenMapped(StepHandle parent, LlmTask task, ColumnMappings mappings, string where)
         {
-            try { return parent.Then(task, mappings); } catch (ArgumentException error) { throw Bad(full, $"{where}: {error.Message}"); }
+            try { return parent.Then(task, mappings); } catch (ArgumentException error) { throw Bad(full, $"{where}: {ErrorText.Of(error)}"); }
         }
 
         // Rows from nothing ("rows": N), or one draw per row of the step it comes "after" (seeds).
@@ -162,7 +162,7 @@ internal static class PipelineFile
             var asTask = (JsonObject)step.Json.DeepClone();
             asTask["task"] = (string?)json["task"] ?? throw Bad(full, $"{where}: \"generate\" needs \"task\": a built-in task that needs no input, such as magpie");
             var task = Task(step with { Json = asTask }, full, defaultModel, createClient, overrides);
-            try { return seeds is null ? pipeline.Generate(task, rows) : seeds.Generate(task); } catch (ArgumentException error) { throw Bad(full, $"{where}: {error.Message}"); }
+            try { return seeds is null ? pipeline.Generate(task, rows) : seeds.Generate(task); } catch (ArgumentException error) { throw Bad(full, $"{where}: {ErrorText.Of(error)}"); }
         }
 
         StepHandle Embed(StepHandle parent, StepSpec step, string where)
@@ -179,7 +179,7 @@ internal static class PipelineFile
             }
             catch (ModelSpecException error)
             {
-                throw Bad(full, $"{where}: {DistilCommand.OneLine(error.Message)}");
+                throw Bad(full, $"{where}: {DistilCommand.OneLine(ErrorText.Of(error))}");
             }
         }
 
@@ -207,7 +207,7 @@ internal static class PipelineFile
             }
             catch (ArgumentException error)
             {
-                throw Bad(full, $"{where}: {DistilCommand.OneLine(error.Message)}");
+                throw Bad(full, $"{where}: {DistilCommand.OneLine(ErrorText.Of(error))}");
             }
         }
 
@@ -236,13 +236,13 @@ internal static class PipelineFile
             }
             catch (Exception error) when (error is ArgumentException or FormatException or InvalidOperationException)
             {
-                throw Bad(full, $"{where}: {DistilCommand.OneLine(error.Message)}");
+                throw Bad(full, $"{where}: {DistilCommand.OneLine(ErrorText.Of(error))}");
             }
         }
 
         IRowSource Sample(JsonObject spec)
         {
-            try { return RowSources.Sample(spec); } catch (FormatException error) { throw Bad(full, error.Message); }
+            try { return RowSources.Sample(spec); } catch (FormatException error) { throw Bad(full, ErrorText.Of(error)); }
         }
 
         static string? Option(JsonObject json, string kind, string key) => json[kind] is JsonObject options ? (string?)options[key] : null;
@@ -250,7 +250,7 @@ internal static class PipelineFile
         IRowSource Source(string file)
         {
             if (!File.Exists(file)) throw Bad(full, $"the input file '{file}' does not exist");
-            try { return RowSources.File(file); } catch (ArgumentException error) { throw Bad(full, error.Message); }
+            try { return RowSources.File(file); } catch (ArgumentException error) { throw Bad(full, ErrorText.Of(error)); }
         }
 
         IRowSink Sink(string file)
@@ -259,7 +259,7 @@ internal static class PipelineFile
             // A path without an extension is a dataset folder in the Hugging Face layout.
             var folderOutput = Path.GetExtension(file.TrimEnd('/', '\\')).Length == 0;
             var target = shard is null ? file : shard.Suffix(file, isFolder: folderOutput);
-            try { return folderOutput ? RowSinks.HuggingFace(target) : RowSinks.File(target); } catch (ArgumentException error) { throw Bad(full, error.Message); }
+            try { return folderOutput ? RowSinks.HuggingFace(target) : RowSinks.File(target); } catch (ArgumentException error) { throw Bad(full, ErrorText.Of(error)); }
         }
     }
 
@@ -340,14 +340,14 @@ internal static class PipelineFile
         }
         catch (Exception error) when (error is ArgumentException or PipelineException or FormatException)
         {
-            throw Bad(file, $"{where}: {DistilCommand.OneLine(error.Message)}");
+            throw Bad(file, $"{where}: {DistilCommand.OneLine(ErrorText.Of(error))}");
         }
         task.Name = step.Name;
         // Rule: --param step.name=value wins over the step's "params" and keys (it is applied after
         // them); a problem with one is said as the --param it came from, not as the file's.
         var given = overrides[step.Name].ToList();
         PipelineFileException BadParam(Exception error) =>
-            new($"--param {string.Join(", ", given.Select(g => $"'{g.Given}'"))}: {DistilCommand.OneLine(error.Message)}");
+            new(ErrorText.Sentence($"--param {string.Join(", ", given.Select(g => $"'{g.Given}'"))}: {DistilCommand.OneLine(ErrorText.Of(error))}"));
         // prometheus_eval's mode picks the task's type: the task is made again with it.
         if (given.Where(g => g.Pair.StartsWith("mode=", StringComparison.Ordinal)).Select(g => g.Pair).ToList() is { Count: > 0 } mode)
         {
@@ -363,16 +363,9 @@ internal static class PipelineFile
         }
         var model = (string?)step.Json["model"] ?? defaultModel ?? throw Bad(file, $"{where} has no \"model\", and neither the file nor --model gives one");
         task.Llm = createClient(model);
-        try
-        {
-            if (step.Json["concurrency"] is { } concurrency) task.MaxConcurrency = concurrency.GetValue<int>();
-            if (step.Json["num_generations"] is { } generations) task.NumGenerations = generations.GetValue<int>();
-            if (step.Json["structured"] is { } structured) task.UseDefaultStructuredOutput = structured.GetValue<bool>();
-        }
-        catch (Exception error) when (error is InvalidOperationException or FormatException or ArgumentOutOfRangeException)
-        {
-            throw Bad(file, $"{where}: \"concurrency\" and \"num_generations\" must be whole numbers of 1 or more, \"structured\" true or false ({error.Message.Split('\n')[0]})");
-        }
+        SetKey("concurrency", "a whole number of 1 or more", value => task.MaxConcurrency = value.GetValue<int>());
+        SetKey("num_generations", "a whole number of 1 or more", value => task.NumGenerations = value.GetValue<int>());
+        SetKey("structured", "true or false", value => task.UseDefaultStructuredOutput = value.GetValue<bool>());
         try
         {
             RuntimeParameters.ApplyTo(task, given.Select(g => g.Pair).Where(p => !p.StartsWith("mode=", StringComparison.Ordinal)));
@@ -382,6 +375,20 @@ internal static class PipelineFile
             throw BadParam(error);
         }
         return task;
+
+        // One of the step's own keys: a wrong value is said with the key, what it must be, and what it is.
+        void SetKey(string key, string expected, Action<JsonNode> set)
+        {
+            if (step.Json[key] is not { } value) return;
+            try
+            {
+                set(value);
+            }
+            catch (Exception error) when (error is InvalidOperationException or FormatException or ArgumentOutOfRangeException)
+            {
+                throw Bad(file, $"{where}: \"{key}\" must be {expected}; it is {value.ToJsonString()}");
+            }
+        }
     }
 
     // --param step.name=value pairs, by step: each names a task step of the file (or the closest one).
@@ -472,5 +479,5 @@ internal static class PipelineFile
             ? map.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>())
             : throw Bad(file, $"{where} needs \"{key}\" as an object of old name: new name");
 
-    private static PipelineFileException Bad(string file, string problem) => new($"{file}: {problem}{(problem.EndsWith('?') ? "" : ".")}");
+    private static PipelineFileException Bad(string file, string problem) => new(ErrorText.Sentence($"{file}: {problem}"));
 }

@@ -28,7 +28,7 @@ internal static class ReportCommand
             }
             catch (PipelineException error)
             {
-                throw new UsageException($"distil report: {error.Message}");
+                throw new UsageException($"distil report: {ErrorText.Of(error)}");
             }
             await console.Out.WriteLineAsync($"Report written to {path}");
             return ExitCodes.Success;
@@ -60,7 +60,7 @@ internal static class PriceOptions
         }
         catch (FormatException error)
         {
-            throw new UsageException($"{command}: {error.Message}");
+            throw new UsageException($"{command}: {ErrorText.Of(error)}");
         }
     }
 }

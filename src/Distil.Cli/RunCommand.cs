@@ -80,7 +80,7 @@ internal static class RunCommand
         }
         catch (FormatException error)
         {
-            throw new UsageException($"distil run: --shard {error.Message}");
+            throw new UsageException($"distil run: --shard {ErrorText.Of(error)}");
         }
     }
 
@@ -129,7 +129,7 @@ internal static class RunCommand
                 }
                 catch (ModelSpecException error)
                 {
-                    throw new UsageException($"distil run: --model {DistilCommand.OneLine(error.Message)}");
+                    throw new UsageException($"distil run: --model {DistilCommand.OneLine(ErrorText.Of(error))}");
                 }
             }
 
@@ -184,7 +184,7 @@ internal static class RunCommand
         }
         catch (ArgumentException error)
         {
-            throw new UsageException($"distil run: {error.Message}");
+            throw new UsageException($"distil run: {ErrorText.Of(error)}");
         }
 
         var task = DistilCommand.CreateTask("run", settings.Task!, settings.Parameters);
@@ -224,7 +224,7 @@ internal static class RunCommand
         }
         catch (PipelineException error)
         {
-            throw new UsageException($"distil run: {DistilCommand.OneLine(error.Message)}");
+            throw new UsageException($"distil run: {DistilCommand.OneLine(ErrorText.Of(error))}");
         }
         await console.Out.WriteLineAsync(estimate.ToString());
         return 0;
@@ -242,7 +242,7 @@ internal static class RunCommand
         }
         catch (PipelineException error)
         {
-            throw new UsageException($"distil run: {DistilCommand.OneLine(error.Message)}");
+            throw new UsageException($"distil run: {DistilCommand.OneLine(ErrorText.Of(error))}");
         }
         foreach (var (leaf, dataset) in result.Datasets)
         {
@@ -266,12 +266,12 @@ internal static class RunCommand
         catch (PipelineException error) when (error.InnerException is null or RowValueException or IOException or InvalidDataException)
         {
             // The pipeline as given, or its data, is wrong: a usage or input error.
-            throw new UsageException($"distil run: {DistilCommand.OneLine(error.Message)}");
+            throw new UsageException($"distil run: {DistilCommand.OneLine(ErrorText.Of(error))}");
         }
         catch (PipelineException error)
         {
             // A step failed while running (a service refused a batch, the store could not be written).
-            await console.Error.WriteLineAsync($"distil run: {DistilCommand.OneLine(error.Message)}");
+            await console.Error.WriteLineAsync($"distil run: {DistilCommand.OneLine(ErrorText.Of(error))}");
             return ExitCodes.FailedRows;
         }
         catch (OperationCanceledException)

@@ -84,7 +84,7 @@ internal static class TaskCommands
         }
         catch (RowValueException error)
         {
-            throw new UsageException($"distil print: {error.Message}");
+            throw new UsageException($"distil print: {ErrorText.Of(error)}");
         }
         return ExitCodes.Success;
     }
@@ -100,7 +100,7 @@ internal static class TaskCommands
         }
         catch (RowValueException error)
         {
-            throw new UsageException($"distil format: {error.Message}");
+            throw new UsageException($"distil format: {ErrorText.Of(error)}");
         }
         return ExitCodes.Success;
     }
@@ -117,7 +117,7 @@ internal static class TaskCommands
         }
         catch (RowValueException error)
         {
-            throw new UsageException($"distil parse: {error.Message}");
+            throw new UsageException($"distil parse: {ErrorText.Of(error)}");
         }
         return ExitCodes.Success;
     }

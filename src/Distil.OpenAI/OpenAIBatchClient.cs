@@ -159,7 +159,7 @@ internal sealed class OpenAIBatchClient : IOfflineBatchClient, IDisposable
         {
             string? message = null;
             try { message = (string?)JsonNode.Parse(error.GetRawResponse()?.Content.ToString() ?? "")?["error"]?["message"]; } catch (JsonException) { }
-            throw new HttpRequestException($"The batch service refused {what}: {error.Status} {error.GetRawResponse()?.ReasonPhrase}{(message is null ? "" : ": " + message)}.",
+            throw new HttpRequestException(ErrorText.Sentence($"The batch service refused {what}: {error.Status} {error.GetRawResponse()?.ReasonPhrase}{(message is null ? "" : ": " + message)}"),
                 error, (HttpStatusCode)error.Status);
         }
     }

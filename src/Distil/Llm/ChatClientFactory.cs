@@ -147,7 +147,7 @@ public sealed class ChatClientFactory
     }
 
     // A server's name for messages and counts: its address without credentials or query.
-    private static string ServerName(Uri endpoint) => endpoint.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.Unescaped).TrimEnd('/');
+    private static string ServerName(Uri endpoint) => ServerNames.Of(endpoint);
 
     private void UseCache(ChatClientBuilder builder) =>
         builder.UseResponseCache(Cache, cache =>

@@ -95,7 +95,7 @@ public static class DistilServiceCollectionExtensions
             }
             catch (ArgumentOutOfRangeException error)
             {
-                return ValidateOptionsResult.Fail($"{ResilienceSection}:{error.ParamName} is {error.ActualValue}: {error.Message.Split(" (Parameter")[0]}");
+                return ValidateOptionsResult.Fail($"{ResilienceSection}:{error.ParamName} is {error.ActualValue}: {ErrorText.Of(error).Split('\n')[0].TrimEnd('\r')}");
             }
         }
     }

@@ -141,13 +141,21 @@ public sealed class LoadBalancingChatClient : IChatClient
                     last = error;
                 }
             }
-            throw last ?? new InvalidOperationException("No server of the load balancer could take the call.");
+            if (last is null) throw new InvalidOperationException("No server of the load balancer could take the call.");
+            // The retry above this client says which servers the call failed on.
+            last.Data[ServersTriedKey] = "servers " + string.Join(", ", _servers.Where(tried.Contains).Select(s => s.Name));
+            throw last;
         }
         finally
         {
             _capacity?.Release();
         }
     }
+
+    private const string ServersTriedKey = "Distil.ServersTried";
+
+    /// <summary>The servers a failed call was tried on ("servers http://a:8000/v1, http://b:8000/v1"), if this client failed it.</summary>
+    internal static string? ServersTried(Exception error) => error.Data[ServersTriedKey] as string;
 
     /// <inheritdoc/>
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,

@@ -35,6 +35,7 @@ public sealed class ResilientChatClient : DelegatingChatClient
     private readonly ResiliencePipeline _pipeline;
     private readonly ResiliencePipeline _attempt;
     private readonly ILogger _logger;
+    private readonly string _server;
     private readonly RateLimiter? _requestRate;
     private readonly TokenBucketRateLimiter? _tokenRate;
     private readonly int _tokenBucketSize;
@@ -42,13 +43,14 @@ public sealed class ResilientChatClient : DelegatingChatClient
     /// <summary>Wraps <paramref name="innerClient"/>.</summary>
     /// <param name="innerClient">The provider's client.</param>
     /// <param name="options">Limits and retry settings; the defaults when null.</param>
-    /// <param name="logger">Receives a warning for every retry (the reason and the wait, never a key).</param>
+    /// <param name="logger">Receives a warning for every retry: the step, the server, the reason and the wait, never a key.</param>
     public ResilientChatClient(IChatClient innerClient, ResilienceOptions? options = null, ILogger? logger = null)
         : base(innerClient)
     {
         Options = options ?? new ResilienceOptions();
         Options.Validate();
         _logger = logger ?? NullLogger.Instance;
+        _server = ServerNames.Describe(innerClient.GetService<ChatClientMetadata>());
 
         // Outer: retry, then the request rate; the token budget is taken in between (its charge
         // varies per request, which Polly's limiter strategy cannot express); inner: the
@@ -131,12 +133,28 @@ public sealed class ResilientChatClient : DelegatingChatClient
         {
             Interlocked.Increment(ref _retries);
             CallScope.Retried();
-            _logger.LogWarning(
-                "LLM request failed ({Reason}); retry {Retry} of {MaxRetries} in {Delay:0.###} s.",
-                args.Outcome.Exception is { } error ? TransientFaults.Describe(error) : "no answer",
-                args.AttemptNumber + 1, options.MaxRetries, args.RetryDelay.TotalSeconds);
+            LogRetry(args.Outcome.Exception, args.AttemptNumber + 1, options.MaxRetries, args.RetryDelay);
             return default;
         });
+
+    // Rule: a retry line names the step whose call failed and the server it went to (a load
+    // balancer says which of its servers were tried), so that a user can tell a flaky server from
+    // a flaky step. Server names carry no key, user name or query string.
+    private void LogRetry(Exception? error, int retry, int maxRetries, TimeSpan delay)
+    {
+        var reason = error is null ? "no answer" : TransientFaults.Describe(error);
+        var server = error is not null && LoadBalancingChatClient.ServersTried(error) is { } tried ? tried : _server;
+        if (CallScope.Step is { } step)
+        {
+            _logger.LogWarning("Step '{Step}': LLM request to {Server} failed ({Reason}); retry {Retry} of {MaxRetries} in {Delay:0.###} s.",
+                step, server, reason, retry, maxRetries, delay.TotalSeconds);
+        }
+        else
+        {
+            _logger.LogWarning("LLM request to {Server} failed ({Reason}); retry {Retry} of {MaxRetries} in {Delay:0.###} s.",
+                server, reason, retry, maxRetries, delay.TotalSeconds);
+        }
+    }
 
     // One request per 1/rpm of a minute, with no burst: a budget met evenly is a budget never exceeded.
     private static RateLimiter EvenlySpaced(int requestsPerMinute)

@@ -152,7 +152,7 @@ public sealed class RuntimeParameters
         catch (Exception error) when (error is not PipelineException)
         {
             throw new PipelineException(
-                $"Runtime parameter {setting.Origin}: {setting.Value?.ToJsonString() ?? "null"} is not a valid value for '{setting.Name}' of task '{task.Name}': {error.Message}", error);
+                $"Runtime parameter {setting.Origin}: {setting.Value?.ToJsonString() ?? "null"} is not a valid value for '{setting.Name}' of task '{task.Name}': {ErrorText.Of(error)}", error);
         }
     }
 

@@ -273,6 +273,9 @@ public abstract partial class LlmTask
     /// <summary>The prompt of a placeholder input as text: part of what identifies the task's results.</summary>
     internal abstract string DescribePrompt();
 
+    /// <summary>The messages sent for the placeholder input (empty when they cannot be rendered): what a dataset card shows.</summary>
+    internal abstract IReadOnlyList<ChatMessage> PlaceholderPrompt();
+
     /// <summary>
     /// Runs the task over <paramref name="rows"/>: renders each prompt, asks the LLM and yields the
     /// rows with the task's output columns, <c>model_name</c> and metadata added.

@@ -97,7 +97,7 @@ public abstract partial class LlmTask<TInput, TOutput>
         }
         catch (RowValueException error)
         {
-            throw new RowValueException($"Task '{Name}' cannot take input {index}: {error.Message}.", error);
+            throw new RowValueException(ErrorText.Sentence($"Task '{Name}' cannot take input {index}: {error.Message}"), error);
         }
     }
 
@@ -127,7 +127,7 @@ public abstract partial class LlmTask<TInput, TOutput>
         catch (RowValueException error)
         {
             throw new RowValueException(
-                $"Task '{Name}' cannot read {(rowIndex >= 0 ? $"input row {rowIndex}" : "the row")}: {error.Message}. " +
+                $"Task '{Name}' cannot read {(rowIndex >= 0 ? $"input row {rowIndex}" : "the row")}: {ErrorText.Sentence(error.Message)} " +
                 $"The task reads the columns {string.Join(", ", Inputs)}.", error);
         }
     }

@@ -35,6 +35,19 @@ public abstract partial class LlmTask<TInput, TOutput>
     public override void Print(JsonObject? row, IAnsiConsole? console = null) =>
         PromptPrinter.Print(console ?? AnsiConsole.Console, GetType().Name, row is null ? FormatInput(PlaceholderInput()) : FormatRow(row));
 
+    internal override IReadOnlyList<ChatMessage> PlaceholderPrompt()
+    {
+        try
+        {
+            return FormatInput(PlaceholderInput());
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            // A prompt that cannot render a placeholder (a check in FormatMessages) is shown as none.
+            return [];
+        }
+    }
+
     internal override string DescribePrompt()
     {
         try

@@ -304,6 +304,9 @@ internal static class CallScope
     /// <summary>Sets the scope for the rest of the calling async method (and what it awaits).</summary>
     public static void Enter(RunMetrics metrics, string step, string? call = null) => Current.Value = (metrics, step, call);
 
+    /// <summary>The step (or task) whose call is in progress, if a run says; log lines name it.</summary>
+    public static string? Step => Current.Value?.Step;
+
     /// <summary>Which call of which row and generation is in progress (<c>row/generation/call</c>), if a run says.</summary>
     public static string? Call => Current.Value?.Call;
 

@@ -22,7 +22,7 @@ public class ResilienceTests : FakeServerTests
         Assert.That(rows, Has.Count.EqualTo(1000));
         Assert.That(rows.Select(r => (int?)r["id"]), Is.EqualTo(Enumerable.Range(0, 1000).Select(i => (int?)i)), "input order, no row lost or repeated");
         Assert.That(rows.Select(r => (string?)r["echo"]), Is.EqualTo(rows.Select(r => ((int?)r["id"]).ToString())), "each row got its own answer");
-        var retries = logger.Warnings.Count(w => w.StartsWith("LLM request failed", StringComparison.Ordinal));
+        var retries = logger.Warnings.Count(w => w.StartsWith("Step 'echo': LLM request to ", StringComparison.Ordinal));
         Assert.That(Server.RequestCount, Is.EqualTo(1000 + retries), "every failed attempt was retried, and only those");
         Assert.That(retries, Is.InRange(120, 400), "about a fifth of the attempts failed");
         Assert.That(logger.Warnings, Has.Some.Contains("HTTP 429").And.Some.Contains("HTTP 500")

@@ -85,7 +85,7 @@ public sealed class CsvRowSource : IRowSource
                     // Rule: the row as a spreadsheet shows it (the header is row 1); the file's line too when a quoted line break moved it.
                     var spreadsheetRow = csv.RowNumber + 1;
                     var line = csv.LineNumber == spreadsheetRow ? "" : $" (line {csv.LineNumber})";
-                    throw new InvalidDataException($"{Path} row {spreadsheetRow}{line}, column '{header[i]}': {error.Message}.", error);
+                    throw new InvalidDataException(ErrorText.Sentence($"{Path} row {spreadsheetRow}{line}, column '{header[i]}': {ErrorText.Of(error)}"), error);
                 }
                 if (cell.Present) row[header[i]] = cell.Value;
             }

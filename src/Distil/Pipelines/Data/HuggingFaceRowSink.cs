@@ -192,6 +192,7 @@ public sealed partial class HuggingFaceRowSink : IRowSink
                     .Append(" | ").Append(step.RowsOut.ToString("N0", CultureInfo.InvariantCulture)).Append(" |\n");
             }
             yaml.Append('\n');
+            foreach (var step in steps.Where(s => s.Parameters.Count > 0 || s.Prompt.Count > 0)) WriteStepDetails(yaml, step);
         }
         yaml.Append("## Columns\n\n| Column | Type | Rules | Description |\n|---|---|---|---|\n");
         foreach (var column in schema)
@@ -208,6 +209,47 @@ public sealed partial class HuggingFaceRowSink : IRowSink
                 .Append("the prompt sent, the token counts and the error of a call that failed.\n");
         }
         return yaml.ToString();
+    }
+
+    // A task step's parameters and prompt, so that a reader on the Hub can tell how its columns were made.
+    private static void WriteStepDetails(StringBuilder card, StepSummary step)
+    {
+        card.Append("### Step `").Append(step.Name).Append("`\n\n");
+        if (step.Task is not null)
+        {
+            card.Append("Task `").Append(step.Task).Append('`').Append(step.Model is null ? "" : $", model `{step.Model}`").Append(".\n\n");
+        }
+        if (step.Parameters.Count > 0)
+        {
+            card.Append("| Parameter | Value |\n|---|---|\n");
+            foreach (var (name, value) in step.Parameters)
+            {
+                card.Append("| `").Append(Cell(name)).Append("` | `").Append(Cell(value)).Append("` |\n");
+            }
+            card.Append('\n');
+        }
+        if (step.Prompt.Count > 0)
+        {
+            card.Append("The prompt sent for each row, with each input column shown as a placeholder:\n\n");
+            foreach (var message in step.Prompt)
+            {
+                var fence = Fence(message.Text);
+                card.Append("**").Append(message.Role.Value).Append("**\n\n")
+                    .Append(fence).Append("text\n").Append(message.Text.TrimEnd('\n')).Append('\n').Append(fence).Append("\n\n");
+            }
+        }
+    }
+
+    // A code fence longer than any run of backticks in the text, so that the text cannot close it.
+    private static string Fence(string text)
+    {
+        int longest = 0, run = 0;
+        foreach (var c in text)
+        {
+            run = c == '`' ? run + 1 : 0;
+            longest = Math.Max(longest, run);
+        }
+        return new string('`', Math.Max(3, longest + 1));
     }
 
     // One feature in `datasets`' YAML form: a dtype, a `list:` of an item, or a `struct:` of fields.
@@ -277,6 +319,8 @@ public sealed partial class HuggingFaceRowSink : IRowSink
                 ["model"] = s.Model,
                 ["rows_in"] = s.RowsIn,
                 ["rows_out"] = s.RowsOut,
+                ["parameters"] = s.Parameters.Count == 0 ? null : new JsonObject(s.Parameters.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
+                ["prompt"] = s.Prompt.Count == 0 ? null : new JsonArray(s.Prompt.Select(m => (JsonNode?)new JsonObject { ["role"] = m.Role.Value, ["content"] = m.Text }).ToArray()),
             }).ToArray()),
             ["columns"] = new JsonArray(schema.Select(c => (JsonNode?)new JsonObject
             {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using System.Text.Json.Nodes;
 
 namespace Distil.Pipelines;
@@ -81,4 +82,17 @@ public sealed record StepSummary(string Name, string Kind, IReadOnlyList<string>
 {
     /// <summary>For a task step, the column its metadata goes in (<c>distilabel_metadata</c> unless set otherwise).</summary>
     public string? MetadataColumn { get; init; }
+
+    /// <summary>
+    /// For a task step, the settings that shape its answers and the generation options it sends,
+    /// by name (<c>aspect</c>, <c>temperature</c>), with their values as JSON-like text; a setting
+    /// whose name says it holds a secret (a key, a token, a password) is left out.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Parameters { get; init; } = [];
+
+    /// <summary>
+    /// For a task step, the messages it sends for a row, each input column shown as a placeholder
+    /// (<c>&lt;PLACEHOLDER_INSTRUCTION&gt;</c>): the system prompt and the rendered template.
+    /// </summary>
+    public IReadOnlyList<ChatMessage> Prompt { get; init; } = [];
 }

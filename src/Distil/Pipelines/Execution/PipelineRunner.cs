@@ -193,7 +193,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
     private static PipelineException Describe(StepNode step, Exception error) => error switch
     {
         PipelineException known => known,
-        _ => new PipelineException($"Step '{step.Name}' ({step.Kind}) failed: {error.Message}", error),
+        _ => new PipelineException($"Step '{step.Name}' ({step.Kind}) failed: {ErrorText.Of(error)}", error),
     };
 
     // The rows of each leaf: a writer's are those of the step before it. A source is not stored, so a

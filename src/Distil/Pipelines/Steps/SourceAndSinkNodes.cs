@@ -100,7 +100,7 @@ internal sealed class WriteNode(string name, IRowSink sink) : StepNode(name)
             keys?.Abandon();
             // Every row the steps before made is committed: writing again costs no LLM call.
             throw new PipelineException(
-                $"Step '{Name}' (write) could not write {Sink.Describe()}: {error.Message} Every finished row is kept in the run directory " +
+                $"Step '{Name}' (write) could not write {Sink.Describe()}: {ErrorText.Sentence(ErrorText.Of(error))} Every finished row is kept in the run directory " +
                 $"{System.IO.Path.GetDirectoryName(run.Store.Path)}; fix the cause and run the same pipeline again: the rows are replayed from there without calling the model.",
                 error);
         }
@@ -123,7 +123,12 @@ internal sealed class WriteNode(string name, IRowSink sink) : StepNode(name)
             var counts = run.Metrics.For(step.Name);
             var task = (step as TaskNode)?.Task;
             return new StepSummary(step.Name, step.Kind, step.Parents.Select(p => p.Name).ToList(), task?.GetType().Name,
-                RunLog.ModelOf(task), counts.Read, counts.Written) { MetadataColumn = task?.MetadataColumn };
+                RunLog.ModelOf(task), counts.Read, counts.Written)
+            {
+                MetadataColumn = task?.MetadataColumn,
+                Parameters = task is null ? [] : TaskDetails.Parameters(task),
+                Prompt = task is null ? [] : TaskDetails.Prompt(task),
+            };
         }).ToList();
     }
 
