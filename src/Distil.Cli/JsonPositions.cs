@@ -73,20 +73,5 @@ internal sealed class JsonPositions
     /// A JSON error of <paramref name="text"/> with its position counted from 1 ("line 3, column 7: ..."):
     /// <see cref="JsonException"/> counts lines and bytes from 0.
     /// </summary>
-    public static string Describe(JsonException error, string text)
-    {
-        var message = error.Message;
-        // Rule: the reader's own position suffix (" Path: $ | LineNumber: 0 | BytePositionInLine: 4.") counts from 0; ours replaces it.
-        var suffix = message.IndexOf(" Path: ", StringComparison.Ordinal) is var p and >= 0 ? p : message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
-        if (suffix >= 0) message = message[..suffix];
-        if (error.LineNumber is not { } line) return message.TrimEnd('.');
-        var lines = text.Split('\n');
-        var column = (error.BytePositionInLine ?? 0) + 1;
-        if (line < lines.Length)
-        {
-            var bytes = Encoding.UTF8.GetBytes(lines[line]);
-            column = Encoding.UTF8.GetCharCount(bytes, 0, (int)Math.Min(bytes.Length, error.BytePositionInLine ?? 0)) + 1;
-        }
-        return $"line {line + 1}, column {column}: {message.TrimEnd('.')}";
-    }
+    public static string Describe(JsonException error, string text) => ErrorText.OfJson(error, text);
 }

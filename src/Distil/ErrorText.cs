@@ -45,4 +45,32 @@ public static class ErrorText
         var trimmed = text.TrimEnd();
         return trimmed.Length == 0 || trimmed[^1] is '.' or '!' or '?' ? trimmed : trimmed + ".";
     }
+
+    /// <summary>
+    /// A JSON syntax error of <paramref name="text"/> said with its position counted from 1, as
+    /// editors count: <c>line 3, column 7: '}' is an invalid start of a value</c>.
+    /// <see cref="System.Text.Json.JsonException"/> counts lines and bytes from 0 and appends them
+    /// to its message (<c>Path: $ | LineNumber: 2 | BytePositionInLine: 6.</c>); that suffix is
+    /// replaced. <paramref name="firstLine"/> is the number of the text's first line in its file
+    /// (a JSON Lines row is one line of a longer file).
+    /// </summary>
+    public static string OfJson(System.Text.Json.JsonException error, string text, long firstLine = 1)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(text);
+        var message = error.Message;
+        var suffix = message.IndexOf(" Path: ", StringComparison.Ordinal) is var p and >= 0 ? p : message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+        if (suffix >= 0) message = message[..suffix];
+        message = message.TrimEnd('.', ' ');
+        if (error.LineNumber is not { } line) return message;
+        var lines = text.Split('\n');
+        var column = (error.BytePositionInLine ?? 0) + 1;
+        if (line < lines.Length)
+        {
+            // The reader counts bytes of UTF-8; a user counts characters.
+            var bytes = System.Text.Encoding.UTF8.GetBytes(lines[line]);
+            column = System.Text.Encoding.UTF8.GetCharCount(bytes, 0, (int)Math.Min(bytes.Length, error.BytePositionInLine ?? 0)) + 1;
+        }
+        return $"line {line + firstLine}, column {column}: {message}";
+    }
 }

@@ -67,7 +67,7 @@ public sealed class RuntimeParameters
         }
         catch (JsonException error)
         {
-            throw new FormatException($"{origin}: not valid JSON ({error.Message}).", error);
+            throw new FormatException($"{origin}: not valid JSON at {ErrorText.OfJson(error, json)}.", error);
         }
         if (root is not JsonObject steps) throw new FormatException($"{origin}: expected an object of steps, {{\"step\": {{\"parameter\": value}}}}.");
         var settings = new List<Setting>();

@@ -33,4 +33,53 @@ public class ErrorTextTests
     [TestCase("Trailing space. ", "Trailing space.")]
     [TestCase("", "")]
     public void A_sentence_ends_once(string text, string sentence) => Assert.That(ErrorText.Sentence(text), Is.EqualTo(sentence));
+
+    // JSON problems in every file a user hands the tool are said with lines and columns counted
+    // from 1, as an editor shows them; System.Text.Json counts both from 0.
+    [Test]
+    public async Task A_broken_row_of_a_JSON_Lines_file_is_named_by_its_line_and_column_from_1()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"distil-broken-{Guid.NewGuid():N}.jsonl");
+        await File.WriteAllLinesAsync(path, ["{\"a\": 1}", "", "{\"a\": }"]);
+        try
+        {
+            var source = Distil.Pipelines.RowSources.File(path);
+            var error = Assert.ThrowsAsync<InvalidDataException>(async () =>
+            {
+                await foreach (var _ in source.ReadAsync(CancellationToken.None)) { }
+            })!;
+
+            Assert.That(error.Message, Does.StartWith($"{path}: not valid JSON at line 3, column 7: "));
+            Assert.That(error.Message, Does.Not.Contain("LineNumber"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
+    public void A_broken_price_file_is_named_by_its_line_and_column_from_1()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"distil-prices-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, "{\n  \"gpt-4o-mini\": {\"input\": 0.15,, \"output\": 0.6}\n}");
+        try
+        {
+            var error = Assert.Throws<FormatException>(() => Distil.Pipelines.PriceTable.Load(path))!;
+
+            Assert.That(error.Message, Does.StartWith($"{path}: not valid JSON at line 2, column 33: "));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
+    public void Broken_runtime_parameters_are_named_by_their_line_and_column_from_1()
+    {
+        var error = Assert.Throws<FormatException>(() => Distil.Pipelines.RuntimeParameters.FromJson("{\"judge\": {\"temperature\": 0.2\n\"x\": 1}}", "params.json"))!;
+
+        Assert.That(error.Message, Does.StartWith("params.json: not valid JSON at line 2, column 1: "));
+    }
 }

@@ -37,7 +37,7 @@ public sealed class JsonlRowSource : IRowSource
             }
             catch (JsonException error)
             {
-                throw new InvalidDataException($"{Path} line {number}: not valid JSON ({error.Message}).", error);
+                throw new InvalidDataException($"{Path}: not valid JSON at {ErrorText.OfJson(error, line, firstLine: number)}.", error);
             }
             yield return node as JsonObject
                 ?? throw new InvalidDataException($"{Path} line {number}: a row must be a JSON object, not {node?.GetValueKind().ToString().ToLowerInvariant() ?? "null"}.");

@@ -49,13 +49,15 @@ public sealed class PriceTable
     {
         var table = new PriceTable();
         JsonObject prices;
+        var text = "";
         try
         {
-            prices = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new FormatException($"{path}: the prices must be a JSON object of models.");
+            text = File.ReadAllText(path);
+            prices = JsonNode.Parse(text) as JsonObject ?? throw new FormatException($"{path}: the prices must be a JSON object of models.");
         }
         catch (JsonException error)
         {
-            throw new FormatException($"{path}: not JSON ({error.Message}).", error);
+            throw new FormatException($"{path}: not valid JSON at {ErrorText.OfJson(error, text)}.", error);
         }
         foreach (var (model, price) in prices)
         {
