@@ -94,8 +94,24 @@ internal sealed class RunMetrics : IDisposable
         _listener.Start();
     }
 
+    // The input row whose work is being done in this async flow, if a step tallies it (see TallyRow).
+    private static readonly AsyncLocal<(RunMetrics Metrics, string Step, StepCounts Counts)?> CurrentRow = new();
+
     /// <summary>What has been recorded for <paramref name="step"/> so far (zeros when nothing has).</summary>
     public StepCounts For(string step) => _steps.GetOrAdd(step, static _ => new StepCounts());
+
+    /// <summary>
+    /// From here to the end of the calling async method (and what it awaits), whatever is recorded
+    /// for <paramref name="step"/> is also added to the returned counts: what one input row cost
+    /// (calls, failures, tokens, retries, cache hits, durations), so that the run log can count it
+    /// once the row is committed, and not before.
+    /// </summary>
+    public StepCounts TallyRow(string step)
+    {
+        var counts = new StepCounts();
+        CurrentRow.Value = (this, step, counts);
+        return counts;
+    }
 
     public void RowRead(string step) => _rowsRead.Add(1, Step(step));
 
@@ -166,9 +182,15 @@ internal sealed class RunMetrics : IDisposable
     {
         foreach (var tag in tags)
         {
-            if (tag.Key == StepTag && tag.Value is string step) For(step).Latency.Record(TimeSpan.FromSeconds(seconds));
+            if (tag.Key != StepTag || tag.Value is not string step) continue;
+            For(step).Latency.Record(TimeSpan.FromSeconds(seconds));
+            RowOf(step)?.Latency.Record(TimeSpan.FromSeconds(seconds));
         }
     }
+
+    // A listener's callback runs in the flow that recorded the measurement, so the row's tally is visible here.
+    private StepCounts? RowOf(string step) =>
+        CurrentRow.Value is { } row && ReferenceEquals(row.Metrics, this) && row.Step == step ? row.Counts : null;
 
     private void Record(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
@@ -180,7 +202,12 @@ internal sealed class RunMetrics : IDisposable
             else if (tag.Key is OutcomeTag or TokenTypeTag) detail = tag.Value as string;
         }
         if (step is null) return;
-        var counts = For(step);
+        Add(For(step), instrument, value, detail);
+        if (RowOf(step) is { } row) Add(row, instrument, value, detail);
+    }
+
+    private void Add(StepCounts counts, Instrument instrument, long value, string? detail)
+    {
         if (ReferenceEquals(instrument, _rowsRead)) Interlocked.Add(ref counts.ReadField, value);
         else if (ReferenceEquals(instrument, _rowsWritten)) Interlocked.Add(ref counts.WrittenField, value);
         else if (ReferenceEquals(instrument, _rowsReplayed)) Interlocked.Add(ref counts.ReplayedField, value);
@@ -291,6 +318,22 @@ internal sealed class StepCounts
 
     /// <summary>How long the step's calls took.</summary>
     public LatencyHistogram Latency { get; } = new();
+
+    /// <summary>Adds the call counts of <paramref name="other"/> (calls, failures, unparsed, rejected and cut-off answers, tokens, retries, cache hits, durations).</summary>
+    public void AddCalls(StepCounts other)
+    {
+        Interlocked.Add(ref CallsField, other.Calls);
+        Interlocked.Add(ref FailedCallsField, other.FailedCalls);
+        Interlocked.Add(ref UnparsedField, other.Unparsed);
+        Interlocked.Add(ref RejectedField, other.Rejected);
+        Interlocked.Add(ref CutOffUnparsedField, other.CutOffUnparsed);
+        Interlocked.Add(ref CutOffRejectedField, other.CutOffRejected);
+        Interlocked.Add(ref InputTokensField, other.InputTokens);
+        Interlocked.Add(ref OutputTokensField, other.OutputTokens);
+        Interlocked.Add(ref RetriesField, other.Retries);
+        Interlocked.Add(ref CacheHitsField, other.CacheHits);
+        Latency.Add(other.Latency);
+    }
 }
 
 /// <summary>

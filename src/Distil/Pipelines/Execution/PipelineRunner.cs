@@ -36,6 +36,9 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
             throw;
         }
 
+        // The run log counts each burst of task rows as the store commits it, so a killed run's calls are in the report too.
+        using var log = RunLogWriter.Start(runDirectory, pipeline.Name, started, clock, order, schemas, pipeline.Logger);
+        store.Journal = log;
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         store.AbandonRetriesOn(cancel.Token);
         var control = new RunControl(cancel.Token, options.GracefulStop, options.WaitForBatches, options.SourceRowLimit, options.Shard);
@@ -75,14 +78,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
                 failure ??= error;
             }
             var outcome = failure is not null ? "failed" : cancellationToken.IsCancellationRequested || control.StoppedEarly ? "stopped" : "completed";
-            try
-            {
-                await RunLog.AppendAsync(runDirectory, pipeline.Name, started, clock.Elapsed, outcome, failure?.Message, order, metrics, stepTimes, schemas).ConfigureAwait(false);
-            }
-            catch (IOException error)
-            {
-                pipeline.Logger.LogWarning("The run log could not be written ({Error}); the rows are kept, only the report lacks this run's counts.", error.Message);
-            }
+            log.End(clock.Elapsed, outcome, failure?.Message, order, metrics, stepTimes, schemas, pipeline.Name, started);
         }
 
         if (failure is not null) throw failure;

@@ -35,7 +35,7 @@ internal sealed class RunStore : IAsyncDisposable
     private readonly RunDirectoryLock? _lock;
     private CancellationToken _abandon;
 
-    private sealed record Commit(string Step, RowKey InputKey, long Sequence, string Outputs, TaskCompletionSource? Committed);
+    private sealed record Commit(string Step, RowKey InputKey, long Sequence, string Outputs, TaskCompletionSource? Committed, RowCharges? Charges);
 
     private readonly List<Commit> _burst = [];
 
@@ -58,6 +58,12 @@ internal sealed class RunStore : IAsyncDisposable
 
     /// <summary>Closed while committed rows cannot be written: online task steps send no new call until it opens.</summary>
     public CallGate Gate { get; } = new();
+
+    /// <summary>
+    /// Told of each burst's charges before the burst is committed (the run log); set before the
+    /// first row is saved. Its mark is committed with the rows.
+    /// </summary>
+    public ICommitJournal? Journal { get; set; }
 
     /// <summary>
     /// Gives up retrying a failed commit once <paramref name="cancellation"/> is cancelled (the run
@@ -187,13 +193,15 @@ internal sealed class RunStore : IAsyncDisposable
     /// Stores the outputs of one input row. Returns once the row is queued for the writer, or, with
     /// <paramref name="untilCommitted"/>, once it is committed (what an LLM answer waits for, so that
     /// a row is never both paid for and lost to a crash while its call counts as finished).
+    /// <paramref name="charges"/> (what the row cost) go to the <see cref="Journal"/> with the row's burst.
     /// </summary>
-    public async ValueTask SaveAsync(string step, RowKey inputKey, long sequence, IReadOnlyList<KeyedRow> outputs, CancellationToken cancellationToken, bool untilCommitted = false)
+    public async ValueTask SaveAsync(string step, RowKey inputKey, long sequence, IReadOnlyList<KeyedRow> outputs, CancellationToken cancellationToken,
+        bool untilCommitted = false, RowCharges? charges = null)
     {
         try
         {
             var committed = untilCommitted ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
-            await _commits.Writer.WriteAsync(new Commit(step, inputKey, sequence, Encode(outputs), committed), cancellationToken).ConfigureAwait(false);
+            await _commits.Writer.WriteAsync(new Commit(step, inputKey, sequence, Encode(outputs), committed, charges), cancellationToken).ConfigureAwait(false);
             if (committed is not null) await committed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException closed) when (closed.InnerException is PipelineException failure)
@@ -227,6 +235,21 @@ internal sealed class RunStore : IAsyncDisposable
         command.CommandText = "SELECT COALESCE(SUM(json_array_length(outputs)), 0) FROM rows WHERE step = $step";
         command.Parameters.AddWithValue("$step", step);
         return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>The marks committed with rows (<see cref="ICommitJournal"/>) whose key starts with <paramref name="prefix"/>, by key; none when the file does not exist.</summary>
+    public static IReadOnlyDictionary<string, string> ReadMarks(string path, string prefix)
+    {
+        var marks = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!File.Exists(path)) return marks;
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
+        using var connection = Connect(connectionString);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT key, value FROM meta WHERE substr(key, 1, length($prefix)) = $prefix";
+        command.Parameters.AddWithValue("$prefix", prefix);
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) marks[reader.GetString(0)] = reader.GetString(1);
+        return marks;
     }
 
     /// <summary>A batch a step submitted, and where it is.</summary>
@@ -344,20 +367,28 @@ internal sealed class RunStore : IAsyncDisposable
         var key = insert.Parameters.Add("$key", SqliteType.Text);
         var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
         var outputs = insert.Parameters.Add("$outputs", SqliteType.Text);
+        await using var mark = connection.CreateCommand();
+        mark.CommandText = "INSERT OR REPLACE INTO meta (key, value) VALUES ($key, $value)";
+        var markKey = mark.Parameters.Add("$key", SqliteType.Text);
+        var markValue = mark.Parameters.Add("$value", SqliteType.Text);
         var reader = _commits.Reader;
         var burst = _burst;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             // One transaction per burst: what queued up while the last one was written goes in together.
             while (burst.Count < 4096 && reader.TryRead(out var commit)) burst.Add(commit);
-            await CommitAsync(burst).ConfigureAwait(false);
+            // The journal hears of the burst first: a kill before the commit leaves a journal entry
+            // without its mark, which a reader leaves out, rather than rows whose cost nobody wrote.
+            var charges = burst.Where(c => c.Charges is not null).Select(c => c.Charges!).ToList();
+            var journalMark = charges.Count > 0 ? Journal?.Committing(charges) : null;
+            await CommitAsync(burst, journalMark).ConfigureAwait(false);
             foreach (var commit in burst) commit.Committed?.TrySetResult();
             burst.Clear();
         }
 
         // Commits a burst, retrying with backoff while it fails: the rows are paid for, so they wait
         // in memory (and no new call is sent) until the store can take them or the run is stopped.
-        async Task CommitAsync(List<Commit> rows)
+        async Task CommitAsync(List<Commit> rows, CommitMark? journalMark)
         {
             var wait = FirstCommitRetry;
             for (var failures = 0; ; failures++)
@@ -374,6 +405,13 @@ internal sealed class RunStore : IAsyncDisposable
                             seq.Value = commit.Sequence;
                             outputs.Value = commit.Outputs;
                             insert.ExecuteNonQuery();
+                        }
+                        if (journalMark is { } marked)
+                        {
+                            mark.Transaction = transaction;
+                            markKey.Value = marked.Key;
+                            markValue.Value = marked.Value;
+                            mark.ExecuteNonQuery();
                         }
                         transaction.Commit();
                     }

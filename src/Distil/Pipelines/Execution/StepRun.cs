@@ -104,10 +104,14 @@ internal sealed class StepRun
 
     /// <summary>
     /// Commits the outputs of one input row (copied now, so later changes downstream do not leak
-    /// in). With <paramref name="untilCommitted"/>, returns only once the row is on disk.
+    /// in). With <paramref name="untilCommitted"/>, returns only once the row is on disk. With
+    /// <paramref name="cost"/> (what the row's calls cost, <see cref="RunMetrics.TallyRow"/>), the run
+    /// log counts those calls with the row's commit.
     /// </summary>
-    public ValueTask SaveAsync(RowKey inputKey, long sequence, IReadOnlyList<KeyedRow> outputs, bool untilCommitted = false) =>
-        Step.IsStored ? _store.SaveAsync(Step.Name, inputKey, sequence, outputs, Cancellation, untilCommitted) : ValueTask.CompletedTask;
+    public ValueTask SaveAsync(RowKey inputKey, long sequence, IReadOnlyList<KeyedRow> outputs, bool untilCommitted = false, StepCounts? cost = null) =>
+        Step.IsStored
+            ? _store.SaveAsync(Step.Name, inputKey, sequence, outputs, Cancellation, untilCommitted, cost is null ? null : new RowCharges(Step.Name, outputs.Count, cost))
+            : ValueTask.CompletedTask;
 
     /// <summary>Sends rows to every child; each child but the last gets its own copy.</summary>
     public async ValueTask EmitAsync(IReadOnlyList<KeyedRow> rows)

@@ -111,6 +111,13 @@ public static class RunReport
         if (totalCost.Any(c => c is not null)) html.Append("<span>cost ").Append(Money(totalCost.Sum(c => c ?? 0))).Append(totalCost.Any(c => c is null) ? " (models without a price left out)" : "").Append("</span>");
         html.Append("</p>\n");
         if ((string?)latest["error"] is { } error) html.Append("<p><b>The latest run failed:</b> ").Append(E(error)).Append("</p>\n");
+        var unfinished = runs.Count(r => (string?)r["outcome"] == RunLog.Unfinished);
+        if (unfinished > 0)
+        {
+            html.Append("<p data-testid=\"unfinished\">").Append(unfinished).Append(unfinished == 1 ? " run has" : " runs have")
+                .Append(" no end in the run log: killed, or still running. Their calls, tokens and time are those of the rows they committed; ")
+                .Append("calls in flight when they stopped are not counted (their rows were not kept, and the next run asks them again).</p>\n");
+        }
 
         html.Append("<h2>Pipeline</h2>\n").Append(Graph(steps));
         html.Append("<table><thead><tr><th>Step</th><th>Kind</th><th>After</th><th>Rows in</th><th>Rows out</th><th>Time</th></tr></thead><tbody>\n");
@@ -179,6 +186,11 @@ public static class RunReport
         Stat(html, "rejected-generations", "Answers that broke a rule", N(rows.RejectedGenerations));
         Stat(html, "calls", "Calls answered (all runs)", N(task.Calls));
         Stat(html, "failed-calls", "Calls failed after retries (all runs)", N(task.FailedCalls));
+        if (task.UnfinishedRuns > 0)
+        {
+            Stat(html, "uncounted", "Rows in flight when an unfinished run stopped (their calls are not counted)",
+                task.MaxConcurrency is { } most ? "at most " + N((long)most * task.UnfinishedRuns) : "unknown");
+        }
         Stat(html, "retries", "Retries", N(task.Retries));
         Stat(html, "cache-hits", "Cache hits", N(task.CacheHits));
         Stat(html, "input-tokens", "Input tokens", N(task.InputTokens));

@@ -30,6 +30,12 @@ internal sealed class ReportStep
     public long CacheHits { get; set; }
     public LatencyHistogram Latency { get; } = new();
 
+    /// <summary>The task's concurrency (in the latest run): the most calls that can have been in flight when a run stopped.</summary>
+    public int? MaxConcurrency { get; init; }
+
+    /// <summary>Runs of this step that have no end line (killed, or still running): only their committed rows' calls are counted.</summary>
+    public int UnfinishedRuns { get; set; }
+
     public bool IsTask => TaskName is not null;
 
     /// <summary>What the step's rows in the run store hold (task steps only).</summary>
@@ -72,15 +78,18 @@ internal static partial class RunReportData
             Model = (string?)s["model"],
             MetadataColumn = (string?)s["metadata_column"] ?? LlmTask.DefaultMetadataColumn,
             Grouped = (bool?)s["grouped"] ?? false,
+            MaxConcurrency = (int?)s["max_concurrency"],
             Outputs = s["outputs"]?.AsArray().Select(o => (string)o!).ToList() ?? [],
             Types = s["types"] is JsonObject types ? types.ToDictionary(t => t.Key, t => (string?)t.Value ?? "") : new Dictionary<string, string>(),
         }).ToList();
         var byName = steps.ToDictionary(s => s.Name, StringComparer.Ordinal);
         foreach (var run in runs)
         {
+            var unfinished = (string?)run["outcome"] == RunLog.Unfinished;
             foreach (var s in ((JsonArray)run["steps"]!).Select(s => (JsonObject)s!))
             {
                 if (!byName.TryGetValue((string)s["name"]!, out var step)) continue;
+                if (unfinished) step.UnfinishedRuns++;
                 step.Seconds += (double?)s["elapsed_s"] ?? 0;
                 step.Calls += (long?)s["calls"] ?? 0;
                 step.FailedCalls += (long?)s["failed_calls"] ?? 0;
@@ -90,9 +99,10 @@ internal static partial class RunReportData
                 step.Retries += (long?)s["retries"] ?? 0;
                 step.CacheHits += (long?)s["cache_hits"] ?? 0;
                 step.Latency.Add(LatencyHistogram.FromJson(s["latency_ms_buckets"]));
-                // Rows read include replayed ones: the latest run's counts are the whole.
-                step.RowsIn = (long?)s["rows_in"] ?? 0;
-                step.RowsOut = (long?)s["rows_out"] ?? 0;
+                // Rows read include replayed ones: the latest run's counts are the whole. A run that did not
+                // end counts only the rows it committed, and none for a step that committed nothing.
+                step.RowsIn = (long?)s["rows_in"] ?? (unfinished ? step.RowsIn : 0);
+                step.RowsOut = (long?)s["rows_out"] ?? (unfinished ? step.RowsOut : 0);
             }
         }
         return steps;

@@ -75,11 +75,13 @@ internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null) : 
     private static async Task<IReadOnlyList<KeyedRow>> RowAsync(ITaskRun taskRun, StepRun run, KeyedRow input, long sequence, CancellationToken cancellationToken)
     {
         if (run.Replay(input.Key) is { } stored) return stored;
+        // What this row's calls cost is tallied apart, so that the run log counts them with the row's commit.
+        var cost = run.Metrics.TallyRow(run.Step.Name);
         var rows = await taskRun.RunRowAsync(input.Row, input.Key.Text, sequence, cancellationToken).ConfigureAwait(false);
         var outputs = Keyed(input.Key, rows);
         // Committed now, before the rows ahead of it finish: a paid answer never waits in memory for a
         // slower one, and the row's run slot is free again only once it is on disk.
-        await run.SaveAsync(input.Key, sequence, outputs, untilCommitted: true).ConfigureAwait(false);
+        await run.SaveAsync(input.Key, sequence, outputs, untilCommitted: true, cost).ConfigureAwait(false);
         return outputs;
     }
 }
