@@ -206,10 +206,9 @@ internal static class PipelineEstimator
             var chain = SourceChain.Of(step);
             if (step is TaskNode task)
             {
-                var before = RowsBefore(task, rows);
                 tasks.Add(chain is not null
                     ? await CountAsync(task, chain, options.Prices, cancellationToken).ConfigureAwait(false)
-                    : Bound(task, before, options.Prices));
+                    : Bound(task, rows[task.Parents[0]], options.Prices));
             }
             rows[step] = chain is not null && step is not TaskNode
                 ? await chain.CountAsync(cancellationToken).ConfigureAwait(false)
@@ -217,9 +216,6 @@ internal static class PipelineEstimator
         }
         return new PipelineEstimate(schema, tasks, options.Prices);
     }
-
-    private static StepRows RowsBefore(TaskNode task, Dictionary<StepNode, StepRows> rows) =>
-        task.Parents.Count == 1 ? rows[task.Parents[0]] : StepRows.Unknown($"task '{task.Name}' has {task.Parents.Count} inputs");
 
     // A task whose prompts hold what earlier steps make: its rows and calls are bounded, its tokens are not known yet.
     private static TaskEstimate Bound(TaskNode node, StepRows before, PriceTable? prices)
@@ -241,7 +237,7 @@ internal static class PipelineEstimator
     }
 
     // What the task's prompts are made from that the estimate cannot see: the answers of the
-    // nearest LLM steps before it (through joins and plain steps), or a step that makes rows only when it runs.
+    // nearest LLM steps before it (through joins, plain steps, embeddings and evaluations), or a step that makes rows only when it runs.
     private static string MadeFrom(TaskNode node)
     {
         var answers = new List<string>();
@@ -252,7 +248,7 @@ internal static class PipelineEstimator
         {
             if (!seen.Add(step)) continue;
             if (step is TaskNode task) answers.Add(task.Name);
-            else if (step is RowwiseNode or DedupNode or JoinNode or WriteNode) foreach (var parent in step.Parents) pending.Push(parent);
+            else if (step is RowwiseNode or DedupNode or JoinNode or EmbedNode or EvaluateNode) foreach (var parent in step.Parents) pending.Push(parent);
             else if (step is not LoadNode) others.Add(step);
         }
         var parts = new List<string>();
