@@ -210,8 +210,9 @@ public sealed class Pipeline
     /// what each task step will ask: its rows and calls, the input tokens of the very prompts it will
     /// send (with the model's tokenizer when its client offers an <see cref="ITokenCounter"/>, else
     /// a stated approximation), a bound on output tokens from <c>max_new_tokens</c>, and a cost range
-    /// from <see cref="EstimateOptions.Prices"/>. A task whose rows come from an LLM step before it
-    /// is listed without counts: its prompts are known only once that step has run.
+    /// from <see cref="EstimateOptions.Prices"/>. A task whose rows come from an LLM step, a join or a
+    /// filter after one gets its rows and calls exactly or as an upper bound (<see cref="TaskEstimate.RowsAreExact"/>);
+    /// its input tokens are counted only once its prompts exist.
     /// </summary>
     /// <exception cref="PipelineException">The pipeline is not valid, or a row cannot be formatted.</exception>
     public Task<PipelineEstimate> EstimateAsync(EstimateOptions? options = null, CancellationToken cancellationToken = default) =>

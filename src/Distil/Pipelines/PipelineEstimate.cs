@@ -24,9 +24,9 @@ public sealed class EstimateOptions
 /// <param name="Step">The step's name.</param>
 /// <param name="Task">The task's type name.</param>
 /// <param name="Model">The model its client names, if any.</param>
-/// <param name="Rows">Input rows (null when they come from an LLM step before it, so are known only after that runs).</param>
-/// <param name="Calls">LLM calls: rows × generations (a task that re-asks or makes dependent calls may make more).</param>
-/// <param name="InputTokens">Tokens of every prompt it will send.</param>
+/// <param name="Rows">Input rows: exact, or an upper bound (see <see cref="RowsAreExact"/>); null only when no bound can be known before the run (the note says why).</param>
+/// <param name="Calls">LLM calls: rows × generations (a task that re-asks or makes dependent calls may make more); exact or a bound as the rows are.</param>
+/// <param name="InputTokens">Tokens of every prompt it will send (null when its prompts hold what earlier steps make, so exist only once they have run).</param>
 /// <param name="Tokenizer">How the tokens were counted.</param>
 /// <param name="ExactTokens">Whether that is the model's own tokenizer.</param>
 /// <param name="MaxOutputTokensPerCall">The task's <c>max_new_tokens</c>, if set.</param>
@@ -38,6 +38,22 @@ public sealed record TaskEstimate(string Step, string Task, string? Model, long?
 {
     /// <summary>The most output tokens the calls may write (null without <c>max_new_tokens</c>).</summary>
     public long? OutputTokenBound => Calls * MaxOutputTokensPerCall;
+
+    /// <summary>Whether <see cref="Rows"/> and <see cref="Calls"/> are exact; false: they are upper bounds (a step before may drop rows).</summary>
+    public bool RowsAreExact { get; init; } = true;
+
+    /// <summary>
+    /// How the rows were reached when not simply read from the source, one step a line: e.g.
+    /// <c>group_columns 'both' keeps the source's 100 rows (one per source row, joined across its 2 branches)</c>
+    /// or <c>filter 'long_only' may drop rows</c>.
+    /// </summary>
+    public IReadOnlyList<string> RowsBasis { get; init; } = [];
+
+    /// <summary>
+    /// For a task whose input tokens are not known before the run: the most its output may cost
+    /// (calls × <c>max_new_tokens</c> at the model's output price), or null.
+    /// </summary>
+    public decimal? OutputCostBound { get; init; }
 }
 
 /// <summary>A pipeline's schema and what each task step will ask, made without calling a model.</summary>
@@ -57,117 +73,275 @@ public sealed class PipelineEstimate(PipelineSchema schema, IReadOnlyList<TaskEs
     /// <summary>The prices the costs come from (null: none given).</summary>
     public PriceTable? Prices { get; } = prices;
 
-    /// <summary>The schema, then a block per task: rows, calls, tokens and cost; then which models each price matched.</summary>
+    /// <summary>Calls of all tasks, or null when a task's rows have no bound before the run.</summary>
+    public long? TotalCalls => Tasks.All(t => t.Calls is not null) ? Tasks.Sum(t => t.Calls!.Value) : null;
+
+    /// <summary>Whether <see cref="TotalCalls"/> is exact; false: it is an upper bound.</summary>
+    public bool TotalCallsAreExact => Tasks.All(t => t.RowsAreExact && t.Calls is not null);
+
+    /// <summary>
+    /// The schema, then a block per task (rows and calls, exact or "at most", with how they were
+    /// bounded; tokens; cost), then the totals, then which models each price matched.
+    /// </summary>
     public override string ToString()
     {
         var text = new StringBuilder(Schema.ToString()).AppendLine().AppendLine("Estimate (no call made):");
-        foreach (var task in Tasks)
+        foreach (var task in Tasks) AppendTask(text, task, CostOf(task));
+        AppendTotals(text);
+        // Which model each price matched, and how to price a model that has none (also when no price was given).
+        var lines = (Prices ?? new PriceTable()).Explain(Tasks.Select(t => t.Model));
+        if (lines.Count > 0)
         {
-            text.Append("  ").Append(task.Step).Append(" (").Append(task.Task).Append(task.Model is null ? "" : ", " + task.Model).AppendLine(")");
-            if (task.Calls is null)
-            {
-                text.Append("    ").AppendLine(task.Note);
-                continue;
-            }
-            text.Append("    rows ").Append(N(task.Rows)).Append(", calls ").Append(N(task.Calls))
-                .Append(", input tokens ").Append(task.ExactTokens ? "" : "≈").Append(N(task.InputTokens)).Append(" (").Append(task.Tokenizer).AppendLine(")");
-            text.Append("    output tokens ").AppendLine(task.OutputTokenBound is { } bound
-                ? $"at most {N(bound)} (max_new_tokens {task.MaxOutputTokensPerCall})"
-                : "unbounded (set max_new_tokens to bound them)");
-            text.Append("    cost ").AppendLine((task.MinCost, task.MaxCost) switch
-            {
-                (null, _) => task.Model is null ? "unknown (the client names no model to price)" : $"unknown (no price for '{task.Model}': --price \"{PriceTable.NamesOf(task.Model)[^1]}=IN/OUT\")",
-                ({ } low, { } high) => $"{Money(low)} to {Money(high)}",
-                ({ } low, null) => $"at least {Money(low)} (output unbounded)",
-            });
-            if (task.Note is not null) text.Append("    ").AppendLine(task.Note);
-        }
-        var known = Tasks.Where(t => t.MinCost is not null).ToList();
-        if (known.Count > 0)
-        {
-            text.Append("  total cost of priced tasks: ").Append(Money(known.Sum(t => t.MinCost!.Value)))
-                .AppendLine(known.All(t => t.MaxCost is not null) ? " to " + Money(known.Sum(t => t.MaxCost!.Value)) : " or more");
-        }
-        if (Prices is not null)
-        {
-            text.AppendLine("Prices:");
-            foreach (var line in Prices.Explain(Tasks.Select(t => t.Model))) text.Append("  ").AppendLine(line);
+            text.AppendLine(Prices is null ? "Prices (none given):" : "Prices:");
+            foreach (var line in lines) text.Append("  ").AppendLine(line);
         }
         return text.ToString();
     }
+
+    private static void AppendTask(StringBuilder text, TaskEstimate task, string cost)
+    {
+        text.Append("  ").Append(task.Step).Append(" (").Append(task.Task).Append(task.Model is null ? "" : ", " + task.Model).AppendLine(")");
+        if (task.Calls is null)
+        {
+            text.Append("    ").AppendLine(task.Note);
+            return;
+        }
+        var bound = task.RowsAreExact ? "" : "at most ";
+        text.Append("    rows ").Append(bound).Append(N(task.Rows)).Append(", calls ").Append(bound).Append(N(task.Calls));
+        text.AppendLine(task.InputTokens is { } tokens
+            ? $", input tokens {bound}{(task.ExactTokens ? "" : "≈")}{N(tokens)} ({task.Tokenizer})"
+            : "");
+        foreach (var step in task.RowsBasis) text.Append("      ").AppendLine(step);
+        text.Append("    output tokens ").AppendLine(task.OutputTokenBound is { } most
+            ? $"at most {N(most)} (max_new_tokens {task.MaxOutputTokensPerCall})"
+            : "unbounded (set max_new_tokens to bound them)");
+        text.Append("    cost ").AppendLine(cost);
+        if (task.Note is not null) text.Append("    ").AppendLine(task.Note);
+    }
+
+    private string CostOf(TaskEstimate task)
+    {
+        if (task.Model is null) return "unknown (the client names no model to price)";
+        var priced = Prices?.Find(task.Model) is not null;
+        if (!priced) return $"unknown (no price for '{task.Model}': see Prices below)";
+        return (task.MinCost, task.MaxCost) switch
+        {
+            (null, _) when task.OutputCostBound is { } output => $"of the output at most {Money(output)}; of the input, known once its prompts exist",
+            (null, _) => "known once its prompts exist (and the output is unbounded: set max_new_tokens to bound it)",
+            (_, { } high) when !task.RowsAreExact => $"at most {Money(high)}",
+            ({ } low, { } high) => $"{Money(low)} to {Money(high)}",
+            ({ } low, null) when !task.RowsAreExact => $"unbounded (output unbounded; the input at most {Money(low)})",
+            ({ } low, null) => $"at least {Money(low)} (output unbounded)",
+        };
+    }
+
+    // The totals say what they cover: exact, an upper bound, or which tasks are left out and why.
+    private void AppendTotals(StringBuilder text)
+    {
+        if (Tasks.Count == 0) return;
+        var counted = Tasks.Where(t => t.Calls is not null).ToList();
+        var left = Tasks.Where(t => t.Calls is null).ToList();
+        var calls = N(counted.Sum(t => t.Calls!.Value));
+        text.Append("  total: calls ").AppendLine(left.Count > 0
+            ? $"{calls} for {counted.Count} of {Tasks.Count} tasks; no bound before the run for {Names(left)}"
+            : TotalCallsAreExact ? $"{calls} (exact)"
+            : $"at most {calls} (an upper bound: the rows of {Names(Tasks.Where(t => !t.RowsAreExact))} are bounds, as said above)");
+        var withTokens = Tasks.Where(t => t.InputTokens is not null).ToList();
+        if (withTokens.Count > 0)
+        {
+            var bound = withTokens.All(t => t.RowsAreExact) ? "" : "at most ";
+            var approximate = withTokens.All(t => t.ExactTokens) ? "" : "≈";
+            var rest = Tasks.Where(t => t.InputTokens is null).ToList();
+            text.Append("  total input tokens ").Append(bound).Append(approximate).Append(N(withTokens.Sum(t => t.InputTokens!.Value)))
+                .AppendLine(rest.Count > 0 ? $", and those of {Names(rest)}, counted once their prompts exist" : "");
+        }
+        if (Tasks.All(t => t.OutputTokenBound is not null))
+        {
+            text.Append("  total output tokens at most ").AppendLine(N(Tasks.Sum(t => t.OutputTokenBound!.Value)));
+        }
+        AppendTotalCost(text);
+    }
+
+    // Priced tasks only, saying which are left out; a range when every figure is exact, else a bound.
+    private void AppendTotalCost(StringBuilder text)
+    {
+        var priced = Tasks.Where(t => t.Model is not null && Prices?.Find(t.Model) is not null && t.Calls is not null).ToList();
+        if (priced.Count == 0) return;
+        var inputLater = priced.Where(t => t.InputTokens is null).ToList();
+        var unbounded = priced.Where(t => t.MaxCost is null && t.OutputCostBound is null).ToList();
+        var low = priced.Sum(t => t.MinCost ?? 0);
+        var high = priced.Sum(t => t.MaxCost ?? t.OutputCostBound ?? 0);
+        text.Append("  total cost of priced tasks: ").Append(
+            unbounded.Count > 0 ? $"unbounded (the output of {Names(unbounded)} has no max_new_tokens)"
+            : priced.All(t => t.RowsAreExact) && inputLater.Count == 0 ? $"{Money(low)} to {Money(high)}"
+            : $"at most {Money(high)}");
+        if (inputLater.Count > 0) text.Append(", plus the input of ").Append(Names(inputLater)).Append(", known once their prompts exist");
+        var left = Tasks.Except(priced).ToList();
+        text.AppendLine(left.Count > 0 ? $"; not counting {Names(left)}" : "");
+    }
+
+    private static string Names(IEnumerable<TaskEstimate> tasks) => string.Join(", ", tasks.Select(t => $"'{t.Step}'"));
 
     private static string N(long? value) => value?.ToString("N0", Invariant) ?? "?";
 
     private static string Money(decimal dollars) => "$" + dollars.ToString(dollars < 10 ? "0.0000" : "N2", Invariant);
 }
 
-/// <summary>Counts what each task step will ask, reading the sources through the plain steps before it.</summary>
+/// <summary>
+/// Counts what each task step will ask. A task fed by a source through plain row steps (and
+/// dedups, which only drop rows) has its prompts formatted and counted; every other task gets a
+/// bound on its rows from <see cref="StepRowBounds"/>, and its tokens are known only once the
+/// steps that make its rows have run.
+/// </summary>
 internal static class PipelineEstimator
 {
     public static async Task<PipelineEstimate> EstimateAsync(Pipeline pipeline, EstimateOptions options, CancellationToken cancellationToken)
     {
         var (order, schemas) = await PipelineRunner.ValidateAsync(pipeline, options.Parameters, cancellationToken).ConfigureAwait(false);
         var schema = new PipelineSchema(order.Select(step => new StepSchema(step.Name, step.Kind, schemas[step])).ToList());
+        var rows = new Dictionary<StepNode, StepRows>();
         var tasks = new List<TaskEstimate>();
-        foreach (var node in order.OfType<TaskNode>())
+        foreach (var step in order)
         {
-            tasks.Add(await EstimateAsync(node, options.Prices, cancellationToken).ConfigureAwait(false));
+            var chain = SourceChain.Of(step);
+            if (step is TaskNode task)
+            {
+                tasks.Add(chain is not null
+                    ? await CountAsync(task, chain, options.Prices, cancellationToken).ConfigureAwait(false)
+                    : Bound(task, rows[task.Parents[0]], options.Prices));
+            }
+            rows[step] = chain is not null && step is not TaskNode
+                ? await chain.CountAsync(cancellationToken).ConfigureAwait(false)
+                : StepRowBounds.After(step, step.Parents.Select(p => rows[p]).ToList(), step.Parents.Select(p => schemas[p]).ToList());
         }
         return new PipelineEstimate(schema, tasks, options.Prices);
     }
 
-    private static async Task<TaskEstimate> EstimateAsync(TaskNode node, PriceTable? prices, CancellationToken cancellationToken)
+    // A task whose prompts hold what earlier steps make: its rows and calls are bounded, its tokens are not known yet.
+    private static TaskEstimate Bound(TaskNode node, StepRows before, PriceTable? prices)
+    {
+        var task = node.Task;
+        var model = RunLog.ModelOf(task);
+        var counter = task.Llm?.GetService<ITokenCounter>() ?? ApproximateTokenCounter.Instance;
+        var tokens = "input tokens are counted once their prompts exist: " + MadeFrom(node);
+        var note = before.Rows is null ? $"rows unknown before the run: {before.Basis[^1]}." : tokens + ".";
+        return new TaskEstimate(node.Name, task.GetType().Name, model, before.Rows, before.Rows * task.NumGenerations, null, counter.Name, counter.IsExact,
+            task.GenerationOptions?.MaxOutputTokens, null, null, Join(note, RepeatNote(task)))
+        {
+            RowsAreExact = before.Exact,
+            RowsBasis = before.Basis,
+            OutputCostBound = prices?.Find(model) is { } price && task.GenerationOptions?.MaxOutputTokens is { } most && before.Rows is { } n
+                ? price.OutputPerMillion * n * task.NumGenerations * most / 1_000_000m
+                : null,
+        };
+    }
+
+    // What the task's prompts are made from that the estimate cannot see: the answers of the
+    // nearest LLM steps before it (through joins, plain steps, embeddings and evaluations), or a step that makes rows only when it runs.
+    private static string MadeFrom(TaskNode node)
+    {
+        var answers = new List<string>();
+        var others = new List<StepNode>();
+        var seen = new HashSet<StepNode>();
+        var pending = new Stack<StepNode>(node.Parents);
+        while (pending.TryPop(out var step))
+        {
+            if (!seen.Add(step)) continue;
+            if (step is TaskNode task) answers.Add(task.Name);
+            else if (step is RowwiseNode or DedupNode or JoinNode or EmbedNode or EvaluateNode) foreach (var parent in step.Parents) pending.Push(parent);
+            else if (step is not LoadNode) others.Add(step);
+        }
+        var parts = new List<string>();
+        if (answers.Count > 0) parts.Add($"they hold the answers of {string.Join(", ", answers.Order(StringComparer.Ordinal).Select(a => $"'{a}'"))}");
+        parts.AddRange(others.Select(o => $"they are made from the rows of {o.Kind} step '{o.Name}'"));
+        return (parts.Count > 0 ? string.Join(", and ", parts) : "they are made from rows known only in the run") + ", which exist only once the run gets there";
+    }
+
+    private static async Task<TaskEstimate> CountAsync(TaskNode node, SourceChain chain, PriceTable? prices, CancellationToken cancellationToken)
     {
         var task = node.Task;
         var model = RunLog.ModelOf(task);
         var counter = task.Llm?.GetService<ITokenCounter>() ?? ApproximateTokenCounter.Instance;
         var maxTokens = task.GenerationOptions?.MaxOutputTokens;
-        // The plain steps between the task and a source: their rows are known before any call.
-        var chain = new List<RowwiseNode>();
-        StepNode? current = node.Parents.Count == 1 ? node.Parents[0] : null;
-        while (current is RowwiseNode rowwise && rowwise.Parents.Count == 1)
+        long tokens = 0;
+        var rows = await chain.CountAsync(row =>
         {
-            chain.Insert(0, rowwise);
-            current = rowwise.Parents[0];
-        }
-        if (current is not LoadNode load)
-        {
-            var before = current?.Name ?? string.Join(", ", node.Parents.Select(p => p.Name));
-            return new TaskEstimate(node.Name, task.GetType().Name, model, null, null, null, counter.Name, counter.IsExact, maxTokens, null, null,
-                $"its rows come from step '{before}', whose rows are known only once it has run: rows, calls and tokens are counted then.");
-        }
-
-        long rows = 0, tokens = 0, index = 0;
-        await foreach (var source in load.Source.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            IReadOnlyList<KeyedRow> current1 = [new KeyedRow(RowKey.Source(index++), source)];
-            foreach (var step in chain)
+            IReadOnlyList<ChatMessage> messages;
+            try
             {
-                current1 = current1.SelectMany(r => StepNode.Keyed(r.Key, step.Transform(r.Row, r.Key))).ToList();
+                // The prompt the run will send: the row as the task sees it, mappings applied.
+                messages = node.FormatRow(row.Row);
             }
-            foreach (var row in current1)
+            catch (Exception error) when (error is RowValueException or InvalidOperationException or FormatException)
             {
-                IReadOnlyList<ChatMessage> messages;
-                try
-                {
-                    // The prompt the run will send: the row as the task sees it, mappings applied.
-                    messages = node.FormatRow(row.Row);
-                }
-                catch (Exception error) when (error is RowValueException or InvalidOperationException or FormatException)
-                {
-                    throw new PipelineException($"Step '{node.Name}' (task) cannot format row {row.Key}: {error.Message}", error);
-                }
-                rows++;
-                tokens += (long)counter.CountTokens(messages) * task.NumGenerations;
+                throw new PipelineException($"Step '{node.Name}' (task) cannot format row {row.Key}: {error.Message}", error);
             }
-        }
-        var calls = rows * task.NumGenerations;
+            tokens += (long)counter.CountTokens(messages) * task.NumGenerations;
+        }, cancellationToken).ConfigureAwait(false);
+        var calls = rows.Rows!.Value * task.NumGenerations;
         var price = prices?.Find(model);
         decimal? minCost = price is { } p ? p.InputPerMillion * tokens / 1_000_000m : null;
         decimal? maxCost = price is { } q && maxTokens is { } most ? minCost + q.OutputPerMillion * calls * most / 1_000_000m : null;
-        var note = task.MakesDependentCalls ? "it makes several dependent calls per generation: the first call of each is counted."
-            : task.Reasks > 0 ? $"answers that do not fit are asked again (up to {task.Reasks} times), which is not counted."
-            : null;
-        return new TaskEstimate(node.Name, task.GetType().Name, model, rows, calls, tokens, counter.Name, counter.IsExact, maxTokens, minCost, maxCost, note);
+        return new TaskEstimate(node.Name, task.GetType().Name, model, rows.Rows, calls, tokens, counter.Name, counter.IsExact, maxTokens, minCost, maxCost, RepeatNote(task))
+        {
+            RowsAreExact = rows.Exact,
+            RowsBasis = rows.Basis,
+        };
     }
+
+    private static string? RepeatNote(LlmTask task) =>
+        task.MakesDependentCalls ? "it makes several dependent calls per generation: the first call of each is counted."
+        : task.Reasks > 0 ? $"answers that do not fit are asked again (up to {task.Reasks} times), which is not counted."
+        : null;
+
+    private static string? Join(string? first, string? second) => first is null ? second : second is null ? first : first + " " + second;
+}
+
+/// <summary>
+/// A source and the plain steps after it, one parent each: row steps (keep, rename, expand, filter,
+/// map, validate, fine-tuning formats), whose rows are made from the source's before the run, and
+/// dedups, read as keeping every row (so what follows one is an upper bound).
+/// </summary>
+internal sealed class SourceChain(LoadNode load, IReadOnlyList<StepNode> steps)
+{
+    /// <summary>The chain that ends at <paramref name="step"/> (for a task: at its parent), or null when a step before it is not plain.</summary>
+    public static SourceChain? Of(StepNode step)
+    {
+        var steps = new List<StepNode>();
+        var current = step is TaskNode && step.Parents.Count == 1 ? step.Parents[0] : step;
+        while (current is RowwiseNode or DedupNode && current.Parents.Count == 1)
+        {
+            steps.Insert(0, current);
+            current = current.Parents[0];
+        }
+        return current is LoadNode load ? new SourceChain(load, steps) : null;
+    }
+
+    /// <summary>Reads the source through the steps, giving each row that comes out to <paramref name="each"/>.</summary>
+    public async Task<StepRows> CountAsync(Action<KeyedRow>? each, CancellationToken cancellationToken)
+    {
+        long rows = 0, index = 0;
+        var dedups = steps.OfType<DedupNode>().ToList();
+        var onePerSourceRow = dedups.Count == 0;
+        var splits = false;
+        await foreach (var source in load.Source.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            IReadOnlyList<KeyedRow> current = [new KeyedRow(RowKey.Source(index++), source)];
+            foreach (var step in steps.OfType<RowwiseNode>())
+            {
+                current = current.SelectMany(r => StepNode.Keyed(r.Key, step.Transform(r.Row, r.Key))).ToList();
+            }
+            if (current.Count != 1) onePerSourceRow = false;
+            if (current.Count > 1) splits = true;
+            foreach (var row in current)
+            {
+                rows++;
+                each?.Invoke(row);
+            }
+        }
+        return StepRows.Counted(rows, exact: dedups.Count == 0, onePerSourceRow, splits, dedups.Select(d => $"dedup '{d.Name}' drops duplicates"));
+    }
+
+    /// <inheritdoc cref="CountAsync(Action{KeyedRow}?, CancellationToken)"/>
+    public Task<StepRows> CountAsync(CancellationToken cancellationToken) => CountAsync(null, cancellationToken);
 }

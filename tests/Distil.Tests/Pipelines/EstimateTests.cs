@@ -63,8 +63,9 @@ public class EstimateTests : FakeServerTests
         Assert.That(task.MaxCost, Is.EqualTo(task.MinCost + 0.60m * 2400 / 1_000_000m));
 
         var follow = estimate.Tasks[1];
-        Assert.That((follow.Step, follow.Calls, follow.Note), Is.EqualTo(("follow_up", (long?)null, follow.Note)));
-        Assert.That(follow.Note, Does.Contain("its rows come from step 'text_generation'"));
+        // A row per generation of the first task: 24 rows, exactly; their prompts hold its answers.
+        Assert.That((follow.Step, follow.Rows, follow.Calls, follow.RowsAreExact, follow.InputTokens), Is.EqualTo(("follow_up", (long?)24, (long?)24, true, (long?)null)));
+        Assert.That(follow.Note, Does.Contain("input tokens are counted once their prompts exist: they hold the answers of 'text_generation'"));
         Assert.That(estimate.ToString(), Does.Contain("rows 12, calls 24, input tokens " + counted.ToString("N0") + " (tiktoken for gpt-4o-mini)")
             .And.Contain("output tokens at most 2,400 (max_new_tokens 100)"));
     }
@@ -96,6 +97,89 @@ public class EstimateTests : FakeServerTests
         Assert.That(estimate.Tasks[0].ExactTokens, Is.False);
         Assert.That(estimate.ToString(), Does.Contain("input tokens ≈").And.Contain("(approximation: 4 characters a token)").And.Contain("cost unknown"));
     }
+
+    private static TextGeneration Answer(IChatClient llm, string name, int generations = 1) =>
+        new() { Name = name, Llm = llm, NumGenerations = generations, GenerationOptions = new ChatOptions { MaxOutputTokens = 10 } };
+
+    [Test]
+    public async Task A_task_after_a_grouping_step_gets_the_source_s_row_count_exactly()
+    {
+        var llm = FakeServerClients.Factory(Server).Create("openai:gpt-4o-mini");
+        var pipeline = Pipeline.Create("grouped");
+        pipeline.RunDirectory = Path.Combine(_work, "grouped");
+        var questions = pipeline.Load(Questions(6)).KeepColumns("instruction");
+        var answer = questions.Then(Answer(llm, "answer"));
+        var answerB = questions.Then(Answer(llm, "answer_b"));
+        pipeline.GroupColumns("both", ["generation", "model_name"], ["generations", "model_names"], answer, answerB)
+            .Then(new UltraFeedback { Name = "judge", Llm = llm, GenerationOptions = new ChatOptions { MaxOutputTokens = 20 } });
+
+        var estimate = await pipeline.EstimateAsync(new EstimateOptions { Prices = new PriceTable().Set("gpt-4o-mini", 1m, 2m) });
+
+        var judge = estimate.Tasks.Single(t => t.Step == "judge");
+        Assert.That((judge.Rows, judge.Calls, judge.RowsAreExact, judge.OutputTokenBound), Is.EqualTo(((long?)6, (long?)6, true, (long?)120)));
+        Assert.That(judge.RowsBasis, Has.Some.EqualTo("group_columns 'both' keeps the source's 6 rows (one per source row, joined across its 2 branches)"));
+        Assert.That(judge.OutputCostBound, Is.EqualTo(2m * 120 / 1_000_000m));
+        Assert.That((estimate.TotalCalls, estimate.TotalCallsAreExact), Is.EqualTo(((long?)18, true)));
+        var text = estimate.ToString();
+        Assert.That(text, Does.Contain("total: calls 18 (exact)").And.Contain("total output tokens at most 240").And.Not.Contain("counted then"), text);
+        Assert.That(text, Does.Contain("plus the input of 'judge', known once their prompts exist"), text);
+    }
+
+    [Test]
+    public async Task A_filter_after_a_task_bounds_the_rows_after_it_and_makes_the_total_an_upper_bound()
+    {
+        var llm = FakeServerClients.Factory(Server).Create("openai:gpt-4o-mini");
+        var pipeline = Pipeline.Create("filtered");
+        pipeline.RunDirectory = Path.Combine(_work, "filtered");
+        pipeline.Load(Questions(10))
+            .Filter(row => (int)row["noise"]! % 2 == 0, ["noise"], name: "even_only") // counted on the rows: 5
+            .Then(Answer(llm, "answer", generations: 2))                                // 10 rows out
+            .Filter(row => row["generation"] is not null, ["generation"], name: "answered")
+            .Then(Answer(llm, "follow_up"));
+
+        var estimate = await pipeline.EstimateAsync();
+
+        var answer = estimate.Tasks[0];
+        Assert.That((answer.Rows, answer.Calls, answer.RowsAreExact), Is.EqualTo(((long?)5, (long?)10, true)), "a filter on source rows is applied to them");
+        var follow = estimate.Tasks[1];
+        Assert.That((follow.Rows, follow.Calls, follow.RowsAreExact), Is.EqualTo(((long?)10, (long?)10, false)));
+        Assert.That(follow.RowsBasis, Is.EqualTo(new[] { "task 'answer' gives a row per generation (2)", "filter 'answered' may drop rows" }));
+        Assert.That((estimate.TotalCalls, estimate.TotalCallsAreExact), Is.EqualTo(((long?)20, false)));
+        Assert.That(estimate.ToString(), Does.Contain("rows at most 10, calls at most 10").And.Contain("total: calls at most 20 (an upper bound: the rows of 'follow_up' are bounds"));
+    }
+
+    [Test]
+    public async Task Grouped_generations_expanded_and_deduplicated_bound_every_later_task()
+    {
+        var llm = FakeServerClients.Factory(Server).Create("openai:gpt-4o-mini");
+        var pipeline = Pipeline.Create("multi");
+        pipeline.RunDirectory = Path.Combine(_work, "multi");
+        var drafts = Answer(llm, "drafts", generations: 3);
+        drafts.GroupGenerations = true;
+        var deduplicated = pipeline.Load(Questions(4)).KeepColumns("instruction")
+            .Then(drafts)                                                 // 4 rows, 12 calls
+            .ExpandColumns(new Dictionary<string, string> { ["generation"] = "draft" }, "one_per_draft") // 12 rows: 3 a list
+            .Deduplicate("draft", new DedupOptions { Method = DedupMethod.Exact }, "unique");
+        deduplicated.Then(Answer(llm, "polish"), new ColumnMappings { Inputs = new Dictionary<string, string> { ["instruction"] = "draft" } });
+        deduplicated.Global(rows => rows.Take(2), name: "sample").Then(Answer(llm, "after_sample"));
+
+        var estimate = await pipeline.EstimateAsync();
+
+        Assert.That(estimate.Tasks.Select(t => (t.Step, t.Rows, t.Calls, t.RowsAreExact)), Is.EqualTo(new[]
+        {
+            ("drafts", (long?)4, (long?)12, true),
+            ("polish", (long?)12, (long?)12, false),
+            ("after_sample", (long?)null, (long?)null, false),
+        }));
+        Assert.That(estimate.Tasks[1].RowsBasis, Is.EqualTo(new[] { "expand_columns 'one_per_draft' gives a row per item of 'generation' (3)", "dedup 'unique' drops duplicates" }));
+        Assert.That(estimate.Tasks[2].Note, Does.Contain("global step 'sample' runs a function over all rows, which may return any number of them"));
+        Assert.That(estimate.ToString(), Does.Contain("total: calls 24 for 2 of 3 tasks; no bound before the run for 'after_sample'"));
+    }
+
+    [Test]
+    public void A_model_without_a_price_is_told_every_name_price_accepts() =>
+        Assert.That(new PriceTable().Set("gpt-4o", 1, 1).Explain(["my-model (openai)"]), Has.Some.EqualTo(
+            "model 'my-model (openai)' has no price: give one with --price \"my-model=IN/OUT\" (dollars per million tokens; the name may be 'my-model (openai)', 'my-model')"));
 }
 
 /// <summary><c>distil run --dry-run</c> with prices, and <c>--limit</c>, end to end.</summary>
@@ -172,6 +256,43 @@ public class PreviewCliTests : FakeServerTests
         var tokens = Server.Requests.Sum(r => r.Prompt.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.That(child.Output, Does.Contain($"{tokens:N0} input and 24 output tokens, cost ${tokens}.0000."), child.Output);
         Assert.That(child.Output, Does.Contain("price 'MY-MODEL' matched 'my-model (openai)'").And.Contain("price 'other' matched no model; the models seen are 'my-model (openai)'"));
+    }
+
+    [Test]
+    public async Task Dry_run_of_a_pipeline_file_with_a_grouping_step_counts_every_task_and_totals_them()
+    {
+        Input(5);
+        var file = Path.Combine(_work, "pipeline.json");
+        File.WriteAllText(file, $$"""
+            {
+              "name": "two-answers-and-a-judge",
+              "model": "endpoint:{{Server.BaseUrl}}#my-model",
+              "steps": [
+                { "name": "questions", "load": "questions.jsonl" },
+                { "name": "answer", "task": "text_generation", "after": "questions", "params": { "max_new_tokens": 16 } },
+                { "name": "answer_b", "task": "text_generation", "after": "questions", "params": { "max_new_tokens": 16 } },
+                { "name": "both", "group_columns": ["generation"], "output_columns": ["generations"], "after": ["answer", "answer_b"] },
+                { "name": "judge", "task": "ultrafeedback", "after": "both", "params": { "max_new_tokens": 32 } },
+                { "name": "out", "write": "rated.jsonl", "after": "judge" }
+              ]
+            }
+            """);
+
+        using var child = ChildProgram.Distil.Start("run", "--pipeline", file, "--dry-run");
+        await child.Process.WaitForExitAsync();
+
+        Assert.That(child.Process.ExitCode, Is.Zero, child.Error);
+        Assert.That(Server.RequestCount, Is.Zero);
+        var lines = child.Output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        foreach (var (task, counts) in new[] { ("answer", "rows 5, calls 5, input tokens ≈"), ("answer_b", "rows 5, calls 5, input tokens ≈"), ("judge", "rows 5, calls 5") })
+        {
+            var at = lines.FindIndex(l => l.StartsWith($"  {task} (", StringComparison.Ordinal));
+            Assert.That(at, Is.GreaterThanOrEqualTo(0), child.Output);
+            Assert.That(lines[at + 1], Does.StartWith("    " + counts), $"task '{task}' has its rows and calls:\n{child.Output}");
+        }
+        Assert.That(child.Output, Does.Contain("group_columns 'both' keeps the source's 5 rows").And.Not.Contain("counted then"), child.Output);
+        Assert.That(child.Output, Does.Contain("total: calls 15 (exact)").And.Contain("total output tokens at most 320"), child.Output);
+        Assert.That(child.Output, Does.Contain("model 'my-model (openai)' has no price: give one with --price \"my-model=IN/OUT\"").And.Contain("'my-model (openai)', 'my-model'"), child.Output);
     }
 
     [TestCase("gpt-4o-mini (openai)", "gpt-4o-mini", true)]

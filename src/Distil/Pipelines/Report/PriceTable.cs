@@ -137,8 +137,20 @@ public sealed class PriceTable
                 : $"price '{name}' matched no model; the models seen are {(seen.Count == 0 ? "none (no task's client names its model)" : string.Join(", ", seen.Select(m => $"'{m}'")))}"
                     + " (a price may name one as shown, its id before the parenthesis, or a local model's file name)");
         }
-        foreach (var unpriced in seen.Where(m => MatchOf(m) is null)) lines.Add($"model '{unpriced}' has no price");
+        foreach (var unpriced in seen.Where(m => MatchOf(m) is null)) lines.Add($"model '{unpriced}' has no price: {HowToPrice(unpriced)}");
         return lines;
+    }
+
+    /// <summary>
+    /// How to give <paramref name="model"/> (a name as a run reports it) a price: the
+    /// <c>--price</c> option with each name it accepts, e.g.
+    /// <c>give one with --price "NAME=IN/OUT" (dollars per million tokens), NAME one of 'gpt-4o-mini (openai)', 'gpt-4o-mini'</c>.
+    /// </summary>
+    public static string HowToPrice(string model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var names = NamesOf(model);
+        return $"give one with --price \"{names[^1]}=IN/OUT\" (dollars per million tokens; the name may be {string.Join(", ", names.Select(n => $"'{n}'"))})";
     }
 
     /// <summary>The cost in dollars of the tokens, or null when the model has no price.</summary>

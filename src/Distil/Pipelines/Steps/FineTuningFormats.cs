@@ -14,6 +14,9 @@ internal sealed class FormatSftNode(string name, string prompt, string completio
 {
     private static readonly ColumnType Turn = ColumnType.StructOf(new Column("role", ColumnType.String), new Column("content", ColumnType.String));
 
+    /// <summary>The answer column: a list of answers gives a row each.</summary>
+    public string Completion => completion;
+
     public override string Kind => "format_sft";
 
     public override IReadOnlyList<string> RequiredColumns => [prompt, completion];

@@ -151,6 +151,12 @@ internal sealed class CombineOutputsNode(string name) : JoinNode(name)
 /// </summary>
 internal sealed class GroupColumnsNode(string name, IReadOnlyList<string> columns, IReadOnlyList<string> outputColumns) : JoinNode(name)
 {
+    /// <summary>The columns gathered, in order.</summary>
+    public IReadOnlyList<string> Columns => columns;
+
+    /// <summary>The list columns they become, in the same order.</summary>
+    public IReadOnlyList<string> OutputColumns => outputColumns;
+
     public override string Kind => "group_columns";
 
     public override IReadOnlyList<string> RequiredColumns => columns;

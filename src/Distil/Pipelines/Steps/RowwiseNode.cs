@@ -33,6 +33,9 @@ internal abstract class RowwiseNode(string name) : StepNode(name)
 /// <summary>Keeps the named columns, in that order, and drops the others.</summary>
 internal sealed class KeepColumnsNode(string name, IReadOnlyList<string> columns) : RowwiseNode(name)
 {
+    /// <summary>The columns kept.</summary>
+    public IReadOnlyList<string> Columns => columns;
+
     public override string Kind => "keep_columns";
 
     public override IReadOnlyList<string> RequiredColumns => columns;
@@ -57,6 +60,9 @@ internal sealed class KeepColumnsNode(string name, IReadOnlyList<string> columns
 /// <summary>Renames columns; the others stay, in their place.</summary>
 internal sealed class RenameColumnsNode(string name, IReadOnlyDictionary<string, string> renames) : RowwiseNode(name)
 {
+    /// <summary>Old name → new name.</summary>
+    public IReadOnlyDictionary<string, string> Renames => renames;
+
     public override string Kind => "rename_columns";
 
     public override IReadOnlyList<string> RequiredColumns => renames.Keys.ToList();
@@ -85,6 +91,9 @@ internal sealed class RenameColumnsNode(string name, IReadOnlyDictionary<string,
 /// </summary>
 internal sealed class ExpandColumnsNode(string name, IReadOnlyDictionary<string, string> columns) : RowwiseNode(name)
 {
+    /// <summary>List column → item column.</summary>
+    public IReadOnlyDictionary<string, string> Columns => columns;
+
     public override string Kind => "expand_columns";
 
     public override IReadOnlyList<string> RequiredColumns => columns.Keys.ToList();
@@ -152,6 +161,9 @@ internal sealed class FilterNode(string name, Func<JsonObject, bool> keep, IRead
 internal sealed class MapNode(string name, Func<JsonObject, JsonObject> map, IReadOnlyList<string> reads, IReadOnlyList<string> writes)
     : RowwiseNode(name)
 {
+    /// <summary>The columns the function says it writes.</summary>
+    public IReadOnlyList<string> Writes => writes;
+
     public override string Kind => "map";
 
     public override IReadOnlyList<string> RequiredColumns => reads;

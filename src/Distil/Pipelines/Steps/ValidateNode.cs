@@ -54,6 +54,9 @@ public static class RowValidators
 /// </summary>
 internal sealed class ValidateNode(string name, string column, IRowValidator validator, bool keepValidOnly) : RowwiseNode(name)
 {
+    /// <summary>Whether rows that fail are dropped (else they are kept, marked).</summary>
+    public bool KeepValidOnly => keepValidOnly;
+
     public override string Kind => "validate";
 
     public override IReadOnlyList<string> RequiredColumns => [column];
