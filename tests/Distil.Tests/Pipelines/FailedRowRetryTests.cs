@@ -126,4 +126,27 @@ public class FailedRowRetryTests : FakeServerTests
         Assert.That(rows, Has.Count.EqualTo(2 * Rows));
         Assert.That(rows.Select(r => (string?)r["generation"]), Has.All.StartWith("re "));
     }
+
+    [Test]
+    public async Task A_store_from_before_failed_rows_were_counted_has_its_failed_rows_found_from_their_metadata()
+    {
+        FailRows(Failing);
+        await Build().RunAsync(Quiet);
+        // The store as a Distil from before wrote it: no count of failed calls beside the rows.
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_runDirectory, "distil-run.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var drop = connection.CreateCommand();
+            drop.CommandText = "ALTER TABLE rows DROP COLUMN failed";
+            drop.ExecuteNonQuery();
+        }
+
+        AnswerAll();
+        var rerunFrom = Server.RequestCount;
+        var rerun = await Build().RunAsync(Quiet);
+
+        Assert.That(RequestsSince(rerunFrom).Select(RowOf), Is.EquivalentTo(Failing));
+        Assert.That(rerun.Tasks["answer"].RetriedRows, Is.EqualTo(Failing.Length));
+        Assert.That((await rerun.Dataset.ToListAsync()).Select(r => (string?)r["generation"]), Has.All.StartWith("re "));
+    }
 }
