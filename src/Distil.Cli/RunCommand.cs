@@ -41,10 +41,11 @@ internal static class RunCommand
         var prices = PriceOptions.Price();
         var priceFile = PriceOptions.PriceFile();
         var warnUnreadable = new Option<double?>("--warn-unreadable") { Description = "Warn about a task step when more than this share of its answers (0 to 1) could not be read or broke a rule (default 0.1)." };
+        var keepFailed = new Option<bool>("--keep-failed") { Description = "Keep the rows an earlier run stored with failed LLM calls as they are, instead of asking them again (the default on a rerun)." };
         var limit = new Option<long?>("--limit") { Description = "A preview: run on the first N rows of each source, in a run directory of its own (<run-dir>-preview), write no output, and print the rows as a table." };
         var command = new Command("run", "Run a built-in task over a file (--task) or a pipeline file (--pipeline), with progress; a stopped run resumes.")
         {
-            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, rpm, tpm, maxRetries, timeout, perServer, cache, runDirectory, batch, wait, format, dryRun, prices, priceFile, limit, shard, logLevel, logFile, warnUnreadable,
+            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, rpm, tpm, maxRetries, timeout, perServer, cache, runDirectory, batch, wait, format, dryRun, prices, priceFile, limit, shard, logLevel, logFile, warnUnreadable, keepFailed,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -57,6 +58,7 @@ internal static class RunCommand
                 PriceOptions.Read("distil run", result.GetValue(prices), result.GetValue(priceFile)), result.GetValue(limit), result.GetValue(perServer), ParseShard(result.GetValue(shard)))
             {
                 WarnUnreadable = result.GetValue(warnUnreadable),
+                KeepFailed = result.GetValue(keepFailed),
             };
             return await RunAsync(console, settings, cancellationToken);
         });
@@ -70,6 +72,9 @@ internal static class RunCommand
     {
         /// <summary>The share of unfit answers past which a step is warned about (<c>--warn-unreadable</c>).</summary>
         public double? WarnUnreadable { get; init; }
+
+        /// <summary>Keep the rows an earlier run stored with failed calls as they are (<c>--keep-failed</c>).</summary>
+        public bool KeepFailed { get; init; }
     }
 
     private static Shard? ParseShard(string? text)
@@ -98,6 +103,7 @@ internal static class RunCommand
         if (settings.PerServer < 1) throw new UsageException($"distil run: --per-server must be 1 or more, not {settings.PerServer}.");
         if (settings.WarnUnreadable is < 0 or > 1 || settings.WarnUnreadable is double.NaN) throw new UsageException($"distil run: --warn-unreadable is a share of the answers from 0 to 1 (0.1 warns past one in ten), not {settings.WarnUnreadable}.");
         if (settings.Limit < 1) throw new UsageException($"distil run: --limit must be 1 or more, not {settings.Limit}.");
+        if (settings.KeepFailed && settings.DryRun) throw new UsageException("distil run: --keep-failed goes with a run; --dry-run asks nothing, so it has no failed rows to keep.");
         if (settings.Limit is not null && (settings.Batch || settings.DryRun)) throw new UsageException("distil run: --limit runs a preview online; it goes with neither --batch nor --dry-run.");
         using var telemetry = OtlpExport.FromEnvironment();
 
@@ -140,9 +146,9 @@ internal static class RunCommand
             if (settings.Shard is { } part) built.RunDirectory = part.Suffix(built.RunDirectoryPath, isFolder: true);
             built.Logger = loggerFactory.CreateLogger("Distil.Pipeline");
             if (settings.DryRun) return await DryRunAsync(console, built, settings.Prices, cancellationToken);
-            if (settings.Limit is { } rows) return await PreviewAsync(console, built, rows, cancellationToken);
+            if (settings.Limit is { } rows) return await PreviewAsync(console, built, rows, settings.KeepFailed, cancellationToken);
             var exitCode = await RunPipelineAsync(console, built, settings.Wait, settings.Shard, settings.Prices,
-                settings.WarnUnreadable ?? PipelineRunOptions.DefaultUnreadableWarningShare, cancellationToken);
+                settings.WarnUnreadable ?? PipelineRunOptions.DefaultUnreadableWarningShare, settings.KeepFailed, cancellationToken);
             // Per server, when a model has several.
             foreach (var balancer in clients.Select(c => c.GetService<LoadBalancingChatClient>()).OfType<LoadBalancingChatClient>())
             {
@@ -232,13 +238,13 @@ internal static class RunCommand
 
     // The first rows only, in a run directory of their own, printed as a table: read the prompts
     // and answers before paying for the whole run.
-    private static async Task<int> PreviewAsync(CliConsole console, Pipeline pipeline, long rows, CancellationToken cancellationToken)
+    private static async Task<int> PreviewAsync(CliConsole console, Pipeline pipeline, long rows, bool keepFailed, CancellationToken cancellationToken)
     {
         pipeline.RunDirectory = pipeline.RunDirectoryPath + "-preview";
         PipelineResult result;
         try
         {
-            result = await pipeline.RunAsync(new PipelineRunOptions { SourceRowLimit = rows, Console = console.Ansi }, cancellationToken);
+            result = await pipeline.RunAsync(new PipelineRunOptions { SourceRowLimit = rows, Console = console.Ansi, KeepFailedRows = keepFailed }, cancellationToken);
         }
         catch (PipelineException error)
         {
@@ -253,7 +259,7 @@ internal static class RunCommand
     }
 
     private static async Task<int> RunPipelineAsync(
-        CliConsole console, Pipeline pipeline, bool waitForBatches, Shard? shard, PriceTable? prices, double warnUnreadable, CancellationToken cancellationToken)
+        CliConsole console, Pipeline pipeline, bool waitForBatches, Shard? shard, PriceTable? prices, double warnUnreadable, bool keepFailed, CancellationToken cancellationToken)
     {
         using var stop = ConsoleStop.Install();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stop.Immediate);
@@ -261,7 +267,7 @@ internal static class RunCommand
         PipelineResult result;
         try
         {
-            result = await pipeline.RunAsync(new PipelineRunOptions { GracefulStop = stop.Graceful, WaitForBatches = waitForBatches, Shard = shard, UnreadableWarningShare = warnUnreadable }, cancel.Token);
+            result = await pipeline.RunAsync(new PipelineRunOptions { GracefulStop = stop.Graceful, WaitForBatches = waitForBatches, Shard = shard, UnreadableWarningShare = warnUnreadable, KeepFailedRows = keepFailed }, cancel.Token);
         }
         catch (PipelineException error) when (error.InnerException is null or RowValueException or IOException or InvalidDataException)
         {
@@ -305,6 +311,10 @@ internal static class RunCommand
                 $"  {step}: {statistics.Calls:N0} calls this run, {statistics.FailedCalls:N0} failed, {statistics.UnparsedAnswers:N0} answers unreadable, " +
                 $"{statistics.RejectedAnswers:N0} broke a rule{cutOff}{reasked}, " +
                 $"{statistics.InputTokens:N0} input and {statistics.OutputTokens:N0} output tokens{cost}.");
+            if (statistics.RetriedRows > 0)
+            {
+                await console.Out.WriteLineAsync($"  {step}: {statistics.RetriedRows:N0} failed rows from earlier runs retried.");
+            }
         }
         if (prices is not null)
         {

@@ -286,6 +286,14 @@ public sealed class PipelineRunOptions
     /// </summary>
     public bool WaitForBatches { get; init; }
 
+    /// <summary>
+    /// Keeps the rows an earlier run stored with LLM calls that failed for good (their outputs null,
+    /// the reason in <c>error_&lt;task&gt;</c>) as they are. By default (false) a run on the same run
+    /// directory asks those rows again, and the steps after the task compute what is made from them
+    /// again; rows whose calls were answered, readable or not, are never asked again.
+    /// </summary>
+    public bool KeepFailedRows { get; init; }
+
     /// <summary>How progress is shown (default: live on a terminal, log lines otherwise).</summary>
     public ProgressMode Progress { get; init; } = ProgressMode.Auto;
 

@@ -146,6 +146,12 @@ public sealed record TaskStatistics(
     /// <summary>The first unfit answer of each cause in this run (its text, and the rule it broke), for warnings.</summary>
     public IReadOnlyList<UnfitAnswer> UnfitSamples { get; init; } = [];
 
+    /// <summary>
+    /// Input rows an earlier run stored with LLM calls that failed for good, asked again in this run
+    /// (see <see cref="PipelineRunOptions.KeepFailedRows"/>).
+    /// </summary>
+    public long RetriedRows { get; init; }
+
     internal static TaskStatistics From(StepCounts counts) =>
         new(counts.Calls, counts.FailedCalls, counts.InputTokens, counts.OutputTokens, counts.Retries, counts.CacheHits, counts.Unparsed, counts.Reasked, counts.ReaskFits,
             counts.Rejected, counts.CutOff, counts.FirstTry + counts.ReaskFits)
@@ -157,5 +163,6 @@ public sealed record TaskStatistics(
                 [UnfitCause.RuleBroken] = counts.Rejected - counts.CutOffRejected,
             },
             UnfitSamples = counts.Samples,
+            RetriedRows = counts.Retried,
         };
 }

@@ -52,6 +52,7 @@ internal sealed class RunMetrics : IDisposable
     private readonly Counter<long> _rowsRead;
     private readonly Counter<long> _rowsWritten;
     private readonly Counter<long> _rowsReplayed;
+    private readonly Counter<long> _rowsRetried;
     private readonly Counter<long> _rowsGenerated;
     private readonly Counter<long> _calls;
     private readonly Counter<long> _unparsed;
@@ -71,6 +72,7 @@ internal sealed class RunMetrics : IDisposable
         _rowsRead = _meter.CreateCounter<long>("distil.rows.read", "{row}", "Rows a step read from the steps before it.");
         _rowsWritten = _meter.CreateCounter<long>("distil.rows.written", "{row}", "Rows a step passed to the steps after it.");
         _rowsReplayed = _meter.CreateCounter<long>("distil.rows.replayed", "{row}", "Input rows a step took from the run store instead of computing them again.");
+        _rowsRetried = _meter.CreateCounter<long>("distil.rows.retried", "{row}", "Input rows whose LLM calls failed for good in an earlier run, asked again in this one.");
         _rowsGenerated = _meter.CreateCounter<long>("distil.task.rows", "{row}", "Input rows a task turned into output rows in this run.");
         _calls = _meter.CreateCounter<long>("distil.llm.calls", "{call}", "LLM calls that ended, by outcome (answered, failed after retries).");
         _unparsed = _meter.CreateCounter<long>("distil.llm.answers.unparsed", "{answer}", "Answers whose output could not be read; their output columns are null.");
@@ -118,6 +120,8 @@ internal sealed class RunMetrics : IDisposable
     public void RowWritten(string step) => _rowsWritten.Add(1, Step(step));
 
     public void RowReplayed(string step) => _rowsReplayed.Add(1, Step(step));
+
+    public void RowRetried(string step) => _rowsRetried.Add(1, Step(step));
 
     public void RowGenerated(string step) => _rowsGenerated.Add(1, Step(step));
 
@@ -211,6 +215,7 @@ internal sealed class RunMetrics : IDisposable
         if (ReferenceEquals(instrument, _rowsRead)) Interlocked.Add(ref counts.ReadField, value);
         else if (ReferenceEquals(instrument, _rowsWritten)) Interlocked.Add(ref counts.WrittenField, value);
         else if (ReferenceEquals(instrument, _rowsReplayed)) Interlocked.Add(ref counts.ReplayedField, value);
+        else if (ReferenceEquals(instrument, _rowsRetried)) Interlocked.Add(ref counts.RetriedField, value);
         else if (ReferenceEquals(instrument, _rowsGenerated)) Interlocked.Add(ref counts.RowsField, value);
         else if (ReferenceEquals(instrument, _calls)) Interlocked.Add(ref detail == "failed" ? ref counts.FailedCallsField : ref counts.CallsField, value);
         else if (ReferenceEquals(instrument, _unparsed)) Interlocked.Add(ref counts.UnparsedField, value);
@@ -236,6 +241,7 @@ internal sealed class StepCounts
     internal long ReadField;
     internal long WrittenField;
     internal long ReplayedField;
+    internal long RetriedField;
     internal long RowsField;
     internal long CallsField;
     internal long FailedCallsField;
@@ -274,6 +280,9 @@ internal sealed class StepCounts
 
     /// <summary>Input rows taken from the run store.</summary>
     public long Replayed => Interlocked.Read(ref ReplayedField);
+
+    /// <summary>Input rows stored with failed LLM calls by an earlier run, and asked again in this one.</summary>
+    public long Retried => Interlocked.Read(ref RetriedField);
 
     /// <summary>Input rows a task generated in this run.</summary>
     public long Rows => Interlocked.Read(ref RowsField);

@@ -26,9 +26,11 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         var runDirectory = pipeline.RunDirectoryPath;
         var store = RunStore.Open(runDirectory, pipeline.Logger);
         IReadOnlyDictionary<StepNode, long> resumed;
+        IReadOnlyDictionary<StepNode, (RedoneRows Redone, RedoneRows Retried)> redo;
         try
         {
             resumed = PrepareStore(store, order);
+            redo = FailedRowsToRetry(store, order);
         }
         catch
         {
@@ -55,7 +57,12 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
             metrics,
             control,
             step.Parents.Count > 0 ? schemas[step.Parents[0]] : null,
-            pipeline.Name) { Logger = pipeline.Logger }).ToList();
+            pipeline.Name)
+        {
+            Logger = pipeline.Logger,
+            Redone = redo.TryGetValue(step, out var again) ? again.Redone : RedoneRows.None,
+            Retried = redo.TryGetValue(step, out var own) ? own.Retried : RedoneRows.None,
+        }).ToList();
         Exception? failure = null;
         ProgressReporter? progress = null;
         var stepTimes = new System.Collections.Concurrent.ConcurrentDictionary<StepNode, TimeSpan>();
@@ -173,6 +180,27 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
             }
         }
         return resumed;
+    }
+
+    // Rows an earlier run stored with failed LLM calls are asked again (unless the run keeps them),
+    // and every step after the task computes again what it made from them: a task step's own failed
+    // rows are retried, and the steps below it inherit those keys (every key, below a global step).
+    private Dictionary<StepNode, (RedoneRows Redone, RedoneRows Retried)> FailedRowsToRetry(RunStore store, IReadOnlyList<StepNode> order)
+    {
+        var redo = new Dictionary<StepNode, (RedoneRows Redone, RedoneRows Retried)>();
+        foreach (var step in order)
+        {
+            var retried = step is TaskNode && step.IsStored && !options.KeepFailedRows ? RedoneRows.Of(store.FailedRows(step.Name)) : RedoneRows.None;
+            var redone = step.Parents.Aggregate(retried, (rows, parent) => rows.With(redo[parent].Redone.After(parent)));
+            redo[step] = (redone, retried);
+            if (!retried.IsEmpty)
+            {
+                pipeline.Logger.LogInformation(
+                    "Step '{Step}' asks again the rows whose LLM calls failed in an earlier run ({Store}); set KeepFailedRows (distil run --keep-failed) to keep them as they are.",
+                    step.Name, store.Path);
+            }
+        }
+        return redo;
     }
 
     private async Task<long?> CountRowsAsync(IReadOnlyList<StepNode> order, CancellationToken cancellationToken)

@@ -35,7 +35,7 @@ internal sealed class RunStore : IAsyncDisposable
     private readonly RunDirectoryLock? _lock;
     private CancellationToken _abandon;
 
-    private sealed record Commit(string Step, RowKey InputKey, long Sequence, string Outputs, TaskCompletionSource? Committed, RowCharges? Charges);
+    private sealed record Commit(string Step, RowKey InputKey, long Sequence, string Outputs, int FailedGenerations, TaskCompletionSource? Committed, RowCharges? Charges);
 
     private readonly List<Commit> _burst = [];
 
@@ -107,7 +107,7 @@ internal sealed class RunStore : IAsyncDisposable
                 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS steps (step TEXT PRIMARY KEY, signature TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS rows (
-                    step TEXT NOT NULL, input_key TEXT NOT NULL, seq INTEGER NOT NULL, outputs TEXT NOT NULL,
+                    step TEXT NOT NULL, input_key TEXT NOT NULL, seq INTEGER NOT NULL, outputs TEXT NOT NULL, failed INTEGER NOT NULL DEFAULT 0,
                     PRIMARY KEY (step, input_key)) WITHOUT ROWID;
                 CREATE INDEX IF NOT EXISTS rows_by_seq ON rows (step, seq);
                 CREATE TABLE IF NOT EXISTS batches (
@@ -125,12 +125,35 @@ internal sealed class RunStore : IAsyncDisposable
             {
                 throw new PipelineException($"The run store '{path}' was written by another version of Distil (schema {stored}); delete the run directory or choose another.");
             }
+            AddFailedColumn(connection);
         }
         catch (SqliteException error)
         {
             throw new PipelineException($"The run store '{path}' cannot be used ({error.Message}); delete the run directory or choose another.", error);
         }
         return new RunStore(path, connectionString, logger, directoryLock);
+    }
+
+    // A store written before failed calls were counted gets the column, filled from the rows'
+    // metadata: a task's failed call left 'error_<task>' there (a task step is named after its
+    // task), so the failed rows of a run from before are retried too.
+    private static void AddFailedColumn(SqliteConnection connection)
+    {
+        using var columns = connection.CreateCommand();
+        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('rows') WHERE name = 'failed'";
+        if ((long)columns.ExecuteScalar()! > 0) return;
+        using var transaction = connection.BeginTransaction();
+        using var add = connection.CreateCommand();
+        add.Transaction = transaction;
+        add.CommandText = """
+            ALTER TABLE rows ADD COLUMN failed INTEGER NOT NULL DEFAULT 0;
+            UPDATE rows SET failed = (
+                SELECT COUNT(*) FROM json_each(rows.outputs) AS output, json_tree(output.value, '$[1]') AS node
+                WHERE node.key = 'error_' || rows.step AND node.type <> 'null')
+            WHERE instr(outputs, '"error_' || step || '"') > 0;
+            """;
+        add.ExecuteNonQuery();
+        transaction.Commit();
     }
 
     /// <summary>
@@ -190,18 +213,37 @@ internal sealed class RunStore : IAsyncDisposable
     }
 
     /// <summary>
+    /// The input rows of <paramref name="step"/> stored with LLM calls that failed for good (after
+    /// their retries): the rows a rerun asks again unless told to keep them. Rows whose calls were
+    /// answered, even with nothing readable, are not among them: those answers are paid for.
+    /// </summary>
+    public IReadOnlyList<string> FailedRows(string step)
+    {
+        using var connection = Connect(_connectionString);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT input_key FROM rows WHERE step = $step AND failed > 0";
+        command.Parameters.AddWithValue("$step", step);
+        using var reader = command.ExecuteReader();
+        var keys = new List<string>();
+        while (reader.Read()) keys.Add(reader.GetString(0));
+        return keys;
+    }
+
+    /// <summary>
     /// Stores the outputs of one input row. Returns once the row is queued for the writer, or, with
     /// <paramref name="untilCommitted"/>, once it is committed (what an LLM answer waits for, so that
     /// a row is never both paid for and lost to a crash while its call counts as finished).
     /// <paramref name="charges"/> (what the row cost) go to the <see cref="Journal"/> with the row's burst.
+    /// <paramref name="failedGenerations"/> counts the row's generations whose LLM call failed for
+    /// good: a rerun asks such a row again.
     /// </summary>
     public async ValueTask SaveAsync(string step, RowKey inputKey, long sequence, IReadOnlyList<KeyedRow> outputs, CancellationToken cancellationToken,
-        bool untilCommitted = false, RowCharges? charges = null)
+        bool untilCommitted = false, RowCharges? charges = null, int failedGenerations = 0)
     {
         try
         {
             var committed = untilCommitted ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
-            await _commits.Writer.WriteAsync(new Commit(step, inputKey, sequence, Encode(outputs), committed, charges), cancellationToken).ConfigureAwait(false);
+            await _commits.Writer.WriteAsync(new Commit(step, inputKey, sequence, Encode(outputs), failedGenerations, committed, charges), cancellationToken).ConfigureAwait(false);
             if (committed is not null) await committed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException closed) when (closed.InnerException is PipelineException failure)
@@ -362,11 +404,12 @@ internal sealed class RunStore : IAsyncDisposable
     {
         await using var connection = Connect(_connectionString);
         await using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT OR REPLACE INTO rows (step, input_key, seq, outputs) VALUES ($step, $key, $seq, $outputs)";
+        insert.CommandText = "INSERT OR REPLACE INTO rows (step, input_key, seq, outputs, failed) VALUES ($step, $key, $seq, $outputs, $failed)";
         var step = insert.Parameters.Add("$step", SqliteType.Text);
         var key = insert.Parameters.Add("$key", SqliteType.Text);
         var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
         var outputs = insert.Parameters.Add("$outputs", SqliteType.Text);
+        var failed = insert.Parameters.Add("$failed", SqliteType.Integer);
         await using var mark = connection.CreateCommand();
         mark.CommandText = "INSERT OR REPLACE INTO meta (key, value) VALUES ($key, $value)";
         var markKey = mark.Parameters.Add("$key", SqliteType.Text);
@@ -404,6 +447,7 @@ internal sealed class RunStore : IAsyncDisposable
                             key.Value = commit.InputKey.Text;
                             seq.Value = commit.Sequence;
                             outputs.Value = commit.Outputs;
+                            failed.Value = commit.FailedGenerations;
                             insert.ExecuteNonQuery();
                         }
                         if (journalMark is { } marked)

@@ -93,10 +93,27 @@ internal sealed class StepRun
         }
     }
 
-    /// <summary>What this step stored for an input row in an earlier run with the same signature, if anything.</summary>
+    /// <summary>
+    /// The stored rows this step computes again instead of replaying: its own rows whose LLM calls
+    /// failed for good in an earlier run, and rows made from such rows by the steps before it.
+    /// </summary>
+    public RedoneRows Redone { get; init; } = RedoneRows.None;
+
+    /// <summary>Of <see cref="Redone"/>, the step's own failed rows: the ones a rerun asks again (and counts as retried).</summary>
+    public RedoneRows Retried { get; init; } = RedoneRows.None;
+
+    /// <summary>
+    /// What this step stored for an input row in an earlier run with the same signature, if anything;
+    /// null too for a stored row that is computed again (see <see cref="Redone"/>).
+    /// </summary>
     public IReadOnlyList<KeyedRow>? Replay(RowKey inputKey)
     {
         if (!_hasStoredRows) return null;
+        if (Redone.Covers(inputKey))
+        {
+            if (Retried.Holds(inputKey)) Metrics.RowRetried(Step.Name);
+            return null;
+        }
         var stored = _store.Find(Step.Name, inputKey);
         if (stored is not null) Counters.RowReplayed();
         return stored;
@@ -106,11 +123,12 @@ internal sealed class StepRun
     /// Commits the outputs of one input row (copied now, so later changes downstream do not leak
     /// in). With <paramref name="untilCommitted"/>, returns only once the row is on disk. With
     /// <paramref name="cost"/> (what the row's calls cost, <see cref="RunMetrics.TallyRow"/>), the run
-    /// log counts those calls with the row's commit.
+    /// log counts those calls with the row's commit. A task step counts in
+    /// <paramref name="failedGenerations"/> the row's generations whose call failed for good.
     /// </summary>
-    public ValueTask SaveAsync(RowKey inputKey, long sequence, IReadOnlyList<KeyedRow> outputs, bool untilCommitted = false, StepCounts? cost = null) =>
+    public ValueTask SaveAsync(RowKey inputKey, long sequence, IReadOnlyList<KeyedRow> outputs, bool untilCommitted = false, StepCounts? cost = null, int failedGenerations = 0) =>
         Step.IsStored
-            ? _store.SaveAsync(Step.Name, inputKey, sequence, outputs, Cancellation, untilCommitted, cost is null ? null : new RowCharges(Step.Name, outputs.Count, cost))
+            ? _store.SaveAsync(Step.Name, inputKey, sequence, outputs, Cancellation, untilCommitted, cost is null ? null : new RowCharges(Step.Name, outputs.Count, cost), failedGenerations)
             : ValueTask.CompletedTask;
 
     /// <summary>Sends rows to every child; each child but the last gets its own copy.</summary>

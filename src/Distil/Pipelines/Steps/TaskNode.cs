@@ -52,10 +52,11 @@ internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null) : 
             return;
         }
         Task.CheckClient(llm);
-        // A generation of several calls (re-asks, dependent calls) keeps each answer in the run
-        // directory as it arrives: a stopped or killed run asks again only what was never answered.
+        // A generation of several calls (re-asks, dependent calls), or a row of several generations,
+        // keeps each answer in the run directory as it arrives: a stopped or killed run, or a rerun
+        // that asks a row with a failed call again, asks only what was never answered.
         // Keyed by row, generation and call, so two rows with one prompt keep answers of their own.
-        using var attempts = Task.Reasks > 0 || Task.MakesDependentCalls
+        using var attempts = Task.Reasks > 0 || Task.MakesDependentCalls || Task.NumGenerations > 1
             ? ResponseCache.Open(Path.Combine(Path.GetDirectoryName(run.Store.Path)!, "attempts.db"))
             : null;
         if (attempts is not null) llm = new ResponseCachingChatClient(llm, attempts, Task.Logger) { KeyedByCall = true };
@@ -81,7 +82,28 @@ internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null) : 
         var outputs = Keyed(input.Key, rows);
         // Committed now, before the rows ahead of it finish: a paid answer never waits in memory for a
         // slower one, and the row's run slot is free again only once it is on disk.
-        await run.SaveAsync(input.Key, sequence, outputs, untilCommitted: true, cost).ConfigureAwait(false);
+        await run.SaveAsync(input.Key, sequence, outputs, untilCommitted: true, cost, FailedGenerations(taskRun.Task, rows)).ConfigureAwait(false);
         return outputs;
+    }
+
+    // A failed call leaves 'error_<task>' in its generation's metadata (an answered one never does,
+    // readable or not): counted so that the store tells the rows a rerun asks again from those paid for.
+    private static int FailedGenerations(LlmTask task, IReadOnlyList<JsonObject> rows)
+    {
+        var errorKey = "error_" + task.Name;
+        var failed = 0;
+        foreach (var row in rows)
+        {
+            switch (row[task.MetadataColumn])
+            {
+                case JsonObject metadata when metadata[errorKey] is not null:
+                    failed++;
+                    break;
+                case JsonArray grouped:
+                    failed += grouped.Count(generation => generation is JsonObject metadata && metadata[errorKey] is not null);
+                    break;
+            }
+        }
+        return failed;
     }
 }
