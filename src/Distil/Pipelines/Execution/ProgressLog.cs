@@ -79,19 +79,16 @@ internal sealed class ProgressLog
             if (step.Done)
             {
                 state.Finished = true;
-                Log(step.Name, "done: " + Finished(step, state, now));
+                _logger.LogInformation("Pipeline '{Pipeline}' step {Step} done: {Progress}", _pipeline, step.Name, Finished(step, state, now));
                 continue;
             }
             var moved = step.Read != state.LastRead || step.Written != state.LastWritten;
             var due = now - (state.LastLineAt ?? _start) >= gap;
             if (!moved || !due || taskRunning && !step.IsTask) continue;
-            Log(step.Name, Running(step, state, now));
+            _logger.LogInformation("Pipeline '{Pipeline}' step {Step}: {Progress}", _pipeline, step.Name, Running(step, state, now));
             (state.LastLineAt, state.LastRead, state.LastWritten, state.LastFresh) = (now, step.Read, step.Written, Fresh(step));
         }
     }
-
-    private void Log(string step, string progress) =>
-        _logger.LogInformation("Pipeline '{Pipeline}' step {Step} {Progress}", _pipeline, step, progress);
 
     private static bool Started(StepProgress step) => step.Read > 0 || step.Written > 0 || step.InFlight > 0;
 
@@ -111,7 +108,7 @@ internal sealed class ProgressLog
         if (Rate(step, state, now) is { } rate) fields.Add(Rate(rate));
         if (Eta(step, state, now) is { } left) fields.Add("eta " + Duration(left, roundUpToMinutes: true));
         fields.AddRange(Servers(step));
-        return ": " + string.Join(", ", fields);
+        return string.Join(", ", fields);
     }
 
     private string Finished(StepProgress step, StepState state, DateTimeOffset now)
@@ -137,14 +134,14 @@ internal sealed class ProgressLog
     private static IEnumerable<string> Servers(StepProgress step) =>
         step.Servers.Select(s => $"server {s.Name} {N(s.Answered)} answered, {N(s.Failed)} failed" + (s.State == ServerState.Healthy ? "" : $" ({s.State.ToString().ToLowerInvariant()})"));
 
-    // Rows per second since the step started, from its fresh rows; null until a second has passed.
+    // Rows per second since the step started, from its fresh rows; null before it has any.
     private static double? Rate(StepProgress step, StepState state, DateTimeOffset now) =>
-        state.StartedAt is { } started && (now - started).TotalSeconds >= 1 && Fresh(step) > 0
+        state.StartedAt is { } started && now > started && Fresh(step) > 0
             ? Fresh(step) / (now - started).TotalSeconds
             : null;
 
     private static string Rate(double perSecond) =>
-        perSecond >= 1 ? perSecond.ToString("#,0.0", CultureInfo.InvariantCulture) + " rows/s"
+        perSecond >= 0.5 ? perSecond.ToString("#,0.0", CultureInfo.InvariantCulture) + " rows/s"
         : (perSecond * 60).ToString("#,0.0", CultureInfo.InvariantCulture) + " rows/min";
 
     /// <summary>
