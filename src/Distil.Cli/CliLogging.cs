@@ -21,6 +21,22 @@ internal static class CliLogging
         : Enum.TryParse<LogLevel>(name, ignoreCase: true, out var level) && Levels.Contains(name.ToLowerInvariant()) ? level
         : throw new UsageException($"distil run: --log-level must be one of {string.Join(", ", Levels)}, not '{name}'.");
 
+    /// <summary>The environment variable that sets the shortest gap, in seconds, between two progress lines of a step.</summary>
+    public const string ProgressIntervalVariable = "DISTIL_PROGRESS_INTERVAL";
+
+    /// <summary>
+    /// The shortest gap between two progress lines of a step when no terminal shows the live table:
+    /// <c>DISTIL_PROGRESS_INTERVAL</c> seconds, else 30 s (see docs/cli.md, "Progress without a terminal").
+    /// </summary>
+    public static TimeSpan ProgressInterval()
+    {
+        var text = Environment.GetEnvironmentVariable(ProgressIntervalVariable);
+        if (string.IsNullOrWhiteSpace(text)) return TimeSpan.FromSeconds(30);
+        return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds <= 86_400
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new UsageException($"distil run: {ProgressIntervalVariable} must be a number of seconds above 0 (at most 86400), such as 30 or 0.5, not '{text}'.");
+    }
+
     public static ILoggerFactory Create(LogLevel? level, string? file)
     {
         Serilog.Core.Logger? fileLogger = null;

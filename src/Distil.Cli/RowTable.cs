@@ -1,19 +1,25 @@
 using Distil.Mapping;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Spectre.Console;
 
 namespace Distil.Cli;
 
-/// <summary>Rows as a terminal table: the first columns that fit the width, long values cut short, the rest named below.</summary>
+/// <summary>
+/// Rows as a terminal table: the columns the pipeline made first (what a preview is for), then the
+/// input columns, the metadata column last; as many as fit the width, long values cut short, the
+/// rest named below.
+/// </summary>
 internal static class RowTable
 {
     private const int ColumnWidth = 24;
-    private const int MaxValue = 160;
 
-    public static void Print(IAnsiConsole console, string title, IReadOnlyList<JsonObject> rows)
+    // About four lines of a column: enough to judge an answer, short enough that a row fits the screen.
+    private const int MaxValue = 4 * ColumnWidth;
+
+    /// <summary>Prints <paramref name="rows"/>; a column not in <paramref name="inputs"/> is one the pipeline made, and comes first.</summary>
+    public static void Print(IAnsiConsole console, string title, IReadOnlyList<JsonObject> rows, IReadOnlySet<string> inputs)
     {
-        var names = rows.SelectMany(r => r.Select(c => c.Key)).Distinct(StringComparer.Ordinal).ToList();
+        var names = Order(rows.SelectMany(r => r.Select(c => c.Key)).Distinct(StringComparer.Ordinal), inputs);
         var width = console.Profile.Width > 0 ? console.Profile.Width : 80;
         var shown = Math.Clamp((width - 4) / ColumnWidth, 1, names.Count == 0 ? 1 : names.Count);
         var table = new Table { Title = new TableTitle(Markup.Escape($"{title}: {rows.Count:N0} rows")), Expand = true };
@@ -27,9 +33,22 @@ internal static class RowTable
         if (names.Count > shown) console.WriteLine($"Not shown ({names.Count - shown} columns): {string.Join(", ", names.Skip(shown))}.");
     }
 
+    // Made columns in the order the pipeline added them, then the inputs in the source's order, the
+    // metadata (raw outputs, errors, token counts) last: it is long and rarely what a preview is read for.
+    private static List<string> Order(IEnumerable<string> names, IReadOnlySet<string> inputs)
+    {
+        var all = names.ToList();
+        static bool IsMetadata(string name) => name == LlmTask.DefaultMetadataColumn;
+        return all.Where(n => !inputs.Contains(n) && !IsMetadata(n))
+            .Concat(all.Where(n => inputs.Contains(n) && !IsMetadata(n)))
+            .Concat(all.Where(IsMetadata))
+            .ToList();
+    }
+
+    // One line of text (line breaks shown as spaces, so a cell's height is its length), cut short with an ellipsis.
     private static string Cut(JsonNode? value)
     {
-        var text = JsonNodeRead.Text(value) ?? "null";
+        var text = string.Join(' ', (JsonNodeRead.Text(value) ?? "null").Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
         return text.Length <= MaxValue ? text : text[..(MaxValue - 1)] + "…";
     }
 }

@@ -244,18 +244,30 @@ internal static class RunCommand
         PipelineResult result;
         try
         {
-            result = await pipeline.RunAsync(new PipelineRunOptions { SourceRowLimit = rows, Console = console.Ansi, KeepFailedRows = keepFailed }, cancellationToken);
+            result = await pipeline.RunAsync(new PipelineRunOptions { SourceRowLimit = rows, Console = console.Ansi, KeepFailedRows = keepFailed, ProgressInterval = CliLogging.ProgressInterval() }, cancellationToken);
         }
         catch (PipelineException error)
         {
             throw new UsageException($"distil run: {DistilCommand.OneLine(ErrorText.Of(error))}");
         }
+        var inputs = await InputColumnsAsync(pipeline, cancellationToken);
         foreach (var (leaf, dataset) in result.Datasets)
         {
-            RowTable.Print(console.Ansi, leaf, await dataset.ToListAsync(cancellationToken));
+            RowTable.Print(console.Ansi, leaf, await dataset.ToListAsync(cancellationToken), inputs);
         }
         await console.Out.WriteLineAsync($"Preview of the first {rows:N0} rows (run directory {result.RunDirectory}); no output was written. Run without --limit for every row.");
         return ExitCodes.Success;
+    }
+
+    // The columns the sources give, so that the preview can show the generated ones first; none
+    // when a source's columns are unknown (no rows), and then the rows keep their own order.
+    private static async Task<IReadOnlySet<string>> InputColumnsAsync(Pipeline pipeline, CancellationToken cancellationToken)
+    {
+        var schema = await pipeline.ValidateAsync(cancellationToken: cancellationToken);
+        var sources = schema.Where(step => step.Kind == "load").ToList();
+        return sources.Any(step => step.Columns is null)
+            ? new HashSet<string>()
+            : sources.SelectMany(step => step.Columns!.Select(c => c.Name)).ToHashSet(StringComparer.Ordinal);
     }
 
     private static async Task<int> RunPipelineAsync(
@@ -267,7 +279,7 @@ internal static class RunCommand
         PipelineResult result;
         try
         {
-            result = await pipeline.RunAsync(new PipelineRunOptions { GracefulStop = stop.Graceful, WaitForBatches = waitForBatches, Shard = shard, UnreadableWarningShare = warnUnreadable, KeepFailedRows = keepFailed }, cancel.Token);
+            result = await pipeline.RunAsync(new PipelineRunOptions { GracefulStop = stop.Graceful, WaitForBatches = waitForBatches, Shard = shard, UnreadableWarningShare = warnUnreadable, KeepFailedRows = keepFailed, ProgressInterval = CliLogging.ProgressInterval() }, cancel.Token);
         }
         catch (PipelineException error) when (error.InnerException is null or RowValueException or IOException or InvalidDataException)
         {

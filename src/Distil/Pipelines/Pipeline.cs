@@ -297,8 +297,19 @@ public sealed class PipelineRunOptions
     /// <summary>How progress is shown (default: live on a terminal, log lines otherwise).</summary>
     public ProgressMode Progress { get; init; } = ProgressMode.Auto;
 
-    /// <summary>How often progress is logged when it is not shown live (default 5 s).</summary>
-    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// When progress is logged rather than shown live: the shortest gap between two lines of a step
+    /// (default 30 s). Later in a run the gap grows to a tenth of the time the run has taken, up to
+    /// 5 minutes; a step logs only when it made progress, and once when it finishes.
+    /// </summary>
+    public TimeSpan ProgressInterval
+    {
+        get;
+        init => field = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(ProgressInterval), value, "ProgressInterval must be above zero.");
+    } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The clock the progress log reads (default the system's); a test gives a fake one to play a long run in a moment.</summary>
+    public TimeProvider? TimeProvider { get; init; }
 
     /// <summary>Where the live table is drawn (default the process's console).</summary>
     public Spectre.Console.IAnsiConsole? Console { get; init; }
@@ -326,7 +337,7 @@ public sealed class PipelineRunOptions
 /// <summary>How a pipeline run reports progress.</summary>
 public enum ProgressMode
 {
-    /// <summary>A live table on an interactive terminal, else a log line every few seconds.</summary>
+    /// <summary>A live table on an interactive terminal, else a few log lines per step (see <see cref="PipelineRunOptions.ProgressInterval"/>).</summary>
     Auto,
 
     /// <summary>Log lines only.</summary>

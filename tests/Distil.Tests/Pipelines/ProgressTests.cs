@@ -34,8 +34,15 @@ public class ProgressTests : FakeServerTests
         return pipeline;
     }
 
+    // A progress line of the log, and what may not be in one: an empty field ("in flight , ", ": ,", a
+    // dangling comma or "eta") or a clock-style ETA (1:52:06).
+    private const string EmptyField = @"[a-zA-Z/] ,|, ,|:\s*,|eta\s*$|,\s*$|\d+:\d\d:\d\d";
+
+    private static List<string> ProgressLines(ListLogger logger, string pipeline) =>
+        logger.Entries.Select(e => e.Message).Where(m => m.StartsWith($"Pipeline '{pipeline}' step ", StringComparison.Ordinal)).ToList();
+
     [Test]
-    public async Task Without_a_terminal_each_step_logs_rows_calls_tokens_rate_and_eta()
+    public async Task Without_a_terminal_a_task_logs_rows_calls_tokens_and_rate_and_each_step_says_when_it_is_done()
     {
         var logger = new ListLogger();
         var pipeline = Build("logged");
@@ -43,10 +50,13 @@ public class ProgressTests : FakeServerTests
 
         await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.Log, ProgressInterval = TimeSpan.FromMilliseconds(50) });
 
-        var lines = logger.Entries.Select(e => e.Message).Where(m => m.Contains("step text_generation:")).ToList();
-        Assert.That(lines, Is.Not.Empty);
-        Assert.That(lines, Has.Some.Match(@"rows in \d+, out \d+, replayed 0, in flight [1-4], failed 0, retries 0, tokens \d+/\d+, [\d.,]+ rows/s, ETA \d+:\d\d:\d\d"),
+        var lines = ProgressLines(logger, "logged");
+        Assert.That(lines, Has.Some.Match(@"step text_generation: [\d,]+ of 60 rows in \(\d+%\), [\d,]+ out, (\d+ in flight, )?0 failed calls, [\d,]+/[\d,]+ tokens in/out, [\d.,]+ rows/(s|min)$"),
             string.Join("\n", lines));
+        foreach (var step in new[] { "load_data", "text_generation", "keep_columns" })
+        {
+            Assert.That(lines.Count(l => l.Contains($"step {step} done: 60 rows in, 60 out")), Is.EqualTo(1), $"one line when {step} finishes:\n" + string.Join("\n", lines));
+        }
     }
 
     [Test]
@@ -58,13 +68,57 @@ public class ProgressTests : FakeServerTests
 
         await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.Log, ProgressInterval = TimeSpan.FromMilliseconds(50) });
 
-        var lines = logger.Entries.Select(e => e.Message).Where(m => m.StartsWith("Pipeline 'fields' step ", StringComparison.Ordinal) && !m.Contains(" server ")).ToList();
-        var plain = lines.Where(m => !m.Contains("step text_generation:")).ToList();
+        var lines = ProgressLines(logger, "fields");
+        var plain = lines.Where(m => !m.Contains("step text_generation")).ToList();
         Assert.That(plain, Is.Not.Empty, "the source and the keep step log too");
         // A plain step has no calls or tokens: its line leaves them out rather than showing "in flight , failed , retries ,".
-        Assert.That(plain, Has.All.Match(@"^Pipeline 'fields' step [^:]+: rows in [\d,]+, out [\d,]+, replayed [\d,]+, [\d.,]+ rows/s(, ETA (\d+:\d\d:\d\d|done))?$"),
+        Assert.That(plain, Has.All.Match(@"^Pipeline 'fields' step [^: ]+( done)?: [\d,]+( of [\d,]+)? rows in( \(\d+%\))?, [\d,]+ out(, [\d.,]+ rows/(s|min))?(, in \d+(s|m \d+s))?$"),
             string.Join("\n", plain));
-        Assert.That(lines, Has.None.Match(@"[a-zA-Z/] ,|, ,|:\s*,|ETA\s*$|,\s*$"), string.Join("\n", lines));
+        Assert.That(lines, Has.None.Match(EmptyField), string.Join("\n", lines));
+    }
+
+    [Test]
+    public async Task A_twenty_minute_run_of_two_tasks_logs_under_a_hundred_lines_with_the_default_interval()
+    {
+        // Each call moves a fake clock half a second: 2 x 1,200 calls are 20 minutes of the run's time,
+        // played in a few seconds. The default interval, as a user gets it.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        const int rows = 1_200;
+        var started = time.GetUtcNow();
+        ScriptedChatClient Model() => new ScriptedChatClient(request =>
+        {
+            time.Advance(TimeSpan.FromMilliseconds(500));
+            return ScriptedChatClient.Answer("answer to " + request.UserText);
+        }) { Delay = TimeSpan.FromMilliseconds(1) };
+        var logger = new ListLogger();
+        var pipeline = Pipeline.Create("long");
+        pipeline.RunDirectory = Path.Combine(_runs, "long");
+        pipeline.Logger = logger;
+        pipeline.Load(Enumerable.Range(0, rows).Select(i => new JsonObject { ["instruction"] = $"q{i}" }))
+            .Then(new TextGeneration { Name = "draft", Llm = Model(), MaxConcurrency = 1 }, new ColumnMappings { Outputs = new Dictionary<string, string> { ["generation"] = "draft" } })
+            .Then(new TextGeneration { Name = "polish", Llm = Model(), MaxConcurrency = 1 },
+                new ColumnMappings { Inputs = new Dictionary<string, string> { ["instruction"] = "draft" }, Outputs = new Dictionary<string, string> { ["generation"] = "polished" } })
+            .KeepColumns("instruction", "draft", "polished");
+
+        await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.Log, TimeProvider = time });
+
+        var lines = ProgressLines(logger, "long");
+        var report = $"{lines.Count} lines:\n" + string.Join("\n", lines);
+        await TestContext.Out.WriteLineAsync(report);
+        Assert.That(time.GetUtcNow() - started, Is.GreaterThanOrEqualTo(TimeSpan.FromMinutes(20)), "the run took 20 minutes of its clock");
+        Assert.That(lines, Has.Count.LessThan(100), report);
+        foreach (var task in new[] { "draft", "polish" })
+        {
+            // Every 30 s for 5 minutes, then a tenth of the run: about 24 lines in 20 minutes (fewer if the loop lagged the clock).
+            Assert.That(lines.Count(l => l.Contains($"step {task}: ")), Is.InRange(8, 30), report);
+        }
+        foreach (var step in new[] { "load_data", "draft", "polish", "keep_columns" })
+        {
+            Assert.That(lines.Count(l => l.Contains($"step {step} done: ")), Is.EqualTo(1), report);
+        }
+        Assert.That(lines.Where(l => !l.Contains(" done: ")), Has.All.Match(@"step (draft|polish): "), "while a task runs, only tasks log as they go: " + report);
+        Assert.That(lines, Has.Some.Match(@", eta (\d+m|\d+h \d+m)$"), "a steady rate gives an ETA once the step has run a minute: " + report);
+        Assert.That(lines, Has.None.Match(EmptyField), report);
     }
 
     [Test]

@@ -8,7 +8,7 @@ namespace Distil.Pipelines;
 /// <summary>
 /// Shows what a run is doing: per step, rows in and out, rows replayed from the store, and for
 /// tasks the calls in flight, failures, retries and tokens, with a rate and an ETA. A live table on
-/// an interactive terminal; a log line every few seconds otherwise.
+/// an interactive terminal; otherwise a few log lines per step (<see cref="ProgressLog"/>).
 /// </summary>
 internal sealed class ProgressReporter
 {
@@ -20,10 +20,12 @@ internal sealed class ProgressReporter
     private readonly CancellationTokenSource _stop = new();
     private readonly IAnsiConsole _console;
     private readonly TimeSpan _logInterval;
+    private readonly TimeProvider _time;
     private Task _loop = Task.CompletedTask;
 
-    private ProgressReporter(Pipeline pipeline, IReadOnlyList<StepCounters> steps, long? total, IAnsiConsole console, TimeSpan logInterval)
+    private ProgressReporter(Pipeline pipeline, IReadOnlyList<StepCounters> steps, long? total, IAnsiConsole console, TimeSpan logInterval, TimeProvider time)
     {
+        _time = time;
         _console = console;
         _logInterval = logInterval;
         _pipeline = pipeline;
@@ -34,7 +36,7 @@ internal sealed class ProgressReporter
     public static ProgressReporter Start(Pipeline pipeline, PipelineRunOptions options, IReadOnlyList<StepCounters> steps, long? total)
     {
         var console = options.Console ?? AnsiConsole.Console;
-        var reporter = new ProgressReporter(pipeline, steps, total, console, options.ProgressInterval);
+        var reporter = new ProgressReporter(pipeline, steps, total, console, options.ProgressInterval, options.TimeProvider ?? TimeProvider.System);
         var mode = options.Progress;
         var live = mode == ProgressMode.Live
             || mode == ProgressMode.Auto && console.Profile.Capabilities.Interactive && (options.Console is not null || !Console.IsOutputRedirected);
@@ -98,53 +100,35 @@ internal sealed class ProgressReporter
         }).ConfigureAwait(false);
     }
 
+    // Wakes every tick for a finished step to be told promptly; ProgressLog decides which lines are due.
     private async Task LogAsync()
     {
-        while (!_stop.IsCancellationRequested)
+        var log = new ProgressLog(_pipeline.Name, _pipeline.Logger, _logInterval, _time);
+        while (true)
         {
             try
             {
-                await Task.Delay(_logInterval, _stop.Token).ConfigureAwait(false);
+                await Task.Delay(log.Tick, _time, _stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
+                // One last look: the steps that finished since the last tick get their line.
+                log.Observe(Snapshot());
                 return;
             }
-            foreach (var line in Lines())
-            {
-                // Rule: a log line names only what the step has: calls and tokens for tasks, an ETA once one is known; never an empty field.
-                var (isTask, hasEta) = (line[4].Length > 0, line[9].Length > 0);
-                switch (isTask, hasEta)
-                {
-                    case (true, true):
-                        _pipeline.Logger.LogInformation(
-                            "Pipeline '{Pipeline}' step {Step}: rows in {In}, out {Out}, replayed {Replayed}, in flight {InFlight}, failed {Failed}, retries {Retries}, tokens {Tokens}, {Rate} rows/s, ETA {Eta}",
-                            _pipeline.Name, line[0], line[1], line[2], line[3], line[4], line[5], line[6], line[7], line[8], line[9]);
-                        break;
-                    case (true, false):
-                        _pipeline.Logger.LogInformation(
-                            "Pipeline '{Pipeline}' step {Step}: rows in {In}, out {Out}, replayed {Replayed}, in flight {InFlight}, failed {Failed}, retries {Retries}, tokens {Tokens}, {Rate} rows/s",
-                            _pipeline.Name, line[0], line[1], line[2], line[3], line[4], line[5], line[6], line[7], line[8]);
-                        break;
-                    case (false, true):
-                        _pipeline.Logger.LogInformation(
-                            "Pipeline '{Pipeline}' step {Step}: rows in {In}, out {Out}, replayed {Replayed}, {Rate} rows/s, ETA {Eta}",
-                            _pipeline.Name, line[0], line[1], line[2], line[3], line[8], line[9]);
-                        break;
-                    default:
-                        _pipeline.Logger.LogInformation(
-                            "Pipeline '{Pipeline}' step {Step}: rows in {In}, out {Out}, replayed {Replayed}, {Rate} rows/s",
-                            _pipeline.Name, line[0], line[1], line[2], line[3], line[8]);
-                        break;
-                }
-                foreach (var server in ServersOf(line[0]))
-                {
-                    _pipeline.Logger.LogInformation("Pipeline '{Pipeline}' step {Step} server {Server}: {Answered} answered, {InFlight} in flight, {Failed} failed, {Ejections} ejections, {State}",
-                        _pipeline.Name, line[0], server.Name, server.Answered, server.InFlight, server.Failed, server.Ejections, server.State.ToString().ToLowerInvariant());
-                }
-            }
+            log.Observe(Snapshot());
         }
     }
+
+    private List<StepProgress> Snapshot() => _steps.Select(counters =>
+    {
+        var calls = counters.Counts;
+        var isTask = counters.Step is TaskNode;
+        return new StepProgress(counters.Step.Name, isTask, counters.Read, counters.Written, counters.Replayed,
+            isTask ? calls.InFlight : 0, isTask ? calls.FailedCalls : 0, isTask ? calls.Retries : 0,
+            isTask ? calls.InputTokens : 0, isTask ? calls.OutputTokens : 0,
+            counters.Step is GlobalNode ? null : _total, counters.Done, ServersOf(counters.Step.Name));
+    }).ToList();
 
     private IReadOnlyList<ServerStatistics> ServersOf(string step) =>
         _steps.FirstOrDefault(c => c.Step.Name == step)?.Step is TaskNode { Task.Llm: { } llm } && llm.GetService<LoadBalancingChatClient>() is { } balancer
