@@ -23,14 +23,17 @@ namespace Distil.Cli;
 /// <c>concurrency</c>, <c>num_generations</c>), <c>keep_columns</c>, <c>rename_columns</c>,
 /// <c>expand_columns</c>, <c>combine_outputs</c>, <c>group_columns</c> (with
 /// <c>output_columns</c>), <c>write</c> (a file). Edges come from each step's <c>after</c> (a name
-/// or a list) and from a top-level <c>edges</c> list of <c>[from, to]</c> pairs. Paths are
+/// or a list) and from a top-level <c>edges</c> list of <c>[from, to]</c> pairs. Other kinds
+/// (<c>format_sft</c>, <c>format_dpo</c>, a package's) come from <see cref="PipelineStepKinds"/>
+/// and build themselves. Paths are
 /// relative to the file. Rule: the file is read strictly: a key the reader does not know
 /// (<see cref="PipelineFileKeys"/>), anywhere in the file, is an error naming the closest known
 /// key and the line and column where it stands.
 /// </summary>
 internal static class PipelineFile
 {
-    private static readonly string[] Kinds = [.. PipelineFileKeys.KindNames];
+    // Read each time: a package may register a kind (PipelineStepKinds) before a file is read.
+    private static string[] Kinds => [.. PipelineFileKeys.KindNames];
 
     private sealed record StepSpec(string Name, string Kind, JsonObject Json, List<string> After);
 
@@ -96,6 +99,11 @@ internal static class PipelineFile
             var where = $"step '{step.Name}'";
             var parents = step.After.Select(p => handles[p]).ToArray();
             StepHandle Single() => parents.Length == 1 ? parents[0] : throw Bad(full, $"{where} ({step.Kind}) takes one step before it in \"after\"; it has {parents.Length}");
+            if (!PipelineFileKeys.IsOwn(step.Kind) && PipelineStepKinds.Find(step.Kind) is { } registered)
+            {
+                handles[step.Name] = Registered(registered, step, parents);
+                continue;
+            }
             handles[step.Name] = step.Kind switch
             {
                 "load" => parents.Length == 0
@@ -109,14 +117,8 @@ internal static class PipelineFile
                 "task" => Mappings(step, where) is { } mappings
                     ? ThenMapped(Single(), Task(step, full, defaultModel, createClient, overrides), mappings, where)
                     : Single().Then(Task(step, full, defaultModel, createClient, overrides)),
-                "format_sft" => Single().FormatSft(
-                    Option(step.Json, "format_sft", "prompt") ?? "instruction", Option(step.Json, "format_sft", "completion") ?? "generation",
-                    Option(step.Json, "format_sft", "system"), Option(step.Json, "format_sft", "output") ?? "messages", step.Name),
                 "dedup" => Dedup(Single(), step, where),
                 "validate" => Validate(Single(), step, where),
-                "format_dpo" => Single().FormatDpo(
-                    Option(step.Json, "format_dpo", "prompt") ?? "instruction", Option(step.Json, "format_dpo", "generations") ?? "generations",
-                    Option(step.Json, "format_dpo", "ratings") ?? "ratings", step.Name),
                 "keep_columns" => Single().KeepColumns(Strings(step.Json, "keep_columns", full, where), step.Name),
                 "rename_columns" => Single().RenameColumns(Map(step.Json, "rename_columns", full, where), step.Name),
                 "expand_columns" => step.Json["expand_columns"] is JsonObject
@@ -129,6 +131,23 @@ internal static class PipelineFile
             };
         }
         return pipeline;
+
+        // A kind of the registry builds its own step; its problems are said with the file.
+        StepHandle Registered(PipelineFileStepKind kind, StepSpec step, StepHandle[] parents)
+        {
+            try
+            {
+                return kind.Build(new PipelineFileStepContext(pipeline, step.Name, step.Kind, step.Json, parents, folder));
+            }
+            catch (PipelineException error)
+            {
+                throw Bad(full, DistilCommand.OneLine(error.Message));
+            }
+            catch (ArgumentException error)
+            {
+                throw Bad(full, $"step '{step.Name}' ({step.Kind}): {DistilCommand.OneLine(error.Message)}");
+            }
+        }
 
         ColumnMappings? Mappings(StepSpec step, string where)
         {
@@ -244,8 +263,6 @@ internal static class PipelineFile
         {
             try { return RowSources.Sample(spec); } catch (FormatException error) { throw Bad(full, ErrorText.Of(error)); }
         }
-
-        static string? Option(JsonObject json, string kind, string key) => json[kind] is JsonObject options ? (string?)options[key] : null;
 
         IRowSource Source(string file)
         {
@@ -447,7 +464,7 @@ internal static class PipelineFile
         }
     }
 
-    private static void CheckObject(JsonObject json, PipelineFileKeys.Shape shape, string path, string file, JsonPositions positions)
+    private static void CheckObject(JsonObject json, PipelineFileShape shape, string path, string file, JsonPositions positions)
     {
         if (shape.Keys is null) return; // free names, read by the step
         foreach (var (key, value) in json)

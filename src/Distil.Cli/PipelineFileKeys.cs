@@ -1,25 +1,18 @@
+using Distil.Pipelines;
+using Key = Distil.Pipelines.PipelineFileKey;
+using Shape = Distil.Pipelines.PipelineFileShape;
+
 namespace Distil.Cli;
 
 /// <summary>
 /// Every key a pipeline file may hold, object by object. The strict reader checks each object of a
 /// file against these lists (an unknown key is an error naming the closest known one and where it
 /// stands), and <c>distil schema</c> writes the same lists as a JSON Schema, so the two cannot drift.
+/// The command's own kinds are listed here; the kinds of <see cref="PipelineStepKinds"/> (Distil's
+/// format steps, a package's) bring their keys with them.
 /// </summary>
 internal static class PipelineFileKeys
 {
-    /// <summary>One key: its name, the JSON types its value may have, what it means, and for an object the keys it holds.</summary>
-    internal sealed record Key(string Name, string[] Types, string Description, Shape? Holds = null);
-
-    /// <summary>
-    /// An object of a pipeline file: its keys, or none for an object of free names (params,
-    /// mappings, a sample's columns), whose values are checked by the step that reads them.
-    /// </summary>
-    internal sealed record Shape(string What, IReadOnlyList<Key>? Keys)
-    {
-        /// <summary>The key named <paramref name="name"/>, or null.</summary>
-        public Key? Find(string name) => Keys?.FirstOrDefault(k => k.Name == name);
-    }
-
     private static readonly string[] Text = ["string"];
     private static readonly string[] Whole = ["integer"];
     private static readonly string[] Number = ["number"];
@@ -48,8 +41,15 @@ internal static class PipelineFileKeys
         new("after", ["string", "array"], "The step (or steps) whose rows this step reads."),
     ];
 
-    /// <summary>Each step kind: the key that names it, and the other keys a step of that kind may have.</summary>
-    public static readonly IReadOnlyList<(Key Kind, Key[] Others)> Kinds =
+    /// <summary>Each step kind: the key that names it, and the other keys a step of that kind may have (the command's own, then the registered ones).</summary>
+    public static IReadOnlyList<(Key Kind, IReadOnlyList<Key> Others)> Kinds =>
+        [.. Own, .. PipelineStepKinds.All.Where(k => !IsOwn(k.Name)).Select(k => (k.Key, k.OtherKeys))];
+
+    /// <summary>Whether <paramref name="kind"/> is one of the command's own kinds (not from <see cref="PipelineStepKinds"/>).</summary>
+    public static bool IsOwn(string kind) => Own.Any(k => k.Kind.Name == kind);
+
+    // The kinds only the command builds: they read files, make models and validators.
+    private static readonly IReadOnlyList<(Key Kind, IReadOnlyList<Key> Others)> Own =
     [
         (new("load", Text, "A file of rows to read (JSONL, CSV, Parquet), relative to the pipeline file."), []),
         (Options("sample", "Rows drawn at random.",
@@ -76,15 +76,6 @@ internal static class PipelineFileKeys
         (new("combine_outputs", Flag, "true: joins the rows of the steps in \"after\"."), []),
         (new("group_columns", List, "Columns to gather across the steps in \"after\"."),
             [new("output_columns", List, "The names of the gathered columns.")]),
-        (Options("format_sft", "Chat messages for supervised fine-tuning.",
-            new("prompt", Text, "The prompt column (default instruction)."),
-            new("completion", Text, "The answer column (default generation)."),
-            new("system", Text, "A system prompt."),
-            new("output", Text, "The messages column (default messages).")), []),
-        (Options("format_dpo", "Chosen and rejected pairs for preference tuning.",
-            new("prompt", Text, "The prompt column (default instruction)."),
-            new("generations", Text, "The answers column (default generations)."),
-            new("ratings", Text, "The ratings column (default ratings).")), []),
         (Options("dedup", "Drops near-duplicate rows.",
             new("column", Text, "The text column to compare."),
             new("method", Text, "exact, minhash or embedding."),

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Distil.Pipelines;
 
 namespace Distil.Cli;
 
@@ -34,7 +35,7 @@ internal static class PipelineFileSchema
     }
 
     // Rule: an object of known keys allows no other key (additionalProperties: false), as the reader.
-    private static JsonObject Object(PipelineFileKeys.Shape shape, string[] required)
+    private static JsonObject Object(PipelineFileShape shape, string[] required)
     {
         var properties = new JsonObject();
         foreach (var key in shape.Keys!) properties[key.Name] = Value(key);
@@ -43,10 +44,10 @@ internal static class PipelineFileSchema
         return json;
     }
 
-    private static JsonObject Value(PipelineFileKeys.Key key)
+    private static JsonObject Value(PipelineFileKey key)
     {
         var json = key.Holds is { Keys: not null } shape && key.Types is ["object"] ? Object(shape, []) : new JsonObject();
-        json["type"] = key.Types.Length == 1 ? key.Types[0] : new JsonArray([.. key.Types.Select(t => (JsonNode)t)]);
+        json["type"] = key.Types.Count == 1 ? key.Types[0] : new JsonArray([.. key.Types.Select(t => (JsonNode)t)]);
         json["description"] = key.Description;
         return json;
     }

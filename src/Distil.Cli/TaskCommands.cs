@@ -16,7 +16,10 @@ internal static class TaskCommands
     /// <summary>One JSON object per line.</summary>
     public static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    // Every step kind of a pipeline file, with what it does, for 'distil tasks'.
+    // A description as the list says it: "Chat messages." is "chat messages" there.
+    private static string Lowered(string text) => text.Length > 1 && char.IsUpper(text[0]) && !char.IsUpper(text[1]) ? char.ToLowerInvariant(text[0]) + text[1..] : text;
+
+    // Every step kind the command builds itself, with what it does, for 'distil tasks'.
     private static readonly (string Kind, string Summary)[] PipelineSteps =
     [
         ("load", "rows from a .jsonl, .csv or .parquet file"),
@@ -31,8 +34,6 @@ internal static class TaskCommands
         ("expand_columns", "one row per item of a list column"),
         ("combine_outputs", "joins branches row by row"),
         ("group_columns", "joins branches, gathering a column's values into lists"),
-        ("format_sft", "chat messages for supervised fine-tuning"),
-        ("format_dpo", "prompt, chosen and rejected from answers and their ratings"),
         ("write", "a .jsonl, .csv or .parquet file, or a Hugging Face dataset folder"),
     ];
 
@@ -69,6 +70,11 @@ internal static class TaskCommands
         console.Out.WriteLine();
         console.Out.WriteLine("Pipeline steps (distil run --pipeline FILE.json; see docs/pipelines.md):");
         foreach (var (kind, summary) in PipelineSteps) console.Out.WriteLine($"  {kind,-15} {summary}");
+        // Kinds of the registry (Distil's format steps, a package's) describe themselves.
+        foreach (var kind in PipelineStepKinds.All.Where(k => !PipelineFileKeys.IsOwn(k.Name)))
+        {
+            console.Out.WriteLine($"  {kind.Name,-15} {Lowered(kind.Key.Description.TrimEnd('.'))}");
+        }
         console.Out.WriteLine();
         console.Out.WriteLine("Steps in C# only (they take .NET objects; see docs/pipelines.md):");
         foreach (var (method, summary) in CSharpSteps) console.Out.WriteLine($"  {method,-42} {summary}");

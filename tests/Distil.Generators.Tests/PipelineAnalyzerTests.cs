@@ -324,6 +324,46 @@ public class PipelineAnalyzerTests
             d => Assert.StartsWith("FormatDpo reads column 'scores', which no earlier step writes", d.GetMessage()));
     }
 
+    // A package's step kind, declared as a third party would: the analyzer reads its attributes.
+    private const string PackageStep = """
+        public static class ShoutStepHandleExtensions
+        {
+            [AddsColumn("shouted", "string")]
+            public static StepHandle Shout(this StepHandle step, [ReadsColumn(Type = "string")] string column = "text", string? name = null) => step;
+
+            public static StepHandle Whisper(this StepHandle step, string column) => step;
+        }
+
+        """;
+
+    [Fact]
+    public void A_package_step_kind_is_followed_through_its_column_attributes()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source).Shout(column: "missing");
+                pipeline.Load<Question>(source).Shout("instruction").KeepColumns("shouted", "instruction");
+                pipeline.Load<Question>(source).Shout("instruction").KeepColumns("shoutd");
+                pipeline.Load<Question>(source).Whisper("missing").KeepColumns("anything");
+        """, PackageStep);
+
+        Assert.Collection(diagnostics,
+            d => Assert.Equal(("DISTIL016", "\"missing\"", "Shout reads column 'missing', which no earlier step writes; the rows there have instruction, topic"),
+                (d.Id, Marked(d), d.GetMessage())),
+            d => Assert.Equal(("DISTIL016", "\"shoutd\"", "KeepColumns reads column 'shoutd', which no earlier step writes; the rows there have instruction, topic, shouted. Did you mean 'shouted'?"),
+                (d.Id, Marked(d), d.GetMessage())));
+    }
+
+    [Fact]
+    public void A_package_step_kind_reading_a_column_as_another_type_is_DISTIL017()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source).Then(new Judge()).Shout("scores");
+        """, PackageStep);
+
+        var diagnostic = Assert.Single(diagnostics, d => d.Id == "DISTIL017"); // (judge's own missing input is DISTIL016)
+        Assert.Equal(("\"scores\"", "Shout reads column 'scores' as string, but Task 'judge' writes it as list<integer>"), (Marked(diagnostic), diagnostic.GetMessage()));
+    }
+
     [Fact]
     public void FormatDpo_ratings_keep_the_type_of_the_ratings_list()
     {

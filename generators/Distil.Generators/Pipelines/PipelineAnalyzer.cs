@@ -48,7 +48,8 @@ public sealed class PipelineAnalyzer : DiagnosticAnalyzer
                 {
                     if (operation is IInvocationOperation invocation
                         && (SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, symbols.StepHandle)
-                            || SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, symbols.Pipeline)))
+                            || SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, symbols.Pipeline)
+                            || symbols.IsStepExtension(invocation.TargetMethod)))
                     {
                         (steps ??= []).Add(invocation);
                     }
@@ -64,6 +65,12 @@ public sealed class PipelineAnalyzer : DiagnosticAnalyzer
 /// <summary>The Distil types the analyzer recognises, or null when the compilation does not reference them.</summary>
 internal sealed record PipelineSymbols(INamedTypeSymbol Pipeline, INamedTypeSymbol StepHandle, INamedTypeSymbol LlmTaskOfT, INamedTypeSymbol? ColumnMappings)
 {
+    /// <summary>A step kind's fluent extension: <c>static StepHandle X(this StepHandle step, ...)</c> (Distil's or a package's).</summary>
+    public bool IsStepExtension(IMethodSymbol method) =>
+        method.IsExtensionMethod && method.Parameters.Length > 0
+        && SymbolEqualityComparer.Default.Equals(method.Parameters[0].Type, StepHandle)
+        && SymbolEqualityComparer.Default.Equals(method.ReturnType, StepHandle);
+
     public static PipelineSymbols? Find(Compilation compilation)
     {
         var pipeline = compilation.GetTypeByMetadataName("Distil.Pipelines.Pipeline");
@@ -128,6 +135,7 @@ internal sealed class ChainReader
     {
         var method = step.TargetMethod;
         if (SymbolEqualityComparer.Default.Equals(method.ContainingType, _symbols.Pipeline)) return FromPipeline(step);
+        if (_symbols.IsStepExtension(method)) return Extension(step);
         if (step.Instance is null || ColumnsOf(step.Instance) is not { } before) return null;
         switch (method.Name)
         {
@@ -169,18 +177,40 @@ internal sealed class ChainReader
                 var name = IsNull(output) ? embedded + "_embedding" : Constant(output);
                 if (name is null) return null;
                 return Reads(step, before, "Embed", ("column", "string")) ? before.With([Pair(name, new ColumnFact("list<number>", "Embed"))]) : null;
-            case "FormatSft" when Constant(Argument(step, "output")) is { } messages:
-                return Reads(step, before, "FormatSft", ("prompt", "string"), ("completion", "string")) ? before.With([Pair(messages, new ColumnFact("list<object>", "FormatSft"))]) : null;
-            case "FormatDpo":
-                if (!Reads(step, before, "FormatDpo", ("prompt", "string"), ("generations", "list<string>"), ("ratings", null))) return null;
-                // As FormatDpoNode: integer ratings give integer rating columns.
-                var rating = Constant(Argument(step, "ratings")) is { } ratings && before.TryGet(ratings, out var rated) && rated.Type == ColumnTypes.ListOf("integer") ? "integer" : "number";
-                return before.With([
-                    Pair("prompt", new ColumnFact("string", "FormatDpo")), Pair("chosen", new ColumnFact("string", "FormatDpo")), Pair("rejected", new ColumnFact("string", "FormatDpo")),
-                    Pair("chosen_rating", new ColumnFact(rating, "FormatDpo")), Pair("rejected_rating", new ColumnFact(rating, "FormatDpo"))]);
             default:
                 return null; // Evaluate, Global and anything newer: their columns are not known here
         }
+    }
+
+    // Rule: a step kind's extension method says what it reads and writes with Distil's attributes
+    // (ReadsColumn, WritesColumn on its parameters, AddsColumn on the method); without them, or
+    // with a column named by a value not known at build time, its columns are not known.
+    private ColumnSet? Extension(IInvocationOperation step)
+    {
+        var method = step.TargetMethod;
+        var receiver = step.Instance ?? step.Arguments.FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.Parameter, method.Parameters[0]))?.Value;
+        if (receiver is null || ColumnsOf(receiver) is not { } before) return null;
+        var contract = StepContract.Of(method);
+        if (contract is null) return null;
+        var added = new List<KeyValuePair<string, ColumnFact>>();
+        foreach (var (parameter, type) in contract.Writes)
+        {
+            if (Constant(Argument(step, parameter)) is not { } written) return null;
+            added.Add(Pair(written, new ColumnFact(type, method.Name)));
+        }
+        if (!Reads(step, before, method.Name, contract.Reads.ToArray())) return null;
+        foreach (var (column, type, itemTypeOf) in contract.Adds)
+        {
+            added.Add(Pair(column, new ColumnFact(ItemType(step, before, type, itemTypeOf), method.Name)));
+        }
+        return before.With(added);
+    }
+
+    // The type of the items of the list column a parameter names, when it fits the declared type (integers for number).
+    private string ItemType(IInvocationOperation step, ColumnSet before, string type, string? itemTypeOf)
+    {
+        if (itemTypeOf is null || Constant(Argument(step, itemTypeOf)) is not { } column || !before.TryGet(column, out var fact)) return type;
+        return ColumnTypes.ElementOf(fact.Type) is { } item && item != ColumnTypes.Unknown && ColumnTypes.Fits(type, item) ? item : type;
     }
 
     // Pipeline.Load<TRow>(...) and the joins; everything else on Pipeline starts an unknown chain.

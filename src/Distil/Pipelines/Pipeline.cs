@@ -225,10 +225,36 @@ public sealed class Pipeline
         return new StepHandle(this, step);
     }
 
+    // A step from outside the core (a package's step kind): its name is its own, so it is checked here.
+    internal StepHandle AddNamed(StepNode step, StepNode? parent, string parameter)
+    {
+        if (_steps.Contains(step) || step.Parents.Count > 0 || step.Children.Count > 0)
+        {
+            throw new ArgumentException($"Step '{step.Name}' is in a pipeline already; make a new step object for each place it runs.", parameter);
+        }
+        if (_steps.Any(s => s.Name == step.Name))
+        {
+            throw new ArgumentException($"Pipeline '{Name}' has a step named '{step.Name}' already; step names are unique (pass another name).", parameter);
+        }
+        return Add(step, parent);
+    }
+
     internal static void Connect(StepNode parent, StepNode child)
     {
         parent.Children.Add(child);
         child.Parents.Add(parent);
+    }
+
+    /// <summary>
+    /// A step name not yet used in the pipeline, made from <paramref name="kind"/>: <c>shout</c>, then
+    /// <c>shout_2</c>… What a step kind's extension method names its step when not given a name.
+    /// </summary>
+    public string NewStepName(string kind)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(kind);
+        string name;
+        do name = AutoName(kind); while (_steps.Any(s => s.Name == name));
+        return name;
     }
 
     internal string AutoName(string kind)

@@ -44,6 +44,17 @@ public sealed class StepHandle
         return Pipeline.Add(new TaskNode(task, mappings), Step);
     }
 
+    /// <summary>
+    /// Adds <paramref name="step"/> after this step and returns it, to continue from: how a step
+    /// kind's fluent extension method adds its step (<c>handle.Then(new ShoutStep(name, column))</c>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The pipeline has a step of that name already, or <paramref name="step"/> is in a pipeline already.</exception>
+    public StepHandle Then(StepNode step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        return Pipeline.AddNamed(step, Step, nameof(step));
+    }
+
     /// <summary>Keeps only <paramref name="columns"/>, in that order.</summary>
     public StepHandle KeepColumns(params string[] columns) => KeepColumns((IReadOnlyList<string>)columns);
 
@@ -71,35 +82,6 @@ public sealed class StepHandle
         ArgumentNullException.ThrowIfNull(columns);
         RequireColumns(columns.Keys.Concat(columns.Values).ToList(), nameof(columns));
         return Pipeline.Add(new ExpandColumnsNode(name ?? Pipeline.AutoName("expand_columns"), columns), Step);
-    }
-
-    /// <summary>
-    /// Adds <paramref name="output"/> (default <c>messages</c>): the chat turns supervised fine-tuning
-    /// reads, the system turn (when <paramref name="system"/> is given), the prompt from
-    /// <paramref name="prompt"/> and the answer from <paramref name="completion"/>. Rows without an
-    /// answer are left out; grouped answers give a row each.
-    /// </summary>
-    public StepHandle FormatSft(string prompt = "instruction", string completion = "generation", string? system = null, string output = "messages", string? name = null)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(prompt);
-        ArgumentException.ThrowIfNullOrWhiteSpace(completion);
-        ArgumentException.ThrowIfNullOrWhiteSpace(output);
-        return Pipeline.Add(new FormatSftNode(name ?? Pipeline.AutoName("format_sft"), prompt, completion, system, output), Step);
-    }
-
-    /// <summary>
-    /// Adds a preference pair for DPO-style training: <c>prompt</c>, <c>chosen</c> (the best-rated of
-    /// <paramref name="generations"/>), <c>rejected</c> (the worst-rated), <c>chosen_rating</c>,
-    /// <c>rejected_rating</c>, from the ratings in <paramref name="ratings"/> (one per generation, as
-    /// UltraFeedback and the scorers write them). Earlier answers win ties for chosen, later ones for
-    /// rejected; rows without two different ratings are left out.
-    /// </summary>
-    public StepHandle FormatDpo(string prompt = "instruction", string generations = "generations", string ratings = "ratings", string? name = null)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(prompt);
-        ArgumentException.ThrowIfNullOrWhiteSpace(generations);
-        ArgumentException.ThrowIfNullOrWhiteSpace(ratings);
-        return Pipeline.Add(new FormatDpoNode(name ?? Pipeline.AutoName("format_dpo"), prompt, generations, ratings), Step);
     }
 
     /// <summary>

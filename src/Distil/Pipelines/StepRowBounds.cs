@@ -54,8 +54,8 @@ internal static class StepRowBounds
             FilterNode => before.AtMost($"filter '{step.Name}' may drop rows"),
             DedupNode => before.AtMost($"dedup '{step.Name}' drops duplicates"),
             ValidateNode { KeepValidOnly: true } => before.AtMost($"validate '{step.Name}' drops rows that fail"),
-            FormatDpoNode => before.AtMost($"format_dpo '{step.Name}' leaves out rows without a preference"),
-            FormatSftNode sft => FormatSft(sft, before, parentSchemas[0]),
+            FormatDpoStep => before.AtMost($"format_dpo '{step.Name}' leaves out rows without a preference"),
+            FormatSftStep sft => FormatSft(sft, before, parentSchemas[0]),
             ExpandColumnsNode expand => Expanded(expand, before, parentSchemas[0]),
             KeepColumnsNode keep => before with { ListLengths = before.ListLengths.Where(l => keep.Columns.Contains(l.Key)).ToImmutableDictionary(StringComparer.Ordinal) },
             RenameColumnsNode rename => before with { ListLengths = before.ListLengths.ToImmutableDictionary(l => rename.Renames.GetValueOrDefault(l.Key, l.Key), l => l.Value, StringComparer.Ordinal) },
@@ -129,7 +129,7 @@ internal static class StepRowBounds
     }
 
     // Rule: a row per answer that has text; a list of answers gives at most its length of them.
-    private static StepRows FormatSft(FormatSftNode sft, StepRows before, RowSchema? schema)
+    private static StepRows FormatSft(FormatSftStep sft, StepRows before, RowSchema? schema)
     {
         var column = schema?.Find(sft.Completion);
         int? answers = before.ListLengths.TryGetValue(sft.Completion, out var known) ? known : column?.Type.Kind == ColumnKind.List ? column.Rules?.MaxLength : null;

@@ -104,7 +104,7 @@ internal sealed class DedupNode : StepNode
 
     public override string Kind => "dedup";
 
-    public override bool IsStored => false;
+    internal override bool IsStored => false;
 
     public override IReadOnlyList<string> RequiredColumns => [_column];
 
@@ -113,7 +113,7 @@ internal sealed class DedupNode : StepNode
     public override string Settings() => string.Create(CultureInfo.InvariantCulture,
         $"{_column}|{_options.Method}|{_options.Threshold}|{_options.ShingleSize}|{_options.Permutations}|{_options.VectorIndex?.Description}");
 
-    public override async Task RunAsync(StepRun run)
+    internal override async Task RunAsync(StepRun run)
     {
         var exact = new Dictionary<ulong, RowKey>();
         var bands = Enumerable.Range(0, _bands).Select(_ => new Dictionary<ulong, RowKey>()).ToArray();

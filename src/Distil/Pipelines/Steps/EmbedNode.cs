@@ -44,7 +44,7 @@ internal sealed class EmbedNode(string name, string column, IEmbeddingGenerator<
     public override string Settings() =>
         $"{column}|{output}|{(generator.GetService<EmbeddingGeneratorMetadata>() is { } m ? $"{m.ProviderName}|{m.DefaultModelId}|{m.DefaultModelDimensions}" : generator.GetType().Name)}";
 
-    public override async Task RunAsync(StepRun run)
+    internal override async Task RunAsync(StepRun run)
     {
         var builder = new ResiliencePipelineBuilder();
         if (options.MaxRetries > 0) builder.AddRetry(TransientFaults.RetryOptions(options.MaxRetries, options.RetryDelay, TimeSpan.FromSeconds(60), static _ => default));

@@ -112,7 +112,7 @@ internal sealed class EvaluateNode : StepNode
         return column.Length > 0 ? column : throw new ArgumentException($"The metric name '{metric}' has no letter or digit to name a column after.");
     }
 
-    public override async Task RunAsync(StepRun run)
+    internal override async Task RunAsync(StepRun run)
     {
         var configuration = _options.ChatClient is { } client ? new ChatConfiguration(client) : null;
         var window = OrderedWindow.RunAsync(run.ReadAsync(cancellationToken: run.Cancellation), OrderedWindow.CapacityFor(_options.MaxConcurrency), _options.MaxConcurrency,

@@ -15,7 +15,7 @@ internal abstract class JoinNode(string name) : StepNode(name)
     /// <summary>Merges the rows of one key, in parent order.</summary>
     protected abstract JsonObject Merge(IReadOnlyList<JsonObject> rows);
 
-    public override async Task RunAsync(StepRun run)
+    internal override async Task RunAsync(StepRun run)
     {
         var count = run.Inputs.Length;
         var readers = Enumerable.Range(0, count).Select(i => run.ReadAsync(i, run.Cancellation).GetAsyncEnumerator(run.Cancellation)).ToArray();

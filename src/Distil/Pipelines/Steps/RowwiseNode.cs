@@ -2,30 +2,19 @@ using System.Text.Json.Nodes;
 
 namespace Distil.Pipelines;
 
-/// <summary>A step that turns each row into zero, one or several rows, on its own, in order.</summary>
-internal abstract class RowwiseNode(string name) : StepNode(name)
+/// <summary>A built-in row step that names the row's key in its errors (the public base is <see cref="RowStep"/>).</summary>
+internal abstract class RowwiseNode(string name) : RowStep(name)
 {
     /// <summary>The rows made from <paramref name="row"/> (which the step owns and may change).</summary>
     protected abstract IReadOnlyList<JsonObject> Apply(JsonObject row, RowKey key);
 
-    /// <summary>The rows made from <paramref name="row"/>, outside a run (for the estimate before one).</summary>
-    internal IReadOnlyList<JsonObject> Transform(JsonObject row, RowKey key) => Apply(row, key);
+    // Never called: the keyed paths below replace the public one.
+    protected sealed override IReadOnlyList<JsonObject> Apply(JsonObject row) => throw new System.Diagnostics.UnreachableException();
 
-    public override async Task RunAsync(StepRun run)
-    {
-        long sequence = 0;
-        await foreach (var input in run.ReadAsync(cancellationToken: run.Cancellation).ConfigureAwait(false))
-        {
-            var outputs = run.Replay(input.Key);
-            if (outputs is null)
-            {
-                outputs = Keyed(input.Key, Apply(input.Row, input.Key));
-                await run.SaveAsync(input.Key, sequence, outputs).ConfigureAwait(false);
-            }
-            await run.EmitAsync(outputs).ConfigureAwait(false);
-            sequence++;
-        }
-    }
+    private protected sealed override ValueTask<IReadOnlyList<JsonObject>> ApplyKeyedAsync(JsonObject row, RowKey key, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Apply(row, key));
+
+    internal sealed override IReadOnlyList<JsonObject> Transform(JsonObject row, RowKey key) => Apply(row, key);
 
     protected static RowSchema? Single(IReadOnlyList<RowSchema?> parents) => parents[0];
 }

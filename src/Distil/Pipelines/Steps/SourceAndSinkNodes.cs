@@ -13,7 +13,7 @@ internal sealed class LoadNode(string name, IRowSource source) : StepNode(name)
 
     public override string Kind => "load";
 
-    public override bool IsStored => false;
+    internal override bool IsStored => false;
 
     public override (int Min, int Max) ParentCount => (0, 0);
 
@@ -25,7 +25,7 @@ internal sealed class LoadNode(string name, IRowSource source) : StepNode(name)
 
     public override string Settings() => Source.Describe();
 
-    public override async Task RunAsync(StepRun run)
+    internal override async Task RunAsync(StepRun run)
     {
         long index = 0, taken = 0;
         await foreach (var row in Source.ReadAsync(run.Cancellation).ConfigureAwait(false))
@@ -68,13 +68,13 @@ internal sealed class WriteNode(string name, IRowSink sink) : StepNode(name)
 
     public override string Kind => "write";
 
-    public override bool IsStored => false;
+    internal override bool IsStored => false;
 
     public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) => parents[0];
 
     public override string Settings() => Sink.Describe();
 
-    public override async Task RunAsync(StepRun run)
+    internal override async Task RunAsync(StepRun run)
     {
         if (run.Control.SourceRowLimit is not null)
         {
@@ -148,10 +148,8 @@ internal sealed class WriteNode(string name, IRowSink sink) : StepNode(name)
 
 /// <summary>Runs a function over all rows at once, after every row has arrived.</summary>
 internal sealed class GlobalNode(string name, Func<IReadOnlyList<JsonObject>, IEnumerable<JsonObject>> function,
-    IReadOnlyList<string> reads, IReadOnlyList<string> writes) : StepNode(name)
+    IReadOnlyList<string> reads, IReadOnlyList<string> writes) : AllRowsStep(name)
 {
-    private static readonly RowKey AllRows = new("*");
-
     public override string Kind => "global";
 
     public override IReadOnlyList<string> RequiredColumns => reads;
@@ -162,18 +160,5 @@ internal sealed class GlobalNode(string name, Func<IReadOnlyList<JsonObject>, IE
 
     public override string Settings() => CodeOf(function) + "|" + string.Join(",", writes);
 
-    public override async Task RunAsync(StepRun run)
-    {
-        var rows = new List<JsonObject>();
-        await foreach (var input in run.ReadAsync(cancellationToken: run.Cancellation).ConfigureAwait(false)) rows.Add(input.Row);
-        if (run.Control.StoppedEarly) return; // it needs all rows: a stopped run must not store a partial answer
-
-        var outputs = run.Replay(AllRows);
-        if (outputs is null)
-        {
-            outputs = function(rows).Select((row, i) => new KeyedRow(RowKey.Source(i), row)).ToList();
-            await run.SaveAsync(AllRows, 0, outputs).ConfigureAwait(false);
-        }
-        await run.EmitAsync(outputs).ConfigureAwait(false);
-    }
+    protected override IEnumerable<JsonObject> Apply(IReadOnlyList<JsonObject> rows) => function(rows);
 }

@@ -5,22 +5,33 @@ using System.Text.Json.Nodes;
 namespace Distil.Pipelines;
 
 /// <summary>
-/// One step of a pipeline's graph: its name, its edges, what columns it needs and makes, what
-/// identifies its settings, and how it runs over its input channels.
+/// One step of a pipeline's graph: its name, what columns it needs and makes, and what identifies
+/// its settings. Its edges and how it runs over its input channels are Distil's own: a step of a
+/// package derives from <see cref="RowStep"/> or <see cref="AllRowsStep"/>, which run it, and is
+/// added with <see cref="StepHandle.Then(StepNode)"/> from a fluent extension method of its own.
 /// </summary>
-internal abstract class StepNode(string name)
+public abstract class StepNode
 {
-    public string Name { get; } = name;
+    /// <summary>Makes a step named <paramref name="name"/> (unique in its pipeline).</summary>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
+    protected StepNode(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Name = name;
+    }
 
-    public List<StepNode> Parents { get; } = [];
+    /// <summary>The step's name, unique in its pipeline: its rows are kept in the run store under it.</summary>
+    public string Name { get; }
 
-    public List<StepNode> Children { get; } = [];
+    internal List<StepNode> Parents { get; } = [];
+
+    internal List<StepNode> Children { get; } = [];
 
     /// <summary>What the step is, in messages and the progress display (<c>task</c>, <c>keep_columns</c>…).</summary>
     public abstract string Kind { get; }
 
     /// <summary>Whether the step's outputs are committed to the run store (loaders and writers are not: their files are).</summary>
-    public virtual bool IsStored => true;
+    internal virtual bool IsStored => true;
 
     /// <summary>The columns every input row must have.</summary>
     public virtual IReadOnlyList<string> RequiredColumns => [];
@@ -35,14 +46,18 @@ internal abstract class StepNode(string name)
     /// <exception cref="PipelineException">The parents' columns cannot be combined (one column with two types).</exception>
     public abstract RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents);
 
-    /// <summary>The step's own settings as text; with its parents' signatures it makes the step's signature.</summary>
+    /// <summary>
+    /// The step's own settings as text; with its parents' signatures it makes the step's signature,
+    /// which says whether a resumed run may reuse the rows it kept. Put every setting that changes
+    /// the rows in it (column names, options), so that a changed setting makes the step run again.
+    /// </summary>
     public abstract string Settings();
 
     /// <summary>Runs the step until its inputs end, then returns; the runner completes its outputs.</summary>
-    public abstract Task RunAsync(StepRun run);
+    internal abstract Task RunAsync(StepRun run);
 
     /// <summary>Rows made from one input row, keyed: one row keeps the input's key, several get child keys.</summary>
-    public static IReadOnlyList<KeyedRow> Keyed(RowKey key, IReadOnlyList<JsonObject> rows) =>
+    internal static IReadOnlyList<KeyedRow> Keyed(RowKey key, IReadOnlyList<JsonObject> rows) =>
         rows.Count == 1 ? [new KeyedRow(key, rows[0])] : rows.Select((row, i) => new KeyedRow(key.Child(i), row)).ToList();
 
     /// <summary>A stable hash of a delegate's code: its method, declaring type and IL (captured values are not part of it).</summary>
@@ -52,12 +67,12 @@ internal abstract class StepNode(string name)
     /// </remarks>
     [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026",
         Justification = "Without IL (trimmed or AOT), the hash falls back to the method's name; documented in docs/pipelines.md.")]
-    public static string CodeOf(Delegate function)
+    internal static string CodeOf(Delegate function)
     {
         var method = function.Method;
         var il = method.GetMethodBody()?.GetILAsByteArray() ?? [];
         return $"{method.DeclaringType?.FullName}.{method.Name}:{Convert.ToHexString(SHA256.HashData(il))[..16]}";
     }
 
-    public static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    internal static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

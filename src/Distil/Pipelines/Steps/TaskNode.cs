@@ -43,7 +43,7 @@ internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null) : 
     public override string Settings() =>
         TaskSignature.Of(Task) + (Mappings is null ? "" : "|mappings:" + Mappings.Signature()) + (Task.DistinctRowDraws ? "|distinct-row-draws" : "");
 
-    public override async Task RunAsync(StepRun run)
+    internal override async Task RunAsync(StepRun run)
     {
         var llm = Task.Llm ?? throw new PipelineException($"Task '{Task.Name}' has no LLM. Set its Llm property to an IChatClient.");
         if (llm.GetService<IOfflineBatchClient>() is { } batches)

@@ -1,0 +1,74 @@
+using System.Text.Json.Nodes;
+
+namespace Distil.Pipelines;
+
+/// <summary>
+/// A step that turns each row into zero, one or several rows, on its own, in order: the base of a
+/// package's own row steps (and of Distil's). Derive, implement <see cref="Apply(JsonObject)"/>
+/// (or override <see cref="ApplyAsync(JsonObject, CancellationToken)"/> too), and add the step
+/// with a fluent extension method that calls <see cref="StepHandle.Then(StepNode)"/>:
+/// <code>
+/// public sealed class Shout(string name, string column) : RowStep(name)
+/// {
+///     public override string Kind => "shout";
+///     public override IReadOnlyList&lt;string&gt; RequiredColumns => [column];
+///     public override RowSchema? SchemaAfter(IReadOnlyList&lt;RowSchema?&gt; parents) => parents[0];
+///     public override string Settings() => column;
+///     protected override IReadOnlyList&lt;JsonObject&gt; Apply(JsonObject row)
+///     {
+///         row[column] = ((string?)row[column])?.ToUpperInvariant();
+///         return [row];
+///     }
+/// }
+/// </code>
+/// Rule: the rows a step made from a row are kept in the run store; a resumed run replays them and
+/// does not call <see cref="Apply(JsonObject)"/> again for that row, so it must be deterministic
+/// (the same row and <see cref="StepNode.Settings"/> give the same rows). One row out keeps the
+/// input's key; several get child keys, so joins and resumes still find them.
+/// </summary>
+public abstract class RowStep : StepNode
+{
+    /// <summary>Makes a row step named <paramref name="name"/> (unique in its pipeline).</summary>
+    protected RowStep(string name) : base(name)
+    {
+    }
+
+    /// <summary>
+    /// The rows made from <paramref name="row"/>: none drops it, one changes it, several expand it.
+    /// The step owns <paramref name="row"/> and may change and return it.
+    /// </summary>
+    protected abstract IReadOnlyList<JsonObject> Apply(JsonObject row);
+
+    /// <summary>
+    /// The rows made from <paramref name="row"/>, for a step that waits on something (a service, a
+    /// file); by default <see cref="Apply(JsonObject)"/>. The estimate before a run uses
+    /// <see cref="Apply(JsonObject)"/> only.
+    /// </summary>
+    protected virtual ValueTask<IReadOnlyList<JsonObject>> ApplyAsync(JsonObject row, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Apply(row));
+
+    // Distil's own row steps name the row's key in their errors; RowwiseNode gives it to them.
+    private protected virtual ValueTask<IReadOnlyList<JsonObject>> ApplyKeyedAsync(JsonObject row, RowKey key, CancellationToken cancellationToken) =>
+        ApplyAsync(row, cancellationToken);
+
+    /// <summary>The rows made from <paramref name="row"/>, outside a run (for the estimate before one).</summary>
+    internal virtual IReadOnlyList<JsonObject> Transform(JsonObject row, RowKey key) => Apply(row);
+
+    internal override async Task RunAsync(StepRun run)
+    {
+        long sequence = 0;
+        await foreach (var input in run.ReadAsync(cancellationToken: run.Cancellation).ConfigureAwait(false))
+        {
+            var outputs = run.Replay(input.Key);
+            if (outputs is null)
+            {
+                var rows = await ApplyKeyedAsync(input.Row, input.Key, run.Cancellation).ConfigureAwait(false)
+                    ?? throw new PipelineException($"Step '{Name}' returned null for row {input.Key}; return an empty list to drop a row.");
+                outputs = Keyed(input.Key, rows);
+                await run.SaveAsync(input.Key, sequence, outputs).ConfigureAwait(false);
+            }
+            await run.EmitAsync(outputs).ConfigureAwait(false);
+            sequence++;
+        }
+    }
+}
