@@ -23,7 +23,7 @@ namespace Distil.Pipelines;
 /// </example>
 public sealed class Pipeline
 {
-    private readonly List<StepNode> _steps = [];
+    private readonly List<PipelineStep> _steps = [];
     private readonly Dictionary<string, int> _autoNames = new(StringComparer.Ordinal);
 
     private Pipeline(string name) => Name = name;
@@ -38,7 +38,7 @@ public sealed class Pipeline
     public ILogger Logger { get; set; } = NullLogger.Instance;
 
     /// <summary>The steps in the order they were added.</summary>
-    internal IReadOnlyList<StepNode> Steps => _steps;
+    internal IReadOnlyList<PipelineStep> Steps => _steps;
 
     /// <summary>Starts an empty pipeline.</summary>
     /// <exception cref="ArgumentException">The name is empty or holds characters a folder name cannot.</exception>
@@ -218,7 +218,7 @@ public sealed class Pipeline
     public Task<PipelineEstimate> EstimateAsync(EstimateOptions? options = null, CancellationToken cancellationToken = default) =>
         PipelineEstimator.EstimateAsync(this, options ?? new EstimateOptions(), cancellationToken);
 
-    internal StepHandle Add(StepNode step, StepNode? parent = null)
+    internal StepHandle Add(PipelineStep step, PipelineStep? parent = null)
     {
         _steps.Add(step);
         if (parent is not null) Connect(parent, step);
@@ -226,7 +226,7 @@ public sealed class Pipeline
     }
 
     // A step from outside the core (a package's step kind): its name is its own, so it is checked here.
-    internal StepHandle AddNamed(StepNode step, StepNode? parent, string parameter)
+    internal StepHandle AddNamed(PipelineStep step, PipelineStep? parent, string parameter)
     {
         if (_steps.Contains(step) || step.Parents.Count > 0 || step.Children.Count > 0)
         {
@@ -239,7 +239,7 @@ public sealed class Pipeline
         return Add(step, parent);
     }
 
-    internal static void Connect(StepNode parent, StepNode child)
+    internal static void Connect(PipelineStep parent, PipelineStep child)
     {
         parent.Children.Add(child);
         child.Parents.Add(parent);
@@ -267,7 +267,7 @@ public sealed class Pipeline
     public string RunDirectoryPath =>
         Path.GetFullPath(string.IsNullOrWhiteSpace(RunDirectory) ? Path.Combine(".distil", Name) : RunDirectory);
 
-    private StepHandle Join(StepNode join, StepHandle[] branches)
+    private StepHandle Join(PipelineStep join, StepHandle[] branches)
     {
         ArgumentNullException.ThrowIfNull(branches);
         if (branches.Length < 2) throw new ArgumentException($"'{join.Kind}' joins two branches or more; got {branches.Length}.", nameof(branches));

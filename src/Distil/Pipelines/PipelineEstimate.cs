@@ -199,7 +199,7 @@ internal static class PipelineEstimator
     {
         var (order, schemas) = await PipelineRunner.ValidateAsync(pipeline, options.Parameters, cancellationToken).ConfigureAwait(false);
         var schema = new PipelineSchema(order.Select(step => new StepSchema(step.Name, step.Kind, schemas[step])).ToList());
-        var rows = new Dictionary<StepNode, StepRows>();
+        var rows = new Dictionary<PipelineStep, StepRows>();
         var tasks = new List<TaskEstimate>();
         foreach (var step in order)
         {
@@ -241,9 +241,9 @@ internal static class PipelineEstimator
     private static string MadeFrom(TaskNode node)
     {
         var answers = new List<string>();
-        var others = new List<StepNode>();
-        var seen = new HashSet<StepNode>();
-        var pending = new Stack<StepNode>(node.Parents);
+        var others = new List<PipelineStep>();
+        var seen = new HashSet<PipelineStep>();
+        var pending = new Stack<PipelineStep>(node.Parents);
         while (pending.TryPop(out var step))
         {
             if (!seen.Add(step)) continue;
@@ -302,12 +302,12 @@ internal static class PipelineEstimator
 /// map, validate, fine-tuning formats), whose rows are made from the source's before the run, and
 /// dedups, read as keeping every row (so what follows one is an upper bound).
 /// </summary>
-internal sealed class SourceChain(LoadNode load, IReadOnlyList<StepNode> steps)
+internal sealed class SourceChain(LoadNode load, IReadOnlyList<PipelineStep> steps)
 {
     /// <summary>The chain that ends at <paramref name="step"/> (for a task: at its parent), or null when a step before it is not plain.</summary>
-    public static SourceChain? Of(StepNode step)
+    public static SourceChain? Of(PipelineStep step)
     {
-        var steps = new List<StepNode>();
+        var steps = new List<PipelineStep>();
         var current = step is TaskNode && step.Parents.Count == 1 ? step.Parents[0] : step;
         while (current is RowwiseNode or DedupNode && current.Parents.Count == 1)
         {
@@ -329,7 +329,7 @@ internal sealed class SourceChain(LoadNode load, IReadOnlyList<StepNode> steps)
             IReadOnlyList<KeyedRow> current = [new KeyedRow(RowKey.Source(index++), source)];
             foreach (var step in steps.OfType<RowwiseNode>())
             {
-                current = current.SelectMany(r => StepNode.Keyed(r.Key, step.Transform(r.Row, r.Key))).ToList();
+                current = current.SelectMany(r => PipelineStep.Keyed(r.Key, step.Transform(r.Row, r.Key))).ToList();
             }
             if (current.Count != 1) onePerSourceRow = false;
             if (current.Count > 1) splits = true;

@@ -9,7 +9,7 @@ namespace Distil.Pipelines;
 /// </summary>
 public sealed class StepHandle
 {
-    internal StepHandle(Pipeline pipeline, StepNode step)
+    internal StepHandle(Pipeline pipeline, PipelineStep step)
     {
         Pipeline = pipeline;
         Step = step;
@@ -21,7 +21,7 @@ public sealed class StepHandle
     /// <summary>The step's name (unique in the pipeline).</summary>
     public string Name => Step.Name;
 
-    internal StepNode Step { get; }
+    internal PipelineStep Step { get; }
 
     /// <summary>Runs an LLM task on every row; the step is named after the task (<see cref="LlmTask.Name"/>).</summary>
     public StepHandle Then(LlmTask task)
@@ -49,7 +49,7 @@ public sealed class StepHandle
     /// kind's fluent extension method adds its step (<c>handle.Then(new ShoutStep(name, column))</c>).
     /// </summary>
     /// <exception cref="ArgumentException">The pipeline has a step of that name already, or <paramref name="step"/> is in a pipeline already.</exception>
-    public StepHandle Then(StepNode step)
+    public StepHandle Then(PipelineStep step)
     {
         ArgumentNullException.ThrowIfNull(step);
         return Pipeline.AddNamed(step, Step, nameof(step));

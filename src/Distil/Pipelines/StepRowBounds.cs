@@ -42,7 +42,7 @@ internal sealed record StepRows(long? Rows, bool Exact, bool OnePerSourceRow, bo
 internal static class StepRowBounds
 {
     /// <summary>The bound of <paramref name="step"/> from its parents' (<paramref name="parents"/>, in order) and their schemas.</summary>
-    public static StepRows After(StepNode step, IReadOnlyList<StepRows> parents, IReadOnlyList<RowSchema?> parentSchemas)
+    public static StepRows After(PipelineStep step, IReadOnlyList<StepRows> parents, IReadOnlyList<RowSchema?> parentSchemas)
     {
         if (parents.Count == 0) return StepRows.Unknown($"step '{step.Name}' ({step.Kind}) has no input");
         if (step is JoinNode join) return Joined(join, parents.ToList());

@@ -25,8 +25,8 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
 
         var runDirectory = pipeline.RunDirectoryPath;
         var store = RunStore.Open(runDirectory, pipeline.Logger);
-        IReadOnlyDictionary<StepNode, long> resumed;
-        IReadOnlyDictionary<StepNode, (RedoneRows Redone, RedoneRows Retried)> redo;
+        IReadOnlyDictionary<PipelineStep, long> resumed;
+        IReadOnlyDictionary<PipelineStep, (RedoneRows Redone, RedoneRows Retried)> redo;
         try
         {
             resumed = PrepareStore(store, order);
@@ -65,7 +65,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         }).ToList();
         Exception? failure = null;
         ProgressReporter? progress = null;
-        var stepTimes = new System.Collections.Concurrent.ConcurrentDictionary<StepNode, TimeSpan>();
+        var stepTimes = new System.Collections.Concurrent.ConcurrentDictionary<PipelineStep, TimeSpan>();
         try
         {
             // Counting reads the sources once more: only worth it when an ETA is shown.
@@ -137,7 +137,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
     /// Everything checked before the first call: runtime parameters applied, the graph ordered, the
     /// sources' schemas read, every step's columns and types computed.
     /// </summary>
-    public static async Task<(IReadOnlyList<StepNode> Order, IReadOnlyDictionary<StepNode, RowSchema?> Schemas)> ValidateAsync(
+    public static async Task<(IReadOnlyList<PipelineStep> Order, IReadOnlyDictionary<PipelineStep, RowSchema?> Schemas)> ValidateAsync(
         Pipeline pipeline, RuntimeParameters? parameters, CancellationToken cancellationToken)
     {
         parameters?.ApplyTo(pipeline);
@@ -156,15 +156,15 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         return (order, PipelineValidator.CheckColumns(pipeline, order));
     }
 
-    private IReadOnlyDictionary<StepNode, long> PrepareStore(RunStore store, IReadOnlyList<StepNode> order)
+    private IReadOnlyDictionary<PipelineStep, long> PrepareStore(RunStore store, IReadOnlyList<PipelineStep> order)
     {
-        var signatures = new Dictionary<StepNode, string>();
-        var resumed = new Dictionary<StepNode, long>();
+        var signatures = new Dictionary<PipelineStep, string>();
+        var resumed = new Dictionary<PipelineStep, long>();
         foreach (var step in order)
         {
             // A step's signature covers its settings and everything upstream: change one step, and it
             // and the steps after it start again while the steps before it keep their rows.
-            signatures[step] = StepNode.Hash(string.Join("\n",
+            signatures[step] = PipelineStep.Hash(string.Join("\n",
                 [step.Kind, step.Name, step.Settings(), .. step.Parents.Select(p => signatures[p])]));
             if (!step.IsStored) continue;
             resumed[step] = store.Prepare(step.Name, signatures[step], out var forgotten);
@@ -185,9 +185,9 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
     // Rows an earlier run stored with failed LLM calls are asked again (unless the run keeps them),
     // and every step after the task computes again what it made from them: a task step's own failed
     // rows are retried, and the steps below it inherit those keys (every key, below a global step).
-    private Dictionary<StepNode, (RedoneRows Redone, RedoneRows Retried)> FailedRowsToRetry(RunStore store, IReadOnlyList<StepNode> order)
+    private Dictionary<PipelineStep, (RedoneRows Redone, RedoneRows Retried)> FailedRowsToRetry(RunStore store, IReadOnlyList<PipelineStep> order)
     {
-        var redo = new Dictionary<StepNode, (RedoneRows Redone, RedoneRows Retried)>();
+        var redo = new Dictionary<PipelineStep, (RedoneRows Redone, RedoneRows Retried)>();
         foreach (var step in order)
         {
             var retried = step is TaskNode && step.IsStored && !options.KeepFailedRows ? RedoneRows.Of(store.FailedRows(step.Name)) : RedoneRows.None;
@@ -203,7 +203,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         return redo;
     }
 
-    private async Task<long?> CountRowsAsync(IReadOnlyList<StepNode> order, CancellationToken cancellationToken)
+    private async Task<long?> CountRowsAsync(IReadOnlyList<PipelineStep> order, CancellationToken cancellationToken)
     {
         long total = 0;
         foreach (var load in order.OfType<LoadNode>())
@@ -214,7 +214,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         return total;
     }
 
-    private static PipelineException Describe(StepNode step, Exception error) => error switch
+    private static PipelineException Describe(PipelineStep step, Exception error) => error switch
     {
         PipelineException known => known,
         _ => new PipelineException($"Step '{step.Name}' ({step.Kind}) failed: {ErrorText.Of(error)}", error),
@@ -222,7 +222,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
 
     // The rows of each leaf: a writer's are those of the step before it. A source is not stored, so a
     // pipeline that only copies a source (load -> write) gives the rows the load took, read again.
-    private static Dictionary<string, Dataset> Datasets(IReadOnlyList<StepNode> order, string storePath, RunControl control)
+    private static Dictionary<string, Dataset> Datasets(IReadOnlyList<PipelineStep> order, string storePath, RunControl control)
     {
         var datasets = new Dictionary<string, Dataset>(StringComparer.Ordinal);
         var copies = new Dictionary<string, Dataset>(StringComparer.Ordinal);

@@ -11,7 +11,7 @@ internal static class PipelineValidator
 {
     /// <summary>The steps in an order where every step comes after its parents.</summary>
     /// <exception cref="PipelineException">The graph is not valid; the message lists every problem found.</exception>
-    public static IReadOnlyList<StepNode> Order(Pipeline pipeline)
+    public static IReadOnlyList<PipelineStep> Order(Pipeline pipeline)
     {
         var problems = new List<string>();
         foreach (var duplicate in pipeline.Steps.GroupBy(s => s.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
@@ -65,7 +65,7 @@ internal static class PipelineValidator
             // A step that needs all its rows (a global step, an offline batch) on one branch only
             // would wait for rows the join, waiting for it, never takes: refuse it here.
             var ancestors = join.Parents.Select(Ancestors).ToList();
-            var shared = ancestors.Skip(1).Aggregate(new HashSet<StepNode>(ancestors[0]), (all, next) => { all.IntersectWith(next); return all; });
+            var shared = ancestors.Skip(1).Aggregate(new HashSet<PipelineStep>(ancestors[0]), (all, next) => { all.IntersectWith(next); return all; });
             foreach (var global in ancestors.SelectMany(a => a).Distinct().Where(s => !shared.Contains(s) && NeedsAllRows(s)))
             {
                 problems.Add($"Step '{join.Name}' ({join.Kind}) joins a branch through '{global.Name}', which needs all its rows before it gives any; join before it, or put it after the join.");
@@ -80,10 +80,10 @@ internal static class PipelineValidator
     /// <summary>Checks that every step finds the columns it needs, from the data and the steps before it.</summary>
     /// <exception cref="PipelineException">A column is missing; the message names it, the step and the columns there.</exception>
     /// <returns>Each step's schema (null where unknown).</returns>
-    public static IReadOnlyDictionary<StepNode, RowSchema?> CheckColumns(Pipeline pipeline, IReadOnlyList<StepNode> order)
+    public static IReadOnlyDictionary<PipelineStep, RowSchema?> CheckColumns(Pipeline pipeline, IReadOnlyList<PipelineStep> order)
     {
         var problems = new List<string>();
-        var columns = new Dictionary<StepNode, RowSchema?>();
+        var columns = new Dictionary<PipelineStep, RowSchema?>();
         foreach (var step in order)
         {
             var parents = step.Parents.Select(p => columns[p]).ToList();
@@ -113,13 +113,13 @@ internal static class PipelineValidator
         return columns;
     }
 
-    private static bool NeedsAllRows(StepNode step) =>
+    private static bool NeedsAllRows(PipelineStep step) =>
         step is GlobalNode || step is TaskNode { Task.Llm: { } llm } && llm.GetService<IOfflineBatchClient>() is not null;
 
-    private static HashSet<StepNode> Ancestors(StepNode step)
+    private static HashSet<PipelineStep> Ancestors(PipelineStep step)
     {
-        var seen = new HashSet<StepNode>();
-        var stack = new Stack<StepNode>([step]);
+        var seen = new HashSet<PipelineStep>();
+        var stack = new Stack<PipelineStep>([step]);
         while (stack.Count > 0)
         {
             var current = stack.Pop();
@@ -129,11 +129,11 @@ internal static class PipelineValidator
         return seen;
     }
 
-    private static List<StepNode> TopologicalOrder(IReadOnlyList<StepNode> steps, List<string> problems)
+    private static List<PipelineStep> TopologicalOrder(IReadOnlyList<PipelineStep> steps, List<string> problems)
     {
         var remaining = steps.ToDictionary(s => s, s => s.Parents.Count);
-        var ready = new Queue<StepNode>(steps.Where(s => s.Parents.Count == 0));
-        var order = new List<StepNode>(steps.Count);
+        var ready = new Queue<PipelineStep>(steps.Where(s => s.Parents.Count == 0));
+        var order = new List<PipelineStep>(steps.Count);
         while (ready.Count > 0)
         {
             var step = ready.Dequeue();

@@ -30,7 +30,7 @@ internal sealed class RedoneRows
     /// What the steps after <paramref name="step"/> compute again when it computes these rows again:
     /// the same keys, or every row after a step that numbers its output rows afresh (a global step).
     /// </summary>
-    public RedoneRows After(StepNode step) => !IsEmpty && step is GlobalNode ? new RedoneRows([], all: true) : this;
+    public RedoneRows After(PipelineStep step) => !IsEmpty && step is GlobalNode ? new RedoneRows([], all: true) : this;
 
     /// <summary>The rows of both sets.</summary>
     public RedoneRows With(RedoneRows other)

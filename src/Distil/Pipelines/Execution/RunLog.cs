@@ -51,7 +51,7 @@ internal static class RunLog
     }
 
     /// <summary>A step as the log describes it: kind, parents, and for a task its task, model, outputs and types.</summary>
-    public static JsonObject Shape(StepNode step, IReadOnlyDictionary<StepNode, RowSchema?> schemas)
+    public static JsonObject Shape(PipelineStep step, IReadOnlyDictionary<PipelineStep, RowSchema?> schemas)
     {
         var entry = new JsonObject
         {
@@ -259,7 +259,7 @@ internal sealed class RunLogWriter : ICommitJournal, IDisposable
 
     /// <summary>Opens the log of <paramref name="runDirectory"/> for a new run and writes its start line.</summary>
     public static RunLogWriter Start(string runDirectory, string pipeline, DateTimeOffset started, Stopwatch clock,
-        IReadOnlyList<StepNode> order, IReadOnlyDictionary<StepNode, RowSchema?> schemas, ILogger logger)
+        IReadOnlyList<PipelineStep> order, IReadOnlyDictionary<PipelineStep, RowSchema?> schemas, ILogger logger)
     {
         var writer = new RunLogWriter(Path.Combine(runDirectory, RunLog.FileName), logger, clock);
         writer.Append(new JsonObject
@@ -304,8 +304,8 @@ internal sealed class RunLogWriter : ICommitJournal, IDisposable
     }
 
     /// <summary>Writes the end line: the run's outcome and, per step, its rows, time and every count of the run.</summary>
-    public void End(TimeSpan elapsed, string outcome, string? error, IReadOnlyList<StepNode> order, RunMetrics metrics,
-        IReadOnlyDictionary<StepNode, TimeSpan> stepTimes, IReadOnlyDictionary<StepNode, RowSchema?> schemas, string pipeline, DateTimeOffset started)
+    public void End(TimeSpan elapsed, string outcome, string? error, IReadOnlyList<PipelineStep> order, RunMetrics metrics,
+        IReadOnlyDictionary<PipelineStep, TimeSpan> stepTimes, IReadOnlyDictionary<PipelineStep, RowSchema?> schemas, string pipeline, DateTimeOffset started)
     {
         var steps = new JsonArray();
         foreach (var step in order)

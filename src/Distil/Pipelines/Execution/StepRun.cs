@@ -39,7 +39,7 @@ internal sealed class StepRun
     private readonly RunStore _store;
     private readonly bool _hasStoredRows;
 
-    public StepRun(StepNode step, ChannelReader<KeyedRow>[] inputs, ChannelWriter<KeyedRow>[] outputs, RunStore store,
+    public StepRun(PipelineStep step, ChannelReader<KeyedRow>[] inputs, ChannelWriter<KeyedRow>[] outputs, RunStore store,
         bool hasStoredRows, RunMetrics metrics, RunControl control, RowSchema? inputSchema = null, string pipelineName = "")
     {
         InputSchema = inputSchema;
@@ -54,7 +54,7 @@ internal sealed class StepRun
         Control = control;
     }
 
-    public StepNode Step { get; }
+    public PipelineStep Step { get; }
 
     /// <summary>The pipeline's logger: lines about the step's progress (an offline batch submitted, collected, pending).</summary>
     public Microsoft.Extensions.Logging.ILogger Logger { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
@@ -156,11 +156,11 @@ internal sealed class StepRun
 /// One step's counters in a run: recorded on the run's <see cref="RunMetrics"/> and read back from
 /// it, so the progress display, the summary and the result see the same numbers.
 /// </summary>
-internal sealed class StepCounters(StepNode step, RunMetrics metrics)
+internal sealed class StepCounters(PipelineStep step, RunMetrics metrics)
 {
     private readonly StepCounts _counts = metrics.For(step.Name);
 
-    public StepNode Step { get; } = step;
+    public PipelineStep Step { get; } = step;
 
     /// <summary>What the run recorded for this step (rows, calls, tokens, retries...).</summary>
     public StepCounts Counts => _counts;

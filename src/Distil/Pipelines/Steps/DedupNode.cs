@@ -81,7 +81,7 @@ public sealed record DedupOptions
 /// For embeddings, what the vector index keeps per kept row (for USearch's HNSW: its vector at
 /// half precision and its links, about 2 × dimensions + 200 bytes).
 /// </summary>
-internal sealed class DedupNode : StepNode
+internal sealed class DedupNode : PipelineStep
 {
     private const ulong MersennePrime = (1UL << 61) - 1;
     private readonly string _column;

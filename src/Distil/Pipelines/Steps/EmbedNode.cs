@@ -33,7 +33,7 @@ public sealed record EmbedOptions
 /// for nothing it has. A row whose text is null gets a null vector.
 /// </summary>
 internal sealed class EmbedNode(string name, string column, IEmbeddingGenerator<string, Embedding<float>> generator, string output, EmbedOptions options)
-    : StepNode(name)
+    : PipelineStep(name)
 {
     public override string Kind => "embed";
 

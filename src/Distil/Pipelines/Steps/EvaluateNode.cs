@@ -58,7 +58,7 @@ public sealed record EvaluateOptions
 /// resumed run evaluates nothing twice. An evaluation that throws leaves nulls and its error as a
 /// diagnostic, like a failed call in a task.
 /// </summary>
-internal sealed class EvaluateNode : StepNode
+internal sealed class EvaluateNode : PipelineStep
 {
     private readonly IEvaluator _evaluator;
     private readonly string _request;

@@ -8,7 +8,7 @@ namespace Distil.Pipelines;
 /// give at most one row per key, so expand or group generations before or after the join, not
 /// across it.
 /// </summary>
-internal abstract class JoinNode(string name) : StepNode(name)
+internal abstract class JoinNode(string name) : PipelineStep(name)
 {
     public override (int Min, int Max) ParentCount => (2, int.MaxValue);
 

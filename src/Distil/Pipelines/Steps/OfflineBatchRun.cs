@@ -86,7 +86,7 @@ internal sealed class OfflineBatchRun(LlmTask task, ColumnMappings? mappings, St
             var row = rows[index];
             if (!finished.TryGetValue(row.Key, out var outputs))
             {
-                outputs = StepNode.Keyed(row.Key, await replay.RunRowAsync(row.Row, row.Key.Text, index, cancellationToken).ConfigureAwait(false));
+                outputs = PipelineStep.Keyed(row.Key, await replay.RunRowAsync(row.Row, row.Key.Text, index, cancellationToken).ConfigureAwait(false));
                 await run.SaveAsync(row.Key, index, outputs).ConfigureAwait(false);
             }
             await run.EmitAsync(outputs).ConfigureAwait(false);

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace Distil.Pipelines;
 
 /// <summary>Reads a source; each row gets its index as key. Not stored: the source is.</summary>
-internal sealed class LoadNode(string name, IRowSource source) : StepNode(name)
+internal sealed class LoadNode(string name, IRowSource source) : PipelineStep(name)
 {
     private RowSchema? _schema;
 
@@ -62,7 +62,7 @@ internal sealed class LoadNode(string name, IRowSource source) : StepNode(name)
 }
 
 /// <summary>Writes the rows it gets to a sink, only when the run went through every row.</summary>
-internal sealed class WriteNode(string name, IRowSink sink) : StepNode(name)
+internal sealed class WriteNode(string name, IRowSink sink) : PipelineStep(name)
 {
     public IRowSink Sink { get; } = sink;
 
@@ -109,9 +109,9 @@ internal sealed class WriteNode(string name, IRowSink sink) : StepNode(name)
     // The steps upstream of this writer, in run order, with what they did in this run.
     private static IReadOnlyList<StepSummary> Describe(StepRun run)
     {
-        var upstream = new List<StepNode>();
-        var seen = new HashSet<StepNode>();
-        void Visit(StepNode step)
+        var upstream = new List<PipelineStep>();
+        var seen = new HashSet<PipelineStep>();
+        void Visit(PipelineStep step)
         {
             if (!seen.Add(step)) return;
             foreach (var parent in step.Parents) Visit(parent);

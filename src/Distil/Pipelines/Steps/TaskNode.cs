@@ -10,7 +10,7 @@ namespace Distil.Pipelines;
 /// flight; rows go on to the next steps in input order. Rows finished in an earlier run with the
 /// same signature are replayed without a call.
 /// </summary>
-internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null) : StepNode(task.Name)
+internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null) : PipelineStep(task.Name)
 {
     public LlmTask Task { get; } = task;
 

@@ -6,12 +6,12 @@ namespace Distil.Pipelines;
 /// A step that sees all rows at once, after the last has arrived (a sort, a sample, a
 /// deduplication across rows): the base of a package's global steps. Derive, implement
 /// <see cref="Apply(IReadOnlyList{JsonObject})"/>, and add the step with a fluent extension method
-/// that calls <see cref="StepHandle.Then(StepNode)"/>.
+/// that calls <see cref="StepHandle.Then(PipelineStep)"/>.
 /// Rule: its output rows get new keys (joins after it match by position); they are kept in the run
 /// store as one answer, so a resumed run replays them and does not call
 /// <see cref="Apply(IReadOnlyList{JsonObject})"/> again; a run stopped before the last row stores nothing.
 /// </summary>
-public abstract class AllRowsStep : StepNode
+public abstract class AllRowsStep : PipelineStep
 {
     private static readonly RowKey AllRows = new("*");
 

@@ -6,7 +6,7 @@ namespace Distil.Pipelines;
 /// A step that turns each row into zero, one or several rows, on its own, in order: the base of a
 /// package's own row steps (and of Distil's). Derive, implement <see cref="Apply(JsonObject)"/>
 /// (or override <see cref="ApplyAsync(JsonObject, CancellationToken)"/> too), and add the step
-/// with a fluent extension method that calls <see cref="StepHandle.Then(StepNode)"/>:
+/// with a fluent extension method that calls <see cref="StepHandle.Then(PipelineStep)"/>:
 /// <code>
 /// public sealed class Shout(string name, string column) : RowStep(name)
 /// {
@@ -23,10 +23,10 @@ namespace Distil.Pipelines;
 /// </code>
 /// Rule: the rows a step made from a row are kept in the run store; a resumed run replays them and
 /// does not call <see cref="Apply(JsonObject)"/> again for that row, so it must be deterministic
-/// (the same row and <see cref="StepNode.Settings"/> give the same rows). One row out keeps the
+/// (the same row and <see cref="PipelineStep.Settings"/> give the same rows). One row out keeps the
 /// input's key; several get child keys, so joins and resumes still find them.
 /// </summary>
-public abstract class RowStep : StepNode
+public abstract class RowStep : PipelineStep
 {
     /// <summary>Makes a row step named <paramref name="name"/> (unique in its pipeline).</summary>
     protected RowStep(string name) : base(name)

@@ -8,13 +8,13 @@ namespace Distil.Pipelines;
 /// One step of a pipeline's graph: its name, what columns it needs and makes, and what identifies
 /// its settings. Its edges and how it runs over its input channels are Distil's own: a step of a
 /// package derives from <see cref="RowStep"/> or <see cref="AllRowsStep"/>, which run it, and is
-/// added with <see cref="StepHandle.Then(StepNode)"/> from a fluent extension method of its own.
+/// added with <see cref="StepHandle.Then(PipelineStep)"/> from a fluent extension method of its own.
 /// </summary>
-public abstract class StepNode
+public abstract class PipelineStep
 {
     /// <summary>Makes a step named <paramref name="name"/> (unique in its pipeline).</summary>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
-    protected StepNode(string name)
+    protected PipelineStep(string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Name = name;
@@ -23,9 +23,9 @@ public abstract class StepNode
     /// <summary>The step's name, unique in its pipeline: its rows are kept in the run store under it.</summary>
     public string Name { get; }
 
-    internal List<StepNode> Parents { get; } = [];
+    internal List<PipelineStep> Parents { get; } = [];
 
-    internal List<StepNode> Children { get; } = [];
+    internal List<PipelineStep> Children { get; } = [];
 
     /// <summary>What the step is, in messages and the progress display (<c>task</c>, <c>keep_columns</c>…).</summary>
     public abstract string Kind { get; }
