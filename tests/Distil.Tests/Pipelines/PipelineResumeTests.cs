@@ -129,10 +129,10 @@ public class PipelineResumeTests : FakeServerTests
         Server.KeepRequestLog = false;
         // A long lognormal tail makes the gap wide: a barrier of 16 waits on each batch's slowest of
         // 16 answers (a mean in flight near 5 here), streaming stays near 16 even on a loaded machine.
-        Server.Reply = FakeReplies.Answering(r => "re " + r.LastMessage).WithLognormalLatency(TimeSpan.FromMilliseconds(15), 1.0, seed: 7);
+        Server.Reply = FakeReplies.Answering(r => "re " + r.LastMessage).WithLognormalLatency(TimeSpan.FromMilliseconds(50), 1.0, seed: 7);
         var pipeline = Pipeline.Create("in-flight");
         pipeline.RunDirectory = Path.Combine(_runs, "in-flight");
-        pipeline.Load(Questions(2500))
+        pipeline.Load(Questions(1200))
             .Then(new TextGeneration { Llm = FakeServerClients.OpenAI(Server), MaxConcurrency = 16 })
             .KeepColumns("id", "generation");
         Server.ResetStatistics();

@@ -62,7 +62,7 @@ public class ResilienceTests : FakeServerTests
     [Test]
     public async Task The_concurrency_limit_holds_across_tasks_sharing_a_client()
     {
-        Server.Reply = FakeReplies.Answering(EchoTask.Answer).WithLognormalLatency(TimeSpan.FromMilliseconds(15), 0.8, seed: 4);
+        Server.Reply = FakeReplies.Answering(EchoTask.Answer).WithLognormalLatency(TimeSpan.FromMilliseconds(50), 0.8, seed: 4);
         using var llm = FakeServerClients.OpenAI(Server, resilience: FakeServerClients.FastRetries with { MaxConcurrentRequests = 4 });
         var first = new EchoTask { Llm = llm, MaxConcurrency = 16 };
         var second = new EchoTask { Llm = llm, MaxConcurrency = 16 };
@@ -78,8 +78,9 @@ public class ResilienceTests : FakeServerTests
     public async Task A_task_keeps_its_MaxConcurrency_in_flight()
     {
         // Lognormal latencies: a batch barrier of 12 would reach the peak, then wait on each batch's
-        // slowest answer with most slots idle (a mean near half the limit).
-        Server.Reply = FakeReplies.Answering(EchoTask.Answer).WithLognormalLatency(TimeSpan.FromMilliseconds(15), 0.8, seed: 5);
+        // slowest answer with most slots idle (a mean near half the limit). A median of 50 ms keeps
+        // the client's own work per call small beside the latency on a loaded machine.
+        Server.Reply = FakeReplies.Answering(EchoTask.Answer).WithLognormalLatency(TimeSpan.FromMilliseconds(50), 0.8, seed: 5);
         using var llm = FakeServerClients.OpenAI(Server);
         var task = new EchoTask { Llm = llm, MaxConcurrency = 12 };
 
