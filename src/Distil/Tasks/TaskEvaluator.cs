@@ -128,15 +128,17 @@ public sealed class TaskEvaluator : IEvaluator
     private EvaluationResult Result(JsonObject output)
     {
         var metadata = output[_task.MetadataColumn] as JsonObject;
-        var error = (string?)metadata?["error_" + _task.Name] ?? (string?)metadata?["output_error_" + _task.Name];
+        var failedCall = (string?)metadata?["error_" + _task.Name];
+        var unreadable = (string?)metadata?["output_error_" + _task.Name];
         var reason = _reason is null ? null : First(output[_reason.Name]) is { } text ? JsonNodeRead.Text(text) : null;
         var result = new EvaluationResult(_metrics.Select(column => Metric(column, First(output[column.Name]), reason)));
         var answered = _metrics.Any(c => First(output[c.Name]) is not null);
-        if (error is not null || !answered)
+        if (failedCall is not null || unreadable is not null || !answered)
         {
-            result.AddDiagnosticsToAllMetrics(EvaluationDiagnostic.Error(error is not null
-                ? $"Task '{_task.Name}': {error}"
-                : $"Task '{_task.Name}': the judge's answer could not be read: {Shorten((string?)metadata?["raw_output_" + _task.Name])}"));
+            // A failed call has no answer to show; an unread one is shown, so the reader sees what the judge said.
+            result.AddDiagnosticsToAllMetrics(EvaluationDiagnostic.Error(failedCall is not null
+                ? $"Task '{_task.Name}': {failedCall}"
+                : $"Task '{_task.Name}': {unreadable ?? "the judge's answer could not be read"}; the answer: {Shorten((string?)metadata?["raw_output_" + _task.Name])}"));
         }
         var details = new Dictionary<string, string>();
         if ((string?)output["model_name"] is { } model) details["model"] = model;
