@@ -92,6 +92,7 @@ internal static class RunCommand
     private static async Task<int> RunAsync(CliConsole console, RunSettings settings, CancellationToken cancellationToken)
     {
         if ((settings.Task is null) == (settings.Pipeline is null)) throw new UsageException("distil run: give --task TASK (with --input, --output, --model) or --pipeline FILE.json.");
+        if (settings.Pipeline is not null) RefuseTaskOptions(settings);
         if (settings.Generations < 1) throw new UsageException($"distil run: --num-generations must be 1 or more, not {settings.Generations}.");
         if (settings.Concurrency < 1) throw new UsageException($"distil run: --concurrency must be 1 or more, not {settings.Concurrency}.");
         if (settings.Reasks < 0) throw new UsageException($"distil run: --reasks must be 0 or more, not {settings.Reasks}.");
@@ -163,6 +164,24 @@ internal static class RunCommand
         {
             foreach (var client in clients) client.Dispose();
         }
+    }
+
+    // Rule: nothing typed is ignored. The options of a one-task run have their place in a pipeline
+    // file instead; given with --pipeline, each is refused with where its setting goes.
+    private static void RefuseTaskOptions(RunSettings settings)
+    {
+        var misplaced = new List<(string Option, string Instead)>();
+        if (settings.Input is not null) misplaced.Add(("--input", "a \"load\" step names each input file"));
+        if (settings.Output is not null) misplaced.Add(("--output", "a \"write\" step names each output"));
+        if (settings.Format is not null) misplaced.Add(("--format", "a \"write\" step's file name gives the format"));
+        if (settings.Generations is not null) misplaced.Add(("--num-generations", "set \"num_generations\" on the task step, or --param STEP.num_generations=N"));
+        if (settings.Structured) misplaced.Add(("--structured", "set \"structured\": true on the task step"));
+        if (settings.Reasks is not null) misplaced.Add(("--reasks", "use --param STEP.reasks=N, or \"reasks\" in the step's \"params\""));
+        if (settings.Concurrency is not null) misplaced.Add(("--concurrency", "set \"concurrency\" on the task step, or --param STEP.max_concurrency=N"));
+        if (misplaced.Count == 0) return;
+        var (option, instead) = misplaced[0];
+        var others = misplaced.Count > 1 ? $" (so do {string.Join(", ", misplaced.Skip(1).Select(m => m.Option))})" : "";
+        throw new UsageException($"distil run: {option} applies to a one-task run (--task); with --pipeline, {instead}{others}.");
     }
 
     private static Pipeline BuildTaskPipeline(RunSettings settings, Func<string, IChatClient> createClient)
@@ -255,8 +274,10 @@ internal static class RunCommand
         {
             RowTable.Print(console.Ansi, leaf, await dataset.ToListAsync(cancellationToken), inputs);
         }
+        var (failed, useless) = await PrintSummaryAsync(console, result, prices: null, cancellationToken);
         await console.Out.WriteLineAsync($"Preview of the first {rows:N0} rows (run directory {result.RunDirectory}); no output was written. Run without --limit for every row.");
-        return ExitCodes.Success;
+        await PrintAlarmsAsync(console, result, useless);
+        return failed > 0 || useless.Count > 0 ? ExitCodes.FailedRows : ExitCodes.Success;
     }
 
     // The columns the sources give, so that the preview can show the generated ones first; none
@@ -298,6 +319,22 @@ internal static class RunCommand
             return ExitCodes.FailedRows;
         }
 
+        var (totalFailed, useless) = await PrintSummaryAsync(console, result, prices, cancellationToken);
+        await console.Out.WriteLineAsync($"Done in {clock.Elapsed.TotalSeconds:0.0} s.");
+        await PrintAlarmsAsync(console, result, useless);
+        if (!result.Completed)
+        {
+            await console.Out.WriteLineAsync($"Stopped before every row went through; run the same command again to finish (run directory {result.RunDirectory}).");
+            return ExitCodes.FailedRows;
+        }
+        return totalFailed > 0 || useless.Count > 0 ? ExitCodes.FailedRows : ExitCodes.Success;
+    }
+
+    // One line per leaf (its rows, those with failed calls) and per task step (what this run asked):
+    // the end of a run and of a preview alike. Returns the failed rows and the steps with no readable answer.
+    private static async Task<(long Failed, List<string> Useless)> PrintSummaryAsync(
+        CliConsole console, PipelineResult result, PriceTable? prices, CancellationToken cancellationToken)
+    {
         var totalFailed = 0L;
         foreach (var (leaf, dataset) in result.Datasets)
         {
@@ -308,7 +345,7 @@ internal static class RunCommand
                 if (row[LlmTask.DefaultMetadataColumn] is JsonObject metadata && metadata.Any(p => p.Key.StartsWith("error_", StringComparison.Ordinal))) failedRows++;
             }
             totalFailed += failedRows;
-            await console.Out.WriteLineAsync($"{leaf}: {rows:N0} rows{(failedRows > 0 ? $", {failedRows:N0} with failed calls" : "")}.");
+            await console.Out.WriteLineAsync($"{leaf}: {Count(rows, "row")}{(failedRows > 0 ? $", {failedRows:N0} with failed calls" : "")}.");
         }
         // What this run asked the models (a keep step may have dropped the rows' metadata).
         foreach (var (step, statistics) in result.Tasks)
@@ -320,12 +357,12 @@ internal static class RunCommand
             var reasked = statistics.ReaskedAnswers > 0 ? $" ({statistics.ReaskedAnswers:N0} asked again, {statistics.ReaskFits:N0} then fit)" : "";
             var cutOff = statistics.CutOffAnswers > 0 ? $" ({statistics.CutOffAnswers:N0} cut off at the token limit)" : "";
             await console.Out.WriteLineAsync(
-                $"  {step}: {statistics.Calls:N0} calls this run, {statistics.FailedCalls:N0} failed, {statistics.UnparsedAnswers:N0} answers unreadable, " +
+                $"  {step}: {Count(statistics.Calls, "call")} this run, {statistics.FailedCalls:N0} failed, {Count(statistics.UnparsedAnswers, "answer")} unreadable, " +
                 $"{statistics.RejectedAnswers:N0} broke a rule{cutOff}{reasked}, " +
                 $"{statistics.InputTokens:N0} input and {statistics.OutputTokens:N0} output tokens{cost}.");
             if (statistics.RetriedRows > 0)
             {
-                await console.Out.WriteLineAsync($"  {step}: {statistics.RetriedRows:N0} failed rows from earlier runs retried.");
+                await console.Out.WriteLineAsync($"  {step}: {Count(statistics.RetriedRows, "failed row")} from earlier runs retried.");
             }
         }
         if (prices is not null)
@@ -333,20 +370,21 @@ internal static class RunCommand
             // Which model each --price matched, so that a price that matched nothing does not go unnoticed.
             foreach (var line in prices.Explain(result.Tasks.Values.Select(t => t.Model))) await console.Out.WriteLineAsync("  " + line + ".");
         }
-        await console.Out.WriteLineAsync($"Done in {clock.Elapsed.TotalSeconds:0.0} s.");
-        // Outputs that came out null must not pass unnoticed: the rows are stored and written all the same.
-        foreach (var alarm in result.Alarms) await console.Error.WriteLineAsync("warning: " + alarm.Message);
         var useless = result.Alarms.Where(a => a.NoneReadable).Select(a => $"'{a.Step}'").ToList();
+        return (totalFailed, useless);
+    }
+
+    // Outputs that came out null must not pass unnoticed: the rows are stored and written all the same.
+    private static async Task PrintAlarmsAsync(CliConsole console, PipelineResult result, List<string> useless)
+    {
+        foreach (var alarm in result.Alarms) await console.Error.WriteLineAsync("warning: " + alarm.Message);
         if (useless.Count > 0)
         {
             await console.Error.WriteLineAsync(
                 $"distil run: {(useless.Count == 1 ? "step " : "steps ")}{string.Join(", ", useless)} gave no readable answer; the rows are kept in {result.RunDirectory} and written, with their outputs null.");
         }
-        if (!result.Completed)
-        {
-            await console.Out.WriteLineAsync($"Stopped before every row went through; run the same command again to finish (run directory {result.RunDirectory}).");
-            return ExitCodes.FailedRows;
-        }
-        return totalFailed > 0 || useless.Count > 0 ? ExitCodes.FailedRows : ExitCodes.Success;
     }
+
+    private static string Count(long count, string noun) =>
+        $"{count.ToString("N0", System.Globalization.CultureInfo.CurrentCulture)} {noun}{(count == 1 ? "" : "s")}";
 }

@@ -61,7 +61,8 @@ public static class ErrorText
         var message = error.Message;
         var suffix = message.IndexOf(" Path: ", StringComparison.Ordinal) is var p and >= 0 ? p : message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
         if (suffix >= 0) message = message[..suffix];
-        message = message.TrimEnd('.', ' ');
+        // The reader's advice is for the programmer who chose its options, not for the file's author.
+        message = message.Replace(" Change the reader options.", "", StringComparison.Ordinal).TrimEnd('.', ' ');
         if (error.LineNumber is not { } line) return message;
         var lines = text.Split('\n');
         var column = (error.BytePositionInLine ?? 0) + 1;

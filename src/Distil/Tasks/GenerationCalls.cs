@@ -124,3 +124,10 @@ public sealed class LlmCallException : Exception
     {
     }
 }
+
+/// <summary>
+/// Why a row was not asked: the task could not read its input because an earlier step failed on
+/// the row (a null where that step's answer should be). Kept as the row's <c>error_&lt;task&gt;</c>,
+/// so the row counts as failed and a rerun asks it again.
+/// </summary>
+public sealed class EarlierStepFailedException(string message) : Exception(message);

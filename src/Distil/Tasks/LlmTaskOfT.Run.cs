@@ -180,7 +180,19 @@ public abstract partial class LlmTask<TInput, TOutput>
         public async Task<IReadOnlyList<JsonObject>> RunRowAsync(JsonObject row, string key, long index, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(row);
-            var input = _task.ReadRow(row, index);
+            if (NullInput(row) is { } missing && EarlierFailure(row) is { } failedBefore)
+            {
+                return NotAsked(row, index, $"its input '{missing}' holds no value", failedBefore);
+            }
+            TInput input;
+            try
+            {
+                input = _task.ReadRow(row, index);
+            }
+            catch (RowValueException notReadable) when (EarlierFailure(row) is { } earlier)
+            {
+                return NotAsked(row, index, notReadable.Message, earlier);
+            }
             var generations = await RunInputAsync(input, key, index, cancellationToken).ConfigureAwait(false);
             var modelName = ModelName(generations);
             var unreadable = _task.UnreadableOutput(input);
@@ -188,6 +200,43 @@ public abstract partial class LlmTask<TInput, TOutput>
                 ? [_rows.Grouped(row, generations, modelName, unreadable)]
                 : _rows.OnePerGeneration(row, generations, modelName, unreadable);
         }
+
+        // Rule: a row that an earlier step failed on, whose input holds a null (that step's missing
+        // answer) or cannot be read for it, is not asked: its outputs are null and error_<task> names the earlier
+        // failure, so it counts as failed and a rerun asks it again once the earlier step has its
+        // answer. Any other row the task cannot read stops the run: that is a data or wiring error.
+        private IReadOnlyList<JsonObject> NotAsked(JsonObject row, long index, string why, string earlier)
+        {
+            var failure = new EarlierStepFailedException(
+                $"row {index} was not asked: {ErrorText.Sentence(why)} An earlier step failed on it ({earlier}).");
+            if (Interlocked.Exchange(ref _notAskedLogged, 1) == 0)
+            {
+                _task.Logger.LogWarning("Task '{Task}': {Reason} Rows like it get null outputs; a rerun asks them again.", _task.Name, failure.Message);
+            }
+            var generations = Enumerable.Range(0, _task.NumGenerations).Select(_ => Generation<TOutput>.FromFailure(failure, null)).ToList();
+            return _task.GroupGenerations ? [_rows.Grouped(row, generations, null, null)] : _rows.OnePerGeneration(row, generations, null, null);
+        }
+
+        private int _notAskedLogged;
+
+        // The first required input column that is null or holds a null item (what a failed earlier step leaves), if any.
+        private string? NullInput(JsonObject row) =>
+            _task.RequiredInputs.FirstOrDefault(column => row.TryGetPropertyValue(column, out var value)
+                && (value is null || value is JsonArray items && items.Any(item => item is null)));
+
+        // The first error an earlier step left in the row's metadata (error_<step>), if any.
+        private string? EarlierFailure(JsonObject row) => FirstError(row[_task.MetadataColumn]);
+
+        private static string? FirstError(JsonNode? metadata) => metadata switch
+        {
+            JsonObject fields => fields
+                .Select(f => f.Key.StartsWith("error_", StringComparison.Ordinal) && f.Value is JsonValue value && value.TryGetValue(out string? text)
+                    ? $"{f.Key}: {text}"
+                    : FirstError(f.Value))
+                .FirstOrDefault(found => found is not null),
+            JsonArray items => items.Select(FirstError).FirstOrDefault(found => found is not null),
+            _ => null,
+        };
 
         /// <summary>The generations of one input, in generation order; each waits for an LLM slot like any other request.</summary>
         public async Task<Generation<TOutput>[]> RunInputAsync(TInput input, string key, long index, CancellationToken cancellationToken)

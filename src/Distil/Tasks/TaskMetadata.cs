@@ -84,7 +84,8 @@ internal sealed class TaskMetadata(string taskName, bool addRawOutput, bool addR
 
     private string? WhyNoOutput<TOutput>(Generation<TOutput> generation)
         where TOutput : class =>
-        generation.Failed ? $"the LLM call failed after its retries (see {_errorKey})"
+        generation.Error is EarlierStepFailedException ? $"not asked: an earlier step failed on this row (see {_errorKey})"
+        : generation.Failed ? $"the LLM call failed after its retries (see {_errorKey})"
         : generation.OutputError ?? generation.Rejection;
 
     /// <summary>The chat in OpenAI's shape: a list of <c>{role, content}</c>.</summary>

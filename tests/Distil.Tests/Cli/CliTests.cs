@@ -246,7 +246,7 @@ public class CliTests : FakeServerTests
             "--model", $"endpoint:{Server.BaseUrl}#fake", "--run-dir", Path.Combine(_work, "run"));
 
         Assert.That(result.ExitCode, Is.EqualTo(1));
-        Assert.That(result.Out, Does.Contain("output: 1 rows, 1 with failed calls.").And.Contain("text_generation: 0 calls this run, 1 failed"));
+        Assert.That(result.Out, Does.Contain("output: 1 row, 1 with failed calls.").And.Contain("text_generation: 0 calls this run, 1 failed"));
     }
 
     [Test]

@@ -128,10 +128,10 @@ public class PlainMessageTests : FakeServerTests
         // The second server is a closed port: every call fails on both the first time.
         const string Closed = "http://127.0.0.1:9/v1";
         Server.Reply = r => r.Index == 0 ? new FakeReply.ServerError(503) : new FakeReply.Answer("Rating: 4\nRationale: Correct.");
-        var file = PipelineFile("\"params\": { \"aspect\": \"honesty\" }");
+        var file = PipelineFile("\"params\": { \"aspect\": \"honesty\" }, \"concurrency\": 1");
 
         var (exitCode, printed) = await RunDistilAsync(new Dictionary<string, string>(),
-            "run", "--pipeline", file, "--model", $"endpoint:{ServerName},{Closed}#fake-model", "--run-dir", Path.Combine(_work, "run"), "--concurrency", "1");
+            "run", "--pipeline", file, "--model", $"endpoint:{ServerName},{Closed}#fake-model", "--run-dir", Path.Combine(_work, "run"));
 
         Assert.That(exitCode, Is.Zero, printed);
         Assert.That(printed, Does.Contain($"Step 'judge': LLM request to servers {ServerName}, {Closed} failed ("));

@@ -82,4 +82,12 @@ public class ErrorTextTests
 
         Assert.That(error.Message, Does.StartWith("params.json: not valid JSON at line 2, column 1: "));
     }
+
+    [Test]
+    public void A_trailing_comma_is_named_without_the_readers_advice_to_its_programmer()
+    {
+        var error = Assert.Throws<FormatException>(() => Distil.Pipelines.RuntimeParameters.FromJson("{\"judge\": {\"temperature\": 0.2,}}", "params.json"))!;
+
+        Assert.That(error.Message, Does.Contain("trailing comma").And.Not.Contain("reader options"));
+    }
 }
