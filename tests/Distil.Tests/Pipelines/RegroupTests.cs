@@ -196,6 +196,66 @@ public class RegroupTests : FakeServerTests
         Assert.That(firstRow["ratings"]!.AsArray().Select(s => (int?)s), Is.EqualTo(Enumerable.Range(0, 3).Select(g => ScoreOf(0, g))));
     }
 
+    [Test]
+    public async Task A_pipeline_file_regroups_an_expanded_list_over_its_list_column()
+    {
+        // docs/cli.md's second example: grouped generations, expanded, graded, regrouped with "over".
+        Server.Reply = FakeReplies.Answering(r => Answer.Match(r.LastMessage) is { Success: true } graded
+            ? $"Fine.\nScore: {ScoreOf(int.Parse(graded.Groups[2].Value), int.Parse(graded.Groups[1].Value))}"
+            : $"answer {(long)r.Body["seed"]! - 100} to {Regex.Match(r.LastMessage, @"question \d+").Value}");
+        File.WriteAllLines(Path.Combine(_work, "questions.jsonl"), Enumerable.Range(0, 8).Select(i => new JsonObject { ["id"] = i, ["instruction"] = $"question {i}" }.ToJsonString()));
+        var file = Path.Combine(_work, "expanded.json");
+        File.WriteAllText(file, $$"""
+            {
+              "name": "expanded",
+              "model": "endpoint:{{Server.BaseUrl}}#fake-model",
+              "run_dir": "run-expanded",
+              "steps": [
+                { "name": "questions", "load": "questions.jsonl" },
+                { "name": "answer", "task": "text_generation", "after": "questions", "num_generations": 3, "params": { "group_generations": true, "seed": 100 } },
+                { "name": "items", "expand_columns": { "generation": "generation" }, "after": "answer" },
+                { "name": "grade", "task": "instruction_backtranslation", "after": "items" },
+                { "name": "gathered", "regroup": { "score": "ratings" }, "over": "generation", "after": ["answer", "grade"] },
+                { "name": "out", "write": "expanded.jsonl", "after": "gathered" }
+              ]
+            }
+            """);
+
+        var (exitCode, error) = await ChildProgram.Distil.RunAsync("run", "--pipeline", file);
+
+        Assert.That(exitCode, Is.Zero, error);
+        var rows = File.ReadAllLines(Path.Combine(_work, "expanded.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        Assert.That(rows.Select(r => (int)r["id"]!), Is.EqualTo(Enumerable.Range(0, 8)));
+        foreach (var row in rows)
+        {
+            var id = (int)row["id"]!;
+            Assert.That(row["generation"]!.AsArray().Select(g => (string?)g), Is.EqualTo(Enumerable.Range(0, 3).Select(g => $"answer {g} to question {id}")));
+            Assert.That(row["ratings"]!.AsArray().Select(s => (int?)s), Is.EqualTo(Enumerable.Range(0, 3).Select(g => ScoreOf(id, g))));
+        }
+    }
+
+    [Test]
+    public async Task A_regroup_in_a_file_with_one_step_in_after_is_refused_with_advice()
+    {
+        File.WriteAllText(Path.Combine(_work, "questions.jsonl"), """{"instruction": "question 0"}""");
+        var file = Path.Combine(_work, "bad.json");
+        File.WriteAllText(file, """
+            {
+              "name": "bad",
+              "steps": [
+                { "name": "questions", "load": "questions.jsonl" },
+                { "name": "gathered", "regroup": { "score": "ratings" }, "after": "questions" },
+                { "name": "out", "write": "out.jsonl", "after": "gathered" }
+              ]
+            }
+            """);
+
+        var (exitCode, error) = await ChildProgram.Distil.RunAsync("check", file, "--model", $"endpoint:{Server.BaseUrl}#fake-model");
+
+        Assert.That(exitCode, Is.EqualTo(2), error);
+        Assert.That(error, Does.Contain("step 'gathered' (regroup) takes two steps in \"after\": the step whose rows were fanned out, then the step whose rows hold the items; it has 1."));
+    }
+
     private async Task<string> RunToEndAsync(string name)
     {
         var (file, _, output) = WritePipelineFile(name);
