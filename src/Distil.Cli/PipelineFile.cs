@@ -280,7 +280,7 @@ internal static class PipelineFile
             }
             catch (ArgumentException error)
             {
-                throw Bad(full, $"{where}: {error.Message}");
+                throw Bad(full, $"{where}: {ErrorText.Of(error)}");
             }
         }
 
