@@ -19,7 +19,7 @@ namespace Distil.Pipelines;
 /// the end. Rows come out in source order, and are stored like any step's, so a resumed run replays
 /// them.
 /// </remarks>
-internal sealed class RegroupNode : StepNode
+internal sealed class RegroupNode : PipelineStep
 {
     private readonly IReadOnlyList<KeyValuePair<string, string>> _columns;
 
@@ -39,7 +39,7 @@ internal sealed class RegroupNode : StepNode
 
     public override (int Min, int Max) ParentCount => (2, 2);
 
-    // The source and the items need different columns, which StepNode.RequiredColumns (one list
+    // The source and the items need different columns, which PipelineStep.RequiredColumns (one list
     // for every parent) cannot say: each parent is checked in SchemaAfter instead.
     public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents)
     {
@@ -73,7 +73,7 @@ internal sealed class RegroupNode : StepNode
     public override string Settings() =>
         string.Join(",", _columns.Select(c => $"{c.Key}>{c.Value}")) + (Over is null ? "" : "|over=" + Over);
 
-    public override async Task RunAsync(StepRun run)
+    internal override async Task RunAsync(StepRun run)
     {
         // Both inputs are read as rows come, into one queue: the source step feeds this step and
         // the fan-out branch, so waiting on one input while the other fills up could stop both.

@@ -91,10 +91,10 @@ public static class RegroupStepExtensions
     }
 
     // Whether 'to' is 'from' or a step after it.
-    private static bool Reaches(StepNode from, StepNode to)
+    private static bool Reaches(PipelineStep from, PipelineStep to)
     {
-        var seen = new HashSet<StepNode>();
-        var stack = new Stack<StepNode>([from]);
+        var seen = new HashSet<PipelineStep>();
+        var stack = new Stack<PipelineStep>([from]);
         while (stack.Count > 0)
         {
             var step = stack.Pop();
