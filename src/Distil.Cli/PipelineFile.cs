@@ -21,11 +21,10 @@ namespace Distil.Cli;
 /// </code>
 /// Kinds: <c>load</c> (a file), <c>task</c> (a built-in task, with <c>params</c>, <c>model</c>,
 /// <c>concurrency</c>, <c>num_generations</c>), <c>keep_columns</c>, <c>rename_columns</c>,
-/// <c>expand_columns</c>, <c>regroup</c> (item column: list column, <c>after</c> the fanned-out
-/// step and the items' step, optional <c>over</c>), <c>combine_outputs</c>, <c>group_columns</c> (with
+/// <c>expand_columns</c>, <c>combine_outputs</c>, <c>group_columns</c> (with
 /// <c>output_columns</c>), <c>write</c> (a file). Edges come from each step's <c>after</c> (a name
 /// or a list) and from a top-level <c>edges</c> list of <c>[from, to]</c> pairs. Other kinds
-/// (<c>format_sft</c>, <c>format_dpo</c>, a package's) come from <see cref="PipelineStepKinds"/>
+/// (<c>format_sft</c>, <c>format_dpo</c>, <c>regroup</c>, a package's) come from <see cref="PipelineStepKinds"/>
 /// and build themselves. Paths are
 /// relative to the file. Rule: the file is read strictly: a key the reader does not know
 /// (<see cref="PipelineFileKeys"/>), anywhere in the file, is an error naming the closest known
@@ -126,7 +125,6 @@ internal static class PipelineFile
                     ? Single().ExpandColumns(Map(step.Json, "expand_columns", full, where), step.Name)
                     : Single().ExpandColumns(Strings(step.Json, "expand_columns", full, where).ToDictionary(c => c, c => c), step.Name),
                 "combine_outputs" => pipeline.CombineOutputs(step.Name, parents),
-                "regroup" => Regroup(step, where, parents),
                 "group_columns" => pipeline.GroupColumns(step.Name, Strings(step.Json, "group_columns", full, where),
                     step.Json["output_columns"] is null ? null : Strings(step.Json, "output_columns", full, where), parents),
                 _ => Single().Write(Sink(Path.Combine(folder, Text(step.Json, "write", full, where))), step.Name),
@@ -264,24 +262,6 @@ internal static class PipelineFile
         IRowSource Sample(JsonObject spec)
         {
             try { return RowSources.Sample(spec); } catch (FormatException error) { throw Bad(full, ErrorText.Of(error)); }
-        }
-
-        // "after": [the fanned-out step, the items' step]; "regroup": { item column: list column }.
-        StepHandle Regroup(StepSpec step, string where, StepHandle[] parents)
-        {
-            if (parents.Length != 2)
-            {
-                throw Bad(full, $"{where} (regroup) takes two steps in \"after\": the step whose rows were fanned out, then the step whose rows hold the items; it has {parents.Length}");
-            }
-            var over = step.Json["over"] is null ? null : Text(step.Json, "over", full, where);
-            try
-            {
-                return parents[1].Regroup(parents[0], Map(step.Json, "regroup", full, where), over, step.Name);
-            }
-            catch (ArgumentException error)
-            {
-                throw Bad(full, $"{where}: {ErrorText.Of(error)}");
-            }
         }
 
         IRowSource Source(string file)

@@ -73,8 +73,6 @@ internal static class PipelineFileKeys
         (new("keep_columns", List, "The columns to keep."), []),
         (new("rename_columns", Object, "Old name: new name.", Free("\"rename_columns\"")), []),
         (new("expand_columns", ["array", "object"], "List columns to expand into one row per item (or list column: item column).", Free("\"expand_columns\"")), []),
-        (new("regroup", Object, "Gathers items back onto their source rows as lists, item column: list column; \"after\" names the fanned-out step, then the items' step.", Free("\"regroup\"")),
-            [new("over", Text, "The fanned-out list column of the source rows: each row gets one slot per item it had (a dropped item is null).")]),
         (new("combine_outputs", Flag, "true: joins the rows of the steps in \"after\"."), []),
         (new("group_columns", List, "Columns to gather across the steps in \"after\"."),
             [new("output_columns", List, "The names of the gathered columns.")]),

@@ -32,7 +32,6 @@ internal static class TaskCommands
         ("keep_columns", "keeps the listed columns"),
         ("rename_columns", "renames columns"),
         ("expand_columns", "one row per item of a list column"),
-        ("regroup", "gathers the rows of a fan-out (expand_columns, generations) back onto their source rows as lists"),
         ("combine_outputs", "joins branches row by row"),
         ("group_columns", "joins branches, gathering a column's values into lists"),
         ("write", "a .jsonl, .csv or .parquet file, or a Hugging Face dataset folder"),

@@ -70,6 +70,16 @@ internal sealed class RegroupNode : PipelineStep
             $"Columns there: {(names.Count == 0 ? "none" : string.Join(", ", names))}.{suggestion}");
     }
 
+    // Rule: one row per row of the source (the first parent), whatever the items did; with "over"
+    // of a length settings fix, every gathered list has that length.
+    protected internal override RowCountRule CountRows(RowCountContext input)
+    {
+        var rule = RowCountRule.Same($"regroup '{Name}' gives one row per row of '{Parents[0].Name}'");
+        return Over is not null && input.ListLength(Over) is { } length
+            ? rule with { ListLengths = _columns.ToDictionary(c => c.Value, _ => length, StringComparer.Ordinal) }
+            : rule;
+    }
+
     public override string Settings() =>
         string.Join(",", _columns.Select(c => $"{c.Key}>{c.Value}")) + (Over is null ? "" : "|over=" + Over);
 
