@@ -83,6 +83,39 @@ public class RegroupTests : FakeServerTests
         Assert.That(schema["regroup"].Columns!.Find("ratings")!.Type, Is.EqualTo(ColumnType.ListOf(ColumnType.Integer)), "a list of the item's type");
     }
 
+    // A package's row step that says its own row rule (two rows per row) to the estimate.
+    private sealed class Twice(string name) : RowStep(name)
+    {
+        public override string Kind => "twice";
+        public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) => parents[0];
+        public override string Settings() => "";
+        protected override IReadOnlyList<JsonObject> Apply(JsonObject row) => [row, (JsonObject)row.DeepClone()];
+        protected override RowCountRule CountRows(RowCountContext input) => RowCountRule.Times(2, exact: true, $"twice '{Name}' copies each row");
+    }
+
+    [Test]
+    public async Task The_estimate_counts_a_regroup_as_one_row_per_source_row_with_lists_as_long_as_the_fanned_out_list_and_follows_a_step_s_own_rule()
+    {
+        var pipeline = NewPipeline("estimate");
+        pipeline.Load(Questions(4))
+            .Then(new TextGeneration { Name = "answer", Llm = Answerer(), NumGenerations = 3, GroupGenerations = true })
+            .RenameColumns(new Dictionary<string, string> { ["generation"] = "generations" }, "plural")
+            .ForEach("generations", "generation", each => each.Then(new InstructionBacktranslation { Llm = Grader() }),
+                gather: new Dictionary<string, string> { ["score"] = "ratings" }, name: "gathered")
+            .Then(new TextGeneration { Name = "summary", Llm = Answerer() })
+            .ExpandColumns(new Dictionary<string, string> { ["ratings"] = "rating" }, "one_per_rating")
+            .Then(new Twice("copies"))
+            .Then(new TextGeneration { Name = "per_rating", Llm = Answerer() });
+
+        var estimate = await pipeline.EstimateAsync();
+
+        var tasks = estimate.Tasks.ToDictionary(t => t.Step);
+        Assert.That((tasks["summary"].Rows, tasks["summary"].RowsAreExact), Is.EqualTo(((long?)4, true)), "one row per question after the regroup");
+        Assert.That(tasks["summary"].RowsBasis, Does.Contain("regroup 'gathered' gives one row per row of 'plural'"));
+        Assert.That((tasks["per_rating"].Rows, tasks["per_rating"].RowsAreExact), Is.EqualTo(((long?)24, true)), "4 rows x 3 ratings (the length of 'generations') x 2 copies");
+        Assert.That(tasks["per_rating"].RowsBasis, Does.Contain("expand_columns 'one_per_rating' gives a row per item of 'ratings' (3)").And.Contain("twice 'copies' copies each row"));
+    }
+
     [Test]
     public async Task Generations_of_a_task_regroup_onto_their_question_whatever_order_the_grades_finish_in()
     {
