@@ -24,7 +24,7 @@ namespace Distil.Cli;
 /// <c>expand_columns</c>, <c>combine_outputs</c>, <c>group_columns</c> (with
 /// <c>output_columns</c>), <c>write</c> (a file). Edges come from each step's <c>after</c> (a name
 /// or a list) and from a top-level <c>edges</c> list of <c>[from, to]</c> pairs. Other kinds
-/// (<c>format_sft</c>, <c>format_dpo</c>, a package's) come from <see cref="PipelineStepKinds"/>
+/// (<c>format_sft</c>, <c>format_dpo</c>, <c>regroup</c>, a package's) come from <see cref="PipelineStepKinds"/>
 /// and build themselves. Paths are
 /// relative to the file. Rule: the file is read strictly: a key the reader does not know
 /// (<see cref="PipelineFileKeys"/>), anywhere in the file, is an error naming the closest known

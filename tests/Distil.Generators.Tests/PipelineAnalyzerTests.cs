@@ -198,6 +198,53 @@ public class PipelineAnalyzerTests
         Assert.Equal("Task 'answer' reads column 'instruction', which no earlier step writes; the rows there have instructions. Did you mean 'instructions'?", diagnostic.GetMessage());
     }
 
+    private const string Grader = """
+        [Task("grade")]
+        [UserPrompt("{{ instruction }} {{ generation }}")]
+        public sealed partial class Grade : LlmTask<Grade.Input, Grade.Output>
+        {
+            public sealed record Input(string Instruction, string Generation);
+            public sealed record Output(int? Score);
+        }
+        public sealed record Answered(string Instruction, IReadOnlyList<string> Generations);
+
+        """;
+
+    [Fact]
+    public void ForEach_gives_its_steps_the_item_column_and_gathers_lists_onto_the_source_row()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Answered>(source)
+                    .ForEach("generations", "generation", each => each.Then(new Grade()), gather: new Dictionary<string, string> { ["score"] = "ratings" })
+                    .KeepColumns("instruction", "generations", "ratings");
+                pipeline.Load<Answered>(source)
+                    .ForEach("generations", "answer", each => each.Then(new Grade()), gather: new Dictionary<string, string> { ["score"] = "ratings" })
+                    .KeepColumns("ratingz");
+        """, Grader);
+
+        Assert.Equal(2, diagnostics.Length);
+        diagnostics = [.. diagnostics.OrderBy(d => d.Location.SourceSpan.Start)];
+        Assert.Equal("Task 'grade' reads column 'generation', which no earlier step writes; the rows there have instruction, answer", diagnostics[0].GetMessage());
+        Assert.Equal("KeepColumns reads column 'ratingz', which no earlier step writes; the rows there have instruction, generations, ratings. Did you mean 'ratings'?", diagnostics[1].GetMessage());
+    }
+
+    [Fact]
+    public void Regroup_gathers_item_columns_the_items_have_and_names_one_they_do_not()
+    {
+        var diagnostics = Analyze("""
+                var questions = pipeline.Load<Question>(source);
+                var graded = questions.Then(new Answer()).Then(new Grade());
+                graded.Regroup(questions, new Dictionary<string, string> { ["generation"] = "generations", ["score"] = "ratings" }).KeepColumns("instruction", "generations", "ratings");
+                graded.Regroup(questions, new Dictionary<string, string> { ["scores"] = "ratings" }, over: "generations");
+        """, Grader);
+
+        Assert.Equal(2, diagnostics.Length);
+        diagnostics = [.. diagnostics.OrderBy(d => d.Location.SourceSpan.Start)];
+        Assert.StartsWith("Regroup reads column 'scores', which no earlier step writes;", diagnostics[0].GetMessage());
+        Assert.EndsWith("Did you mean 'score'?", diagnostics[0].GetMessage());
+        Assert.StartsWith("Regroup reads column 'generations', which no earlier step writes; the rows there have instruction, topic", diagnostics[1].GetMessage());
+    }
+
     [Fact]
     public void Branches_in_locals_join_with_GroupColumns_and_CombineOutputs()
     {

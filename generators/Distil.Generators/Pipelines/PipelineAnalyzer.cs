@@ -63,7 +63,8 @@ public sealed class PipelineAnalyzer : DiagnosticAnalyzer
 }
 
 /// <summary>The Distil types the analyzer recognises, or null when the compilation does not reference them.</summary>
-internal sealed record PipelineSymbols(INamedTypeSymbol Pipeline, INamedTypeSymbol StepHandle, INamedTypeSymbol LlmTaskOfT, INamedTypeSymbol? ColumnMappings)
+internal sealed record PipelineSymbols(INamedTypeSymbol Pipeline, INamedTypeSymbol StepHandle, INamedTypeSymbol LlmTaskOfT, INamedTypeSymbol? ColumnMappings,
+    INamedTypeSymbol? Regroup)
 {
     /// <summary>A step kind's fluent extension: <c>static StepHandle X(this StepHandle step, ...)</c> (Distil's or a package's).</summary>
     public bool IsStepExtension(IMethodSymbol method) =>
@@ -77,7 +78,8 @@ internal sealed record PipelineSymbols(INamedTypeSymbol Pipeline, INamedTypeSymb
         var stepHandle = compilation.GetTypeByMetadataName("Distil.Pipelines.StepHandle");
         var task = compilation.GetTypeByMetadataName("Distil.LlmTask`2");
         if (pipeline is null || stepHandle is null || task is null) return null;
-        return new PipelineSymbols(pipeline, stepHandle, task, compilation.GetTypeByMetadataName("Distil.Pipelines.ColumnMappings"));
+        return new PipelineSymbols(pipeline, stepHandle, task, compilation.GetTypeByMetadataName("Distil.Pipelines.ColumnMappings"),
+            compilation.GetTypeByMetadataName("Distil.Pipelines.RegroupStepExtensions"));
     }
 }
 
@@ -135,6 +137,7 @@ internal sealed class ChainReader
     {
         var method = step.TargetMethod;
         if (SymbolEqualityComparer.Default.Equals(method.ContainingType, _symbols.Pipeline)) return FromPipeline(step);
+        if (SymbolEqualityComparer.Default.Equals(method.ContainingType, _symbols.Regroup)) return FromRegroup(step);
         if (_symbols.IsStepExtension(method)) return Extension(step);
         if (step.Instance is null || ColumnsOf(step.Instance) is not { } before) return null;
         switch (method.Name)
@@ -237,6 +240,60 @@ internal sealed class ChainReader
             default:
                 return null;
         }
+    }
+
+    // source.ForEach(list, item, each => ..., gather) and items.Regroup(source, columns, over), as
+    // RegroupNode.SchemaAfter: the source's columns, each gathered column a list of its item's type.
+    private ColumnSet? FromRegroup(IInvocationOperation call)
+    {
+        var what = call.TargetMethod.Name;
+        var isForEach = what == "ForEach";
+        if (ColumnsOf(Argument(call, "source")!) is not { } source) return null;
+        if (Pairs(Argument(call, isForEach ? "gather" : "columns")) is not { } gather) return null;
+        var over = Argument(call, isForEach ? "listColumn" : "over");
+        if (!IsNull(over))
+        {
+            if (Constant(over) is not { } list) return null;
+            if (!source.TryGet(list, out _)) NotWritten(over!.Syntax.GetLocation(), what, list, source);
+        }
+        var items = isForEach ? LastStepOf(Argument(call, "each")) : Argument(call, "items");
+        var itemColumns = items is null ? null : ColumnsOf(items);
+        if (itemColumns is not null) Require(call, itemColumns, gather.Select(g => g.From).ToList(), what);
+        return source.With(gather.Select(g => Pair(g.To, new ColumnFact(
+            itemColumns is not null && itemColumns.TryGet(g.From.Name, out var fact) ? ColumnTypes.ListOf(fact.Type) : ColumnTypes.Unknown, what))));
+    }
+
+    // The step a ForEach lambda returns (its one return), or null.
+    private static IOperation? LastStepOf(IOperation? each)
+    {
+        if (Unwrap(each) is not IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda }) return null;
+        var returns = lambda.Body.Descendants().OfType<IReturnOperation>().Where(r => r.ReturnedValue is not null).ToList();
+        return returns.Count == 1 ? returns[0].ReturnedValue : null;
+    }
+
+    // The parameter of a ForEach lambda stands for the expanded rows: the source's list column as its item column.
+    private ColumnSet? ForEachItems(IParameterReferenceOperation parameter)
+    {
+        IOperation? current = parameter;
+        while (current is not null && !(current is IAnonymousFunctionOperation lambda && SymbolEqualityComparer.Default.Equals(lambda.Symbol, parameter.Parameter.ContainingSymbol)))
+        {
+            current = current.Parent;
+        }
+        var argument = current?.Parent is IDelegateCreationOperation creation ? creation.Parent as IArgumentOperation : null;
+        if (argument is not { Parameter.Name: "each", Parent: IInvocationOperation forEach }
+            || forEach.TargetMethod.Name != "ForEach" || !SymbolEqualityComparer.Default.Equals(forEach.TargetMethod.ContainingType, _symbols.Regroup))
+        {
+            return null;
+        }
+        if (ColumnsOf(Argument(forEach, "source")!) is not { } source
+            || Constant(Argument(forEach, "listColumn")) is not { } list || Constant(Argument(forEach, "itemColumn")) is not { } item
+            || !source.TryGet(list, out _))
+        {
+            return null;
+        }
+        return new ColumnSet(source.Columns.Select(c => c.Key == list
+            ? Pair(item, new ColumnFact(ColumnTypes.ElementOf(c.Value.Type) ?? ColumnTypes.Unknown, "ForEach"))
+            : c), source.IsOpen);
     }
 
     private List<(IOperation Branch, ColumnSet Columns)>? Branches(IInvocationOperation call)
@@ -427,6 +484,8 @@ internal sealed class ChainReader
             case ILocalReferenceOperation local:
                 var assigned = Assignments(local.Local);
                 return assigned.Count == 1 ? ColumnsOf(assigned[0]) : null;
+            case IParameterReferenceOperation parameter:
+                return ForEachItems(parameter);
             default:
                 return null;
         }

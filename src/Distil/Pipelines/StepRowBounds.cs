@@ -54,8 +54,6 @@ internal static class StepRowBounds
             FilterNode => before.AtMost($"filter '{step.Name}' may drop rows"),
             DedupNode => before.AtMost($"dedup '{step.Name}' drops duplicates"),
             ValidateNode { KeepValidOnly: true } => before.AtMost($"validate '{step.Name}' drops rows that fail"),
-            FormatDpoStep => before.AtMost($"format_dpo '{step.Name}' leaves out rows without a preference"),
-            FormatSftStep sft => FormatSft(sft, before, parentSchemas[0]),
             ExpandColumnsNode expand => Expanded(expand, before, parentSchemas[0]),
             KeepColumnsNode keep => before with { ListLengths = before.ListLengths.Where(l => keep.Columns.Contains(l.Key)).ToImmutableDictionary(StringComparer.Ordinal) },
             RenameColumnsNode rename => before with { ListLengths = before.ListLengths.ToImmutableDictionary(l => rename.Renames.GetValueOrDefault(l.Key, l.Key), l => l.Value, StringComparer.Ordinal) },
@@ -63,8 +61,22 @@ internal static class StepRowBounds
             // One row out per row in: an embedding, an evaluation, a marking validator, a write.
             EmbedNode or EvaluateNode or ValidateNode or WriteNode => before,
             GlobalNode => StepRows.Unknown($"global step '{step.Name}' runs a function over all rows, which may return any number of them: its count is known only once it has run"),
-            _ => StepRows.Unknown($"step '{step.Name}' ({step.Kind}) decides its row count only when it runs"),
+            // Any other kind (format_sft, regroup, a package's) says its own rule.
+            _ => Follow(step.CountRows(new RowCountContext(parentSchemas, before.ListLengths)), before),
         };
+    }
+
+    // A step's own rule applied to its first input's bound.
+    private static StepRows Follow(RowCountRule rule, StepRows before)
+    {
+        var after = rule.Relation switch
+        {
+            RowCountRelation.Same => rule.Reason is null ? before : before with { Basis = before.Basis.Add(rule.Reason) },
+            RowCountRelation.AtMost => before.AtMost(rule.Reason!),
+            RowCountRelation.Times => before.Times(rule.Factor, rule.Exact, rule.Reason!),
+            _ => StepRows.Unknown(rule.Reason!),
+        };
+        return rule.ListLengths.Count == 0 || after.Rows is null ? after : after with { ListLengths = after.ListLengths.SetItems(rule.ListLengths) };
     }
 
     // Rule: a task gives one row per generation, or one row per input row when it groups them
@@ -126,19 +138,5 @@ internal static class StepRowBounds
         var columns = string.Join(", ", expand.Columns.Keys.Select(c => $"'{c}'"));
         return StepRows.Unknown(
             $"expand_columns '{expand.Name}' gives a row per item of {columns}, whose length is known only from the rows: no setting fixes it (group the generations, or give the list a [MaxLength] to bound it)");
-    }
-
-    // Rule: a row per answer that has text; a list of answers gives at most its length of them.
-    private static StepRows FormatSft(FormatSftStep sft, StepRows before, RowSchema? schema)
-    {
-        var column = schema?.Find(sft.Completion);
-        int? answers = before.ListLengths.TryGetValue(sft.Completion, out var known) ? known : column?.Type.Kind == ColumnKind.List ? column.Rules?.MaxLength : null;
-        if (answers is { } most)
-        {
-            return before.Times(most, exact: false, $"format_sft '{sft.Name}' gives a row per answer that has text (at most {most})");
-        }
-        return column?.Type.Kind is ColumnKind.List or ColumnKind.Unknown
-            ? StepRows.Unknown($"format_sft '{sft.Name}' gives a row per answer in '{sft.Completion}', a list whose length is known only from the rows")
-            : before.AtMost($"format_sft '{sft.Name}' leaves out rows without an answer");
     }
 }

@@ -33,6 +33,10 @@ internal sealed class FormatDpoStep(string name, string prompt, string generatio
 
     public override string Settings() => $"{prompt}|{generations}|{ratings}";
 
+    // Rule: one row per row that has a preference (a best and a worse rated answer), so at most the input's.
+    protected internal override RowCountRule CountRows(RowCountContext input) =>
+        RowCountRule.AtMost($"format_dpo '{Name}' leaves out rows without a preference");
+
     protected override IReadOnlyList<JsonObject> Apply(JsonObject row)
     {
         var question = JsonNodeRead.Text(row[prompt]);

@@ -24,6 +24,17 @@ internal sealed class FormatSftStep(string name, string prompt, string completio
 
     public override string Settings() => $"{prompt}|{completion}|{system}|{output}";
 
+    // Rule: a row per answer that has text; a list of answers gives at most its length of them.
+    protected internal override RowCountRule CountRows(RowCountContext input)
+    {
+        var column = input.Schema?.Find(completion);
+        var answers = input.ListLength(completion) ?? (column?.Type.Kind == ColumnKind.List ? column.Rules?.MaxLength : null);
+        if (answers is { } most) return RowCountRule.Times(most, exact: false, $"format_sft '{Name}' gives a row per answer that has text (at most {most})");
+        return column?.Type.Kind is ColumnKind.List or ColumnKind.Unknown
+            ? RowCountRule.Unknown($"format_sft '{Name}' gives a row per answer in '{completion}', a list whose length is known only from the rows")
+            : RowCountRule.AtMost($"format_sft '{Name}' leaves out rows without an answer");
+    }
+
     protected override IReadOnlyList<JsonObject> Apply(JsonObject row)
     {
         var question = JsonNodeRead.Text(row[prompt]);

@@ -53,6 +53,15 @@ public abstract class PipelineStep
     /// </summary>
     public abstract string Settings();
 
+    /// <summary>
+    /// How this step's row count relates to its first input's, for the estimate before a run. The
+    /// default is unknown ("known once it has run"); a step that keeps, drops or multiplies rows by
+    /// a rule says so (<see cref="RowCountRule.Same"/>, <see cref="RowCountRule.AtMost"/>,
+    /// <see cref="RowCountRule.Times"/>). Called only when the input's count is known.
+    /// </summary>
+    protected internal virtual RowCountRule CountRows(RowCountContext input) =>
+        RowCountRule.Unknown($"step '{Name}' ({Kind})'s row count is known once it has run");
+
     /// <summary>Runs the step until its inputs end, then returns; the runner completes its outputs.</summary>
     internal abstract Task RunAsync(StepRun run);
 
