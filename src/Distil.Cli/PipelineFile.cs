@@ -19,10 +19,10 @@ namespace Distil.Cli;
 ///   ]
 /// }
 /// </code>
-/// Kinds: <c>load</c> (a file), <c>task</c> (a built-in task, with <c>params</c>, <c>model</c>,
+/// Kinds: <c>load</c> (a file), <c>task</c> (a built-in task or one of <see cref="UserCode"/>, with <c>params</c>, <c>model</c>,
 /// <c>concurrency</c>, <c>num_generations</c>), <c>keep_columns</c>, <c>rename_columns</c>,
 /// <c>expand_columns</c>, <c>combine_outputs</c>, <c>group_columns</c> (with
-/// <c>output_columns</c>), <c>write</c> (a file). Edges come from each step's <c>after</c> (a name
+/// <c>output_columns</c>), <c>step</c> (a step of <see cref="UserCode"/>, its settings in <c>params</c>), <c>write</c> (a file). Edges come from each step's <c>after</c> (a name
 /// or a list) and from a top-level <c>edges</c> list of <c>[from, to]</c> pairs. Other kinds
 /// (<c>format_sft</c>, <c>format_dpo</c>, a package's) come from <see cref="PipelineStepKinds"/>
 /// and build themselves. Paths are
