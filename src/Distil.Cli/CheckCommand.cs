@@ -17,12 +17,14 @@ internal static class CheckCommand
     {
         var file = new Argument<string>("PIPELINE") { Description = "The pipeline file (.json) to check." };
         var model = new Option<string>("--model") { Description = "The model of task steps that name none, as distil run --model." };
+        var assemblies = DistilCommand.AssemblyOption();
         var command = new Command("check", "Check a pipeline file without running it: steps, options, models and the columns every step reads; prints each step's columns and types.")
         {
-            file, model,
+            file, model, assemblies,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
+            var user = UserCode.Load(result.GetValue(assemblies) ?? [], "check");
             var factory = new ChatClientFactory { Resilience = null }.AddLocalModels();
             var clients = new List<Microsoft.Extensions.AI.IChatClient>();
             try
@@ -42,7 +44,7 @@ internal static class CheckCommand
                     {
                         throw new UsageException($"distil check: model '{spec}': {DistilCommand.OneLine(ErrorText.Of(error))}");
                     }
-                }, command: "check");
+                }, command: "check", user: user);
                 PipelineSchema schema;
                 try
                 {

@@ -57,8 +57,9 @@ public static class DistilCommand
         var structuredOption = StructuredOption();
         var root = new RootCommand("Distil: typed synthetic-data and AI-feedback tasks. Run a built-in task over a file, look at its prompt, or check its parser on an answer.");
 
-        var tasks = new Command("tasks", "List the built-in tasks with their inputs, outputs and parameters.");
-        tasks.SetAction(_ => TaskCommands.List(console));
+        var tasksAssembly = AssemblyOption();
+        var tasks = new Command("tasks", "List the built-in tasks with their inputs, outputs and parameters (and with --assembly, your own tasks and steps).") { tasksAssembly };
+        tasks.SetAction(result => TaskCommands.List(console, UserCode.Load(result.GetValue(tasksAssembly) ?? [], "tasks")));
         root.Subcommands.Add(tasks);
 
         var printTask = new Argument<string>("task") { Description = "A built-in task, e.g. ultrafeedback." };
@@ -95,17 +96,22 @@ public static class DistilCommand
         Description = "A task parameter or LLM option as name=value (repeatable), e.g. --param aspect=honesty --param temperature=0.2.",
     };
 
+    internal static Option<string[]> AssemblyOption() => new("--assembly")
+    {
+        Description = "A built assembly (.dll) of your own [Task] and [Step] classes, usable by name in pipeline files (repeatable).",
+    };
+
     internal static Option<bool> StructuredOption() => new("--structured") { Description = "Use the task's structured (JSON) output mode." };
 
     internal static string Required(ParseResult result, Option<string> option, string command, string example) =>
         result.GetValue(option) ?? throw new UsageException($"distil {command}: {option.Name} is required, e.g. {option.Name} {example}.");
 
     /// <summary>A built-in task from the command line, or a usage error naming what is wrong.</summary>
-    internal static LlmTask CreateTask(string command, string name, IEnumerable<string> parameters)
+    internal static LlmTask CreateTask(string command, string name, IEnumerable<string> parameters, UserCode? user = null)
     {
         try
         {
-            return BuiltInTasks.Create(name, parameters);
+            return (user ?? UserCode.None).CreateTask(name, parameters);
         }
         catch (Exception error) when (error is ArgumentException or PipelineException or FormatException)
         {

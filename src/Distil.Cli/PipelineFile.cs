@@ -19,10 +19,10 @@ namespace Distil.Cli;
 ///   ]
 /// }
 /// </code>
-/// Kinds: <c>load</c> (a file), <c>task</c> (a built-in task, with <c>params</c>, <c>model</c>,
+/// Kinds: <c>load</c> (a file), <c>task</c> (a built-in task or one of <see cref="UserCode"/>, with <c>params</c>, <c>model</c>,
 /// <c>concurrency</c>, <c>num_generations</c>), <c>keep_columns</c>, <c>rename_columns</c>,
 /// <c>expand_columns</c>, <c>combine_outputs</c>, <c>group_columns</c> (with
-/// <c>output_columns</c>), <c>write</c> (a file). Edges come from each step's <c>after</c> (a name
+/// <c>output_columns</c>), <c>step</c> (a step of <see cref="UserCode"/>, its settings in <c>params</c>), <c>write</c> (a file). Edges come from each step's <c>after</c> (a name
 /// or a list) and from a top-level <c>edges</c> list of <c>[from, to]</c> pairs. Other kinds
 /// (<c>format_sft</c>, <c>format_dpo</c>, <c>regroup</c>, a package's) come from <see cref="PipelineStepKinds"/>
 /// and build themselves. Paths are
@@ -44,11 +44,11 @@ internal static class PipelineFile
     /// options of the file's task steps, over the file's own <c>params</c>.
     /// </summary>
     public static Pipeline Load(string path, string? modelOverride, string? runDirectory, Func<string, IChatClient> createClient, Shard? shard = null, string command = "run",
-        IReadOnlyList<string>? parameters = null)
+        IReadOnlyList<string>? parameters = null, UserCode? user = null)
     {
         try
         {
-            return Read(path, modelOverride, runDirectory, createClient, shard, parameters ?? []);
+            return Read(path, modelOverride, runDirectory, createClient, shard, parameters ?? [], user ?? UserCode.None);
         }
         catch (PipelineFileException problem)
         {
@@ -59,7 +59,8 @@ internal static class PipelineFile
     /// <summary>A problem of a pipeline file, said with the file; <see cref="Load"/> adds the command.</summary>
     private sealed class PipelineFileException(string message) : Exception(message);
 
-    private static Pipeline Read(string path, string? modelOverride, string? runDirectory, Func<string, IChatClient> createClient, Shard? shard, IReadOnlyList<string> parameters)
+    private static Pipeline Read(string path, string? modelOverride, string? runDirectory, Func<string, IChatClient> createClient, Shard? shard, IReadOnlyList<string> parameters,
+        UserCode user)
     {
         var full = Path.GetFullPath(path);
         if (!File.Exists(full)) throw new PipelineFileException($"the pipeline file '{full}' does not exist.");
@@ -115,8 +116,9 @@ internal static class PipelineFile
                 "generate" => Generate(step, where, parents.Length == 0 ? null : Single()),
                 "embed" => Embed(Single(), step, where),
                 "task" => Mappings(step, where) is { } mappings
-                    ? ThenMapped(Single(), Task(step, full, defaultModel, createClient, overrides), mappings, where)
-                    : Single().Then(Task(step, full, defaultModel, createClient, overrides)),
+                    ? ThenMapped(Single(), Task(step, full, defaultModel, createClient, overrides, user), mappings, where)
+                    : Single().Then(Task(step, full, defaultModel, createClient, overrides, user)),
+                "step" => UserStep(step, where, Single()),
                 "dedup" => Dedup(Single(), step, where),
                 "validate" => Validate(Single(), step, where),
                 "keep_columns" => Single().KeepColumns(Strings(step.Json, "keep_columns", full, where), step.Name),
@@ -146,6 +148,48 @@ internal static class PipelineFile
             catch (ArgumentException error)
             {
                 throw Bad(full, $"step '{step.Name}' ({step.Kind}): {DistilCommand.OneLine(error.Message)}");
+            }
+        }
+
+        // A step of the user's own (--assembly), made by name, its "params" set on its public properties,
+        // then --param step.name=value over them.
+        StepHandle UserStep(StepSpec step, string where, StepHandle parent)
+        {
+            var kind = Text(step.Json, "step", full, where);
+            var settings = step.Json["params"] switch
+            {
+                null => [],
+                JsonObject values => values.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())).ToList(),
+                _ => throw Bad(full, $"{where}: \"params\" must be an object of name: value"),
+            };
+            PipelineStep made;
+            try
+            {
+                made = user.CreateStep(kind, step.Name, settings);
+            }
+            catch (ArgumentException error)
+            {
+                throw Bad(full, $"{where}: {DistilCommand.OneLine(ErrorText.Of(error))}");
+            }
+            var given = overrides[step.Name].ToList();
+            if (given.Count > 0)
+            {
+                try
+                {
+                    made = user.CreateStep(kind, step.Name, [.. settings, .. given.Select(g => KeyValuePair.Create(g.Pair[..g.Pair.IndexOf('=')], ParamValue(g.Pair[(g.Pair.IndexOf('=') + 1)..])))]);
+                }
+                catch (ArgumentException error)
+                {
+                    throw new PipelineFileException(ErrorText.Sentence($"--param {string.Join(", ", given.Select(g => $"'{g.Given}'"))}: {DistilCommand.OneLine(ErrorText.Of(error))}"));
+                }
+            }
+            try
+            {
+                return parent.Then(made);
+            }
+            catch (ArgumentException error)
+            {
+                throw Bad(full, $"{where}: {DistilCommand.OneLine(ErrorText.Of(error))}");
             }
         }
 
@@ -180,7 +224,7 @@ internal static class PipelineFile
             // The task's own keys (params, model, concurrency…) sit on the step, as for a task step.
             var asTask = (JsonObject)step.Json.DeepClone();
             asTask["task"] = (string?)json["task"] ?? throw Bad(full, $"{where}: \"generate\" needs \"task\": a built-in task that needs no input, such as magpie");
-            var task = Task(step with { Json = asTask }, full, defaultModel, createClient, overrides);
+            var task = Task(step with { Json = asTask }, full, defaultModel, createClient, overrides, user);
             try { return seeds is null ? pipeline.Generate(task, rows) : seeds.Generate(task); } catch (ArgumentException error) { throw Bad(full, $"{where}: {ErrorText.Of(error)}"); }
         }
 
@@ -341,7 +385,8 @@ internal static class PipelineFile
         return order;
     }
 
-    private static LlmTask Task(StepSpec step, string file, string? defaultModel, Func<string, IChatClient> createClient, ILookup<string, (string Pair, string Given)> overrides)
+    private static LlmTask Task(StepSpec step, string file, string? defaultModel, Func<string, IChatClient> createClient, ILookup<string, (string Pair, string Given)> overrides,
+        UserCode user)
     {
         var where = $"step '{step.Name}'";
         var parameters = step.Json["params"] switch
@@ -353,7 +398,7 @@ internal static class PipelineFile
         LlmTask task;
         try
         {
-            task = Distil.Tasks.BuiltInTasks.Create(Text(step.Json, "task", file, where), parameters);
+            task = user.CreateTask(Text(step.Json, "task", file, where), parameters);
         }
         catch (Exception error) when (error is ArgumentException or PipelineException or FormatException)
         {
@@ -428,13 +473,26 @@ internal static class PipelineFile
                 var hint = DidYouMean.Closest(stepName, steps.Select(s => s.Name)) is { } close ? $" Did you mean '{close}'?" : "";
                 throw new PipelineFileException($"--param '{given}': the pipeline has no step '{stepName}'.{hint} Its task steps: {string.Join(", ", steps.Where(s => s.Kind is "task" or "generate").Select(s => s.Name))}");
             }
-            if (step.Kind is not ("task" or "generate"))
+            if (step.Kind is not ("task" or "generate" or "step"))
             {
-                throw new PipelineFileException($"--param '{given}': step '{stepName}' ({step.Kind}) has no parameters; only task steps do");
+                throw new PipelineFileException($"--param '{given}': step '{stepName}' ({step.Kind}) has no parameters; only task steps and your own steps do");
             }
             found.Add((stepName, name[(dot + 1)..] + given[equals..], given));
         }
         return found.ToLookup(f => f.Step, f => (f.Pair, f.Given), StringComparer.Ordinal);
+    }
+
+    // A --param value for a step's setting: JSON when it reads as JSON (2, true, ["a"]), else text.
+    private static JsonNode? ParamValue(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return JsonValue.Create(text);
+        }
     }
 
     // Rule: every key of every object is one the reader knows (PipelineFileKeys); an unknown one is

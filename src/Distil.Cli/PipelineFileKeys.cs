@@ -59,7 +59,11 @@ internal static class PipelineFileKeys
         (Options("generate", "Rows made by a task that needs no input.",
             new("task", Text, "A built-in task, such as magpie."),
             new("rows", Whole, "How many rows to make (without \"after\").")), TaskSettings),
-        (new("task", Text, "A built-in task (distil tasks lists them)."),
+        (new("step", Text, "A step of your own, by its [Step] name, from an assembly given with --assembly (distil tasks --assembly lists them)."),
+        [
+            new("params", Object, "The step's settings, name: value (its public settable properties, in snake_case).", Free("\"params\"")),
+        ]),
+        (new("task", Text, "A built-in task, or one of your own from --assembly (distil tasks lists them)."),
         [
             .. TaskSettings,
             new("input_mappings", Object, "Task input: the row column it reads.", Free("\"input_mappings\"")),

@@ -42,10 +42,11 @@ internal static class RunCommand
         var priceFile = PriceOptions.PriceFile();
         var warnUnreadable = new Option<double?>("--warn-unreadable") { Description = "Warn about a task step when more than this share of its answers (0 to 1) could not be read or broke a rule (default 0.1)." };
         var keepFailed = new Option<bool>("--keep-failed") { Description = "Keep the rows an earlier run stored with failed LLM calls as they are, instead of asking them again (the default on a rerun)." };
+        var assemblies = DistilCommand.AssemblyOption();
         var limit = new Option<long?>("--limit") { Description = "A preview: run on the first N rows of each source, in a run directory of its own (<run-dir>-preview), write no output, and print the rows as a table." };
         var command = new Command("run", "Run a built-in task over a file (--task) or a pipeline file (--pipeline), with progress; a stopped run resumes.")
         {
-            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, rpm, tpm, maxRetries, timeout, perServer, cache, runDirectory, batch, wait, format, dryRun, prices, priceFile, limit, shard, logLevel, logFile, warnUnreadable, keepFailed,
+            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, rpm, tpm, maxRetries, timeout, perServer, cache, runDirectory, batch, wait, format, dryRun, prices, priceFile, limit, shard, logLevel, logFile, warnUnreadable, keepFailed, assemblies,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -59,6 +60,7 @@ internal static class RunCommand
             {
                 WarnUnreadable = result.GetValue(warnUnreadable),
                 KeepFailed = result.GetValue(keepFailed),
+                Assemblies = result.GetValue(assemblies) ?? [],
             };
             return await RunAsync(console, settings, cancellationToken);
         });
@@ -75,6 +77,9 @@ internal static class RunCommand
 
         /// <summary>Keep the rows an earlier run stored with failed calls as they are (<c>--keep-failed</c>).</summary>
         public bool KeepFailed { get; init; }
+
+        /// <summary>The assemblies of the user's own tasks and steps (<c>--assembly</c>).</summary>
+        public string[] Assemblies { get; init; } = [];
     }
 
     private static Shard? ParseShard(string? text)
@@ -140,9 +145,10 @@ internal static class RunCommand
                 }
             }
 
+            var user = UserCode.Load(settings.Assemblies, "run");
             var built = settings.Task is not null
-                ? BuildTaskPipeline(settings, CreateClient)
-                : PipelineFile.Load(settings.Pipeline!, settings.Model, settings.RunDirectory, CreateClient, settings.Shard, parameters: settings.Parameters);
+                ? BuildTaskPipeline(settings, CreateClient, user)
+                : PipelineFile.Load(settings.Pipeline!, settings.Model, settings.RunDirectory, CreateClient, settings.Shard, parameters: settings.Parameters, user: user);
             // A shard has a run directory of its own, beside the unsharded one.
             if (settings.Shard is { } part) built.RunDirectory = part.Suffix(built.RunDirectoryPath, isFolder: true);
             built.Logger = loggerFactory.CreateLogger("Distil.Pipeline");
@@ -184,7 +190,7 @@ internal static class RunCommand
         throw new UsageException($"distil run: {option} applies to a one-task run (--task); with --pipeline, {instead}{others}.");
     }
 
-    private static Pipeline BuildTaskPipeline(RunSettings settings, Func<string, IChatClient> createClient)
+    private static Pipeline BuildTaskPipeline(RunSettings settings, Func<string, IChatClient> createClient, UserCode user)
     {
         var input = settings.Input ?? throw new UsageException("distil run: --input is required with --task, e.g. --input rows.jsonl.");
         var output = settings.Output ?? throw new UsageException("distil run: --output is required with --task, e.g. --output out.jsonl.");
@@ -212,7 +218,7 @@ internal static class RunCommand
             throw new UsageException($"distil run: {ErrorText.Of(error)}");
         }
 
-        var task = DistilCommand.CreateTask("run", settings.Task!, settings.Parameters);
+        var task = DistilCommand.CreateTask("run", settings.Task!, settings.Parameters, user);
         task.Llm = createClient(model);
         // The options win over --param when given; --param wins over the defaults.
         if (settings.Generations is { } generations) task.NumGenerations = generations;

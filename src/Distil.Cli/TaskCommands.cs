@@ -45,8 +45,9 @@ internal static class TaskCommands
         (".Map(f, reads:, writes:)", "your own row function with declared columns"),
     ];
 
-    public static int List(CliConsole console)
+    public static int List(CliConsole console, UserCode user)
     {
+        ListUserCode(console, user);
         foreach (var name in BuiltInTasks.Names)
         {
             var variants = name == "prometheus_eval"
@@ -79,6 +80,41 @@ internal static class TaskCommands
         console.Out.WriteLine("Steps in C# only (they take .NET objects; see docs/pipelines.md):");
         foreach (var (method, summary) in CSharpSteps) console.Out.WriteLine($"  {method,-42} {summary}");
         return ExitCodes.Success;
+    }
+
+    // The user's tasks and steps (--assembly) first: those are what the user asked to see.
+    private static void ListUserCode(CliConsole console, UserCode user)
+    {
+        if (user.Tasks.Count == 0 && user.Steps.Count == 0) return;
+        if (user.Tasks.Count > 0) console.Out.WriteLine("Your tasks (--assembly; \"task\": \"name\" in a pipeline file):");
+        foreach (var (name, type) in user.Tasks.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            var task = user.CreateTask(name, []);
+            var optional = task.Inputs.Except(task.RequiredInputs).ToHashSet();
+            console.Out.WriteLine($"{name}: {type.FullName} ({type.Assembly.GetName().Name})");
+            console.Out.WriteLine($"  inputs:     {string.Join(", ", task.Inputs.Select(c => optional.Contains(c) ? c + " (optional)" : c))}");
+            console.Out.WriteLine($"  outputs:    {string.Join(", ", task.Outputs)}");
+            var own = BuiltInTasks.Parameters(task).Select(p => task.Settings.FirstOrDefault(s => s.Name == p) is { } setting ? $"{p} ({setting.TypeName})" : p);
+            console.Out.WriteLine($"  parameters: {string.Join(", ", own.DefaultIfEmpty("none"))}");
+        }
+        if (user.Steps.Count > 0) console.Out.WriteLine("Your steps (--assembly; \"step\": \"name\" in a pipeline file, settings in \"params\"):");
+        foreach (var (name, type) in user.Steps.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            console.Out.WriteLine($"{name}: {type.FullName} ({type.Assembly.GetName().Name})");
+            try
+            {
+                var step = UserCode.NamedStep(type, name);
+                console.Out.WriteLine($"  reads:      {string.Join(", ", step.RequiredColumns.DefaultIfEmpty("nothing required"))}");
+            }
+            catch (ArgumentException error)
+            {
+                // A step that cannot be made without settings still lists its settings.
+                console.Out.WriteLine($"  reads:      unknown ({DistilCommand.OneLine(ErrorText.Of(error))})");
+            }
+            var settings = UserCode.Settable(type).Select(p => $"{p.Key} ({UserCode.Describe(p.Value.PropertyType)})");
+            console.Out.WriteLine($"  params:     {string.Join(", ", settings.DefaultIfEmpty("none"))}");
+        }
+        console.Out.WriteLine();
     }
 
     public static int Print(CliConsole console, string name, string[] parameters, string? row)

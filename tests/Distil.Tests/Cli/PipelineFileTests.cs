@@ -124,7 +124,7 @@ public class PipelineFileTests : FakeServerTests
 
     [TestCase("answr.temperature=0.2", "--param 'answr.temperature=0.2': the pipeline has no step 'answr'. Did you mean 'answer'?")]
     [TestCase("answer.temprature=0.2", "task 'answer' has no parameter 'temprature'. Did you mean 'temperature'?")]
-    [TestCase("unique.temperature=0.2", "--param 'unique.temperature=0.2': step 'unique' (dedup) has no parameters; only task steps do")]
+    [TestCase("unique.temperature=0.2", "--param 'unique.temperature=0.2': step 'unique' (dedup) has no parameters; only task steps and your own steps do")]
     [TestCase("temperature=0.2", "--param 'temperature=0.2': with --pipeline, a parameter names its step: step.name=value")]
     public async Task A_misspelt_param_is_refused_with_exit_code_2_and_the_name_meant(string parameter, string message)
     {
