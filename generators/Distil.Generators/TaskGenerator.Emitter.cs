@@ -371,14 +371,11 @@ public sealed partial class TaskGenerator
 
         private static void WriteRowMapping(SourceWriter writer, TaskDeclaration task, ObjectLookup objects, ObjectSpec input, ObjectSpec output)
         {
-            var node = Reader(Source.Node);
             writer.WriteLine(GeneratedCode);
             using (writer.Block($"public override {task.InputTypeName} ReadInput({JsonObject} row)"))
             {
                 writer.WriteLine("if (row is null) throw new global::System.ArgumentNullException(nameof(row));");
-                writer.WriteLines("return " + Construct(input, p =>
-                    $"{node}.{(p.IsOptional ? "OptionalColumn" : "Column")}(row, {CSharpLiteral.String(p.Column)}, static value => {Read(p.Type, "value", Source.Node, objects)})",
-                    multiline: true) + ";");
+                writer.WriteLines(RecordMapping.ReadRowStatement(input, objects));
             }
             writer.WriteLine();
 
@@ -386,10 +383,7 @@ public sealed partial class TaskGenerator
             using (writer.Block($"public override void WriteOutput({task.OutputTypeName}? output, {JsonObject} row)"))
             {
                 writer.WriteLine("if (row is null) throw new global::System.ArgumentNullException(nameof(row));");
-                foreach (var property in output.Properties)
-                {
-                    writer.WriteLine($"row[{CSharpLiteral.String(property.Column)}] = output is null ? null : {WriteValue(property.Type, "output." + property.Name, objects)};");
-                }
+                foreach (var line in RecordMapping.WriteRowStatements(output, "output", objects, nullable: true)) writer.WriteLine(line);
             }
             writer.WriteLine();
 
@@ -399,39 +393,7 @@ public sealed partial class TaskGenerator
 
             // Answers are read from JSON elements, rows from nodes, and outputs written as nodes. A
             // record may appear on both sides, so each gets all three.
-            foreach (var obj in task.Objects)
-            {
-                WriteObjectReader(writer, obj, Source.Element, objects);
-                WriteObjectReader(writer, obj, Source.Node, objects);
-                WriteObjectWriter(writer, obj, objects);
-            }
-        }
-
-        private static void WriteObjectReader(SourceWriter writer, ObjectSpec obj, Source source, ObjectLookup objects)
-        {
-            var parameter = source == Source.Node ? JsonNode + "?" : JsonElement;
-            var reader = Reader(source);
-            using (writer.Block($"private static {obj.TypeName} {ReadMethodName(source, obj)}({parameter} json)"))
-            {
-                writer.WriteLines("return " + Construct(obj, p =>
-                    $"{reader}.Property(json, {CSharpLiteral.String(p.Column)}, static value => {Read(p.Type, "value", source, objects)})",
-                    multiline: true) + ";");
-            }
-            writer.WriteLine();
-        }
-
-        private static void WriteObjectWriter(SourceWriter writer, ObjectSpec obj, ObjectLookup objects)
-        {
-            using (writer.Block($"private static {JsonNode}? {WriteMethodName(obj)}({obj.TypeName}? value)"))
-            {
-                writer.WriteLine("if (value is null) return null;");
-                using (writer.Block($"return new {JsonObject}", ";"))
-                {
-                    foreach (var property in obj.Properties)
-                        writer.WriteLine($"[{CSharpLiteral.String(property.Column)}] = {WriteValue(property.Type, "value." + property.Name, objects)},");
-                }
-            }
-            writer.WriteLine();
+            RecordMapping.WriteRecordMethods(writer, task.Objects, objects, elements: true);
         }
 
         // A task whose declaration has errors still gets its members, so that the build reports

@@ -99,7 +99,7 @@ public sealed partial class TaskGenerator
                 false, false, false, EmitMode.Nothing, diagnostics.ToEquatableArray());
 
         // The task class and every class around it must be partial for the generated part to join them.
-        private static INamedTypeSymbol? FirstNonPartialType(INamedTypeSymbol type)
+        internal static INamedTypeSymbol? FirstNonPartialType(INamedTypeSymbol type)
         {
             for (var current = type; current is not null; current = current.ContainingType)
             {
@@ -119,7 +119,7 @@ public sealed partial class TaskGenerator
             return null;
         }
 
-        private static IEnumerable<ContainingTypeSpec> ContainingTypes(INamedTypeSymbol type)
+        internal static IEnumerable<ContainingTypeSpec> ContainingTypes(INamedTypeSymbol type)
         {
             var chain = new List<ContainingTypeSpec>();
             for (var current = type.ContainingType; current is not null; current = current.ContainingType)
@@ -132,7 +132,7 @@ public sealed partial class TaskGenerator
             return chain;
         }
 
-        private static void ReportDuplicateColumns(IEnumerable<ObjectSpec> objects, List<DiagnosticInfo> diagnostics)
+        internal static void ReportDuplicateColumns(IEnumerable<ObjectSpec> objects, List<DiagnosticInfo> diagnostics)
         {
             foreach (var obj in objects)
             {

@@ -9,7 +9,7 @@ namespace Distil.Generators;
 
 /// <summary>
 /// Writes, for every <c>[Task]</c> class, its prompt formatting, output parsing, JSON schema and
-/// row mapping. This file only wires the incremental pipeline: reading a class is in
+/// row mapping, and for every <c>[Step]</c> class its row mapping, columns and signature (<see cref="Steps.StepGeneration"/>). This file only wires the incremental pipeline: reading a class is in
 /// <see cref="Parser"/>, resolving and compiling its templates in <see cref="Resolver"/>, writing
 /// code in <see cref="Emitter"/>.
 /// </summary>
@@ -83,5 +83,8 @@ public sealed partial class TaskGenerator : IIncrementalGenerator
                 foreach (var diagnostic in items) production.ReportDiagnostic(diagnostic.ToDiagnostic(trees));
             }
         });
+
+        // [Step] classes: the same parts (record shapes, settings, row mapping), their own pipeline.
+        Steps.StepGeneration.Register(context);
     }
 }

@@ -466,6 +466,46 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void DISTIL019_step_class_not_partial()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            [Step("trim")]
+            public sealed class Trim : Step<Trim.Input, Trim.Output>
+            {
+                public sealed record Input(string Text);
+                public sealed record Output(string Text);
+                public override Output Process(Input input) => new(input.Text.Trim());
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL019");
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal((3, 21), Start(diagnostic));
+        Assert.Equal("Step class 'Trim' must be declared partial so that Distil can generate its row mapping, columns and signature; add the 'partial' modifier",
+            diagnostic.GetMessage());
+        Assert.Empty(run.GeneratedSources);
+    }
+
+    [Fact]
+    public void DISTIL020_step_class_without_a_typed_step_base()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            [Step("trim")]
+            public sealed partial class Trim
+            {
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL020");
+        Assert.Equal((3, 29), Start(diagnostic));
+        Assert.Equal("Step class 'Trim' must be a class deriving from Distil.Step<TIn, TOut>, ManyStep<TIn, TOut>, GlobalStep<TIn, TOut> or GeneratorStep<TOut>, with classes (usually records) for its input and output",
+            diagnostic.GetMessage());
+        Assert.Empty(run.GeneratedSources);
+    }
+
+    [Fact]
     public void Every_descriptor_is_documented_and_tested()
     {
         var docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "diagnostics.md"));

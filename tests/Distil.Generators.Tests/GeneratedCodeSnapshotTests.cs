@@ -228,4 +228,60 @@ public class GeneratedCodeSnapshotTests
             public sealed partial record Input(Article Article, string Source);
         }
         """);
+
+    [Fact]
+    public void A_step_with_a_setting_an_init_setting_and_an_optional_input_column() => VerifyGenerated("""
+        using System.ComponentModel;
+        using Distil;
+        namespace Support;
+
+        [Step("normalize")]
+        public sealed partial class Normalize : Step<Normalize.Input, Normalize.Output>
+        {
+            public sealed record Input(string Text, string? Language = null);
+            public sealed record Output(string CleanText, int Length, IReadOnlyList<string> Words);
+
+            [Description("Lower-case the text.")]
+            public bool Lowercase { get; set; }
+
+            public int MaxLength { get; init; } = 200;
+
+            public override Output Process(Input input)
+            {
+                var text = input.Text.Trim();
+                if (Lowercase) text = text.ToLowerInvariant();
+                return new Output(text, text.Length, text.Split(' '));
+            }
+        }
+        """);
+
+    [Fact]
+    public void Many_global_and_generator_steps_with_a_record_declared_outside() => VerifyGenerated("""
+        using Distil;
+        namespace Support;
+
+        public enum Level { Easy, Hard }
+        public sealed record Exercise(string Topic, Level Level);
+
+        [Step("split")]
+        public sealed partial class Split : ManyStep<Split.Input, Split.Part>
+        {
+            public sealed record Input(string Text);
+            public sealed record Part(string Sentence, int Index);
+            public override IEnumerable<Part> Process(Input input) => input.Text.Split('.').Select((s, i) => new Part(s, i));
+        }
+
+        [Step("hardest")]
+        public sealed partial class Hardest : GlobalStep<Exercise, Exercise>
+        {
+            public override IEnumerable<Exercise> Process(IReadOnlyList<Exercise> inputs) => inputs.Where(e => e.Level == Level.Hard);
+        }
+
+        [Step("exercises")]
+        public sealed partial class Exercises : GeneratorStep<Exercise>
+        {
+            public IReadOnlyList<string> Topics { get; set; } = ["sql"];
+            public override IEnumerable<Exercise> Generate() => Topics.Select(t => new Exercise(t, Level.Easy));
+        }
+        """);
 }

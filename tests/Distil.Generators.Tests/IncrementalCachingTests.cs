@@ -151,4 +151,53 @@ public class IncrementalCachingTests
             .Where(s => GeneratorHarness.IsDistilStep(s.Key))
             .SelectMany(s => s.Value.SelectMany(step => step.Outputs.Select(o => (s.Key, o.Reason))))
             .ToList();
+
+    private const string TrimStep = """
+        using Distil;
+        namespace App;
+        [Step("trim")]
+        public sealed partial class Trim : Step<Trim.Input, Trim.Output>
+        {
+            public sealed record Input(string Text);
+            public sealed record Output(string Clean);
+            public override Output Process(Input input) => new(input.Text.Trim());
+        }
+        """;
+
+    [Fact]
+    public void Editing_a_step_body_changes_its_hash_and_regenerates_only_that_step()
+    {
+        var compilation = GeneratorHarness.Compilation(SummaryTask, TrimStep);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var before = driver.GetRunResult().Results.Single().GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
+
+        var edited = compilation.ReplaceSyntaxTree(
+            compilation.SyntaxTrees.ElementAt(1),
+            CSharpSyntaxTree.ParseText(TrimStep.Replace("input.Text.Trim()", "input.Text.Trim('.')"), (CSharpParseOptions)compilation.SyntaxTrees.First().Options, path: "Task1.cs"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        var after = result.GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
+        Assert.NotEqual(before["App.Trim.Step.g.cs"], after["App.Trim.Step.g.cs"]);
+        Assert.Equal(before["App.Summary.g.cs"], after["App.Summary.g.cs"]);
+        var tasks = result.TrackedSteps[TrackingNames.TaskSpecs].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+        Assert.All(tasks, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"the task was resolved again ({r})"));
+    }
+
+    [Fact]
+    public void A_comment_or_a_line_above_a_step_leaves_its_code_unchanged()
+    {
+        var compilation = GeneratorHarness.Compilation(TrimStep);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var before = driver.GetRunResult().Results.Single().GeneratedSources.Single().SourceText.ToString();
+
+        var edited = compilation.ReplaceSyntaxTree(
+            compilation.SyntaxTrees.First(),
+            CSharpSyntaxTree.ParseText("// a comment\n\n" + TrimStep.Replace("public sealed record Input", "// the text\n    public sealed record Input"),
+                (CSharpParseOptions)compilation.SyntaxTrees.First().Options, path: "Task0.cs"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        Assert.Equal(before, result.GeneratedSources.Single().SourceText.ToString());
+        var code = result.TrackedSteps[TrackingNames.StepCode].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+        Assert.All(code, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"the code step ran with {r}"));
+    }
 }

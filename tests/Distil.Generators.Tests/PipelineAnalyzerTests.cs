@@ -19,6 +19,28 @@ public class PipelineAnalyzerTests
 
         public sealed record Question(string Instruction, string? Topic = null);
 
+        [Step("normalize")]
+        public sealed partial class Normalize : Step<Normalize.Input, Normalize.Output>
+        {
+            public sealed record Input(string Instruction);
+            public sealed record Output(string CleanText, int Length);
+            public override Output Process(Input input) => new(input.Instruction.Trim(), input.Instruction.Length);
+        }
+
+        [Step("best")]
+        public sealed partial class Best : GlobalStep<Best.Row, Best.Row>
+        {
+            public sealed record Row(string Generation);
+            public override IEnumerable<Row> Process(IReadOnlyList<Row> inputs) => inputs.Take(1);
+        }
+
+        [Step("seeds")]
+        public sealed partial class Seeds : GeneratorStep<Seeds.Row>
+        {
+            public sealed record Row(int Instruction);
+            public override IEnumerable<Row> Generate() => [new Row(1)];
+        }
+
         [Task("answer")]
         [UserPrompt("{{ instruction }}")]
         public sealed partial class Answer : LlmTask<Answer.Input, Answer.Output>
@@ -515,5 +537,24 @@ public class PipelineAnalyzerTests
         Assert.Collection(diagnostics,
             d => Assert.Equal(("DISTIL016", "\"instruction_embeding\""), (d.Id, Marked(d))),
             d => Assert.Equal(("DISTIL017", "Deduplicate reads column 'instruction' as list<number>, but Task 'magpie' writes it as string"), (d.Id, d.GetMessage())));
+    }
+
+    [Fact]
+    public void Typed_steps_are_followed_like_built_ins()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source).Then(new Normalize()).Then(new Answer()).Then(new Best()).KeepColumns("generation");
+                pipeline.Load<Question>(source).Then(new Normalize()).KeepColumns("clean_txt");
+                pipeline.Load<Question>(source).Then(new Best());
+                pipeline.Load<Question>(source).Then(new Answer()).Then(new Best()).KeepColumns("instruction");
+                pipeline.Start(new Seeds()).Then(new Normalize());
+        """);
+
+        Assert.Collection(diagnostics,
+            d => Assert.Equal(("DISTIL016", "\"clean_txt\"", true), (d.Id, Marked(d), d.GetMessage().EndsWith("Did you mean 'clean_text'?", StringComparison.Ordinal))),
+            d => Assert.Equal(("DISTIL016", "new Best()"), (d.Id, Marked(d))),
+            d => Assert.Equal(("DISTIL016", "\"instruction\""), (d.Id, Marked(d))),
+            d => Assert.Equal(("DISTIL017", "new Normalize()", "Step 'normalize' reads column 'instruction' as string, but Step 'seeds' writes it as integer"),
+                (d.Id, Marked(d), d.GetMessage())));
     }
 }

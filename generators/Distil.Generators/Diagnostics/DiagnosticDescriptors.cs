@@ -103,13 +103,23 @@ internal static class DiagnosticDescriptors
         "Task '{0}' has no {1} '{2}' to map; its {1}s are {3}{4}",
         DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor StepClassNotPartial = Create(
+        "DISTIL019", "Step class must be partial",
+        "Step class '{0}' must be declared partial so that Distil can generate its row mapping, columns and signature; add the 'partial' modifier",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor StepClassWithoutStepBase = Create(
+        "DISTIL020", "Step class must derive from a typed step base",
+        "Step class '{0}' must be a class deriving from Distil.Step<TIn, TOut>, ManyStep<TIn, TOut>, GlobalStep<TIn, TOut> or GeneratorStep<TOut>, with classes (usually records) for its input and output",
+        DiagnosticSeverity.Error);
+
     public static readonly IReadOnlyList<DiagnosticDescriptor> All =
     [
         TaskClassNotPartial, TemplateDoesNotParse, UnknownTemplateVariable, TemplateFileNotFound,
         UnsupportedOutputType, UnusedInputColumn, DuplicateColumn, UnsupportedInputType,
         TaskClassWithoutTaskBase, TaskWithoutPrompt, AmbiguousPrompt, ParseOutputSignature,
         FormatMessagesWithPrompts, FormatMessagesSignature, RowRuleInput, PipelineColumnNotWritten, PipelineColumnType,
-        PipelineMappingUnknownColumn,
+        PipelineMappingUnknownColumn, StepClassNotPartial, StepClassWithoutStepBase,
     ];
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

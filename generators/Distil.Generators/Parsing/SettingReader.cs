@@ -17,10 +17,12 @@ internal static class SettingReader
 {
     private const string Values = "global::Distil.SettingValues";
 
-    public static IEnumerable<SettingSpec> Read(INamedTypeSymbol type)
+    /// <summary>The settings of a task, or of another kind of class when <paramref name="isBase"/> says where Distil's own bases start.</summary>
+    public static IEnumerable<SettingSpec> Read(INamedTypeSymbol type, System.Func<INamedTypeSymbol, bool>? isBase = null)
     {
+        isBase ??= IsDistilBase;
         var seen = new HashSet<string>();
-        for (var current = type; current is not null && !IsDistilBase(current); current = current.BaseType)
+        for (var current = type; current is not null && !isBase(current); current = current.BaseType)
         {
             // Asking a class for its members costs a binding pass, on every compilation: most tasks
             // declare no public property, which their syntax says for free.
@@ -53,10 +55,11 @@ internal static class SettingReader
     /// The task's declarations (its class and its bases up to Distil's) as their tokens, so that
     /// whitespace and comments do not count: what its source hash is made of, with its templates.
     /// </summary>
-    public static string DeclarationText(INamedTypeSymbol type)
+    public static string DeclarationText(INamedTypeSymbol type, System.Func<INamedTypeSymbol, bool>? isBase = null)
     {
+        isBase ??= IsDistilBase;
         var text = new StringBuilder();
-        for (var current = type; current is not null && !IsDistilBase(current); current = current.BaseType)
+        for (var current = type; current is not null && !isBase(current); current = current.BaseType)
         {
             foreach (var reference in current.DeclaringSyntaxReferences)
             {
@@ -64,6 +67,19 @@ internal static class SettingReader
                 foreach (var token in declaration.DescendantTokens()) text.Append(token.Text).Append(' ');
                 text.Append('\n');
             }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>The tokens of a record's declarations, for a record declared outside the class that uses it.</summary>
+    public static string TypeText(INamedTypeSymbol type)
+    {
+        var text = new StringBuilder();
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is not TypeDeclarationSyntax declaration) continue;
+            foreach (var token in declaration.DescendantTokens()) text.Append(token.Text).Append(' ');
+            text.Append('\n');
         }
         return text.ToString();
     }

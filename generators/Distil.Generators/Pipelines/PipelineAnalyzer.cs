@@ -96,7 +96,8 @@ internal sealed class RecordKeyComparer : IEqualityComparer<(ITypeSymbol Type, b
 internal sealed record TaskColumns(
     string Name,
     IReadOnlyList<(string Column, string Type, bool Required)>? Inputs,
-    IReadOnlyList<(string Column, string Type)> Outputs);
+    IReadOnlyList<(string Column, string Type)> Outputs,
+    bool ReplacesRows = false);
 
 /// <summary>Evaluates the chains of one method body, each step once, reporting as it goes.</summary>
 internal sealed class ChainReader
@@ -142,6 +143,8 @@ internal sealed class ChainReader
         if (step.Instance is null || ColumnsOf(step.Instance) is not { } before) return null;
         switch (method.Name)
         {
+            case "Then" when method.Parameters.Length == 1 && method.Parameters[0].Name == "step":
+                return TypedStep(step, before);
             case "Then" or "Generate":
                 return Task(step, before);
             case "KeepColumns" when Strings(Argument(step, "columns")) is { } keep:
@@ -227,6 +230,8 @@ internal sealed class ChainReader
                 return shape is null ? null : new ColumnSet(shape.Properties.Select(p => Pair(p.Column, new ColumnFact(ColumnTypes.Of(p.Type), $"Load<{row.Name}>"))));
             case "Generate" when call.Arguments.Any(a => a.Parameter?.Name == "rows"):
                 return Task(call, new ColumnSet([]));
+            case "Start":
+                return TypedStep(call, new ColumnSet([]));
             case "CombineOutputs":
                 return Branches(call) is { } branches ? ColumnSet.Union(branches.Select(b => b.Columns)) : null;
             case "GroupColumns":
@@ -355,6 +360,53 @@ internal sealed class ChainReader
         // Rule: a metadata column named by a value not known at build time is a column of unknown
         // name; from here on a read of a column not otherwise known may be that one: say nothing.
         return metadata is null ? before.With(added).Opened() : before.With(added);
+    }
+
+    // Then(new Normalize()), Start(new Topics()): a typed step ([Step] class) reads its input
+    // record's columns and adds its output record's; a global or generator step's rows hold only
+    // its output's. Any other PipelineStep (a package's, made in its extension) is not known here.
+    private ColumnSet? TypedStep(IInvocationOperation call, ColumnSet before)
+    {
+        var argument = Argument(call, "step");
+        if (Unwrap(argument) is not IObjectCreationOperation { Type: INamedTypeSymbol type }) return null;
+        if (_tasks.GetOrAdd(type, t => ReadStep((INamedTypeSymbol)t)) is not { } step) return null;
+        var who = $"Step '{step.Name}'";
+        foreach (var (input, inputType, required) in step.Inputs ?? [])
+        {
+            var location = argument!.Syntax.GetLocation();
+            if (before.TryGet(input, out var fact))
+            {
+                if (!ColumnTypes.Fits(inputType, fact.Type))
+                    _report(Diagnostic.Create(DiagnosticDescriptors.PipelineColumnType, location, who, input, inputType, fact.WrittenBy, fact.Type));
+            }
+            else if (required)
+            {
+                NotWritten(location, who, input, before);
+            }
+        }
+        var added = step.Outputs.Select(o => Pair(o.Column, new ColumnFact(o.Type, who)));
+        return step.ReplacesRows ? new ColumnSet(added) : before.With(added);
+    }
+
+    private TaskColumns? ReadStep(INamedTypeSymbol type)
+    {
+        var name = type.GetAttributes().FirstOrDefault(a => KnownTypes.IsAttribute(a, "Distil", "StepAttribute"))?.ConstructorArguments.FirstOrDefault().Value as string;
+        if (name is null) return null;
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            if (!KnownTypes.Is(current, "Distil", current.Name) || current.Name is not ("Step" or "ManyStep" or "GlobalStep" or "GeneratorStep")) continue;
+            if (current.TypeArguments.Any(t => t is not INamedTypeSymbol)) return null;
+            var isGenerator = current.Name == "GeneratorStep";
+            var output = ReadRecord((INamedTypeSymbol)current.TypeArguments[current.TypeArguments.Length - 1], isOutput: false);
+            var input = isGenerator ? null : ReadRecord((INamedTypeSymbol)current.TypeArguments[0], isOutput: false);
+            if (output is null || (!isGenerator && input is null)) return null;
+            return new TaskColumns(
+                name,
+                input?.Properties.Select(p => (p.Column, ColumnTypes.Of(p.Type), !p.IsOptional)).ToList() ?? [],
+                output.Properties.Select(p => (p.Column, ColumnTypes.Of(p.Type))).ToList(),
+                ReplacesRows: current.Name is "GlobalStep" or "GeneratorStep");
+        }
+        return null;
     }
 
     // Each mapped input or output must be the task's own (DISTIL018, at the key, with the closest name).

@@ -88,6 +88,19 @@ public sealed class Pipeline
         return Load(new TypedRowSource(new MemoryRowSource(rows.Select(r => columns.ToRow(r ?? throw new ArgumentException("A row is null.", nameof(rows))))), columns), name);
     }
 
+    /// <summary>
+    /// Starts a branch with a step that makes rows from nothing, such as a typed
+    /// <see cref="GeneratorStep{TOut}"/>: <c>pipeline.Start(new Topics { Levels = 2 }).Then(...)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="step"/> takes parents, is in a pipeline already, or its name is taken.</exception>
+    public StepHandle Start(PipelineStep step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        if (step.ParentCount.Min > 0)
+            throw new ArgumentException($"Step '{step.Name}' ({step.Kind}) reads rows, so it cannot start a branch; add it with Then(...) after a step that gives it rows.", nameof(step));
+        return AddNamed(step, null, nameof(step));
+    }
+
     /// <summary>Adds a loader of rows in memory.</summary>
     public StepHandle Load(IEnumerable<JsonObject> rows, string? name = null) => Load(new MemoryRowSource(rows), name);
 
@@ -220,6 +233,7 @@ public sealed class Pipeline
 
     internal StepHandle Add(PipelineStep step, PipelineStep? parent = null)
     {
+        step.InPipeline = true;
         _steps.Add(step);
         if (parent is not null) Connect(parent, step);
         return new StepHandle(this, step);
@@ -228,10 +242,12 @@ public sealed class Pipeline
     // A step from outside the core (a package's step kind): its name is its own, so it is checked here.
     internal StepHandle AddNamed(PipelineStep step, PipelineStep? parent, string parameter)
     {
-        if (_steps.Contains(step) || step.Parents.Count > 0 || step.Children.Count > 0)
+        if (_steps.Contains(step) || step.Parents.Count > 0 || step.Children.Count > 0 || step.InPipeline)
         {
             throw new ArgumentException($"Step '{step.Name}' is in a pipeline already; make a new step object for each place it runs.", parameter);
         }
+        // A typed step made without a name takes its kind's next free name (normalize, normalize_2...).
+        if (!step.HasOwnName) step.TakeName(NewStepName(step.Kind));
         if (_steps.Any(s => s.Name == step.Name))
         {
             throw new ArgumentException($"Pipeline '{Name}' has a step named '{step.Name}' already; step names are unique (pass another name).", parameter);

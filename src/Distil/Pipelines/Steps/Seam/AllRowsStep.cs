@@ -20,6 +20,11 @@ public abstract class AllRowsStep : PipelineStep
     {
     }
 
+    // A typed GlobalStep<TIn,TOut> is named by its kind until given a name.
+    private protected AllRowsStep()
+    {
+    }
+
     /// <summary>The step's rows, made from all its input rows (in their order); it owns them and may change them.</summary>
     protected abstract IEnumerable<JsonObject> Apply(IReadOnlyList<JsonObject> rows);
 

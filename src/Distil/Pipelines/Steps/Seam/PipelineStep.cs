@@ -17,11 +17,50 @@ public abstract class PipelineStep
     protected PipelineStep(string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        Name = name;
+        _name = name;
+        HasOwnName = true;
     }
 
-    /// <summary>The step's name, unique in its pipeline: its rows are kept in the run store under it.</summary>
-    public string Name { get; }
+    // A typed step ([Step] class) made with `new`: named by its kind until it is given a name, and
+    // made unique (normalize, normalize_2...) when it is added to a pipeline.
+    private protected PipelineStep()
+    {
+    }
+
+    private string? _name;
+
+    /// <summary>
+    /// The step's name, unique in its pipeline: its rows are kept in the run store under it. A typed
+    /// step (a <see cref="StepAttribute"/> class) is named after its kind unless given one here,
+    /// before it is added to a pipeline.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty.</exception>
+    /// <exception cref="InvalidOperationException">The step is in a pipeline already.</exception>
+    public string Name
+    {
+        get => _name ?? Kind;
+        set
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(value);
+            if (Parents.Count > 0 || Children.Count > 0 || InPipeline)
+                throw new InvalidOperationException($"Step '{Name}' is in a pipeline already; name a step before adding it.");
+            _name = value;
+            HasOwnName = true;
+        }
+    }
+
+    /// <summary>Whether the step was given its name (false: a typed step still named after its kind).</summary>
+    internal bool HasOwnName { get; private set; }
+
+    /// <summary>Set once the step is added to a pipeline: its name no longer changes.</summary>
+    internal bool InPipeline { get; set; }
+
+    /// <summary>Names a typed step that was not given a name, as the pipeline adding it decides.</summary>
+    internal void TakeName(string name)
+    {
+        _name = name;
+        HasOwnName = true;
+    }
 
     internal List<PipelineStep> Parents { get; } = [];
 

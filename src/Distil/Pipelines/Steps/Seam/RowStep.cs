@@ -33,6 +33,11 @@ public abstract class RowStep : PipelineStep
     {
     }
 
+    // A typed step (Step<TIn,TOut>, ManyStep<TIn,TOut>) is named by its kind until given a name.
+    private protected RowStep()
+    {
+    }
+
     /// <summary>
     /// The rows made from <paramref name="row"/>: none drops it, one changes it, several expand it.
     /// The step owns <paramref name="row"/> and may change and return it.

@@ -1,0 +1,124 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Distil.Generators.Diagnostics;
+using Distil.Generators.Model;
+using Distil.Generators.Parsing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Distil.Generators.Steps;
+
+/// <summary>
+/// Reads a <c>[Step]</c> class into a <see cref="StepDeclaration"/>: its typed base, its records
+/// (with the task path's <see cref="TypeShapeReader"/>), its settings and its declaration text.
+/// Like the task parser it runs for every step on every compilation, so it binds only what it must.
+/// </summary>
+internal static class StepParser
+{
+    public const string StepAttribute = "Distil.StepAttribute";
+
+    public static StepDeclaration Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        var syntax = (TypeDeclarationSyntax)context.TargetNode;
+        var diagnostics = new List<DiagnosticInfo>();
+        var stepName = context.Attributes[0].ConstructorArguments.FirstOrDefault().Value as string ?? ColumnNames.SnakeCase(type.Name);
+        var declaration = new StepDeclaration
+        {
+            StepName = stepName,
+            ClassName = type.Name,
+            FullName = type.ToDisplayString(),
+            Namespace = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString(),
+            Mode = EmitMode.Nothing,
+        };
+
+        var notPartial = TaskGenerator.Parser.FirstNonPartialType(type);
+        if (notPartial is not null)
+        {
+            var location = notPartial.Equals(type, SymbolEqualityComparer.Default) ? syntax.Identifier.GetLocation() : notPartial.Locations.FirstOrDefault();
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StepClassNotPartial, LocationInfo.From(location), notPartial.Name));
+        }
+
+        var (stepBase, shape) = FindStepBase(type);
+        if (type.TypeKind != TypeKind.Class || type.IsRecord || stepBase is null
+            || stepBase.TypeArguments.Any(t => t is not INamedTypeSymbol { TypeKind: TypeKind.Class }))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StepClassWithoutStepBase, LocationInfo.From(syntax.Identifier.GetLocation()), type.Name));
+            return declaration with { Diagnostics = diagnostics.ToEquatableArray() };
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var shapes = new TypeShapeReader(diagnostics, context.SemanticModel.Compilation);
+        var records = stepBase.TypeArguments.Cast<INamedTypeSymbol>().ToList();
+        var inputType = shape == StepShape.Generator ? null : records[0];
+        var outputType = records[records.Count - 1];
+        // Rows hold JSON values too, so both records are read as a row's (a JsonNode property is copied as it is).
+        var inputId = inputType is null ? "" : shapes.ReadRoot(inputType, isOutput: false);
+        var outputId = shapes.ReadRoot(outputType, isOutput: false);
+        if (inputId is null || outputId is null) return declaration with { Diagnostics = diagnostics.ToEquatableArray() };
+        var objects = shapes.Objects.ToList();
+        TaskGenerator.Parser.ReportDuplicateColumns(objects, diagnostics);
+
+        var hasErrors = diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
+        return declaration with
+        {
+            ContainingTypes = TaskGenerator.Parser.ContainingTypes(type).ToEquatableArray(),
+            Shape = shape,
+            InputTypeName = inputType is null ? "" : TypeShapeReader.TypeName(inputType),
+            OutputTypeName = TypeShapeReader.TypeName(outputType),
+            InputObjectId = inputId,
+            OutputObjectId = outputId,
+            Objects = objects.ToEquatableArray(),
+            Settings = SettingReader.Read(type, IsDistilBase).ToEquatableArray(),
+            // A class with errors gets nothing: the compiler's "abstract member not implemented" follows the Distil error.
+            Mode = notPartial is not null || hasErrors ? EmitMode.Nothing : EmitMode.Members,
+            Diagnostics = diagnostics.ToEquatableArray(),
+            DeclarationText = DeclarationText(type, records),
+        };
+    }
+
+    private static (INamedTypeSymbol? Base, StepShape Shape) FindStepBase(INamedTypeSymbol type)
+    {
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            if (ShapeOf(current) is { } shape) return (current, shape);
+        }
+        return (null, default);
+    }
+
+    private static StepShape? ShapeOf(INamedTypeSymbol type) => type switch
+    {
+        { Arity: 2 } when KnownTypes.Is(type, "Distil", "Step") => StepShape.Single,
+        { Arity: 2 } when KnownTypes.Is(type, "Distil", "ManyStep") => StepShape.Many,
+        { Arity: 2 } when KnownTypes.Is(type, "Distil", "GlobalStep") => StepShape.Global,
+        { Arity: 1 } when KnownTypes.Is(type, "Distil", "GeneratorStep") => StepShape.Generator,
+        _ => null,
+    };
+
+    // Settings and declaration text stop at Distil's own bases.
+    private static bool IsDistilBase(INamedTypeSymbol type) =>
+        ShapeOf(type) is not null || type.SpecialType == SpecialType.System_Object
+        || KnownTypes.Is(type, "Distil.Pipelines", "PipelineStep") || KnownTypes.Is(type, "Distil.Pipelines", "RowStep") || KnownTypes.Is(type, "Distil.Pipelines", "AllRowsStep");
+
+    // The class (with its nested records) and its records declared elsewhere: a change to any of
+    // them changes the step's signature; the text, not its hash, so hashing runs only when it changed.
+    private static string DeclarationText(INamedTypeSymbol type, IEnumerable<INamedTypeSymbol> records)
+    {
+        var text = SettingReader.DeclarationText(type, IsDistilBase);
+        foreach (var record in records.Distinct<INamedTypeSymbol>(SymbolEqualityComparer.Default))
+        {
+            if (!IsWithin(record, type)) text += SettingReader.TypeText(record);
+        }
+        return text;
+    }
+
+    private static bool IsWithin(INamedTypeSymbol record, INamedTypeSymbol type)
+    {
+        for (var current = record.ContainingType; current is not null; current = current.ContainingType)
+        {
+            if (current.Equals(type, SymbolEqualityComparer.Default)) return true;
+        }
+        return false;
+    }
+}
