@@ -118,7 +118,7 @@ internal static class PipelineFile
                 "task" => Mappings(step, where) is { } mappings
                     ? ThenMapped(Single(), Task(step, full, defaultModel, createClient, overrides, user), mappings, where)
                     : Single().Then(Task(step, full, defaultModel, createClient, overrides, user)),
-                "step" => UserStep(step, where, Single()),
+                "step" => UserStep(step, where, parents.Length == 0 ? null : Single()),
                 "dedup" => Dedup(Single(), step, where),
                 "validate" => Validate(Single(), step, where),
                 "keep_columns" => Single().KeepColumns(Strings(step.Json, "keep_columns", full, where), step.Name),
@@ -153,7 +153,8 @@ internal static class PipelineFile
 
         // A step of the user's own (--assembly), made by name, its "params" set on its public properties,
         // then --param step.name=value over them.
-        StepHandle UserStep(StepSpec step, string where, StepHandle parent)
+        // A step of the user's: after one step, or with no "after" when it makes rows (a generator step).
+        StepHandle UserStep(StepSpec step, string where, StepHandle? parent)
         {
             var kind = Text(step.Json, "step", full, where);
             var settings = step.Json["params"] switch
@@ -185,7 +186,7 @@ internal static class PipelineFile
             }
             try
             {
-                return parent.Then(made);
+                return parent is null ? pipeline.Start(made) : parent.Then(made);
             }
             catch (ArgumentException error)
             {

@@ -191,7 +191,8 @@ internal sealed class UserCode
     /// <summary>The settings a step of <paramref name="type"/> takes: its public settable properties, by snake_case name.</summary>
     public static IReadOnlyDictionary<string, PropertyInfo> Settable(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite && p.SetMethod!.IsPublic && p.GetIndexParameters().Length == 0)
+            // The step's name is the file's "name", not a setting.
+            .Where(p => p.CanWrite && p.SetMethod!.IsPublic && p.GetIndexParameters().Length == 0 && p.DeclaringType != typeof(PipelineStep))
             .ToDictionary(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name), p => p, StringComparer.Ordinal);
 
     /// <summary>A type as the errors and the listing say it: "a whole number", "text", "a list of text".</summary>
@@ -210,16 +211,17 @@ internal sealed class UserCode
         static string Plural(string one) => one.StartsWith("a ", StringComparison.Ordinal) ? one[2..] + "s" : one;
     }
 
-    /// <summary>A step of <paramref name="type"/> named <paramref name="stepName"/>: through a constructor taking the name, or one taking nothing.</summary>
+    /// <summary>
+    /// A step of <paramref name="type"/> named <paramref name="stepName"/>: through a constructor
+    /// taking the name, or one taking nothing and then <see cref="PipelineStep.Name"/> (as a
+    /// generated <c>[Step]</c> class is named).
+    /// </summary>
     public static PipelineStep NamedStep(Type type, string stepName)
     {
         var named = type.GetConstructors().FirstOrDefault(c => c.GetParameters() is [{ ParameterType: var p }] && p == typeof(string));
         if (named is not null) return (PipelineStep)Invoke(() => named.Invoke([stepName]), type);
         var step = (PipelineStep)Construct(type, what: "step");
-        if (step.Name != stepName)
-        {
-            throw new ArgumentException($"{type.FullName} has no public constructor taking the step's name, so the step must be named '{step.Name}' (its own name), not '{stepName}'; or add a constructor (string name)");
-        }
+        if (step.Name != stepName) step.Name = stepName;
         return step;
     }
 

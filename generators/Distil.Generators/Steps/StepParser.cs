@@ -33,6 +33,11 @@ internal static class StepParser
             Mode = EmitMode.Nothing,
         };
 
+        var (stepBase, shape) = FindStepBase(type);
+        // A step written by hand on the public seam (RowStep, AllRowsStep) is named by [Step] for
+        // pipeline files and --assembly, and needs nothing generated.
+        if (stepBase is null && DerivesFromSeam(type)) return declaration;
+
         var notPartial = TaskGenerator.Parser.FirstNonPartialType(type);
         if (notPartial is not null)
         {
@@ -40,7 +45,6 @@ internal static class StepParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StepClassNotPartial, LocationInfo.From(location), notPartial.Name));
         }
 
-        var (stepBase, shape) = FindStepBase(type);
         if (type.TypeKind != TypeKind.Class || type.IsRecord || stepBase is null
             || stepBase.TypeArguments.Any(t => t is not INamedTypeSymbol { TypeKind: TypeKind.Class }))
         {
@@ -85,6 +89,15 @@ internal static class StepParser
             if (ShapeOf(current) is { } shape) return (current, shape);
         }
         return (null, default);
+    }
+
+    private static bool DerivesFromSeam(INamedTypeSymbol type)
+    {
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            if (KnownTypes.Is(current, "Distil.Pipelines", "PipelineStep")) return true;
+        }
+        return false;
     }
 
     private static StepShape? ShapeOf(INamedTypeSymbol type) => type switch

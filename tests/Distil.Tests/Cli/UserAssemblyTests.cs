@@ -105,6 +105,23 @@ public class UserAssemblyTests : FakeServerTests
     }
 
     [Test]
+    public async Task A_generated_typed_step_and_the_users_task_run_from_a_pipeline_file()
+    {
+        Server.Reply = FakeReplies.Answering(_ => """{"grade": 5}""");
+        var file = PipelineFile(normalize: """ "step": "tidy", "params": { "max_length": 12 } """);
+
+        var (exitCode, output, error) = await DistilAsync("run", "--pipeline", file, "--assembly", UserAssembly, "--model", Model, "--run-dir", RunDirectory);
+
+        Assert.That(exitCode, Is.Zero, output + error);
+        var rows = File.ReadAllLines(Path.Combine(_work, "graded.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).OrderBy(r => (int)r["id"]!).ToList();
+        Assert.That(rows.Select(r => (string?)r["clean_text"]), Is.EqualTo(new[] { "my printer i", "the screen f" }), "the typed step ran with max_length=12");
+        Assert.That(rows.Select(r => (int?)r["length"]), Is.EqualTo(new int?[] { 12, 12 }));
+        Assert.That(rows.Select(r => (string?)r["body"]), Has.All.Not.Null, "a typed step keeps the row's other columns");
+        Assert.That(rows.Select(r => (int?)r["grade"]), Is.EqualTo(new int?[] { 5, 5 }));
+        Assert.That(Server.Requests.Select(r => r.Prompt), Has.Some.Contains("Grade this text from 1 to 5: the screen f"));
+    }
+
+    [Test]
     public async Task Param_on_the_command_line_sets_a_users_step_setting_over_the_files()
     {
         Server.Reply = FakeReplies.Answering(_ => """{"grade": 2}""");
@@ -143,7 +160,7 @@ public class UserAssemblyTests : FakeServerTests
     }
 
     [TestCase(""" "task": "grad" """, "step 'graded': There is no task 'grad'. Did you mean 'grade'? The tasks are: from --assembly: grade; built-in: chat_generation, clair,")]
-    [TestCase(""" "step": "normalise" """, "step 'clean': there is no step 'normalise'. Did you mean 'normalize'? The steps from --assembly are normalize.")]
+    [TestCase(""" "step": "normalise" """, "step 'clean': there is no step 'normalise'. Did you mean 'normalize'? The steps from --assembly are normalize, tidy.")]
     [TestCase(""" "step": "normalize", "params": { "colum": "body" } """, "step 'clean': step 'normalize' (Distil.UserCode.Normalize) has no setting 'colum'. Did you mean 'column'? Its settings: column, shout, max_length.")]
     [TestCase(""" "step": "normalize", "params": { "max_length": "long" } """, "step 'clean': setting 'max_length' of step 'normalize' must be a whole number; it is \"long\".")]
     public async Task A_wrong_name_or_setting_is_an_error_listing_what_there_is(string keys, string message)
