@@ -146,7 +146,7 @@ public class ConditionalPipelineFileTests : FakeServerTests
 
         var (exitCode, error) = await ChildProgram.Distil.RunAsync(Run(file));
 
-        Assert.That(exitCode, Is.Not.Zero);
+        Assert.That(exitCode, Is.EqualTo(2), error);
         Assert.That(error, Does.Contain(message));
         Assert.That(Server.RequestCount, Is.Zero);
     }
