@@ -105,6 +105,16 @@ public class ConditionalStepTests : FakeServerTests
     }
 
     [Test]
+    public async Task The_estimate_counts_calls_for_the_passing_rows_only()
+    {
+        var estimate = await Build(RowCondition.Equal("language", "en")).EstimateAsync();
+
+        var task = estimate.Tasks.Single();
+        Assert.That((task.Rows, task.Calls), Is.EqualTo(((long?)Rows, (long?)(Rows / 3))));
+        Assert.That(Server.RequestCount, Is.Zero);
+    }
+
+    [Test]
     public async Task A_changed_condition_runs_the_step_again_but_asks_only_rows_never_asked()
     {
         Server.Reply = FakeReplies.Answering(r => "re " + r.LastMessage);
