@@ -20,7 +20,7 @@ namespace Distil.Cli;
 /// }
 /// </code>
 /// Kinds: <c>load</c> (a file), <c>task</c> (a built-in task or one of <see cref="UserCode"/>, with <c>params</c>, <c>model</c>,
-/// <c>concurrency</c>, <c>num_generations</c>), <c>keep_columns</c>, <c>rename_columns</c>,
+/// <c>concurrency</c>, <c>num_generations</c>, <c>when</c>: a condition), <c>keep_columns</c>, <c>rename_columns</c>,
 /// <c>expand_columns</c>, <c>combine_outputs</c>, <c>group_columns</c> (with
 /// <c>output_columns</c>), <c>step</c> (a step of <see cref="UserCode"/>, its settings in <c>params</c>), <c>write</c> (a file). Edges come from each step's <c>after</c> (a name
 /// or a list) and from a top-level <c>edges</c> list of <c>[from, to]</c> pairs. Other kinds
@@ -115,6 +115,7 @@ internal static class PipelineFile
                     : throw Bad(full, $"{where} makes rows and cannot come after another step"),
                 "generate" => Generate(step, where, parents.Length == 0 ? null : Single()),
                 "embed" => Embed(Single(), step, where),
+                "task" when step.Json["when"] is not null => ThenWhen(Single(), Task(step, full, defaultModel, createClient, overrides, user), Condition(step, where), Mappings(step, where), where),
                 "task" => Mappings(step, where) is { } mappings
                     ? ThenMapped(Single(), Task(step, full, defaultModel, createClient, overrides, user), mappings, where)
                     : Single().Then(Task(step, full, defaultModel, createClient, overrides, user)),
@@ -207,6 +208,18 @@ internal static class PipelineFile
         StepHandle ThenMapped(StepHandle parent, LlmTask task, ColumnMappings mappings, string where)
         {
             try { return parent.Then(task, mappings); } catch (ArgumentException error) { throw Bad(full, $"{where}: {ErrorText.Of(error)}"); }
+        }
+
+        // A task step's "when": the rows it asks for; a bad condition names its operators.
+        RowCondition Condition(StepSpec step, string where)
+        {
+            if (step.Json["when"] is not JsonObject json) throw Bad(full, $"{where}: \"when\" must be an object: {{\"column\": ..., \"equals\": ...}}");
+            try { return RowCondition.FromJson(json); } catch (ArgumentException error) { throw Bad(full, $"{where}: \"when\": {ErrorText.Of(error)}"); }
+        }
+
+        StepHandle ThenWhen(StepHandle parent, LlmTask task, RowCondition when, ColumnMappings? mappings, string where)
+        {
+            try { return parent.Then(task, when, mappings); } catch (ArgumentException error) { throw Bad(full, $"{where}: {ErrorText.Of(error)}"); }
         }
 
         // Rows from nothing ("rows": N), or one draw per row of the step it comes "after" (seeds).

@@ -68,6 +68,7 @@ internal static class PipelineFileKeys
             .. TaskSettings,
             new("input_mappings", Object, "Task input: the row column it reads.", Free("\"input_mappings\"")),
             new("output_mappings", Object, "Task output: the row column it writes.", Free("\"output_mappings\"")),
+            RowCondition.FileKey("when", "Ask only for the rows that pass: column plus one operator; the others keep null outputs and skipped_<task> in the metadata."),
         ]),
         (Options("embed", "Embeds a text column.",
             new("column", Text, "The text to embed."),

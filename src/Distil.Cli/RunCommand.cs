@@ -366,6 +366,10 @@ internal static class RunCommand
                 $"  {step}: {Count(statistics.Calls, "call")} this run, {statistics.FailedCalls:N0} failed, {Count(statistics.UnparsedAnswers, "answer")} unreadable, " +
                 $"{statistics.RejectedAnswers:N0} broke a rule{cutOff}{reasked}, " +
                 $"{statistics.InputTokens:N0} input and {statistics.OutputTokens:N0} output tokens{cost}.");
+            if (statistics.SkippedRows > 0)
+            {
+                await console.Out.WriteLineAsync($"  {step}: {statistics.SkippedRows:N0} rows skipped by the condition.");
+            }
             if (statistics.RetriedRows > 0)
             {
                 await console.Out.WriteLineAsync($"  {step}: {Count(statistics.RetriedRows, "failed row")} from earlier runs retried.");

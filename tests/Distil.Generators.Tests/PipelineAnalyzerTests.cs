@@ -115,6 +115,20 @@ public class PipelineAnalyzerTests
     }
 
     [Fact]
+    public void A_conditional_task_step_is_followed_like_any_task_step()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source)
+                    .Then(new Answer(), RowCondition.Equal("topic", "rain"))
+                    .KeepColumns("instruction", "genration");
+        """);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("DISTIL016", diagnostic.Id);
+        Assert.EndsWith("Did you mean 'generation'?", diagnostic.GetMessage());
+    }
+
+    [Fact]
     public void KeepColumns_of_a_misspelt_column_points_at_the_literal_and_suggests_the_column()
     {
         var diagnostics = Analyze("""

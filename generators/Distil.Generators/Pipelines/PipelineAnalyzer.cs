@@ -325,7 +325,8 @@ internal sealed class ChainReader
         var mappingLocations = new Dictionary<string, Location>(StringComparer.Ordinal);
         var mappedKeys = new List<(bool IsInput, string Name, Location Location)>();
         var mappings = step.Arguments.FirstOrDefault(a => a.Parameter?.Name == "mappings");
-        if (mappings is not null && !ReadMappings(mappings.Value, inputs, outputs, mappingLocations, mappedKeys)) return null;
+        // A conditional step (Then(task, when, mappings = null)) passes null when it maps nothing.
+        if (mappings is not null && !IsNull(mappings.Value) && !ReadMappings(mappings.Value, inputs, outputs, mappingLocations, mappedKeys)) return null;
         // Rule: a mapping key must be one of the task's own columns (ColumnMappings.Check refuses it at run time).
         if (!MappedKeysExist(task, mappedKeys)) return null;
 

@@ -264,8 +264,12 @@ internal static class PipelineEstimator
         var counter = task.Llm?.GetService<ITokenCounter>() ?? ApproximateTokenCounter.Instance;
         var maxTokens = task.GenerationOptions?.MaxOutputTokens;
         long tokens = 0;
+        long asked = 0;
         var rows = await chain.CountAsync(row =>
         {
+            // A conditional step asks only for the rows that pass: the others cost nothing.
+            if (node.Condition is { } when && !when.Passes(row.Row)) return;
+            asked++;
             IReadOnlyList<ChatMessage> messages;
             try
             {
@@ -278,7 +282,7 @@ internal static class PipelineEstimator
             }
             tokens += (long)counter.CountTokens(messages) * task.NumGenerations;
         }, cancellationToken).ConfigureAwait(false);
-        var calls = rows.Rows!.Value * task.NumGenerations;
+        var calls = asked * task.NumGenerations;
         var price = prices?.Find(model);
         decimal? minCost = price is { } p ? p.InputPerMillion * tokens / 1_000_000m : null;
         decimal? maxCost = price is { } q && maxTokens is { } most ? minCost + q.OutputPerMillion * calls * most / 1_000_000m : null;

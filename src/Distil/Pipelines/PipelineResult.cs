@@ -152,6 +152,13 @@ public sealed record TaskStatistics(
     /// </summary>
     public long RetriedRows { get; init; }
 
+    /// <summary>
+    /// Input rows a conditional task step did not ask the LLM for in this run, because they did not
+    /// pass its condition (see <see cref="StepHandle.Then(LlmTask, RowCondition, ColumnMappings?)"/>): not failed, not
+    /// unreadable, and never asked again by a rerun.
+    /// </summary>
+    public long SkippedRows { get; init; }
+
     internal static TaskStatistics From(StepCounts counts) =>
         new(counts.Calls, counts.FailedCalls, counts.InputTokens, counts.OutputTokens, counts.Retries, counts.CacheHits, counts.Unparsed, counts.Reasked, counts.ReaskFits,
             counts.Rejected, counts.CutOff, counts.FirstTry + counts.ReaskFits)
@@ -164,5 +171,6 @@ public sealed record TaskStatistics(
             },
             UnfitSamples = counts.Samples,
             RetriedRows = counts.Retried,
+            SkippedRows = counts.Skipped,
         };
 }

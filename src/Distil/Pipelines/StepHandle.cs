@@ -45,6 +45,37 @@ public sealed class StepHandle
     }
 
     /// <summary>
+    /// Runs <paramref name="task"/> only on the rows that pass <paramref name="when"/>: the other rows
+    /// are not asked; they go on with the task's outputs null and, in the metadata column,
+    /// <c>skipped_&lt;task&gt;</c>: "the row did not pass the step's condition: …". Skipped rows are
+    /// not failed rows (a rerun does not ask them) and not unreadable answers (no alarm); the run
+    /// counts them (<see cref="TaskStatistics.SkippedRows"/>). The condition is part of the step's
+    /// signature: change it and the step runs again, with the answers of rows asked before taken
+    /// from the run directory, not paid for twice.
+    /// <code>
+    /// questions.Then(translate, RowCondition.Equal("language", "fr"));
+    /// </code>
+    /// </summary>
+    /// <param name="task">The task.</param>
+    /// <param name="when">Which rows to ask for.</param>
+    /// <param name="mappings">Columns the task reads and writes under other names (see <see cref="Then(LlmTask, ColumnMappings)"/>).</param>
+    public StepHandle Then(LlmTask task, RowCondition when, ColumnMappings? mappings = null)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(when);
+        mappings?.Check(task);
+        return Pipeline.Add(new TaskNode(task, mappings, when), Step);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="task"/> only on the rows <paramref name="when"/> accepts (see
+    /// <see cref="Then(LlmTask, RowCondition, ColumnMappings?)"/>); <paramref name="reads"/> lists the
+    /// columns it reads, for validation: <c>step.Then(grade, when: row => (string?)row["language"] == "en", reads: ["language"])</c>.
+    /// </summary>
+    public StepHandle Then(LlmTask task, Func<JsonObject, bool> when, IReadOnlyList<string>? reads = null) =>
+        Then(task, RowCondition.Where(when, reads));
+
+    /// <summary>
     /// Adds <paramref name="step"/> after this step and returns it, to continue from: how a step
     /// kind's fluent extension method adds its step (<c>handle.Then(new ShoutStep(name, column))</c>).
     /// </summary>

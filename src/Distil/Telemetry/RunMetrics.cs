@@ -54,6 +54,7 @@ internal sealed class RunMetrics : IDisposable
     private readonly Counter<long> _rowsReplayed;
     private readonly Counter<long> _rowsRetried;
     private readonly Counter<long> _rowsGenerated;
+    private readonly Counter<long> _rowsSkipped;
     private readonly Counter<long> _calls;
     private readonly Counter<long> _unparsed;
     private readonly Counter<long> _rejected;
@@ -74,6 +75,7 @@ internal sealed class RunMetrics : IDisposable
         _rowsReplayed = _meter.CreateCounter<long>("distil.rows.replayed", "{row}", "Input rows a step took from the run store instead of computing them again.");
         _rowsRetried = _meter.CreateCounter<long>("distil.rows.retried", "{row}", "Input rows whose LLM calls failed for good in an earlier run, asked again in this one.");
         _rowsGenerated = _meter.CreateCounter<long>("distil.task.rows", "{row}", "Input rows a task turned into output rows in this run.");
+        _rowsSkipped = _meter.CreateCounter<long>("distil.task.rows.skipped", "{row}", "Input rows a conditional task step did not ask for: they did not pass its condition.");
         _calls = _meter.CreateCounter<long>("distil.llm.calls", "{call}", "LLM calls that ended, by outcome (answered, failed after retries).");
         _unparsed = _meter.CreateCounter<long>("distil.llm.answers.unparsed", "{answer}", "Answers whose output could not be read; their output columns are null.");
         _rejected = _meter.CreateCounter<long>("distil.llm.answers.rejected", "{answer}", "Answers whose output broke a rule of its row; their output columns are null.");
@@ -124,6 +126,8 @@ internal sealed class RunMetrics : IDisposable
     public void RowRetried(string step) => _rowsRetried.Add(1, Step(step));
 
     public void RowGenerated(string step) => _rowsGenerated.Add(1, Step(step));
+
+    public void RowSkipped(string step) => _rowsSkipped.Add(1, Step(step));
 
     public void CallStarted(string step) => _inFlight.Add(1, Step(step));
 
@@ -217,6 +221,7 @@ internal sealed class RunMetrics : IDisposable
         else if (ReferenceEquals(instrument, _rowsReplayed)) Interlocked.Add(ref counts.ReplayedField, value);
         else if (ReferenceEquals(instrument, _rowsRetried)) Interlocked.Add(ref counts.RetriedField, value);
         else if (ReferenceEquals(instrument, _rowsGenerated)) Interlocked.Add(ref counts.RowsField, value);
+        else if (ReferenceEquals(instrument, _rowsSkipped)) Interlocked.Add(ref counts.SkippedField, value);
         else if (ReferenceEquals(instrument, _calls)) Interlocked.Add(ref detail == "failed" ? ref counts.FailedCallsField : ref counts.CallsField, value);
         else if (ReferenceEquals(instrument, _unparsed)) Interlocked.Add(ref counts.UnparsedField, value);
         else if (ReferenceEquals(instrument, _rejected)) Interlocked.Add(ref counts.RejectedField, value);
@@ -243,6 +248,7 @@ internal sealed class StepCounts
     internal long ReplayedField;
     internal long RetriedField;
     internal long RowsField;
+    internal long SkippedField;
     internal long CallsField;
     internal long FailedCallsField;
     internal long UnparsedField;
@@ -286,6 +292,9 @@ internal sealed class StepCounts
 
     /// <summary>Input rows a task generated in this run.</summary>
     public long Rows => Interlocked.Read(ref RowsField);
+
+    /// <summary>Input rows a conditional task step skipped in this run (they did not pass its condition).</summary>
+    public long Skipped => Interlocked.Read(ref SkippedField);
 
     /// <summary>Answered calls.</summary>
     public long Calls => Interlocked.Read(ref CallsField);

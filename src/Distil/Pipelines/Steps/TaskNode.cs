@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 
 namespace Distil.Pipelines;
 
@@ -10,9 +11,12 @@ namespace Distil.Pipelines;
 /// flight; rows go on to the next steps in input order. Rows finished in an earlier run with the
 /// same signature are replayed without a call.
 /// </summary>
-internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null) : PipelineStep(task.Name)
+internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null, RowCondition? condition = null) : PipelineStep(task.Name)
 {
     public LlmTask Task { get; } = task;
+
+    /// <summary>Which rows the task asks the LLM for; the others pass with null outputs (null: every row).</summary>
+    public RowCondition? Condition { get; } = condition;
 
     /// <summary>Columns the task reads and writes under other names (none by default).</summary>
     public ColumnMappings? Mappings { get; } = mappings is { IsEmpty: false } ? mappings : null;
@@ -31,23 +35,31 @@ internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null) : 
         Task.FormatRow(Mappings is null ? row : Mappings.In((JsonObject)row.DeepClone()).View);
 
     public override IReadOnlyList<string> RequiredColumns =>
-        Mappings is null ? Task.RequiredInputs : Task.RequiredInputs.Select(i => Mappings.Inputs.GetValueOrDefault(i, i)).ToList();
+        [.. (Mappings is null ? Task.RequiredInputs : Task.RequiredInputs.Select(i => Mappings.Inputs.GetValueOrDefault(i, i))).Union(Condition?.Reads ?? [])];
 
-    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents) => parents[0] switch
+    public override RowSchema? SchemaAfter(IReadOnlyList<RowSchema?> parents)
     {
-        null => null,
-        var before when Mappings is null => Task.SchemaAfter(before),
-        var before => Mappings.RenameOut(Task.SchemaAfter(Mappings.RenameIn(before)), before),
-    };
+        var after = parents[0] switch
+        {
+            null => null,
+            var before when Mappings is null => Task.SchemaAfter(before),
+            var before => Mappings.RenameOut(Task.SchemaAfter(Mappings.RenameIn(before)), before),
+        };
+        return Condition is null || after is null ? after : SkippedRows.SchemaAfter(Task, after);
+    }
 
+    // The condition is part of the signature: a changed condition runs the step again (answers paid
+    // for come back from the step's attempt journal, see RunAsync).
     public override string Settings() =>
-        TaskSignature.Of(Task) + (Mappings is null ? "" : "|mappings:" + Mappings.Signature()) + (Task.DistinctRowDraws ? "|distinct-row-draws" : "");
+        TaskSignature.Of(Task) + (Mappings is null ? "" : "|mappings:" + Mappings.Signature()) + (Task.DistinctRowDraws ? "|distinct-row-draws" : "")
+        + (Condition is null ? "" : "|when:" + Condition.Signature);
 
     internal override async Task RunAsync(StepRun run)
     {
         var llm = Task.Llm ?? throw new PipelineException($"Task '{Task.Name}' has no LLM. Set its Llm property to an IChatClient.");
         if (llm.GetService<IOfflineBatchClient>() is { } batches)
         {
+            if (Condition is not null) throw new PipelineException($"Task step '{Name}' has a condition and an offline batch client; conditional steps run online only. Filter the rows before the step instead.");
             await new OfflineBatchRun(Task, Mappings, run, batches).RunAsync().ConfigureAwait(false);
             return;
         }
@@ -56,7 +68,9 @@ internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null) : 
         // keeps each answer in the run directory as it arrives: a stopped or killed run, or a rerun
         // that asks a row with a failed call again, asks only what was never answered.
         // Keyed by row, generation and call, so two rows with one prompt keep answers of their own.
-        using var attempts = Task.Reasks > 0 || Task.MakesDependentCalls || Task.NumGenerations > 1
+        // A conditional step keeps them too: a changed condition runs the step again, and the rows
+        // that were asked before come back from here instead of being paid for twice.
+        using var attempts = Task.Reasks > 0 || Task.MakesDependentCalls || Task.NumGenerations > 1 || Condition is not null
             ? ResponseCache.Open(Path.Combine(Path.GetDirectoryName(run.Store.Path)!, "attempts.db"))
             : null;
         if (attempts is not null) llm = new ResponseCachingChatClient(llm, attempts, Task.Logger) { KeyedByCall = true };
@@ -71,11 +85,24 @@ internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null) : 
             await run.EmitAsync(outputs).ConfigureAwait(false);
         }
         taskRun.LogSummary();
+        if (Condition is not null)
+        {
+            Task.Logger.LogInformation("Task '{Task}': {Skipped} rows skipped by the condition ({Condition}).", Name, run.Metrics.For(Name).Skipped, Condition.Description);
+        }
     }
 
-    private static async Task<IReadOnlyList<KeyedRow>> RowAsync(ITaskRun taskRun, StepRun run, KeyedRow input, long sequence, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<KeyedRow>> RowAsync(ITaskRun taskRun, StepRun run, KeyedRow input, long sequence, CancellationToken cancellationToken)
     {
         if (run.Replay(input.Key) is { } stored) return stored;
+        if (Condition is not null && !Condition.Passes(input.Row))
+        {
+            // Rule: a row that does not pass is not asked; it goes on with null outputs and the
+            // reason in its metadata, counted as skipped (never as failed, so a rerun does not ask it).
+            var skipped = Keyed(input.Key, [SkippedRows.Row(Task, OutputColumns, input.Row, Condition)]);
+            run.Metrics.RowSkipped(Name);
+            await run.SaveAsync(input.Key, sequence, skipped).ConfigureAwait(false);
+            return skipped;
+        }
         // What this row's calls cost is tallied apart, so that the run log counts them with the row's commit.
         var cost = run.Metrics.TallyRow(run.Step.Name);
         var rows = await taskRun.RunRowAsync(input.Row, input.Key.Text, sequence, cancellationToken).ConfigureAwait(false);
