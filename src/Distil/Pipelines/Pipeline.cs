@@ -206,6 +206,26 @@ public sealed class Pipeline
     }
 
     /// <summary>
+    /// Makes rows from nothing with <paramref name="task"/> (as <see cref="Generate(LlmTask, long, string?)"/>)
+    /// until <see cref="GoodRows.Target"/> of them reach the end of the pipeline, past its filters,
+    /// validators and dedup: the run generates in rounds sized from the survival rate seen so far,
+    /// at most <see cref="GoodRows.MaxRows"/> rows in all, and its dataset (and every file written)
+    /// is the first <see cref="GoodRows.Target"/> good rows in generation order. Row i is the same
+    /// draw in every round and every run, so a resumed run replays what it had and asks only for new
+    /// rows. <see cref="PipelineResult.GoodRows"/> says what the run got.
+    /// </summary>
+    /// <exception cref="ArgumentException">The task needs input columns.</exception>
+    public StepHandle Generate(LlmTask task, GoodRows goal, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(goal);
+        if (task.RequiredInputs.Count > 0)
+            throw new ArgumentException($"Task '{task.Name}' needs input columns ({string.Join(", ", task.RequiredInputs)}), so it cannot make rows from nothing; give it rows with Load(...).Then(task).", nameof(task));
+        task.DistinctRowDraws = true;
+        return Load(new GoodRowsSource(goal), name ?? AutoName(task.Name + "_rows")).Then(task);
+    }
+
+    /// <summary>
     /// Makes one row per seed row with <paramref name="task"/>, each a draw of its own: the task reads
     /// the seed's columns (a topic, a difficulty, a persona from <see cref="RowSources.Sample(long, int, IReadOnlyDictionary{string, SampledColumn})"/>),
     /// and two seeds with the same values still get different answers (their own seed and cache key).

@@ -43,6 +43,12 @@ public sealed class PipelineResult
     /// </example>
     public IReadOnlyList<AnswerAlarm> Alarms { get; }
 
+    /// <summary>
+    /// For a pipeline that generates until enough rows are good (<see cref="Pipeline.Generate(LlmTask, GoodRows, string?)"/>):
+    /// how many it asked for, got and generated; null for any other pipeline.
+    /// </summary>
+    public GoodRowsOutcome? GoodRows { get; internal init; }
+
     /// <summary>How long the run took.</summary>
     public TimeSpan Elapsed { get; }
 
@@ -71,6 +77,7 @@ public sealed class Dataset
     private readonly string? _step;
     // A leaf whose rows are not stored (a source written as it is): its rows, read again.
     private readonly Func<CancellationToken, IAsyncEnumerable<JsonObject>>? _rows;
+    private readonly IReadOnlySet<RowKey>? _keys;
 
     internal Dataset(string name, string storePath, string step)
     {
@@ -78,6 +85,10 @@ public sealed class Dataset
         _storePath = storePath;
         _step = step;
     }
+
+    // The good rows of a run with a GoodRows goal: the stored rows with these keys only.
+    internal Dataset(string name, string storePath, string step, IReadOnlySet<RowKey> keys)
+        : this(name, storePath, step) => _keys = keys;
 
     internal Dataset(string name, Func<CancellationToken, IAsyncEnumerable<JsonObject>> rows)
     {
@@ -89,11 +100,13 @@ public sealed class Dataset
     public string Name { get; }
 
     /// <summary>How many rows there are (for a source written as it is, counted by reading it again).</summary>
-    public long Count => _rows is null ? RunStore.CountStep(_storePath!, _step!) : _rows(CancellationToken.None).ToBlockingEnumerable().LongCount();
+    public long Count => _keys is not null ? _keys.Count
+        : _rows is null ? RunStore.CountStep(_storePath!, _step!) : _rows(CancellationToken.None).ToBlockingEnumerable().LongCount();
 
     /// <summary>The rows, in order.</summary>
     public IAsyncEnumerable<JsonObject> ReadAsync(CancellationToken cancellationToken = default) =>
-        _rows is null ? RunStore.ReadStepAsync(_storePath!, _step!, cancellationToken) : _rows(cancellationToken);
+        _keys is not null ? RunStore.ReadStepAsync(_storePath!, _step!, _keys, cancellationToken)
+        : _rows is null ? RunStore.ReadStepAsync(_storePath!, _step!, cancellationToken) : _rows(cancellationToken);
 
     /// <summary>All rows in a list (for small datasets).</summary>
     public async Task<List<JsonObject>> ToListAsync(CancellationToken cancellationToken = default)

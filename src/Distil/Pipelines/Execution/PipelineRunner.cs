@@ -22,6 +22,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         using var span = DistilDiagnostics.Source.StartActivity("distil.pipeline");
         span?.SetTag("distil.pipeline", pipeline.Name);
         var (order, schemas) = await ValidateAsync(pipeline, options.Parameters, cancellationToken).ConfigureAwait(false);
+        var goodRows = GoodRowsPlan.Find(order, options);
 
         var runDirectory = pipeline.RunDirectoryPath;
         var store = RunStore.Open(runDirectory, pipeline.Logger);
@@ -43,35 +44,42 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         store.Journal = log;
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         store.AbandonRetriesOn(cancel.Token);
-        var control = new RunControl(cancel.Token, options.GracefulStop, options.WaitForBatches, options.SourceRowLimit, options.Shard);
         // Every count of this run is recorded once, here, and read by the progress display and the result.
         using var metrics = new RunMetrics();
-        var edges = order.SelectMany(s => s.Children.Select(c => (s, c))).Distinct()
-            .ToDictionary(e => e, _ => Channel.CreateBounded<KeyedRow>(new BoundedChannelOptions(EdgeCapacity) { SingleReader = true, SingleWriter = true }));
-        var runs = order.Select(step => new StepRun(
-            step,
-            step.Parents.Select(p => edges[(p, step)].Reader).ToArray(),
-            step.Children.Select(c => edges[(step, c)].Writer).ToArray(),
-            store,
-            resumed.GetValueOrDefault(step) > 0,
-            metrics,
-            control,
-            step.Parents.Count > 0 ? schemas[step.Parents[0]] : null,
-            pipeline.Name)
-        {
-            Logger = pipeline.Logger,
-            Redone = redo.TryGetValue(step, out var again) ? again.Redone : RedoneRows.None,
-            Retried = redo.TryGetValue(step, out var own) ? own.Retried : RedoneRows.None,
-        }).ToList();
+        var rounds = new List<long>();
+        GoodRowsCut? cut = null;
+        RunControl control = null!;
         Exception? failure = null;
         ProgressReporter? progress = null;
         var stepTimes = new System.Collections.Concurrent.ConcurrentDictionary<PipelineStep, TimeSpan>();
         try
         {
-            // Counting reads the sources once more: only worth it when an ETA is shown.
-            var total = options.Progress == ProgressMode.None ? null : await CountRowsAsync(order, cancellationToken).ConfigureAwait(false);
-            progress = ProgressReporter.Start(pipeline, options, runs.Select(r => r.Counters).ToList(), total);
-            await Task.WhenAll(runs.Select(run => Task.Run(() => RunStepAsync(run), CancellationToken.None))).ConfigureAwait(false);
+            // One pass over the graph, or with a GoodRows goal one per round: each round reads the
+            // whole source again, replays the rows stored before and generates only the new ones, so
+            // every step (a dedup, a global step) sees all rows, as in a run of that size.
+            for (var round = 0; ; round++)
+            {
+                control = new RunControl(cancel.Token, options.GracefulStop, options.WaitForBatches, options.SourceRowLimit, options.Shard);
+                if (goodRows is not null)
+                {
+                    goodRows.Source.Rows = round == 0 ? Math.Min(goodRows.Rows.Target, goodRows.Rows.MaxRows)
+                        : GoodRowsPlan.NextRows(goodRows.Source.Rows, cut!.Survivors, goodRows.Rows.Target, goodRows.Rows.MaxRows);
+                    rounds.Add(goodRows.Source.Rows);
+                    cut = new GoodRowsCut(goodRows.Rows.Target);
+                }
+                var runs = StepRuns(order, schemas, store, round == 0 ? resumed : null, redo, metrics, control, goodRows?.Goal, cut);
+                // Counting reads the sources once more: only worth it when an ETA is shown.
+                var total = options.Progress == ProgressMode.None ? null : await CountRowsAsync(order, cancellationToken).ConfigureAwait(false);
+                progress = ProgressReporter.Start(pipeline, options, runs.Select(r => r.Counters).ToList(), total);
+                await Task.WhenAll(runs.Select(run => Task.Run(() => RunStepAsync(run), CancellationToken.None))).ConfigureAwait(false);
+                await progress.StopAsync().ConfigureAwait(false);
+                progress = null;
+                if (goodRows is null || failure is not null || control.StoppedEarly || cancellationToken.IsCancellationRequested || options.SourceRowLimit is not null) break;
+                if (cut!.Reached || goodRows.Source.Rows >= goodRows.Rows.MaxRows) break;
+                pipeline.Logger.LogInformation(
+                    "Round {Round}: {Survivors} of {Target} good rows from {Generated} generated rows; generating more.",
+                    round + 1, cut.Survivors, goodRows.Rows.Target, goodRows.Source.Rows);
+            }
         }
         finally
         {
@@ -98,7 +106,15 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
             pipeline.Name, clock.Elapsed.TotalSeconds, runDirectory);
         var statistics = order.OfType<TaskNode>().ToDictionary(t => t.Name, t => TaskStatistics.From(metrics.For(t.Name)) with { Model = RunLog.ModelOf(t.Task) });
         span?.SetTag("distil.completed", completed);
-        return new PipelineResult(runDirectory, completed, Datasets(order, store.Path, control), clock.Elapsed, statistics, options.UnreadableWarningShare);
+        var datasets = Datasets(order, store.Path, control);
+        GoodRowsOutcome? goodRowsOutcome = null;
+        if (goodRows is not null && cut is not null)
+        {
+            goodRowsOutcome = new GoodRowsOutcome(goodRows.Rows.Target, cut.Kept.Count, goodRows.Source.Rows, goodRows.Rows.MaxRows, rounds);
+            datasets = GoodDatasets(order, store.Path, goodRows.Goal, cut.Kept.ToHashSet());
+            if (completed && !goodRowsOutcome.Reached) pipeline.Logger.LogWarning("Pipeline '{Pipeline}': {Message}", pipeline.Name, goodRowsOutcome.Message);
+        }
+        return new PipelineResult(runDirectory, completed, datasets, clock.Elapsed, statistics, options.UnreadableWarningShare) { GoodRows = goodRowsOutcome };
 
         async Task RunStepAsync(StepRun run)
         {
@@ -131,6 +147,42 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
                 run.Complete(error);
             }
         }
+    }
+
+    // One StepRun per step for one pass over the graph, with fresh channels along the edges. Only the
+    // first pass knows which steps had stored rows; a later round looks up every step's rows.
+    private List<StepRun> StepRuns(IReadOnlyList<PipelineStep> order, IReadOnlyDictionary<PipelineStep, RowSchema?> schemas, RunStore store,
+        IReadOnlyDictionary<PipelineStep, long>? resumed, IReadOnlyDictionary<PipelineStep, (RedoneRows Redone, RedoneRows Retried)> redo,
+        RunMetrics metrics, RunControl control, PipelineStep? goal, GoodRowsCut? cut)
+    {
+        var edges = order.SelectMany(s => s.Children.Select(c => (s, c))).Distinct()
+            .ToDictionary(e => e, _ => Channel.CreateBounded<KeyedRow>(new BoundedChannelOptions(EdgeCapacity) { SingleReader = true, SingleWriter = true }));
+        return order.Select(step => new StepRun(
+            step,
+            step.Parents.Select(p => edges[(p, step)].Reader).ToArray(),
+            step.Children.Select(c => edges[(step, c)].Writer).ToArray(),
+            store,
+            resumed is null ? step.IsStored : resumed.GetValueOrDefault(step) > 0,
+            metrics,
+            control,
+            step.Parents.Count > 0 ? schemas[step.Parents[0]] : null,
+            pipeline.Name)
+        {
+            Logger = pipeline.Logger,
+            Redone = redo.TryGetValue(step, out var again) ? again.Redone : RedoneRows.None,
+            Retried = redo.TryGetValue(step, out var own) ? own.Retried : RedoneRows.None,
+            Cut = step == goal ? cut : null,
+        }).ToList();
+    }
+
+    // The leaves of a GoodRows run hold the good rows only: those the goal step passed on, read from
+    // the goal's rows, or from the stored step before it when the goal keeps none (a dedup, which
+    // passes rows unchanged).
+    private static Dictionary<string, Dataset> GoodDatasets(IReadOnlyList<PipelineStep> order, string storePath, PipelineStep goal, IReadOnlySet<RowKey> keys)
+    {
+        var stored = goal;
+        while (!stored.IsStored && stored is not LoadNode && stored.Parents.Count == 1) stored = stored.Parents[0];
+        return order.Where(s => s.Children.Count == 0).ToDictionary(leaf => leaf.Name, leaf => new Dataset(leaf.Name, storePath, stored.Name, keys), StringComparer.Ordinal);
     }
 
     /// <summary>

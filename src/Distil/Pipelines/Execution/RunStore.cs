@@ -268,6 +268,25 @@ internal sealed class RunStore : IAsyncDisposable
         }
     }
 
+    /// <summary>The rows a step stored whose keys are among <paramref name="keys"/>, in order.</summary>
+    public static async IAsyncEnumerable<JsonObject> ReadStepAsync(
+        string path, string step, IReadOnlySet<RowKey> keys, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
+        await using var connection = Connect(connectionString);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT outputs FROM rows WHERE step = $step ORDER BY seq";
+        command.Parameters.AddWithValue("$step", step);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var row in Decode(reader.GetString(0)))
+            {
+                if (keys.Contains(row.Key)) yield return row.Row;
+            }
+        }
+    }
+
     /// <summary>How many output rows a step stored.</summary>
     public static long CountStep(string path, string step)
     {

@@ -30,6 +30,13 @@ internal sealed class RunControl(CancellationToken cancellation, CancellationTok
     public bool StoppedEarly => Volatile.Read(ref _stoppedEarly) == 1;
 
     public void MarkStoppedEarly() => Volatile.Write(ref _stoppedEarly, 1);
+
+    private int _shortOfGoal;
+
+    /// <summary>True once a round of a <see cref="GoodRows"/> run ended with too few good rows: writers keep their old files.</summary>
+    public bool ShortOfGoal => Volatile.Read(ref _shortOfGoal) == 1;
+
+    public void MarkShortOfGoal() => Volatile.Write(ref _shortOfGoal, 1);
 }
 
 /// <summary>What one step sees of a run: its input channels, its outputs, its stored rows and its counters.</summary>
@@ -131,11 +138,18 @@ internal sealed class StepRun
             ? _store.SaveAsync(Step.Name, inputKey, sequence, outputs, Cancellation, untilCommitted, cost is null ? null : new RowCharges(Step.Name, outputs.Count, cost), failedGenerations)
             : ValueTask.CompletedTask;
 
+    /// <summary>
+    /// For the goal step of a <see cref="GoodRows"/> run: counts the rows it makes and passes on only
+    /// the first ones its target asks for.
+    /// </summary>
+    public GoodRowsCut? Cut { get; init; }
+
     /// <summary>Sends rows to every child; each child but the last gets its own copy.</summary>
     public async ValueTask EmitAsync(IReadOnlyList<KeyedRow> rows)
     {
         foreach (var row in rows)
         {
+            if (Cut is not null && !Cut.Pass(row.Key)) continue;
             for (var i = 0; i < _outputs.Length; i++)
             {
                 var copy = i == _outputs.Length - 1 ? row : row with { Row = (System.Text.Json.Nodes.JsonObject)row.Row.DeepClone() };
@@ -148,6 +162,8 @@ internal sealed class StepRun
     /// <summary>Ends the outputs: children see the end of their input, or the error.</summary>
     public void Complete(Exception? error = null)
     {
+        // Set before the children see the end, so that a writer knows the round came up short.
+        if (error is null && Cut is { Reached: false }) Control.MarkShortOfGoal();
         foreach (var output in _outputs) output.TryComplete(error);
     }
 }

@@ -140,7 +140,8 @@ internal sealed class WriteNode(string name, IRowSink sink) : PipelineStep(name)
             if (keys is not null) await keys.AddAsync(row.Key).ConfigureAwait(false);
             yield return row.Row;
         }
-        if (run.Control.StoppedEarly) throw new PartialRunException();
+        // A round of a GoodRows run with too few good rows is not the dataset yet (or, at the bound, never will be).
+        if (run.Control.StoppedEarly || run.Control.ShortOfGoal) throw new PartialRunException();
     }
 
     private sealed class PartialRunException : Exception;
