@@ -227,19 +227,39 @@ internal static class PipelineFile
         {
             var json = step.Json["generate"] as JsonObject ?? throw Bad(full, $"{where}: \"generate\" must be an object with \"task\" and \"rows\" (or \"after\" a step of seed rows)");
             long rows = 0;
+            GoodRows? goal = null;
             if (seeds is not null)
             {
                 if (json["rows"] is not null) throw Bad(full, $"{where}: \"generate\" after a step makes one row per seed row; drop \"rows\" (or \"after\")");
+                if (json["good_rows"] is not null) throw Bad(full, $"{where}: \"good_rows\" makes rows from nothing until enough are good; it cannot follow a step of seed rows (drop \"after\")");
+            }
+            else if (json["good_rows"] is not null)
+            {
+                if (json["rows"] is not null) throw Bad(full, $"{where}: \"generate\" takes \"rows\" (exactly that many) or \"good_rows\" (until that many are good), not both");
+                goal = GoodRowsOf(json, where);
             }
             else
             {
-                rows = json["rows"] is JsonValue count && count.TryGetValue<long>(out var n) && n >= 0 ? n : throw Bad(full, $"{where}: \"generate\" needs \"rows\": how many rows to make (or \"after\": a step whose rows are the seeds)");
+                if (json["max_rows"] is not null) throw Bad(full, $"{where}: \"max_rows\" bounds \"good_rows\"; give \"good_rows\" too, or drop it");
+                rows = json["rows"] is JsonValue count && count.TryGetValue<long>(out var n) && n >= 0 ? n : throw Bad(full, $"{where}: \"generate\" needs \"rows\": how many rows to make, or \"good_rows\": how many must survive the steps after it (or \"after\": a step whose rows are the seeds)");
             }
             // The task's own keys (params, model, concurrency…) sit on the step, as for a task step.
             var asTask = (JsonObject)step.Json.DeepClone();
             asTask["task"] = (string?)json["task"] ?? throw Bad(full, $"{where}: \"generate\" needs \"task\": a built-in task that needs no input, such as magpie");
             var task = Task(step with { Json = asTask }, full, defaultModel, createClient, overrides, user);
-            try { return seeds is null ? pipeline.Generate(task, rows) : seeds.Generate(task); } catch (ArgumentException error) { throw Bad(full, $"{where}: {ErrorText.Of(error)}"); }
+            try { return seeds is not null ? seeds.Generate(task) : goal is not null ? pipeline.Generate(task, goal) : pipeline.Generate(task, rows); }
+            catch (ArgumentException error) { throw Bad(full, $"{where}: {ErrorText.Of(error)}"); }
+        }
+
+        // "good_rows": N with an optional "max_rows" bound (default N times GoodRows.DefaultMaxRowsPerGoodRow).
+        GoodRows GoodRowsOf(JsonObject json, string where)
+        {
+            var target = json["good_rows"] is JsonValue t && t.TryGetValue<long>(out var n) && n >= 1 ? n
+                : throw Bad(full, $"{where}: \"good_rows\" must be a whole number of 1 or more: how many rows must reach the end of the pipeline");
+            if (json["max_rows"] is null) return new GoodRows(target);
+            var max = json["max_rows"] is JsonValue m && m.TryGetValue<long>(out var most) && most >= target ? most
+                : throw Bad(full, $"{where}: \"max_rows\" must be a whole number of at least \"good_rows\" ({target}): the most rows to generate in all");
+            return new GoodRows(target) { MaxRows = max };
         }
 
         StepHandle Embed(StepHandle parent, StepSpec step, string where)

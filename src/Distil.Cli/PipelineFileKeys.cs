@@ -58,7 +58,9 @@ internal static class PipelineFileKeys
             new("columns", Object, "Each column's distribution, name: spec.", Free("\"columns\""))), []),
         (Options("generate", "Rows made by a task that needs no input.",
             new("task", Text, "A built-in task, such as magpie."),
-            new("rows", Whole, "How many rows to make (without \"after\").")), TaskSettings),
+            new("rows", Whole, "How many rows to make (without \"after\")."),
+            new("good_rows", Whole, "Instead of \"rows\": generate until this many rows reach the end of the pipeline, past its filters, validators and dedup."),
+            new("max_rows", Whole, "With \"good_rows\": the most rows to generate in all (default 5 per good row).")), TaskSettings),
         (new("step", Text, "A step of your own, by its [Step] name, from an assembly given with --assembly (distil tasks --assembly lists them)."),
         [
             new("params", Object, "The step's settings, name: value (its public settable properties, in snake_case).", Free("\"params\"")),

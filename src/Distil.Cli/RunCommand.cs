@@ -333,6 +333,15 @@ internal static class RunCommand
             await console.Out.WriteLineAsync($"Stopped before every row went through; run the same command again to finish (run directory {result.RunDirectory}).");
             return ExitCodes.FailedRows;
         }
+        if (result.GoodRows is { } goodRows)
+        {
+            if (!goodRows.Reached)
+            {
+                await console.Error.WriteLineAsync($"distil run: {goodRows.Message}");
+                return ExitCodes.FailedRows;
+            }
+            await console.Out.WriteLineAsync(goodRows.Message);
+        }
         return totalFailed > 0 || useless.Count > 0 ? ExitCodes.FailedRows : ExitCodes.Success;
     }
 
