@@ -65,22 +65,23 @@ public class GoodRowsTests : FakeServerTests
     {
         AnswerByRow(TimeSpan.Zero);
 
-        var result = await Build(new GoodRows(60), "good.jsonl").RunAsync(new PipelineRunOptions { Progress = ProgressMode.None });
+        var result = await Build(new GoodRows(61), "good.jsonl").RunAsync(new PipelineRunOptions { Progress = ProgressMode.None });
 
         var goal = result.GoodRows!;
-        var expected = Survivors(goal.Generated).Take(60).ToList();
+        var expected = Survivors(goal.Generated).Take(61).ToList();
         Assert.That(goal.Reached, goal.Message);
-        Assert.That(goal.Got, Is.EqualTo(60));
-        Assert.That(Written("good.jsonl"), Is.EqualTo(expected.Select(s => s.Text)), "the first 60 survivors in generation order, and only them");
+        Assert.That(goal.Got, Is.EqualTo(61));
+        Assert.That(Written("good.jsonl"), Is.EqualTo(expected.Select(s => s.Text)), "the first 61 survivors in generation order, and only them (the last round made 62)");
         Assert.That((await result.Dataset.ToListAsync()).Select(r => (string?)r["instruction"]), Is.EqualTo(expected.Select(s => s.Text)));
-        Assert.That(result.Dataset.Count, Is.EqualTo(60));
-        Assert.That(goal.Rounds, Has.Count.GreaterThan(1), "a fifth dropped and the duplicates: one round of 60 is not enough");
-        Assert.That(goal.Rounds[0], Is.EqualTo(60));
+        Assert.That(result.Dataset.Count, Is.EqualTo(61));
+        Assert.That(goal.Rounds, Has.Count.GreaterThan(1), "a fifth dropped and the duplicates: one round of 61 is not enough");
+        Assert.That(goal.Rounds[0], Is.EqualTo(61));
         Assert.That(Written("good.jsonl").Count(t => t == "Write the same thing again."), Is.EqualTo(1), "dedup holds across rounds");
         Assert.That(expected.Any(s => s.Row >= goal.Rounds[0]), "rows of later rounds are in the dataset");
+        Assert.That(Survivors(goal.Generated), Has.Count.GreaterThan(61), "the last round overshot, so the cut at 61 is what the test sees");
 
         // Calls: each generated row asked exactly once (rounds replay, never ask again), and past the
-        // row that made the 60th good one, at most one round's worth of overshoot.
+        // row that made the 61st good one, at most one round's worth of overshoot.
         var asked = Server.Requests.Select(r => (int)r.Body["seed"]!).ToList();
         Assert.That(asked, Is.Unique);
         Assert.That(asked, Has.Count.EqualTo(goal.Generated));
@@ -148,7 +149,7 @@ public class GoodRowsTests : FakeServerTests
             {
               "name": "good-instructions",
               "steps": [
-                { "name": "instructions", "generate": { "task": "instruction_generator", "good_rows": 300, "max_rows": 1000 },
+                { "name": "instructions", "generate": { "task": "instruction_generator", "good_rows": 298, "max_rows": 1000 },
                   "params": { "seed": {{Seed}} }, "concurrency": {{concurrency}} },
                 { "name": "valid", "validate": { "column": "instruction", "kind": "regex", "pattern": "Write.*", "keep_valid": true }, "after": "instructions" },
                 { "name": "unique", "dedup": { "column": "instruction", "method": "exact" }, "after": "valid" },
@@ -160,7 +161,7 @@ public class GoodRowsTests : FakeServerTests
         System.IO.File.WriteAllText(killedFile, File("killed.jsonl"));
         string[] killed = ["run", "--pipeline", killedFile, "--run-dir", Path.Combine(_work, "killed-run"), "--model", $"endpoint:{Server.BaseUrl}#fake-model"];
 
-        // Round 1 asks 300 rows; killed in round 2, past request 330.
+        // Round 1 asks 298 rows; killed in round 2 (rows 298 to 433), past request 330.
         using (var child = ChildProgram.Distil.Start(killed))
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -190,9 +191,9 @@ public class GoodRowsTests : FakeServerTests
         var wholeCalls = Server.RequestCount - beforeWhole;
 
         var resumed = System.IO.File.ReadAllLines(Path.Combine(_work, "killed.jsonl"));
-        Assert.That(resumed, Has.Length.EqualTo(300));
+        Assert.That(resumed, Has.Length.EqualTo(298), "the last round made 299 good rows; the first 298 are written");
         Assert.That(resumed, Is.EqualTo(System.IO.File.ReadAllLines(Path.Combine(_work, "whole.jsonl"))), "the resumed run wrote what an uninterrupted one writes");
-        var expected = Survivors(1000).Take(300).Select(s => s.Text).ToList();
+        var expected = Survivors(1000).Take(298).Select(s => s.Text).ToList();
         Assert.That(Written("killed.jsonl"), Is.EqualTo(expected));
         var askedAgain = resumedCalls.Where(askedBefore.Contains).ToList();
         Assert.That(askedAgain, Has.Count.LessThanOrEqualTo(concurrency), "only the calls in flight at the kill are asked again: no stored answer");
