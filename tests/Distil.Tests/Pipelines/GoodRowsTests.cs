@@ -144,7 +144,8 @@ public class GoodRowsTests : FakeServerTests
     public async Task A_killed_distil_run_resumes_to_the_same_dataset_as_an_uninterrupted_one()
     {
         const int concurrency = 8;
-        AnswerByRow(TimeSpan.FromMilliseconds(20));
+        // 8 calls of 50 ms at a time: round 2 (136 rows) takes most of a second, time enough to kill in it.
+        AnswerByRow(TimeSpan.FromMilliseconds(50));
         string File(string output) => $$"""
             {
               "name": "good-instructions",
@@ -174,6 +175,7 @@ public class GoodRowsTests : FakeServerTests
             await child.KillAsync(); // SIGKILL
         }
         var askedBefore = Server.Requests.Select(r => (int)r.Body["seed"]!).ToHashSet();
+        Assert.That(askedBefore.Count, Is.InRange(299, 433), "killed in round 2");
         var resumedFrom = Server.RequestCount;
         Assert.That(System.IO.File.Exists(Path.Combine(_work, "killed.jsonl")), Is.False, "killed before the goal: no file yet");
 
