@@ -73,14 +73,21 @@ internal sealed class ReflectionRowMapper<T> : RowMapper<T>
     {
         ArgumentNullException.ThrowIfNull(row);
         var values = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+        var parameters = _constructor?.GetParameters() ?? [];
         foreach (var (property, member, read) in _properties)
         {
+            // Rule: a row without the column of a parameter with a default gets the default.
+            var parameter = parameters.FirstOrDefault(p => string.Equals(p.Name, property.Name, StringComparison.OrdinalIgnoreCase));
+            if (parameter is { HasDefaultValue: true } && !row.ContainsKey(member.Column.Name))
+            {
+                values[property.Name] = parameter.DefaultValue;
+                continue;
+            }
             // As generated code reads: a required column must be there; an optional one missing reads as null.
             values[property.Name] = member.Optional
                 ? JsonNodeRead.OptionalColumn(row, member.Column.Name, read)
                 : JsonNodeRead.Column(row, member.Column.Name, read);
         }
-        var parameters = _constructor?.GetParameters() ?? [];
         var arguments = parameters.Select(p => values.TryGetValue(p.Name!, out var value) ? value : p.HasDefaultValue ? p.DefaultValue : null).ToArray();
         var record = _constructor is null ? Activator.CreateInstance(typeof(T))! : _constructor.Invoke(arguments);
         foreach (var (property, _, _) in _properties)

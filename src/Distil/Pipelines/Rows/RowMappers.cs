@@ -40,10 +40,4 @@ public static class RowMappers
     [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "The reflection fallback runs only for records the generator did not see; see the remarks of RowMappers.")]
     public static RowMapper<T> For<T>() =>
         (RowMapper<T>)Mappers.GetOrAdd(typeof(T), static _ => ReflectionRowMapper<T>.Create());
-
-    /// <summary>The reflection mapper of <typeparamref name="T"/>, whatever is registered (for tests that compare both paths).</summary>
-    [RequiresUnreferencedCode("Maps the record by reflection.")]
-    [RequiresDynamicCode("Maps the record by reflection.")]
-    internal static RowMapper<T> ByReflection<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties | DynamicallyAccessedMemberTypes.PublicConstructors)] T>() =>
-        ReflectionRowMapper<T>.Create();
 }
