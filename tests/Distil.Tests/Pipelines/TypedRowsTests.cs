@@ -87,7 +87,7 @@ public class TypedRowsTests
     public async Task A_typed_result_read_names_the_row_and_the_column_that_do_not_fit()
     {
         var pipeline = Create("result");
-        pipeline.Load([new JsonObject { ["clean_text"] = "a", ["length"] = 1 }, new JsonObject { ["clean_text"] = "b" }], name: "rows");
+        pipeline.Load([new JsonObject { ["clean_text"] = "a", ["length"] = 1 }, new JsonObject { ["clean_text"] = "b" }]).Filter(_ => true, name: "rows");
         var result = await pipeline.RunAsync(Quiet);
 
         var error = Assert.ThrowsAsync<PipelineException>(() => result.Datasets["rows"].ToListAsync<Cleaned>())!;
@@ -148,7 +148,7 @@ public class TypedRowsTests
     private async Task<(List<string> Rows, string Schema, List<object> Records)> RowsOf<T>(IRowSource source, string name) where T : notnull
     {
         var pipeline = Create(name);
-        pipeline.Load<T>(source, name: "rows");
+        pipeline.Load<T>(source).Filter(_ => true, name: "rows");
         var schema = (await pipeline.ValidateAsync()).ToString();
         var result = await pipeline.RunAsync(Quiet);
         var rows = (await result.Datasets["rows"].ToListAsync()).Select(r => r.ToJsonString()).ToList();
@@ -159,7 +159,7 @@ public class TypedRowsTests
     private async Task<List<T>> ReadBack<T>(JsonObject row, string name)
     {
         var pipeline = Create(name);
-        pipeline.Load([row], name: "rows");
+        pipeline.Load([row]).Filter(_ => true, name: "rows");
         var result = await pipeline.RunAsync(Quiet);
         return await result.Datasets["rows"].ToListAsync<T>();
     }
