@@ -169,12 +169,12 @@ public class IncrementalCachingTests
     {
         var compilation = GeneratorHarness.Compilation(SummaryTask, TrimStep);
         var driver = GeneratorHarness.Driver().RunGenerators(compilation);
-        var before = driver.GetRunResult().Results.Single().GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
+        var before = driver.GetRunResult().Results[0].GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
 
         var edited = compilation.ReplaceSyntaxTree(
             compilation.SyntaxTrees.ElementAt(1),
             CSharpSyntaxTree.ParseText(TrimStep.Replace("input.Text.Trim()", "input.Text.Trim('.')"), (CSharpParseOptions)compilation.SyntaxTrees.First().Options, path: "Task1.cs"));
-        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        var result = driver.RunGenerators(edited).GetRunResult().Results[0];
 
         var after = result.GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
         Assert.NotEqual(before["App.Trim.Step.g.cs"], after["App.Trim.Step.g.cs"]);
@@ -188,13 +188,13 @@ public class IncrementalCachingTests
     {
         var compilation = GeneratorHarness.Compilation(TrimStep);
         var driver = GeneratorHarness.Driver().RunGenerators(compilation);
-        var before = driver.GetRunResult().Results.Single().GeneratedSources.Single().SourceText.ToString();
+        var before = driver.GetRunResult().Results[0].GeneratedSources.Single().SourceText.ToString();
 
         var edited = compilation.ReplaceSyntaxTree(
             compilation.SyntaxTrees.First(),
             CSharpSyntaxTree.ParseText("// a comment\n\n" + TrimStep.Replace("public sealed record Input", "// the text\n    public sealed record Input"),
                 (CSharpParseOptions)compilation.SyntaxTrees.First().Options, path: "Task0.cs"));
-        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        var result = driver.RunGenerators(edited).GetRunResult().Results[0];
 
         Assert.Equal(before, result.GeneratedSources.Single().SourceText.ToString());
         var code = result.TrackedSteps[TrackingNames.StepCode].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
