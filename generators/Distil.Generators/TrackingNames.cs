@@ -12,4 +12,6 @@ internal static class TrackingNames
     public const string StepDeclarations = nameof(StepDeclarations);
     public const string StepCode = nameof(StepCode);
     public const string StepDiagnostics = nameof(StepDiagnostics);
+    public const string RowRecords = nameof(RowRecords);
+    public const string RowMappers = nameof(RowMappers);
 }

@@ -42,7 +42,7 @@ public class IncrementalCachingTests
         var edited = compilation.ReplaceSyntaxTree(
             compilation.SyntaxTrees.ElementAt(2),
             CSharpSyntaxTree.ParseText("namespace App; public class Other { public int Added => 1; }", (CSharpParseOptions)compilation.SyntaxTrees.First().Options, path: "Task2.cs"));
-        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        var result = driver.RunGenerators(edited).GetRunResult().Results[0];
 
         var reasons = DistilStepReasons(result);
         Assert.NotEmpty(reasons);
@@ -56,13 +56,13 @@ public class IncrementalCachingTests
     {
         var compilation = GeneratorHarness.Compilation(SummaryTask, JudgeTask);
         var driver = GeneratorHarness.Driver(JudgeTemplate).RunGenerators(compilation);
-        var before = driver.GetRunResult().Results.Single().GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
+        var before = driver.GetRunResult().Results[0].GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
 
         var edited = compilation.ReplaceSyntaxTree(
             compilation.SyntaxTrees.First(),
             CSharpSyntaxTree.ParseText(SummaryTask.Replace("Summarise {{ title }}.", "Summarise {{ title }} briefly."),
                 (CSharpParseOptions)compilation.SyntaxTrees.First().Options, path: "Task0.cs"));
-        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        var result = driver.RunGenerators(edited).GetRunResult().Results[0];
 
         var specs = result.TrackedSteps[TrackingNames.TaskSpecs].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
         Assert.Equal(1, specs.Count(r => r == IncrementalStepRunReason.Modified));
@@ -80,7 +80,7 @@ public class IncrementalCachingTests
         var driver = GeneratorHarness.Driver(JudgeTemplate).RunGenerators(compilation);
 
         driver = driver.ReplaceAdditionalText(JudgeTemplate, new InMemoryAdditionalText("/app/Prompts/judge.sbn", "Judge strictly: {{ answer }}"));
-        var result = driver.RunGenerators(compilation).GetRunResult().Results.Single();
+        var result = driver.RunGenerators(compilation).GetRunResult().Results[0];
 
         var specs = result.TrackedSteps[TrackingNames.TaskSpecs].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
         Assert.Equal(1, specs.Count(r => r == IncrementalStepRunReason.Modified));
@@ -92,12 +92,12 @@ public class IncrementalCachingTests
     {
         var compilation = GeneratorHarness.Compilation(SummaryTask, JudgeTask);
         var driver = GeneratorHarness.Driver(JudgeTemplate).RunGenerators(compilation);
-        var before = driver.GetRunResult().Results.Single().GeneratedSources.Single(s => s.HintName == "App.Summary.g.cs").SourceText.ToString();
+        var before = driver.GetRunResult().Results[0].GeneratedSources.Single(s => s.HintName == "App.Summary.g.cs").SourceText.ToString();
 
         var edited = compilation.ReplaceSyntaxTree(
             compilation.SyntaxTrees.First(),
             CSharpSyntaxTree.ParseText("// a comment\n\n" + SummaryTask, (CSharpParseOptions)compilation.SyntaxTrees.First().Options, path: "Task0.cs"));
-        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        var result = driver.RunGenerators(edited).GetRunResult().Results[0];
 
         // The declaration moved (its positions changed), but the code step sees no positions.
         var code = result.TrackedSteps[TrackingNames.TaskCode].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
@@ -112,7 +112,7 @@ public class IncrementalCachingTests
         var driver = GeneratorHarness.Driver(JudgeTemplate).RunGenerators(compilation);
 
         driver = driver.ReplaceAdditionalText(JudgeTemplate, new InMemoryAdditionalText("/app/Prompts/judge.sbn", "Judge strictly: {{ answer }}"));
-        var result = driver.RunGenerators(compilation).GetRunResult().Results.Single();
+        var result = driver.RunGenerators(compilation).GetRunResult().Results[0];
 
         // Each task is combined only with the files it names: Summary's input to resolving is unchanged, so it is cached.
         var specs = result.TrackedSteps[TrackingNames.TaskSpecs].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
@@ -169,12 +169,12 @@ public class IncrementalCachingTests
     {
         var compilation = GeneratorHarness.Compilation(SummaryTask, TrimStep);
         var driver = GeneratorHarness.Driver().RunGenerators(compilation);
-        var before = driver.GetRunResult().Results.Single().GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
+        var before = driver.GetRunResult().Results[0].GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
 
         var edited = compilation.ReplaceSyntaxTree(
             compilation.SyntaxTrees.ElementAt(1),
             CSharpSyntaxTree.ParseText(TrimStep.Replace("input.Text.Trim()", "input.Text.Trim('.')"), (CSharpParseOptions)compilation.SyntaxTrees.First().Options, path: "Task1.cs"));
-        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        var result = driver.RunGenerators(edited).GetRunResult().Results[0];
 
         var after = result.GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
         Assert.NotEqual(before["App.Trim.Step.g.cs"], after["App.Trim.Step.g.cs"]);
@@ -188,13 +188,13 @@ public class IncrementalCachingTests
     {
         var compilation = GeneratorHarness.Compilation(TrimStep);
         var driver = GeneratorHarness.Driver().RunGenerators(compilation);
-        var before = driver.GetRunResult().Results.Single().GeneratedSources.Single().SourceText.ToString();
+        var before = driver.GetRunResult().Results[0].GeneratedSources.Single().SourceText.ToString();
 
         var edited = compilation.ReplaceSyntaxTree(
             compilation.SyntaxTrees.First(),
             CSharpSyntaxTree.ParseText("// a comment\n\n" + TrimStep.Replace("public sealed record Input", "// the text\n    public sealed record Input"),
                 (CSharpParseOptions)compilation.SyntaxTrees.First().Options, path: "Task0.cs"));
-        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        var result = driver.RunGenerators(edited).GetRunResult().Results[0];
 
         Assert.Equal(before, result.GeneratedSources.Single().SourceText.ToString());
         var code = result.TrackedSteps[TrackingNames.StepCode].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();

@@ -222,6 +222,52 @@ public class PipelineAnalyzerTests
         Assert.EndsWith("Did you mean 'topic'?", diagnostic.GetMessage());
     }
 
+    private const string TypedRecords = """
+        public sealed record Asked(string Instrction, string? Topic);
+        public sealed record Scored(string Instruction, int Topic);
+        public sealed record Drafts(IReadOnlyList<string> Responses, int Count);
+
+        """;
+
+    [Fact]
+    public void A_typed_Filter_reads_its_record_s_columns_and_suggests_the_closest_at_the_type_argument()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source).Filter<Asked>(a => a.Topic is not null).Then(new Answer());
+        """, TypedRecords);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("DISTIL016", diagnostic.Id);
+        Assert.Equal("Asked", Marked(diagnostic));
+        Assert.Equal("Filter<Asked> reads column 'instrction', which no earlier step writes; the rows there have instruction, topic. Did you mean 'instruction'?", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void A_typed_Map_reading_a_column_as_another_type_is_DISTIL017()
+    {
+        var diagnostics = Analyze("""
+                pipeline.Load<Question>(source).Map<Scored, Drafts>(s => new Drafts([s.Instruction], s.Topic));
+        """, TypedRecords);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("DISTIL017", diagnostic.Id);
+        Assert.Equal("Map<Scored> reads column 'topic' as integer, but Load<Question> writes it as string", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void A_typed_Map_s_output_columns_are_known_after_it_and_the_row_s_others_stay()
+    {
+        var good = Analyze("""
+                pipeline.Load<Question>(source).Map<Question, Drafts>(q => new Drafts([q.Instruction], 1)).Then(new Judge());
+        """, TypedRecords);
+        var bad = Analyze("""
+                pipeline.Load<Question>(source).Map<Question, Drafts>(q => new Drafts([q.Instruction], 1)).KeepColumns("count", "respones");
+        """, TypedRecords);
+
+        Assert.Empty(good);
+        Assert.EndsWith("Did you mean 'responses'?", Assert.Single(bad).GetMessage());
+    }
+
     [Fact]
     public void ExpandColumns_turns_a_list_into_its_items()
     {

@@ -162,6 +162,14 @@ internal sealed class ChainReader
                 return new ColumnSet(before.Columns.Select(c => expanded.TryGetValue(c.Key, out var to)
                     ? Pair(to, new ColumnFact(ColumnTypes.ElementOf(c.Value.Type) ?? ColumnTypes.Unknown, "ExpandColumns"))
                     : c), before.IsOpen);
+            case "Filter" when method.IsGenericMethod:
+                return TypedReads(step, method.TypeArguments[0], before, "Filter") ? before : null;
+            case "Map" when method.IsGenericMethod:
+                if (!TypedReads(step, method.TypeArguments[0], before, "Map") || method.TypeArguments[1] is not INamedTypeSymbol mapped) return null;
+                // Rule: the map writes its output record's columns onto the row; the others stay.
+                return ReadRecord(mapped, isOutput: false) is { } mapWrites
+                    ? before.With(mapWrites.Properties.Select(p => Pair(p.Column, new ColumnFact(ColumnTypes.Of(p.Type), $"Map<{method.TypeArguments[0].Name}, {mapped.Name}>"))))
+                    : null;
             case "Filter":
                 return ReadsThenSame(step, before, "Filter");
             case "Map":
@@ -479,6 +487,37 @@ internal sealed class ChainReader
             }
         }
         return true;
+    }
+
+    // Filter<T> and Map<TIn, TOut>: the record's required columns must be there (DISTIL016), and
+    // every column it reads must hold its type (DISTIL017); reported at the type argument.
+    private bool TypedReads(IInvocationOperation step, ITypeSymbol type, ColumnSet before, string what)
+    {
+        if (type is not INamedTypeSymbol record || ReadRecord(record, isOutput: false) is not { } read) return false;
+        var who = $"{what}<{record.Name}>";
+        var location = TypeArgumentLocation(step, 0);
+        foreach (var property in read.Properties)
+        {
+            var columnType = ColumnTypes.Of(property.Type);
+            if (before.TryGet(property.Column, out var fact))
+            {
+                if (!ColumnTypes.Fits(columnType, fact.Type)) _report(Diagnostic.Create(DiagnosticDescriptors.PipelineColumnType, location, who, property.Column, columnType, fact.WrittenBy, fact.Type));
+            }
+            else if (!property.IsOptional && !property.Type.IsNullable)
+            {
+                NotWritten(location, who, property.Column, before);
+            }
+        }
+        return true;
+    }
+
+    // The written type argument (Map<Ticket, ...>), or the call's name when the types are inferred.
+    private static Location TypeArgumentLocation(IInvocationOperation step, int index)
+    {
+        var name = step.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax { Expression: Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access } ? access.Name : null;
+        return name is Microsoft.CodeAnalysis.CSharp.Syntax.GenericNameSyntax generic && generic.TypeArgumentList.Arguments.Count > index
+            ? generic.TypeArgumentList.Arguments[index].GetLocation()
+            : (name ?? step.Syntax).GetLocation();
     }
 
     // A Filter or Map: its declared reads must be there; the rows go on as they are.

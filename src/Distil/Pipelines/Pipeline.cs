@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -65,14 +64,14 @@ public sealed class Pipeline
     /// columns are known before a row is read (and, in the IDE, checked against the steps that read
     /// them: DISTIL016). A row without a column the record requires (one neither nullable nor
     /// defaulted) stops the run with an error naming the row and the column; other columns of the
-    /// rows are left out.
+    /// rows are left out. The records are mapped by code the generator writes (no reflection, safe
+    /// for NativeAOT); see <see cref="RowMappers"/>.
     /// </summary>
     /// <exception cref="ArgumentException"><typeparamref name="TRow"/> has a property a row cannot hold (a nested record).</exception>
-    public StepHandle Load<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties | DynamicallyAccessedMemberTypes.PublicConstructors)] TRow>(
-        IRowSource source, string? name = null)
+    public StepHandle Load<TRow>(IRowSource source, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return Load(new TypedRowSource(source, RecordColumns.Of(typeof(TRow))), name);
+        return Load(new TypedRowSource(source, RowMappers.For<TRow>()), name);
     }
 
     /// <summary>
@@ -80,11 +79,10 @@ public sealed class Pipeline
     /// (snake_case, or its <see cref="ColumnAttribute"/>), with the type of the property.
     /// </summary>
     /// <exception cref="ArgumentException"><typeparamref name="TRow"/> has a property a row cannot hold (a nested record).</exception>
-    public StepHandle Load<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties | DynamicallyAccessedMemberTypes.PublicConstructors)] TRow>(
-        IEnumerable<TRow> rows, string? name = null)
+    public StepHandle Load<TRow>(IEnumerable<TRow> rows, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var columns = RecordColumns.Of(typeof(TRow));
+        var columns = RowMappers.For<TRow>();
         return Load(new TypedRowSource(new MemoryRowSource(rows.Select(r => columns.ToRow(r ?? throw new ArgumentException("A row is null.", nameof(rows))))), columns), name);
     }
 

@@ -115,6 +115,31 @@ public sealed class Dataset
         await foreach (var row in ReadAsync(cancellationToken).ConfigureAwait(false)) rows.Add(row);
         return rows;
     }
+
+    /// <summary>
+    /// The rows, in order, each read as a <typeparamref name="T"/> (its columns by the columns rule,
+    /// by generated code; columns it does not declare are ignored).
+    /// </summary>
+    /// <example><code>await foreach (var graded in result.Datasets["grade"].ReadAsync&lt;Graded&gt;()) ...</code></example>
+    /// <exception cref="PipelineException">A row lacks a column of <typeparamref name="T"/> or holds a value of another type; the message names the row and the column.</exception>
+    public async IAsyncEnumerable<T> ReadAsync<T>([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var mapper = RowMappers.For<T>();
+        long index = 0;
+        await foreach (var row in ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // Rows count from 1, as in every row error.
+            yield return mapper.Read(row, $"Row {++index} of step '{Name}'");
+        }
+    }
+
+    /// <summary>All rows in a list, each read as a <typeparamref name="T"/> (for small datasets; see <see cref="ReadAsync{T}(CancellationToken)"/>).</summary>
+    public async Task<List<T>> ToListAsync<T>(CancellationToken cancellationToken = default)
+    {
+        var rows = new List<T>();
+        await foreach (var row in ReadAsync<T>(cancellationToken).ConfigureAwait(false)) rows.Add(row);
+        return rows;
+    }
 }
 
 /// <summary>The LLM calls of one task step in one run.</summary>

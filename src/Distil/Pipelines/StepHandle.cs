@@ -207,6 +207,36 @@ public sealed class StepHandle
     }
 
     /// <summary>
+    /// Keeps the rows whose <typeparamref name="T"/> <paramref name="keep"/> accepts. Each row is read
+    /// as a <typeparamref name="T"/> (its columns by the columns rule, by generated code); kept rows go
+    /// on unchanged, with all their columns. The build checks that earlier steps write
+    /// <typeparamref name="T"/>'s columns (DISTIL016, DISTIL017).
+    /// </summary>
+    /// <example><code>pipeline.Load&lt;Ticket&gt;(source).Filter&lt;Ticket&gt;(t =&gt; t.Priority &gt; 2)</code></example>
+    /// <exception cref="PipelineException">At run time, a row lacks a column of <typeparamref name="T"/> or holds a value of another type; the message names the step, the row and the column.</exception>
+    public StepHandle Filter<T>(Func<T, bool> keep, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        return Pipeline.Add(new TypedFilterNode<T>(name ?? Pipeline.AutoName("filter"), keep), Step);
+    }
+
+    /// <summary>
+    /// Reads each row as a <typeparamref name="TIn"/>, and writes the <typeparamref name="TOut"/>
+    /// <paramref name="map"/> returns onto the row: <typeparamref name="TOut"/>'s columns are added
+    /// (or replaced, when the row has them), and the row's other columns stay. Rows are mapped by
+    /// generated code; the build checks that earlier steps write <typeparamref name="TIn"/>'s columns
+    /// and knows <typeparamref name="TOut"/>'s after this step. The function must be deterministic:
+    /// a resumed run may run it again.
+    /// </summary>
+    /// <example><code>.Map&lt;Ticket, Cleaned&gt;(t =&gt; new Cleaned(t.Text.Trim(), t.Text.Length))</code></example>
+    /// <exception cref="PipelineException">At run time, a row does not fit <typeparamref name="TIn"/>, or <paramref name="map"/> returns null; the message names the step and the row.</exception>
+    public StepHandle Map<TIn, TOut>(Func<TIn, TOut> map, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        return Pipeline.Add(new TypedMapNode<TIn, TOut>(name ?? Pipeline.AutoName("map"), map), Step);
+    }
+
+    /// <summary>
     /// Runs <paramref name="function"/> once over all rows, after the last has arrived (a
     /// deduplication, a sort, a sample). Its output rows get new keys: joins after it match by position.
     /// </summary>

@@ -52,7 +52,7 @@ internal static class GeneratorHarness
 
     public static GeneratorDriver Driver(params AdditionalText[] additionalTexts) =>
         CSharpGeneratorDriver.Create(
-            [new TaskGenerator().AsSourceGenerator()],
+            [new TaskGenerator().AsSourceGenerator(), new Distil.Generators.Rows.RowMapperGenerator().AsSourceGenerator()],
             additionalTexts,
             ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
@@ -76,7 +76,7 @@ internal static class GeneratorHarness
     public static void AssertCachedOnSecondRun(GeneratorDriver driver, Compilation compilation)
     {
         var second = driver.RunGenerators(compilation.Clone()).GetRunResult();
-        foreach (var (name, steps) in second.Results.Single().TrackedSteps.Where(s => IsDistilStep(s.Key)))
+        foreach (var (name, steps) in second.Results.SelectMany(r => r.TrackedSteps).Where(s => IsDistilStep(s.Key)))
         {
             foreach (var step in steps)
             {

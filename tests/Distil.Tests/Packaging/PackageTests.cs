@@ -263,6 +263,7 @@ public class PackageTests
         Assert.That(native.Output, Does.Contain("RESULT 0: Tea -> Pitch Tea. (4) x2, 7 tokens in"));
         Assert.That(native.Output, Does.Contain("RESULT 1: Ink -> Pitch Ink. (4) x2, 7 tokens in"));
         Assert.That(native.Output, Does.Contain("SETTING num_generations = 2"));
+        Assert.That(native.Output, Does.Contain("""ROW generated=True {"name":"Tea","audience":"cats"} -> Tea/cats"""), "a typed Load maps its record with generated code, no reflection");
     }
 
     private const string AotAppSource = """"
@@ -287,10 +288,19 @@ public class PackageTests
             public sealed record Output(string Line);
         }
 
+        public sealed record Product(string Name, string Audience);
+
         static class Program
         {
             static async Task Main()
             {
+                // A typed Load: its record is mapped by generated code (no trimming or AOT warning).
+                var pipeline = Distil.Pipelines.Pipeline.Create("aot");
+                pipeline.Load<Product>(Distil.Pipelines.RowSources.Jsonl("products.jsonl")).Write("out.jsonl");
+                var mapper = Distil.Pipelines.RowMappers.For<Product>();
+                var row = mapper.ToRow(new Product("Tea", "cats"));
+                var back = mapper.FromRow(row);
+                Console.WriteLine($"ROW generated={Distil.Pipelines.RowMappers.IsGenerated<Product>()} {row.ToJsonString()} -> {back.Name}/{back.Audience}");
                 var llm = new ScriptedChatClient(r => ScriptedChatClient.Answer($$"""{"line": "{{r.UserText}}", "stars": 4}""", 7, 3));
                 var task = new Pitch { Llm = llm, MaxConcurrency = 4 };
                 Distil.Pipelines.RuntimeParameters.ApplyTo(task, ["num_generations=2"]);

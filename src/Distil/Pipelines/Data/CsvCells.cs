@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Globalization;
-using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -42,26 +41,26 @@ internal static class CsvCells
     }
 
     /// <summary>The reader of every column of the record.</summary>
-    public static IReadOnlyList<ColumnReader> Of(RecordColumns columns)
+    public static IReadOnlyList<ColumnReader> Of(RowMapper columns)
     {
-        var nullability = new NullabilityInfoContext();
         var readers = new List<ColumnReader>();
-        foreach (var (property, column, optional) in columns.Members)
+        foreach (var member in columns.Members)
         {
-            var where = $"{columns.Type.Name}.{property.Name}";
-            var separator = columns.AttributeOf<CsvListAttribute>(property)?.Separator;
-            if (separator is not null && ElementOf(Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType) is null)
+            var (column, optional, type) = (member.Column, member.Optional, member.ValueType);
+            var where = $"{columns.TypeName}.{member.Property}";
+            var separator = member.CsvListSeparator;
+            if (separator is not null && ElementOf(Nullable.GetUnderlyingType(type) ?? type) is null)
                 throw new ArgumentException($"{where} has [CsvList(\"{separator}\")] but is not a list; put it on a list property.");
             var nullable = column.Nullable;
-            var read = Reader(property.PropertyType, where, separator, nullability.Create(property));
-            var typeName = TypeName(property.PropertyType);
+            var read = Reader(type, where, separator, member.ItemNullable);
+            var typeName = TypeName(type);
             readers.Add(new ColumnReader(column.Name, text =>
             {
-                var empty = IsText(property.PropertyType) ? text.Length == 0 : IsBlank(text);
-                if (!empty || IsText(property.PropertyType) && !nullable) return new Cell(true, read(text));
+                var empty = IsText(type) ? text.Length == 0 : IsBlank(text);
+                if (!empty || IsText(type) && !nullable) return new Cell(true, read(text));
                 if (nullable) return new Cell(true, null);
                 if (optional) return new Cell(false, null);
-                if (ElementOf(property.PropertyType) is not null) return new Cell(true, new JsonArray());
+                if (ElementOf(type) is not null) return new Cell(true, new JsonArray());
                 throw new FormatException($"the cell is empty, and {where} ({typeName}) needs a value; make it nullable ({typeName}?) or give it a default");
             }));
         }
@@ -69,15 +68,13 @@ internal static class CsvCells
     }
 
     // Reads a non-blank cell (or any cell of a text column) as a value of `type`.
-    private static Func<string, JsonNode?> Reader(Type type, string where, string? separator, NullabilityInfo? nullability)
+    private static Func<string, JsonNode?> Reader(Type type, string where, string? separator, bool itemNullable)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
         if (ElementOf(type) is { } element)
         {
-            var itemNullable = Nullable.GetUnderlyingType(element) is not null
-                || nullability is { GenericTypeArguments: [{ ReadState: NullabilityState.Nullable }] }
-                || nullability?.ElementType is { ReadState: NullabilityState.Nullable };
-            var itemText = Reader(element, where, null, null);
+            itemNullable |= Nullable.GetUnderlyingType(element) is not null;
+            var itemText = Reader(element, where, null, false);
             var itemJson = JsonItem(element, itemText);
             return separator is null
                 ? text => JsonList(text, where, itemJson, itemNullable)
