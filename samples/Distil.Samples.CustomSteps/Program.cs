@@ -11,7 +11,8 @@
 //   dotnet build samples/Distil.Samples.CustomSteps
 //   distil run --pipeline samples/Distil.Samples.CustomSteps/pipeline.json \
 //       --assembly samples/Distil.Samples.CustomSteps/bin/Debug/net10.0/Distil.Samples.CustomSteps.dll \
-//       --model endpoint:http://127.0.0.1:8089/v1#any     (e.g. after: distil fake-server --port 8089)
+//       --model endpoint:http://127.0.0.1:8089/v1#any
+//   (a stand-in to try it: distil fake-server --port 8089 --answer '{"urgency": 3, "reason": "ok"}')
 //
 // Try a mistake: make Urgency.Input read `string Text` instead of `string CleanText`, and the build
 // fails at the `.Then(new Urgency ...)` line (DISTIL016), naming the column and offering clean_text.

@@ -18,15 +18,16 @@ internal static class FakeServerCommand
         var faults = new Option<double>("--faults") { Description = "The share of requests, 0 to 1, that fail as flaky services do: 429, 500, 503, a dropped connection, a malformed body, in turn (default 0)." };
         var seed = new Option<int>("--seed") { Description = "The seed that picks which requests fail (default 1).", DefaultValueFactory = _ => 1 };
         var latency = new Option<double>("--latency") { Description = "Milliseconds each reply waits (default 0)." };
+        var answer = new Option<string>("--answer") { Description = "The text of every chat answer, e.g. '{\"score\": 4}' for a task that reads JSON (default: 'fake answer N', N counting requests from 0)." };
         var command = new Command("fake-server", "Serve the testing kit's stand-in OpenAI-compatible API (chat, embeddings, Batch API) on 127.0.0.1 until Ctrl+C or SIGTERM.")
         {
-            port, faults, seed, latency,
+            port, faults, seed, latency, answer,
         };
-        command.SetAction((result, cancellationToken) => ServeAsync(console, result.GetValue(port), result.GetValue(faults), result.GetValue(seed), result.GetValue(latency), cancellationToken));
+        command.SetAction((result, cancellationToken) => ServeAsync(console, result.GetValue(port), result.GetValue(faults), result.GetValue(seed), result.GetValue(latency), result.GetValue(answer), cancellationToken));
         return command;
     }
 
-    private static async Task<int> ServeAsync(CliConsole console, int port, double faults, int seed, double latencyMs, CancellationToken cancellationToken)
+    private static async Task<int> ServeAsync(CliConsole console, int port, double faults, int seed, double latencyMs, string? answer, CancellationToken cancellationToken)
     {
         if (port is < 0 or > 65535) throw new UsageException($"distil fake-server: --port must be 0 (a free port) to 65535, not {port}.");
         if (faults is < 0 or > 1 || double.IsNaN(faults)) throw new UsageException($"distil fake-server: --faults must be a share from 0 to 1, not {faults.ToString(CultureInfo.InvariantCulture)}.");
@@ -48,7 +49,7 @@ internal static class FakeServerCommand
         }
         await using (server)
         {
-            var reply = FakeReplies.Answering(r => $"fake answer {r.Index}");
+            var reply = FakeReplies.Answering(r => answer ?? $"fake answer {r.Index}");
             if (latencyMs > 0) reply = reply.WithLatency(TimeSpan.FromMilliseconds(latencyMs));
             if (faults > 0) reply = reply.WithTransientFaults(faults, seed);
             server.Reply = reply;
