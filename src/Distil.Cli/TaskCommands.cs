@@ -63,7 +63,7 @@ internal static class TaskCommands
             }
             var own = BuiltInTasks.Parameters(variants[0]);
             var described = own.Select(name => variants[0].Settings.FirstOrDefault(s => s.Name == name) is { } setting ? $"{name} ({setting.TypeName})" : name);
-            console.Out.WriteLine($"  parameters: {string.Join(", ", described.DefaultIfEmpty("none"))}");
+            console.Out.WriteLine($"  parameters: {string.Join(", ", described.DefaultIfEmpty("none of its own (every task's are listed below)"))}");
         }
         console.Out.WriteLine();
         console.Out.WriteLine("Every task also takes num_generations, group_generations, use_default_structured_output, max_concurrency and the LLM options");
@@ -95,7 +95,7 @@ internal static class TaskCommands
             console.Out.WriteLine($"  inputs:     {string.Join(", ", task.Inputs.Select(c => optional.Contains(c) ? c + " (optional)" : c))}");
             console.Out.WriteLine($"  outputs:    {string.Join(", ", task.Outputs)}");
             var own = BuiltInTasks.Parameters(task).Select(p => task.Settings.FirstOrDefault(s => s.Name == p) is { } setting ? $"{p} ({setting.TypeName})" : p);
-            console.Out.WriteLine($"  parameters: {string.Join(", ", own.DefaultIfEmpty("none"))}");
+            console.Out.WriteLine($"  parameters: {string.Join(", ", own.DefaultIfEmpty("none of its own (every task's are listed below)"))}");
         }
         if (user.Steps.Count > 0) console.Out.WriteLine("Your steps (--assembly; \"step\": \"name\" in a pipeline file, settings in \"params\"):");
         foreach (var (name, type) in user.Steps.OrderBy(s => s.Key, StringComparer.Ordinal))
