@@ -31,8 +31,19 @@ public sealed record LocalModelOptions
     public bool BatchedDecoding { get; init; } = true;
 
     /// <summary>
+    /// True (the default): a request's answer depends only on the model, its prompt and its options
+    /// (seed included), never on which other requests share the batch, so a resumed run writes what an
+    /// uninterrupted one does. Each sequence keeps its own KV cache (llama.cpp's <c>kv_unified</c> off),
+    /// always starting at its first cell, and no prompt prefix is shared. False: one KV cache for every
+    /// sequence and shared prompt prefixes (<see cref="SharePromptPrefix"/>): faster when many rows
+    /// share a long system prompt, but a sampled answer may change with its neighbours, because
+    /// llama.cpp's attention sums a sequence's cache cells in the order they sit in the shared cache.
+    /// </summary>
+    public bool Reproducible { get; init; } = true;
+
+    /// <summary>
     /// Whether the chat template and system prompt that many requests share are decoded once and
-    /// forked for each (default true; batched decoding only).
+    /// forked for each (default true; batched decoding with <see cref="Reproducible"/> false only).
     /// </summary>
     public bool SharePromptPrefix { get; init; } = true;
 
@@ -80,20 +91,26 @@ public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate, IT
         _parameters = parameters;
         _slots = new SemaphoreSlim(options.MaxParallelRequests, options.MaxParallelRequests);
         Options = options;
-        if (options.BatchedDecoding)
-        {
-            // One context for every sequence: each request's share, and room for the shared prefixes.
-            var batched = new ModelParams(parameters.ModelPath)
-            {
-                ContextSize = options.ContextSize * (uint)(options.MaxParallelRequests + 1),
-                BatchSize = options.BatchSize,
-                SeqMax = (uint)options.MaxParallelRequests + 4,
-                GpuLayerCount = options.GpuLayerCount,
-            };
-            _decoder = new BatchedDecoder(_weights, batched, options.MaxParallelRequests);
-        }
+        if (options.BatchedDecoding) _decoder = new BatchedDecoder(_weights, BatchedContext(parameters.ModelPath, options), options.MaxParallelRequests);
         ModelName = modelName;
         _metadata = new ChatClientMetadata("llama.cpp", new Uri(Path.GetFullPath(parameters.ModelPath)), modelName);
+    }
+
+    // One context for every sequence. Reproducible: a KV stream of ContextSize cells per sequence
+    // (llama.cpp splits the context evenly between them), so that a sequence's cells, and the order
+    // attention sums them in, never depend on its neighbours. Otherwise one unified cache: each
+    // request's share, and room for the shared prefixes (four sequences of their own).
+    private static ModelParams BatchedContext(string modelPath, LocalModelOptions options)
+    {
+        var parallel = (uint)options.MaxParallelRequests;
+        return new ModelParams(modelPath)
+        {
+            ContextSize = options.Reproducible ? options.ContextSize * parallel : options.ContextSize * (parallel + 1),
+            BatchSize = options.BatchSize,
+            SeqMax = options.Reproducible ? parallel : parallel + 4,
+            KVUnified = !options.Reproducible,
+            GpuLayerCount = options.GpuLayerCount,
+        };
     }
 
     /// <summary>The model's name: its GGUF <c>general.name</c>, else its file name.</summary>
@@ -224,7 +241,8 @@ public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate, IT
     // a task with that system prompt shares, decoded once.
     private string? SharedPrefix(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
     {
-        if (!Options.SharePromptPrefix) return null;
+        // A fork copies part of one sequence's cache into another's: only a unified cache can do that.
+        if (Options.Reproducible || !Options.SharePromptPrefix) return null;
         var system = messages.TakeWhile(m => m.Role == ChatRole.System).ToList();
         if (system.Count == 0 || system.Count == messages.Count) return null;
         if (options?.AdditionalProperties?.ContainsKey(ChatOptionsKeys.PreQueryTemplate) == true) return null;

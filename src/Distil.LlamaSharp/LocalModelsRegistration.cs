@@ -14,7 +14,8 @@ public static class LocalModelsRegistration
     /// <remarks>
     /// A spec may override these per model: <c>local:models/m.gguf?context=4096&amp;parallel=8&amp;gpu_layers=32</c>
     /// (<c>context</c> tokens per request, <c>parallel</c> sequences decoded together, <c>gpu_layers</c>
-    /// offloaded to a GPU when a GPU backend package is installed).
+    /// offloaded to a GPU when a GPU backend package is installed, <c>reproducible=0</c> for the faster
+    /// decoding whose sampled answers may depend on their neighbours; see <see cref="LocalModelOptions.Reproducible"/>).
     /// </remarks>
     public static ChatClientFactory AddLocalModels(this ChatClientFactory factory, uint contextSize = 2048, int maxParallelRequests = 1)
     {
@@ -55,7 +56,7 @@ public static class LocalModelsRegistration
         }
     }
 
-    /// <summary>The file and options of <c>local:PATH?context=M&amp;parallel=K&amp;gpu_layers=N</c>.</summary>
+    /// <summary>The file and options of <c>local:PATH?context=M&amp;parallel=K&amp;gpu_layers=N&amp;reproducible=0</c>.</summary>
     /// <exception cref="ModelSpecException">An option is unknown or not a whole number in range.</exception>
     public static (string Path, LocalModelOptions Options) Parse(ModelSpec spec, LocalModelOptions? defaults = null)
     {
@@ -76,8 +77,9 @@ public static class LocalModelsRegistration
                 "context" when value >= 16 => options with { ContextSize = (uint)value },
                 "parallel" when value >= 1 => options with { MaxParallelRequests = value },
                 "gpu_layers" => options with { GpuLayerCount = value },
-                "context" or "parallel" => throw new ModelSpecException(spec.Text, $"'{pair}' in '{spec.Text}' is out of range: context is 16 or more, parallel 1 or more."),
-                _ => throw new ModelSpecException(spec.Text, $"'{name}' in '{spec.Text}' is not a local model option: use context, parallel or gpu_layers."),
+                "reproducible" when value is 0 or 1 => options with { Reproducible = value == 1 },
+                "context" or "parallel" or "reproducible" => throw new ModelSpecException(spec.Text, $"'{pair}' in '{spec.Text}' is out of range: context is 16 or more, parallel 1 or more, reproducible 0 or 1."),
+                _ => throw new ModelSpecException(spec.Text, $"'{name}' in '{spec.Text}' is not a local model option: use context, parallel, gpu_layers or reproducible."),
             };
         }
         return (spec.Model[..question], options);
