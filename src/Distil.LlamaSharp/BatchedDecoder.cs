@@ -13,8 +13,10 @@ namespace Distil.LlamaSharp;
 /// together, one token each per step, and a request that ends makes room for the next at once.
 /// Each sequence has its own sampling pipeline (seed, temperature, grammar), token budget and stop
 /// sequences; the sequences of a step are sampled in parallel across cores (on a small model,
-/// sampling a 32,000-token vocabulary costs more than decoding). A prompt prefix shared by many
-/// requests (the chat template and a task's system prompt) is decoded once and forked for each.
+/// sampling a 32,000-token vocabulary costs more than decoding). With a KV cache stream per
+/// sequence (<c>cellsPerSequence</c> given), an answer does not depend on its neighbours; with one
+/// unified cache, a prompt prefix shared by many requests (the chat template and a task's system
+/// prompt) can be decoded once and forked for each.
 /// One loop owns the context: llama.cpp contexts are not thread-safe.
 /// </summary>
 internal sealed class BatchedDecoder : IDisposable
@@ -31,10 +33,14 @@ internal sealed class BatchedDecoder : IDisposable
     // Prefixes already decoded, most recently used last: their conversations are forked, never sampled.
     private readonly List<Prefix> _prefixes = [];
 
-    public BatchedDecoder(LLamaWeights weights, ModelParams parameters, int maxSequences)
+    // With a KV stream per sequence: the cells each sequence has, prompt and answer together; null with one unified cache.
+    private readonly int? _cellsPerSequence;
+
+    public BatchedDecoder(LLamaWeights weights, ModelParams parameters, int maxSequences, int? cellsPerSequence = null)
     {
         _weights = weights;
         _maxSequences = maxSequences;
+        _cellsPerSequence = cellsPerSequence;
         _batchTokens = (int)parameters.BatchSize;
         _executor = new BatchedExecutor(weights, parameters, null);
         _loop = Task.Factory.StartNew(() => LoopAsync(_stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
@@ -198,6 +204,16 @@ internal sealed class BatchedDecoder : IDisposable
             {
                 throw new InvalidOperationException($"The prompt is {tokens.Length} tokens, more than the {_batchTokens} the local model decodes at once: give it a larger batch size, or a shorter prompt.");
             }
+            if (_cellsPerSequence is { } cells)
+            {
+                // A sequence cannot borrow another's cells: a prompt that fills its own is refused, and
+                // an answer ends (cut, as by MaxOutputTokens) when they are full, so no neighbour fails with it.
+                if (tokens.Length >= cells)
+                {
+                    throw new InvalidOperationException($"The prompt is {tokens.Length} tokens, and the local model's context holds {cells} per request, answer included: give it a larger context, or a shorter prompt.");
+                }
+                job.MaxTokens = Math.Min(job.MaxTokens, cells - tokens.Length);
+            }
             if (job.Prefix is { Length: > 0 } prefixText)
             {
                 var cached = _prefixes.FirstOrDefault(p => p.Text == prefixText);
@@ -285,7 +301,7 @@ internal sealed class BatchedDecoder : IDisposable
         public string Prompt { get; } = prompt;
         public string? Prefix { get; } = prefix;
         public ISamplingPipeline Sampling { get; } = sampling;
-        public int MaxTokens { get; } = maxTokens;
+        public int MaxTokens { get; set; } = maxTokens;
         public IReadOnlyList<string> Stops { get; } = stops;
         public CancellationToken Cancellation { get; } = cancellation;
         public TaskCompletionSource<Result> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -91,7 +91,11 @@ public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate, IT
         _parameters = parameters;
         _slots = new SemaphoreSlim(options.MaxParallelRequests, options.MaxParallelRequests);
         Options = options;
-        if (options.BatchedDecoding) _decoder = new BatchedDecoder(_weights, BatchedContext(parameters.ModelPath, options), options.MaxParallelRequests);
+        if (options.BatchedDecoding)
+        {
+            _decoder = new BatchedDecoder(_weights, BatchedContext(parameters.ModelPath, options), options.MaxParallelRequests,
+                options.Reproducible ? (int)options.ContextSize : null);
+        }
         ModelName = modelName;
         _metadata = new ChatClientMetadata("llama.cpp", new Uri(Path.GetFullPath(parameters.ModelPath)), modelName);
     }

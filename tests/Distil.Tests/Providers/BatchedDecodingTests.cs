@@ -103,14 +103,69 @@ public class BatchedDecodingTests
     }
 
     [Test]
+    public async Task Seeded_requests_get_the_same_answers_alone_together_and_beside_neighbours_that_come_and_go()
+    {
+        // Sampled answers of 40 tokens: one logit that differs in its last bits changes the rest of
+        // the answer. The neighbours have long prompts and end at different steps, so the questions'
+        // tokens sit elsewhere in the cache than when they decode alone.
+        var questions = Enumerable.Range(0, 4).Select(i => $"Question {i}: what is the colour of thing {i * 7}?").ToList();
+        ChatOptions Seeded(int i) => new() { Seed = 40 + i, Temperature = 1.0f, MaxOutputTokens = 40 };
+        var alone = new List<string>();
+        using (var single = Load(parallel: 1))
+        {
+            for (var i = 0; i < questions.Count; i++) alone.Add((await single.GetResponseAsync(questions[i], Seeded(i))).Text);
+        }
+
+        using var batched = Load(parallel: 4);
+        var together = await Task.WhenAll(questions.Select((q, i) => batched.GetResponseAsync(q, Seeded(i))));
+        var padding = string.Concat(Enumerable.Repeat("Some long context for the neighbour. ", 12));
+        var mixed = questions.SelectMany((q, i) => new[]
+        {
+            batched.GetResponseAsync($"{padding}Neighbour {i}.", new ChatOptions { Seed = i, Temperature = 1.0f, MaxOutputTokens = 1 + i * 5 }),
+            batched.GetResponseAsync(q, Seeded(i)),
+        }).ToList();
+        var besideNeighbours = (await Task.WhenAll(mixed)).Where((_, k) => k % 2 == 1);
+
+        Assert.That(together.Select(a => a.Text), Is.EqualTo(alone), "the four together");
+        Assert.That(besideNeighbours.Select(a => a.Text), Is.EqualTo(alone), "beside neighbours that come and go");
+    }
+
+    [Test]
+    public async Task An_answer_that_fills_its_own_context_is_cut_and_its_neighbour_goes_on()
+    {
+        using var llm = LocalChatClient.Load(TestModel.Path, new LocalModelOptions { ContextSize = 64, MaxParallelRequests = 2 });
+        var everything = new ChatOptions { Seed = 1, Temperature = 1.0f, MaxOutputTokens = 500, AdditionalProperties = new() { [ChatOptionsKeys.Grammar] = "root ::= [a-z]+" } };
+        var neighbour = llm.GetResponseAsync("A short one.", new ChatOptions { Seed = 2, MaxOutputTokens = 8 });
+
+        var cut = await llm.GetResponseAsync("Go on for ever.", everything);
+
+        Assert.That(cut.FinishReason, Is.EqualTo(ChatFinishReason.Length));
+        Assert.That(cut.Usage!.InputTokenCount + cut.Usage.OutputTokenCount, Is.EqualTo(64), "prompt and answer fill the request's context");
+        Assert.That((await neighbour).Usage!.OutputTokenCount, Is.InRange(1, 8));
+        Assert.That(async () => await llm.GetResponseAsync(string.Concat(Enumerable.Repeat("far too long ", 40)), everything),
+            Throws.InvalidOperationException.With.Message.Contains("holds 64 per request"));
+    }
+
+    [Test]
+    public async Task The_faster_unreproducible_mode_still_answers_seeded_requests()
+    {
+        using var llm = LocalChatClient.Load(TestModel.Path, new LocalModelOptions { ContextSize = 512, MaxParallelRequests = 4, Reproducible = false });
+        IReadOnlyList<ChatMessage> Row(int i) => [new ChatMessage(ChatRole.System, "Be brief."), new ChatMessage(ChatRole.User, $"Row {i}.")];
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => llm.GetResponseAsync(Row(i), new ChatOptions { Seed = i, MaxOutputTokens = 8 })));
+
+        Assert.That(answers.Select(a => a.Usage!.OutputTokenCount), Has.All.InRange(1, 8));
+    }
+
+    [Test]
     public async Task Rows_sharing_a_system_prompt_answer_as_without_sharing()
     {
-        // The shared prefix (chat template + system prompt) is decoded once and forked; the answers
-        // must be those of a client that decodes every prompt whole.
+        // The shared prefix (chat template + system prompt) is decoded once and forked (only when
+        // reproducibility is given up); the answers must be those of a client that decodes every prompt whole.
         var system = "You are a careful assistant. " + string.Concat(Enumerable.Repeat("Follow the rules. ", 20));
         var options = new ChatOptions { Seed = 5, Temperature = 0f, MaxOutputTokens = 12 };
         IReadOnlyList<ChatMessage> Row(int i) => [new ChatMessage(ChatRole.System, system), new ChatMessage(ChatRole.User, $"Row {i}.")];
-        using var shared = Load(parallel: 4);
+        using var shared = LocalChatClient.Load(TestModel.Path, new LocalModelOptions { ContextSize = 512, MaxParallelRequests = 4, Reproducible = false });
         using var whole = LocalChatClient.Load(TestModel.Path, new LocalModelOptions { ContextSize = 512, BatchedDecoding = false });
 
         var withPrefix = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => shared.GetResponseAsync(Row(i), options)));
@@ -120,17 +175,19 @@ public class BatchedDecodingTests
         Assert.That(withPrefix.Select(a => a.Text), Is.EqualTo(without));
     }
 
-    [TestCase("local:m.gguf?context=4096&parallel=8&gpu_layers=32", 4096u, 8, 32)]
-    [TestCase("local:m.gguf", 2048u, 1, 0)]
-    public void Options_in_the_spec(string spec, uint context, int parallel, int gpu)
+    [TestCase("local:m.gguf?context=4096&parallel=8&gpu_layers=32", 4096u, 8, 32, true)]
+    [TestCase("local:m.gguf", 2048u, 1, 0, true)]
+    [TestCase("local:m.gguf?parallel=4&reproducible=0", 2048u, 4, 0, false)]
+    public void Options_in_the_spec(string spec, uint context, int parallel, int gpu, bool reproducible)
     {
         var (path, options) = LocalModelsRegistration.Parse(ModelSpec.Parse(spec));
-        Assert.That((path, options.ContextSize, options.MaxParallelRequests, options.GpuLayerCount), Is.EqualTo(("m.gguf", context, parallel, gpu)));
+        Assert.That((path, options.ContextSize, options.MaxParallelRequests, options.GpuLayerCount, options.Reproducible), Is.EqualTo(("m.gguf", context, parallel, gpu, reproducible)));
     }
 
     [TestCase("local:m.gguf?threads=4", "'threads' in 'local:m.gguf?threads=4' is not a local model option")]
     [TestCase("local:m.gguf?parallel=0", "is out of range")]
     [TestCase("local:m.gguf?context=big", "is not name=number")]
+    [TestCase("local:m.gguf?reproducible=2", "reproducible 0 or 1")]
     public void Bad_options_in_the_spec_are_refused(string spec, string message) =>
         Assert.That(() => LocalModelsRegistration.Parse(ModelSpec.Parse(spec)), Throws.TypeOf<ModelSpecException>().With.Message.Contains(message));
 }
