@@ -15,7 +15,9 @@ namespace Distil.Benchmarks;
 /// Local decoding with the tiny model (samples/models): 16 requests of 48 new tokens each per
 /// operation (768 tokens), at 1, 4, 8 and 16 sequences at once. Arms, in the same run: the engine
 /// before batching (a fresh context per request, <c>BatchedDecoding = false</c>), the batched
-/// client, and a bare <see cref="BatchedExecutor"/> loop with the same parallel sampling, the floor.
+/// client (reproducible by default: a KV cache stream per sequence), the batched client with
+/// <c>Reproducible = false</c> (one unified cache), and a bare <see cref="BatchedExecutor"/> loop
+/// with the same parallel sampling, the floor.
 /// Seeds are fixed and chosen so that no answer ends early: every arm decodes exactly 768 tokens.
 /// </summary>
 [MemoryDiagnoser(false)]
@@ -30,6 +32,7 @@ public class LocalDecodingBenchmarks
 
     private LocalChatClient _old = null!;
     private LocalChatClient _batched = null!;
+    private LocalChatClient _unified = null!;
     private LLamaWeights _weights = null!;
     private int[] _seeds = null!;
 
@@ -40,6 +43,7 @@ public class LocalDecodingBenchmarks
     {
         _old = LocalChatClient.Load(ModelPath, new LocalModelOptions { ContextSize = 256, MaxParallelRequests = Sequences, BatchedDecoding = false });
         _batched = LocalChatClient.Load(ModelPath, new LocalModelOptions { ContextSize = 256, MaxParallelRequests = Sequences });
+        _unified = LocalChatClient.Load(ModelPath, new LocalModelOptions { ContextSize = 256, MaxParallelRequests = Sequences, Reproducible = false });
         _weights = LLamaWeights.LoadFromFile(new ModelParams(ModelPath));
         // Seeds whose answers run the full 48 tokens, so that every arm does the same work.
         var seeds = new List<int>();
@@ -56,6 +60,7 @@ public class LocalDecodingBenchmarks
     {
         _old.Dispose();
         _batched.Dispose();
+        _unified.Dispose();
         _weights.Dispose();
     }
 
@@ -66,8 +71,11 @@ public class LocalDecodingBenchmarks
     [Benchmark(Baseline = true, Description = "before: a context per request")]
     public Task<long> Old_path() => RunAsync(_old);
 
-    [Benchmark(Description = "batched client")]
+    [Benchmark(Description = "batched client (reproducible)")]
     public Task<long> Batched_client() => RunAsync(_batched);
+
+    [Benchmark(Description = "batched client, Reproducible = false")]
+    public Task<long> Unified_cache() => RunAsync(_unified);
 
     private async Task<long> RunAsync(IChatClient llm)
     {
@@ -123,8 +131,9 @@ public class LocalDecodingBenchmarks
 
 /// <summary>
 /// Time to first token with a long system prompt shared by every request (about 600 tokens of the
-/// tiny model): 8 requests of one new token each, with the shared prefix decoded once and forked,
-/// against decoding each prompt whole. Both arms batch 8 sequences.
+/// tiny model): 8 requests of one new token each, with the shared prefix decoded once and forked
+/// (<c>Reproducible = false</c>), against decoding each prompt whole in a unified cache and in the
+/// default reproducible client (a KV cache stream per sequence, no prefix shared). All arms batch 8 sequences.
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 10)]
 public class PrefixReuseBenchmarks
@@ -133,12 +142,14 @@ public class PrefixReuseBenchmarks
 
     private LocalChatClient _shared = null!;
     private LocalChatClient _whole = null!;
+    private LocalChatClient _reproducible = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        _shared = LocalChatClient.Load(LocalDecodingBenchmarks.ModelPath, new LocalModelOptions { ContextSize = 1024, MaxParallelRequests = 8 });
-        _whole = LocalChatClient.Load(LocalDecodingBenchmarks.ModelPath, new LocalModelOptions { ContextSize = 1024, MaxParallelRequests = 8, SharePromptPrefix = false });
+        _shared = LocalChatClient.Load(LocalDecodingBenchmarks.ModelPath, new LocalModelOptions { ContextSize = 1024, MaxParallelRequests = 8, Reproducible = false });
+        _whole = LocalChatClient.Load(LocalDecodingBenchmarks.ModelPath, new LocalModelOptions { ContextSize = 1024, MaxParallelRequests = 8, Reproducible = false, SharePromptPrefix = false });
+        _reproducible = LocalChatClient.Load(LocalDecodingBenchmarks.ModelPath, new LocalModelOptions { ContextSize = 1024, MaxParallelRequests = 8 });
         Console.WriteLine($"// System prompt: {((ITokenCounter)_shared).CountTokens([new ChatMessage(ChatRole.System, System)])} tokens with the chat template");
     }
 
@@ -147,6 +158,7 @@ public class PrefixReuseBenchmarks
     {
         _shared.Dispose();
         _whole.Dispose();
+        _reproducible.Dispose();
     }
 
     [Benchmark(Baseline = true, Description = "each prompt decoded whole")]
@@ -154,6 +166,9 @@ public class PrefixReuseBenchmarks
 
     [Benchmark(Description = "shared prefix forked")]
     public Task<int> Shared() => FirstTokensAsync(_shared);
+
+    [Benchmark(Description = "reproducible: whole, a KV stream per sequence")]
+    public Task<int> Reproducible() => FirstTokensAsync(_reproducible);
 
     private static async Task<int> FirstTokensAsync(IChatClient llm)
     {
