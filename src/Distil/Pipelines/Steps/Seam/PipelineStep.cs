@@ -108,19 +108,13 @@ public abstract class PipelineStep
     internal static IReadOnlyList<KeyedRow> Keyed(RowKey key, IReadOnlyList<JsonObject> rows) =>
         rows.Count == 1 ? [new KeyedRow(key, rows[0])] : rows.Select((row, i) => new KeyedRow(key.Child(i), row)).ToList();
 
-    /// <summary>A stable hash of a delegate's code: its method, declaring type and IL (captured values are not part of it).</summary>
-    /// <remarks>
-    /// Under NativeAOT there is no IL to read: the hash is then of the method's name alone, so a
-    /// changed <c>Map</c> body keeps its old rows; rename the method (or the step) after changing it.
-    /// </remarks>
-    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026",
-        Justification = "Without IL (trimmed or AOT), the hash falls back to the method's name; documented in docs/pipelines.md.")]
-    internal static string CodeOf(Delegate function)
-    {
-        var method = function.Method;
-        var il = method.GetMethodBody()?.GetILAsByteArray() ?? [];
-        return $"{method.DeclaringType?.FullName}.{method.Name}:{Convert.ToHexString(SHA256.HashData(il))[..16]}";
-    }
+    /// <summary>
+    /// What a delegate's code does, for a step's signature: its body, the bodies of the methods of
+    /// its own assembly it calls, and the names of what it calls elsewhere, never metadata tokens
+    /// or the compiler's numbered names, so that unrelated code does not change it. Captured values
+    /// are not part of it. See <see cref="CodeSignature"/>.
+    /// </summary>
+    internal static string CodeOf(Delegate function) => CodeSignature.Of(function);
 
     internal static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }
