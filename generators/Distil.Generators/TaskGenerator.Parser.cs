@@ -91,7 +91,8 @@ public sealed partial class TaskGenerator
                 diagnostics.ToEquatableArray(),
                 SettingReader.Read(type).ToEquatableArray(),
                 // The text, not its hash: hashing waits for the Resolver, which runs only for a task that changed.
-                SettingReader.DeclarationText(type));
+                // Its records count too, wherever they are declared: they say what it reads and answers.
+                SettingReader.DeclarationText(type) + SettingReader.RecordsText(type, new ITypeSymbol[] { inputType, outputType }));
         }
 
         private static TaskDeclaration Invalid(INamedTypeSymbol type, string taskName, List<DiagnosticInfo> diagnostics) =>

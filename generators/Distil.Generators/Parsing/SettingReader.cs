@@ -54,6 +54,7 @@ internal static class SettingReader
     /// <summary>
     /// The task's declarations (its class and its bases up to Distil's) as their tokens, so that
     /// whitespace and comments do not count: what its source hash is made of, with its templates.
+    /// Nothing of where the code is (file, line) counts, nor the order of a partial class's files.
     /// </summary>
     public static string DeclarationText(INamedTypeSymbol type, System.Func<INamedTypeSymbol, bool>? isBase = null)
     {
@@ -61,27 +62,71 @@ internal static class SettingReader
         var text = new StringBuilder();
         for (var current = type; current is not null && !isBase(current); current = current.BaseType)
         {
-            foreach (var reference in current.DeclaringSyntaxReferences)
+            text.Append(TypeText(current));
+        }
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The tokens of a type's declarations (one per part of a partial type, in a fixed order: the
+    /// order of files in a build does not count), for a record declared outside the class that uses it.
+    /// </summary>
+    public static string TypeText(INamedTypeSymbol type)
+    {
+        var parts = new List<string>();
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is not BaseTypeDeclarationSyntax declaration) continue;
+            var part = new StringBuilder();
+            foreach (var token in declaration.DescendantTokens()) part.Append(token.Text).Append(' ');
+            parts.Add(part.Append('\n').ToString());
+        }
+        parts.Sort(System.StringComparer.Ordinal);
+        return string.Concat(parts);
+    }
+
+    /// <summary>
+    /// The tokens of the types of the project that <paramref name="roots"/> (a task's or step's
+    /// input and output records) are made of: the records, the records and enums of their
+    /// properties, and so on, except those declared inside <paramref name="owner"/> (in its own
+    /// text already). A changed record changes what the code reads and writes.
+    /// </summary>
+    public static string RecordsText(INamedTypeSymbol owner, IEnumerable<ITypeSymbol> roots)
+    {
+        var text = new StringBuilder();
+        var seen = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        var pending = new Queue<ITypeSymbol>(roots);
+        while (pending.Count > 0)
+        {
+            var type = pending.Dequeue();
+            if (!seen.Add(type)) continue;
+            switch (type)
             {
-                if (reference.GetSyntax() is not TypeDeclarationSyntax declaration) continue;
-                foreach (var token in declaration.DescendantTokens()) text.Append(token.Text).Append(' ');
-                text.Append('\n');
+                case IArrayTypeSymbol array:
+                    pending.Enqueue(array.ElementType);
+                    continue;
+                case INamedTypeSymbol named:
+                    foreach (var argument in named.TypeArguments) pending.Enqueue(argument);
+                    var definition = named.OriginalDefinition;
+                    if (definition.DeclaringSyntaxReferences.Length == 0 || Within(definition, owner)) continue;
+                    text.Append(TypeText(definition));
+                    foreach (var property in definition.GetMembers().OfType<IPropertySymbol>())
+                    {
+                        if (!property.IsStatic) pending.Enqueue(property.Type);
+                    }
+                    continue;
             }
         }
         return text.ToString();
     }
 
-    /// <summary>The tokens of a record's declarations, for a record declared outside the class that uses it.</summary>
-    public static string TypeText(INamedTypeSymbol type)
+    private static bool Within(INamedTypeSymbol type, INamedTypeSymbol owner)
     {
-        var text = new StringBuilder();
-        foreach (var reference in type.DeclaringSyntaxReferences)
+        for (var current = type; current is not null; current = current.ContainingType)
         {
-            if (reference.GetSyntax() is not TypeDeclarationSyntax declaration) continue;
-            foreach (var token in declaration.DescendantTokens()) text.Append(token.Text).Append(' ');
-            text.Append('\n');
+            if (current.Equals(owner, SymbolEqualityComparer.Default)) return true;
         }
-        return text.ToString();
+        return false;
     }
 
     public static string Hash(string text)

@@ -114,24 +114,9 @@ internal static class StepParser
         ShapeOf(type) is not null || type.SpecialType == SpecialType.System_Object
         || KnownTypes.Is(type, "Distil.Pipelines", "PipelineStep") || KnownTypes.Is(type, "Distil.Pipelines", "RowStep") || KnownTypes.Is(type, "Distil.Pipelines", "AllRowsStep");
 
-    // The class (with its nested records) and its records declared elsewhere: a change to any of
-    // them changes the step's signature; the text, not its hash, so hashing runs only when it changed.
-    private static string DeclarationText(INamedTypeSymbol type, IEnumerable<INamedTypeSymbol> records)
-    {
-        var text = SettingReader.DeclarationText(type, IsDistilBase);
-        foreach (var record in records.Distinct<INamedTypeSymbol>(SymbolEqualityComparer.Default))
-        {
-            if (!IsWithin(record, type)) text += SettingReader.TypeText(record);
-        }
-        return text;
-    }
-
-    private static bool IsWithin(INamedTypeSymbol record, INamedTypeSymbol type)
-    {
-        for (var current = record.ContainingType; current is not null; current = current.ContainingType)
-        {
-            if (current.Equals(type, SymbolEqualityComparer.Default)) return true;
-        }
-        return false;
-    }
+    // The class (with its nested records) and the records it reads and makes, wherever they are
+    // declared: a change to any of them changes the step's signature; the text, not its hash, so
+    // hashing runs only when it changed.
+    private static string DeclarationText(INamedTypeSymbol type, IEnumerable<INamedTypeSymbol> records) =>
+        SettingReader.DeclarationText(type, IsDistilBase) + SettingReader.RecordsText(type, records);
 }
