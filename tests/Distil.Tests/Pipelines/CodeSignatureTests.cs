@@ -35,6 +35,8 @@ public class CodeSignatureTests(OptimizationLevel optimization)
         };
         Hooks.Map = shout;
         Hooks.Keep = row => row["text"]!.GetValue<string>().Length > 3;
+        var prefix = "#";
+        Hooks.Tag = row => { row["tag"] = prefix + row["text"]!.GetValue<string>(); return row; };
         /*BOTTOM*/
         if (args.Length == 3)
         {
@@ -54,6 +56,7 @@ public class CodeSignatureTests(OptimizationLevel optimization)
         {
             public static Func<JsonObject, JsonObject>? Map;
             public static Func<JsonObject, bool>? Keep;
+            public static Func<JsonObject, JsonObject>? Tag;
         }
 
         public static class Words
@@ -143,6 +146,27 @@ public class CodeSignatureTests(OptimizationLevel optimization)
     [Test]
     public void A_changed_nested_lambda_changes_the_signature() =>
         AssertDifferent(Edit(replace: ("c != ' '", "c != '-'")), keepChanges: false);
+
+    [Test]
+    public void A_closure_keeps_its_signature_when_its_captured_value_changes_or_another_closure_is_added_before_it()
+    {
+        var original = Compile(Program, Helpers);
+        var edited = Edit(top: """
+            var count = 3;
+            Func<int> more = () => count + 1;
+            Console.WriteLine(more());
+            """, replace: ("var prefix = \"#\";", "var prefix = \"@\";"));
+        Assert.That(edited.Tag, Is.EqualTo(original.Tag), "captured values are data, not code");
+    }
+
+    [Test]
+    public void A_changed_closure_body_changes_its_signature()
+    {
+        var original = Compile(Program, Helpers);
+        var edited = Edit(replace: ("prefix + row[\"text\"]!.GetValue<string>()", "row[\"text\"]!.GetValue<string>() + prefix"));
+        Assert.That(edited.Tag, Is.Not.EqualTo(original.Tag));
+        Assert.That(edited.Map, Is.EqualTo(original.Map));
+    }
 
     [Test]
     public void A_changed_filter_changes_its_signature_only()
@@ -235,13 +259,14 @@ public class CodeSignatureTests(OptimizationLevel optimization)
 
     // ---- helpers ----
 
-    private sealed record Signatures(string Map, string Keep);
+    private sealed record Signatures(string Map, string Keep, string Tag);
 
     private void AssertSame(Signatures edited)
     {
         var original = Compile(Program, Helpers);
         Assert.That(edited.Map, Is.EqualTo(original.Map), "the Map function's signature");
         Assert.That(edited.Keep, Is.EqualTo(original.Keep), "the Filter function's signature");
+        Assert.That(edited.Tag, Is.EqualTo(original.Tag), "the closure's signature");
     }
 
     private void AssertDifferent(Signatures edited, bool keepChanges)
@@ -275,7 +300,8 @@ public class CodeSignatureTests(OptimizationLevel optimization)
             var hooks = LoadAndRun(context, Emit(sources), []);
             var map = (Delegate)hooks.GetField("Map")!.GetValue(null)!;
             var keep = (Delegate)hooks.GetField("Keep")!.GetValue(null)!;
-            return new Signatures(SignatureOf(map), SignatureOf(keep));
+            var tag = (Delegate)hooks.GetField("Tag")!.GetValue(null)!;
+            return new Signatures(SignatureOf(map), SignatureOf(keep), SignatureOf(tag));
         }
         finally
         {
