@@ -31,6 +31,7 @@ public class CodeSignatureTests(OptimizationLevel optimization)
             var text = row["text"]!.GetValue<string>();
             row["loud"] = Words.Exclaim(text.ToUpperInvariant());
             row["letters"] = new string(text.Where(c => c != ' ').ToArray());
+            row["parts"] = string.Join("|", Words.Parts(text).Where(p => !Words.Stop.Contains(p)));
             return row;
         };
         Hooks.Map = shout;
@@ -42,7 +43,7 @@ public class CodeSignatureTests(OptimizationLevel optimization)
         {
             var pipeline = Pipeline.Create("consumer");
             pipeline.RunDirectory = args[2];
-            pipeline.Load(RowSources.Jsonl(args[0])).Map(shout, reads: ["text"], writes: ["loud", "letters"], name: "shout")
+            pipeline.Load(RowSources.Jsonl(args[0])).Map(shout, reads: ["text"], writes: ["loud", "letters", "parts"], name: "shout")
                 .Write(RowSinks.Jsonl(args[1]));
             await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.None });
         }
@@ -63,6 +64,11 @@ public class CodeSignatureTests(OptimizationLevel optimization)
         {
             /*HELPERS*/
             public static string Exclaim(string text) => text + "!";
+            public static readonly HashSet<string> Stop = new() { "the", "a" };
+            public static IEnumerable<string> Parts(string text)
+            {
+                foreach (var part in text.Split(' ')) yield return part.Trim('.');
+            }
         }
         """;
 
@@ -138,6 +144,14 @@ public class CodeSignatureTests(OptimizationLevel optimization)
     [Test]
     public void A_changed_body_of_a_helper_it_calls_changes_the_signature() =>
         AssertDifferent(Edit(replace: ("""text + "!";""", """text + "?";""")), keepChanges: false);
+
+    [Test]
+    public void A_changed_iterator_it_calls_changes_the_signature() =>
+        AssertDifferent(Edit(replace: ("part.Trim('.')", "part.Trim(',')")), keepChanges: false);
+
+    [Test]
+    public void A_changed_initializer_of_a_static_readonly_field_it_reads_changes_the_signature() =>
+        AssertDifferent(Edit(replace: ("""{ "the", "a" }""", """{ "the", "an" }""")), keepChanges: false);
 
     [Test]
     public void A_changed_string_literal_changes_the_signature() =>

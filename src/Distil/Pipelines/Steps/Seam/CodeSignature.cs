@@ -205,8 +205,16 @@ internal static class CodeSignature
             return generated ? GeneratedName(method) + "(" + string.Join(',', method.GetParameters().Select(p => TypeName(p.ParameterType))) + ")" : MethodName(method);
         }
 
+        [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "A type of the function's own assembly; without its static constructor the signature counts less, never wrongly.")]
         private string FieldReference(FieldInfo field)
         {
+            // A static readonly field of the function's assembly (a Regex, a lookup table) holds
+            // what its class's static constructor made: that code counts, its later values do not.
+            if (field is { IsStatic: true, IsInitOnly: true } && field.Module.Assembly == _home && !IsGeneratedType(field.DeclaringType)
+                && field.DeclaringType?.TypeInitializer is { } initializer)
+            {
+                Enqueue(initializer);
+            }
             var name = IsGenerated(field.Name) && !IsContentNamed(field) ? GeneratedName(field) : field.Name;
             return $"{TypeName(field.DeclaringType!)}::{name}:{TypeName(field.FieldType)}";
         }
@@ -224,8 +232,25 @@ internal static class CodeSignature
 
         private string GeneratedName(MemberInfo member)
         {
-            if (!_generated.TryGetValue(member, out var index)) _generated[member] = index = _generated.Count;
+            if (!_generated.TryGetValue(member, out var index))
+            {
+                _generated[member] = index = _generated.Count;
+                if (member is Type type && type.Assembly == _home && IsStateMachine(type)) EnqueueAll(type);
+            }
             return "gen#" + index;
+        }
+
+        // An iterator's or async method's code is in its state machine's MoveNext, which no IL
+        // calls by name (the runtime or an enumerator does): its methods count when it is named.
+        // Not so for a closure class, whose other lambdas may be unrelated code.
+        private static bool IsStateMachine(Type type) =>
+            typeof(IAsyncStateMachine).IsAssignableFrom(type) || typeof(System.Collections.IEnumerator).IsAssignableFrom(type);
+
+        [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "A compiler-generated state machine of the function's own assembly; without its methods the signature counts less, never wrongly.")]
+        private void EnqueueAll(Type type)
+        {
+            var methods = type.GetMethods(BindingFlags.DeclaredOnly | BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic);
+            foreach (var method in methods.OrderBy(m => m.Name, StringComparer.Ordinal).ThenBy(m => m.GetParameters().Length)) Enqueue(method);
         }
 
         /// <summary>A type by name, with where it comes from: nothing for the function's assembly, the module version id for another user assembly.</summary>
