@@ -291,12 +291,12 @@ internal static class CodeSignature
         }
 
         // Roslyn names array initializer data and its other private helpers after their content
-        // (<PrivateImplementationDetails>.<hash of the bytes>), and an auto-property's backing
-        // field after the property: these names say what the code is, so they count.
+        // (<PrivateImplementationDetails>.<hash of the bytes>), and an auto-property's or an
+        // anonymous type's field after its property: these names say what the code is, so they count.
         private static bool IsContentNamed(MemberInfo member) =>
             member.Name == "<PrivateImplementationDetails>"
             || member.DeclaringType?.Name == "<PrivateImplementationDetails>"
-            || member is FieldInfo && member.Name.EndsWith(">k__BackingField", StringComparison.Ordinal);
+            || member is FieldInfo && (member.Name.EndsWith(">k__BackingField", StringComparison.Ordinal) || member.Name.EndsWith(">i__Field", StringComparison.Ordinal));
 
         private static string Quoted(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";
     }
