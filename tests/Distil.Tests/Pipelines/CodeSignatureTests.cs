@@ -316,7 +316,7 @@ public class CodeSignatureTests(OptimizationLevel optimization)
         return extraFile is null ? Compile(program, helperSource) : Compile(program, helperSource, extraFile);
     }
 
-    private static string WithMarks(string program, string? top = null, string? bottom = null) =>
+    internal static string WithMarks(string program, string? top = null, string? bottom = null) =>
         program.Replace("/*TOP*/", top ?? "").Replace("/*BOTTOM*/", bottom ?? "");
 
     private Signatures Compile(params string[] sources)
@@ -345,7 +345,10 @@ public class CodeSignatureTests(OptimizationLevel optimization)
         return assembly.GetType("Consumer.Hooks", throwOnError: true)!;
     }
 
-    private byte[] Emit(params string[] sources)
+    private byte[] Emit(params string[] sources) => Emit(optimization, sources);
+
+    /// <summary>Compiles a consumer's program as <c>dotnet build</c> does (deterministic), with the test's references.</summary>
+    internal static byte[] Emit(OptimizationLevel optimization, params string[] sources)
     {
         var trees = sources.Select((s, i) => CSharpSyntaxTree.ParseText(WithMarks(s), new CSharpParseOptions(LanguageVersion.Latest), path: $"File{i}.cs"));
         var globalUsings = CSharpSyntaxTree.ParseText("global using System; global using System.Linq; global using System.Collections.Generic; global using System.Threading.Tasks;", path: "Usings.cs");

@@ -1,0 +1,97 @@
+using System.Runtime.Loader;
+using Distil.Testing;
+using Distil.Tests.Providers;
+using Microsoft.CodeAnalysis;
+using Microsoft.Extensions.AI;
+using NUnit.Framework;
+
+namespace Distil.Tests.Pipelines;
+
+/// <summary>
+/// A consumer's program (load, Map, task, write) compiled with Roslyn, run against the stand-in
+/// server, edited, compiled and run again in the same run directory, as a user does with
+/// <c>dotnet run</c>: an edit elsewhere in the program asks nothing again; an edit of the Map's
+/// body that changes every prompt asks once per row, and the dataset follows the new code.
+/// </summary>
+public class RebuiltConsumerTests : FakeServerTests
+{
+    private const string Program = """
+        using System.Text.Json.Nodes;
+        using Distil.Pipelines;
+        using Distil.Tasks;
+        using Consumer;
+
+        /*TOP*/
+        var pipeline = Pipeline.Create("consumer");
+        pipeline.RunDirectory = args[2];
+        pipeline.Load(RowSources.Jsonl(args[0]))
+            .Map(row => { row["instruction"] = "Say " + row["text"]!.GetValue<string>().ToUpperInvariant(); return row; },
+                reads: ["text"], writes: ["instruction"], name: "prompt")
+            .Then(new TextGeneration { Name = "answer", Llm = Hooks.Llm })
+            .Write(RowSinks.Jsonl(args[1]));
+        await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.None });
+        """;
+
+    private const string Hooks = """
+        namespace Consumer;
+        public static class Hooks { public static Microsoft.Extensions.AI.IChatClient? Llm; }
+        """;
+
+    private const int Rows = 6;
+
+    private string _folder = null!;
+
+    [SetUp]
+    public void CreateFolder()
+    {
+        _folder = Directory.CreateTempSubdirectory("distil-rebuilt-").FullName;
+        Server.Reply = FakeReplies.Answering(r => "re " + r.LastMessage);
+    }
+
+    [TearDown]
+    public void DeleteFolder() => Directory.Delete(_folder, recursive: true);
+
+    [Test]
+    public async Task An_unrelated_edit_asks_nothing_again_and_a_changed_map_body_asks_once_per_row()
+    {
+        var input = Path.Combine(_folder, "input.jsonl");
+        await File.WriteAllLinesAsync(input, Enumerable.Range(0, Rows).Select(i => $$"""{"text":"word {{i}}"}"""));
+
+        Assert.That(await RunAsync(Program, input), Is.EqualTo(Rows), "the first run asks once per row");
+        var firstDataset = await File.ReadAllTextAsync(Output);
+
+        var unrelated = CodeSignatureTests.WithMarks(Program, top: """
+            Console.WriteLine("Starting the consumer run");
+            Func<int, string> twice = n => (n * 2).ToString();
+            Console.WriteLine(twice(21));
+            """);
+        Assert.That(await RunAsync(unrelated, input), Is.EqualTo(0), "an unrelated edit and rebuild asks nothing");
+        Assert.That(await File.ReadAllTextAsync(Output), Is.EqualTo(firstDataset));
+
+        var lower = unrelated.Replace("ToUpperInvariant()", "ToLowerInvariant()");
+        Assert.That(await RunAsync(lower, input), Is.EqualTo(Rows), "a Map whose every prompt changed asks once per row");
+        var dataset = await File.ReadAllTextAsync(Output);
+        Assert.That(dataset, Does.Contain("Say word 0").And.Not.Contain("WORD"), "the dataset follows the code that ran");
+    }
+
+    private string Output => Path.Combine(_folder, "output.jsonl");
+
+    // Compiles and runs the program in the shared run directory; returns the LLM calls it made.
+    private async Task<long> RunAsync(string program, string input)
+    {
+        var before = Server.RequestCount;
+        var context = new AssemblyLoadContext("rebuilt-consumer", isCollectible: true);
+        try
+        {
+            var assembly = context.LoadFromStream(new MemoryStream(CodeSignatureTests.Emit(OptimizationLevel.Debug, program, Hooks)));
+            assembly.GetType("Consumer.Hooks", throwOnError: true)!.GetField("Llm")!.SetValue(null, FakeServerClients.OpenAI(Server));
+            var result = assembly.EntryPoint!.Invoke(null, [new[] { input, Output, Path.Combine(_folder, "run") }]);
+            if (result is Task task) await task;
+        }
+        finally
+        {
+            context.Unload();
+        }
+        return Server.RequestCount - before;
+    }
+}
