@@ -59,9 +59,23 @@ internal static class CodeSignature
             // NativeAOT or trimmed IL: only the method's name is left (see docs/pipelines.md).
             return $"{method.DeclaringType?.FullName}.{method.Name}:no-il";
         }
-        var text = new Walk(method).Run();
+        string text;
+        try
+        {
+            text = new Walk(method).Run();
+        }
+        catch (Exception error) when (error is ArgumentException or BadImageFormatException or TypeLoadException
+            or MissingMemberException or FileNotFoundException or InvalidOperationException or NotSupportedException)
+        {
+            // Reflection that cannot read something (a member of an assembly missing at run time):
+            // the body's bytes, whose tokens shift with unrelated code, so at worst a needless recompute.
+            text = "bytes " + RawIl(method);
+        }
         return $"{label}:{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16]}";
     }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only reached when the method has IL (HasIl).")]
+    private static string RawIl(MethodBase method) => Convert.ToHexString(method.GetMethodBody()?.GetILAsByteArray() ?? []);
 
     [UnconditionalSuppressMessage("Trimming", "IL2026",
         Justification = "Without IL (trimmed or AOT) the signature falls back to the method's name; documented in docs/pipelines.md.")]
