@@ -117,6 +117,32 @@ public class PackageTests
     }
 
     [Test]
+    public void The_tool_package_carries_llama_natives_once_in_its_runtimes_and_the_installed_tool_runs_a_local_model()
+    {
+        using (var package = ZipFile.OpenRead(Path.Combine(_feed, $"Distil.Cli.{_version}.nupkg")))
+        {
+            var entries = package.Entries.Select(e => e.FullName).ToList();
+            // The backend's Content items once came in a second time, flattened: same names from different RIDs collided.
+            Assert.That(entries, Has.None.StartsWith("content/").And.None.StartsWith("contentFiles/"));
+            Assert.That(entries, Does.Contain("tools/net10.0/any/runtimes/linux-x64/native/avx2/libllama.so"));
+        }
+
+        var tools = Path.Combine(_work, "local-tools");
+        var install = Dotnet(_work, "tool", "install", "--tool-path", tools, "--add-source", _feed, "Distil.Cli", "--version", _version);
+        Assert.That(install.ExitCode, Is.Zero, install.Output);
+        var input = Path.Combine(_work, "local-rows.jsonl");
+        File.WriteAllLines(input, ["{\"instruction\":\"Name a colour.\"}"]);
+        var output = Path.Combine(_work, "local-out.jsonl");
+        var model = Path.Combine(RepositoryRoot(), "samples", "models", "llama-2-tiny-random.gguf");
+
+        var run = Run(Path.Combine(tools, "distil"), _work, "run", "--task", "text_generation", "--input", input, "--output", output,
+            "--model", $"local:{model}", "--run-dir", Path.Combine(_work, "local-run"));
+
+        Assert.That(run.ExitCode, Is.Zero, run.Output);
+        Assert.That(JsonNode.Parse(File.ReadAllLines(output).Single())!["generation"]!.GetValue<string>(), Is.Not.Empty);
+    }
+
+    [Test]
     public void A_fresh_project_with_the_Distil_and_Distil_Tasks_packages_runs_a_built_in_and_a_custom_task()
     {
         var app = CreateApp("withtasks", "Summarise {{ title }} in {{ max_words }} words:", withTasks: true);
