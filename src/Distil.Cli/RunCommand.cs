@@ -371,8 +371,12 @@ internal static class RunCommand
                 : ", cost unknown (no price matched)";
             var reasked = statistics.ReaskedAnswers > 0 ? $" ({statistics.ReaskedAnswers:N0} asked again, {statistics.ReaskFits:N0} then fit)" : "";
             var cutOff = statistics.CutOffAnswers > 0 ? $" ({statistics.CutOffAnswers:N0} cut off at the token limit)" : "";
+            // Rule: answers reused from the run directory are calls of this run that cost nothing.
+            var calls = statistics.AnswersReused > 0
+                ? $"{Count(statistics.Calls + statistics.AnswersReused, "call")} this run ({statistics.Calls:N0} new, {Count(statistics.AnswersReused, "answer")} reused)"
+                : $"{Count(statistics.Calls, "call")} this run";
             await console.Out.WriteLineAsync(
-                $"  {step}: {Count(statistics.Calls, "call")} this run, {statistics.FailedCalls:N0} failed, {Count(statistics.UnparsedAnswers, "answer")} unreadable, " +
+                $"  {step}: {calls}, {statistics.FailedCalls:N0} failed, {Count(statistics.UnparsedAnswers, "answer")} unreadable, " +
                 $"{statistics.RejectedAnswers:N0} broke a rule{cutOff}{reasked}, " +
                 $"{statistics.InputTokens:N0} input and {statistics.OutputTokens:N0} output tokens{cost}.");
             if (statistics.SkippedRows > 0)

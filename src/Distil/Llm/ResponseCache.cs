@@ -29,6 +29,9 @@ public sealed class ResponseCache : IDistributedCache, IDisposable
 
     private readonly string _connectionString;
 
+    // False for a run's answers: one fsync per answer would hold a call's slot for a disk write.
+    private bool _syncEachWrite = true;
+
     private ResponseCache(string path, string connectionString, TimeSpan busyTimeout, TimeProvider time)
     {
         Path = path;
@@ -54,7 +57,15 @@ public sealed class ResponseCache : IDistributedCache, IDisposable
     /// <param name="busyTimeout">How long to wait for another process that holds the file (default 30 s).</param>
     /// <param name="time">The clock for expiry (default: the system clock).</param>
     /// <exception cref="ResponseCacheException">The file is not a Distil response cache, is damaged, or stays locked.</exception>
-    public static ResponseCache Open(string path, TimeSpan? busyTimeout = null, TimeProvider? time = null)
+    public static ResponseCache Open(string path, TimeSpan? busyTimeout = null, TimeProvider? time = null) => Open(path, busyTimeout, time, syncEachWrite: true);
+
+    /// <summary>
+    /// Opens the cache as <see cref="Open(string, TimeSpan?, TimeProvider?)"/> does;
+    /// with <paramref name="syncEachWrite"/> false, a write is on disk once the operating system
+    /// has it (SQLite's <c>synchronous = NORMAL</c> in WAL mode, as the run store): a killed
+    /// process loses nothing, a power cut may lose the last answers, and no write waits for the disk.
+    /// </summary>
+    internal static ResponseCache Open(string path, TimeSpan? busyTimeout, TimeProvider? time, bool syncEachWrite)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var timeout = busyTimeout ?? TimeSpan.FromSeconds(30);
@@ -73,7 +84,7 @@ public sealed class ResponseCache : IDistributedCache, IDisposable
             DefaultTimeout = (int)Math.Ceiling(timeout.TotalSeconds),
         }.ToString();
 
-        var cache = new ResponseCache(fullPath, connectionString, timeout, time ?? TimeProvider.System);
+        var cache = new ResponseCache(fullPath, connectionString, timeout, time ?? TimeProvider.System) { _syncEachWrite = syncEachWrite };
         cache.Run("create", connection => cache.Create(connection));
         return cache;
     }
@@ -293,12 +304,21 @@ public sealed class ResponseCache : IDistributedCache, IDisposable
         {
             await using var connection = new SqliteConnection(_connectionString);
             await connection.OpenAsync(token).ConfigureAwait(false);
+            if (!_syncEachWrite) SyncNormally(connection);
             return await work(connection).ConfigureAwait(false);
         }
         catch (SqliteException error)
         {
             throw Failure(operation, error);
         }
+    }
+
+    // A per-connection setting: a pooled connection may be new, so each operation sets it (no I/O).
+    private static void SyncNormally(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA synchronous = NORMAL;";
+        command.ExecuteNonQuery();
     }
 
     private T Run<T>(string operation, Func<SqliteConnection, T> work)

@@ -27,7 +27,11 @@ public sealed class ResponseCachingChatClient : CachingChatClient
     // Part of every key: change it when the stored form of an answer changes.
     private const string KeyFormat = "distil-response-cache-v1";
 
+    // Part of every key of a run's answers (KeyedByRow): a key of their own, never one of the cache's.
+    private const string AnswerKeyFormat = "distil-run-answer-v1";
+
     private readonly IDistributedCache _cache;
+    private readonly ChatClientMetadata? _metadata;
     private readonly string _provider;
     private long _hits;
     private long _misses;
@@ -38,7 +42,8 @@ public sealed class ResponseCachingChatClient : CachingChatClient
     {
         _cache = cache ?? throw new ArgumentNullException(nameof(cache));
         Logger = logger ?? NullLogger.Instance;
-        _provider = ProviderIdentity(innerClient.GetService<ChatClientMetadata>());
+        _metadata = innerClient.GetService<ChatClientMetadata>();
+        _provider = ProviderIdentity(_metadata);
     }
 
     /// <summary>Receives warnings when the cache cannot be read or written.</summary>
@@ -51,11 +56,12 @@ public sealed class ResponseCachingChatClient : CachingChatClient
     public DistributedCacheEntryOptions? EntryOptions { get; set; }
 
     /// <summary>
-    /// Keys answers by the call of the run as well (row, generation, call number), so that two rows
-    /// with the same prompt keep answers of their own: the attempt journal a pipeline keeps for
-    /// tasks that make several calls per generation.
+    /// Keeps the answers of a run directory (<see cref="Distil.Pipelines.RunAnswers"/>): keyed by
+    /// <see cref="AnswerKey"/>, the request with the step and row that ask (from
+    /// <see cref="CallScope"/>), so that two rows with the same prompt keep answers of their own;
+    /// an answer found is counted as reused, not as a cache hit.
     /// </summary>
-    internal bool KeyedByCall { get; init; }
+    internal bool KeyedByRow { get; init; }
 
     /// <summary>Requests answered from the cache.</summary>
     public long Hits => Interlocked.Read(ref _hits);
@@ -66,15 +72,40 @@ public sealed class ResponseCachingChatClient : CachingChatClient
     /// <inheritdoc/>
     protected override string GetCacheKey(IEnumerable<ChatMessage> messages, ChatOptions? options, params ReadOnlySpan<object?> additionalValues)
     {
-        var values = new object?[additionalValues.Length + (KeyedByCall ? 5 : 4)];
+        // A run's answers leave out the base class's values (whether the call streams): a streamed
+        // answer is stored under its own prefix, and the key stays the one AnswerKey gives.
+        if (KeyedByRow) return AnswerKey(_metadata, messages, options, CallScope.Step ?? "", CallScope.RowKey ?? "", CallScope.Repeat);
+        var values = new object?[additionalValues.Length + 4];
         values[0] = KeyFormat;
         values[1] = _provider;
         values[2] = messages;
         values[3] = options;
         additionalValues.CopyTo(values.AsSpan(4));
-        if (KeyedByCall) values[^1] = CallScope.Call;
         return AIJsonUtilities.HashDataToString(values, AIJsonUtilities.DefaultOptions);
     }
+
+    /// <summary>
+    /// The key under which a run directory keeps the answer to one request of one row of one step:
+    /// a hash of the key format, the provider's identity (name, endpoint, default model), the
+    /// messages, the whole options (model, seed, temperature, response format, the generation index
+    /// Distil adds for generations after the first), the step's name and the row's key. The call's
+    /// number is not in it, nor the step's signature: a recomputed step finds the answer of every
+    /// request it makes again. Two rows, or two steps, that send the very same request keep answers
+    /// of their own (sampled answers stay independent, and which step answers first does not matter).
+    /// </summary>
+    /// <param name="provider">The metadata of the client the request goes to (<c>GetService&lt;ChatClientMetadata&gt;()</c>).</param>
+    /// <param name="messages">The request's messages.</param>
+    /// <param name="options">The request's options, as sent.</param>
+    /// <param name="step">The name of the pipeline step that asks.</param>
+    /// <param name="rowKey">The key of the row that asks (<c>RowKey.Text</c>).</param>
+    /// <param name="repeat">
+    /// How many earlier calls of the same generation sent the very same request (a re-ask of an
+    /// identical conversation); 0, the usual case, adds nothing to the hash.
+    /// </param>
+    internal static string AnswerKey(ChatClientMetadata? provider, IEnumerable<ChatMessage> messages, ChatOptions? options, string step, string rowKey, int repeat = 0) =>
+        repeat == 0
+            ? AIJsonUtilities.HashDataToString([AnswerKeyFormat, ProviderIdentity(provider), messages, options, step, rowKey], AIJsonUtilities.DefaultOptions)
+            : AIJsonUtilities.HashDataToString([AnswerKeyFormat, ProviderIdentity(provider), messages, options, step, rowKey, repeat], AIJsonUtilities.DefaultOptions);
 
     /// <inheritdoc/>
     protected override async Task<ChatResponse?> ReadCacheAsync(string key, CancellationToken cancellationToken)
@@ -82,7 +113,7 @@ public sealed class ResponseCachingChatClient : CachingChatClient
         var bytes = await TryReadAsync(key, cancellationToken).ConfigureAwait(false);
         var response = bytes is null ? null : TryDeserialize(bytes, static data => JsonSerializer.Deserialize(data, ResponseInfo));
         Interlocked.Increment(ref response is null ? ref _misses : ref _hits);
-        if (response is not null) CallScope.CacheHit();
+        if (response is not null) Found();
         return response;
     }
 
@@ -97,13 +128,20 @@ public sealed class ResponseCachingChatClient : CachingChatClient
         var updates = bytes is null ? null : TryDeserialize(bytes, static data =>
             JsonNode.Parse(data)?.AsArray().Select(update => update.Deserialize(UpdateInfo)!).ToList());
         Interlocked.Increment(ref updates is null ? ref _misses : ref _hits);
-        if (updates is not null) CallScope.CacheHit();
+        if (updates is not null) Found();
         return updates;
     }
 
     /// <inheritdoc/>
     protected override Task WriteCacheStreamingAsync(string key, IReadOnlyList<ChatResponseUpdate> value, CancellationToken cancellationToken) =>
         TryWriteAsync("stream:" + key, System.Text.Encoding.UTF8.GetBytes(new JsonArray(value.Select(update => JsonSerializer.SerializeToNode(update, UpdateInfo)).ToArray()).ToJsonString()), cancellationToken);
+
+    // A run's own answer is reused, not a hit of the user's cache: the two are counted apart.
+    private void Found()
+    {
+        if (KeyedByRow) CallScope.AnswerReused();
+        else CallScope.CacheHit();
+    }
 
     // Microsoft.Extensions.AI's own source-generated contracts: no reflection (trimming- and AOT-safe).
     private static JsonTypeInfo<ChatResponse> ResponseInfo => (JsonTypeInfo<ChatResponse>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatResponse));

@@ -143,7 +143,7 @@ public sealed class Dataset
 }
 
 /// <summary>The LLM calls of one task step in one run.</summary>
-/// <param name="Calls">Answered calls (online, or answers collected from offline batches).</param>
+/// <param name="Calls">Answered calls (online, or answers collected from offline batches); answers reused from the run directory are not among them (<see cref="TaskStatistics.AnswersReused"/>).</param>
 /// <param name="FailedCalls">Calls that failed after their retries; their rows have null outputs.</param>
 /// <param name="InputTokens">Prompt tokens, as the services reported them.</param>
 /// <param name="OutputTokens">Answer tokens, as the services reported them.</param>
@@ -197,6 +197,14 @@ public sealed record TaskStatistics(
     /// </summary>
     public long SkippedRows { get; init; }
 
+    /// <summary>
+    /// Calls answered in this run from the answers an earlier run of the same run directory paid
+    /// for (its <c>answers.db</c>): the very same request of the same row. They cost nothing, so
+    /// they are not among <see cref="Calls"/>, and their tokens are not among <see cref="InputTokens"/>
+    /// and <see cref="OutputTokens"/>.
+    /// </summary>
+    public long AnswersReused { get; init; }
+
     internal static TaskStatistics From(StepCounts counts) =>
         new(counts.Calls, counts.FailedCalls, counts.InputTokens, counts.OutputTokens, counts.Retries, counts.CacheHits, counts.Unparsed, counts.Reasked, counts.ReaskFits,
             counts.Rejected, counts.CutOff, counts.FirstTry + counts.ReaskFits)
@@ -210,5 +218,6 @@ public sealed record TaskStatistics(
             UnfitSamples = counts.Samples,
             RetriedRows = counts.Retried,
             SkippedRows = counts.Skipped,
+            AnswersReused = counts.AnswersReused,
         };
 }

@@ -12,6 +12,13 @@ namespace Distil;
 internal readonly record struct CallRequest(
     string RowKey, long RowIndex, int Generation, int Call, IReadOnlyList<ChatMessage> Messages, ChatOptions Options)
 {
+    /// <summary>
+    /// How many earlier calls of this generation sent the very same messages and options (0 for
+    /// almost every call): a re-ask of an identical conversation is a new request for a new answer,
+    /// so the run's answers keep it apart (<see cref="ResponseCachingChatClient.AnswerKey"/>).
+    /// </summary>
+    public int Repeat { get; init; }
+
     /// <summary>The custom id of this call in an offline batch (the generation's first call, or its Nth re-ask).</summary>
     public string CustomId => LlmTask.BatchCustomId(RowKey, Generation, Call);
 }
@@ -51,12 +58,16 @@ internal sealed class OnlineCalls(IChatClient llm, int maxConcurrency, RunMetric
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         metrics.CallStarted(step);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        CallScope.Frame? scope = null;
         try
         {
-            // Retries and cache hits inside the client are this run's and this step's.
-            CallScope.Enter(metrics, step, $"{request.RowKey}/{request.Generation}/{request.Call}");
+            // Retries and cache hits inside the client are this run's and this step's; the run's
+            // answers are kept under the row that asked (see RunAnswers).
+            scope = CallScope.Enter(metrics, step, request.RowKey, request.Repeat);
             var response = await llm.GetResponseAsync(request.Messages, request.Options, cancellationToken).ConfigureAwait(false);
-            metrics.CallAnswered(step, response.Usage?.InputTokenCount, response.Usage?.OutputTokenCount);
+            // Rule: an answer an earlier run paid for is a call of this run, but costs no tokens.
+            if (scope.Reused) metrics.AnswerReused(step);
+            else metrics.CallAnswered(step, response.Usage?.InputTokenCount, response.Usage?.OutputTokenCount);
             return response;
         }
         catch (Exception error) when (!cancellationToken.IsCancellationRequested)
@@ -66,7 +77,8 @@ internal sealed class OnlineCalls(IChatClient llm, int maxConcurrency, RunMetric
         }
         finally
         {
-            metrics.CallTook(step, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            // A reused answer took no service time: the latencies are those of calls sent.
+            if (scope is not { Reused: true }) metrics.CallTook(step, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             metrics.CallEnded(step);
             _slots.Release();
         }

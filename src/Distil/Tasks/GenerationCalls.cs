@@ -20,6 +20,8 @@ public sealed class GenerationCalls
     private readonly ChatOptions _options;
     private readonly string _rowKey;
     private readonly CancellationToken _cancellationToken;
+    // The requests sent so far, and their hashes once a later call needed them (see Repeats).
+    private List<(IReadOnlyList<ChatMessage> Messages, ChatOptions Options, string? Hash)>? _sent;
     private long _inputTokens;
     private long _outputTokens;
     private bool _hasUsage;
@@ -83,7 +85,8 @@ public sealed class GenerationCalls
         }
 
         LastMessages = messages;
-        var response = await _strategy.SendAsync(new CallRequest(_rowKey, RowIndex, Generation, Count, messages, options), _cancellationToken).ConfigureAwait(false);
+        var request = new CallRequest(_rowKey, RowIndex, Generation, Count, messages, options) { Repeat = Repeats(messages, options) };
+        var response = await _strategy.SendAsync(request, _cancellationToken).ConfigureAwait(false);
 
         Count++;
         LastText = response.Text;
@@ -96,6 +99,34 @@ public sealed class GenerationCalls
             _outputTokens += usage.OutputTokenCount ?? 0;
         }
         return response.Text;
+    }
+
+    // How many earlier calls of this generation sent the very same request. Most generations make
+    // one call, which hashes nothing; a later call hashes itself and the calls before it once.
+    private int Repeats(IReadOnlyList<ChatMessage> messages, ChatOptions options)
+    {
+        lock (this)
+        {
+            _sent ??= [];
+            _sent.Add((messages, options, null));
+            if (_sent.Count == 1) return 0;
+            var hash = HashOf(_sent.Count - 1);
+            var repeats = 0;
+            for (var i = 0; i < _sent.Count - 1; i++)
+            {
+                if (HashOf(i) == hash) repeats++;
+            }
+            return repeats;
+        }
+    }
+
+    private string HashOf(int call)
+    {
+        var (messages, options, hash) = _sent![call];
+        if (hash is not null) return hash;
+        hash = AIJsonUtilities.HashDataToString([messages, options], AIJsonUtilities.DefaultOptions);
+        _sent[call] = (messages, options, hash);
+        return hash;
     }
 
     /// <summary>

@@ -262,6 +262,13 @@ public abstract partial class LlmTask<TInput, TOutput>
                     "Task '{Task}' answers: {FirstTry} fit at the first try, {Reasked} asked again ({Fitted} then fit), {Repaired} mended in reading, {Lost} lost to misfits.",
                     _task.Name, counts.FirstTry, counts.Reasked, counts.ReaskFits, counts.Repaired, counts.Unparsed + counts.Rejected);
             }
+            if (counts.AnswersReused > 0)
+            {
+                // Rule: a recomputed step says what it did not pay for again.
+                _task.Logger.LogInformation(
+                    "Task '{Task}': {Reused} answers reused from the run directory (already paid for), {New} new calls.",
+                    _task.Name, counts.AnswersReused, counts.Calls + counts.FailedCalls);
+            }
             if (counts.FailedCalls == 0 && counts.Unparsed == 0 && counts.Rejected == 0)
             {
                 _task.Logger.LogInformation(

@@ -19,7 +19,7 @@ namespace Distil;
 /// </remarks>
 internal sealed class RecordedCalls(string task, int round = 0, IReadOnlyDictionary<string, OfflineBatchResult>? answers = null) : CallStrategy
 {
-    private readonly List<(OfflineBatchRequest Request, string RowKey)> _requests = [];
+    private readonly List<(OfflineBatchRequest Request, string RowKey, int Repeat)> _requests = [];
     private readonly ConcurrentDictionary<string, byte> _repeated = new(StringComparer.Ordinal);
 
     /// <summary>The batch round this records: 0 for first calls, N for the Nth re-asks.</summary>
@@ -31,6 +31,15 @@ internal sealed class RecordedCalls(string task, int round = 0, IReadOnlyDiction
         get
         {
             lock (_requests) return [.. _requests.Select(r => r.Request)];
+        }
+    }
+
+    /// <summary>The requests recorded so far, each with the key of the row that made it.</summary>
+    public IReadOnlyList<(OfflineBatchRequest Request, string RowKey, int Repeat)> RequestsOfRows
+    {
+        get
+        {
+            lock (_requests) return [.. _requests];
         }
     }
 
@@ -54,7 +63,7 @@ internal sealed class RecordedCalls(string task, int round = 0, IReadOnlyDiction
         }
         if (request.Call == round)
         {
-            lock (_requests) _requests.Add((new OfflineBatchRequest(request.CustomId, request.Messages, request.Options), request.RowKey));
+            lock (_requests) _requests.Add((new OfflineBatchRequest(request.CustomId, request.Messages, request.Options), request.RowKey, request.Repeat));
         }
         else
         {
@@ -80,14 +89,17 @@ internal sealed class RecordedCalls(string task, int round = 0, IReadOnlyDiction
 
 /// <summary>
 /// Answers each call from the results of finished offline batches, by custom id: a generation's
-/// first call, and its re-asks (each sent in a batch of its own round).
+/// first call, and its re-asks (each sent in a batch of its own round). The custom ids in
+/// <paramref name="reused"/> were answered from the run directory's answers, sent in no batch:
+/// they are counted as reused, not as calls.
 /// </summary>
-internal sealed class ReplayedCalls(IReadOnlyDictionary<string, OfflineBatchResult> answers, RunMetrics metrics, string step) : CallStrategy
+internal sealed class ReplayedCalls(IReadOnlyDictionary<string, OfflineBatchResult> answers, RunMetrics metrics, string step, IReadOnlySet<string>? reused = null) : CallStrategy
 {
     public override Task<ChatResponse> SendAsync(CallRequest request, CancellationToken cancellationToken)
     {
         var answer = answers.GetValueOrDefault(request.CustomId);
-        if (answer is { Succeeded: true }) metrics.CallAnswered(step, answer.InputTokens, answer.OutputTokens);
+        if (answer is { Succeeded: true } && reused?.Contains(request.CustomId) == true) metrics.AnswerReused(step);
+        else if (answer is { Succeeded: true }) metrics.CallAnswered(step, answer.InputTokens, answer.OutputTokens);
         else metrics.CallFailed(step);
         return Task.FromResult(BatchAnswers.Response(answer));
     }

@@ -63,6 +63,7 @@ internal sealed class RunMetrics : IDisposable
     private readonly UpDownCounter<long> _inFlight;
     private readonly Counter<long> _retries;
     private readonly Counter<long> _cacheHits;
+    private readonly Counter<long> _answersReused;
     private readonly Counter<long> _reasked;
     private readonly Counter<long> _repaired;
     private readonly Counter<long> _firstTry;
@@ -84,6 +85,7 @@ internal sealed class RunMetrics : IDisposable
         _inFlight = _meter.CreateUpDownCounter<long>("distil.llm.in_flight", "{call}", "LLM calls waiting on the service now.");
         _retries = _meter.CreateCounter<long>("distil.llm.retries", "{retry}", "LLM requests sent again after a transient fault.");
         _cacheHits = _meter.CreateCounter<long>("distil.llm.cache.hits", "{call}", "LLM calls answered from the response cache.");
+        _answersReused = _meter.CreateCounter<long>("distil.llm.answers.reused", "{call}", "LLM calls answered from the answers an earlier run of the run directory paid for (answers.db): nothing sent, nothing paid.");
         _firstTry = _meter.CreateCounter<long>("distil.llm.answers.first_try", "{answer}", "Generations whose first answer was kept.");
         _repaired = _meter.CreateCounter<long>("distil.llm.answers.repaired", "{answer}", "Kept answers that were mended in reading (a number written as a word or fraction).");
         _callDuration = _meter.CreateHistogram<double>("distil.llm.call.duration", "s", "How long an LLM call took, its retries and waits for a rate limit included.");
@@ -171,6 +173,12 @@ internal sealed class RunMetrics : IDisposable
 
     public void CacheHit(string step) => _cacheHits.Add(1, Step(step));
 
+    /// <summary>
+    /// A call answered from the run directory's answers (see <see cref="RunAnswers"/>): nothing
+    /// sent, nothing paid, so neither a call nor tokens of this run.
+    /// </summary>
+    public void AnswerReused(string step) => _answersReused.Add(1, Step(step));
+
     public void AnswerRepaired(string step) => _repaired.Add(1, Step(step));
 
     public void AnswerFitFirst(string step) => _firstTry.Add(1, Step(step));
@@ -230,6 +238,7 @@ internal sealed class RunMetrics : IDisposable
         else if (ReferenceEquals(instrument, _inFlight)) Interlocked.Add(ref counts.InFlightField, value);
         else if (ReferenceEquals(instrument, _retries)) Interlocked.Add(ref counts.RetriesField, value);
         else if (ReferenceEquals(instrument, _cacheHits)) Interlocked.Add(ref counts.CacheHitsField, value);
+        else if (ReferenceEquals(instrument, _answersReused)) Interlocked.Add(ref counts.AnswersReusedField, value);
         else if (ReferenceEquals(instrument, _repaired)) Interlocked.Add(ref counts.RepairedField, value);
         else if (ReferenceEquals(instrument, _firstTry)) Interlocked.Add(ref counts.FirstTryField, value);
         else if (ReferenceEquals(instrument, _reasked))
@@ -261,6 +270,7 @@ internal sealed class StepCounts
     internal long InFlightField;
     internal long RetriesField;
     internal long CacheHitsField;
+    internal long AnswersReusedField;
     internal long ReaskedField;
     internal long ReaskFitsField;
     internal long RepairedField;
@@ -296,7 +306,7 @@ internal sealed class StepCounts
     /// <summary>Input rows a conditional task step skipped in this run (they did not pass its condition).</summary>
     public long Skipped => Interlocked.Read(ref SkippedField);
 
-    /// <summary>Answered calls.</summary>
+    /// <summary>Answered calls (a response cache's hits among them; answers reused from the run directory not: <see cref="AnswersReused"/>).</summary>
     public long Calls => Interlocked.Read(ref CallsField);
 
     /// <summary>Calls that failed after their retries.</summary>
@@ -334,10 +344,13 @@ internal sealed class StepCounts
 
     public long CacheHits => Interlocked.Read(ref CacheHitsField);
 
+    /// <summary>Calls answered from the run directory's answers, paid for by an earlier run: not among <see cref="Calls"/>.</summary>
+    public long AnswersReused => Interlocked.Read(ref AnswersReusedField);
+
     /// <summary>How long the step's calls took.</summary>
     public LatencyHistogram Latency { get; } = new();
 
-    /// <summary>Adds the call counts of <paramref name="other"/> (calls, failures, unparsed, rejected and cut-off answers, tokens, retries, cache hits, durations).</summary>
+    /// <summary>Adds the call counts of <paramref name="other"/> (calls, failures, unparsed, rejected and cut-off answers, tokens, retries, cache hits, reused answers, durations).</summary>
     public void AddCalls(StepCounts other)
     {
         Interlocked.Add(ref CallsField, other.Calls);
@@ -350,26 +363,55 @@ internal sealed class StepCounts
         Interlocked.Add(ref OutputTokensField, other.OutputTokens);
         Interlocked.Add(ref RetriesField, other.Retries);
         Interlocked.Add(ref CacheHitsField, other.CacheHits);
+        Interlocked.Add(ref AnswersReusedField, other.AnswersReused);
         Latency.Add(other.Latency);
     }
 }
 
 /// <summary>
 /// Marks the LLM call in progress with the run and step it belongs to, so that middleware inside
-/// the shared client (retries, the response cache) records on the right run's meter.
+/// the shared client (retries, the response cache, the run's answers) records on the right run's
+/// meter, and the run's answers are kept under the row that asked.
 /// </summary>
 internal static class CallScope
 {
-    private static readonly AsyncLocal<(RunMetrics Metrics, string Step, string? Call)?> Current = new();
+    private static readonly AsyncLocal<Frame?> Current = new();
 
-    /// <summary>Sets the scope for the rest of the calling async method (and what it awaits).</summary>
-    public static void Enter(RunMetrics metrics, string step, string? call = null) => Current.Value = (metrics, step, call);
+    /// <summary>
+    /// One call in progress. A class, not a value: the middleware sets <see cref="Reused"/> deep
+    /// inside the call, and the call strategy that entered the scope reads it once the call returns.
+    /// </summary>
+    public sealed class Frame(RunMetrics metrics, string step, string? rowKey, int repeat)
+    {
+        public RunMetrics Metrics { get; } = metrics;
+
+        public string Step { get; } = step;
+
+        public string? RowKey { get; } = rowKey;
+
+        /// <summary>How many earlier calls of the generation sent the very same request (<see cref="CallRequest.Repeat"/>).</summary>
+        public int Repeat { get; } = repeat;
+
+        /// <summary>True once the run's answers (<see cref="RunAnswers"/>) answered this call: nothing was paid for it.</summary>
+        public bool Reused { get; set; }
+    }
+
+    /// <summary>Sets the scope for the rest of the calling async method (and what it awaits), and returns it.</summary>
+    public static Frame Enter(RunMetrics metrics, string step, string? rowKey = null, int repeat = 0)
+    {
+        var frame = new Frame(metrics, step, rowKey, repeat);
+        Current.Value = frame;
+        return frame;
+    }
 
     /// <summary>The step (or task) whose call is in progress, if a run says; log lines name it.</summary>
     public static string? Step => Current.Value?.Step;
 
-    /// <summary>Which call of which row and generation is in progress (<c>row/generation/call</c>), if a run says.</summary>
-    public static string? Call => Current.Value?.Call;
+    /// <summary>The key of the row whose call is in progress (<see cref="Distil.Pipelines.RowKey"/> text), if a run says.</summary>
+    public static string? RowKey => Current.Value?.RowKey;
+
+    /// <summary>How many earlier calls of the generation in progress sent the very same request.</summary>
+    public static int Repeat => Current.Value?.Repeat ?? 0;
 
     /// <summary>Records a retry of the call in progress, if it belongs to a run.</summary>
     public static void Retried()
@@ -381,5 +423,11 @@ internal static class CallScope
     public static void CacheHit()
     {
         if (Current.Value is { } scope) scope.Metrics.CacheHit(scope.Step);
+    }
+
+    /// <summary>Marks the call in progress as answered from the run's own answers (counted by the call strategy).</summary>
+    public static void AnswerReused()
+    {
+        if (Current.Value is { } scope) scope.Reused = true;
     }
 }

@@ -74,7 +74,10 @@ public class PipelineResumeTests : FakeServerTests
             "no answer asked again for a committed row");
         Assert.That(again.Where(r => r.LastMessage.StartsWith("Review:", StringComparison.Ordinal)).Select(RowOf).Where(reviewed.Contains), Is.Empty,
             "no review asked again for a committed row");
-        Assert.That(again, Has.Count.EqualTo(800 - answered.Count - reviewed.Count));
+        // The rows not committed are asked, less those whose answers had arrived when the run
+        // stopped: those are in the run directory's answers (at most the 8 calls in flight per task).
+        Assert.That(again, Has.Count.InRange(800 - answered.Count - reviewed.Count - 16, 800 - answered.Count - reviewed.Count));
+        Assert.That(again.Select(r => r.LastMessage).Distinct().Count(), Is.EqualTo(again.Count), "no prompt asked twice by the resumed run");
     }
 
     [Test]

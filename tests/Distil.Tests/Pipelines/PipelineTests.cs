@@ -299,7 +299,7 @@ public class PipelineTests
 
         Assert.That(kept, Is.InRange(1, 59), "the stopped run kept some rows");
         // Two evolutions a row for the rows not kept; a row stopped between its two calls has its
-        // first answer in the run directory's attempt journal, so at most 4 (MaxConcurrency) fewer.
+        // first answer in the run directory's answers (answers.db), so at most 4 (MaxConcurrency) fewer.
         Assert.That(resuming.Requests, Has.Count.InRange((60 - kept) * 2 - 4, (60 - kept) * 2), "the kept rows were reused, not asked again");
         Assert.That(resumed.Select(r => r.ToJsonString()), Is.EqualTo(reference.Select(r => r.ToJsonString())));
     }

@@ -90,6 +90,7 @@ internal static class RunLog
         entry["output_tokens"] = counts.OutputTokens;
         entry["retries"] = counts.Retries;
         entry["cache_hits"] = counts.CacheHits;
+        entry["answers_reused"] = counts.AnswersReused;
         entry["latency_ms_buckets"] = counts.Latency.ToJson();
     }
 
@@ -210,6 +211,7 @@ internal static class RunLog
                 OutputTokensField = (long?)step["output_tokens"] ?? 0,
                 RetriesField = (long?)step["retries"] ?? 0,
                 CacheHitsField = (long?)step["cache_hits"] ?? 0,
+                AnswersReusedField = (long?)step["answers_reused"] ?? 0,
             };
             counts.Latency.Add(LatencyHistogram.FromJson(step["latency_ms_buckets"]));
             return counts;

@@ -193,6 +193,7 @@ public static class RunReport
         }
         Stat(html, "retries", "Retries", N(task.Retries));
         Stat(html, "cache-hits", "Cache hits", N(task.CacheHits));
+        Stat(html, "answers-reused", "Answers reused from the run directory (not paid again)", N(task.AnswersReused));
         Stat(html, "input-tokens", "Input tokens", N(task.InputTokens));
         Stat(html, "output-tokens", "Output tokens", N(task.OutputTokens));
         var p50 = task.Latency.Percentile(0.5);

@@ -28,6 +28,9 @@ internal sealed class ReportStep
     public long OutputTokens { get; set; }
     public long Retries { get; set; }
     public long CacheHits { get; set; }
+
+    /// <summary>Calls answered from the run directory's answers (paid for by an earlier run; not among <see cref="Calls"/>).</summary>
+    public long AnswersReused { get; set; }
     public LatencyHistogram Latency { get; } = new();
 
     /// <summary>The task's concurrency (in the latest run): the most calls that can have been in flight when a run stopped.</summary>
@@ -98,6 +101,7 @@ internal static partial class RunReportData
                 step.OutputTokens += (long?)s["output_tokens"] ?? 0;
                 step.Retries += (long?)s["retries"] ?? 0;
                 step.CacheHits += (long?)s["cache_hits"] ?? 0;
+                step.AnswersReused += (long?)s["answers_reused"] ?? 0;
                 step.Latency.Add(LatencyHistogram.FromJson(s["latency_ms_buckets"]));
                 // Rows read include replayed ones: the latest run's counts are the whole. A run that did not
                 // end counts only the rows it committed, and none for a step that committed nothing.

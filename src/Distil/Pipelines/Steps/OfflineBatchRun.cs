@@ -52,6 +52,10 @@ internal sealed class OfflineBatchRun(LlmTask task, ColumnMappings? mappings, St
         // it, so a rerun records the same requests and the run store's custom ids keep any from
         // being paid twice.
         var results = new Dictionary<string, OfflineBatchResult>(StringComparer.Ordinal);
+        // Requests some earlier run of this directory had answered (in a batch or online) are
+        // answered from its answers and sent in no batch; every answer a batch brings is kept there.
+        using var answers = RunAnswers.Open(Path.GetDirectoryName(run.Store.Path)!);
+        var reused = new HashSet<string>(StringComparer.Ordinal);
         var rounds = task.MakesDependentCalls ? 0 : task.Reasks;
         for (var round = 0; round <= rounds; round++)
         {
@@ -62,8 +66,15 @@ internal sealed class OfflineBatchRun(LlmTask task, ColumnMappings? mappings, St
                 await recording.RunRowAsync(row.Row, row.Key.Text, index, cancellationToken).ConfigureAwait(false);
             }
             var requests = new Dictionary<string, OfflineBatchRequest>(StringComparer.Ordinal);
-            foreach (var request in recorder.Requests) requests[request.CustomId] = request;
+            var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (request, rowKey, repeat) in recorder.RequestsOfRows)
+            {
+                requests[request.CustomId] = request;
+                keys[request.CustomId] = RunAnswers.Key(llm, request.Messages, request.Options, Step, rowKey, repeat);
+            }
             if (requests.Count == 0 && round > 0) break; // every answer fits, or has no answer to ask again about
+            await ReuseAnswersAsync(answers, requests, keys, results, reused, cancellationToken).ConfigureAwait(false);
+            if (requests.Count == 0) continue; // every request of the round was answered before
             if (round > 0)
             {
                 run.Logger.LogInformation(
@@ -77,10 +88,11 @@ internal sealed class OfflineBatchRun(LlmTask task, ColumnMappings? mappings, St
                 return;
             }
             foreach (var (customId, result) in collected) results[customId] = result;
+            await KeepAnswersAsync(answers, collected, keys, cancellationToken).ConfigureAwait(false);
         }
 
         // The same task run again, its calls answered from the batches: parsing is the task's own.
-        var replay = MappedTaskRun.Of(task.CreateRun(llm, new ReplayedCalls(results, run.Metrics, Step), run.Metrics, Step), mappings);
+        var replay = MappedTaskRun.Of(task.CreateRun(llm, new ReplayedCalls(results, run.Metrics, Step, reused), run.Metrics, Step), mappings);
         for (var index = 0; index < rows.Count; index++)
         {
             var row = rows[index];
@@ -92,6 +104,38 @@ internal sealed class OfflineBatchRun(LlmTask task, ColumnMappings? mappings, St
             await run.EmitAsync(outputs).ConfigureAwait(false);
         }
         replay.LogSummary();
+    }
+
+    // Takes out of the round's requests those already answered in the run directory, with their
+    // answers as results (counted as reused when the rows are built).
+    private async Task ReuseAnswersAsync(ResponseCache answers, Dictionary<string, OfflineBatchRequest> requests, IReadOnlyDictionary<string, string> keys,
+        Dictionary<string, OfflineBatchResult> results, HashSet<string> reused, CancellationToken cancellationToken)
+    {
+        var found = 0;
+        foreach (var customId in requests.Keys.ToList())
+        {
+            if (await RunAnswers.FindAsync(answers, keys[customId], task.Logger, cancellationToken).ConfigureAwait(false) is not { } answer) continue;
+            results[customId] = new OfflineBatchResult(customId, answer.Text, answer.Usage?.InputTokenCount, answer.Usage?.OutputTokenCount, answer.ModelId, null);
+            reused.Add(customId);
+            requests.Remove(customId);
+            found++;
+        }
+        if (found > 0)
+        {
+            run.Logger.LogInformation("Step '{Step}': {Reused} requests answered from the run directory's answers (already paid for); {Requests} to send.",
+                Step, found, requests.Count);
+        }
+    }
+
+    // Keeps each answer a batch brought in the run directory, as an online call's answer is kept.
+    private async Task KeepAnswersAsync(ResponseCache answers, IReadOnlyDictionary<string, OfflineBatchResult> collected,
+        IReadOnlyDictionary<string, string> keys, CancellationToken cancellationToken)
+    {
+        foreach (var (customId, result) in collected)
+        {
+            if (!result.Succeeded || !keys.TryGetValue(customId, out var key)) continue;
+            await RunAnswers.KeepAsync(answers, key, BatchAnswers.Response(result), task.Logger, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     // Submits and polls until every request has a final result; null when the run should stop

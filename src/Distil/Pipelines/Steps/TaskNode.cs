@@ -49,7 +49,7 @@ internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null, Ro
     }
 
     // The condition is part of the signature: a changed condition runs the step again (answers paid
-    // for come back from the step's attempt journal, see RunAsync).
+    // for come back from the run's answers, see RunAsync).
     public override string Settings() =>
         TaskSignature.Of(Task) + (Mappings is null ? "" : "|mappings:" + Mappings.Signature()) + (Task.DistinctRowDraws ? "|distinct-row-draws" : "")
         + (Condition is null ? "" : "|when:" + Condition.Signature);
@@ -64,16 +64,12 @@ internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null, Ro
             return;
         }
         Task.CheckClient(llm);
-        // A generation of several calls (re-asks, dependent calls), or a row of several generations,
-        // keeps each answer in the run directory as it arrives: a stopped or killed run, or a rerun
-        // that asks a row with a failed call again, asks only what was never answered.
-        // Keyed by row, generation and call, so two rows with one prompt keep answers of their own.
-        // A conditional step keeps them too: a changed condition runs the step again, and the rows
-        // that were asked before come back from here instead of being paid for twice.
-        using var attempts = Task.Reasks > 0 || Task.MakesDependentCalls || Task.NumGenerations > 1 || Condition is not null
-            ? ResponseCache.Open(Path.Combine(Path.GetDirectoryName(run.Store.Path)!, "attempts.db"))
-            : null;
-        if (attempts is not null) llm = new ResponseCachingChatClient(llm, attempts, Task.Logger) { KeyedByCall = true };
+        // Every answer is kept in the run directory as it arrives, under its request and its row:
+        // a step computed again (a changed signature, here or upstream; a changed condition), a
+        // killed run, or a rerun that asks a row with a failed call again, pays only for requests
+        // never answered (RunAnswers).
+        using var answers = RunAnswers.Open(Path.GetDirectoryName(run.Store.Path)!);
+        llm = RunAnswers.Around(llm, answers, Task.Logger);
         var taskRun = MappedTaskRun.Of(Task.CreateRun(llm, new OnlineCalls(llm, Task.MaxConcurrency, run.Metrics, Name, run.Store.Gate), run.Metrics, Name), Mappings);
         // Rows running at once: at most MaxConcurrency, and a row runs until it is committed, so that
         // a crash loses at most the answers of the calls in flight (an answer counts as finished
