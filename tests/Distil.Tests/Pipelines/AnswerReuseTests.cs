@@ -185,6 +185,52 @@ public class AnswerReuseTests : FakeServerTests
     }
 
     [Test]
+    public async Task A_re_ask_of_the_same_conversation_is_a_new_request_and_a_recompute_asks_none()
+    {
+        // Every answer is unreadable, so each re-ask sends the very conversation the one before it sent.
+        Server.Reply = FakeReplies.Answering(_ => "no idea");
+        Pipeline Scoring(Func<JsonObject, JsonObject> map)
+        {
+            var pipeline = Pipeline.Create("reasks");
+            pipeline.RunDirectory = RunDirectory;
+            pipeline.Load(Enumerable.Range(0, 4).Select(i => new JsonObject { ["id"] = i, ["responses"] = new JsonArray("yes", "no") }))
+                .Map(map, reads: ["id"], writes: ["instruction", "note"], name: "prompt")
+                .Then(new QualityScorer { Name = "score", Llm = FakeServerClients.OpenAI(Server), Reasks = 2, UseDefaultStructuredOutput = true });
+            return pipeline;
+        }
+
+        await Scoring(Ask).RunAsync(Quiet);
+        var asked = Server.Requests.GroupBy(r => Regex.Match(r.Prompt, @"question (\d+)").Groups[1].Value).ToDictionary(g => g.Key, g => g.Count());
+        var rerunFrom = Server.RequestCount;
+        var rerun = await Scoring(AskAndNote).RunAsync(Quiet);
+
+        Assert.That(asked, Has.Count.EqualTo(4));
+        Assert.That(asked.Values, Has.All.EqualTo(3), "the first answer and two re-asks, each sent although the second re-ask repeats the first");
+        Assert.That(RequestsSince(rerunFrom), Is.Empty, "every call of the recomputed step, re-asks included, was answered before");
+        Assert.That(rerun.Tasks["score"].AnswersReused, Is.EqualTo(12));
+    }
+
+    [Test]
+    public async Task Two_steps_sending_the_same_request_for_a_row_keep_answers_of_their_own()
+    {
+        var calls = 0;
+        Server.Reply = _ => new FakeReply.Answer($"answer {Interlocked.Increment(ref calls)}");
+        var llm = FakeServerClients.OpenAI(Server);
+        var pipeline = Pipeline.Create("two");
+        pipeline.RunDirectory = RunDirectory;
+        var questions = pipeline.Load(Enumerable.Range(0, Rows).Select(i => new JsonObject { ["id"] = i, ["instruction"] = $"question {i}" }));
+        var first = questions.Then(new TextGeneration { Name = "first", Llm = llm, MaxConcurrency = 4 });
+        var second = questions.Then(new TextGeneration { Name = "second", Llm = llm, MaxConcurrency = 4 });
+        pipeline.GroupColumns(["generation"], null, first, second);
+
+        var rows = await (await pipeline.RunAsync(Quiet)).Dataset.ToListAsync();
+
+        Assert.That(Server.RequestCount, Is.EqualTo(2 * Rows), "each step asked for each row");
+        Assert.That(rows.Select(r => r["grouped_generation"]!.AsArray().Select(g => (string?)g).Distinct().Count()), Has.All.EqualTo(2),
+            "a sampled answer per step, not one shared by whichever step asked first");
+    }
+
+    [Test]
     public async Task Deleting_the_answers_file_asks_again()
     {
         AnswerEcho();
