@@ -57,7 +57,7 @@ public sealed class ResponseCache : IDistributedCache, IDisposable
     /// <param name="busyTimeout">How long to wait for another process that holds the file (default 30 s).</param>
     /// <param name="time">The clock for expiry (default: the system clock).</param>
     /// <exception cref="ResponseCacheException">The file is not a Distil response cache, is damaged, or stays locked.</exception>
-    public static ResponseCache Open(string path, TimeSpan? busyTimeout = null, TimeProvider? time = null) => Open(path, busyTimeout, time, syncEachWrite: true);
+    public static ResponseCache Open(string path, TimeSpan? busyTimeout = null, TimeProvider? time = null) => OpenFile(path, busyTimeout, time, syncEachWrite: true);
 
     /// <summary>
     /// Opens the cache as <see cref="Open(string, TimeSpan?, TimeProvider?)"/> does;
@@ -65,7 +65,7 @@ public sealed class ResponseCache : IDistributedCache, IDisposable
     /// has it (SQLite's <c>synchronous = NORMAL</c> in WAL mode, as the run store): a killed
     /// process loses nothing, a power cut may lose the last answers, and no write waits for the disk.
     /// </summary>
-    internal static ResponseCache Open(string path, TimeSpan? busyTimeout, TimeProvider? time, bool syncEachWrite)
+    internal static ResponseCache OpenFile(string path, TimeSpan? busyTimeout, TimeProvider? time, bool syncEachWrite)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var timeout = busyTimeout ?? TimeSpan.FromSeconds(30);

@@ -17,7 +17,8 @@ namespace Distil.Tests.Pipelines;
 [NonParallelizable]
 public class StoreFailureTests : FakeServerTests
 {
-    private const long FilesystemBytes = 16 * 1024 * 1024;
+    // Room for a whole run once the filler is gone: 2,000 answers in the run store and in answers.db, with their WAL files.
+    private const long FilesystemBytes = 32 * 1024 * 1024;
     private string _mount = null!;
 
     [SetUp]

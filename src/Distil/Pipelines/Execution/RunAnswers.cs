@@ -29,7 +29,7 @@ internal static class RunAnswers
     /// Written as the run store is (WAL, <c>synchronous = NORMAL</c>): a killed run keeps every
     /// answer it received, and a call's slot never waits for the disk to confirm a write.
     /// </remarks>
-    public static ResponseCache Open(string runDirectory) => ResponseCache.Open(Path.Combine(runDirectory, FileName), null, null, syncEachWrite: false);
+    public static ResponseCache Open(string runDirectory) => ResponseCache.OpenFile(Path.Combine(runDirectory, FileName), null, null, syncEachWrite: false);
 
     /// <summary>
     /// <paramref name="llm"/> answering from <paramref name="answers"/> when the row in progress
