@@ -132,6 +132,14 @@ public sealed class ResponseCache : IDistributedCache, IDisposable
         return 0;
     }
 
+    /// <summary>True when the cache holds at least one entry (expired ones not yet removed included); cheaper than <see cref="Count"/>.</summary>
+    internal bool HasEntries => Run("count", connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT EXISTS (SELECT 1 FROM entries)";
+        return (long)command.ExecuteScalar()! != 0;
+    });
+
     /// <summary>How many entries the cache holds (expired ones not yet removed included).</summary>
     public long Count => Run("count", connection =>
     {
@@ -304,7 +312,7 @@ public sealed class ResponseCache : IDistributedCache, IDisposable
         {
             await using var connection = new SqliteConnection(_connectionString);
             await connection.OpenAsync(token).ConfigureAwait(false);
-            if (!_syncEachWrite) SyncNormally(connection);
+            if (!_syncEachWrite && operation == "write") SyncNormally(connection);
             return await work(connection).ConfigureAwait(false);
         }
         catch (SqliteException error)

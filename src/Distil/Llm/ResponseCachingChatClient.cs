@@ -63,6 +63,13 @@ public sealed class ResponseCachingChatClient : CachingChatClient
     /// </summary>
     internal bool KeyedByRow { get; init; }
 
+    /// <summary>
+    /// True when the cache held nothing as the run began (a new run directory): no read can find
+    /// anything this run did not write, and this run asks each request of a row once, so reads are
+    /// skipped (each counted as a miss).
+    /// </summary>
+    internal bool StartsEmpty { get; init; }
+
     /// <summary>Requests answered from the cache.</summary>
     public long Hits => Interlocked.Read(ref _hits);
 
@@ -167,6 +174,7 @@ public sealed class ResponseCachingChatClient : CachingChatClient
     // cancellation passes through.
     private async Task<byte[]?> TryReadAsync(string key, CancellationToken cancellationToken)
     {
+        if (StartsEmpty) return null;
         try
         {
             return await _cache.GetAsync(key, cancellationToken).ConfigureAwait(false);

@@ -35,8 +35,22 @@ internal static class RunAnswers
     /// <paramref name="llm"/> answering from <paramref name="answers"/> when the row in progress
     /// (<see cref="CallScope.RowKey"/>) sent the same request before, and keeping every new answer there.
     /// </summary>
+    /// <remarks>A run whose answers file is empty reads nothing from it: each call pays one write only.</remarks>
     public static IChatClient Around(IChatClient llm, ResponseCache answers, ILogger logger) =>
-        new ResponseCachingChatClient(llm, answers, logger) { KeyedByRow = true };
+        new ResponseCachingChatClient(llm, answers, logger) { KeyedByRow = true, StartsEmpty = IsEmpty(answers) };
+
+    // An unreadable count is not "empty": the reads then try, and warn, one by one.
+    private static bool IsEmpty(ResponseCache answers)
+    {
+        try
+        {
+            return !answers.HasEntries;
+        }
+        catch (ResponseCacheException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// The key of the request of <paramref name="step"/>'s row <paramref name="rowKey"/> to
