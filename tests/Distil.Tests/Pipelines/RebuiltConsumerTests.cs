@@ -11,7 +11,8 @@ namespace Distil.Tests.Pipelines;
 /// A consumer's program (load, Map, task, write) compiled with Roslyn, run against the stand-in
 /// server, edited, compiled and run again in the same run directory, as a user does with
 /// <c>dotnet run</c>: an edit elsewhere in the program asks nothing again; an edit of the Map's
-/// body that changes every prompt asks once per row, and the dataset follows the new code.
+/// body that changes every prompt asks once per row, and the dataset follows the new code; an edit
+/// that changes half the prompts asks for that half only.
 /// </summary>
 public class RebuiltConsumerTests : FakeServerTests
 {
@@ -52,7 +53,7 @@ public class RebuiltConsumerTests : FakeServerTests
     public void DeleteFolder() => Directory.Delete(_folder, recursive: true);
 
     [Test]
-    public async Task An_unrelated_edit_asks_nothing_again_and_a_changed_map_body_asks_once_per_row()
+    public async Task An_unrelated_edit_asks_nothing_a_map_edit_asks_once_per_changed_prompt_and_old_code_asks_nothing()
     {
         var input = Path.Combine(_folder, "input.jsonl");
         await File.WriteAllLinesAsync(input, Enumerable.Range(0, Rows).Select(i => $$"""{"text":"word {{i}}"}"""));
@@ -72,9 +73,24 @@ public class RebuiltConsumerTests : FakeServerTests
         Assert.That(await RunAsync(lower, input), Is.EqualTo(Rows), "a Map whose every prompt changed asks once per row");
         var dataset = await File.ReadAllTextAsync(Output);
         Assert.That(dataset, Does.Contain("Say word 0").And.Not.Contain("WORD"), "the dataset follows the code that ran");
+
+        // Rows 1, 3 and 5 get a new prompt; the other half keep theirs.
+        var half = lower.Replace("row[\"text\"]!.GetValue<string>().ToLowerInvariant()",
+            "(row[\"text\"]!.GetValue<string>().ToLowerInvariant() is var t && \"135\".Contains(t[^1]) ? t + \"!\" : t)");
+        Assert.That(half, Is.Not.EqualTo(lower), "the edit applies");
+        Assert.That(await RunAsync(half, input), Is.EqualTo(Rows / 2), "a Map that changed half the prompts asks for that half only");
+        Assert.That(Generations(), Is.EqualTo(Enumerable.Range(0, Rows).Select(i => i % 2 == 1 ? $"re Say word {i}!" : $"re Say word {i}")),
+            "changed rows carry the new answers, the others the answers paid for before");
+
+        // Back to the first program: every prompt was answered in the first run, and is answered from there.
+        Assert.That(await RunAsync(Program, input), Is.EqualTo(0), "going back to code that ran before asks nothing");
+        Assert.That(await File.ReadAllTextAsync(Output), Is.EqualTo(firstDataset));
     }
 
     private string Output => Path.Combine(_folder, "output.jsonl");
+
+    private List<string> Generations() =>
+        File.ReadAllLines(Output).Select(line => System.Text.Json.Nodes.JsonNode.Parse(line)!["generation"]!.GetValue<string>()).ToList();
 
     // Compiles and runs the program in the shared run directory; returns the LLM calls it made.
     private async Task<long> RunAsync(string program, string input)
