@@ -49,6 +49,14 @@ public sealed class PipelineResult
     /// </summary>
     public GoodRowsOutcome? GoodRows { get; internal init; }
 
+    /// <summary>
+    /// The steps that recomputed in this run instead of replaying the rows an earlier run stored,
+    /// in run order, each with why (a setting, the model, the prompt, its code, a step upstream) and
+    /// how many stored rows it dropped. Empty for a first run and for a rerun with nothing changed.
+    /// The run logs each as one line (<see cref="StepRecompute.Message"/>).
+    /// </summary>
+    public IReadOnlyList<StepRecompute> Recomputed { get; internal init; } = [];
+
     /// <summary>How long the run took.</summary>
     public TimeSpan Elapsed { get; }
 

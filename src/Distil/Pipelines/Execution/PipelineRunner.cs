@@ -27,10 +27,11 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         var runDirectory = pipeline.RunDirectoryPath;
         var store = RunStore.Open(runDirectory, pipeline.Logger);
         IReadOnlyDictionary<PipelineStep, long> resumed;
+        IReadOnlyList<StepRecompute> recomputed;
         IReadOnlyDictionary<PipelineStep, (RedoneRows Redone, RedoneRows Retried)> redo;
         try
         {
-            resumed = PrepareStore(store, order);
+            (resumed, recomputed) = PrepareStore(store, order);
             redo = FailedRowsToRetry(store, order);
         }
         catch
@@ -114,7 +115,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
             datasets = GoodDatasets(order, store.Path, goodRows.Goal, cut.Kept.ToHashSet());
             if (completed && !goodRowsOutcome.Reached) pipeline.Logger.LogWarning("Pipeline '{Pipeline}': {Message}", pipeline.Name, goodRowsOutcome.Message);
         }
-        return new PipelineResult(runDirectory, completed, datasets, clock.Elapsed, statistics, options.UnreadableWarningShare) { GoodRows = goodRowsOutcome };
+        return new PipelineResult(runDirectory, completed, datasets, clock.Elapsed, statistics, options.UnreadableWarningShare) { GoodRows = goodRowsOutcome, Recomputed = recomputed };
 
         async Task RunStepAsync(StepRun run)
         {
@@ -208,18 +209,26 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         return (order, PipelineValidator.CheckColumns(pipeline, order));
     }
 
-    private IReadOnlyDictionary<PipelineStep, long> PrepareStore(RunStore store, IReadOnlyList<PipelineStep> order)
+    // Makes the store's rows those of this run's signatures, saying first, for each step that
+    // recomputes, why (SignatureChange) and how many stored rows it drops.
+    private (IReadOnlyDictionary<PipelineStep, long> Resumed, IReadOnlyList<StepRecompute> Recomputed) PrepareStore(RunStore store, IReadOnlyList<PipelineStep> order)
     {
-        var signatures = new Dictionary<PipelineStep, string>();
+        var signatures = StepSignature.OfAll(order);
+        var recomputed = SignatureChange.Find(order, signatures, store.StoredSteps());
+        foreach (var step in recomputed)
+        {
+            // Information, not a warning: a recompute follows from an edit the user made, and the
+            // answers already paid for are reused; the line is there so that it is never a surprise.
+            pipeline.Logger.LogInformation("{Message}", step.Message);
+        }
         var resumed = new Dictionary<PipelineStep, long>();
         foreach (var step in order)
         {
-            // A step's signature covers its settings and everything upstream: change one step, and it
-            // and the steps after it start again while the steps before it keep their rows.
-            signatures[step] = PipelineStep.Hash(string.Join("\n",
-                [step.Kind, step.Name, step.Settings(), .. step.Parents.Select(p => signatures[p])]));
+            // Every step's parts are kept (a loader's and a dedup's too), so that a later run can
+            // name the nearest step upstream that changed; only stored steps have rows to resume.
+            var remaining = store.Prepare(signatures[step], out var forgotten);
             if (!step.IsStored) continue;
-            resumed[step] = store.Prepare(step.Name, signatures[step], out var forgotten);
+            resumed[step] = remaining;
             if (forgotten.Count > 0)
             {
                 pipeline.Logger.LogWarning(
@@ -231,7 +240,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
                 pipeline.Logger.LogInformation("Step '{Step}' resumes with {Rows} finished input rows from {Store}.", step.Name, resumed[step], store.Path);
             }
         }
-        return resumed;
+        return (resumed, recomputed);
     }
 
     // Rows an earlier run stored with failed LLM calls are asked again (unless the run keeps them),

@@ -105,7 +105,7 @@ internal sealed class RunStore : IAsyncDisposable
             using var connection = Connect(connectionString);
             Execute(connection, """
                 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                CREATE TABLE IF NOT EXISTS steps (step TEXT PRIMARY KEY, signature TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS steps (step TEXT PRIMARY KEY, signature TEXT NOT NULL, kind TEXT, settings TEXT, parents TEXT);
                 CREATE TABLE IF NOT EXISTS rows (
                     step TEXT NOT NULL, input_key TEXT NOT NULL, seq INTEGER NOT NULL, outputs TEXT NOT NULL, failed INTEGER NOT NULL DEFAULT 0,
                     PRIMARY KEY (step, input_key)) WITHOUT ROWID;
@@ -126,6 +126,7 @@ internal sealed class RunStore : IAsyncDisposable
                 throw new PipelineException($"The run store '{path}' was written by another version of Distil (schema {stored}); delete the run directory or choose another.");
             }
             AddFailedColumn(connection);
+            AddSignatureParts(connection);
         }
         catch (SqliteException error)
         {
@@ -156,22 +157,90 @@ internal sealed class RunStore : IAsyncDisposable
         transaction.Commit();
     }
 
-    /// <summary>
-    /// Makes the stored rows of <paramref name="step"/> those of <paramref name="signature"/>: rows
-    /// from a step whose settings or upstream changed are dropped. Returns how many rows remain.
-    /// </summary>
-    /// <param name="step">The step's name.</param>
-    /// <param name="signature">The step's signature in this run.</param>
-    /// <param name="forgottenBatches">Batches still running on the service that a changed signature makes this run forget.</param>
-    public long Prepare(string step, string signature, out IReadOnlyList<string> forgottenBatches)
+    // A store written before the signature's parts were kept gets their columns, empty: its steps
+    // then recompute (when they do) for a reason it cannot tell, and keep the parts from then on.
+    private static void AddSignatureParts(SqliteConnection connection)
     {
+        if (HasColumn(connection, "steps", "settings")) return;
+        Execute(connection, "ALTER TABLE steps ADD COLUMN kind TEXT; ALTER TABLE steps ADD COLUMN settings TEXT; ALTER TABLE steps ADD COLUMN parents TEXT;");
+    }
+
+    private static bool HasColumn(SqliteConnection connection, string table, string column)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info($table) WHERE name = $column";
+        command.Parameters.AddWithValue("$table", table);
+        command.Parameters.AddWithValue("$column", column);
+        return (long)command.ExecuteScalar()! > 0;
+    }
+
+    /// <summary>
+    /// Every step the store knows, by name: the parts of the signature its rows were made under
+    /// (none for a store from before they were kept) and how many input rows it stored.
+    /// </summary>
+    public IReadOnlyDictionary<string, SignatureChange.Stored> StoredSteps()
+    {
+        using var connection = Connect(_connectionString);
+        return ReadSteps(connection);
+    }
+
+    /// <summary>
+    /// <see cref="StoredSteps()"/> of the store in <paramref name="runDirectory"/>, opened read-only
+    /// and without the directory's lock, so that nothing in the directory is created or changed (a
+    /// dry run). Empty when the directory holds no store.
+    /// </summary>
+    /// <exception cref="PipelineException">The file is not a Distil run store, or is damaged.</exception>
+    public static IReadOnlyDictionary<string, SignatureChange.Stored> StoredSteps(string runDirectory)
+    {
+        var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(runDirectory, FileName));
+        if (!File.Exists(path)) return new Dictionary<string, SignatureChange.Stored>(StringComparer.Ordinal);
+        try
+        {
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            connection.Open();
+            return ReadSteps(connection);
+        }
+        catch (SqliteException error)
+        {
+            throw new PipelineException($"The run store '{path}' cannot be read ({error.Message}); delete the run directory or choose another.", error);
+        }
+    }
+
+    private static Dictionary<string, SignatureChange.Stored> ReadSteps(SqliteConnection connection)
+    {
+        var steps = new Dictionary<string, SignatureChange.Stored>(StringComparer.Ordinal);
+        if (!HasColumn(connection, "steps", "signature")) return steps;
+        var parts = HasColumn(connection, "steps", "settings") ? "kind, settings, parents" : "NULL, NULL, NULL";
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT step, signature, {parts}, (SELECT COUNT(*) FROM rows WHERE rows.step = steps.step) FROM steps";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var name = reader.GetString(0);
+            var signature = new StepSignature(name, reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : DecodeParents(reader.GetString(4)), reader.GetString(1));
+            steps[name] = new SignatureChange.Stored(signature, reader.GetInt64(5));
+        }
+        return steps;
+    }
+
+    /// <summary>
+    /// Makes the stored rows of <paramref name="signature"/>'s step those of that signature: rows
+    /// from a step whose settings or upstream changed are dropped. Keeps the signature's parts, so a
+    /// later run can say what changed. Returns how many rows remain.
+    /// </summary>
+    /// <param name="signature">The step's signature in this run, with its parts.</param>
+    /// <param name="forgottenBatches">Batches still running on the service that a changed signature makes this run forget.</param>
+    public long Prepare(StepSignature signature, out IReadOnlyList<string> forgottenBatches)
+    {
+        var step = signature.Step;
         forgottenBatches = [];
         using var connection = Connect(_connectionString);
         using var transaction = connection.BeginTransaction();
         using var read = connection.CreateCommand();
         read.CommandText = "SELECT signature FROM steps WHERE step = $step";
         read.Parameters.AddWithValue("$step", step);
-        if ((string?)read.ExecuteScalar() != signature)
+        if ((string?)read.ExecuteScalar() != signature.Hash)
         {
             using var pending = connection.CreateCommand();
             pending.CommandText = "SELECT batch_id FROM batches WHERE step = $step AND status NOT IN ('completed', 'failed', 'expired', 'cancelled')";
@@ -185,11 +254,18 @@ internal sealed class RunStore : IAsyncDisposable
             using var reset = connection.CreateCommand();
             reset.CommandText = """
                 DELETE FROM rows WHERE step = $step; DELETE FROM batches WHERE step = $step; DELETE FROM batch_results WHERE step = $step;
-                INSERT OR REPLACE INTO steps (step, signature) VALUES ($step, $signature);
+                INSERT OR REPLACE INTO steps (step, signature, kind, settings, parents) VALUES ($step, $signature, $kind, $settings, $parents);
                 """;
-            reset.Parameters.AddWithValue("$step", step);
-            reset.Parameters.AddWithValue("$signature", signature);
+            AddParts(reset);
             reset.ExecuteNonQuery();
+        }
+        else
+        {
+            // Same signature: a store from before the parts were kept gets them now.
+            using var fill = connection.CreateCommand();
+            fill.CommandText = "UPDATE steps SET kind = $kind, settings = $settings, parents = $parents WHERE step = $step AND settings IS NULL";
+            AddParts(fill);
+            fill.ExecuteNonQuery();
         }
         using var count = connection.CreateCommand();
         count.CommandText = "SELECT COUNT(*) FROM rows WHERE step = $step";
@@ -197,7 +273,22 @@ internal sealed class RunStore : IAsyncDisposable
         var remaining = (long)count.ExecuteScalar()!;
         transaction.Commit();
         return remaining;
+
+        void AddParts(SqliteCommand command)
+        {
+            command.Parameters.AddWithValue("$step", step);
+            command.Parameters.AddWithValue("$signature", signature.Hash);
+            command.Parameters.AddWithValue("$kind", (object?)signature.Kind ?? DBNull.Value);
+            command.Parameters.AddWithValue("$settings", (object?)signature.Settings ?? DBNull.Value);
+            command.Parameters.AddWithValue("$parents", signature.Parents is { } parents ? EncodeParents(parents) : DBNull.Value);
+        }
     }
+
+    private static string EncodeParents(IReadOnlyList<ParentSignature> parents) =>
+        new JsonArray([.. parents.Select(p => (JsonNode)new JsonObject { ["step"] = p.Step, ["signature"] = p.Signature })]).ToJsonString();
+
+    private static List<ParentSignature> DecodeParents(string json) =>
+        [.. JsonNode.Parse(json)!.AsArray().Select(p => new ParentSignature((string)p!["step"]!, (string)p["signature"]!))];
 
     /// <summary>The outputs <paramref name="step"/> stored for an input row, or null when it has not finished it.</summary>
     public IReadOnlyList<KeyedRow>? Find(string step, RowKey inputKey)
