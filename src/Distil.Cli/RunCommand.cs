@@ -245,13 +245,15 @@ internal static class RunCommand
         }
     }
 
-    // Validation only: the schema of every step, no call, no run directory.
+    // Validation and counting only: the schema of every step, each task's calls, and what the run
+    // directory of an earlier run will replay or reuse. No call; the run directory is only read
+    // (nothing in it is created or changed, and none is made when there is none).
     private static async Task<int> DryRunAsync(CliConsole console, Pipeline pipeline, PriceTable? prices, CancellationToken cancellationToken)
     {
         PipelineEstimate estimate;
         try
         {
-            estimate = await pipeline.EstimateAsync(new EstimateOptions { Prices = prices }, cancellationToken);
+            estimate = await pipeline.EstimateAsync(new EstimateOptions { Prices = prices, RunDirectory = pipeline.RunDirectoryPath }, cancellationToken);
         }
         catch (PipelineException error)
         {

@@ -13,6 +13,37 @@ public sealed class EstimateOptions
 
     /// <summary>Prices, for a cost range (null: tokens only).</summary>
     public PriceTable? Prices { get; init; }
+
+    /// <summary>
+    /// The run directory of an earlier run of the pipeline (null: none). The estimate then says, per
+    /// task step, whether the run replays its stored rows or recomputes it (and why), how many of
+    /// its requests already have an answer kept there (reused: no call) and how many are new, and
+    /// what the new ones cost. The directory is only read: nothing in it is created or changed.
+    /// </summary>
+    public string? RunDirectory { get; init; }
+}
+
+/// <summary>
+/// What a task step takes from an earlier run in the run directory (<see cref="EstimateOptions.RunDirectory"/>).
+/// </summary>
+/// <param name="Recompute">Why the step recomputes; null when it replays (its signature is the stored one) or is new to the directory.</param>
+/// <param name="ReplayedRows">Input rows whose stored outputs are replayed: no call.</param>
+/// <param name="ReusedCalls">Requests of the other rows that have an answer kept in the directory (no call); null when the prompts exist only once earlier steps have run.</param>
+/// <param name="NewCalls">Requests that will be sent: exact, or a bound (see <see cref="NewCallsAreExact"/>).</param>
+/// <param name="NewCallsAreExact">Whether <see cref="NewCalls"/> is exact; false: an upper bound.</param>
+public sealed record StepReuse(StepRecompute? Recompute, long ReplayedRows, long? ReusedCalls, long? NewCalls, bool NewCallsAreExact)
+{
+    /// <summary>Input tokens of the new requests only (null when their prompts are not known before the run).</summary>
+    public long? NewInputTokens { get; init; }
+
+    /// <summary>The cost of the new requests' input tokens, in dollars (null without a price or known prompts).</summary>
+    public decimal? NewMinCost { get; init; }
+
+    /// <summary>The cost of the new requests with every one writing <c>max_new_tokens</c> tokens (null without a bound).</summary>
+    public decimal? NewMaxCost { get; init; }
+
+    /// <summary>What the figures leave out, if anything.</summary>
+    public string? Note { get; init; }
 }
 
 /// <summary>
@@ -50,6 +81,12 @@ public sealed record TaskEstimate(string Step, string Task, string? Model, long?
     public IReadOnlyList<string> RowsBasis { get; init; } = [];
 
     /// <summary>
+    /// With a run directory (<see cref="EstimateOptions.RunDirectory"/>): what the step replays or
+    /// reuses from the earlier run there, and what it will ask anew; null without one.
+    /// </summary>
+    public StepReuse? Reuse { get; init; }
+
+    /// <summary>
     /// For a task whose input tokens are not known before the run: the most its output may cost
     /// (calls × <c>max_new_tokens</c> at the model's output price), or null.
     /// </summary>
@@ -73,6 +110,15 @@ public sealed class PipelineEstimate(PipelineSchema schema, IReadOnlyList<TaskEs
     /// <summary>The prices the costs come from (null: none given).</summary>
     public PriceTable? Prices { get; } = prices;
 
+    /// <summary>The run directory the estimate read (<see cref="EstimateOptions.RunDirectory"/>), null when none was given.</summary>
+    public string? RunDirectory { get; init; }
+
+    /// <summary>Whether <see cref="RunDirectory"/> held an earlier run (false: every call is new).</summary>
+    public bool HasEarlierRun { get; init; }
+
+    /// <summary>The steps a run in <see cref="RunDirectory"/> recomputes instead of replaying, with why, in run order.</summary>
+    public IReadOnlyList<StepRecompute> Recomputed { get; init; } = [];
+
     /// <summary>Calls of all tasks, or null when a task's rows have no bound before the run.</summary>
     public long? TotalCalls => Tasks.All(t => t.Calls is not null) ? Tasks.Sum(t => t.Calls!.Value) : null;
 
@@ -86,8 +132,14 @@ public sealed class PipelineEstimate(PipelineSchema schema, IReadOnlyList<TaskEs
     public override string ToString()
     {
         var text = new StringBuilder(Schema.ToString()).AppendLine().AppendLine("Estimate (no call made):");
-        foreach (var task in Tasks) AppendTask(text, task, CostOf(task));
+        AppendEarlierRun(text);
+        foreach (var task in Tasks)
+        {
+            AppendTask(text, task, CostOf(task));
+            if (task.Reuse is { } reuse) AppendReuse(text, task, reuse);
+        }
         AppendTotals(text);
+        AppendNewTotals(text);
         // Which model each price matched, and how to price a model that has none (also when no price was given).
         var lines = (Prices ?? new PriceTable()).Explain(Tasks.Select(t => t.Model));
         if (lines.Count > 0)
@@ -117,6 +169,67 @@ public sealed class PipelineEstimate(PipelineSchema schema, IReadOnlyList<TaskEs
             : "unbounded (set max_new_tokens to bound them)");
         text.Append("    cost ").AppendLine(cost);
         if (task.Note is not null) text.Append("    ").AppendLine(task.Note);
+    }
+
+    // What the run directory holds, before the tasks: each step that recomputes, and why.
+    private void AppendEarlierRun(StringBuilder text)
+    {
+        if (RunDirectory is null) return;
+        if (!HasEarlierRun)
+        {
+            text.Append("  run directory ").Append(RunDirectory).AppendLine(": no earlier run; every call is new");
+            return;
+        }
+        text.Append("  run directory ").Append(RunDirectory).AppendLine(Recomputed.Count == 0 ? ": every step replays its stored rows" : ":");
+        foreach (var step in Recomputed) text.Append("    ").AppendLine(step.Message);
+    }
+
+    private void AppendReuse(StringBuilder text, TaskEstimate task, StepReuse reuse)
+    {
+        text.Append("    run directory: ");
+        var replayed = reuse.ReplayedRows == 1 ? "1 stored row" : $"{N(reuse.ReplayedRows)} stored rows";
+        text.Append(reuse.Recompute is { } why ? $"recomputes ({why.Reason})" : reuse.ReplayedRows > 0 ? $"replays {replayed}" : "nothing stored");
+        if (reuse.Recompute is null && reuse.ReplayedRows > 0 && reuse.NewCalls == 0) text.Append(", 0 calls");
+        else if (reuse.ReusedCalls is { } reused) text.Append($"; {N(reused)} calls reused from answers.db, {N(reuse.NewCalls)} new");
+        else if (reuse.NewCalls is { } most) text.Append($"; at most {N(most)} new calls");
+        text.AppendLine();
+        if (reuse.Note is not null) text.Append("      ").AppendLine(reuse.Note);
+        if (reuse.NewCalls is > 0 && task.Model is not null && Prices?.Find(task.Model) is not null)
+        {
+            var bound = reuse.NewCallsAreExact ? "" : "at most ";
+            text.Append("      cost of the new calls ").AppendLine((reuse.NewMinCost, reuse.NewMaxCost) switch
+            {
+                (_, { } high) when !reuse.NewCallsAreExact => $"at most {Money(high)}",
+                ({ } low, { } high) => $"{Money(low)} to {Money(high)}",
+                ({ } low, null) => $"at least {bound}{Money(low)} (output unbounded)",
+                _ => "known once their prompts exist",
+            });
+        }
+    }
+
+    // Only with a run directory: the calls the run will make, after replays and reused answers.
+    private void AppendNewTotals(StringBuilder text)
+    {
+        if (RunDirectory is null || Tasks.Count == 0 || Tasks.Any(t => t.Reuse is null)) return;
+        var reuses = Tasks.Select(t => t.Reuse!).ToList();
+        if (reuses.Any(r => r.NewCalls is null))
+        {
+            text.AppendLine("  total new calls: unknown before the run (a step's rows are known only once it runs)");
+            return;
+        }
+        var exact = reuses.All(r => r.NewCallsAreExact);
+        text.Append("  total new calls: ").Append(exact ? "" : "at most ").Append(N(reuses.Sum(r => r.NewCalls!.Value)))
+            .Append(" (").Append(N(reuses.Sum(r => r.ReusedCalls ?? 0))).Append(" reused from answers.db, ")
+            .Append(N(reuses.Sum(r => r.ReplayedRows))).AppendLine(" stored rows replayed)");
+        var priced = Tasks.Where(t => t.Model is not null && Prices?.Find(t.Model) is not null).ToList();
+        if (priced.Count == 0) return;
+        var unbounded = priced.Where(t => t.Reuse!.NewCalls > 0 && t.Reuse.NewMaxCost is null).ToList();
+        var low = priced.Sum(t => t.Reuse!.NewMinCost ?? 0);
+        var high = priced.Sum(t => t.Reuse!.NewMaxCost ?? 0);
+        text.Append("  total cost of new calls: ").AppendLine(
+            unbounded.Count > 0 ? $"at least {Money(low)} (the output of {Names(unbounded)} has no max_new_tokens)"
+            : exact && priced.All(t => t.Reuse!.NewMinCost is not null || t.Reuse.NewCalls == 0) ? $"{Money(low)} to {Money(high)}"
+            : $"at most {Money(high)}");
     }
 
     private string CostOf(TaskEstimate task)
@@ -199,6 +312,9 @@ internal static class PipelineEstimator
     {
         var (order, schemas) = await PipelineRunner.ValidateAsync(pipeline, options.Parameters, cancellationToken).ConfigureAwait(false);
         var schema = new PipelineSchema(order.Select(step => new StepSchema(step.Name, step.Kind, schemas[step])).ToList());
+        // An earlier run in the run directory, read only: which steps replay, which recompute and why, which answers are kept.
+        using var opened = options.RunDirectory is null ? null : EarlierRun.Open(options.RunDirectory, order);
+        var earlier = opened is { HasStore: true } ? opened : null;
         var rows = new Dictionary<PipelineStep, StepRows>();
         var tasks = new List<TaskEstimate>();
         foreach (var step in order)
@@ -207,32 +323,53 @@ internal static class PipelineEstimator
             if (step is TaskNode task)
             {
                 tasks.Add(chain is not null
-                    ? await CountAsync(task, chain, options.Prices, cancellationToken).ConfigureAwait(false)
-                    : Bound(task, rows[task.Parents[0]], options.Prices));
+                    ? await CountAsync(task, chain, options.Prices, earlier, cancellationToken).ConfigureAwait(false)
+                    : Bound(task, rows[task.Parents[0]], options.Prices, earlier));
             }
             rows[step] = chain is not null && step is not TaskNode
                 ? await chain.CountAsync(cancellationToken).ConfigureAwait(false)
                 : StepRowBounds.After(step, step.Parents.Select(p => rows[p]).ToList(), step.Parents.Select(p => schemas[p]).ToList());
         }
-        return new PipelineEstimate(schema, tasks, options.Prices);
+        return new PipelineEstimate(schema, tasks, options.Prices)
+        {
+            RunDirectory = opened?.Directory,
+            HasEarlierRun = earlier is not null,
+            Recomputed = earlier?.Recomputed ?? [],
+        };
     }
 
     // A task whose prompts hold what earlier steps make: its rows and calls are bounded, its tokens are not known yet.
-    private static TaskEstimate Bound(TaskNode node, StepRows before, PriceTable? prices)
+    private static TaskEstimate Bound(TaskNode node, StepRows before, PriceTable? prices, EarlierRun? earlier)
     {
         var task = node.Task;
         var model = RunLog.ModelOf(task);
         var counter = task.Llm?.GetService<ITokenCounter>() ?? ApproximateTokenCounter.Instance;
         var tokens = "input tokens are counted once their prompts exist: " + MadeFrom(node);
         var note = before.Rows is null ? $"rows unknown before the run: {before.Basis[^1]}." : tokens + ".";
+        var outputCost = prices?.Find(model) is { } price && task.GenerationOptions?.MaxOutputTokens is { } most && before.Rows is { } n
+            ? price.OutputPerMillion * n * task.NumGenerations * most / 1_000_000m
+            : (decimal?)null;
         return new TaskEstimate(node.Name, task.GetType().Name, model, before.Rows, before.Rows * task.NumGenerations, null, counter.Name, counter.IsExact,
             task.GenerationOptions?.MaxOutputTokens, null, null, Join(note, RepeatNote(task)))
         {
             RowsAreExact = before.Exact,
             RowsBasis = before.Basis,
-            OutputCostBound = prices?.Find(model) is { } price && task.GenerationOptions?.MaxOutputTokens is { } most && before.Rows is { } n
-                ? price.OutputPerMillion * n * task.NumGenerations * most / 1_000_000m
-                : null,
+            OutputCostBound = outputCost,
+            Reuse = earlier is null ? null : BoundReuse(node, before, earlier, outputCost),
+        };
+    }
+
+    // The prompts of such a task exist only in the run: a replayed step asks at most for its rows
+    // not stored yet, a recomputed one at most for every row, fewer when answers kept match.
+    private static StepReuse BoundReuse(TaskNode node, StepRows before, EarlierRun earlier, decimal? outputCost)
+    {
+        var recompute = earlier.RecomputeOf(node);
+        var replayed = recompute is null ? earlier.ReplayedKeys(node).Count : 0;
+        var calls = before.Rows is { } rows ? Math.Max(0, rows - replayed) * node.Task.NumGenerations : (long?)null;
+        return new StepReuse(recompute, replayed, null, calls, NewCallsAreExact: false)
+        {
+            NewMaxCost = calls is null || before.Rows is not > 0 ? null : outputCost * calls / (before.Rows * node.Task.NumGenerations),
+            Note = calls is > 0 ? "answers kept in answers.db may be reused once the steps before it have run and its prompts exist" : null,
         };
     }
 
@@ -257,7 +394,7 @@ internal static class PipelineEstimator
         return (parts.Count > 0 ? string.Join(", and ", parts) : "they are made from rows known only in the run") + ", which exist only once the run gets there";
     }
 
-    private static async Task<TaskEstimate> CountAsync(TaskNode node, SourceChain chain, PriceTable? prices, CancellationToken cancellationToken)
+    private static async Task<TaskEstimate> CountAsync(TaskNode node, SourceChain chain, PriceTable? prices, EarlierRun? earlier, CancellationToken cancellationToken)
     {
         var task = node.Task;
         var model = RunLog.ModelOf(task);
@@ -265,7 +402,8 @@ internal static class PipelineEstimator
         var maxTokens = task.GenerationOptions?.MaxOutputTokens;
         long tokens = 0;
         long asked = 0;
-        var rows = await chain.CountAsync(row =>
+        using var reuse = earlier is null ? null : new ReuseCount(node, earlier, counter);
+        var rows = await chain.CountAsync(async row =>
         {
             // A conditional step asks only for the rows that pass: the others cost nothing.
             if (node.Condition is { } when && !when.Passes(row.Row)) return;
@@ -281,6 +419,7 @@ internal static class PipelineEstimator
                 throw new PipelineException($"Step '{node.Name}' (task) cannot format row {row.Key}: {error.Message}", error);
             }
             tokens += (long)counter.CountTokens(messages) * task.NumGenerations;
+            if (reuse is not null) await reuse.AddAsync(row, asked - 1, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         var calls = asked * task.NumGenerations;
         var price = prices?.Find(model);
@@ -290,6 +429,7 @@ internal static class PipelineEstimator
         {
             RowsAreExact = rows.Exact,
             RowsBasis = rows.Basis,
+            Reuse = reuse?.Result(price, maxTokens, rows.Exact),
         };
     }
 
@@ -322,7 +462,15 @@ internal sealed class SourceChain(LoadNode load, IReadOnlyList<PipelineStep> ste
     }
 
     /// <summary>Reads the source through the steps, giving each row that comes out to <paramref name="each"/>.</summary>
-    public async Task<StepRows> CountAsync(Action<KeyedRow>? each, CancellationToken cancellationToken)
+    public Task<StepRows> CountAsync(Action<KeyedRow>? each, CancellationToken cancellationToken) =>
+        CountAsync(each is null ? null : row =>
+        {
+            each(row);
+            return ValueTask.CompletedTask;
+        }, cancellationToken);
+
+    /// <inheritdoc cref="CountAsync(Action{KeyedRow}?, CancellationToken)"/>
+    public async Task<StepRows> CountAsync(Func<KeyedRow, ValueTask>? each, CancellationToken cancellationToken)
     {
         long rows = 0, index = 0;
         var dedups = steps.OfType<DedupNode>().ToList();
@@ -340,12 +488,12 @@ internal sealed class SourceChain(LoadNode load, IReadOnlyList<PipelineStep> ste
             foreach (var row in current)
             {
                 rows++;
-                each?.Invoke(row);
+                if (each is not null) await each(row).ConfigureAwait(false);
             }
         }
         return StepRows.Counted(rows, exact: dedups.Count == 0, onePerSourceRow, splits, dedups.Select(d => $"dedup '{d.Name}' drops duplicates"));
     }
 
     /// <inheritdoc cref="CountAsync(Action{KeyedRow}?, CancellationToken)"/>
-    public Task<StepRows> CountAsync(CancellationToken cancellationToken) => CountAsync(null, cancellationToken);
+    public Task<StepRows> CountAsync(CancellationToken cancellationToken) => CountAsync((Func<KeyedRow, ValueTask>?)null, cancellationToken);
 }

@@ -185,25 +185,26 @@ internal sealed class RunStore : IAsyncDisposable
     }
 
     /// <summary>
-    /// <see cref="StoredSteps()"/> of the store in <paramref name="runDirectory"/>, opened read-only
-    /// and without the directory's lock, so that nothing in the directory is created or changed (a
-    /// dry run). Empty when the directory holds no store.
+    /// <see cref="StoredSteps()"/> of a store opened read-only (<see cref="ReadOnlyDatabase"/>),
+    /// without the directory's lock, so that nothing in the directory is created or changed (a dry run).
     /// </summary>
-    /// <exception cref="PipelineException">The file is not a Distil run store, or is damaged.</exception>
-    public static IReadOnlyDictionary<string, SignatureChange.Stored> StoredSteps(string runDirectory)
+    public static IReadOnlyDictionary<string, SignatureChange.Stored> StoredSteps(SqliteConnection readOnly) => ReadSteps(readOnly);
+
+    /// <summary>
+    /// The input rows of <paramref name="step"/> in a store opened read-only that a run replays:
+    /// those stored with no failed call (a run asks the others again, unless told to keep them).
+    /// </summary>
+    public static IReadOnlySet<string> ReplayedKeys(SqliteConnection readOnly, string step)
     {
-        var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(runDirectory, FileName));
-        if (!File.Exists(path)) return new Dictionary<string, SignatureChange.Stored>(StringComparer.Ordinal);
-        try
-        {
-            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-            connection.Open();
-            return ReadSteps(connection);
-        }
-        catch (SqliteException error)
-        {
-            throw new PipelineException($"The run store '{path}' cannot be read ({error.Message}); delete the run directory or choose another.", error);
-        }
+        using var command = readOnly.CreateCommand();
+        command.CommandText = HasColumn(readOnly, "rows", "failed")
+            ? "SELECT input_key FROM rows WHERE step = $step AND failed = 0"
+            : "SELECT input_key FROM rows WHERE step = $step AND instr(outputs, '\"error_' || step || '\"') = 0";
+        command.Parameters.AddWithValue("$step", step);
+        using var reader = command.ExecuteReader();
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read()) keys.Add(reader.GetString(0));
+        return keys;
     }
 
     private static Dictionary<string, SignatureChange.Stored> ReadSteps(SqliteConnection connection)
