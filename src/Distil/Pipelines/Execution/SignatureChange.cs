@@ -140,7 +140,7 @@ internal static class SignatureChange
                     break;
                 case var _ when name.StartsWith('#'):
                     if (IsCode(was) || IsCode(@is)) code.Add((RecomputeCause.Code, "its code changed"));
-                    else specific.Add((RecomputeCause.Settings, now.Kind == "load" ? $"its source changed (now {Short(@is, 120)})" : $"its settings changed ({Short(was)} -> {Short(@is)})"));
+                    else specific.Add((RecomputeCause.Settings, now.Kind == "load" ? SourceChange(was, @is) : $"its settings changed ({Short(was)} -> {Short(@is)})"));
                     break;
                 case "template" or "user_template" or "system_template":
                     specific.Add((RecomputeCause.Prompt, $"its prompt template changed ({Short(was)} -> {Short(@is)})"));
@@ -155,6 +155,20 @@ internal static class SignatureChange
         var reasons = specific.Count > 0 ? specific : prompt.Count > 0 ? prompt : code;
         return reasons.Count > 0 ? reasons.Distinct().ToList()
             : [(RecomputeCause.Settings, "its settings changed")];
+    }
+
+    // A loader's settings describe its source: "jsonl file PATH (SIZE bytes, modified TIME)" for a file.
+    private static readonly Regex FileSource = new(@"^(?<file>.+) \((?<size>\d+) bytes, modified (?<time>[^)]*)\)$", RegexOptions.CultureInvariant);
+
+    private static string SourceChange(string? was, string? @is)
+    {
+        if (was is not null && @is is not null && FileSource.Match(was) is { Success: true } old && FileSource.Match(@is) is { Success: true } current)
+        {
+            return old.Groups["file"].Value == current.Groups["file"].Value
+                ? $"its source changed (the {current.Groups["file"].Value} was modified)"
+                : $"its source changed ({Short(old.Groups["file"].Value, 120)} -> {Short(current.Groups["file"].Value, 120)})";
+        }
+        return $"its source changed ({Short(was)} -> {Short(@is)})";
     }
 
     private static IEnumerable<(RecomputeCause, string)> OptionChanges(string before, string now)
