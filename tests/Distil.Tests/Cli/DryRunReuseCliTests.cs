@@ -69,8 +69,8 @@ public class DryRunReuseCliTests : FakeServerTests
 
         Assert.That(Snapshot(), Is.EqualTo(before), "the dry run created or changed nothing in the run directory");
         Assert.That(Server.RequestCount, Is.EqualTo(Rows), "the dry run called nothing");
-        Assert.That(dry, Does.Contain($"Step 'answer' recomputes: upstream step 'questions' changed (its source changed (the jsonl file {Path.Combine(_work, "questions.jsonl")} was modified))");
-        Assert.That(dry, Does.Contain($"run directory: recomputes (upstream step 'questions' changed (its source changed (the jsonl file {Path.Combine(_work, "questions.jsonl")} was modified))");
+        Assert.That(dry, Does.Contain($"Step 'answer' recomputes: upstream step 'questions' changed (its source changed (the jsonl file {Path.Combine(_work, "questions.jsonl")} was modified))"));
+        Assert.That(dry, Does.Contain($"run directory: recomputes (upstream step 'questions' changed (its source changed (the jsonl file {Path.Combine(_work, "questions.jsonl")} was modified))"));
         Assert.That(dry, Does.Contain($"{Rows / 2} calls reused from answers.db, {Rows / 2} new"));
         Assert.That(dry, Does.Contain("cost of the new calls $"));
         Assert.That(dry, Does.Contain($"total new calls: {Rows / 2} ({Rows / 2} reused from answers.db, 0 stored rows replayed)"));
