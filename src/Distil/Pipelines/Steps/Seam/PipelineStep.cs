@@ -89,6 +89,10 @@ public abstract class PipelineStep
     /// The step's own settings as text; with its parents' signatures it makes the step's signature,
     /// which says whether a resumed run may reuse the rows it kept. Put every setting that changes
     /// the rows in it (column names, options), so that a changed setting makes the step run again.
+    /// The text is kept in the run store, so that a later run can say what changed: put no secret
+    /// in it (URLs are kept without user, password or query, and <c>name=value</c> lines whose name
+    /// says it is a secret, such as <c>api_key</c>, as a hash; anything else as it is). One
+    /// <c>name=value</c> line per setting lets the run name the setting that changed.
     /// </summary>
     public abstract string Settings();
 
