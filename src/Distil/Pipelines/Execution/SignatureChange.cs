@@ -217,8 +217,9 @@ internal static class SignatureChange
     // A task's suffixes after its settings lines: "|mappings:...|distinct-row-draws|when:...".
     private static readonly Regex Suffix = new(@"\|(?=mappings:|when:|distinct-row-draws)", RegexOptions.CultureInvariant);
 
-    // What PipelineStep.CodeOf makes: "Type.Method:" and a hex hash of the code.
-    private static readonly Regex CodeHash = new(@"^[^\s=|]+:[0-9A-Fa-f]{16,}$", RegexOptions.CultureInvariant);
+    // What PipelineStep.CodeOf makes: "Type.Method:" or "lambda:" and a hex hash of the code
+    // ("no-il" where there is no IL to hash, under NativeAOT).
+    private static readonly Regex CodeHash = new(@"^[^\s=|]+:([0-9A-Fa-f]{16,}|no-il)$", RegexOptions.CultureInvariant);
 
     private static bool IsCode(string? part) => part is not null && CodeHash.IsMatch(part);
 
