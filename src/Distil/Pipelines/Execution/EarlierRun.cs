@@ -73,20 +73,20 @@ internal sealed class EarlierRun : IDisposable
 
     /// <summary>
     /// Whether the directory keeps an answer to the request <paramref name="messages"/> with
-    /// <paramref name="options"/>, sent to <paramref name="llm"/> for the row <paramref name="rowKey"/>:
+    /// <paramref name="options"/>, sent to <paramref name="llm"/> by <paramref name="step"/> for the row <paramref name="rowKey"/>:
     /// the run then reuses it and makes no call.
     /// </summary>
-    public bool HasAnswer(IChatClient llm, IEnumerable<ChatMessage> messages, ChatOptions? options, string rowKey)
+    public bool HasAnswer(IChatClient llm, IEnumerable<ChatMessage> messages, ChatOptions? options, string step, string rowKey)
     {
         if (_answers is null) return false;
         using var command = _answers.Connection.CreateCommand();
         command.CommandText = "SELECT 1 FROM entries WHERE key = $key";
-        command.Parameters.AddWithValue("$key", AnswerKey(llm, messages, options, rowKey));
+        command.Parameters.AddWithValue("$key", AnswerKey(llm, messages, options, step, rowKey));
         return command.ExecuteScalar() is not null;
     }
 
     // PENDING-ANSWERS: the run's one answer-key function (RunAnswers.Key on the answers branch) goes here.
-    private static string AnswerKey(IChatClient llm, IEnumerable<ChatMessage> messages, ChatOptions? options, string rowKey) =>
+    private static string AnswerKey(IChatClient llm, IEnumerable<ChatMessage> messages, ChatOptions? options, string step, string rowKey) =>
         throw new NotSupportedException("answers.db keys are not known to this build yet");
 
     /// <inheritdoc/>

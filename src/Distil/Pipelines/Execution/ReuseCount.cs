@@ -40,7 +40,7 @@ internal sealed class ReuseCount : IDisposable
         }
         foreach (var request in await RequestsAsync(row, index, cancellationToken).ConfigureAwait(false))
         {
-            if (_earlier.HasAnswer(_node.Task.Llm!, request.Messages, request.Options, row.Key.Text)) _reused++;
+            if (_earlier.HasAnswer(_node.Task.Llm!, request.Messages, request.Options, _node.Name, row.Key.Text)) _reused++;
             else
             {
                 _new++;
