@@ -59,7 +59,7 @@ public class DryRunReuseTests : FakeServerTests
         return pipeline;
     }
 
-    private static readonly PriceTable Prices = new PriceTable().Set("fake-model", 1_000_000m, 2_000_000m);
+    private static readonly PriceTable Prices = new PriceTable().Set("fake-model", 100_000m, 200_000m); // 10 cents an input token, 20 an output token
 
     private Task<PipelineEstimate> DryRunAsync(Pipeline pipeline) =>
         pipeline.EstimateAsync(new EstimateOptions { RunDirectory = _runDirectory, Prices = Prices });
@@ -94,8 +94,8 @@ public class DryRunReuseTests : FakeServerTests
         Assert.That((reuse.ReplayedRows, reuse.ReusedCalls, reuse.NewCalls, reuse.NewCallsAreExact), Is.EqualTo((0L, (long?)(Rows / 2), (long?)(Rows / 2), true)));
         // The changed prompts have as many tokens as the old: the new calls hold half the input tokens.
         Assert.That(reuse.NewInputTokens, Is.EqualTo(answer.InputTokens / 2));
-        Assert.That(reuse.NewMinCost, Is.EqualTo(reuse.NewInputTokens * 1m));
-        Assert.That(reuse.NewMaxCost, Is.EqualTo(reuse.NewInputTokens * 1m + Rows / 2 * 10 * 2m));
+        Assert.That(reuse.NewMinCost, Is.EqualTo(reuse.NewInputTokens * 0.1m));
+        Assert.That(reuse.NewMaxCost, Is.EqualTo(reuse.NewInputTokens * 0.1m + Rows / 2 * 10 * 0.2m), "each new call may write max_new_tokens (10)");
         var text = estimate.ToString();
         Assert.That(text, Does.Contain("Step 'clean' recomputes: its code changed; 8 stored rows are dropped."));
         Assert.That(text, Does.Contain($"run directory: recomputes (upstream step 'clean' changed (its code changed)); {Rows / 2} calls reused from answers.db, {Rows / 2} new"));
