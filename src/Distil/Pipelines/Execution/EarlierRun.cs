@@ -57,8 +57,8 @@ internal sealed class EarlierRun : IDisposable
         }
     }
 
-    /// <summary>The file of the answers a run directory keeps (by request and row).</summary>
-    public const string AnswersFileName = "answers.db";
+    /// <summary>The file of the answers a run directory keeps (by step, request and row).</summary>
+    public const string AnswersFileName = RunAnswers.FileName;
 
     /// <summary>Why <paramref name="step"/> recomputes, or null when it replays (its signature is the stored one) or is new.</summary>
     public StepRecompute? RecomputeOf(PipelineStep step) => Recomputed.FirstOrDefault(r => r.Step == step.Name);
@@ -85,9 +85,9 @@ internal sealed class EarlierRun : IDisposable
         return command.ExecuteScalar() is not null;
     }
 
-    // PENDING-ANSWERS: the run's one answer-key function (RunAnswers.Key on the answers branch) goes here.
+    // The run's one key of a kept answer: the first call of a conversation (repeat 0), as recorded.
     private static string AnswerKey(IChatClient llm, IEnumerable<ChatMessage> messages, ChatOptions? options, string step, string rowKey) =>
-        throw new NotSupportedException("answers.db keys are not known to this build yet");
+        RunAnswers.Key(llm, messages, options, step, rowKey);
 
     /// <inheritdoc/>
     public void Dispose()
