@@ -51,7 +51,7 @@ var task = new ReviewSummary
 };
 
 AnsiConsole.MarkupLine($"[bold]Distil quickstart[/] · task [green]{task.Name}[/] · model [green]{Markup.Escape(options.ModelSpec)}[/]");
-task.Print(reviews[0]);
+task.Print(reviews[0]); // Print draws the prompt as panels: it comes with the Distil.Console package
 
 // Typed in, typed out: one result per review, in order, each with its parsed output (null when the
 // answer could not be read), the raw answer and the token counts.

@@ -43,7 +43,7 @@ var rows = new[]
 
 // 1. Rate both answers for honesty.
 var ultrafeedback = new UltraFeedback { Llm = llm, Aspect = "honesty", GenerationOptions = options };
-ultrafeedback.Print();
+ultrafeedback.Print(); // from the Distil.Console package
 var rated = await ultrafeedback.ProcessAsync(rows).ToListAsync();
 
 // 2. Judge the two answers against each other with a rubric.

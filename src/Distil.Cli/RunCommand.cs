@@ -271,7 +271,7 @@ internal static class RunCommand
         PipelineResult result;
         try
         {
-            result = await pipeline.RunAsync(new PipelineRunOptions { SourceRowLimit = rows, Console = console.Ansi, KeepFailedRows = keepFailed, ProgressInterval = CliLogging.ProgressInterval() }, cancellationToken);
+            result = await pipeline.RunAsync(new PipelineRunOptions { SourceRowLimit = rows, ProgressDisplay = ConsoleProgress.LiveTable(console.Ansi), KeepFailedRows = keepFailed, ProgressInterval = CliLogging.ProgressInterval() }, cancellationToken);
         }
         catch (PipelineException error)
         {
@@ -308,7 +308,7 @@ internal static class RunCommand
         PipelineResult result;
         try
         {
-            result = await pipeline.RunAsync(new PipelineRunOptions { GracefulStop = stop.Graceful, WaitForBatches = waitForBatches, Shard = shard, UnreadableWarningShare = warnUnreadable, KeepFailedRows = keepFailed, ProgressInterval = CliLogging.ProgressInterval() }, cancel.Token);
+            result = await pipeline.RunAsync(new PipelineRunOptions { GracefulStop = stop.Graceful, ProgressDisplay = ConsoleProgress.LiveTable(), WaitForBatches = waitForBatches, Shard = shard, UnreadableWarningShare = warnUnreadable, KeepFailedRows = keepFailed, ProgressInterval = CliLogging.ProgressInterval() }, cancel.Token);
         }
         catch (PipelineException error) when (error.InnerException is null or RowValueException or IOException or InvalidDataException)
         {

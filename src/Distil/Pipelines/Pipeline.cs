@@ -354,8 +354,18 @@ public sealed class PipelineRunOptions
     /// </summary>
     public bool KeepFailedRows { get; init; }
 
-    /// <summary>How progress is shown (default: live on a terminal, log lines otherwise).</summary>
+    /// <summary>
+    /// How progress is shown (default <see cref="ProgressMode.Auto"/>: the <see cref="ProgressDisplay"/>
+    /// when there is one and it can show here, log lines otherwise).
+    /// </summary>
     public ProgressMode Progress { get; init; } = ProgressMode.Auto;
+
+    /// <summary>
+    /// A live display of progress, for <see cref="ProgressMode.Auto"/> and <see cref="ProgressMode.Live"/>
+    /// (default none: log lines). The Distil.Console package has the live table:
+    /// <c>ProgressDisplay = ConsoleProgress.LiveTable()</c>; any <see cref="IPipelineProgress"/> will do.
+    /// </summary>
+    public IPipelineProgress? ProgressDisplay { get; init; }
 
     /// <summary>
     /// When progress is logged rather than shown live: the shortest gap between two lines of a step
@@ -370,9 +380,6 @@ public sealed class PipelineRunOptions
 
     /// <summary>The clock the progress log reads (default the system's); a test gives a fake one to play a long run in a moment.</summary>
     public TimeProvider? TimeProvider { get; init; }
-
-    /// <summary>Where the live table is drawn (default the process's console).</summary>
-    public Spectre.Console.IAnsiConsole? Console { get; init; }
 
     /// <summary>
     /// Runs only this shard of the rows: each source gives the rows whose position hashes to it,
@@ -397,13 +404,20 @@ public sealed class PipelineRunOptions
 /// <summary>How a pipeline run reports progress.</summary>
 public enum ProgressMode
 {
-    /// <summary>A live table on an interactive terminal, else a few log lines per step (see <see cref="PipelineRunOptions.ProgressInterval"/>).</summary>
+    /// <summary>
+    /// The <see cref="PipelineRunOptions.ProgressDisplay"/> when one is set and can show here (the
+    /// live table of Distil.Console on an interactive terminal), else a few log lines per step (see
+    /// <see cref="PipelineRunOptions.ProgressInterval"/>).
+    /// </summary>
     Auto,
 
     /// <summary>Log lines only.</summary>
     Log,
 
-    /// <summary>The live table, even when the console does not look interactive.</summary>
+    /// <summary>
+    /// The <see cref="PipelineRunOptions.ProgressDisplay"/>, even when it does not think it can show
+    /// here (a console that does not look interactive); a run without one fails before it starts.
+    /// </summary>
     Live,
 
     /// <summary>Nothing.</summary>

@@ -241,12 +241,12 @@ public abstract partial class LlmTask
     public abstract JsonObject ParseRow(string? text, JsonObject row);
 
     /// <summary>
-    /// Draws the prompt the task would send for <paramref name="row"/> (null: a placeholder input)
-    /// on <paramref name="console"/> (default: the terminal), one panel per message. A typed task
-    /// also has <c>Print(input)</c>, which takes its input record.
+    /// The chat the task would send for <paramref name="row"/>, or with null for a placeholder input
+    /// (the prompt's shape, each field a placeholder): what <c>Print</c> of the Distil.Console package
+    /// draws, as plain messages.
     /// </summary>
     /// <exception cref="RowValueException">The row lacks a column or holds a value of the wrong shape.</exception>
-    public abstract void Print(JsonObject? row, Spectre.Console.IAnsiConsole? console = null);
+    public abstract IReadOnlyList<ChatMessage> FormatPrompt(JsonObject? row);
 
     /// <summary>
     /// Starts a run of the task against <paramref name="llm"/> whose calls go through

@@ -1,21 +1,12 @@
 using System.Text.Json.Nodes;
-using Distil.Printing;
 using Microsoft.Extensions.AI;
-using Spectre.Console;
 
 namespace Distil;
 
 // Tooling: prompts rendered and answers parsed one row at a time, outside a run (the distil
-// command, snapshot tests, Print in a notebook or a console).
+// command, snapshot tests, and Print of Distil.Console in a notebook or a console).
 public abstract partial class LlmTask<TInput, TOutput>
 {
-    /// <summary>
-    /// Draws the prompt of <paramref name="input"/> (default: <see cref="PlaceholderInput"/>) on
-    /// <paramref name="console"/> (default: the terminal), one panel per message.
-    /// </summary>
-    public void Print(TInput? input = null, IAnsiConsole? console = null) =>
-        PromptPrinter.Print(console ?? AnsiConsole.Console, GetType().Name, FormatInput(input ?? PlaceholderInput()));
-
     /// <inheritdoc/>
     public override IReadOnlyList<ChatMessage> FormatRow(JsonObject row) => FormatInput(ReadRow(row, -1));
 
@@ -32,8 +23,7 @@ public abstract partial class LlmTask<TInput, TOutput>
     }
 
     /// <inheritdoc/>
-    public override void Print(JsonObject? row, IAnsiConsole? console = null) =>
-        PromptPrinter.Print(console ?? AnsiConsole.Console, GetType().Name, row is null ? FormatInput(PlaceholderInput()) : FormatRow(row));
+    public override IReadOnlyList<ChatMessage> FormatPrompt(JsonObject? row) => row is null ? FormatInput(PlaceholderInput()) : FormatRow(row);
 
     internal override IReadOnlyList<ChatMessage> PlaceholderPrompt()
     {

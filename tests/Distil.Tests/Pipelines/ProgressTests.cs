@@ -131,7 +131,7 @@ public class ProgressTests : FakeServerTests
         });
         console.Profile.Width = 160;
 
-        await Build("live").RunAsync(new PipelineRunOptions { Progress = ProgressMode.Live, Console = console });
+        await Build("live").RunAsync(new PipelineRunOptions { Progress = ProgressMode.Live, ProgressDisplay = ConsoleProgress.LiveTable(console) });
 
         var text = output.ToString();
         Assert.That(text, Does.Contain("Replay").And.Contain("Tok in/out").And.Contain("Rows/s").And.Contain("ETA"));
@@ -148,7 +148,7 @@ public class ProgressTests : FakeServerTests
         });
         console.Profile.Width = 80;
 
-        await Build("narrow").RunAsync(new PipelineRunOptions { Progress = ProgressMode.Live, Console = console });
+        await Build("narrow").RunAsync(new PipelineRunOptions { Progress = ProgressMode.Live, ProgressDisplay = ConsoleProgress.LiveTable(console) });
 
         var lines = output.ToString().Split('\n').Select(l => l.TrimEnd('\r')).ToList();
         var last = lines.FindLastIndex(l => l.TrimStart().StartsWith("keep_columns ", StringComparison.Ordinal));
@@ -178,7 +178,7 @@ public class ProgressTests : FakeServerTests
         pipeline.Load(Enumerable.Range(0, 200).Select(i => new JsonObject { ["instruction"] = $"q{i}" }))
             .Then(new TextGeneration { Name = "answer", Llm = llm, MaxConcurrency = 8, Logger = logger });
 
-        var result = await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.Live, Console = console });
+        var result = await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.Live, ProgressDisplay = ConsoleProgress.LiveTable(console) });
 
         var stats = result.Tasks["answer"];
         Assert.That(stats.Retries, Is.GreaterThan(0), "the faults caused retries");

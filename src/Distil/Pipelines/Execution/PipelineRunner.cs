@@ -17,6 +17,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
 
     public async Task<PipelineResult> RunAsync(CancellationToken cancellationToken)
     {
+        ProgressReporter.CheckOptions(options);
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
         using var span = DistilDiagnostics.Source.StartActivity("distil.pipeline");
@@ -51,7 +52,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         GoodRowsCut? cut = null;
         RunControl control = null!;
         Exception? failure = null;
-        ProgressReporter? progress = null;
+        IAsyncDisposable? progress = null;
         var stepTimes = new System.Collections.Concurrent.ConcurrentDictionary<PipelineStep, TimeSpan>();
         try
         {
@@ -73,7 +74,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
                 var total = options.Progress == ProgressMode.None ? null : await CountRowsAsync(order, cancellationToken).ConfigureAwait(false);
                 progress = ProgressReporter.Start(pipeline, options, runs.Select(r => r.Counters).ToList(), total);
                 await Task.WhenAll(runs.Select(run => Task.Run(() => RunStepAsync(run), CancellationToken.None))).ConfigureAwait(false);
-                await progress.StopAsync().ConfigureAwait(false);
+                await progress.DisposeAsync().ConfigureAwait(false);
                 progress = null;
                 if (goodRows is null || failure is not null || control.StoppedEarly || cancellationToken.IsCancellationRequested || options.SourceRowLimit is not null) break;
                 if (cut!.Reached || goodRows.Source.Rows >= goodRows.Rows.MaxRows) break;
@@ -84,7 +85,7 @@ internal sealed class PipelineRunner(Pipeline pipeline, PipelineRunOptions optio
         }
         finally
         {
-            if (progress is not null) await progress.StopAsync().ConfigureAwait(false);
+            if (progress is not null) await progress.DisposeAsync().ConfigureAwait(false);
             try
             {
                 await store.DisposeAsync().ConfigureAwait(false);

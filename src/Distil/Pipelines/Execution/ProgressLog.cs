@@ -4,15 +4,6 @@ using Microsoft.Extensions.Logging;
 namespace Distil.Pipelines;
 
 /// <summary>
-/// What one step has done so far, as the progress log reads it. <c>Total</c> is the rows the step
-/// will read, when the sources could count them and the step keeps the row count (not a global
-/// step); <c>Servers</c> the servers of a task's balanced client, empty otherwise.
-/// </summary>
-internal sealed record StepProgress(
-    string Name, bool IsTask, long Read, long Written, long Replayed, long InFlight, long FailedCalls, long Retries,
-    long InputTokens, long OutputTokens, long? Total, bool Done, IReadOnlyList<ServerStatistics> Servers);
-
-/// <summary>
 /// Progress for a log nobody watches live (a redirected output, a CI log): few lines, each worth
 /// reading. Rules, each applied per step:
 /// <list type="bullet">
