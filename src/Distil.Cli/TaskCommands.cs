@@ -40,7 +40,7 @@ internal static class TaskCommands
     // Steps that only C# can build (they take .NET objects), listed so that users find them.
     private static readonly (string Method, string Summary)[] CSharpSteps =
     [
-        (".Evaluate(evaluator, request, response)", "any Microsoft.Extensions.AI.Evaluation IEvaluator; its metrics become typed columns"),
+        (".Evaluate(evaluator, request, response)", "any Microsoft.Extensions.AI.Evaluation IEvaluator; its metrics become typed columns (package Distil.Evaluation)"),
         (".Validate(column, IRowValidator)", "your own validator beside the built-in ones"),
         (".Map(f, reads:, writes:)", "your own row function with declared columns"),
     ];

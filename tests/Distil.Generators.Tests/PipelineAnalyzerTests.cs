@@ -417,6 +417,22 @@ public class PipelineAnalyzerTests
     }
 
     [Fact]
+    public void Evaluate_from_the_evaluation_package_leaves_the_columns_after_it_unknown()
+    {
+        // Its metric columns come from the evaluator, so nothing after it is checked; before it, all is.
+        var diagnostics = Analyze("""
+                Microsoft.Extensions.AI.Evaluation.IEvaluator evaluator = null!;
+                pipeline.Load<Question>(source).Then(new Answer())
+                    .Evaluate(evaluator, request: "instruction", response: "generation")
+                    .FormatSft(prompt: "instruction", completion: "coherence");
+                pipeline.Load<Question>(source).KeepColumns("instructoin").Evaluate(evaluator, "instruction", "generation");
+        """);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("\"instructoin\"", Marked(diagnostic));
+    }
+
+    [Fact]
     public void A_pragma_silences_it()
     {
         var diagnostics = Analyze("""

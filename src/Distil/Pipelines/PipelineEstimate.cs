@@ -374,7 +374,7 @@ internal static class PipelineEstimator
     }
 
     // What the task's prompts are made from that the estimate cannot see: the answers of the
-    // nearest LLM steps before it (through joins, plain steps, embeddings and evaluations), or a step that makes rows only when it runs.
+    // nearest LLM steps before it (through joins, plain steps and embeddings), or a step that makes rows only when it runs.
     private static string MadeFrom(TaskNode node)
     {
         var answers = new List<string>();
@@ -385,7 +385,7 @@ internal static class PipelineEstimator
         {
             if (!seen.Add(step)) continue;
             if (step is TaskNode task) answers.Add(task.Name);
-            else if (step is RowwiseNode or DedupNode or JoinNode or EmbedNode or EvaluateNode) foreach (var parent in step.Parents) pending.Push(parent);
+            else if (step is RowwiseNode or DedupNode or JoinNode or EmbedNode) foreach (var parent in step.Parents) pending.Push(parent);
             else if (step is not LoadNode) others.Add(step);
         }
         var parts = new List<string>();

@@ -155,25 +155,6 @@ public sealed class StepHandle
     }
 
     /// <summary>
-    /// Runs a Microsoft.Extensions.AI.Evaluation <see cref="Microsoft.Extensions.AI.Evaluation.IEvaluator"/>
-    /// on each row, with <paramref name="request"/> as the user's message and <paramref name="response"/>
-    /// as the model's answer. Each metric the evaluator names becomes a typed column (snake_case:
-    /// <c>Coherence</c> is <c>coherence</c>; numbers unless <see cref="EvaluateOptions.MetricTypes"/>
-    /// says otherwise) with <c>&lt;metric&gt;_reason</c>, and its diagnostics go to
-    /// <see cref="EvaluateOptions.DiagnosticsColumn"/>. Results are kept in the run store: a resumed
-    /// run evaluates only rows it has no result for.
-    /// </summary>
-    public StepHandle Evaluate(Microsoft.Extensions.AI.Evaluation.IEvaluator evaluator, string request, string response, EvaluateOptions? options = null, string? name = null)
-    {
-        ArgumentNullException.ThrowIfNull(evaluator);
-        ArgumentException.ThrowIfNullOrWhiteSpace(request);
-        ArgumentException.ThrowIfNullOrWhiteSpace(response);
-        options ??= new EvaluateOptions();
-        options.Validate();
-        return Pipeline.Add(new EvaluateNode(name ?? Pipeline.AutoName("evaluate"), evaluator, request, response, options), Step);
-    }
-
-    /// <summary>
     /// Adds <paramref name="output"/> (default <c>&lt;column&gt;_embedding</c>, a list of numbers): the
     /// embedding of <paramref name="column"/> from <paramref name="generator"/> (OpenAI, Azure, any
     /// <c>/v1/embeddings</c> server, a local GGUF model), in batches, retried on transient faults and

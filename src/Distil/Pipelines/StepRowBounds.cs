@@ -58,10 +58,10 @@ internal static class StepRowBounds
             KeepColumnsNode keep => before with { ListLengths = before.ListLengths.Where(l => keep.Columns.Contains(l.Key)).ToImmutableDictionary(StringComparer.Ordinal) },
             RenameColumnsNode rename => before with { ListLengths = before.ListLengths.ToImmutableDictionary(l => rename.Renames.GetValueOrDefault(l.Key, l.Key), l => l.Value, StringComparer.Ordinal) },
             MapNode map => before with { ListLengths = before.ListLengths.RemoveRange(map.Writes) },
-            // One row out per row in: an embedding, an evaluation, a marking validator, a write.
-            EmbedNode or EvaluateNode or ValidateNode or WriteNode => before,
+            // One row out per row in: an embedding, a marking validator, a write.
+            EmbedNode or ValidateNode or WriteNode => before,
             GlobalNode => StepRows.Unknown($"global step '{step.Name}' runs a function over all rows, which may return any number of them: its count is known only once it has run"),
-            // Any other kind (format_sft, regroup, a package's) says its own rule.
+            // Any other kind (format_sft, regroup, a package's such as evaluate) says its own rule.
             _ => Follow(step.CountRows(new RowCountContext(parentSchemas, before.ListLengths)), before),
         };
     }

@@ -290,4 +290,31 @@ public abstract partial class LlmTask
         ArgumentNullException.ThrowIfNull(rows);
         return ProcessAsync(AsyncRows.From(rows), cancellationToken);
     }
+
+    /// <summary>
+    /// Runs the task over one row with <paramref name="llm"/> (null: the task's own <see cref="Llm"/>)
+    /// through the same path as a pipeline's task step, and returns its output rows: one per
+    /// generation (<see cref="NumGenerations"/>), or one when generations are grouped. Each holds
+    /// the row's columns, the task's outputs, <c>model_name</c> and the <see cref="MetadataColumn"/>
+    /// object, whose <c>error_&lt;task&gt;</c> (a call that failed for good),
+    /// <c>output_error_&lt;task&gt;</c> (an answer that could not be read),
+    /// <c>raw_output_&lt;task&gt;</c> and <c>statistics_&lt;task&gt;</c> say how the row went. A failed
+    /// call or an unreadable answer gives null outputs rather than an exception, as in a pipeline.
+    /// For packages that run a task inside another tool (an evaluator, a service) one row at a time.
+    /// </summary>
+    /// <param name="row">The input row; it is not changed.</param>
+    /// <param name="llm">The client to ask, instead of the task's own <see cref="Llm"/>.</param>
+    /// <param name="cancellationToken">Stops the calls.</param>
+    /// <exception cref="InvalidOperationException">No <paramref name="llm"/> is given and the task has no <see cref="Llm"/>.</exception>
+    /// <exception cref="NotSupportedException">The task cannot run against the client (see <c>CheckLlm</c>).</exception>
+    /// <exception cref="RowValueException">The row lacks a column or holds a value of the wrong shape.</exception>
+    public async Task<IReadOnlyList<JsonObject>> ProcessRowAsync(JsonObject row, IChatClient? llm = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        llm ??= Llm ?? throw new InvalidOperationException($"Task '{Name}' has no LLM. Pass one, or set its Llm property to an IChatClient.");
+        CheckClient(llm);
+        using var metrics = new RunMetrics();
+        var run = CreateRun(llm, new OnlineCalls(llm, MaxConcurrency, metrics, Name), metrics, Name);
+        return await run.RunRowAsync(row, "0", 0, cancellationToken).ConfigureAwait(false);
+    }
 }

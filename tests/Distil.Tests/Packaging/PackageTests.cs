@@ -73,6 +73,7 @@ public class PackageTests
     [TestCase("Distil.Validation", true)]
     [TestCase("Distil.USearch", true)]
     [TestCase("Distil.Console", true)]
+    [TestCase("Distil.Evaluation", true)]
     [TestCase("Distil.Cli", false)]
     public void Every_package_has_metadata_symbols_and_docs(string id, bool library)
     {
@@ -89,6 +90,20 @@ public class PackageTests
         else Assert.That(entries, Does.Contain("tools/net10.0/any/Distil.Cli.dll").And.Contain("tools/net10.0/any/DotnetToolSettings.xml"));
         Assert.That(Directory.GetFiles(_feed, "*.nupkg").Select(Path.GetFileName),
             Has.None.Contains("Benchmarks").And.None.Contains("Samples").And.None.Contains("Tests").And.None.Contains("Generators"));
+    }
+
+    [Test]
+    public void Microsoft_Extensions_AI_Evaluation_is_a_dependency_of_Distil_Evaluation_only()
+    {
+        string Nuspec(string id)
+        {
+            using var package = ZipFile.OpenRead(Path.Combine(_feed, $"{id}.{_version}.nupkg"));
+            using var reader = new StreamReader(package.GetEntry($"{id}.nuspec")!.Open());
+            return reader.ReadToEnd();
+        }
+
+        Assert.That(Nuspec("Distil"), Does.Not.Contain("id=\"Microsoft.Extensions.AI.Evaluation\""));
+        Assert.That(Nuspec("Distil.Evaluation"), Does.Contain("id=\"Microsoft.Extensions.AI.Evaluation\"").And.Contain("id=\"Distil\""));
     }
 
     [Test]

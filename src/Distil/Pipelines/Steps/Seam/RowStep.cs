@@ -59,7 +59,21 @@ public abstract class RowStep : PipelineStep
     /// <summary>The rows made from <paramref name="row"/>, outside a run (for the estimate before one).</summary>
     internal virtual IReadOnlyList<JsonObject> Transform(JsonObject row, RowKey key) => Apply(row);
 
-    internal override async Task RunAsync(StepRun run)
+    /// <summary>
+    /// How many rows <see cref="ApplyAsync(JsonObject, CancellationToken)"/> works on at once
+    /// (default 1), for a step that waits on a service: an evaluator, a remote check. Whatever the
+    /// number, rows come out in input order and each is stored as soon as it is done.
+    /// </summary>
+    protected virtual int MaxConcurrency => 1;
+
+    internal override Task RunAsync(StepRun run)
+    {
+        var concurrency = MaxConcurrency;
+        if (concurrency < 1) throw new PipelineException($"Step '{Name}' ({Kind}) asks for MaxConcurrency {concurrency}; it must be 1 or more.");
+        return concurrency == 1 ? RunInTurnAsync(run) : RunAtOnceAsync(run, concurrency);
+    }
+
+    private async Task RunInTurnAsync(StepRun run)
     {
         long sequence = 0;
         await foreach (var input in run.ReadAsync(cancellationToken: run.Cancellation).ConfigureAwait(false))
@@ -67,13 +81,35 @@ public abstract class RowStep : PipelineStep
             var outputs = run.Replay(input.Key);
             if (outputs is null)
             {
-                var rows = await ApplyKeyedAsync(input.Row, input.Key, run.Cancellation).ConfigureAwait(false)
-                    ?? throw new PipelineException($"Step '{Name}' returned null for row {input.Key}; return an empty list to drop a row.");
-                outputs = Keyed(input.Key, rows);
+                outputs = await MakeAsync(input, run.Cancellation).ConfigureAwait(false);
                 await run.SaveAsync(input.Key, sequence, outputs).ConfigureAwait(false);
             }
             await run.EmitAsync(outputs).ConfigureAwait(false);
             sequence++;
         }
+    }
+
+    // Up to `concurrency` rows in ApplyAsync at once; stored and emitted in input order.
+    private async Task RunAtOnceAsync(StepRun run, int concurrency)
+    {
+        var window = OrderedWindow.RunAsync(run.ReadAsync(cancellationToken: run.Cancellation), OrderedWindow.CapacityFor(concurrency), concurrency,
+            async (input, index, token) =>
+            {
+                var stored = run.Replay(input.Key);
+                return (input.Key, Index: index, Stored: stored, Made: stored is null ? await MakeAsync(input, token).ConfigureAwait(false) : null);
+            },
+            run.Cancellation);
+        await foreach (var (key, index, stored, made) in window.ConfigureAwait(false))
+        {
+            if (made is not null) await run.SaveAsync(key, index, made).ConfigureAwait(false);
+            await run.EmitAsync(stored ?? made!).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<IReadOnlyList<KeyedRow>> MakeAsync(KeyedRow input, CancellationToken cancellationToken)
+    {
+        var rows = await ApplyKeyedAsync(input.Row, input.Key, cancellationToken).ConfigureAwait(false)
+            ?? throw new PipelineException($"Step '{Name}' returned null for row {input.Key}; return an empty list to drop a row.");
+        return Keyed(input.Key, rows);
     }
 }

@@ -7,49 +7,6 @@ using Microsoft.Extensions.AI.Evaluation;
 
 namespace Distil.Pipelines;
 
-/// <summary>Settings of an evaluation step (<see cref="StepHandle.Evaluate"/>).</summary>
-public sealed record EvaluateOptions
-{
-    /// <summary>
-    /// The chat client an LLM-based evaluator judges with (its <see cref="ChatConfiguration"/>);
-    /// null for evaluators that need none.
-    /// </summary>
-    public IChatClient? ChatClient { get; init; }
-
-    /// <summary>
-    /// The type of each metric's column, by metric name: <see cref="ColumnType.Number"/> (the
-    /// default, for <see cref="NumericMetric"/>), <see cref="ColumnType.Boolean"/>
-    /// (<see cref="BooleanMetric"/>) or <see cref="ColumnType.String"/> (<see cref="StringMetric"/>).
-    /// </summary>
-    public IReadOnlyDictionary<string, ColumnType> MetricTypes { get; init; } = new Dictionary<string, ColumnType>();
-
-    /// <summary>
-    /// Columns passed to the evaluator as <see cref="EvaluationContext"/>s named after the column
-    /// (their text as the context's content).
-    /// </summary>
-    public IReadOnlyList<string> ContextColumns { get; init; } = [];
-
-    /// <summary>Rows evaluated at once (default 4).</summary>
-    public int MaxConcurrency { get; init; } = 4;
-
-    /// <summary>The column of the diagnostics the evaluator reported, one string each (default <c>evaluation_diagnostics</c>).</summary>
-    public string DiagnosticsColumn { get; init; } = "evaluation_diagnostics";
-
-    /// <summary>Checks the values, naming the one that is wrong.</summary>
-    public void Validate()
-    {
-        if (MaxConcurrency < 1) throw new ArgumentOutOfRangeException(nameof(MaxConcurrency), MaxConcurrency, "MaxConcurrency must be 1 or more.");
-        ArgumentException.ThrowIfNullOrWhiteSpace(DiagnosticsColumn, nameof(DiagnosticsColumn));
-        foreach (var (metric, type) in MetricTypes)
-        {
-            if (type.Kind is not (ColumnKind.Number or ColumnKind.Integer or ColumnKind.Boolean or ColumnKind.String))
-            {
-                throw new ArgumentException($"Metric '{metric}' is declared {type}: a metric's column is a number, a boolean or a string.", nameof(MetricTypes));
-            }
-        }
-    }
-}
-
 /// <summary>
 /// Runs a Microsoft.Extensions.AI.Evaluation <see cref="IEvaluator"/> on each row: the request
 /// column is the user's message, the response column the model's answer; every metric the evaluator
@@ -58,20 +15,22 @@ public sealed record EvaluateOptions
 /// resumed run evaluates nothing twice. An evaluation that throws leaves nulls and its error as a
 /// diagnostic, like a failed call in a task.
 /// </summary>
-internal sealed class EvaluateNode : PipelineStep
+internal sealed class EvaluateStep : RowStep
 {
     private readonly IEvaluator _evaluator;
     private readonly string _request;
     private readonly string _response;
     private readonly EvaluateOptions _options;
     private readonly IReadOnlyList<(string Metric, string Column, ColumnType Type)> _metrics;
+    private readonly ChatConfiguration? _configuration;
 
-    public EvaluateNode(string name, IEvaluator evaluator, string request, string response, EvaluateOptions options) : base(name)
+    public EvaluateStep(string name, IEvaluator evaluator, string request, string response, EvaluateOptions options) : base(name)
     {
         _evaluator = evaluator;
         _request = request;
         _response = response;
         _options = options;
+        _configuration = options.ChatClient is { } client ? new ChatConfiguration(client) : null;
         var names = evaluator.EvaluationMetricNames;
         if (names is null || names.Count == 0)
         {
@@ -112,32 +71,20 @@ internal sealed class EvaluateNode : PipelineStep
         return column.Length > 0 ? column : throw new ArgumentException($"The metric name '{metric}' has no letter or digit to name a column after.");
     }
 
-    internal override async Task RunAsync(StepRun run)
-    {
-        var configuration = _options.ChatClient is { } client ? new ChatConfiguration(client) : null;
-        var window = OrderedWindow.RunAsync(run.ReadAsync(cancellationToken: run.Cancellation), OrderedWindow.CapacityFor(_options.MaxConcurrency), _options.MaxConcurrency,
-            async (input, index, token) =>
-            {
-                var stored = run.Replay(input.Key);
-                return (Input: input, Index: index, Stored: stored, Result: stored is null ? await EvaluateAsync(input, configuration, token).ConfigureAwait(false) : null);
-            },
-            run.Cancellation);
-        await foreach (var (input, index, stored, result) in window.ConfigureAwait(false))
-        {
-            if (stored is not null)
-            {
-                await run.EmitAsync(stored).ConfigureAwait(false);
-                continue;
-            }
-            IReadOnlyList<KeyedRow> outputs = [input with { Row = result! }];
-            await run.SaveAsync(input.Key, index, outputs).ConfigureAwait(false);
-            await run.EmitAsync(outputs).ConfigureAwait(false);
-        }
-    }
+    protected override int MaxConcurrency => _options.MaxConcurrency;
 
-    private async Task<JsonObject> EvaluateAsync(KeyedRow input, ChatConfiguration? configuration, CancellationToken cancellationToken)
+    // One row out per row in: the metrics' columns are added to it.
+    protected override RowCountRule CountRows(RowCountContext input) => RowCountRule.Same();
+
+    // Never called by a run (ApplyAsync is), nor by the estimate, which reads only Distil's own row steps.
+    protected override IReadOnlyList<JsonObject> Apply(JsonObject row) =>
+        throw new NotSupportedException($"Evaluation step '{Name}' waits on its evaluator: it runs through ApplyAsync only.");
+
+    protected override async ValueTask<IReadOnlyList<JsonObject>> ApplyAsync(JsonObject row, CancellationToken cancellationToken) =>
+        [await EvaluateAsync(row, _configuration, cancellationToken).ConfigureAwait(false)];
+
+    private async Task<JsonObject> EvaluateAsync(JsonObject row, ChatConfiguration? configuration, CancellationToken cancellationToken)
     {
-        var row = input.Row;
         var diagnostics = new List<string>();
         var request = JsonNodeRead.Text(row[_request]);
         var response = JsonNodeRead.Text(row[_response]);
@@ -202,6 +149,3 @@ internal sealed class EvaluateNode : PipelineStep
         return null;
     }
 }
-
-/// <summary>A row's column handed to an evaluator as context, named after the column.</summary>
-public sealed class ColumnContext(string name, string text) : EvaluationContext(name, text);

@@ -6,7 +6,7 @@ using Microsoft.Extensions.AI.Evaluation;
 
 namespace Distil;
 
-/// <summary>How <see cref="LlmTask.AsEvaluator"/> turns a conversation into the task's input row.</summary>
+/// <summary>How <see cref="TaskEvaluatorExtensions.AsEvaluator"/> turns a conversation into the task's input row.</summary>
 public sealed record TaskEvaluatorOptions
 {
     /// <summary>
@@ -100,8 +100,6 @@ public sealed class TaskEvaluator : IEvaluator
         {
             throw new InvalidOperationException($"Task '{_task.Name}' asks for {_task.NumGenerations} generations; as an evaluator it gives one judgement, so set NumGenerations to 1.");
         }
-        _task.CheckClient(llm);
-
         var row = _options.BuildRow?.Invoke(messages, modelResponse) ?? DefaultRow(messages, modelResponse);
         foreach (var context in additionalContext ?? [])
         {
@@ -111,9 +109,8 @@ public sealed class TaskEvaluator : IEvaluator
             }
         }
 
-        using var metrics = new RunMetrics();
-        var run = _task.CreateRun(llm, new OnlineCalls(llm, 1, metrics, _task.Name), metrics, _task.Name);
-        var output = (await run.RunRowAsync(row, "0", 0, cancellationToken).ConfigureAwait(false))[0];
+        // The same row path as a pipeline's task step: a failed call or an unread answer is in the metadata.
+        var output = (await _task.ProcessRowAsync(row, llm, cancellationToken).ConfigureAwait(false))[0];
         return Result(output);
     }
 
@@ -184,12 +181,14 @@ public sealed class TaskEvaluator : IEvaluator
     }
 }
 
-public abstract partial class LlmTask
+/// <summary>A Distil task as a Microsoft.Extensions.AI.Evaluation <see cref="IEvaluator"/> (<see cref="AsEvaluator"/>).</summary>
+public static class TaskEvaluatorExtensions
 {
     /// <summary>
-    /// This task as a Microsoft.Extensions.AI.Evaluation <see cref="IEvaluator"/> (see
+    /// <paramref name="task"/> as a Microsoft.Extensions.AI.Evaluation <see cref="IEvaluator"/> (see
     /// <see cref="TaskEvaluator"/>): a judge such as UltraFeedback scores one response and reports
     /// its outputs as metrics.
     /// </summary>
-    public IEvaluator AsEvaluator(TaskEvaluatorOptions? options = null) => new TaskEvaluator(this, options);
+    /// <exception cref="ArgumentException">The task has no request or response column to fill, or no output a metric can hold.</exception>
+    public static IEvaluator AsEvaluator(this LlmTask task, TaskEvaluatorOptions? options = null) => new TaskEvaluator(task, options);
 }

@@ -7,7 +7,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.AI.Evaluation;
 using NUnit.Framework;
 
-namespace Distil.Tests.Pipelines;
+namespace Distil.Tests.Evaluation;
 
 /// <summary>
 /// Microsoft.Extensions.AI.Evaluation both ways: any IEvaluator as a pipeline step whose metrics
@@ -90,6 +90,52 @@ public class EvaluationInteropTests : FakeServerTests
         var again = await Build(evaluator, Rows()).RunAsync(new PipelineRunOptions { Progress = ProgressMode.None });
         Assert.That(evaluator.Calls, Is.EqualTo(4), "a rerun evaluates nothing twice");
         Assert.That((await again.Dataset.ToListAsync()).Select(r => r.ToJsonString()), Is.EqualTo(rows.Select(r => r.ToJsonString())));
+    }
+
+    /// <summary>Waits, each call, until as many calls as it expects are in at once (or a while has passed): what the step's concurrency allows is what it sees.</summary>
+    private sealed class CrowdCountingEvaluator(int expected) : IEvaluator
+    {
+        private int _inside;
+        public int MostAtOnce;
+
+        public IReadOnlyCollection<string> EvaluationMetricNames => ["Length"];
+
+        public async ValueTask<EvaluationResult> EvaluateAsync(IEnumerable<ChatMessage> messages, ChatResponse modelResponse, ChatConfiguration? chatConfiguration = null,
+            IEnumerable<EvaluationContext>? additionalContext = null, CancellationToken cancellationToken = default)
+        {
+            var inside = Interlocked.Increment(ref _inside);
+            InterlockedMax(ref MostAtOnce, inside);
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (Volatile.Read(ref MostAtOnce) < expected && waited.Elapsed < TimeSpan.FromSeconds(2)) await Task.Delay(5, cancellationToken);
+            // Later rows finish first, so that the step must put them back in order.
+            await Task.Delay(modelResponse.Text.Length, cancellationToken);
+            Interlocked.Decrement(ref _inside);
+            return new EvaluationResult(new NumericMetric("Length", modelResponse.Text.Length));
+        }
+
+        private static void InterlockedMax(ref int target, int value)
+        {
+            for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
+            {
+                if (Interlocked.CompareExchange(ref target, value, seen) == seen) return;
+            }
+        }
+    }
+
+    [Test]
+    public async Task Rows_are_evaluated_up_to_MaxConcurrency_at_once_and_come_out_in_order()
+    {
+        var evaluator = new CrowdCountingEvaluator(expected: 3);
+        var pipeline = Pipeline.Create("crowd");
+        pipeline.RunDirectory = Path.Combine(_work, "run");
+        var answers = Enumerable.Range(0, 9).Select(i => new string('x', 40 - 4 * i)).ToList();
+        pipeline.Load(answers.Select(a => new JsonObject { ["question"] = "q", ["answer"] = a }))
+            .Evaluate(evaluator, "question", "answer", new EvaluateOptions { MaxConcurrency = 3 });
+
+        var rows = await (await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.None })).Dataset.ToListAsync();
+
+        Assert.That(evaluator.MostAtOnce, Is.EqualTo(3), "three rows at once, never more");
+        Assert.That(rows.Select(r => (double?)r["length"]), Is.EqualTo(answers.Select(a => (double?)a.Length)), "in input order");
     }
 
     [Test]
