@@ -47,6 +47,14 @@ public static class RowFileFormats
         }
     }
 
+    /// <summary>Removes the format named <paramref name="name"/> (any case), if registered: a host that must not read or write it, or a test.</summary>
+    /// <returns>Whether a format was removed.</returns>
+    public static bool Unregister(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (Gate) return Formats.RemoveAll(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase)) > 0;
+    }
+
     /// <summary>
     /// Registers the formats <paramref name="assembly"/> declares with <see cref="RowFileFormatAttribute"/>, by
     /// reflection: for hosts that load assemblies at run time (the <c>distil</c> command loading a user's project).
