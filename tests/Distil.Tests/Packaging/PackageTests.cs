@@ -72,6 +72,7 @@ public class PackageTests
     [TestCase("Distil.Testing", true)]
     [TestCase("Distil.Validation", true)]
     [TestCase("Distil.USearch", true)]
+    [TestCase("Distil.Csv", true)]
     [TestCase("Distil.Cli", false)]
     public void Every_package_has_metadata_symbols_and_docs(string id, bool library)
     {
