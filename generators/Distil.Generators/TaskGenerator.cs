@@ -86,5 +86,8 @@ public sealed partial class TaskGenerator : IIncrementalGenerator
 
         // [Step] classes: the same parts (record shapes, settings, row mapping), their own pipeline.
         Steps.StepGeneration.Register(context);
+
+        // File formats of referenced packages ([assembly: RowFileFormat]): registered by a module initializer.
+        Files.FileFormatGeneration.Register(context);
     }
 }

@@ -14,4 +14,5 @@ internal static class TrackingNames
     public const string StepDiagnostics = nameof(StepDiagnostics);
     public const string RowRecords = nameof(RowRecords);
     public const string RowMappers = nameof(RowMappers);
+    public const string FileFormats = nameof(FileFormats);
 }

@@ -24,11 +24,10 @@ internal static class MergeCommand
                 sink = result.GetValue(format)?.ToLowerInvariant() switch
                 {
                     null => RowSinks.File(target),
-                    "jsonl" => RowSinks.Jsonl(target),
-                    "csv" => RowSinks.Csv(target),
-                    "parquet" => RowSinks.Parquet(target),
                     "hf" => RowSinks.HuggingFace(target),
-                    var other => throw new UsageException($"distil merge: --format must be jsonl, csv, parquet or hf, not '{other}'."),
+                    // Any registered file format by name: jsonl, parquet, csv (Distil.Csv), a package's own.
+                    var name => RowFileFormats.Find(name)?.OpenSink(target)
+                        ?? throw new UsageException($"distil merge: --format must be hf or a file format ({string.Join(", ", RowFileFormats.All.Select(f => f.Name))}), not '{name}'."),
                 };
             }
             catch (ArgumentException error)

@@ -206,11 +206,10 @@ internal static class RunCommand
             sink = settings.Format?.ToLowerInvariant() switch
             {
                 null => RowSinks.File(output),
-                "jsonl" => RowSinks.Jsonl(output),
-                "csv" => RowSinks.Csv(output),
-                "parquet" => RowSinks.Parquet(output),
                 "hf" => RowSinks.HuggingFace(output),
-                var other => throw new UsageException($"distil run: --format must be jsonl, csv, parquet or hf, not '{other}'."),
+                // Any registered file format by name: jsonl, parquet, csv (Distil.Csv), a package's own.
+                var name => RowFileFormats.Find(name)?.OpenSink(output)
+                    ?? throw new UsageException($"distil run: --format must be hf or a file format ({string.Join(", ", RowFileFormats.All.Select(f => f.Name))}), not '{name}'."),
             };
         }
         catch (ArgumentException error)

@@ -76,6 +76,7 @@ internal sealed class UserCode
             try
             {
                 PipelineStepKinds.RegisterAssembly(assembly);
+                RowFileFormats.RegisterAssembly(assembly);
             }
             catch (ArgumentException error)
             {

@@ -74,6 +74,7 @@ public class PackageTests
     [TestCase("Distil.USearch", true)]
     [TestCase("Distil.Console", true)]
     [TestCase("Distil.Evaluation", true)]
+    [TestCase("Distil.Csv", true)]
     [TestCase("Distil.Cli", false)]
     public void Every_package_has_metadata_symbols_and_docs(string id, bool library)
     {

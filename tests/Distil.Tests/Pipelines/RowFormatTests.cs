@@ -127,7 +127,7 @@ public class RowFormatTests
         var missing = Path.Combine(_folder, "nope.jsonl");
 
         Assert.That(() => RowSources.Jsonl(missing).Describe(), Throws.TypeOf<FileNotFoundException>().With.Message.Contains(missing));
-        Assert.That(() => RowSources.File("data.xlsx"), Throws.ArgumentException.With.Message.Contains("use .jsonl, .csv or .parquet"));
+        Assert.That(() => RowSources.File("data.xlsx"), Throws.ArgumentException.With.Message.Contains("use one of .csv, .jsonl"));
     }
 
     [Test]

@@ -32,26 +32,28 @@ public interface IRowSource
 }
 
 /// <summary>
-/// Where a pipeline writes a dataset. <see cref="WriteAsync(IAsyncEnumerable{JsonObject}, CancellationToken)"/> gets every row of a complete run and
-/// should write to a temporary file and move it into place at the end, so that a stopped run
-/// never leaves a half-written dataset where a finished one is expected.
+/// Where a pipeline writes a dataset. Implement
+/// <see cref="WriteAsync(IAsyncEnumerable{JsonObject}, RowSinkContext, CancellationToken)"/>: it gets every row of a
+/// complete run with what the pipeline knows of them, and should write to a temporary file and move it into place at
+/// the end, so that a stopped run never leaves a half-written dataset where a finished one is expected. A sink of one
+/// file gets that for free by deriving from <see cref="FileRowSink"/>.
 /// </summary>
 public interface IRowSink
 {
     /// <summary>What the sink writes to, for messages.</summary>
     string Describe();
 
-    /// <summary>Writes all of <paramref name="rows"/>; if the enumeration throws, the previous file (if any) stays as it was.</summary>
-    Task WriteAsync(IAsyncEnumerable<JsonObject> rows, CancellationToken cancellationToken);
-
     /// <summary>
     /// Writes every row, given what the pipeline knows of them: their columns and types, and the
     /// pipeline that made them. Typed formats (Parquet) write the schema instead of guessing from
-    /// the rows, the Hugging Face layout describes the pipeline in its dataset card; the default
-    /// ignores the context.
+    /// the rows, the Hugging Face layout describes the pipeline in its dataset card. If the enumeration
+    /// throws, the previous file (if any) stays as it was.
     /// </summary>
-    Task WriteAsync(IAsyncEnumerable<JsonObject> rows, RowSinkContext context, CancellationToken cancellationToken) =>
-        WriteAsync(rows, cancellationToken);
+    Task WriteAsync(IAsyncEnumerable<JsonObject> rows, RowSinkContext context, CancellationToken cancellationToken);
+
+    /// <summary>Writes all of <paramref name="rows"/> without a context (no schema, no pipeline); the default passes an empty one.</summary>
+    Task WriteAsync(IAsyncEnumerable<JsonObject> rows, CancellationToken cancellationToken) =>
+        WriteAsync(rows, new RowSinkContext(), cancellationToken);
 }
 
 /// <summary>What a pipeline tells the sink at its end about the rows it writes.</summary>

@@ -100,45 +100,23 @@ public sealed class MemoryRowSource : IRowSource
 }
 
 /// <summary>Writes rows to a JSON Lines file, one compact JSON object per line.</summary>
-public sealed class JsonlRowSink : IRowSink
+public sealed class JsonlRowSink : FileRowSink
 {
     /// <summary>Writes to <paramref name="path"/> (created with its folder; replaced when the run completes).</summary>
-    public JsonlRowSink(string path)
+    public JsonlRowSink(string path) : base(path, "jsonl")
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        Path = System.IO.Path.GetFullPath(path);
     }
 
-    /// <summary>The file's full path.</summary>
-    public string Path { get; }
-
     /// <inheritdoc/>
-    public string Describe() => $"jsonl file {Path}";
-
-    /// <inheritdoc/>
-    public async Task WriteAsync(IAsyncEnumerable<JsonObject> rows, CancellationToken cancellationToken)
+    protected override async Task WriteFileAsync(Stream file, IAsyncEnumerable<JsonObject> rows, RowSchema? schema, RowSinkContext context, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        var temporary = Path + ".tmp";
-        try
+        await using var writer = new Utf8JsonWriter(file, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-            await using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-            {
-                await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
-                {
-                    row.WriteTo(writer);
-                    await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    writer.Reset();
-                    stream.WriteByte((byte)'\n');
-                }
-            }
-            File.Move(temporary, Path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
+            row.WriteTo(writer);
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            writer.Reset();
+            file.WriteByte((byte)'\n');
         }
     }
 }

@@ -24,7 +24,12 @@ namespace Distil.Pipelines;
 /// <see cref="InvalidDataException"/>. A string column takes a number or a boolean as its JSON text, and a JSON
 /// column takes anything.
 /// </summary>
-public sealed class ParquetRowSink : IRowSink
+/// <remarks>
+/// The schema-typed path (<see cref="FileRowSink.WriteAsync(IAsyncEnumerable{JsonObject}, RowSinkContext, CancellationToken)"/>)
+/// is the one pipelines use; the context-free one, which infers as above, is kept until the Parquet writer is one.
+/// </remarks>
+// IRowSink again: the context-free method below replaces the interface's default, which would take the typed path.
+public sealed class ParquetRowSink : FileRowSink, IRowSink
 {
     private static readonly JsonSerializerOptions CompactJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -33,68 +38,38 @@ public sealed class ParquetRowSink : IRowSink
     /// <summary>Writes to <paramref name="path"/> (created with its folder; replaced when the run completes).</summary>
     /// <param name="path">The file to write.</param>
     /// <param name="rowGroupSize">How many rows each row group holds; the first row group's rows decide the schema.</param>
-    public ParquetRowSink(string path, int rowGroupSize = 10_000)
+    public ParquetRowSink(string path, int rowGroupSize = 10_000) : base(path, "parquet")
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentOutOfRangeException.ThrowIfLessThan(rowGroupSize, 1);
-        Path = System.IO.Path.GetFullPath(path);
         _rowGroupSize = rowGroupSize;
     }
 
-    /// <summary>The file's full path.</summary>
-    public string Path { get; }
-
     /// <inheritdoc/>
-    public string Describe() => $"parquet file {Path}";
+    protected override bool NeedsCompleteSchema => true;
 
     /// <summary>
-    /// Writes every row with the types of the context's schema (what a pipeline knows from its
-    /// tasks' records and its sources): nested records as structs, lists as typed lists, nulls
-    /// anywhere. Columns the schema does not type (a <c>Map</c>'s, or all of them without a schema)
-    /// get their types from every row: the rows are first spooled to a temporary file beside the output.
+    /// Writes every row with the types of the schema (what a pipeline knows from its tasks' records and its sources,
+    /// completed over the spooled rows for columns it does not type): nested records as structs, lists as typed
+    /// lists, nulls anywhere.
     /// </summary>
-    /// <exception cref="InvalidDataException">A value its column's type cannot hold; the message names the column and the row.</exception>
-    public async Task WriteAsync(IAsyncEnumerable<JsonObject> rows, RowSinkContext context, CancellationToken cancellationToken)
+    /// <exception cref="InvalidDataException">A value its column's type cannot hold, or no row has any column; the message names the column and the row.</exception>
+    protected override async Task WriteFileAsync(Stream file, IAsyncEnumerable<JsonObject> rows, RowSchema? schema, RowSinkContext context, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(rows);
-        ArgumentNullException.ThrowIfNull(context);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        var schema = context.Schema;
-        // Columns whose types the pipeline does not know (a Map's) are found over every row first.
-        await using var spool = RowSpool.IsComplete(schema) ? null : await RowSpool.CreateAsync(rows, schema, Path + ".spool", cancellationToken).ConfigureAwait(false);
-        if (spool is not null)
-        {
-            schema = spool.Schema;
-            rows = spool.ReadAsync(cancellationToken);
-        }
         if (schema!.Count == 0) throw new InvalidDataException($"{Path}: no row has any column, and a Parquet file needs at least one.");
-        var temporary = Path + ".tmp";
         var writer = new ParquetSchemaWriter(schema, Path);
-        try
+        var buffer = new List<JsonObject>(Math.Min(_rowGroupSize, 100_000));
+        long written = 0;
+        await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true))
-            {
-                var buffer = new List<JsonObject>(Math.Min(_rowGroupSize, 100_000));
-                long written = 0;
-                await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
-                {
-                    buffer.Add(row);
-                    if (buffer.Count < _rowGroupSize) continue;
-                    await writer.WriteRowGroupAsync(stream, buffer, written + 1, append: written > 0, cancellationToken).ConfigureAwait(false);
-                    written += buffer.Count;
-                    buffer.Clear();
-                }
-                if (buffer.Count > 0 || written == 0)
-                {
-                    await writer.WriteRowGroupAsync(stream, buffer, written + 1, append: written > 0, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            File.Move(temporary, Path, overwrite: true);
+            buffer.Add(row);
+            if (buffer.Count < _rowGroupSize) continue;
+            await writer.WriteRowGroupAsync(file, buffer, written + 1, append: written > 0, cancellationToken).ConfigureAwait(false);
+            written += buffer.Count;
+            buffer.Clear();
         }
-        catch
+        if (buffer.Count > 0 || written == 0)
         {
-            File.Delete(temporary);
-            throw;
+            await writer.WriteRowGroupAsync(file, buffer, written + 1, append: written > 0, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -103,14 +78,10 @@ public sealed class ParquetRowSink : IRowSink
     /// A value does not fit its column, a column appears after the first row group, or no row has any column; the
     /// message names the column and the row.
     /// </exception>
-    public async Task WriteAsync(IAsyncEnumerable<JsonObject> rows, CancellationToken cancellationToken)
+    public Task WriteAsync(IAsyncEnumerable<JsonObject> rows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        var temporary = Path + ".tmp";
-        try
-        {
-            await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+        return ReplaceFileAsync(async (stream, cancellationToken) =>
             {
                 var buffer = new List<JsonObject>(Math.Min(_rowGroupSize, 100_000));
                 long firstRowOfBuffer = 1;
@@ -137,14 +108,7 @@ public sealed class ParquetRowSink : IRowSink
                 // Disposing the writer writes the footer; only a complete enumeration gets one, since a failed
                 // write deletes the file anyway.
                 await writer!.DisposeAsync().ConfigureAwait(false);
-            }
-            File.Move(temporary, Path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+            }, cancellationToken);
     }
 
     private async Task<ParquetWriter> CreateWriterAsync(List<Column> columns, Stream stream, CancellationToken cancellationToken)

@@ -10,9 +10,9 @@ namespace Distil.Pipelines;
 /// </summary>
 internal sealed class TypedRowSource(IRowSource inner, RowMapper columns) : IRowSource
 {
-    // Rule: a CSV file holds text; loaded as a record, each cell is read as its property's type.
-    // Made here, so that a record CSV cannot be read as (a [CsvList] off a list) fails at Load.
-    private readonly IReadOnlyList<CsvCells.ColumnReader>? _cells = inner is CsvRowSource ? CsvCells.Of(columns) : null;
+    // Rule: a source of text (CSV) reads each cell as its property's type when loaded as a record.
+    // Asked here, so that a record it cannot read (a [CsvList] off a list) fails at Load.
+    private readonly IRowSource _rows = inner is IRecordRowSource text ? text.ForRecord(columns) : inner;
 
     public string Describe() => $"{inner.Describe()} as {columns.TypeName}";
 
@@ -23,18 +23,16 @@ internal sealed class TypedRowSource(IRowSource inner, RowMapper columns) : IRow
     public async IAsyncEnumerable<JsonObject> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         long index = 0;
-        var rows = inner is CsvRowSource csv ? csv.ReadAsync(_cells, cancellationToken) : inner.ReadAsync(cancellationToken);
-        await foreach (var row in rows.ConfigureAwait(false))
+        await foreach (var row in _rows.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             foreach (var required in columns.Required)
             {
                 if (!row.ContainsKey(required))
                 {
                     var has = row.Count == 0 ? "no columns" : string.Join(", ", row.Select(p => p.Key));
-                    // A CSV file's columns are its header's: name the header, not a row. Rows count from 1.
-                    throw new PipelineException(inner is CsvRowSource csvFile
-                        ? $"{csvFile.Path}: the header has no column '{required}', which {columns.TypeName} declares (the header has {has}). Add the column, or make the property nullable or give it a default."
-                        : $"Row {index + 1} of {inner.Describe()} (counted from 1) has no column '{required}', which {columns.TypeName} declares (the row has {has}). Make the property nullable or give it a default if rows may lack it.");
+                    // Rows count from 1. (A CSV source names its header itself, before this.)
+                    throw new PipelineException(
+                        $"Row {index + 1} of {inner.Describe()} (counted from 1) has no column '{required}', which {columns.TypeName} declares (the row has {has}). Make the property nullable or give it a default if rows may lack it.");
                 }
             }
             index++;

@@ -8,13 +8,6 @@ public static class RowSources
     /// <summary>A JSON Lines file: one object per line.</summary>
     public static IRowSource Jsonl(string path) => new JsonlRowSource(path);
 
-    /// <summary>
-    /// A CSV file with a header row; every value is read as a string, or, loaded as a record
-    /// (<c>Pipeline.Load&lt;TRow&gt;</c>), as its property's type (lists as JSON arrays or split on the
-    /// separator of a <see cref="CsvListAttribute"/>).
-    /// </summary>
-    public static IRowSource Csv(string path) => new CsvRowSource(path);
-
     /// <summary>A Parquet file (as written by pandas, pyarrow or Hugging Face datasets).</summary>
     public static IRowSource Parquet(string path) => new ParquetRowSource(path);
 
@@ -36,16 +29,11 @@ public static class RowSources
     public static IRowSource Rows(IEnumerable<JsonObject> rows) => new MemoryRowSource(rows);
 
     /// <summary>
-    /// A file, by its extension: <c>.jsonl</c>/<c>.json</c>, <c>.csv</c> or <c>.parquet</c>.
+    /// A file, by its extension, in a format of <see cref="RowFileFormats"/>: <c>.jsonl</c>/<c>.ndjson</c>/<c>.json</c>
+    /// and <c>.parquet</c> built in, <c>.csv</c> with the Distil.Csv package, and any format a package or the program registers.
     /// </summary>
-    /// <exception cref="ArgumentException">The extension is none of these.</exception>
-    public static IRowSource File(string path) => Path.GetExtension(path).ToLowerInvariant() switch
-    {
-        ".jsonl" or ".json" or ".ndjson" => Jsonl(path),
-        ".csv" => Csv(path),
-        ".parquet" => Parquet(path),
-        var other => throw new ArgumentException($"Cannot tell the format of '{path}' from its extension '{other}'; use .jsonl, .csv or .parquet.", nameof(path)),
-    };
+    /// <exception cref="ArgumentException">No registered format has that extension; the message names the package to add when one adds it.</exception>
+    public static IRowSource File(string path) => RowFileFormats.Of(path).OpenSource(path);
 }
 
 /// <summary>The built-in dataset writers, by format.</summary>
@@ -57,9 +45,6 @@ public static class RowSinks
     /// <summary>A Parquet file, typed from the pipeline's schema (structs, typed lists, nulls anywhere).</summary>
     public static IRowSink Parquet(string path) => new ParquetRowSink(path);
 
-    /// <summary>A CSV file with a header row; lists and records are written as JSON text.</summary>
-    public static IRowSink Csv(string path) => new CsvRowSink(path);
-
     /// <summary>
     /// A dataset folder in the Hugging Face layout: <c>data/train-00000-of-0000N.parquet</c> shards
     /// and a <c>README.md</c> dataset card whose features come from the pipeline's schema, which
@@ -67,13 +52,10 @@ public static class RowSinks
     /// </summary>
     public static IRowSink HuggingFace(string directory, long maxShardBytes = 500_000_000) => new HuggingFaceRowSink(directory, maxShardBytes);
 
-    /// <summary>A file, by its extension: <c>.jsonl</c>, <c>.csv</c> or <c>.parquet</c>.</summary>
-    /// <exception cref="ArgumentException">The extension is none of these.</exception>
-    public static IRowSink File(string path) => Path.GetExtension(path).ToLowerInvariant() switch
-    {
-        ".jsonl" or ".ndjson" => Jsonl(path),
-        ".csv" => Csv(path),
-        ".parquet" => Parquet(path),
-        var other => throw new ArgumentException($"Cannot tell the format of '{path}' from its extension '{other}'; use .jsonl, .csv or .parquet.", nameof(path)),
-    };
+    /// <summary>
+    /// A file, by its extension, in a format of <see cref="RowFileFormats"/>: <c>.jsonl</c>/<c>.ndjson</c> and
+    /// <c>.parquet</c> built in, <c>.csv</c> with the Distil.Csv package, and any format a package or the program registers.
+    /// </summary>
+    /// <exception cref="ArgumentException">No registered format has that extension; the message names the package to add when one adds it.</exception>
+    public static IRowSink File(string path) => RowFileFormats.Of(path).OpenSink(path);
 }

@@ -37,22 +37,31 @@ internal sealed class RowSpool : IAsyncDisposable
             order.Add(column);
         }
         var open = new HashSet<string>(order.Where(c => HasUnknown(c.Type)).Select(c => c.Name), StringComparer.Ordinal);
-        await using (var writer = new StreamWriter(path, append: false, new UTF8Encoding(false), 1 << 16))
+        try
         {
-            await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+            await using (var writer = new StreamWriter(path, append: false, new UTF8Encoding(false), 1 << 16))
             {
-                foreach (var (name, value) in row)
+                await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
                 {
-                    if (!types.ContainsKey(name))
+                    foreach (var (name, value) in row)
                     {
-                        types[name] = ColumnType.Unknown;
-                        order.Add(new Column(name, ColumnType.Unknown));
-                        open.Add(name);
+                        if (!types.ContainsKey(name))
+                        {
+                            types[name] = ColumnType.Unknown;
+                            order.Add(new Column(name, ColumnType.Unknown));
+                            open.Add(name);
+                        }
+                        if (open.Contains(name)) types[name] = SchemaWidening.Widen(types[name], SchemaWidening.Of(value)) ?? ColumnType.Json;
                     }
-                    if (open.Contains(name)) types[name] = SchemaWidening.Widen(types[name], SchemaWidening.Of(value)) ?? ColumnType.Json;
+                    await writer.WriteLineAsync(row.ToJsonString().AsMemory(), cancellationToken).ConfigureAwait(false);
                 }
-                await writer.WriteLineAsync(row.ToJsonString().AsMemory(), cancellationToken).ConfigureAwait(false);
             }
+        }
+        catch
+        {
+            // Rows that stop coming (an error, a cancelled run) leave no spool behind.
+            File.Delete(path);
+            throw;
         }
         // A column null in every row has no type to find: it is written as text.
         var schema = new RowSchema(order.Select(c => c with { Type = Settle(types[c.Name]) }));

@@ -29,12 +29,10 @@ internal sealed class ShardKeys
         _keys = new StreamWriter(path + ".keys.tmp", append: false, new UTF8Encoding(false), 1 << 16);
     }
 
-    /// <summary>Where the keys of <paramref name="sink"/>'s rows go, or null for a sink that is not a built-in file or folder.</summary>
+    /// <summary>Where the keys of <paramref name="sink"/>'s rows go, or null for a sink that is neither a file (<see cref="FileRowSink"/>) nor the Hugging Face folder.</summary>
     public static string? PathOf(IRowSink sink) => sink switch
     {
-        JsonlRowSink jsonl => jsonl.Path + Extension,
-        CsvRowSink csv => csv.Path + Extension,
-        ParquetRowSink parquet => parquet.Path + Extension,
+        FileRowSink file => file.Path + Extension,
         HuggingFaceRowSink folder => System.IO.Path.Combine(folder.Directory, FolderFile),
         _ => null,
     };
@@ -43,7 +41,7 @@ internal sealed class ShardKeys
     public static ShardKeys Start(IRowSink sink, Shard shard, string step, string? pipeline)
     {
         var path = PathOf(sink) ?? throw new PipelineException(
-            $"Step '{step}' (write) writes {sink.Describe()}, which a sharded run cannot merge: write shards to JSONL, CSV, Parquet files or the Hugging Face layout.");
+            $"Step '{step}' (write) writes {sink.Describe()}, which a sharded run cannot merge: write shards to files (JSONL, CSV, Parquet or any FileRowSink) or the Hugging Face layout.");
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         return new ShardKeys(path, shard, pipeline);
     }
@@ -67,15 +65,13 @@ internal sealed class ShardKeys
             ["sources"] = new JsonObject(sources.OrderBy(s => s.Key, StringComparer.Ordinal)
                 .Select(s => KeyValuePair.Create(s.Key, (JsonNode?)new JsonObject { ["total"] = s.Value.Total, ["taken"] = s.Value.Taken }))),
         };
-        var temporary = _path + ".tmp";
-        await using (var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+        await SafeFile.ReplaceAsync(_path, async (output, token) =>
         {
-            await output.WriteAsync(Encoding.UTF8.GetBytes(header.ToJsonString() + "\n"), cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(Encoding.UTF8.GetBytes(header.ToJsonString() + "\n"), token).ConfigureAwait(false);
             await using var keys = new FileStream(_path + ".keys.tmp", FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-            await keys.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
-        }
+            await keys.CopyToAsync(output, token).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
         File.Delete(_path + ".keys.tmp");
-        File.Move(temporary, _path, overwrite: true);
     }
 
     public void Abandon()

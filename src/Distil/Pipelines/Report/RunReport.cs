@@ -56,9 +56,7 @@ public static class RunReport
         var html = Render(directory, runs, steps, options);
         var output = Path.GetFullPath(outputPath ?? Path.Combine(directory, "report.html"));
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        var temporary = output + ".tmp";
-        await File.WriteAllTextAsync(temporary, html, new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
-        File.Move(temporary, output, overwrite: true);
+        await SafeFile.ReplaceAsync(output, (file, token) => file.WriteAsync(new UTF8Encoding(false).GetBytes(html), token).AsTask(), cancellationToken).ConfigureAwait(false);
         return output;
     }
 
