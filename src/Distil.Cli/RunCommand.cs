@@ -368,13 +368,13 @@ internal static class RunCommand
         {
             totalFailed = Math.Max(totalFailed, statistics.FailedCalls);
             var cost = prices is null ? ""
-                : prices.Cost(statistics.Model, statistics.InputTokens, statistics.OutputTokens) is { } dollars ? $", cost ${dollars.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}"
+                : prices.Cost(statistics.Model, statistics.InputTokens, statistics.OutputTokens) is { } dollars ? $", cost {PriceTable.FormatDollars(dollars)}"
                 : ", cost unknown (no price matched)";
             var reasked = statistics.ReaskedAnswers > 0 ? $" ({statistics.ReaskedAnswers:N0} asked again, {statistics.ReaskFits:N0} then fit)" : "";
             var cutOff = statistics.CutOffAnswers > 0 ? $" ({statistics.CutOffAnswers:N0} cut off at the token limit)" : "";
-            // Rule: answers reused from the run directory are calls of this run that cost nothing.
+            // Rule: answers reused from the run directory are not calls: this run did not ask for them.
             var calls = statistics.AnswersReused > 0
-                ? $"{Count(statistics.Calls + statistics.AnswersReused, "call")} this run ({statistics.Calls:N0} new, {Count(statistics.AnswersReused, "answer")} reused)"
+                ? $"{Count(statistics.Calls, "call")} this run, {Count(statistics.AnswersReused, "answer")} reused from the run directory"
                 : $"{Count(statistics.Calls, "call")} this run";
             await console.Out.WriteLineAsync(
                 $"  {step}: {calls}, {statistics.FailedCalls:N0} failed, {Count(statistics.UnparsedAnswers, "answer")} unreadable, " +

@@ -297,7 +297,7 @@ public sealed class PipelineEstimate(PipelineSchema schema, IReadOnlyList<TaskEs
 
     private static string N(long? value) => value?.ToString("N0", Invariant) ?? "?";
 
-    private static string Money(decimal dollars) => "$" + dollars.ToString(dollars < 10 ? "0.0000" : "N2", Invariant);
+    private static string Money(decimal dollars) => PriceTable.FormatDollars(dollars);
 }
 
 /// <summary>

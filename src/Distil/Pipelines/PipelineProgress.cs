@@ -72,4 +72,8 @@ public sealed class PipelineProgressRun
 /// <param name="Servers">The servers of a task's balanced client, empty otherwise.</param>
 public sealed record StepProgress(
     string Name, bool IsTask, long Read, long Written, long Replayed, long InFlight, long FailedCalls, long Retries,
-    long InputTokens, long OutputTokens, long? Total, bool Done, IReadOnlyList<ServerStatistics> Servers);
+    long InputTokens, long OutputTokens, long? Total, bool Done, IReadOnlyList<ServerStatistics> Servers)
+{
+    /// <summary>Answers of a task read back from the run directory's <c>answers.db</c> instead of asked again (paid for by an earlier run).</summary>
+    public long AnswersReused { get; init; }
+}

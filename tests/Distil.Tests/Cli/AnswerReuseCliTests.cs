@@ -52,7 +52,7 @@ public class AnswerReuseCliTests : FakeServerTests
         Assert.That(child.Process.ExitCode, Is.Zero, child.Error);
         Assert.That(Server.RequestCount, Is.EqualTo(rerunFrom), "no call: every request was answered before");
         Assert.That(Generations(), Is.EqualTo(before), "the same answers (re-asks add their own metadata)");
-        Assert.That(child.Output + child.Error, Does.Contain($"{Rows} calls this run (0 new, {Rows} answers reused), 0 failed"));
+        Assert.That(child.Output + child.Error, Does.Contain($"0 calls this run, {Rows} answers reused from the run directory, 0 failed"));
         Assert.That(child.Output + child.Error, Does.Contain(" 0 input and 0 output tokens"), "a reused answer costs no tokens");
     }
 }

@@ -79,7 +79,7 @@ public class DryRunReuseCliTests : FakeServerTests
 
         Assert.That(Server.RequestCount, Is.EqualTo(Rows + Rows / 2), "the run makes exactly the new calls the dry run said");
         Assert.That(run, Does.Contain("Step 'answer' recomputes: upstream step 'questions' changed"));
-        Assert.That(run, Does.Contain($"answer: {Rows} calls this run ({Rows / 2} new, {Rows / 2} answers reused)"), "the run's summary says the same");
+        Assert.That(run, Does.Contain($"answer: {Rows / 2} calls this run, {Rows / 2} answers reused from the run directory"), "the run's summary says the same");
     }
 
     // Every file of the run directory, with a hash of its bytes.

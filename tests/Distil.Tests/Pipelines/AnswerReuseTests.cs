@@ -5,6 +5,7 @@ using Distil.Pipelines;
 using Distil.Tasks;
 using Distil.Testing;
 using Distil.Tests.Providers;
+using Distil.Tests.Support;
 using Microsoft.Extensions.AI;
 using NUnit.Framework;
 
@@ -165,6 +166,22 @@ public class AnswerReuseTests : FakeServerTests
         Assert.That(Enumerable.Range(0, Rows).Select(i => generations[i]),
             Is.EqualTo(Enumerable.Range(0, Rows).Select(i => i % 2 == 0 ? $"re QUESTION {i}" : $"re question {i}")));
         Assert.That((rerun.Tasks["answer"].Calls, rerun.Tasks["answer"].AnswersReused), Is.EqualTo(((long)Rows / 2, (long)Rows / 2)));
+    }
+
+    [Test]
+    public async Task The_step_s_log_line_and_the_recompute_line_say_why_it_ran_and_how_many_answers_it_reused()
+    {
+        AnswerEcho();
+        await Build(Ask).RunAsync(Quiet);
+
+        var pipeline = Build(AskEvenLoudly);
+        var log = new ListLogger();
+        pipeline.Logger = log;
+        var rerun = await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.Log });
+
+        Assert.That(log.Text, Does.Contain("Step 'answer' recomputes: upstream step 'prompt' changed"), log.Text);
+        Assert.That(log.Text, Does.Match($@"step answer done: {Rows} rows in, {Rows} out, {Rows / 2} answers reused"), log.Text);
+        Assert.That(rerun.Recomputed.Select(r => r.Step), Does.Contain("answer"));
     }
 
     [Test]

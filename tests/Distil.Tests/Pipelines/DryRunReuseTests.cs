@@ -99,7 +99,7 @@ public class DryRunReuseTests : FakeServerTests
         var text = estimate.ToString();
         Assert.That(text, Does.Contain("Step 'clean' recomputes: its code changed; 8 stored rows are dropped."));
         Assert.That(text, Does.Contain($"run directory: recomputes (upstream step 'clean' changed (its code changed)); {Rows / 2} calls reused from answers.db, {Rows / 2} new"));
-        Assert.That(text, Does.Contain($"cost of the new calls ${reuse.NewMinCost:0.0000} to ${reuse.NewMaxCost:0.0000}"));
+        Assert.That(text, Does.Contain($"cost of the new calls {PriceTable.FormatDollars(reuse.NewMinCost!.Value)} to {PriceTable.FormatDollars(reuse.NewMaxCost!.Value)}"));
 
         var sent = Server.RequestCount;
         var result = await Build(EvenRowsUpper).RunAsync(new PipelineRunOptions { Progress = ProgressMode.None });

@@ -254,7 +254,7 @@ public class PreviewCliTests : FakeServerTests
         Assert.That(child.Process.ExitCode, Is.Zero, child.Error);
         // A dollar per input token (the fake server counts the prompt's words): the cost is the input token count.
         var tokens = Server.Requests.Sum(r => r.Prompt.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length);
-        Assert.That(child.Output, Does.Contain($"{tokens:N0} input and 24 output tokens, cost ${tokens}.0000."), child.Output);
+        Assert.That(child.Output, Does.Contain($"{tokens:N0} input and 24 output tokens, cost {PriceTable.FormatDollars(tokens)}."), child.Output);
         Assert.That(child.Output, Does.Contain("price 'MY-MODEL' matched 'my-model (openai)'").And.Contain("price 'other' matched no model; the models seen are 'my-model (openai)'"));
     }
 

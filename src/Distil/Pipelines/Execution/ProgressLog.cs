@@ -117,6 +117,7 @@ internal sealed class ProgressLog
         if (step.Replayed > 0) yield return $"{N(step.Replayed)} replayed";
         if (!step.IsTask) yield break;
         if (step.InFlight > 0) yield return $"{N(step.InFlight)} in flight";
+        if (step.AnswersReused > 0) yield return $"{N(step.AnswersReused)} answers reused";
         yield return $"{N(step.FailedCalls)} failed calls";
         if (step.Retries > 0) yield return $"{N(step.Retries)} retries";
         if (step.InputTokens + step.OutputTokens > 0) yield return $"{N(step.InputTokens)}/{N(step.OutputTokens)} tokens in/out";

@@ -45,7 +45,10 @@ internal static class ProgressReporter
         return new StepProgress(counters.Step.Name, isTask, counters.Read, counters.Written, counters.Replayed,
             isTask ? calls.InFlight : 0, isTask ? calls.FailedCalls : 0, isTask ? calls.Retries : 0,
             isTask ? calls.InputTokens : 0, isTask ? calls.OutputTokens : 0,
-            counters.Step is GlobalNode ? null : total, counters.Done, ServersOf(counters.Step));
+            counters.Step is GlobalNode ? null : total, counters.Done, ServersOf(counters.Step))
+        {
+            AnswersReused = isTask ? calls.AnswersReused : 0,
+        };
     }).ToList();
 
     private static IReadOnlyList<ServerStatistics> ServersOf(PipelineStep step) =>

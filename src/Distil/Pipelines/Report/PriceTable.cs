@@ -156,4 +156,20 @@ public sealed class PriceTable
     /// <summary>The cost in dollars of the tokens, or null when the model has no price.</summary>
     public decimal? Cost(string? model, long inputTokens, long outputTokens) =>
         Find(model) is { } price ? (price.InputPerMillion * inputTokens + price.OutputPerMillion * outputTokens) / 1_000_000m : null;
+
+    /// <summary>
+    /// Dollars as a reader wants them: cents from a dollar up (<c>$12.35</c>), four places below
+    /// (<c>$0.0123</c>), and three significant digits below a cent, so that a small run's cost is
+    /// never shown as <c>$0.0000</c> (<c>$0.0000512</c>).
+    /// </summary>
+    public static string FormatDollars(decimal dollars)
+    {
+        var size = Math.Abs(dollars);
+        if (size == 0m) return "$0";
+        if (size >= 1m) return "$" + dollars.ToString("N2", CultureInfo.InvariantCulture);
+        if (size >= 0.01m) return "$" + dollars.ToString("0.0000", CultureInfo.InvariantCulture);
+        var places = 2;
+        while (size < 1m && places < 20) { size *= 10m; places++; }
+        return "$" + Math.Round(dollars, places, MidpointRounding.AwayFromZero).ToString("0." + new string('#', places), CultureInfo.InvariantCulture);
+    }
 }

@@ -309,7 +309,7 @@ public static class RunReport
 
     private static string Ms(TimeSpan? duration) => duration is { } d ? d.TotalMilliseconds < 1000 ? $"{d.TotalMilliseconds.ToString("0", Invariant)} ms" : $"{d.TotalSeconds.ToString("0.0", Invariant)} s" : "-";
 
-    private static string Money(decimal dollars) => "$" + dollars.ToString(dollars < 1 ? "0.0000" : "N2", Invariant);
+    private static string Money(decimal dollars) => PriceTable.FormatDollars(dollars);
 
     private static string Duration(double seconds) => seconds < 60 ? seconds.ToString("0.0", Invariant) + " s" : TimeSpan.FromSeconds(seconds).ToString(@"h\:mm\:ss", Invariant);
 }
