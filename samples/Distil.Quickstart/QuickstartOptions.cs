@@ -53,8 +53,7 @@ internal sealed record QuickstartOptions(string ModelSpec, string OutputPath, st
         Usage: dotnet run --project samples/Distil.Quickstart [-- options]
 
           (no options)       run on a local GGUF model: DISTIL_MODEL, else samples/models/llama-2-tiny-random.gguf
-          --model SPEC       any model: openai:gpt-4o-mini (OPENAI_API_KEY), azure:DEPLOYMENT
-                             (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY), endpoint:http://127.0.0.1:8000/v1#NAME
+          --model SPEC       a model: openai:gpt-4o-mini (OPENAI_API_KEY), endpoint:http://127.0.0.1:8000/v1#NAME
                              (any OpenAI-compatible server), local:/path/model.gguf
           --cache PATH       keep answers in a SQLite file: a second run asks the model nothing
           --out PATH         where to write the rows (default out/quickstart.jsonl)

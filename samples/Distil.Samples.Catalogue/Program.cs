@@ -6,7 +6,7 @@
 //   dotnet run --project samples/Distil.Samples.Catalogue
 //       the tiny random model in samples/models (prompts and plumbing are real, its words are not)
 //   dotnet run --project samples/Distil.Samples.Catalogue -- --model openai:gpt-4o-mini
-//       any model spec: openai:, azure:, endpoint:URL#MODEL, local:PATH
+//       any model spec: openai:, endpoint:URL#MODEL, local:PATH
 using System.Text.Json.Nodes;
 using Distil;
 using Distil.LlamaSharp;

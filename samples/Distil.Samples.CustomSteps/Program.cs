@@ -3,7 +3,7 @@
 //   dotnet run --project samples/Distil.Samples.CustomSteps
 //       against a stand-in OpenAI-compatible server on 127.0.0.1 that answers every ticket
 //   dotnet run --project samples/Distil.Samples.CustomSteps -- --model openai:gpt-4o-mini
-//       against a real model (any model spec: openai:, azure:, endpoint:URL#MODEL)
+//       against a real model (any model spec: openai:, endpoint:URL#MODEL)
 //
 // The same step and task from a pipeline file, with the distil tool (docs/cli.md) and this
 // project's built assembly:

@@ -6,7 +6,7 @@
 //   dotnet run --project samples/Distil.Samples.Pipeline
 //       against a stand-in OpenAI-compatible server on 127.0.0.1 (answers in ~20 ms)
 //   dotnet run --project samples/Distil.Samples.Pipeline -- --model openai:gpt-4o-mini --rows 50
-//       against a real service (any model spec: openai:, azure:, endpoint:URL#MODEL, local:PATH)
+//       against a real service (any model spec: openai:, endpoint:URL#MODEL, local:PATH)
 //
 // Options: --model SPEC, --rows N (default 300), --concurrency N (default 16), --run-dir DIR,
 // --out FILE (default pipeline-output/answers.jsonl), --param step.name=value (repeatable),

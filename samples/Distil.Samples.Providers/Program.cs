@@ -5,7 +5,7 @@
 //   dotnet run --project samples/Distil.Samples.Providers
 //       runs against a stand-in OpenAI-compatible server on 127.0.0.1 that fails 20% of calls
 //   dotnet run --project samples/Distil.Samples.Providers -- --model openai:gpt-4o-mini
-//       the same against a real service (any model spec: openai:, azure:, endpoint:, local:)
+//       the same against a real service (any model spec: openai:, endpoint:, local:)
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Distil;

@@ -271,7 +271,9 @@ internal static class PipelineFile
             {
                 Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>> generator = model.StartsWith("local:", StringComparison.OrdinalIgnoreCase)
                     ? Distil.LlamaSharp.LocalModelsRegistration.CreateEmbeddingGenerator(model.Contains('?') ? model : ResolveLocal(model))
-                    : Distil.OpenAI.OpenAIProviders.CreateEmbeddingGenerator(model);
+                    : model.StartsWith("azure:", StringComparison.OrdinalIgnoreCase)
+                        ? Distil.AzureOpenAI.AzureOpenAIProviders.CreateEmbeddingGenerator(model)
+                        : Distil.OpenAI.OpenAIProviders.CreateEmbeddingGenerator(model);
                 return parent.Embed(column, generator, (string?)json["output"], new EmbedOptions { BatchSize = (int?)json["batch_size"] ?? 64 }, step.Name);
             }
             catch (ModelSpecException error)

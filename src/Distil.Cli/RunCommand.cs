@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Distil.AzureOpenAI;
 using Distil.LlamaSharp;
 using Distil.OpenAI;
 using Distil.Pipelines;
@@ -127,7 +128,7 @@ internal static class RunCommand
         {
             Cache = responseCache, Logger = loggerFactory.CreateLogger("Distil"), Resilience = resilience,
             LoadBalancing = new LoadBalancerOptions { MaxConcurrentPerServer = settings.PerServer, ServerTimeout = resilience.AttemptTimeout },
-        }.AddOpenAI().AddLocalModels(maxParallelRequests: settings.Concurrency ?? 1); // local: --concurrency N decodes N rows together
+        }.AddOpenAI().AddAzureOpenAI().AddLocalModels(maxParallelRequests: settings.Concurrency ?? 1); // local: --concurrency N decodes N rows together
         var clients = new List<IChatClient>();
         try
         {

@@ -12,14 +12,14 @@ public static class OfflineBatchExtensions
     /// batches, resumably from the run directory. Tasks that make several dependent calls per row
     /// (the evolution tasks, magpie) are refused when the pipeline is checked.
     /// </summary>
-    /// <param name="client">A client made by <see cref="OpenAIProviders"/> (<c>openai:</c>, <c>azure:</c> with a key or an Entra ID credential, <c>endpoint:</c>).</param>
+    /// <param name="client">A client made by <see cref="OpenAIProviders"/> (<c>openai:</c>, <c>endpoint:</c>) or by Distil.AzureOpenAI (<c>azure:</c>, with a key or an Entra ID credential): one that carries an <see cref="OpenAIConnection"/>.</param>
     /// <param name="options">Batch limits and polling; the service's defaults when null.</param>
-    /// <exception cref="ArgumentException">The client was not made by <see cref="OpenAIProviders"/>.</exception>
+    /// <exception cref="ArgumentException">The client carries no <see cref="OpenAIConnection"/>.</exception>
     public static IChatClient UseOfflineBatchGeneration(this IChatClient client, OfflineBatchOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         var connection = client.GetService<OpenAIConnection>() ?? throw new ArgumentException(
-            "Offline batch generation needs a client made by OpenAIProviders (model specs openai:, azure:, endpoint:).",
+            "Offline batch generation needs a client made by OpenAIProviders or AzureOpenAIProviders (model specs openai:, endpoint:, azure:).",
             nameof(client));
         return new OfflineBatchChatClient(client, new OpenAIBatchClient(connection, options ?? new OfflineBatchOptions()));
     }

@@ -16,8 +16,25 @@ public sealed class OpenAIConnection
     private readonly Func<PipelineTransport, IChatClient> _chatClientOver;
     private readonly Lazy<ITokenCounter?> _tokenCounter;
 
-    internal OpenAIConnection(Service kind, Uri endpoint, string model, OpenAIClient client, Func<PipelineTransport, IChatClient> chatClientOver)
+    /// <summary>
+    /// Describes a service reached through an OpenAI SDK client. Providers of other packages
+    /// (Distil.AzureOpenAI) make one for their clients and <see cref="Attach"/> it, so that offline
+    /// batches and token counts work for them as for <see cref="OpenAIProviders"/>' own.
+    /// </summary>
+    /// <param name="kind">The kind of service (it decides the Batch API's routes).</param>
+    /// <param name="endpoint">The base URL or the resource endpoint.</param>
+    /// <param name="model">The model, or the deployment.</param>
+    /// <param name="client">The SDK client, with its credential: batch files and batches go through it.</param>
+    /// <param name="chatClientOver">
+    /// The same chat client as the online one, over a given transport and with a placeholder
+    /// credential: how batch request bodies are written without reaching the network.
+    /// </param>
+    public OpenAIConnection(Service kind, Uri endpoint, string model, OpenAIClient client, Func<PipelineTransport, IChatClient> chatClientOver)
     {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(chatClientOver);
         Kind = kind;
         Endpoint = endpoint;
         Model = model;
@@ -32,7 +49,7 @@ public sealed class OpenAIConnection
         /// <summary>OpenAI, or an OpenAI-compatible server.</summary>
         OpenAI,
 
-        /// <summary>Azure OpenAI, with an API key or an Entra ID credential.</summary>
+        /// <summary>Azure OpenAI, with an API key or an Entra ID credential (the Distil.AzureOpenAI package).</summary>
         Azure,
     }
 
@@ -60,6 +77,18 @@ public sealed class OpenAIConnection
 
     /// <summary>The model's tokenizer when it is an OpenAI model whose encoding is known (an Azure deployment named after its model too); else null.</summary>
     public ITokenCounter? TokenCounter => _tokenCounter.Value;
+
+    /// <summary>
+    /// <paramref name="chatClient"/>, answering <c>GetService&lt;OpenAIConnection&gt;()</c> with
+    /// this connection and <c>GetService&lt;ITokenCounter&gt;()</c> with its token counter: what
+    /// <see cref="OfflineBatchExtensions.UseOfflineBatchGeneration"/> and the estimate look for.
+    /// </summary>
+    /// <param name="chatClient">The provider's chat client, over <see cref="Client"/>.</param>
+    public IChatClient Attach(IChatClient chatClient)
+    {
+        ArgumentNullException.ThrowIfNull(chatClient);
+        return new Carrier(chatClient, this);
+    }
 
     /// <summary>Carries the connection of the provider client it wraps, and its token counter.</summary>
     internal sealed class Carrier(IChatClient inner, OpenAIConnection connection) : DelegatingChatClient(inner)

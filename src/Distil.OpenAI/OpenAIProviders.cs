@@ -1,15 +1,14 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
-using Azure.AI.OpenAI;
-using Azure.Core;
 using Microsoft.Extensions.AI;
 using OpenAI;
 
 namespace Distil.OpenAI;
 
 /// <summary>
-/// Clients for OpenAI, Azure OpenAI and OpenAI-compatible servers, and their registration in a
-/// <see cref="ChatClientFactory"/> under <c>openai</c>, <c>azure</c> and <c>endpoint</c>.
+/// Clients for OpenAI and OpenAI-compatible servers, and their registration in a
+/// <see cref="ChatClientFactory"/> under <c>openai</c> and <c>endpoint</c>. Azure OpenAI
+/// (<c>azure</c>) is in the Distil.AzureOpenAI package: it depends on a prerelease Azure SDK.
 /// </summary>
 /// <remarks>
 /// The SDKs' own retries are turned off: <see cref="ResilientChatClient"/> retries instead, with
@@ -23,12 +22,6 @@ public static class OpenAIProviders
     /// <summary>The environment variable that points <c>openai:</c> at another base URL.</summary>
     public const string OpenAIBaseUrlVariable = "OPENAI_BASE_URL";
 
-    /// <summary>The environment variable with the Azure OpenAI resource endpoint.</summary>
-    public const string AzureEndpointVariable = "AZURE_OPENAI_ENDPOINT";
-
-    /// <summary>The environment variable with the Azure OpenAI API key.</summary>
-    public const string AzureKeyVariable = "AZURE_OPENAI_API_KEY";
-
     /// <summary>
     /// The environment variable with a key for <c>endpoint:</c> servers. It is not
     /// <c>OPENAI_API_KEY</c> on purpose: an OpenAI key must never be sent to a third-party server.
@@ -39,14 +32,11 @@ public static class OpenAIProviders
     private static readonly TimeSpan NetworkTimeout = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// Registers <c>openai:MODEL</c>, <c>azure:DEPLOYMENT</c> and <c>endpoint:URL#MODEL</c>.
+    /// Registers <c>openai:MODEL</c> and <c>endpoint:URL#MODEL</c>. For <c>azure:DEPLOYMENT</c>,
+    /// reference Distil.AzureOpenAI and call its <c>AddAzureOpenAI()</c> too.
     /// </summary>
     /// <param name="factory">The factory to register with.</param>
-    /// <param name="azureCredential">
-    /// For <c>azure:</c>: an Entra ID credential (e.g. Azure.Identity's <c>DefaultAzureCredential</c>)
-    /// used when <c>AZURE_OPENAI_API_KEY</c> is not set.
-    /// </param>
-    public static ChatClientFactory AddOpenAI(this ChatClientFactory factory, TokenCredential? azureCredential = null)
+    public static ChatClientFactory AddOpenAI(this ChatClientFactory factory)
     {
         ArgumentNullException.ThrowIfNull(factory);
         factory.Register("openai", static (spec, f) =>
@@ -59,14 +49,6 @@ public static class OpenAIProviders
         });
         factory.Register("endpoint", static (spec, f) =>
             CreateEndpoint(spec.Endpoint!, spec.Model, f.Environment(EndpointKeyVariable)));
-        factory.Register("azure", (spec, f) =>
-        {
-            var endpoint = ParseUrl(spec, f.RequireEnvironment(spec, AzureEndpointVariable, "the endpoint of an Azure OpenAI resource"), AzureEndpointVariable);
-            if (f.Environment(AzureKeyVariable) is { Length: > 0 } key) return CreateAzure(endpoint, spec.Model, key);
-            if (azureCredential is not null) return CreateAzure(endpoint, spec.Model, azureCredential);
-            throw new ModelSpecException(spec.Text,
-                $"'{spec.Text}' needs a credential: set the environment variable {AzureKeyVariable}, or pass a TokenCredential to AddOpenAI(azureCredential).");
-        });
         return factory;
     }
 
@@ -99,44 +81,14 @@ public static class OpenAIProviders
         return CreateOpenAI(model, string.IsNullOrWhiteSpace(apiKey) ? "no-key" : apiKey, baseUrl);
     }
 
-    /// <summary>A client for an Azure OpenAI deployment, with an API key.</summary>
-    public static IChatClient CreateAzure(Uri endpoint, string deployment, string apiKey)
-    {
-        ArgumentNullException.ThrowIfNull(endpoint);
-        ArgumentException.ThrowIfNullOrWhiteSpace(deployment);
-        ArgumentException.ThrowIfNullOrWhiteSpace(apiKey);
-        return Azure(endpoint, deployment, new AzureOpenAIClient(endpoint, new ApiKeyCredential(apiKey), AzureOptions(null)));
-    }
-
-    /// <summary>A client for an Azure OpenAI deployment, with an Entra ID credential.</summary>
-    public static IChatClient CreateAzure(Uri endpoint, string deployment, TokenCredential credential)
-    {
-        ArgumentNullException.ThrowIfNull(endpoint);
-        ArgumentException.ThrowIfNullOrWhiteSpace(deployment);
-        ArgumentNullException.ThrowIfNull(credential);
-        return Azure(endpoint, deployment, new AzureOpenAIClient(endpoint, credential, AzureOptions(null)));
-    }
-
-    private static IChatClient Azure(Uri endpoint, string deployment, AzureOpenAIClient client) =>
-        new OpenAIConnection.Carrier(client.GetChatClient(deployment).AsIChatClient(), new OpenAIConnection(
-            OpenAIConnection.Service.Azure, endpoint, deployment, client,
-            transport => new AzureOpenAIClient(endpoint, Placeholder, AzureOptions(transport)).GetChatClient(deployment).AsIChatClient()));
-
     // The credential of the clients that only write request bodies (they never reach a network).
     private static readonly ApiKeyCredential Placeholder = new("placeholder-never-sent");
 
-    private static AzureOpenAIClientOptions AzureOptions(PipelineTransport? transport)
-    {
-        var options = new AzureOpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0), NetworkTimeout = NetworkTimeout };
-        if (transport is not null) options.Transport = transport;
-        return options;
-    }
-
     /// <summary>
     /// An embedding generator for <c>openai:MODEL</c> (e.g. <c>openai:text-embedding-3-small</c>),
-    /// <c>endpoint:URL#MODEL</c> (any server with <c>/v1/embeddings</c>) or <c>azure:DEPLOYMENT</c>
-    /// (with <c>AZURE_OPENAI_API_KEY</c>), reading keys and endpoints from the same environment
-    /// variables as the chat providers. The SDK's retries are off: the embedding step retries.
+    /// or <c>endpoint:URL#MODEL</c> (any server with <c>/v1/embeddings</c>), reading keys and
+    /// endpoints from the same environment variables as the chat providers (for
+    /// <c>azure:DEPLOYMENT</c>: Distil.AzureOpenAI's <c>AzureOpenAIProviders.CreateEmbeddingGenerator</c>). The SDK's retries are off: the embedding step retries.
     /// </summary>
     /// <param name="spec">The model spec.</param>
     /// <param name="environment">Where variables are read (default: the process environment).</param>
@@ -159,11 +111,9 @@ public static class OpenAIProviders
                 return new OpenAIClient(new ApiKeyCredential(environment(EndpointKeyVariable) is { Length: > 0 } key ? key : "no-key"), options)
                     .GetEmbeddingClient(parsed.Model).AsIEmbeddingGenerator();
             case "azure":
-                var endpoint = ParseUrl(parsed, Require(AzureEndpointVariable, "the endpoint of an Azure OpenAI resource"), AzureEndpointVariable);
-                return new AzureOpenAIClient(endpoint, new ApiKeyCredential(Require(AzureKeyVariable, "an Azure OpenAI key")), AzureOptions(null))
-                    .GetEmbeddingClient(parsed.Model).AsIEmbeddingGenerator();
+                throw new ModelSpecException(spec, $"'{spec}' is an Azure OpenAI deployment: reference the Distil.AzureOpenAI package and use AzureOpenAIProviders.CreateEmbeddingGenerator.");
             default:
-                throw new ModelSpecException(spec, $"'{spec}' is not an OpenAI, Azure OpenAI or endpoint model; for local:PATH use LocalModelsRegistration.CreateEmbeddingGenerator.");
+                throw new ModelSpecException(spec, $"'{spec}' is not an OpenAI or endpoint model; for local:PATH use LocalModelsRegistration.CreateEmbeddingGenerator.");
         }
     }
 

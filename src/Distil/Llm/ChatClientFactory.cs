@@ -9,7 +9,7 @@ namespace Distil;
 /// <see cref="IChatClient"/>: the provider's client, wrapped in the response cache (when
 /// <see cref="Cache"/> is set) and the resilience middleware (unless <see cref="Resilience"/> is
 /// null, or the provider was registered without it, as local models are). Providers come from their packages: <c>AddOpenAI()</c> in Distil.OpenAI registers
-/// <c>openai</c>, <c>azure</c> and <c>endpoint</c>; <c>AddLocalModels()</c> in Distil.LlamaSharp
+/// <c>openai</c> and <c>endpoint</c>; <c>AddAzureOpenAI()</c> in Distil.AzureOpenAI registers <c>azure</c>; <c>AddLocalModels()</c> in Distil.LlamaSharp
 /// registers <c>local</c>.
 /// </summary>
 /// <example>
@@ -24,7 +24,7 @@ public sealed class ChatClientFactory
     private static readonly Dictionary<string, string> KnownProviders = new(StringComparer.Ordinal)
     {
         ["openai"] = "the Distil.OpenAI package (factory.AddOpenAI())",
-        ["azure"] = "the Distil.OpenAI package (factory.AddOpenAI())",
+        ["azure"] = "the Distil.AzureOpenAI package (factory.AddAzureOpenAI())",
         ["endpoint"] = "the Distil.OpenAI package (factory.AddOpenAI())",
         ["local"] = "the Distil.LlamaSharp package (factory.AddLocalModels())",
     };

@@ -68,6 +68,7 @@ public class PackageTests
     [TestCase("Distil", true)]
     [TestCase("Distil.Tasks", true)]
     [TestCase("Distil.OpenAI", true)]
+    [TestCase("Distil.AzureOpenAI", true)]
     [TestCase("Distil.LlamaSharp", true)]
     [TestCase("Distil.Testing", true)]
     [TestCase("Distil.Validation", true)]
@@ -105,6 +106,22 @@ public class PackageTests
 
         Assert.That(Nuspec("Distil"), Does.Not.Contain("id=\"Microsoft.Extensions.AI.Evaluation\""));
         Assert.That(Nuspec("Distil.Evaluation"), Does.Contain("id=\"Microsoft.Extensions.AI.Evaluation\"").And.Contain("id=\"Distil\""));
+    }
+
+    [Test]
+    public void Only_the_Azure_package_depends_on_the_prerelease_Azure_SDK()
+    {
+        // Azure.AI.OpenAI is a beta: the packages of everyone who does not use Azure must not bring it.
+        string Nuspec(string id)
+        {
+            using var package = ZipFile.OpenRead(Path.Combine(_feed, $"{id}.{_version}.nupkg"));
+            using var reader = new StreamReader(package.GetEntry($"{id}.nuspec")!.Open());
+            return reader.ReadToEnd();
+        }
+
+        Assert.That(Nuspec("Distil.OpenAI"), Does.Not.Contain("id=\"Azure.AI.OpenAI\"").And.Not.Contain("id=\"Azure.Core\""));
+        Assert.That(Nuspec("Distil"), Does.Not.Contain("id=\"Azure."));
+        Assert.That(Nuspec("Distil.AzureOpenAI"), Does.Contain("id=\"Azure.AI.OpenAI\"").And.Contain("id=\"Distil.OpenAI\""));
     }
 
     [Test]

@@ -1,3 +1,4 @@
+using Distil.AzureOpenAI;
 using Distil.OpenAI;
 using Distil.Testing;
 using Distil.Tests.Support;
@@ -28,11 +29,11 @@ internal static class FakeServerClients
             {
                 OpenAIProviders.OpenAIKeyVariable => apiKey,
                 OpenAIProviders.OpenAIBaseUrlVariable => server.BaseUrl.ToString(),
-                OpenAIProviders.AzureEndpointVariable => server.Endpoint.ToString(),
-                OpenAIProviders.AzureKeyVariable => apiKey,
+                Distil.AzureOpenAI.AzureOpenAIProviders.EndpointVariable => server.Endpoint.ToString(),
+                Distil.AzureOpenAI.AzureOpenAIProviders.KeyVariable => apiKey,
                 _ => null,
             },
-        }.AddOpenAI();
+        }.AddOpenAI().AddAzureOpenAI();
 
     public static IChatClient OpenAI(
         FakeOpenAIServer server, ListLogger? logger = null, ResilienceOptions? resilience = null, Microsoft.Extensions.Caching.Distributed.IDistributedCache? cache = null) =>

@@ -410,7 +410,7 @@ public class OfflineBatchTests : FakeServerTests
     public async Task Azure_batches_work_with_an_Entra_ID_credential()
     {
         var credential = new RecordingCredential();
-        var llm = OpenAIProviders.CreateAzure(Server.Endpoint, "batch-deployment", credential).UseOfflineBatchGeneration(Small);
+        var llm = Distil.AzureOpenAI.AzureOpenAIProviders.CreateAzure(Server.Endpoint, "batch-deployment", credential).UseOfflineBatchGeneration(Small);
 
         var result = await Build("entra", llm, rows: 2).RunAsync(Options(wait: true));
 

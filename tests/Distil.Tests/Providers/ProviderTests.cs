@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Distil.AzureOpenAI;
 using Distil.OpenAI;
 using Distil.Testing;
 using Microsoft.Extensions.AI;
@@ -132,16 +133,51 @@ public class ProviderTests : FakeServerTests
     [Test]
     public void Azure_without_endpoint_or_credential_says_what_is_missing()
     {
-        var noEndpoint = new ChatClientFactory { Environment = _ => null }.AddOpenAI();
+        var noEndpoint = new ChatClientFactory { Environment = _ => null }.AddAzureOpenAI();
         Assert.That(() => noEndpoint.Create("azure:dep"),
-            Throws.TypeOf<ModelSpecException>().With.Message.Contains(OpenAIProviders.AzureEndpointVariable));
+            Throws.TypeOf<ModelSpecException>().With.Message.Contains(AzureOpenAIProviders.EndpointVariable));
 
         var noKey = new ChatClientFactory
         {
-            Environment = name => name == OpenAIProviders.AzureEndpointVariable ? "https://example.openai.azure.com/" : null,
-        }.AddOpenAI();
+            Environment = name => name == AzureOpenAIProviders.EndpointVariable ? "https://example.openai.azure.com/" : null,
+        }.AddAzureOpenAI();
         Assert.That(() => noKey.Create("azure:dep"),
-            Throws.TypeOf<ModelSpecException>().With.Message.Contains(OpenAIProviders.AzureKeyVariable).And.Message.Contains("TokenCredential"));
+            Throws.TypeOf<ModelSpecException>().With.Message.Contains(AzureOpenAIProviders.KeyVariable).And.Message.Contains("TokenCredential"));
+    }
+
+    [Test]
+    public void Azure_specs_without_the_Azure_package_registered_name_the_package()
+    {
+        // Azure lives in Distil.AzureOpenAI (a prerelease, for its beta SDK): AddOpenAI() alone does not register it.
+        var factory = new ChatClientFactory
+        {
+            Environment = name => name == AzureOpenAIProviders.EndpointVariable ? "https://example.openai.azure.com/" : "key",
+        }.AddOpenAI();
+
+        Assert.That(() => factory.Create("azure:dep"),
+            Throws.TypeOf<ModelSpecException>().With.Message.Contains("Unknown model provider 'azure'")
+                .And.Message.Contains("Distil.AzureOpenAI package").And.Message.Contains("AddAzureOpenAI()"));
+        Assert.That(() => OpenAIProviders.CreateEmbeddingGenerator("azure:embedder", _ => "https://example.openai.azure.com/"),
+            Throws.TypeOf<ModelSpecException>().With.Message.Contains("Distil.AzureOpenAI").And.Message.Contains("AzureOpenAIProviders.CreateEmbeddingGenerator"));
+    }
+
+    [Test]
+    public async Task Azure_embeddings_call_the_deployment_with_the_key()
+    {
+        using var generator = AzureOpenAIProviders.CreateEmbeddingGenerator("azure:embedder", name => name switch
+        {
+            AzureOpenAIProviders.EndpointVariable => Server.Endpoint.ToString(),
+            AzureOpenAIProviders.KeyVariable => "test-key",
+            _ => null,
+        });
+
+        var embeddings = await generator.GenerateAsync(["one", "two"]);
+
+        // The fake server answers embeddings only at /v1/embeddings and at Azure's deployment route.
+        Assert.That(embeddings, Has.Count.EqualTo(2));
+        Assert.That((Server.EmbeddingRequestCount, Server.EmbeddedTexts), Is.EqualTo((1, 2)));
+        Assert.That(() => AzureOpenAIProviders.CreateEmbeddingGenerator("openai:text-embedding-3-small"),
+            Throws.TypeOf<ModelSpecException>().With.Message.Contains("not an Azure OpenAI deployment"));
     }
 
     [TestCase("gpt-4o-mini", "not a model spec")]

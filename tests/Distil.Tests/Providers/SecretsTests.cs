@@ -66,7 +66,7 @@ public class SecretsTests
                 _ => null,
             },
         };
-        Distil.OpenAI.OpenAIProviders.AddOpenAI(factory);
+        Distil.AzureOpenAI.AzureOpenAIProviders.AddAzureOpenAI(factory);
 
         var error = Assert.Throws<ModelSpecException>(() => factory.Create("azure:dep"))!;
 
