@@ -92,86 +92,19 @@ internal sealed class BatchedDecoder : IDisposable
                     if (!await _incoming.Reader.WaitToReadAsync(stop).ConfigureAwait(false)) return;
                     continue;
                 }
-                var preparingPrefix = false;
-                // One decode per step: every token queued in it must fit one llama.cpp batch, so
-                // that no sequence's logits are overwritten before it is sampled.
-                var budget = _batchTokens - active.Count;
-                while (active.Count < _maxSequences && waiting.Count > 0 && !preparingPrefix)
+                if (_cellsPerSequence is null)
                 {
-                    var job = waiting.Peek();
-                    if (job.Cancellation.IsCancellationRequested)
-                    {
-                        waiting.Dequeue().Completion.TrySetCanceled(job.Cancellation);
-                        continue;
-                    }
-                    switch (Start(job, ref budget))
-                    {
-                        case Started.Yes:
-                            waiting.Dequeue();
-                            active.Add(job);
-                            break;
-                        case Started.AfterPrefix:
-                            // The shared prefix decodes in this step; the request forks it in the next.
-                            preparingPrefix = true;
-                            break;
-                        case Started.Failed:
-                            waiting.Dequeue();
-                            break;
-                        case Started.NextStep:
-                            preparingPrefix = true; // no room left in this step's batch
-                            break;
-                    }
+                    GiveSampledTokens(active);
+                    var preparingPrefix = AdmitTogether(active, waiting);
+                    if (active.Count == 0 && !preparingPrefix) continue;
+                    if (!await DecodeAsync(active, active, stop).ConfigureAwait(false)) continue;
+                    foreach (var prefix in _prefixes) prefix.Ready = true;
+                    Advance(active.Where(j => j.Conversation!.RequiresSampling).ToList(), active);
                 }
-                if (active.Count == 0 && !preparingPrefix) continue;
-
-                var result = await _executor.Infer(stop).ConfigureAwait(false);
-                if (result != DecodeResult.Ok)
+                else
                 {
-                    var error = new InvalidOperationException(result == DecodeResult.NoKvSlot
-                        ? $"The local model's context is full ({_maxSequences} sequences at once): give it a larger context, or fewer parallel requests."
-                        : $"llama.cpp failed to decode ({result}).");
-                    foreach (var job in active) Finish(job, error);
-                    active.Clear();
-                    continue;
-                }
-                foreach (var prefix in _prefixes) prefix.Ready = true;
-
-                // Sample every sequence of the step at once, one core each.
-                var ready = active.Where(j => j.Conversation!.RequiresSampling).ToList();
-                var indices = ready.Select(j => j.Conversation!.GetSampleIndex()).ToArray();
-                var tokens = new LLamaToken[ready.Count];
-                var context = _executor.Context.NativeHandle;
-                Parallel.For(0, ready.Count, i => tokens[i] = ready[i].Sampling.Sample(context, indices[i]));
-
-                for (var i = 0; i < ready.Count; i++)
-                {
-                    var job = ready[i];
-                    if (job.Cancellation.IsCancellationRequested)
-                    {
-                        Finish(job, new OperationCanceledException(job.Cancellation));
-                        active.Remove(job);
-                        continue;
-                    }
-                    var token = tokens[i];
-                    if (token.IsEndOfGeneration(_weights.Vocab))
-                    {
-                        Finish(job, null);
-                        active.Remove(job);
-                        continue;
-                    }
-                    job.OutputTokens++;
-                    job.Decoder.Add(token);
-                    var before = job.Text.Length;
-                    job.Text.Append(job.Decoder.Read());
-                    var stopped = Stopped(job, before);
-                    if (stopped || job.OutputTokens >= job.MaxTokens)
-                    {
-                        job.Truncated = !stopped;
-                        Finish(job, null);
-                        active.Remove(job);
-                        continue;
-                    }
-                    job.Conversation!.Prompt(token);
+                    await AdmitEachAloneAsync(active, waiting, stop).ConfigureAwait(false);
+                    await StepEachAloneAsync(active, stop).ConfigureAwait(false);
                 }
             }
         }
@@ -189,6 +122,139 @@ internal sealed class BatchedDecoder : IDisposable
         foreach (var job in active) Finish(job, disposed);
         foreach (var job in waiting) job.Completion.TrySetException(disposed);
         while (_incoming.Reader.TryRead(out var left)) left.Completion.TrySetException(disposed);
+    }
+
+    // Shared cache: new prompts decode in the same step as the running sequences' next tokens, and a
+    // shared prefix in a step before its requests. Returns whether a prefix is being prepared.
+    private bool AdmitTogether(List<Job> active, Queue<Job> waiting)
+    {
+        // One decode per step: every token queued in it must fit one llama.cpp batch, so
+        // that no sequence's logits are overwritten before it is sampled.
+        var budget = _batchTokens - active.Count;
+        while (active.Count < _maxSequences && waiting.Count > 0)
+        {
+            var job = waiting.Peek();
+            if (job.Cancellation.IsCancellationRequested)
+            {
+                waiting.Dequeue().Completion.TrySetCanceled(job.Cancellation);
+                continue;
+            }
+            switch (Start(job, ref budget))
+            {
+                case Started.Yes:
+                    waiting.Dequeue();
+                    active.Add(job);
+                    break;
+                case Started.Failed:
+                    waiting.Dequeue();
+                    break;
+                case Started.AfterPrefix: // the shared prefix decodes in this step; the request forks it in the next
+                case Started.NextStep: // no room left in this step's batch
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    // A stream per sequence: each new prompt is decoded in a llama.cpp call of its own, and sampled
+    // at once, before the running sequences' next tokens. A prompt decoded beside other sequences'
+    // tokens went through different matrix kernels (the batch was larger) and its logits differed in
+    // their last bits, enough to change a sampled answer: the answer then depended on when its
+    // neighbours came, and a resumed run did not match an uninterrupted one.
+    private async Task AdmitEachAloneAsync(List<Job> active, Queue<Job> waiting, CancellationToken stop)
+    {
+        while (active.Count < _maxSequences && waiting.TryDequeue(out var job))
+        {
+            if (job.Cancellation.IsCancellationRequested)
+            {
+                job.Completion.TrySetCanceled(job.Cancellation);
+                continue;
+            }
+            var budget = _batchTokens;
+            if (Start(job, ref budget) != Started.Yes) continue; // failed, and finished with its error
+            active.Add(job);
+            List<Job> alone = [job];
+            if (await DecodeAsync(alone, active, stop).ConfigureAwait(false)) Advance(alone, active);
+        }
+    }
+
+    // A stream per sequence: each sequence's next token is decoded in a call of its own, so that
+    // nothing llama.cpp computes for it depends on how many neighbours it has or how long theirs are.
+    private async Task StepEachAloneAsync(List<Job> active, CancellationToken stop)
+    {
+        foreach (var job in active.ToList())
+        {
+            List<Job> alone = [job];
+            GiveSampledTokens(alone);
+            if (await DecodeAsync(alone, active, stop).ConfigureAwait(false)) Advance(alone, active);
+        }
+    }
+
+    // Gives each running sequence the token sampled for it in the last step, to decode in the next.
+    private static void GiveSampledTokens(List<Job> active)
+    {
+        foreach (var job in active)
+        {
+            if (job.Next is not { } token) continue;
+            job.Conversation!.Prompt(token);
+            job.Next = null;
+        }
+    }
+
+    // Decodes every token queued; on failure, the jobs of the step end with the error and leave the active list.
+    private async Task<bool> DecodeAsync(List<Job> jobs, List<Job> active, CancellationToken stop)
+    {
+        var result = await _executor.Infer(stop).ConfigureAwait(false);
+        if (result == DecodeResult.Ok) return true;
+        var error = new InvalidOperationException(result == DecodeResult.NoKvSlot
+            ? $"The local model's context is full ({_maxSequences} sequences at once): give it a larger context, or fewer parallel requests."
+            : $"llama.cpp failed to decode ({result}).");
+        foreach (var job in jobs.ToList())
+        {
+            Finish(job, error);
+            active.Remove(job);
+        }
+        return false;
+    }
+
+    // Samples the jobs' next tokens at once, one core each; a job that ends leaves the active list.
+    private void Advance(List<Job> ready, List<Job> active)
+    {
+        var indices = ready.Select(j => j.Conversation!.GetSampleIndex()).ToArray();
+        var tokens = new LLamaToken[ready.Count];
+        var context = _executor.Context.NativeHandle;
+        Parallel.For(0, ready.Count, i => tokens[i] = ready[i].Sampling.Sample(context, indices[i]));
+
+        for (var i = 0; i < ready.Count; i++)
+        {
+            var job = ready[i];
+            if (job.Cancellation.IsCancellationRequested)
+            {
+                Finish(job, new OperationCanceledException(job.Cancellation));
+                active.Remove(job);
+                continue;
+            }
+            var token = tokens[i];
+            if (token.IsEndOfGeneration(_weights.Vocab))
+            {
+                Finish(job, null);
+                active.Remove(job);
+                continue;
+            }
+            job.OutputTokens++;
+            job.Decoder.Add(token);
+            var before = job.Text.Length;
+            job.Text.Append(job.Decoder.Read());
+            var stopped = Stopped(job, before);
+            if (stopped || job.OutputTokens >= job.MaxTokens)
+            {
+                job.Truncated = !stopped;
+                Finish(job, null);
+                active.Remove(job);
+                continue;
+            }
+            job.Next = token;
+        }
     }
 
     private enum Started { Yes, AfterPrefix, NextStep, Failed }
@@ -307,6 +373,8 @@ internal sealed class BatchedDecoder : IDisposable
         public TaskCompletionSource<Result> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public StringBuilder Text { get; } = new();
         public Conversation? Conversation { get; set; }
+        // The token sampled in the last step, given to the conversation before the next decode.
+        public LLamaToken? Next { get; set; }
         public int InputTokens { get; set; }
         public int OutputTokens { get; set; }
         public bool Truncated { get; set; }
