@@ -12,11 +12,12 @@ namespace Distil.LlamaSharp;
 /// Continuous batching over one llama.cpp context: up to <c>maxSequences</c> requests decode
 /// together, one token each per step, and a request that ends makes room for the next at once.
 /// Each sequence has its own sampling pipeline (seed, temperature, grammar), token budget and stop
-/// sequences; the sequences of a step are sampled in parallel across cores (on a small model,
-/// sampling a 32,000-token vocabulary costs more than decoding). With a KV cache stream per
-/// sequence (<c>cellsPerSequence</c> given), an answer does not depend on its neighbours; with one
-/// unified cache, a prompt prefix shared by many requests (the chat template and a task's system
-/// prompt) can be decoded once and forked for each.
+/// sequences. With a KV cache stream per sequence (<c>cellsPerSequence</c> given), an answer does
+/// not depend on its neighbours: each prompt, and each sequence's next token, is decoded in a
+/// llama.cpp call of its own. With one unified cache, the tokens of a step decode in one call, the
+/// sequences are sampled in parallel across cores (on a small model, sampling a 32,000-token
+/// vocabulary costs more than decoding), and a prompt prefix shared by many requests (the chat
+/// template and a task's system prompt) can be decoded once and forked for each.
 /// One loop owns the context: llama.cpp contexts are not thread-safe.
 /// </summary>
 internal sealed class BatchedDecoder : IDisposable
