@@ -63,9 +63,21 @@ public class PackageTests
         Assert.That(run.Output, Does.Contain("PARSED: Output { Summary = x, WordCount = 3 }"));
         Assert.That(run.Output, Does.Contain("ROWS: 2"));
         Assert.That(run.Output, Does.Contain("""ROW: {"title":"Dune","max_words":3,"key_points":["spice","worms"],"summary":"x","word_count":3,"model_name":"fake-model","distilabel_metadata":{"raw_output_summary":"{\"summary\":\"x\",\"word_count\":3}","raw_input_summary":[{"role":"system","content":"You summarise."},{"role":"user","content":"Summarise Dune in 3 words:\n- spice\n- worms\n"}],"statistics_summary":{"input_tokens":10,"output_tokens":4}}}"""));
+
+        // The core package carries only what a task needs: no database, file format, console or evaluation library.
+        var published = Path.Combine(app, "published");
+        var publish = Dotnet(app, "publish", "-c", "Release", "-o", published);
+        Assert.That(publish.ExitCode, Is.Zero, publish.Output);
+        var files = Directory.GetFiles(published, "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToList();
+        Assert.That(files, Does.Contain("Distil.dll").And.Contain("Microsoft.Extensions.AI.Abstractions.dll"), "the publish folder is the app's");
+        foreach (var unwanted in new[] { "sqlite", "parquet", "csvhelper", "spectre", "evaluation", "snappier", "zstd" })
+        {
+            Assert.That(files.Where(f => f!.Contains(unwanted, StringComparison.OrdinalIgnoreCase)), Is.Empty, $"nothing with '{unwanted}' in its name is published with a task-only program");
+        }
     }
 
     [TestCase("Distil", true)]
+    [TestCase("Distil.Pipelines", true)]
     [TestCase("Distil.Tasks", true)]
     [TestCase("Distil.OpenAI", true)]
     [TestCase("Distil.AzureOpenAI", true)]
@@ -105,7 +117,7 @@ public class PackageTests
         }
 
         Assert.That(Nuspec("Distil"), Does.Not.Contain("id=\"Microsoft.Extensions.AI.Evaluation\""));
-        Assert.That(Nuspec("Distil.Evaluation"), Does.Contain("id=\"Microsoft.Extensions.AI.Evaluation\"").And.Contain("id=\"Distil\""));
+        Assert.That(Nuspec("Distil.Evaluation"), Does.Contain("id=\"Microsoft.Extensions.AI.Evaluation\"").And.Contain("id=\"Distil.Pipelines\""));
     }
 
     [Test]
@@ -216,7 +228,7 @@ public class PackageTests
     [Test]
     public void A_pipeline_that_reads_a_column_no_step_writes_fails_the_build_with_DISTIL016()
     {
-        var app = CreateApp("pipelinetypo", "{{ title }} {{ max_words }}");
+        var app = CreateApp("pipelinetypo", "{{ title }} {{ max_words }}", withPipelines: true);
         File.WriteAllText(Path.Combine(app, "Program.cs"), """
             using Distil;
             using Distil.Pipelines;
@@ -250,7 +262,7 @@ public class PackageTests
     [Test]
     public void A_misspelt_column_mapping_fails_the_build_with_DISTIL018_and_the_closest_name()
     {
-        var app = CreateApp("mappingtypo", "{{ title }} {{ max_words }}");
+        var app = CreateApp("mappingtypo", "{{ title }} {{ max_words }}", withPipelines: true);
         File.WriteAllText(Path.Combine(app, "Program.cs"), """
             using Distil;
             using Distil.Pipelines;
@@ -300,6 +312,7 @@ public class PackageTests
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="Distil" Version="{_version}" />
+                <PackageReference Include="Distil.Pipelines" Version="{_version}" />
                 <PackageReference Include="Distil.Testing" Version="{_version}" />
               </ItemGroup>
             </Project>
@@ -382,7 +395,7 @@ public class PackageTests
         </configuration>
         """;
 
-    private string CreateApp(string name, string firstLine, bool withTasks = false)
+    private string CreateApp(string name, string firstLine, bool withTasks = false, bool withPipelines = false)
     {
         var directory = Path.Combine(_work, name);
         Directory.CreateDirectory(directory);
@@ -398,6 +411,7 @@ public class PackageTests
               <ItemGroup>
                 <PackageReference Include="Distil" Version="{_version}" />
                 {(withTasks ? $"<PackageReference Include=\"Distil.Tasks\" Version=\"{_version}\" />" : "")}
+                {(withPipelines ? $"<PackageReference Include=\"Distil.Pipelines\" Version=\"{_version}\" />" : "")}
               </ItemGroup>
             </Project>
             """);

@@ -88,7 +88,7 @@ internal static partial class RunReportData
         var byName = steps.ToDictionary(s => s.Name, StringComparer.Ordinal);
         foreach (var run in runs)
         {
-            var unfinished = (string?)run["outcome"] == RunLog.Unfinished;
+            var unfinished = (string?)run["outcome"] == RunDirectoryReader.UnfinishedOutcome;
             foreach (var s in ((JsonArray)run["steps"]!).Select(s => (JsonObject)s!))
             {
                 if (!byName.TryGetValue((string)s["name"]!, out var step)) continue;
@@ -120,7 +120,7 @@ internal static partial class RunReportData
         var columns = step.Outputs.Select(o => new ColumnStatistics(o, step.Types.GetValueOrDefault(o))).ToList();
         result.Columns.AddRange(columns);
         var troubled = 0;
-        await foreach (var row in RunStore.ReadStepAsync(storePath, step.Name, cancellationToken).ConfigureAwait(false))
+        await foreach (var row in RunDirectoryReader.ReadStepRowsAsync(Path.GetDirectoryName(storePath)!, step.Name, cancellationToken).ConfigureAwait(false))
         {
             var index = result.Rows++;
             foreach (var column in columns) column.Add(row[column.Name], step.Grouped);

@@ -20,7 +20,7 @@ namespace Distil.Pipelines;
 /// Everything is written to a temporary folder first and moved into place when the run completes;
 /// a stopped run leaves the previous dataset as it was.
 /// </summary>
-public sealed partial class HuggingFaceRowSink : IRowSink
+public sealed partial class HuggingFaceRowSink : IFolderRowSink
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private readonly int _rowGroupSize;

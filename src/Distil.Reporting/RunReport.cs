@@ -38,13 +38,13 @@ public static class RunReport
         ArgumentException.ThrowIfNullOrWhiteSpace(runDirectory);
         options ??= new RunReportOptions();
         var directory = Path.GetFullPath(runDirectory);
-        var store = Path.Combine(directory, RunStore.FileName);
-        var runs = RunLog.Read(directory);
+        var store = Path.Combine(directory, RunDirectoryReader.StoreFileName);
+        var runs = RunDirectoryReader.ReadRuns(directory);
         if (runs.Count == 0)
         {
             throw new PipelineException(File.Exists(store)
-                ? $"The run directory '{directory}' has a run store but no {RunLog.FileName} (it was made by an older Distil): run the pipeline once more (finished rows are replayed at no cost) to record one."
-                : $"'{directory}' is not a run directory: it has neither {RunLog.FileName} nor {RunStore.FileName}.");
+                ? $"The run directory '{directory}' has a run store but no {RunDirectoryReader.LogFileName} (it was made by an older Distil): run the pipeline once more (finished rows are replayed at no cost) to record one."
+                : $"'{directory}' is not a run directory: it has neither {RunDirectoryReader.LogFileName} nor {RunDirectoryReader.StoreFileName}.");
         }
         var steps = RunReportData.Steps(runs);
         foreach (var step in steps.Where(s => s.IsTask && s.Stored))
@@ -109,7 +109,7 @@ public static class RunReport
         if (totalCost.Any(c => c is not null)) html.Append("<span>cost ").Append(Money(totalCost.Sum(c => c ?? 0))).Append(totalCost.Any(c => c is null) ? " (models without a price left out)" : "").Append("</span>");
         html.Append("</p>\n");
         if ((string?)latest["error"] is { } error) html.Append("<p><b>The latest run failed:</b> ").Append(E(error)).Append("</p>\n");
-        var unfinished = runs.Count(r => (string?)r["outcome"] == RunLog.Unfinished);
+        var unfinished = runs.Count(r => (string?)r["outcome"] == RunDirectoryReader.UnfinishedOutcome);
         if (unfinished > 0)
         {
             html.Append("<p data-testid=\"unfinished\">").Append(unfinished).Append(unfinished == 1 ? " run has" : " runs have")
@@ -130,7 +130,7 @@ public static class RunReport
         foreach (var dedup in steps.Where(s => s.Kind == "dedup")) DuplicatesSection(html, directory, dedup, options);
         foreach (var task in tasks) TaskSection(html, task, options);
 
-        html.Append("<p class=\"muted\">Made by Distil from ").Append(E(RunLog.FileName)).Append(" and ").Append(E(RunStore.FileName))
+        html.Append("<p class=\"muted\">Made by Distil from ").Append(E(RunDirectoryReader.LogFileName)).Append(" and ").Append(E(RunDirectoryReader.StoreFileName))
             .Append(". Counts of calls, tokens and time add up every run of this directory; the dataset's counts are those of its rows now.</p>\n");
         html.Append("<script>").Append(Script).Append("</script></body></html>\n");
         return html.ToString();

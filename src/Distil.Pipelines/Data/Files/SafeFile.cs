@@ -2,9 +2,10 @@ namespace Distil.Pipelines;
 
 /// <summary>
 /// The safe-write protocol, written once: the content goes to <c>path.tmp</c> beside the target and is moved
-/// over it only when complete, so a failed or stopped write leaves the previous file as it was.
+/// over it only when complete, so a failed or stopped write leaves the previous file as it was. For any writer of
+/// files (sinks derive from <see cref="FileRowSink"/>, which uses it).
 /// </summary>
-internal static class SafeFile
+public static class SafeFile
 {
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>; on any failure the temporary file is deleted and the target untouched.</summary>
     public static async Task ReplaceAsync(string path, Func<FileStream, CancellationToken, Task> write, CancellationToken cancellationToken)

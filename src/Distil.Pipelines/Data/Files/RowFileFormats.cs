@@ -5,8 +5,8 @@ namespace Distil.Pipelines;
 
 /// <summary>
 /// The file formats <see cref="RowSources.File"/>, <see cref="RowSinks.File"/>, pipeline files and the
-/// <c>distil</c> command know, by extension and by name. JSON Lines and Parquet are built in; CSV comes with the
-/// Distil.Csv package. A package's formats are registered for its consumers by Distil's generator (from the
+/// <c>distil</c> command know, by extension and by name. JSON Lines is built in; Parquet comes with the
+/// Distil.Parquet package and CSV with the Distil.Csv package. A package's formats are registered for its consumers by Distil's generator (from the
 /// package's <see cref="RowFileFormatAttribute"/>s) and by the package's own module initializer when it loads;
 /// a program can register one itself.
 /// </summary>
@@ -16,10 +16,11 @@ public static class RowFileFormats
     private static readonly Dictionary<string, (string Format, string Package)> Elsewhere = new(StringComparer.OrdinalIgnoreCase)
     {
         [".csv"] = ("csv", "Distil.Csv"),
+        [".parquet"] = ("parquet", "Distil.Parquet"),
     };
 
     private static readonly object Gate = new();
-    private static readonly List<RowFileFormat> Formats = [new JsonlFileFormat(), new ParquetFileFormat()];
+    private static readonly List<RowFileFormat> Formats = [new JsonlFileFormat()];
 
     /// <summary>Every registered format, the latest registered first (so it wins an extension it shares with an earlier one), the built-in ones last.</summary>
     public static IReadOnlyList<RowFileFormat> All

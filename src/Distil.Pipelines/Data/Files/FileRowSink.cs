@@ -56,6 +56,10 @@ public abstract class FileRowSink : IRowSink
     /// <inheritdoc/>
     public virtual string Describe() => $"{Format} file {Path}";
 
+    /// <summary>Writes <paramref name="rows"/> alone, outside a pipeline: the column types are the ones the rows show.</summary>
+    public Task WriteAsync(IAsyncEnumerable<JsonObject> rows, CancellationToken cancellationToken) =>
+        WriteAsync(rows, new RowSinkContext(), cancellationToken);
+
     /// <inheritdoc/>
     public async Task WriteAsync(IAsyncEnumerable<JsonObject> rows, RowSinkContext context, CancellationToken cancellationToken)
     {

@@ -60,17 +60,6 @@ public sealed class PipelineResult
     /// <summary>How long the run took.</summary>
     public TimeSpan Elapsed { get; }
 
-    /// <summary>
-    /// Writes the run report of <see cref="RunDirectory"/> (every run of it so far): one self-contained
-    /// HTML file with the pipeline, each task's calls, failures, tokens, latency and cost, charts of
-    /// the output columns and a sample of rows. Returns its full path.
-    /// </summary>
-    /// <param name="path">The file to write (default: <c>report.html</c> in the run directory).</param>
-    /// <param name="options">Prices and sample sizes.</param>
-    /// <param name="cancellationToken">Stops the reading.</param>
-    public Task<string> WriteReportAsync(string? path = null, RunReportOptions? options = null, CancellationToken cancellationToken = default) =>
-        RunReport.WriteAsync(RunDirectory, path, options, cancellationToken);
-
     /// <summary>The dataset of the only leaf.</summary>
     /// <exception cref="InvalidOperationException">The pipeline has several leaves; use <see cref="Datasets"/>.</exception>
     public Dataset Dataset => Datasets.Count == 1

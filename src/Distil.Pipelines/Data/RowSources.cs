@@ -8,9 +8,6 @@ public static class RowSources
     /// <summary>A JSON Lines file: one object per line.</summary>
     public static IRowSource Jsonl(string path) => new JsonlRowSource(path);
 
-    /// <summary>A Parquet file (as written by pandas, pyarrow or Hugging Face datasets).</summary>
-    public static IRowSource Parquet(string path) => new ParquetRowSource(path);
-
     /// <summary>Rows made from nothing, with seeded, reproducible columns (<see cref="SampleSource"/>).</summary>
     public static SampleSource Sample(long rows, int seed, IReadOnlyDictionary<string, SampledColumn> columns) => new(rows, seed, columns);
 
@@ -30,7 +27,7 @@ public static class RowSources
 
     /// <summary>
     /// A file, by its extension, in a format of <see cref="RowFileFormats"/>: <c>.jsonl</c>/<c>.ndjson</c>/<c>.json</c>
-    /// and <c>.parquet</c> built in, <c>.csv</c> with the Distil.Csv package, and any format a package or the program registers.
+    /// built in, <c>.parquet</c> with the Distil.Parquet package, <c>.csv</c> with the Distil.Csv package, and any format a package or the program registers.
     /// </summary>
     /// <exception cref="ArgumentException">No registered format has that extension; the message names the package to add when one adds it.</exception>
     public static IRowSource File(string path) => RowFileFormats.Of(path).OpenSource(path);
@@ -42,19 +39,9 @@ public static class RowSinks
     /// <summary>A JSON Lines file.</summary>
     public static IRowSink Jsonl(string path) => new JsonlRowSink(path);
 
-    /// <summary>A Parquet file, typed from the pipeline's schema (structs, typed lists, nulls anywhere).</summary>
-    public static IRowSink Parquet(string path) => new ParquetRowSink(path);
-
     /// <summary>
-    /// A dataset folder in the Hugging Face layout: <c>data/train-00000-of-0000N.parquet</c> shards
-    /// and a <c>README.md</c> dataset card whose features come from the pipeline's schema, which
-    /// <c>datasets.load_dataset(directory)</c> reads as it is.
-    /// </summary>
-    public static IRowSink HuggingFace(string directory, long maxShardBytes = 500_000_000) => new HuggingFaceRowSink(directory, maxShardBytes);
-
-    /// <summary>
-    /// A file, by its extension, in a format of <see cref="RowFileFormats"/>: <c>.jsonl</c>/<c>.ndjson</c> and
-    /// <c>.parquet</c> built in, <c>.csv</c> with the Distil.Csv package, and any format a package or the program registers.
+    /// A file, by its extension, in a format of <see cref="RowFileFormats"/>: <c>.jsonl</c>/<c>.ndjson</c> built
+    /// in, <c>.parquet</c> with the Distil.Parquet package, <c>.csv</c> with the Distil.Csv package, and any format a package or the program registers.
     /// </summary>
     /// <exception cref="ArgumentException">No registered format has that extension; the message names the package to add when one adds it.</exception>
     public static IRowSink File(string path) => RowFileFormats.Of(path).OpenSink(path);

@@ -7,7 +7,7 @@ namespace Distil;
 /// the last): constant memory however many calls a run makes, percentiles within one bucket's
 /// width, and histograms of several runs add up. Thread-safe.
 /// </summary>
-internal sealed class LatencyHistogram
+public sealed class LatencyHistogram
 {
     private const double Growth = 1.25;
     private const int BucketCount = 68; // 1.25^67 ms ≈ 50 min
@@ -17,6 +17,7 @@ internal sealed class LatencyHistogram
     /// <summary>How many durations were recorded.</summary>
     public long Count => _counts.Sum(c => Interlocked.Read(ref c));
 
+    /// <summary>Counts one call of <paramref name="duration"/>.</summary>
     public void Record(TimeSpan duration) => Interlocked.Increment(ref _counts[Bucket(duration.TotalMilliseconds)]);
 
     /// <summary>Adds another histogram's counts.</summary>
@@ -49,6 +50,7 @@ internal sealed class LatencyHistogram
         return new JsonArray(counts.Take(last + 1).Select(c => (JsonNode)c).ToArray());
     }
 
+    /// <summary>A histogram from the counts <see cref="ToJson"/> wrote (anything else reads as empty).</summary>
     public static LatencyHistogram FromJson(JsonNode? json)
     {
         var histogram = new LatencyHistogram();

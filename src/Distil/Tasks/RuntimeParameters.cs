@@ -25,7 +25,10 @@ public sealed class RuntimeParameters
 
     private readonly List<Setting> _settings;
 
-    private sealed record Setting(string Step, string Name, JsonNode? Value, string Origin);
+    internal sealed record Setting(string Step, string Name, JsonNode? Value, string Origin);
+
+    // The settings in the order given; a pipeline applies them to its task steps.
+    internal IReadOnlyList<Setting> Settings => _settings;
 
     private RuntimeParameters(List<Setting> settings) => _settings = settings;
 
@@ -110,26 +113,7 @@ public sealed class RuntimeParameters
         return [.. own, .. LlmOptions.Where(o => !own.Contains(o))];
     }
 
-    internal void ApplyTo(Pipeline pipeline)
-    {
-        foreach (var setting in _settings)
-        {
-            var step = pipeline.Steps.FirstOrDefault(s => s.Name == setting.Step);
-            if (step is null)
-            {
-                var suggestion = DidYouMean.Closest(setting.Step, pipeline.Steps.Select(s => s.Name)) is { } close ? $" Did you mean '{close}'?" : "";
-                throw new PipelineException(
-                    $"Runtime parameter {setting.Origin}: there is no step '{setting.Step}'.{suggestion} Steps: {string.Join(", ", pipeline.Steps.Select(s => s.Name))}.");
-            }
-            if (step is not TaskNode { Task: var task })
-            {
-                throw new PipelineException($"Runtime parameter {setting.Origin}: step '{step.Name}' ({step.Kind}) has no runtime parameters; only tasks do.");
-            }
-            Apply(task, setting);
-        }
-    }
-
-    private static void Apply(LlmTask task, Setting setting)
+    internal static void Apply(LlmTask task, Setting setting)
     {
         try
         {

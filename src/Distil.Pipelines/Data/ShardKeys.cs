@@ -29,11 +29,11 @@ internal sealed class ShardKeys
         _keys = new StreamWriter(path + ".keys.tmp", append: false, new UTF8Encoding(false), 1 << 16);
     }
 
-    /// <summary>Where the keys of <paramref name="sink"/>'s rows go, or null for a sink that is neither a file (<see cref="FileRowSink"/>) nor the Hugging Face folder.</summary>
+    /// <summary>Where the keys of <paramref name="sink"/>'s rows go, or null for a sink that is neither a file (<see cref="FileRowSink"/>) nor a folder of files (<see cref="IFolderRowSink"/>, such as the Hugging Face layout).</summary>
     public static string? PathOf(IRowSink sink) => sink switch
     {
         FileRowSink file => file.Path + Extension,
-        HuggingFaceRowSink folder => System.IO.Path.Combine(folder.Directory, FolderFile),
+        IFolderRowSink folder => System.IO.Path.Combine(folder.Directory, FolderFile),
         _ => null,
     };
 

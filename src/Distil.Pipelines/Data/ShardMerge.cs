@@ -43,12 +43,13 @@ public static class ShardMerge
         return Directory.Exists(full) ? System.IO.Path.Combine(full, ShardKeys.FolderFile) : full + ShardKeys.Extension;
     }
 
-    // A shard output as rows: a file by its extension, or a Hugging Face folder's Parquet shards in order.
+    // A shard output as rows: a file by its extension, or a folder's data files (the Hugging Face layout's
+    // Parquet shards) in order, each read by the format its extension names.
     private static IRowSource Source(string path)
     {
         if (!Directory.Exists(path)) return RowSources.File(path);
         var files = Directory.GetFiles(System.IO.Path.Combine(path, "data"), "*.parquet").Order(StringComparer.Ordinal).ToList();
-        return new ConcatenatedSource(path, files.Select(RowSources.Parquet).ToList());
+        return new ConcatenatedSource(path, files.Select(RowSources.File).ToList());
     }
 
     private static void Check(IReadOnlyList<ShardKeys.Read> shards)

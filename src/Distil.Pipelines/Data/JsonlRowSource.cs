@@ -121,9 +121,11 @@ public sealed class JsonlRowSink : FileRowSink
     }
 }
 
-/// <summary>How file sources describe themselves and open their files.</summary>
-internal static class FileDescription
+/// <summary>How file sources describe themselves (the description a run directory keeps to notice a changed input) and open their files.</summary>
+public static class FileDescription
 {
+    /// <summary>"<paramref name="kind"/> file PATH (N bytes, modified TIME)": changes when the file does.</summary>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
     public static string Of(string kind, string path)
     {
         var file = new FileInfo(path);
@@ -131,6 +133,8 @@ internal static class FileDescription
         return $"{kind} file {path} ({file.Length} bytes, modified {file.LastWriteTimeUtc:O})";
     }
 
+    /// <summary>Opens <paramref name="path"/> to read, asynchronously.</summary>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
     public static FileStream OpenRead(string path) =>
         File.Exists(path)
             ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true)

@@ -8,9 +8,10 @@ namespace Distil.Pipelines;
 /// <summary>
 /// Rows kept in a temporary JSON Lines file while the types of the columns the schema does not know
 /// (written by a <c>Map</c>, or everything when there is no schema) are found over every row; the
-/// typed file is then written from the spool. Disk, not memory, holds the rows.
+/// typed file is then written from the spool. Disk, not memory, holds the rows. A seam for sinks that need every
+/// column's type before they write (<see cref="FileRowSink"/> uses it; so does the Hugging Face folder sink).
 /// </summary>
-internal sealed class RowSpool : IAsyncDisposable
+public sealed class RowSpool : IAsyncDisposable
 {
     private readonly string _path;
 
@@ -78,6 +79,7 @@ internal sealed class RowSpool : IAsyncDisposable
         }
     }
 
+    /// <summary>Deletes the spool file.</summary>
     public ValueTask DisposeAsync()
     {
         File.Delete(_path);
