@@ -17,7 +17,7 @@ public static class ChatClientBuilderExtensions
 
     /// <summary>
     /// Adds a <see cref="ResponseCachingChatClient"/> over <paramref name="cache"/> (Distil's
-    /// <see cref="ResponseCache"/> file, or any <see cref="IDistributedCache"/>; when null, the
+    /// <c>ResponseCache</c> of the Distil.Pipelines package file, or any <see cref="IDistributedCache"/>; when null, the
     /// <see cref="IDistributedCache"/> of the builder's services): a request seen before is answered
     /// from the cache without a call. Put it first, so that cached answers spend no rate limit.
     /// Its logger comes from the services' <see cref="ILoggerFactory"/> when there is one;

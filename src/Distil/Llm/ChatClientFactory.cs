@@ -36,7 +36,7 @@ public sealed class ChatClientFactory
 
     /// <summary>
     /// When set, every client answers repeated requests from this cache: Distil's SQLite file
-    /// (<see cref="ResponseCache.Open"/>) or any <see cref="IDistributedCache"/> (Redis, SQL Server).
+    /// (<c>ResponseCache.Open</c> of Distil.Pipelines) or any <see cref="IDistributedCache"/> (Redis, SQL Server).
     /// </summary>
     public IDistributedCache? Cache { get; set; }
 

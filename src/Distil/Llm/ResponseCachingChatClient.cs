@@ -10,7 +10,7 @@ namespace Distil;
 
 /// <summary>
 /// Answers a request from a cache when the very same request was answered before, and stores
-/// every new answer: in Distil's SQLite file (<see cref="ResponseCache"/>) or any
+/// every new answer: in Distil's SQLite file (<c>ResponseCache</c> of the Distil.Pipelines package) or any
 /// <see cref="IDistributedCache"/> (Redis, SQL Server, memory). The key is a hash of everything
 /// that shapes an answer: a format version, the provider, its endpoint and model, the messages,
 /// and every option (temperature, seed, response format, the generation index Distil adds for the
@@ -56,7 +56,7 @@ public sealed class ResponseCachingChatClient : CachingChatClient
     public DistributedCacheEntryOptions? EntryOptions { get; set; }
 
     /// <summary>
-    /// Keeps the answers of a run directory (<see cref="Distil.Pipelines.RunAnswers"/>): keyed by
+    /// Keeps the answers of a run directory (<c>RunAnswers</c> of Distil.Pipelines): keyed by
     /// <see cref="AnswerKey"/>, the request with the step and row that ask (from
     /// <see cref="CallScope"/>), so that two rows with the same prompt keep answers of their own;
     /// an answer found is counted as reused, not as a cache hit.

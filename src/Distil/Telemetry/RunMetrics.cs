@@ -174,7 +174,7 @@ internal sealed class RunMetrics : IDisposable
     public void CacheHit(string step) => _cacheHits.Add(1, Step(step));
 
     /// <summary>
-    /// A call answered from the run directory's answers (see <see cref="RunAnswers"/>): nothing
+    /// A call answered from the run directory's answers (see <c>RunAnswers</c> of Distil.Pipelines): nothing
     /// sent, nothing paid, so neither a call nor tokens of this run.
     /// </summary>
     public void AnswerReused(string step) => _answersReused.Add(1, Step(step));
@@ -392,7 +392,7 @@ internal static class CallScope
         /// <summary>How many earlier calls of the generation sent the very same request (<see cref="CallRequest.Repeat"/>).</summary>
         public int Repeat { get; } = repeat;
 
-        /// <summary>True once the run's answers (<see cref="RunAnswers"/>) answered this call: nothing was paid for it.</summary>
+        /// <summary>True once the run's answers (<c>RunAnswers</c> of Distil.Pipelines) answered this call: nothing was paid for it.</summary>
         public bool Reused { get; set; }
     }
 
@@ -407,7 +407,7 @@ internal static class CallScope
     /// <summary>The step (or task) whose call is in progress, if a run says; log lines name it.</summary>
     public static string? Step => Current.Value?.Step;
 
-    /// <summary>The key of the row whose call is in progress (<see cref="Distil.Pipelines.RowKey"/> text), if a run says.</summary>
+    /// <summary>The key of the row whose call is in progress (<c>RowKey</c> text), if a run says.</summary>
     public static string? RowKey => Current.Value?.RowKey;
 
     /// <summary>How many earlier calls of the generation in progress sent the very same request.</summary>
