@@ -63,9 +63,17 @@ public sealed record ModelSpec(string Provider, string Model, Uri? Endpoint, str
             {
                 throw new ModelSpecException(text, $"'{url}'{which} is listed twice in '{text}': name each server once.");
             }
-            endpoints.Add(endpoint);
+            endpoints.Add(WithoutTrailingSlash(endpoint));
         }
         return new ModelSpec(provider, rest[(hash + 1)..], endpoints[0], text) { Endpoints = endpoints };
+    }
+
+    // One server, one URL: http://host/v1/ and http://host/v1 are the same base URL, so the same model
+    // (answers already kept for one are reused for the other).
+    private static Uri WithoutTrailingSlash(Uri endpoint)
+    {
+        if (endpoint.AbsolutePath is "/" || !endpoint.AbsolutePath.EndsWith('/')) return endpoint;
+        return new UriBuilder(endpoint) { Path = endpoint.AbsolutePath.TrimEnd('/') }.Uri;
     }
 
     /// <summary>The spec as written.</summary>

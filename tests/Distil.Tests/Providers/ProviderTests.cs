@@ -107,6 +107,22 @@ public class ProviderTests : FakeServerTests
     }
 
     [Test]
+    public async Task An_endpoint_with_or_without_its_trailing_slash_is_one_model()
+    {
+        Server.Reply = FakeReplies.Answering(_ => "hello");
+        var factory = new ChatClientFactory { Environment = _ => null }.AddOpenAI();
+        var bare = Server.BaseUrl.TrimEnd('/');
+        using var withSlash = factory.Create($"endpoint:{bare}/#served-model");
+        using var without = factory.Create($"endpoint:{bare}#served-model");
+
+        Assert.That((await withSlash.GetResponseAsync("hi")).Text, Is.EqualTo("hello"));
+        Assert.That((await without.GetResponseAsync("hi")).Text, Is.EqualTo("hello"));
+        // The answer keys and step signatures of a run directory are made from this identity.
+        Assert.That(withSlash.GetService<ChatClientMetadata>()!.ProviderUri, Is.EqualTo(without.GetService<ChatClientMetadata>()!.ProviderUri));
+        Assert.That(ModelSpec.Parse($"endpoint:{bare}/#m").Endpoint, Is.EqualTo(ModelSpec.Parse($"endpoint:{bare}#m").Endpoint));
+    }
+
+    [Test]
     public async Task Azure_specs_call_the_deployment_with_the_key()
     {
         Server.Reply = FakeReplies.Answering(_ => "from azure");
