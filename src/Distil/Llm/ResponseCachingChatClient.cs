@@ -77,6 +77,17 @@ public sealed class ResponseCachingChatClient : CachingChatClient
     public long Misses => Interlocked.Read(ref _misses);
 
     /// <inheritdoc/>
+    public override object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        // A run's answers journal the run's tool calls in the same file: a resumed run finds both.
+        if (KeyedByRow && serviceKey is null && serviceType == typeof(ToolCallJournal)) return _journal ??= new ToolCallJournal(_cache, Logger);
+        return base.GetService(serviceType, serviceKey);
+    }
+
+    private ToolCallJournal? _journal;
+
+    /// <inheritdoc/>
     protected override string GetCacheKey(IEnumerable<ChatMessage> messages, ChatOptions? options, params ReadOnlySpan<object?> additionalValues)
     {
         // A run's answers leave out the base class's values (whether the call streams): a streamed
