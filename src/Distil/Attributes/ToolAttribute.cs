@@ -22,7 +22,7 @@ namespace Distil;
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
 public sealed class ToolAttribute : Attribute
 {
-    /// <summary>The tool's name as the model sees it; default the snake_case of the method's name.</summary>
+    /// <summary>The tool's name as the model sees it; default the snake_case of the method's name, without an <c>Async</c> suffix.</summary>
     public string? Name { get; set; }
 
     /// <summary>What the tool does, as the model reads it; default the method's XML <c>summary</c>.</summary>
