@@ -65,6 +65,39 @@ public class ToolLoopTests : FakeServerTests
     }
 
     [Test]
+    public async Task Tools_declared_as_CSharp_methods_are_offered_with_their_generated_schemas_and_called()
+    {
+        Server.Reply = request => request.ToolResults.Count == 0
+            ? new FakeReply.ToolCalls([new FakeToolCall("c1", "add", """{"a":17,"b":25}"""), new FakeToolCall("c2", "round", """{"value":2.71828,"digits":2}""")])
+            : new FakeReply.Answer("results: " + string.Join(" | ", request.ToolResults.Select(r => $"{r.CallId}={r.Content}")));
+        var task = new CalculatorTask { Llm = FakeServerClients.OpenAI(Server) };
+
+        var row = (await task.ProcessRowAsync(new JsonObject { ["question"] = "What is 17 + 25?" })).Single();
+
+        Assert.That((string?)row["answer"], Is.EqualTo("results: c1=42 | c2=2.72"));
+        Assert.That(task.Calls, Is.EqualTo(new[] { "17+25" }));
+        var offered = Server.Requests[0].Body["tools"]!.AsArray();
+        Assert.That(offered.Select(t => (string?)t!["function"]!["name"]), Is.EqualTo(new[] { "add", "round" }));
+        var add = offered[0]!["function"]!;
+        Assert.That((string?)add["description"], Is.EqualTo("Adds two integers."));
+        Assert.That(add["parameters"]!["properties"]!["a"]!.ToJsonString(), Is.EqualTo("""{"type":"integer","description":"The first addend."}"""));
+        Assert.That(add["parameters"]!["required"]!.ToJsonString(), Is.EqualTo("""["a","b"]"""));
+        Assert.That(offered[1]!["function"]!["parameters"]!["required"]!.ToJsonString(), Is.EqualTo("""["value"]"""), "a parameter with a default is optional");
+    }
+
+    [Test]
+    public async Task A_generated_tool_given_a_wrong_argument_tells_the_model_which_and_why()
+    {
+        ModelCalls(new FakeToolCall("c1", "add", """{"a":"seventeen","b":25}"""));
+        var task = new CalculatorTask { Llm = FakeServerClients.OpenAI(Server) };
+
+        var row = (await task.ProcessRowAsync(new JsonObject { ["question"] = "What is 17 + 25?" })).Single();
+
+        Assert.That((string?)row["answer"], Is.EqualTo("results: c1=Error: The tool 'add' failed: ArgumentException: Argument 'a' must be an integer, not \"seventeen\". (Parameter 'a')"));
+        Assert.That(task.Calls, Is.Empty);
+    }
+
+    [Test]
     public async Task A_tool_that_throws_is_told_to_the_model_as_an_error_and_recorded_and_the_row_is_answered()
     {
         var broken = AIFunctionFactory.Create(string (string path) => throw new InvalidOperationException($"disk on fire at {path}"), "read_file", "Reads a file.");
