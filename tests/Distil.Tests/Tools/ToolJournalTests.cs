@@ -35,11 +35,13 @@ public class ToolJournalTests : FakeServerTests
     private static readonly ResilienceOptions NoRetries = new() { MaxRetries = 0, AttemptTimeout = TimeSpan.FromSeconds(20) };
 
     // A tool with a side effect this test counts.
+    private string _description = "Adds two integers.";
+
     private AIFunction Add() => AIFunctionFactory.Create((int a, int b) =>
     {
         Interlocked.Increment(ref _invocations);
         return a + b;
-    }, "add", "Adds two integers.");
+    }, "add", _description);
 
     private static JsonObject Ask(JsonObject row)
     {
@@ -92,6 +94,22 @@ public class ToolJournalTests : FakeServerTests
         Assert.That(rerun.Tasks["answer"].Tools["add"], Is.EqualTo(new ToolStatistics(0, 0, TimeSpan.Zero) { Reused = Rows }));
         var after = File.ReadAllLines(Path.Combine(_work, "out.jsonl")).Select(l => { var row = JsonNode.Parse(l)!.AsObject(); row.Remove("note"); return row.ToJsonString(); });
         Assert.That(after, Is.EqualTo(before.Select(l => JsonNode.Parse(l)!.ToJsonString())), "the same answers and trajectories");
+    }
+
+    [Test]
+    public async Task Tools_described_otherwise_make_other_requests_the_step_is_computed_again_and_asks_again()
+    {
+        Server.Reply = Model;
+        await Build(Ask).RunAsync(Quiet);
+        var firstRun = Server.RequestCount;
+
+        _description = "Adds two whole numbers and returns their sum.";
+        var rerun = await Build(Ask).RunAsync(Quiet);
+
+        Assert.That(Server.RequestCount - firstRun, Is.EqualTo(2 * Rows), "the tools are part of each request: no kept answer fits");
+        Assert.That((string?)Server.Requests[^1].Body["tools"]![0]!["function"]!["description"], Is.EqualTo(_description));
+        Assert.That(rerun.Tasks["answer"].AnswersReused, Is.Zero);
+        Assert.That(_invocations, Is.EqualTo(Rows), "the calls, the same calls at the same places, are still read back from the journal");
     }
 
     [Test]

@@ -38,6 +38,17 @@ public abstract partial class LlmTask
     /// <summary>True when the task has tools: its rows get a <see cref="TrajectoryColumn"/>.</summary>
     internal bool HasTools => Tools.Count > 0;
 
+    /// <summary>
+    /// The task's tools and the options that change answers, as text (part of a pipeline step's
+    /// signature: other tools, other results); null for a task without tools.
+    /// </summary>
+    internal string? DescribeTools()
+    {
+        if (!HasTools) return null;
+        var options = new ChatOptions { Tools = [.. Tools] };
+        return $"max_rounds={ToolOptions.MaxToolRounds};{ResponseCachingChatClient.ToolsIdentity(options)}";
+    }
+
     /// <summary>The column that keeps each generation's tool trajectory: <c>tool_trajectory_&lt;name&gt;</c>.</summary>
     public string TrajectoryColumn => "tool_trajectory_" + Name;
 
