@@ -52,19 +52,25 @@ internal static class ToolEmitter
         return writer.ToString();
     }
 
-    // The lambda that reads the arguments and calls the method, awaiting it when it is async.
+    // The lambda that reads the arguments and calls the method, awaiting it when it is async; one
+    // argument a line, so that a reader sees how each is read.
     private static void WriteInvocation(SourceWriter writer, ToolMethodSpec method)
     {
-        var call = $"{(method.IsStatic ? "" : "this.")}{method.MethodName}({string.Join(", ", method.Parameters.Select((p, i) => Argument(p, i)))})";
-        var line = method.Return switch
+        var target = $"{(method.IsStatic ? "" : "this.")}{method.MethodName}";
+        var arguments = method.Parameters.Select((p, i) => "        " + Argument(p, i)).ToList();
+        var call = arguments.Count == 0 ? target + "()" : target + "(\n" + string.Join(",\n", arguments) + ")";
+        var text = method.Return switch
         {
-            ToolReturn.Void => $"    (__arguments, __cancellationToken) => {{ {call}; return new {ValueTaskOfObject}((object?)null); }}));",
+            ToolReturn.Void => $"    (__arguments, __cancellationToken) =>\n    {{\n        {Indented(call)};\n        return new {ValueTaskOfObject}((object?)null);\n    }}));",
             ToolReturn.Value => $"    (__arguments, __cancellationToken) => new {ValueTaskOfObject}((object?){call})));",
-            ToolReturn.Task or ToolReturn.ValueTask => $"    async (__arguments, __cancellationToken) => {{ await {call}.ConfigureAwait(false); return null; }}));",
+            ToolReturn.Task or ToolReturn.ValueTask => $"    async (__arguments, __cancellationToken) =>\n    {{\n        await {Indented(call)}.ConfigureAwait(false);\n        return null;\n    }}));",
             _ => $"    async (__arguments, __cancellationToken) => (object?)await {call}.ConfigureAwait(false)));",
         };
-        writer.WriteLine(line);
+        writer.WriteLines(text);
     }
+
+    // A call written inside a block: its argument lines one level deeper.
+    private static string Indented(string call) => call.Replace("\n        ", "\n            ");
 
     // The expression that reads one argument: required, or optional (null or its default when absent).
     private static string Argument(ToolParameterSpec parameter, int index)
