@@ -140,6 +140,20 @@ internal sealed class ToolLoop
         JsonElement element => element.GetRawText(),
         System.Text.Json.Nodes.JsonNode node => node.ToJsonString(),
         IFormattable formattable => formattable.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
-        _ => JsonSerializer.Serialize(result, ToolCallJournal.Compact.GetTypeInfo(result.GetType())),
+        _ => JsonOrText(result),
     };
+
+    // A value of a type with a JSON contract as JSON; any other (a user's record without one, under
+    // NativeAOT) as its ToString(): the tool ran, so its result is not turned into an error.
+    private static string? JsonOrText(object result)
+    {
+        try
+        {
+            return JsonSerializer.Serialize(result, ToolCallJournal.Compact.GetTypeInfo(result.GetType()));
+        }
+        catch (Exception error) when (error is NotSupportedException or InvalidOperationException)
+        {
+            return result.ToString();
+        }
+    }
 }
