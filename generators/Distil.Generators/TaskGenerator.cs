@@ -87,6 +87,9 @@ public sealed partial class TaskGenerator : IIncrementalGenerator
         // [Step] classes: the same parts (record shapes, settings, row mapping), their own pipeline.
         Steps.StepGeneration.Register(context);
 
+        // [Tool] methods of task classes: each tool's name, description, schema and invocation.
+        Tools.ToolGeneration.Register(context);
+
         // File formats of referenced packages ([assembly: RowFileFormat]): registered by a module initializer.
         Files.FileFormatGeneration.Register(context);
     }

@@ -15,4 +15,7 @@ internal static class TrackingNames
     public const string RowRecords = nameof(RowRecords);
     public const string RowMappers = nameof(RowMappers);
     public const string FileFormats = nameof(FileFormats);
+    public const string ToolMethods = nameof(ToolMethods);
+    public const string ToolClasses = nameof(ToolClasses);
+    public const string ToolDiagnostics = nameof(ToolDiagnostics);
 }

@@ -381,6 +381,13 @@ internal static class RunCommand
                 $"  {step}: {calls}, {statistics.FailedCalls:N0} failed, {Count(statistics.UnparsedAnswers, "answer")} unreadable, " +
                 $"{statistics.RejectedAnswers:N0} broke a rule{cutOff}{reasked}, " +
                 $"{statistics.InputTokens:N0} input and {statistics.OutputTokens:N0} output tokens{cost}.");
+            foreach (var (tool, used) in statistics.Tools.OrderBy(t => t.Key, StringComparer.Ordinal))
+            {
+                // Rule: tool calls read back from the run directory's journal are not calls of this run either.
+                var reused = used.Reused > 0 ? $", {Count(used.Reused, "call")} reused from the run directory" : "";
+                await console.Out.WriteLineAsync(
+                    $"  {step}: tool {tool}: {Count(used.Calls, "call")}, {used.Errors:N0} failed{reused}, {used.Elapsed.TotalSeconds:N1} s.");
+            }
             if (statistics.SkippedRows > 0)
             {
                 await console.Out.WriteLineAsync($"  {step}: {statistics.SkippedRows:N0} rows skipped by the condition.");

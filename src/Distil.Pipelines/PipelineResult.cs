@@ -202,6 +202,12 @@ public sealed record TaskStatistics(
     /// </summary>
     public long AnswersReused { get; init; }
 
+    /// <summary>
+    /// The tool calls of the step in this run, by tool name (empty for a task without tools): see
+    /// <see cref="ToolStatistics"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, ToolStatistics> Tools { get; init; } = new Dictionary<string, ToolStatistics>();
+
     internal static TaskStatistics From(StepCounts counts) =>
         new(counts.Calls, counts.FailedCalls, counts.InputTokens, counts.OutputTokens, counts.Retries, counts.CacheHits, counts.Unparsed, counts.Reasked, counts.ReaskFits,
             counts.Rejected, counts.CutOff, counts.FirstTry + counts.ReaskFits)
@@ -216,5 +222,6 @@ public sealed record TaskStatistics(
             RetriedRows = counts.Retried,
             SkippedRows = counts.Skipped,
             AnswersReused = counts.AnswersReused,
+            Tools = counts.Tools.ToDictionary(t => t.Key, t => new ToolStatistics(t.Value.Calls, t.Value.Errors, t.Value.Elapsed) { Reused = t.Value.Reused }, StringComparer.Ordinal),
         };
 }

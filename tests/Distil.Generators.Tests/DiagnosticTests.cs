@@ -506,6 +506,48 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void DISTIL021_tool_parameter_of_a_type_a_tool_call_cannot_give()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            [Task("t")]
+            [UserPrompt("{{ text }}")]
+            public sealed partial class Agent : LlmTask<Agent.Input, Agent.Output>
+            {
+                public sealed record Input(string Text);
+                public sealed record Output(string Answer);
+                public sealed record Place(string Name);
+                [Tool] public string Visit(Place place) => place.Name;
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL021");
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal((9, 38), Start(diagnostic));
+        Assert.Equal("Parameter 'place' of tool method 'Visit' has type 'Agent.Place', which a tool call's JSON arguments cannot give; use string, bool, a number, an enum, DateTime, DateTimeOffset, Guid, an array or list of those, or a CancellationToken",
+            diagnostic.GetMessage());
+        Assert.DoesNotContain(run.GeneratedSources.Keys, k => k.EndsWith(".Tools.g.cs", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void DISTIL022_tool_method_on_a_class_that_is_not_a_task()
+    {
+        var run = GeneratorHarness.Run("""
+            using Distil;
+            public sealed partial class Helpers
+            {
+                [Tool] public int Add(int a, int b) => a + b;
+            }
+            """);
+
+        var diagnostic = Single(run, "DISTIL022");
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal((4, 23), Start(diagnostic));
+        Assert.Equal("Method 'Add' cannot be a [Tool]: its class 'Helpers' does not derive from Distil.LlmTask<TInput, TOutput>", diagnostic.GetMessage());
+        Assert.Empty(run.GeneratedSources);
+    }
+
+    [Fact]
     public void Every_descriptor_is_documented_and_tested()
     {
         var docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "diagnostics.md"));

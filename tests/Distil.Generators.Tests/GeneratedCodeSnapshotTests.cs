@@ -21,6 +21,43 @@ public class GeneratedCodeSnapshotTests
         .Name;
 
     [Fact]
+    public void Tool_methods_with_their_names_descriptions_schemas_and_argument_readers() => VerifyGenerated("""
+        using System.Threading;
+        using Distil;
+        namespace Travel;
+
+        public enum Unit { Celsius, Fahrenheit }
+
+        [Task("planner")]
+        [UserPrompt("Plan a trip to {{ city }}.")]
+        public sealed partial class Planner : LlmTask<Planner.Input, Planner.Output>
+        {
+            public sealed record Input(string City);
+            public sealed record Output(string Plan);
+
+            /// <summary>Today's weather in a <c>city</c>.</summary>
+            /// <param name="city">The city's name.</param>
+            /// <param name="unit">The temperature unit.</param>
+            [Tool]
+            public string Weather(string city, Unit unit = Unit.Celsius) => $"sunny in {city}";
+
+            [Tool(Name = "sum", Description = "Adds numbers.")]
+            public static double Add(IReadOnlyList<double> numbers, int? round) => numbers.Sum();
+
+            /// <summary>Books a room.</summary>
+            [Tool]
+            public async Task<bool> BookHotelAsync(string city, DateTimeOffset from, int[] rooms, Guid? guest, CancellationToken cancellationToken)
+            {
+                await Task.Delay(1, cancellationToken);
+                return true;
+            }
+
+            [Tool]
+            public void Log(string message, long count = 3) { }
+        }
+        """);
+
+    [Fact]
     public void Inline_templates_with_a_loop() => VerifyGenerated("""
         using Distil;
         namespace Books;

@@ -113,13 +113,24 @@ internal static class DiagnosticDescriptors
         "Step class '{0}' must be a class deriving from Distil.Step<TIn, TOut>, ManyStep<TIn, TOut>, GlobalStep<TIn, TOut> or GeneratorStep<TOut>, with classes (usually records) for its input and output",
         DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor UnsupportedToolParameter = Create(
+        "DISTIL021", "Tool parameter type cannot be read from a tool call",
+        "Parameter '{0}' of tool method '{1}' has type '{2}', which a tool call's JSON arguments cannot give; {3}",
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ToolMethodNotSupported = Create(
+        "DISTIL022", "Method cannot be a tool",
+        "Method '{0}' cannot be a [Tool]: {1}",
+        DiagnosticSeverity.Error);
+
     public static readonly IReadOnlyList<DiagnosticDescriptor> All =
     [
         TaskClassNotPartial, TemplateDoesNotParse, UnknownTemplateVariable, TemplateFileNotFound,
         UnsupportedOutputType, UnusedInputColumn, DuplicateColumn, UnsupportedInputType,
         TaskClassWithoutTaskBase, TaskWithoutPrompt, AmbiguousPrompt, ParseOutputSignature,
         FormatMessagesWithPrompts, FormatMessagesSignature, RowRuleInput, PipelineColumnNotWritten, PipelineColumnType,
-        PipelineMappingUnknownColumn, StepClassNotPartial, StepClassWithoutStepBase,
+        PipelineMappingUnknownColumn, StepClassNotPartial, StepClassWithoutStepBase, UnsupportedToolParameter,
+        ToolMethodNotSupported,
     ];
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

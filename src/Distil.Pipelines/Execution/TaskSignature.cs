@@ -25,6 +25,8 @@ internal static class TaskSignature
         text.Append("prompt=").Append(task.DescribePrompt()).Append('\n');
         text.Append("options=").Append(Options(task.GenerationOptions)).Append('\n');
         text.Append("model=").Append(Model(task.Llm)).Append('\n');
+        // Only a task with tools has the line: the signatures of tasks without stay as they were.
+        if (task.DescribeTools() is { } tools) text.Append("tools=").Append(tools).Append('\n');
         return text.ToString();
     }
 

@@ -296,6 +296,10 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
                 response.ContentType = "application/json";
                 await response.WriteAsync(Completion(request, answer.Text, deployment, answer.FinishReason), context.RequestAborted).ConfigureAwait(false);
                 break;
+            case FakeReply.ToolCalls calls:
+                response.ContentType = "application/json";
+                await response.WriteAsync(ToolCallCompletion(request, calls, deployment), context.RequestAborted).ConfigureAwait(false);
+                break;
             case FakeReply.TooManyRequests tooMany:
                 response.StatusCode = StatusCodes.Status429TooManyRequests;
                 if (tooMany.RetryAfter is { } wait)
@@ -351,6 +355,22 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
                 ["total_tokens"] = promptTokens + completionTokens,
             },
         }.ToJsonString();
+    }
+
+    // A completion whose message asks for tool calls, as OpenAI sends it: content null (or the
+    // text said beside), tool_calls of type function with arguments as JSON text.
+    private static string ToolCallCompletion(FakeRequest request, FakeReply.ToolCalls calls, string? deployment)
+    {
+        var completion = JsonNode.Parse(Completion(request, calls.Text ?? "", deployment, "tool_calls"))!.AsObject();
+        var message = completion["choices"]![0]!["message"]!.AsObject();
+        message["content"] = calls.Text;
+        message["tool_calls"] = new JsonArray([.. calls.Calls.Select(call => (JsonNode)new JsonObject
+        {
+            ["id"] = call.Id,
+            ["type"] = "function",
+            ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = call.Arguments },
+        })]);
+        return completion.ToJsonString();
     }
 
     // A stand-in for a tokenizer: stable, and grows with the text.

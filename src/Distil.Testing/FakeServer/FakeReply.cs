@@ -18,6 +18,16 @@ public abstract record FakeReply
     /// <summary>A 200 chat completion of <paramref name="text"/> that ended at the token limit (<c>finish_reason: length</c>), as a cut-off answer does.</summary>
     public static Answer CutOff(string text) => new(text) { FinishReason = "length" };
 
+    /// <summary>
+    /// A 200 chat completion in which the model asks for tool calls (<c>tool_calls</c>,
+    /// <c>finish_reason: tool_calls</c>), each with its id, tool name and arguments as JSON text.
+    /// </summary>
+    public sealed record ToolCalls(IReadOnlyList<FakeToolCall> Calls) : FakeReply
+    {
+        /// <summary>Text the assistant says beside its calls; null (default) for none.</summary>
+        public string? Text { get; init; }
+    }
+
     /// <summary>A 429 with a <c>Retry-After</c> header in whole seconds, when given.</summary>
     public sealed record TooManyRequests(TimeSpan? RetryAfter = null) : FakeReply;
 
@@ -33,3 +43,9 @@ public abstract record FakeReply
     /// <summary>Returns a copy of this reply that waits <paramref name="delay"/> before it is sent.</summary>
     public FakeReply After(TimeSpan delay) => this with { Delay = delay };
 }
+
+/// <summary>One tool call of a <see cref="FakeReply.ToolCalls"/> reply.</summary>
+/// <param name="Id">The call's id, which the tool's result must name.</param>
+/// <param name="Name">The tool asked for.</param>
+/// <param name="Arguments">The arguments as JSON text, e.g. <c>{"a": 17, "b": 25}</c>.</param>
+public sealed record FakeToolCall(string Id, string Name, string Arguments);

@@ -25,6 +25,19 @@ public sealed record FakeRequest(int Index, string Path, JsonObject Body, bool H
     public int AssistantTurns =>
         Body["messages"] is JsonArray messages ? messages.Count(m => (string?)m?["role"] == "assistant") : 0;
 
+    /// <summary>
+    /// The results of tool calls the request sends back (messages of role <c>tool</c>), by call id,
+    /// in order: what a model reads after asking for tools.
+    /// </summary>
+    public IReadOnlyList<(string CallId, string Content)> ToolResults =>
+        Body["messages"] is JsonArray messages
+            ? messages.Where(m => (string?)m?["role"] == "tool").Select(m => ((string?)m!["tool_call_id"] ?? "", ContentText(m["content"]))).ToList()
+            : [];
+
+    /// <summary>The names of the tools the request offers (its <c>tools</c>), in order.</summary>
+    public IReadOnlyList<string> ToolNames =>
+        Body["tools"] is JsonArray tools ? tools.Select(t => (string?)t?["function"]?["name"] ?? "").ToList() : [];
+
     /// <summary>All message texts, joined by new lines.</summary>
     public string Prompt =>
         Body["messages"] is JsonArray messages ? string.Join("\n", messages.Select(m => ContentText(m?["content"]))) : "";

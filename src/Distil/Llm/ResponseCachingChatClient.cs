@@ -77,17 +77,30 @@ public sealed class ResponseCachingChatClient : CachingChatClient
     public long Misses => Interlocked.Read(ref _misses);
 
     /// <inheritdoc/>
+    public override object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        // A run's answers journal the run's tool calls in the same file: a resumed run finds both.
+        if (KeyedByRow && serviceKey is null && serviceType == typeof(ToolCallJournal)) return _journal ??= new ToolCallJournal(_cache, Logger);
+        return base.GetService(serviceType, serviceKey);
+    }
+
+    private ToolCallJournal? _journal;
+
+    /// <inheritdoc/>
     protected override string GetCacheKey(IEnumerable<ChatMessage> messages, ChatOptions? options, params ReadOnlySpan<object?> additionalValues)
     {
         // A run's answers leave out the base class's values (whether the call streams): a streamed
         // answer is stored under its own prefix, and the key stays the one AnswerKey gives.
         if (KeyedByRow) return AnswerKey(_metadata, messages, options, CallScope.Step ?? "", CallScope.RowKey ?? "", CallScope.Repeat);
-        var values = new object?[additionalValues.Length + 4];
+        var tools = ToolsIdentity(options);
+        var values = new object?[additionalValues.Length + (tools is null ? 4 : 5)];
         values[0] = KeyFormat;
         values[1] = _provider;
         values[2] = messages;
         values[3] = options;
         additionalValues.CopyTo(values.AsSpan(4));
+        if (tools is not null) values[^1] = tools;
         return AIJsonUtilities.HashDataToString(values, AIJsonUtilities.DefaultOptions);
     }
 
@@ -110,9 +123,32 @@ public sealed class ResponseCachingChatClient : CachingChatClient
     /// identical conversation); 0, the usual case, adds nothing to the hash.
     /// </param>
     internal static string AnswerKey(ChatClientMetadata? provider, IEnumerable<ChatMessage> messages, ChatOptions? options, string step, string rowKey, int repeat = 0) =>
-        repeat == 0
-            ? AIJsonUtilities.HashDataToString([AnswerKeyFormat, ProviderIdentity(provider), messages, options, step, rowKey], AIJsonUtilities.DefaultOptions)
-            : AIJsonUtilities.HashDataToString([AnswerKeyFormat, ProviderIdentity(provider), messages, options, step, rowKey, repeat], AIJsonUtilities.DefaultOptions);
+        (repeat, ToolsIdentity(options)) switch
+        {
+            (0, null) => AIJsonUtilities.HashDataToString([AnswerKeyFormat, ProviderIdentity(provider), messages, options, step, rowKey], AIJsonUtilities.DefaultOptions),
+            (_, null) => AIJsonUtilities.HashDataToString([AnswerKeyFormat, ProviderIdentity(provider), messages, options, step, rowKey, repeat], AIJsonUtilities.DefaultOptions),
+            (_, var tools) => AIJsonUtilities.HashDataToString([AnswerKeyFormat, ProviderIdentity(provider), messages, options, step, rowKey, repeat, tools], AIJsonUtilities.DefaultOptions),
+        };
+
+    /// <summary>
+    /// The tools a request offers, as text (each one's name, description and schema), or null when
+    /// it offers none. <see cref="ChatOptions.Tools"/> is not serialized with the options, yet the
+    /// tools shape the answer: a request with other tools is another request. Null adds nothing to
+    /// a key, so the keys of requests without tools are those they always were.
+    /// </summary>
+    internal static string? ToolsIdentity(ChatOptions? options)
+    {
+        if (options?.Tools is not { Count: > 0 } tools) return null;
+        var text = new System.Text.StringBuilder();
+        foreach (var tool in tools)
+        {
+            text.Append(tool.Name).Append('|').Append(tool.Description).Append('|');
+            if (tool is AIFunctionDeclaration function) text.Append(function.JsonSchema.GetRawText());
+            else text.Append(tool.GetType().FullName);
+            text.Append('\n');
+        }
+        return text.ToString();
+    }
 
     /// <inheritdoc/>
     protected override async Task<ChatResponse?> ReadCacheAsync(string key, CancellationToken cancellationToken)

@@ -51,6 +51,13 @@ public sealed record Generation<TOutput>(
     /// </summary>
     public IReadOnlyList<string> Repairs { get; init; } = [];
 
+    /// <summary>
+    /// For a task with <see cref="LlmTask.Tools"/>, the generation's conversation: the prompt, each
+    /// assistant turn with the tool calls it asked for, and each tool's result or error (the
+    /// <c>tool_trajectory_&lt;task&gt;</c> column); null for a task without tools or a failed call.
+    /// </summary>
+    public IReadOnlyList<ToolTrajectoryEntry>? Trajectory { get; init; }
+
     internal static Generation<TOutput> FromFailure(Exception error, IReadOnlyList<ChatMessage>? messages) =>
         new(null, null, null, null, messages ?? [], error);
 }

@@ -19,6 +19,8 @@ public sealed class GenerationCalls
     private readonly CallStrategy _strategy;
     private readonly ChatOptions _options;
     private readonly string _rowKey;
+    private readonly ToolLoop? _tools;
+    private readonly string _step;
     private readonly CancellationToken _cancellationToken;
     // The requests sent so far, and their hashes once a later call needed them (see Repeats).
     private List<(IReadOnlyList<ChatMessage> Messages, ChatOptions Options, string? Hash)>? _sent;
@@ -28,9 +30,12 @@ public sealed class GenerationCalls
 
     /// <summary>The calls of one generation of one row, each sent by <paramref name="strategy"/>.</summary>
     internal GenerationCalls(
-        CallStrategy strategy, ChatOptions options, string rowKey, long rowIndex, int generation, CancellationToken cancellationToken)
+        CallStrategy strategy, ChatOptions options, string rowKey, long rowIndex, int generation, CancellationToken cancellationToken,
+        ToolLoop? tools = null, string step = "")
     {
         _strategy = strategy;
+        _tools = tools;
+        _step = step;
         _options = options;
         _rowKey = rowKey;
         _cancellationToken = cancellationToken;
@@ -59,12 +64,25 @@ public sealed class GenerationCalls
     /// <summary>Why the last answer ended, as the service said (<see cref="ChatFinishReason.Length"/>: it hit the token limit).</summary>
     internal ChatFinishReason? LastFinishReason { get; private set; }
 
+    /// <summary>
+    /// The tool trajectory of the last conversation (its prompt, each assistant turn, each tool
+    /// result); null when the task has no tools.
+    /// </summary>
+    internal IReadOnlyList<ToolTrajectoryEntry>? Trajectory { get; private set; }
+
+    /// <summary>True when the last conversation ended with the model still asking for tools after <see cref="ToolOptions.MaxToolRounds"/> rounds.</summary>
+    internal bool ToolRoundsExhausted { get; private set; }
+
     /// <summary>The token usage of every call together; null when no answer reported any.</summary>
     internal UsageDetails? Usage => _hasUsage
         ? new UsageDetails { InputTokenCount = _inputTokens, OutputTokenCount = _outputTokens }
         : null;
 
-    /// <summary>Asks the LLM with the task's options and returns the answer's text.</summary>
+    /// <summary>
+    /// Asks the LLM with the task's options and returns the answer's text. For a task with
+    /// <see cref="LlmTask.Tools"/>, the ask is a conversation: the tools the model calls are run and
+    /// their results sent back until it answers without a call (see <see cref="ToolOptions"/>).
+    /// </summary>
     /// <exception cref="LlmCallException">The request failed (after the client's own retries).</exception>
     public Task<string?> AskAsync(IReadOnlyList<ChatMessage> messages) => AskAsync(messages, configure: null);
 
@@ -84,6 +102,14 @@ public sealed class GenerationCalls
             configure(options);
         }
 
+        if (_tools is not null) return await AskWithToolsAsync(messages, options).ConfigureAwait(false);
+        var (response, _) = await SendAsync(messages, options).ConfigureAwait(false);
+        return response.Text;
+    }
+
+    // One request of the generation: sent through the strategy, its answer and usage noted.
+    private async Task<(ChatResponse Response, int Repeat)> SendAsync(IReadOnlyList<ChatMessage> messages, ChatOptions options)
+    {
         LastMessages = messages;
         var request = new CallRequest(_rowKey, RowIndex, Generation, Count, messages, options) { Repeat = Repeats(messages, options) };
         var response = await _strategy.SendAsync(request, _cancellationToken).ConfigureAwait(false);
@@ -98,7 +124,38 @@ public sealed class GenerationCalls
             _inputTokens += usage.InputTokenCount ?? 0;
             _outputTokens += usage.OutputTokenCount ?? 0;
         }
-        return response.Text;
+        return (response, request.Repeat);
+    }
+
+    // Rule: with tools, one ask is a conversation: each assistant turn that asks for tools gets
+    // their results (or errors) back, up to MaxToolRounds rounds; the answer is the first turn
+    // without a call. Each turn is a request of its own, so the run's answers keep each one.
+    private async Task<string?> AskWithToolsAsync(IReadOnlyList<ChatMessage> messages, ChatOptions options)
+    {
+        var tools = _tools!;
+        var startedAt = Count;
+        var conversation = new List<ChatMessage>(messages);
+        var trajectory = new List<ToolTrajectoryEntry>(ToolTrajectory.Of(messages));
+        var repeat = 0;
+        for (var round = 0; ; round++)
+        {
+            var (response, sentRepeat) = await SendAsync(conversation.ToArray(), options).ConfigureAwait(false);
+            if (round == 0) repeat = sentRepeat;
+            var requested = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().ToList();
+            var text = string.IsNullOrEmpty(response.Text) ? null : response.Text;
+            trajectory.AddRange(ToolTrajectory.AssistantTurn(text, requested));
+            if (requested.Count == 0 || round == tools.MaxRounds)
+            {
+                Trajectory = trajectory;
+                ToolRoundsExhausted = requested.Count > 0;
+                return response.Text;
+            }
+            var place = new ToolCallPlace(_step, _rowKey, Generation, startedAt, repeat, round);
+            var outcomes = await tools.RunAsync(requested, place, _cancellationToken).ConfigureAwait(false);
+            conversation.Add(ToolTrajectory.AssistantMessage(text, requested));
+            conversation.Add(ToolTrajectory.ResultsMessage(requested, outcomes));
+            trajectory.AddRange(ToolTrajectory.Results(requested, outcomes));
+        }
     }
 
     // How many earlier calls of this generation sent the very same request. Most generations make

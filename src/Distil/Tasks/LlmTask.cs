@@ -102,10 +102,10 @@ public abstract partial class LlmTask
 
     /// <summary>
     /// True for a task whose generation needs several calls, each built from the answer before it
-    /// (evolution rounds, conversation turns). Such a task cannot send all its requests at once,
-    /// as an offline batch does. Default false.
+    /// (evolution rounds, conversation turns, tool calls). Such a task cannot send all its requests at once,
+    /// as an offline batch does. Default: true when the task has <see cref="Tools"/>.
     /// </summary>
-    public virtual bool MakesDependentCalls => false;
+    public virtual bool MakesDependentCalls => HasTools;
 
     /// <summary>
     /// How many times an answer that cannot be read, or breaks a rule, is asked again (default 0):
@@ -207,8 +207,11 @@ public abstract partial class LlmTask
         var upstream = input.Find(MetadataColumn) is { Type.Kind: ColumnKind.Struct } earlier ? new RowSchema(earlier.Type.Fields) : RowSchema.Empty;
         var keys = new TaskMetadata(Name, AddRawOutput, AddRawInput, Reasks > 0);
         var metadata = ColumnType.StructOf(upstream.With(keys.Schema));
+        // Rule: a task with tools adds its typed trajectory column after its outputs.
+        var trajectory = HasTools ? new[] { new Column(TrajectoryColumn, GroupGenerations ? ColumnType.ListOf(TrajectoryType) : TrajectoryType) } : [];
         return input.With([
             .. outputs,
+            .. trajectory,
             new Column(ModelNameColumn, ColumnType.String),
             new Column(MetadataColumn, GroupGenerations ? ColumnType.ListOf(metadata) : metadata),
         ]);

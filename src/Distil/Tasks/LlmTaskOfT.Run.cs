@@ -150,6 +150,8 @@ public abstract partial class LlmTask<TInput, TOutput>
         private string? _firstFailure;
         private readonly int _reasks;
         private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ChatOptions> _rowOptions = new(StringComparer.Ordinal);
+        // The task's tools, run for its model; null for a task without tools.
+        private readonly ToolLoop? _tools;
 
         public TaskRun(LlmTask<TInput, TOutput> task, IChatClient llm, CallStrategy calls, RunMetrics metrics, string step)
         {
@@ -158,7 +160,10 @@ public abstract partial class LlmTask<TInput, TOutput>
             _metrics = metrics;
             _step = step;
             _recording = calls is RecordedCalls;
-            _rows = new OutputRows<TOutput>(task.Name, task.MetadataColumn, task.AddRawOutput, task.AddRawInput, task.Reasks > 0, task.WriteOutput);
+            _rows = new OutputRows<TOutput>(task.Name, task.MetadataColumn, task.AddRawOutput, task.AddRawInput, task.Reasks > 0, task.WriteOutput)
+            {
+                TrajectoryColumn = task.HasTools ? task.TrajectoryColumn : null,
+            };
             // Re-asking sends a further call after an answer: only for one-call generations, and as
             // far as the strategy sends (online at once; offline, one batch round per re-ask).
             _reasks = task.MakesDependentCalls ? 0 : calls.ReaskLimit(task.Reasks);
@@ -172,6 +177,11 @@ public abstract partial class LlmTask<TInput, TOutput>
                 _options.AdditionalProperties = _options.AdditionalProperties?.Clone() ?? [];
                 _options.AdditionalProperties[ChatOptionsKeys.StrictJsonSchema] = true;
                 _options.AdditionalProperties[ChatOptionsKeys.Grammar] = task.StructuredOutputGrammar;
+            }
+            if (task.HasTools)
+            {
+                _tools = new ToolLoop(task, llm, metrics, step);
+                _options.Tools = [.. task.Tools];
             }
         }
 
@@ -269,6 +279,12 @@ public abstract partial class LlmTask<TInput, TOutput>
                     "Task '{Task}': {Reused} answers reused from the run directory (already paid for), {New} new calls.",
                     _task.Name, counts.AnswersReused, counts.Calls + counts.FailedCalls);
             }
+            foreach (var (tool, calls) in counts.Tools.OrderBy(t => t.Key, StringComparer.Ordinal))
+            {
+                _task.Logger.LogInformation(
+                    "Task '{Task}' tool '{Tool}': {Calls} calls, {Errors} failed, {Reused} reused from the run directory, {Seconds:0.0} s.",
+                    _task.Name, tool, calls.Calls, calls.Errors, calls.Reused, calls.Elapsed.TotalSeconds);
+            }
             if (counts.FailedCalls == 0 && counts.Unparsed == 0 && counts.Rejected == 0)
             {
                 _task.Logger.LogInformation(
@@ -290,7 +306,7 @@ public abstract partial class LlmTask<TInput, TOutput>
             span?.SetTag("distil.generation", generation);
             // A generator's rows share one prompt: each row's draws are numbered after the rows before it.
             var draw = _task.DistinctRowDraws && rowIndex >= 0 ? (int)(rowIndex * _task.NumGenerations) + generation : generation;
-            var calls = new GenerationCalls(_calls, OptionsFor(draw, RowOptions(input)), key, rowIndex, generation, cancellationToken);
+            var calls = new GenerationCalls(_calls, OptionsFor(draw, RowOptions(input)), key, rowIndex, generation, cancellationToken, _tools, _step);
             var repairs = Distil.Mapping.AnswerRepairs.Begin();
             TOutput? output;
             try
@@ -319,6 +335,8 @@ public abstract partial class LlmTask<TInput, TOutput>
                 // The task's code choked on the placeholder answer; the request is recorded, which is all recording needs.
                 return Generation<TOutput>.FromFailure(new OfflineBatchException("recorded"), calls.LastMessages);
             }
+
+            if (calls.ToolRoundsExhausted && !_recording) return RoundsExhausted(calls, rowIndex, generation, span);
 
             // Rule: an answer that does not fit is asked again, up to Reasks times, with what was wrong; the first that fits is kept.
             // Each re-ask is the first conversation, the last answer and what was wrong with it: the
@@ -386,7 +404,19 @@ public abstract partial class LlmTask<TInput, TOutput>
                 if (earlier.Count == 0) _metrics.AnswerFitFirst(_step);
                 if (repairs.Count > 0) _metrics.AnswerRepaired(_step);
             }
-            return new Generation<TOutput>(calls.LastText, output, calls.Usage, calls.ModelId, calls.LastMessages ?? [], null) { Rejection = rejected, OutputError = unfit?.OutputError(_task.UseDefaultStructuredOutput), EarlierAnswers = earlier, Repairs = output is null ? [] : repairs.ToArray() };
+            return new Generation<TOutput>(calls.LastText, output, calls.Usage, calls.ModelId, calls.LastMessages ?? [], null) { Rejection = rejected, OutputError = unfit?.OutputError(_task.UseDefaultStructuredOutput), EarlierAnswers = earlier, Repairs = output is null ? [] : repairs.ToArray(), Trajectory = calls.Trajectory };
+        }
+
+        // Rule: a model that still asks for tools after MaxToolRounds rounds has given no answer:
+        // the outputs are null and output_error_<task> says the rounds ran out (not asked again).
+        private Generation<TOutput> RoundsExhausted(GenerationCalls calls, long rowIndex, int generation, System.Diagnostics.Activity? span)
+        {
+            var why = UnfitAnswer.UnreadablePrefix + $"the model still asked for tools after {_task.ToolOptions.MaxToolRounds} rounds (MaxToolRounds); no answer was kept";
+            _metrics.AnswerUnparsed(_step, new UnfitAnswer(UnfitCause.FormatNotFollowed, calls.LastText, why));
+            _task.Logger.LogWarning(
+                "Task '{Task}': row {Row}, generation {Generation}: {Why}; its outputs are set to null.", _task.Name, rowIndex, generation, why);
+            span?.SetTag("distil.outcome", "unparsed");
+            return new Generation<TOutput>(calls.LastText, null, calls.Usage, calls.ModelId, calls.LastMessages ?? [], null) { OutputError = why, Trajectory = calls.Trajectory };
         }
 
         // With structured output, a row whose output has row constraints (one score per response, a

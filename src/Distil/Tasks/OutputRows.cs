@@ -20,6 +20,9 @@ internal sealed class OutputRows<TOutput>(
 
     private readonly TaskMetadata _metadata = new(taskName, addRawOutput, addRawInput, reasks);
 
+    /// <summary>The column that gets each generation's tool trajectory (a task with tools); null: none.</summary>
+    public string? TrajectoryColumn { get; init; }
+
     // Rule: GroupGenerations = false gives one output row per generation, each a copy of the input row.
     public IReadOnlyList<JsonObject> OnePerGeneration(
         JsonObject input, IReadOnlyList<Generation<TOutput>> generations, string? modelName, TOutput? unreadable)
@@ -29,6 +32,7 @@ internal sealed class OutputRows<TOutput>(
         {
             var row = (JsonObject)input.DeepClone();
             writeOutput(Written(generations[i], unreadable), row);
+            if (TrajectoryColumn is not null) row[TrajectoryColumn] = ToolTrajectory.Column(generations[i].Trajectory);
             row[ModelNameColumn] = modelName;
             row[metadataColumn] = _metadata.For(generations[i], Upstream(input));
             rows[i] = row;
@@ -57,6 +61,8 @@ internal sealed class OutputRows<TOutput>(
             metadata.Add((JsonNode?)_metadata.For(generation, Upstream(input)));
         }
         foreach (var (column, list) in columns) row[column] = list;
+        // Rule: grouped, the trajectory column is a list with one trajectory per generation.
+        if (TrajectoryColumn is not null) row[TrajectoryColumn] = new JsonArray([.. generations.Select(g => (JsonNode?)ToolTrajectory.Column(g.Trajectory))]);
         row[ModelNameColumn] = modelName;
         row[metadataColumn] = metadata;
         return row;

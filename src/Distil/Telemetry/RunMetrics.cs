@@ -45,6 +45,7 @@ internal sealed class RunMetrics : IDisposable
     public const string StepTag = "distil.step";
     public const string OutcomeTag = "distil.outcome";
     public const string TokenTypeTag = "gen_ai.token.type";
+    public const string ToolTag = "gen_ai.tool.name";
 
     private readonly Meter _meter = new(DistilDiagnostics.MeterName);
     private readonly MeterListener _listener = new();
@@ -68,6 +69,7 @@ internal sealed class RunMetrics : IDisposable
     private readonly Counter<long> _repaired;
     private readonly Counter<long> _firstTry;
     private readonly Histogram<double> _callDuration;
+    private readonly Counter<long> _toolCalls;
 
     public RunMetrics()
     {
@@ -89,6 +91,7 @@ internal sealed class RunMetrics : IDisposable
         _firstTry = _meter.CreateCounter<long>("distil.llm.answers.first_try", "{answer}", "Generations whose first answer was kept.");
         _repaired = _meter.CreateCounter<long>("distil.llm.answers.repaired", "{answer}", "Kept answers that were mended in reading (a number written as a word or fraction).");
         _callDuration = _meter.CreateHistogram<double>("distil.llm.call.duration", "s", "How long an LLM call took, its retries and waits for a rate limit included.");
+        _toolCalls = _meter.CreateCounter<long>("distil.tool.calls", "{call}", "Tool calls a task ran for its model, by tool and outcome (answered, failed, reused from the run directory's journal).");
         _reasked = _meter.CreateCounter<long>("distil.llm.answers.reasked", "{answer}", "Generations whose answer did not fit and was asked again, by outcome (fit, lost).");
 
         _listener.InstrumentPublished = (instrument, listener) =>
@@ -182,6 +185,28 @@ internal sealed class RunMetrics : IDisposable
     public void AnswerRepaired(string step) => _repaired.Add(1, Step(step));
 
     public void AnswerFitFirst(string step) => _firstTry.Add(1, Step(step));
+
+    /// <summary>
+    /// One tool call of <paramref name="step"/> ended: <paramref name="tool"/>, how long it ran,
+    /// whether it failed (threw, timed out, no such tool), and whether it was read back from the
+    /// run directory's journal instead of run.
+    /// </summary>
+    public void ToolCalled(string step, string tool, TimeSpan elapsed, bool failed, bool reused)
+    {
+        var counts = For(step).Tool(tool);
+        if (reused)
+        {
+            Interlocked.Increment(ref counts.ReusedField);
+        }
+        else
+        {
+            Interlocked.Increment(ref counts.CallsField);
+            if (failed) Interlocked.Increment(ref counts.ErrorsField);
+            Interlocked.Add(ref counts.ElapsedTicksField, elapsed.Ticks);
+        }
+        _toolCalls.Add(1, Step(step), new KeyValuePair<string, object?>(ToolTag, tool),
+            new KeyValuePair<string, object?>(OutcomeTag, reused ? "reused" : failed ? "failed" : "answered"));
+    }
 
     public void AnswerReasked(string step, bool fits) =>
         _reasked.Add(1, Step(step), new KeyValuePair<string, object?>(OutcomeTag, fits ? "fit" : "lost"));
@@ -350,6 +375,14 @@ internal sealed class StepCounts
     /// <summary>How long the step's calls took.</summary>
     public LatencyHistogram Latency { get; } = new();
 
+    private readonly ConcurrentDictionary<string, ToolCounts> _tools = new(StringComparer.Ordinal);
+
+    /// <summary>The tool calls of the step so far, by tool name.</summary>
+    public IReadOnlyDictionary<string, ToolCounts> Tools => _tools;
+
+    /// <summary>The counts of <paramref name="tool"/>, made at its first call.</summary>
+    public ToolCounts Tool(string tool) => _tools.GetOrAdd(tool, static _ => new ToolCounts());
+
     /// <summary>Adds the call counts of <paramref name="other"/> (calls, failures, unparsed, rejected and cut-off answers, tokens, retries, cache hits, reused answers, durations).</summary>
     public void AddCalls(StepCounts other)
     {
@@ -366,6 +399,27 @@ internal sealed class StepCounts
         Interlocked.Add(ref AnswersReusedField, other.AnswersReused);
         Latency.Add(other.Latency);
     }
+}
+
+/// <summary>The live counts of one tool of one step: calls run, of them failed, calls read back from the journal, time spent.</summary>
+internal sealed class ToolCounts
+{
+    internal long CallsField;
+    internal long ErrorsField;
+    internal long ReusedField;
+    internal long ElapsedTicksField;
+
+    /// <summary>Calls run in this run (not those read back from the journal).</summary>
+    public long Calls => Interlocked.Read(ref CallsField);
+
+    /// <summary>Of <see cref="Calls"/>, those that threw, timed out or named no tool.</summary>
+    public long Errors => Interlocked.Read(ref ErrorsField);
+
+    /// <summary>Calls an earlier run of the run directory finished, read back instead of run.</summary>
+    public long Reused => Interlocked.Read(ref ReusedField);
+
+    /// <summary>The time <see cref="Calls"/> ran, together.</summary>
+    public TimeSpan Elapsed => TimeSpan.FromTicks(Interlocked.Read(ref ElapsedTicksField));
 }
 
 /// <summary>

@@ -13,6 +13,8 @@ internal sealed class ChildProgram
 {
     public static ChildProgram PipelineSample { get; } = new(Path.Combine("samples", "Distil.Samples.Pipeline"), "Distil.Samples.Pipeline.dll");
 
+    public static ChildProgram ToolsSample { get; } = new(Path.Combine("samples", "Distil.Samples.Tools"), "Distil.Samples.Tools.dll");
+
     public static ChildProgram Distil { get; } = new(Path.Combine("src", "Distil.Cli"), "Distil.Cli.dll");
 
     private readonly string _project;
