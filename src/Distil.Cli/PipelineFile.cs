@@ -44,11 +44,11 @@ internal static class PipelineFile
     /// options of the file's task steps, over the file's own <c>params</c>.
     /// </summary>
     public static Pipeline Load(string path, string? modelOverride, string? runDirectory, Func<string, IChatClient> createClient, Shard? shard = null, string command = "run",
-        IReadOnlyList<string>? parameters = null, UserCode? user = null)
+        IReadOnlyList<string>? parameters = null, UserCode? user = null, McpToolServers? toolServers = null)
     {
         try
         {
-            return Read(path, modelOverride, runDirectory, createClient, shard, parameters ?? [], user ?? UserCode.None);
+            return Read(path, modelOverride, runDirectory, createClient, shard, parameters ?? [], user ?? UserCode.None, toolServers);
         }
         catch (PipelineFileException problem)
         {
@@ -60,7 +60,7 @@ internal static class PipelineFile
     private sealed class PipelineFileException(string message) : Exception(message);
 
     private static Pipeline Read(string path, string? modelOverride, string? runDirectory, Func<string, IChatClient> createClient, Shard? shard, IReadOnlyList<string> parameters,
-        UserCode user)
+        UserCode user, McpToolServers? toolServers)
     {
         var full = Path.GetFullPath(path);
         if (!File.Exists(full)) throw new PipelineFileException($"the pipeline file '{full}' does not exist.");
@@ -115,10 +115,10 @@ internal static class PipelineFile
                     : throw Bad(full, $"{where} makes rows and cannot come after another step"),
                 "generate" => Generate(step, where, parents.Length == 0 ? null : Single()),
                 "embed" => Embed(Single(), step, where),
-                "task" when step.Json["when"] is not null => ThenWhen(Single(), Task(step, full, defaultModel, createClient, overrides, user), Condition(step, where), Mappings(step, where), where),
+                "task" when step.Json["when"] is not null => ThenWhen(Single(), Task(step, full, defaultModel, createClient, overrides, user, toolServers), Condition(step, where), Mappings(step, where), where),
                 "task" => Mappings(step, where) is { } mappings
-                    ? ThenMapped(Single(), Task(step, full, defaultModel, createClient, overrides, user), mappings, where)
-                    : Single().Then(Task(step, full, defaultModel, createClient, overrides, user)),
+                    ? ThenMapped(Single(), Task(step, full, defaultModel, createClient, overrides, user, toolServers), mappings, where)
+                    : Single().Then(Task(step, full, defaultModel, createClient, overrides, user, toolServers)),
                 "step" => UserStep(step, where, parents.Length == 0 ? null : Single()),
                 "dedup" => Dedup(Single(), step, where),
                 "validate" => Validate(Single(), step, where),
@@ -246,7 +246,7 @@ internal static class PipelineFile
             // The task's own keys (params, model, concurrency…) sit on the step, as for a task step.
             var asTask = (JsonObject)step.Json.DeepClone();
             asTask["task"] = (string?)json["task"] ?? throw Bad(full, $"{where}: \"generate\" needs \"task\": a built-in task that needs no input, such as magpie");
-            var task = Task(step with { Json = asTask }, full, defaultModel, createClient, overrides, user);
+            var task = Task(step with { Json = asTask }, full, defaultModel, createClient, overrides, user, toolServers);
             try { return seeds is not null ? seeds.Generate(task) : goal is not null ? pipeline.Generate(task, goal) : pipeline.Generate(task, rows); }
             catch (ArgumentException error) { throw Bad(full, $"{where}: {ErrorText.Of(error)}"); }
         }
@@ -422,7 +422,7 @@ internal static class PipelineFile
     }
 
     private static LlmTask Task(StepSpec step, string file, string? defaultModel, Func<string, IChatClient> createClient, ILookup<string, (string Pair, string Given)> overrides,
-        UserCode user)
+        UserCode user, McpToolServers? toolServers)
     {
         var where = $"step '{step.Name}'";
         var parameters = step.Json["params"] switch
@@ -464,6 +464,14 @@ internal static class PipelineFile
         SetKey("concurrency", "a whole number of 1 or more", value => task.MaxConcurrency = value.GetValue<int>());
         SetKey("num_generations", "a whole number of 1 or more", value => task.NumGenerations = value.GetValue<int>());
         SetKey("structured", "true or false", value => task.UseDefaultStructuredOutput = value.GetValue<bool>());
+        // "tools": read (and so checked) here; the servers start with the run, not with the file.
+        if (step.Json["tools"] is not null)
+        {
+            List<Distil.Mcp.McpServerOptions> servers;
+            try { servers = McpToolServers.FromPipelineFile(step.Json["tools"]); }
+            catch (ArgumentException error) { throw Bad(file, $"{where}: {ErrorText.Of(error)}"); }
+            toolServers?.Declare(task, where, servers);
+        }
         try
         {
             RuntimeParameters.ApplyTo(task, given.Select(g => g.Pair).Where(p => !p.StartsWith("mode=", StringComparison.Ordinal)));
@@ -565,6 +573,14 @@ internal static class PipelineFile
         {
             var known = shape.Find(key) ?? throw Unknown(file, positions, $"{path}/{key}", shape.What, key, shape.Keys.Select(k => k.Name).ToList());
             if (known.Holds is { } inner && value is JsonObject nested) CheckObject(nested, inner with { What = $"{shape.What}: \"{key}\"" }, $"{path}/{key}", file, positions);
+            // A list of objects of known keys ("tools": "mcp" entries): each object is checked alike.
+            if (known.Holds is { Keys: not null } itemShape && value is JsonArray items)
+            {
+                for (var i = 0; i < items.Count; i++)
+                {
+                    if (items[i] is JsonObject item) CheckObject(item, itemShape with { What = $"{shape.What}: \"{key}\" entry {i + 1}" }, $"{path}/{key}/{i}", file, positions);
+                }
+            }
         }
     }
 

@@ -32,7 +32,17 @@ internal static class PipelineFileKeys
         new("concurrency", Whole, "Calls in flight at once."),
         new("num_generations", Whole, "Answers per row."),
         new("structured", Flag, "Ask for the task's JSON answer format."),
+        new("tools", Object, "Tools the model may call while answering.", new Shape("\"tools\"", [McpServers])),
     ];
+
+    /// <summary>A task step's MCP servers: each a command line, an http(s) URL, or an object naming one and the tools to keep.</summary>
+    private static Key McpServers => new("mcp", List,
+        "MCP servers whose tools the task may call, started when the run starts: \"COMMAND ARGS\", an http(s) URL, or {\"command\": ..., \"tools\": [...]} / {\"url\": ...}.",
+        new Shape("an MCP server", [
+            new("command", Text, "The command line that starts the server over stdio (quotes keep a word whole)."),
+            new("url", Text, "The http(s) URL of a running server."),
+            new("tools", List, "Only these of the server's tools, by name."),
+        ]));
 
     /// <summary>The keys every step has.</summary>
     public static readonly Key[] Common =

@@ -44,10 +44,12 @@ internal static class RunCommand
         var warnUnreadable = new Option<double?>("--warn-unreadable") { Description = "Warn about a task step when more than this share of its answers (0 to 1) could not be read or broke a rule (default 0.1)." };
         var keepFailed = new Option<bool>("--keep-failed") { Description = "Keep the rows an earlier run stored with failed LLM calls as they are, instead of asking them again (the default on a rerun)." };
         var assemblies = DistilCommand.AssemblyOption();
+        var mcp = new Option<string[]>("--mcp") { Description = "An MCP server whose tools the task may call: a command line that starts it (\"node server.js stdio\"; quotes keep a word whole) or an http(s) URL (repeatable). Started when the run starts, stopped when it ends." };
+        var mcpTools = new Option<string>("--mcp-tools") { Description = "With --mcp: only these tools of the servers, by name, separated by commas (e.g. get-sum,echo)." };
         var limit = new Option<long?>("--limit") { Description = "A preview: run on the first N rows of each source, in a run directory of its own (<run-dir>-preview), write no output, and print the rows as a table." };
         var command = new Command("run", "Run a built-in task over a file (--task) or a pipeline file (--pipeline), with progress; a stopped run resumes.")
         {
-            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, rpm, tpm, maxRetries, timeout, perServer, cache, runDirectory, batch, wait, format, dryRun, prices, priceFile, limit, shard, logLevel, logFile, warnUnreadable, keepFailed, assemblies,
+            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, rpm, tpm, maxRetries, timeout, perServer, cache, runDirectory, batch, wait, format, dryRun, prices, priceFile, limit, shard, logLevel, logFile, warnUnreadable, keepFailed, assemblies, mcp, mcpTools,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -62,6 +64,8 @@ internal static class RunCommand
                 WarnUnreadable = result.GetValue(warnUnreadable),
                 KeepFailed = result.GetValue(keepFailed),
                 Assemblies = result.GetValue(assemblies) ?? [],
+                Mcp = result.GetValue(mcp) ?? [],
+                McpTools = result.GetValue(mcpTools),
             };
             return await RunAsync(console, settings, cancellationToken);
         });
@@ -81,6 +85,12 @@ internal static class RunCommand
 
         /// <summary>The assemblies of the user's own tasks and steps (<c>--assembly</c>).</summary>
         public string[] Assemblies { get; init; } = [];
+
+        /// <summary>The MCP servers of a one-task run (<c>--mcp</c>), as typed.</summary>
+        public string[] Mcp { get; init; } = [];
+
+        /// <summary>The tools kept of the <c>--mcp</c> servers (<c>--mcp-tools a,b</c>).</summary>
+        public string? McpTools { get; init; }
     }
 
     private static Shard? ParseShard(string? text)
@@ -130,6 +140,8 @@ internal static class RunCommand
             LoadBalancing = new LoadBalancerOptions { MaxConcurrentPerServer = settings.PerServer, ServerTimeout = resilience.AttemptTimeout },
         }.AddOpenAI().AddAzureOpenAI().AddLocalModels(maxParallelRequests: settings.Concurrency ?? 1); // local: --concurrency N decodes N rows together
         var clients = new List<IChatClient>();
+        // Started once the pipeline is built, stopped when the run ends (after the summary).
+        await using var toolServers = new McpToolServers();
         try
         {
             IChatClient CreateClient(string spec)
@@ -148,12 +160,19 @@ internal static class RunCommand
 
             var user = UserCode.Load(settings.Assemblies, "run");
             var built = settings.Task is not null
-                ? BuildTaskPipeline(settings, CreateClient, user)
-                : PipelineFile.Load(settings.Pipeline!, settings.Model, settings.RunDirectory, CreateClient, settings.Shard, parameters: settings.Parameters, user: user);
+                ? BuildTaskPipeline(settings, CreateClient, user, toolServers)
+                : PipelineFile.Load(settings.Pipeline!, settings.Model, settings.RunDirectory, CreateClient, settings.Shard, parameters: settings.Parameters, user: user, toolServers: toolServers);
             // A shard has a run directory of its own, beside the unsharded one.
             if (settings.Shard is { } part) built.RunDirectory = part.Suffix(built.RunDirectoryPath, isFolder: true);
             built.Logger = loggerFactory.CreateLogger("Distil.Pipeline");
             if (settings.DryRun) return await DryRunAsync(console, built, settings.Prices, cancellationToken);
+            if (toolServers.Any)
+            {
+                // The MCP client's own log lines (a server without the newest handshake, each failure it
+                // also throws) are for debugging; at the usual levels the errors below say it once.
+                await toolServers.StartAsync(settings.LogLevel <= LogLevel.Debug ? loggerFactory : null, cancellationToken);
+                foreach (var line in toolServers.Given) await console.Out.WriteLineAsync(line + ".");
+            }
             if (settings.Limit is { } rows) return await PreviewAsync(console, built, rows, settings.KeepFailed, cancellationToken);
             var exitCode = await RunPipelineAsync(console, built, settings.Wait, settings.Shard, settings.Prices,
                 settings.WarnUnreadable ?? PipelineRunOptions.DefaultUnreadableWarningShare, settings.KeepFailed, cancellationToken);
@@ -185,14 +204,17 @@ internal static class RunCommand
         if (settings.Structured) misplaced.Add(("--structured", "set \"structured\": true on the task step"));
         if (settings.Reasks is not null) misplaced.Add(("--reasks", "use --param STEP.reasks=N, or \"reasks\" in the step's \"params\""));
         if (settings.Concurrency is not null) misplaced.Add(("--concurrency", "set \"concurrency\" on the task step, or --param STEP.max_concurrency=N"));
+        if (settings.Mcp.Length > 0) misplaced.Add(("--mcp", "give the task step \"tools\": {\"mcp\": [\"COMMAND ARGS\"]}"));
+        if (settings.McpTools is not null) misplaced.Add(("--mcp-tools", "give the server's entry in \"tools\" a \"tools\" list: {\"command\": \"...\", \"tools\": [\"NAME\"]}"));
         if (misplaced.Count == 0) return;
         var (option, instead) = misplaced[0];
         var others = misplaced.Count > 1 ? $" (so do {string.Join(", ", misplaced.Skip(1).Select(m => m.Option))})" : "";
         throw new UsageException($"distil run: {option} applies to a one-task run (--task); with --pipeline, {instead}{others}.");
     }
 
-    private static Pipeline BuildTaskPipeline(RunSettings settings, Func<string, IChatClient> createClient, UserCode user)
+    private static Pipeline BuildTaskPipeline(RunSettings settings, Func<string, IChatClient> createClient, UserCode user, McpToolServers toolServers)
     {
+        var (servers, toolFilter) = McpToolServers.FromOptions(settings.Mcp, settings.McpTools);
         var input = settings.Input ?? throw new UsageException("distil run: --input is required with --task, e.g. --input rows.jsonl.");
         var output = settings.Output ?? throw new UsageException("distil run: --output is required with --task, e.g. --output out.jsonl.");
         var model = settings.Model ?? throw new UsageException("distil run: --model is required with --task, e.g. --model openai:gpt-4o-mini.");
@@ -226,6 +248,7 @@ internal static class RunCommand
         if (settings.Concurrency is { } concurrency) task.MaxConcurrency = concurrency;
         else if (!settings.Parameters.Any(p => p.StartsWith("max_concurrency=", StringComparison.Ordinal))) task.MaxConcurrency = 8;
         task.UseDefaultStructuredOutput = settings.Structured || task.UseDefaultStructuredOutput;
+        toolServers.Declare(task, "--mcp", servers, toolFilter);
 
         var pipeline = Pipeline.Create(task.Name);
         if (settings.RunDirectory is not null) pipeline.RunDirectory = settings.RunDirectory;

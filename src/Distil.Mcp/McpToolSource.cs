@@ -128,10 +128,12 @@ public sealed class McpToolSource : IAsyncDisposable
         // The server's last words arrive on their own stream, possibly just after the pipe closed.
         if (standardError.IsEmpty) await Task.Delay(TimeSpan.FromMilliseconds(300)).ConfigureAwait(false);
         var tail = standardError.ToArray();
-        var said = tail.Length == 0
-            ? "It wrote nothing on standard error."
-            : $"The end of its standard error:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", tail)}";
-        return $"MCP server '{options}' exited or stopped answering while starting (within {options.StartTimeout.TotalSeconds:0.#} s): {OneLine(error.Message)}. {said}";
+        var reason = OneLine(error.Message);
+        // The MCP client may quote the end of standard error itself; it is said once.
+        var said = tail.Length == 0 ? " It wrote nothing on standard error."
+            : tail.All(line => reason.Contains(line.Trim(), StringComparison.Ordinal)) ? ""
+            : $" Its standard error ended with:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", tail)}";
+        return $"MCP server '{options}' did not start (it exited, or did not answer the MCP handshake within {options.StartTimeout.TotalSeconds:0.#} s): {reason}.{said}";
     }
 
     // Rule: a tool named in the filter that the server does not list is an error, never a silently missing tool.

@@ -75,7 +75,7 @@ public sealed class McpToolSourceTests
         var error = Assert.ThrowsAsync<McpServerException>(() => McpToolSource.StartAsync(
             McpServerOptions.Parse("node -e \"console.error('missing API key FOO_TOKEN'); process.exit(3)\"") with { StartTimeout = TimeSpan.FromSeconds(20) }));
 
-        Assert.That(error!.Message, Does.Contain("exited or stopped answering while starting").And.Contain("missing API key FOO_TOKEN"));
+        Assert.That(error!.Message, Does.Contain("did not start (it exited, or did not answer the MCP handshake within 20 s)").And.Contain("missing API key FOO_TOKEN"));
     }
 
     [Test]
@@ -84,13 +84,13 @@ public sealed class McpToolSourceTests
         // A word the server ignores, to find its process among the machine's.
         var marker = "distil-mcp-test-" + Guid.NewGuid().ToString("N");
         var source = await McpToolSource.StartAsync($"{EverythingServer.CommandLine} {marker}");
-        Assert.That(ProcessesWith(marker), Is.Not.Empty, "the server runs while the source is open");
+        Assert.That(EverythingServer.ProcessesWith(marker), Is.Not.Empty, "the server runs while the source is open");
 
         await source.DisposeAsync();
 
         var clock = Stopwatch.StartNew();
-        while (ProcessesWith(marker).Count > 0 && clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(100);
-        Assert.That(ProcessesWith(marker), Is.Empty, "the server is stopped once the source is disposed");
+        while (EverythingServer.ProcessesWith(marker).Count > 0 && clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(100);
+        Assert.That(EverythingServer.ProcessesWith(marker), Is.Empty, "the server is stopped once the source is disposed");
     }
 
     [Test]
@@ -155,28 +155,6 @@ public sealed class McpToolSourceTests
         Assert.That(McpServerOptions.Parse("https://tools.example/mcp").Url, Is.EqualTo(new Uri("https://tools.example/mcp")));
         Assert.That(McpServerOptions.Parse("https://tools.example/mcp").Command, Is.Null);
         Assert.That(McpServerOptions.Parse("file:///bin/server").Command, Is.EqualTo("file:///bin/server"), "only http(s) is a URL");
-    }
-
-    private static List<int> ProcessesWith(string marker) =>
-        Directory.EnumerateDirectories("/proc")
-            .Select(d => (Id: int.TryParse(Path.GetFileName(d), out var id) ? id : -1, Dir: d))
-            .Where(p => p.Id > 0 && ReadCommandLine(p.Dir).Contains(marker, StringComparison.Ordinal))
-            .Select(p => p.Id).ToList();
-
-    private static string ReadCommandLine(string processDirectory)
-    {
-        try
-        {
-            return File.ReadAllText(Path.Combine(processDirectory, "cmdline"));
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return "";
-        }
     }
 
     private static int FreePort()

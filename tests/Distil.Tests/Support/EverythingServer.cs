@@ -27,6 +27,35 @@ internal static class EverythingServer
     /// <summary>The command line that starts the server over stdio, quoted for <c>McpServerOptions.Parse</c> and <c>--mcp</c>.</summary>
     public static string CommandLine => $"node \"{Script}\" stdio";
 
+    /// <summary>
+    /// The server started through tests/mcp-servers/log-tool-calls.js, which appends each <c>tools/call</c>
+    /// request to <paramref name="callLog"/>: the tool calls a run made, counted at the server.
+    /// </summary>
+    public static string CommandLineLoggingCalls(string callLog) =>
+        $"node \"{Path.Combine(Path.GetDirectoryName(Script)!, "..", "..", "..", "..", "log-tool-calls.js")}\" \"{callLog}\" \"{Script}\" stdio";
+
+    /// <summary>The <c>tools/call</c> requests logged at <paramref name="callLog"/> (none when it was never written).</summary>
+    public static IReadOnlyList<string> LoggedCalls(string callLog) => File.Exists(callLog) ? File.ReadAllLines(callLog) : [];
+
+    /// <summary>The ids of the machine's processes whose command line holds <paramref name="marker"/> (Linux: /proc).</summary>
+    public static List<int> ProcessesWith(string marker) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(d => (Id: int.TryParse(Path.GetFileName(d), out var id) ? id : -1, Dir: d))
+            .Where(p => p.Id > 0 && ReadCommandLine(p.Dir).Contains(marker, StringComparison.Ordinal))
+            .Select(p => p.Id).ToList();
+
+    private static string ReadCommandLine(string processDirectory)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(processDirectory, "cmdline"));
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return ""; // the process ended meanwhile, or is not ours to read
+        }
+    }
+
     private static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
