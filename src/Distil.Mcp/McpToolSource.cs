@@ -67,13 +67,25 @@ public sealed class McpToolSource : IAsyncDisposable
         var client = await ConnectAsync(options, transport, standardError, loggerFactory, cancellationToken).ConfigureAwait(false);
         try
         {
-            var listed = await client.ListToolsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var listed = await ListToolsAsync(options, client, cancellationToken).ConfigureAwait(false);
             return new McpToolSource(options, client, Select(options, client.ServerInfo?.Name ?? "unnamed", listed));
         }
         catch
         {
             await client.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    private static async Task<IList<McpClientTool>> ListToolsAsync(McpServerOptions options, McpClient client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.ListToolsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is not McpServerException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new McpServerException($"MCP server '{options}' started but could not list its tools: {OneLine(error.Message)}.", error);
         }
     }
 
