@@ -62,8 +62,9 @@ internal sealed class McpToolServers : IAsyncDisposable
     /// URL, or an object <c>{"command": "...", "tools": [...]}</c> / <c>{"url": "...", "tools": [...]}</c>.
     /// The keys of the objects are checked by the file's strict reader (<see cref="PipelineFileKeys"/>); this
     /// reads the values. A problem is an <see cref="ArgumentException"/> saying where in <c>"tools"</c> it is.
+    /// A command runs in <paramref name="folder"/>, the file's: its relative paths are the file's, as every path of the file.
     /// </summary>
-    public static List<McpServerOptions> FromPipelineFile(JsonNode? tools)
+    public static List<McpServerOptions> FromPipelineFile(JsonNode? tools, string folder)
     {
         if (tools is not JsonObject json) throw new ArgumentException("\"tools\" must be an object: {\"mcp\": [\"COMMAND ARGS\" or {\"command\": ..., \"tools\": [...]} or {\"url\": ...}]}");
         if (json["mcp"] is not JsonArray { Count: > 0 } entries) throw new ArgumentException("\"tools\": \"mcp\" must be a non-empty list of MCP servers: \"COMMAND ARGS\", or {\"command\": ..., \"tools\": [...]}, or {\"url\": ...}");
@@ -71,12 +72,13 @@ internal sealed class McpToolServers : IAsyncDisposable
         for (var i = 0; i < entries.Count; i++)
         {
             var where = $"\"tools\": \"mcp\" entry {i + 1}";
-            servers.Add(entries[i] switch
+            var server = entries[i] switch
             {
                 JsonValue text when text.GetValueKind() == JsonValueKind.String => Parse(text.GetValue<string>(), where),
-                JsonObject server => FromObject(server, where),
+                JsonObject entry => FromObject(entry, where),
                 _ => throw new ArgumentException($"{where} must be a command line, a URL, or an object with \"command\" or \"url\"; it is {entries[i]?.ToJsonString() ?? "null"}"),
-            });
+            };
+            servers.Add(server.Command is null ? server : server with { WorkingDirectory = folder });
         }
         return servers;
     }

@@ -468,7 +468,7 @@ internal static class PipelineFile
         if (step.Json["tools"] is not null)
         {
             List<Distil.Mcp.McpServerOptions> servers;
-            try { servers = McpToolServers.FromPipelineFile(step.Json["tools"]); }
+            try { servers = McpToolServers.FromPipelineFile(step.Json["tools"], Path.GetDirectoryName(file)!); }
             catch (ArgumentException error) { throw Bad(file, $"{where}: {ErrorText.Of(error)}"); }
             toolServers?.Declare(task, where, servers);
         }

@@ -49,6 +49,38 @@ public sealed class McpRunTests : FakeServerTests
     }
 
     [Test]
+    public async Task Mcp_with_an_http_url_reaches_a_running_server()
+    {
+        Server.Reply = FakeReplies.Answering(_ => "42");
+        var (server, url) = await EverythingServer.StartHttpAsync();
+        try
+        {
+            using var run = ChildProgram.Distil.Start(TaskRun("--mcp", url.ToString(), "--mcp-tools", "get-sum"));
+            await run.Process.WaitForExitAsync();
+
+            Assert.That(run.Process.ExitCode, Is.Zero, run.Error);
+            Assert.That(run.Output, Does.Contain($"--mcp: tools get-sum from MCP server '{url}'."));
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            server.Dispose();
+        }
+    }
+
+    [Test]
+    public async Task An_http_url_where_nothing_listens_is_refused_before_any_model_call()
+    {
+        var url = $"http://127.0.0.1:{EverythingServer.FreePort()}/mcp";
+
+        var (exitCode, error) = await ChildProgram.Distil.RunAsync(TaskRun("--mcp", url));
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(error, Does.StartWith($"distil run: --mcp: MCP server at {url} could not be reached or did not answer the MCP handshake: "));
+        Assert.That(Server.RequestCount, Is.Zero);
+    }
+
+    [Test]
     public async Task A_command_that_does_not_exist_is_refused_before_any_model_call()
     {
         var (exitCode, error) = await ChildProgram.Distil.RunAsync(TaskRun("--mcp", "no-such-mcp-server --stdio"));
@@ -106,11 +138,14 @@ public sealed class McpRunTests : FakeServerTests
     {
         var marker = "distil-mcp-file-" + Guid.NewGuid().ToString("N");
         Server.Reply = FakeReplies.Answering(_ => "42");
+        // The server's path relative to the pipeline file, as the file's other paths.
+        var script = Path.GetRelativePath(_work, EverythingServer.Script);
         var file = PipelineFile($$"""
-            , "tools": { "mcp": [ { "command": {{JsonSerializer.Serialize($"{EverythingServer.CommandLine} {marker}")}}, "tools": ["get-sum"] } ] }
+            , "tools": { "mcp": [ { "command": {{JsonSerializer.Serialize($"node \"{script}\" stdio {marker}")}}, "tools": ["get-sum"] } ] }
             """);
 
         var check = await ChildProgram.Distil.RunAsync("check", file);
+        // Run from elsewhere: the command still runs in the file's folder.
         using var run = ChildProgram.Distil.Start("run", "--pipeline", file);
         await run.Process.WaitForExitAsync();
 

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Diagnostics;
 using Distil.Mcp;
 using Distil.Tests.Support;
@@ -96,16 +94,10 @@ public sealed class McpToolSourceTests
     [Test]
     public async Task An_http_url_connects_to_a_running_server()
     {
-        var port = FreePort();
-        var start = new ProcessStartInfo("node") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        start.ArgumentList.Add(EverythingServer.Script);
-        start.ArgumentList.Add("streamableHttp");
-        start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        using var server = Process.Start(start)!;
+        var (server, url) = await EverythingServer.StartHttpAsync();
         try
         {
-            await WaitForPortAsync(port);
-            await using var source = await McpToolSource.StartAsync($"http://127.0.0.1:{port}/mcp", ["get-sum"]);
+            await using var source = await McpToolSource.StartAsync(url.ToString(), ["get-sum"]);
 
             var result = await ((AIFunction)source.Tools.Single()).InvokeAsync(new AIFunctionArguments { ["a"] = 17, ["b"] = 25 });
 
@@ -114,13 +106,14 @@ public sealed class McpToolSourceTests
         finally
         {
             server.Kill(entireProcessTree: true);
+            server.Dispose();
         }
     }
 
     [Test]
     public void An_http_url_where_nothing_listens_is_a_clear_error()
     {
-        var port = FreePort();
+        var port = EverythingServer.FreePort();
 
         var error = Assert.ThrowsAsync<McpServerException>(() => McpToolSource.StartAsync(
             McpServerOptions.Parse($"http://127.0.0.1:{port}/mcp") with { StartTimeout = TimeSpan.FromSeconds(10) }));
@@ -155,30 +148,5 @@ public sealed class McpToolSourceTests
         Assert.That(McpServerOptions.Parse("https://tools.example/mcp").Url, Is.EqualTo(new Uri("https://tools.example/mcp")));
         Assert.That(McpServerOptions.Parse("https://tools.example/mcp").Command, Is.Null);
         Assert.That(McpServerOptions.Parse("file:///bin/server").Command, Is.EqualTo("file:///bin/server"), "only http(s) is a URL");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitForPortAsync(int port)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException) when (clock.Elapsed < TimeSpan.FromSeconds(20))
-            {
-                await Task.Delay(100);
-            }
-        }
     }
 }

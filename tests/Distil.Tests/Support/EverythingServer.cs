@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using NUnit.Framework;
 
 namespace Distil.Tests.Support;
@@ -26,6 +29,46 @@ internal static class EverythingServer
 
     /// <summary>The command line that starts the server over stdio, quoted for <c>McpServerOptions.Parse</c> and <c>--mcp</c>.</summary>
     public static string CommandLine => $"node \"{Script}\" stdio";
+
+    /// <summary>
+    /// Starts the server over Streamable HTTP on a free port of 127.0.0.1 and waits until it listens;
+    /// kill the process (with its tree) when done. Its MCP endpoint is <c>/mcp</c>.
+    /// </summary>
+    public static async Task<(Process Server, Uri Url)> StartHttpAsync()
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo("node") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add(Script);
+        start.ArgumentList.Add("streamableHttp");
+        start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var server = Process.Start(start)!;
+        server.OutputDataReceived += (_, _) => { };
+        server.ErrorDataReceived += (_, _) => { };
+        server.BeginOutputReadLine();
+        server.BeginErrorReadLine();
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                return (server, new Uri($"http://127.0.0.1:{port}/mcp"));
+            }
+            catch (SocketException) when (clock.Elapsed < TimeSpan.FromSeconds(20) && !server.HasExited)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    /// <summary>A port of 127.0.0.1 that nothing listens on (free when asked).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     /// <summary>
     /// The server started through tests/mcp-servers/log-tool-calls.js, which appends each <c>tools/call</c>
