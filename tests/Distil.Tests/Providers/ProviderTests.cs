@@ -111,7 +111,7 @@ public class ProviderTests : FakeServerTests
     {
         Server.Reply = FakeReplies.Answering(_ => "hello");
         var factory = new ChatClientFactory { Environment = _ => null }.AddOpenAI();
-        var bare = Server.BaseUrl.TrimEnd('/');
+        var bare = Server.BaseUrl.AbsoluteUri.TrimEnd('/');
         using var withSlash = factory.Create($"endpoint:{bare}/#served-model");
         using var without = factory.Create($"endpoint:{bare}#served-model");
 
