@@ -97,7 +97,7 @@ public class PackageStepKindTests
     {
         var schema = PipelineFileSchema.Build().ToJsonString();
 
-        Assert.That(PipelineFileKeys.KindNames, Does.Contain("shout").And.Contain("format_sft").And.Contain("format_dpo"));
+        Assert.That(PipelineFileKeys.KindNames, Does.Contain("shout").And.Contain("format_sft").And.Contain("format_dpo").And.Contain("format_tools"));
         Assert.That(schema, Does.Contain("\"shout\"").And.Contain("Put after it (default !)."));
         Assert.That(() => PipelineStepKinds.Register(new OtherShout()), Throws.ArgumentException.With.Message.Contains("'shout' is registered already"));
     }
