@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Json;
 using LLama;
 using LLama.Common;
 using LLama.Native;
@@ -160,18 +161,23 @@ public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate, IT
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        var functions = ToolCallGrammar.Callable(options);
+        if (functions.Count > 0) messages = WithToolInstructions(messages, functions, ToolCallGrammar.CallRequired(options));
         var prompt = BuildPrompt(messages, options);
+        var grammar = GrammarOf(options, functions);
         if (_decoder is not null)
         {
             var list = messages as IReadOnlyList<ChatMessage> ?? messages.ToList();
-            var parameters = InferenceParameters(options);
+            var parameters = InferenceParameters(options, grammar);
             var result = await _decoder.GenerateAsync(prompt, SharedPrefix(list, options), parameters.SamplingPipeline, parameters.MaxTokens,
                 parameters.AntiPrompts, cancellationToken).ConfigureAwait(false);
-            return new ChatResponse(new ChatMessage(ChatRole.Assistant, WithoutStopSequence(result.Text, options?.StopSequences)))
+            var text = WithoutStopSequence(result.Text, options?.StopSequences);
+            var call = functions.Count > 0 ? ToolCallGrammar.Read(text, functions, prompt) : null;
+            return new ChatResponse(AnswerMessage(text, call))
             {
                 ModelId = ModelName,
                 CreatedAt = DateTimeOffset.UtcNow,
-                FinishReason = result.Truncated ? ChatFinishReason.Length : ChatFinishReason.Stop,
+                FinishReason = result.Truncated ? ChatFinishReason.Length : call is not null ? ChatFinishReason.ToolCalls : ChatFinishReason.Stop,
                 Usage = new UsageDetails { InputTokenCount = result.InputTokens, OutputTokenCount = result.OutputTokens },
             };
         }
@@ -181,7 +187,7 @@ public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate, IT
             var executor = new StatelessExecutor(_weights, _parameters);
             var text = new StringBuilder();
             var outputTokens = 0;
-            await foreach (var piece in executor.InferAsync(prompt, InferenceParameters(options), cancellationToken).ConfigureAwait(false))
+            await foreach (var piece in executor.InferAsync(prompt, InferenceParameters(options, grammar), cancellationToken).ConfigureAwait(false))
             {
                 outputTokens++; // the executor yields one piece of text per generated token
                 text.Append(piece);
@@ -189,11 +195,13 @@ public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate, IT
             // The executor ends its loop quietly when cancelled: a cut-off answer must not pass for a whole one.
             cancellationToken.ThrowIfCancellationRequested();
             var answer = WithoutStopSequence(text.ToString(), options?.StopSequences);
+            var call = functions.Count > 0 ? ToolCallGrammar.Read(answer, functions, prompt) : null;
 
-            return new ChatResponse(new ChatMessage(ChatRole.Assistant, answer))
+            return new ChatResponse(AnswerMessage(answer, call))
             {
                 ModelId = ModelName,
                 CreatedAt = DateTimeOffset.UtcNow,
+                FinishReason = call is not null ? ChatFinishReason.ToolCalls : null,
                 Usage = new UsageDetails
                 {
                     InputTokenCount = _weights.Tokenize(prompt, true, true, Encoding.UTF8).Length,
@@ -251,18 +259,47 @@ public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate, IT
         if (system.Count == 0 || system.Count == messages.Count) return null;
         if (options?.AdditionalProperties?.ContainsKey(ChatOptionsKeys.PreQueryTemplate) == true) return null;
         var template = new LLamaTemplate(_weights, strict: false) { AddAssistant = false };
-        foreach (var message in system) template.Add(message.Role.Value, message.Text);
+        foreach (var message in system) template.Add(message.Role.Value, MessageText(message));
         return Encoding.UTF8.GetString(template.Apply());
+    }
+
+    // An answer read as a tool call carries the call, so the task's tool loop runs it; else its text.
+    private static ChatMessage AnswerMessage(string text, FunctionCallContent? call) =>
+        call is null ? new ChatMessage(ChatRole.Assistant, text) : new ChatMessage(ChatRole.Assistant, [call]);
+
+    // The chat template knows nothing of tools: a system message says which there are and how to
+    // call one (joined to the request's own system message, when it has one).
+    private static List<ChatMessage> WithToolInstructions(IEnumerable<ChatMessage> messages, IReadOnlyList<AIFunctionDeclaration> functions, bool callRequired)
+    {
+        var list = messages.ToList();
+        var instructions = ToolCallGrammar.Instructions(functions, callRequired);
+        if (list.Count > 0 && list[0].Role == ChatRole.System) list[0] = new ChatMessage(ChatRole.System, list[0].Text + "\n\n" + instructions);
+        else list.Insert(0, new ChatMessage(ChatRole.System, instructions));
+        return list;
     }
 
     // Distil tasks send their output's grammar with structured output; a JSON-schema response
     // format without one cannot be honoured here, and saying so beats answering in free text.
-    private static Grammar? GrammarOf(ChatOptions? options)
+    // With tools, the grammar allows a call of one of them, or (unless one is required) the answer.
+    private static Grammar? GrammarOf(ChatOptions? options, IReadOnlyList<AIFunctionDeclaration> functions)
+    {
+        var answer = AnswerGrammar(options);
+        if (functions.Count > 0)
+        {
+            var gbnf = ToolCallGrammar.Write(functions, ToolCallGrammar.CallRequired(options), answer);
+            GbnfChecker.Check(gbnf);
+            return new Grammar(gbnf, "root");
+        }
+        if (answer is null) return null;
+        GbnfChecker.Check(answer);
+        return new Grammar(answer, "root");
+    }
+
+    private static string? AnswerGrammar(ChatOptions? options)
     {
         if (options?.AdditionalProperties?.TryGetValue(ChatOptionsKeys.Grammar, out var value) == true && value is string { Length: > 0 } gbnf)
         {
-            GbnfChecker.Check(gbnf);
-            return new Grammar(gbnf, "root");
+            return gbnf;
         }
         if (options?.ResponseFormat is ChatResponseFormatJson { Schema: not null })
         {
@@ -296,14 +333,25 @@ public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate, IT
         var count = 0;
         foreach (var message in messages)
         {
-            template.Add(message.Role.Value, message.Text);
+            template.Add(message.Role.Value, MessageText(message));
             count++;
         }
         var rendered = count == 0 && preQuery is not null ? "" : Encoding.UTF8.GetString(template.Apply());
         return rendered + preQuery;
     }
 
-    private static InferenceParams InferenceParameters(ChatOptions? options)
+    // A turn of a tool conversation as the model sees it: an assistant's call as the JSON it
+    // decodes, a tool's result as its text.
+    private static string MessageText(ChatMessage message)
+    {
+        var calls = message.Contents.OfType<FunctionCallContent>()
+            .Select(call => JsonSerializer.Serialize(new Dictionary<string, object?> { ["name"] = call.Name, ["arguments"] = call.Arguments }, AIJsonUtilities.DefaultOptions));
+        var results = message.Contents.OfType<FunctionResultContent>()
+            .Select(result => result.Result as string ?? JsonSerializer.Serialize(result.Result, AIJsonUtilities.DefaultOptions));
+        return string.Join("\n", new[] { message.Text }.Where(t => !string.IsNullOrEmpty(t)).Concat(calls).Concat(results));
+    }
+
+    private static InferenceParams InferenceParameters(ChatOptions? options, Grammar? grammar)
     {
         var defaults = new DefaultSamplingPipeline();
         var sampling = new DefaultSamplingPipeline
@@ -314,7 +362,7 @@ public sealed class LocalChatClient : IChatClient, ISupportsPreQueryTemplate, IT
             Seed = options?.Seed is { } seed ? unchecked((uint)seed) : defaults.Seed,
             FrequencyPenalty = options?.FrequencyPenalty ?? defaults.FrequencyPenalty,
             PresencePenalty = options?.PresencePenalty ?? defaults.PresencePenalty,
-            Grammar = GrammarOf(options),
+            Grammar = grammar,
         };
         return new InferenceParams
         {
