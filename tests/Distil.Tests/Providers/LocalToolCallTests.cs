@@ -49,6 +49,33 @@ public class LocalToolCallTests
         Assert.That(result.IsValid, $"arguments {arguments.GetRawText()} do not fit {tool.JsonSchema.GetRawText()}");
     }
 
+    // Auto: the grammar allows a call or the task's own answer (its structured output grammar,
+    // its rules renamed to sit beside the call's); either way the answer is one of the two.
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(3)]
+    public async Task With_ToolMode_Auto_and_a_task_grammar_the_answer_is_a_call_or_fits_the_task_schema(int seed)
+    {
+        using var llm = LocalChatClient.Load(TestModel.Path, contextSize: 1024);
+        var task = new Distil.Quickstart.ReviewSummary();
+        var options = new ChatOptions
+        {
+            Tools = [Add], ToolMode = ChatToolMode.Auto, Seed = seed, Temperature = 1.0f, MaxOutputTokens = 400,
+            AdditionalProperties = new() { [ChatOptionsKeys.Grammar] = task.StructuredOutputGrammar },
+        };
+
+        var response = await llm.GetResponseAsync("Summarize: it works.", options);
+
+        var call = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().SingleOrDefault();
+        if (call is not null)
+        {
+            Assert.That(call.Name, Is.EqualTo("add"));
+            return;
+        }
+        var schema = JsonSchema.FromText(task.StructuredOutputSchema);
+        Assert.That(schema.Evaluate(JsonDocument.Parse(response.Text).RootElement).IsValid, $"neither a call nor the task's answer: {response.Text}");
+    }
+
     [Test]
     public async Task A_required_tool_by_name_is_the_one_called()
     {
