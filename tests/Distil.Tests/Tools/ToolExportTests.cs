@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Distil.Cli;
 using Distil.Pipelines;
 using Distil.Tasks;
 using Distil.Testing;
@@ -151,5 +152,25 @@ public class ToolExportTests : FakeServerTests
         var error = Assert.Throws<ArgumentException>(() => step.FormatTools(task: "anwser"));
 
         Assert.That(error!.Message, Does.Contain("no task step named 'anwser'").And.Contain("'answer'"));
+    }
+
+    [TestCase("""{ "task": "answer", "format": "csv" }""", "step 'ft' (format_tools): \"format\" is \"csv\"; use \"openai\" or \"huggingface\".")]
+    [TestCase("""{ "task": "anwser" }""", "step 'ft' (format_tools): the pipeline has no task step named 'anwser'; its task steps are 'answer'.")]
+    [TestCase("""{ "format": "openai" }""", "step 'ft' (format_tools): \"task\" is required: the name of the task step whose tool conversations to export.")]
+    public void A_pipeline_file_format_tools_step_is_read_strictly(string options, string message)
+    {
+        File.WriteAllLines(Path.Combine(_work, "questions.jsonl"), ["""{"instruction": "What is 17 + 25?"}"""]);
+        var file = Path.Combine(_work, "pipeline.json");
+        File.WriteAllText(file, $$"""
+            { "name": "ft", "steps": [
+              { "name": "questions", "load": "questions.jsonl" },
+              { "name": "answer", "task": "text_generation", "after": "questions" },
+              { "name": "ft", "format_tools": {{options}}, "after": "answer" },
+              { "name": "out", "write": "out.jsonl", "after": "ft" } ] }
+            """);
+
+        var error = Assert.Throws<UsageException>(() => PipelineFile.Load(file, "openai:fake", Path.Combine(_work, "run"), _ => FakeServerClients.OpenAI(Server)))!;
+
+        Assert.That(error.Message, Is.EqualTo($"distil run: {file}: {message}"));
     }
 }
