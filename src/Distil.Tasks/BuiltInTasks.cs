@@ -32,6 +32,8 @@ public static class BuiltInTasks
         ["evol_quality"] = (() => new EvolQuality(), "evolves responses into better ones"),
         ["structured_generation"] = (() => new StructuredGeneration(), "answers in JSON following a schema given per row"),
         ["magpie"] = (() => new Magpie(), "makes instructions and answers from a local model's chat template"),
+        ["apigen_generator"] = (() => new ApiGenGenerator(), "writes user queries for a set of tools, each with its expected function calls (APIGen)"),
+        ["apigen_semantic_checker"] = (() => new ApiGenSemanticChecker(), "judges whether a query's function calls and their results do what it asks (APIGen)"),
     };
 
     /// <summary>The names of the built-in tasks, sorted.</summary>
