@@ -17,7 +17,8 @@ namespace Distil.Tasks;
 /// <see cref="Number"/> items: the queries, and for each its expected calls as JSON text
 /// (<c>[{"name": "...", "arguments": {...}}]</c>). Expand them into a row per query with
 /// <c>.ExpandColumns("query", "answers")</c>. An answer with no readable query is unreadable;
-/// items without a query or a list of calls are left out.
+/// items without a query or a list of calls are left out. It has no structured-output mode (the
+/// arguments take each tool's shape): the prompt asks for the JSON and the parser finds it.
 /// </remarks>
 [Task("apigen_generator")]
 [SystemPrompt("You write realistic requests that users send to an assistant able to call functions, and the exact function calls that fulfil each request. You answer with JSON only.")]
@@ -55,6 +56,9 @@ public sealed partial class ApiGenGenerator : LlmTask<ApiGenGenerator.Input, Api
     [TemplateParameter]
     public string Criteria { get; init; } =
         "Vary them: some need one call, some several; each must be concrete, holding every value its calls need, as a real user would write it.";
+
+    /// <summary>The calls' arguments take each tool's own shape, which no one schema of the task can say.</summary>
+    protected override string WhyNoStructuredOutput => "its answer holds each tool's arguments in that tool's own shape; the prompt asks for the JSON, and the parser reads it out of any surrounding text";
 
     // Rule: items without a query or a list of calls are left out; an answer with none left is unreadable.
     static Output? ParseOutput(string text, Input input)

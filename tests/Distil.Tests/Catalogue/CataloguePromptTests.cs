@@ -109,6 +109,20 @@ public class CataloguePromptTests
         },
         new TextClassification.Input("The parcel arrived two weeks late and damaged."));
 
+    private const string CalculatorTools =
+        """[{"name": "add", "description": "Adds two integers.", "parameters": {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}, "required": ["a", "b"]}}]""";
+
+    [Test]
+    public void Apigen_generator() => PromptSnapshot.Verify(new ApiGenGenerator { Number = 3 }, new ApiGenGenerator.Input(CalculatorTools));
+
+    [Test]
+    public void Apigen_semantic_checker() => PromptSnapshot.Verify(new ApiGenSemanticChecker(),
+        new ApiGenSemanticChecker.Input("What is 17 plus 25?", """[{"name": "add", "arguments": {"a": 17, "b": 25}}]""", ["42"], CalculatorTools), includeSchema: true);
+
+    [Test]
+    public void Apigen_semantic_checker_without_results_or_tools() => PromptSnapshot.Verify(new ApiGenSemanticChecker(),
+        new ApiGenSemanticChecker.Input("What is 17 plus 25?", """[{"name": "add", "arguments": {"a": 17, "b": 25}}]"""));
+
     [Test]
     public void Urial_instruction() => PromptSnapshot.Verify(new Urial(), new Urial.Input("How do I sort a list in C#?"), includeSchema: true);
 
