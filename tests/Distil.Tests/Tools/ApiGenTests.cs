@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Distil.Cli;
 using Distil.Pipelines;
 using Distil.Tasks;
 using Distil.Testing;
@@ -157,5 +158,34 @@ public class ApiGenTests : FakeServerTests
         var judged = Server.Requests.Where(r => r.LastMessage.Contains("Decide whether", StringComparison.Ordinal)).Select(r => r.LastMessage).ToList();
         Assert.That(judged, Has.Count.EqualTo(2), "the dropped row is not judged");
         Assert.That(judged[0], Does.Contain("What is 17 plus 25?").And.Contain("- 42"), "the judge sees the query and what the call returned");
+    }
+
+    [Test]
+    public async Task A_pipeline_file_runs_the_format_check_with_its_options()
+    {
+        var tools = Definitions(Add, Divide());
+        File.WriteAllLines(Path.Combine(_work, "calls.jsonl"),
+        [
+            new JsonObject { ["defs"] = tools, ["calls"] = """[{"name": "add", "arguments": {"a": 1, "b": 2}}]""" }.ToJsonString(),
+            new JsonObject { ["defs"] = tools, ["calls"] = """[{"name": "add", "arguments": {"a": 1}}]""" }.ToJsonString(),
+        ]);
+        var file = Path.Combine(_work, "pipeline.json");
+        File.WriteAllText(file, """
+            {
+              "name": "apigen-file",
+              "steps": [
+                { "name": "calls", "load": "calls.jsonl" },
+                { "name": "format", "apigen_format_check": { "tools": "defs", "answers": "calls", "keep_only_passing": true }, "after": "calls" },
+                { "name": "out", "write": "out.jsonl", "after": "format" }
+              ]
+            }
+            """);
+
+        var pipeline = PipelineFile.Load(file, null, Path.Combine(_work, "run"), _ => throw new AssertionException("no task here"));
+        await pipeline.RunAsync(Quiet);
+
+        var rows = File.ReadAllLines(Path.Combine(_work, "out.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        Assert.That(rows.Select(r => (string?)r["calls"]), Is.EqualTo(new[] { """[{"name": "add", "arguments": {"a": 1, "b": 2}}]""" }), "the call lacking 'b' is dropped");
+        Assert.That((bool?)rows[0]["keep_row_after_format_check"], Is.True);
     }
 }
