@@ -112,21 +112,15 @@ public class LoadBalancingTests
     [Test]
     public async Task The_command_refuses_a_malformed_list_with_exit_code_2()
     {
-        var work = Directory.CreateTempSubdirectory("distil-lb-").FullName;
-        try
-        {
-            var input = Path.Combine(work, "q.jsonl");
-            File.WriteAllText(input, "{\"instruction\":\"q\"}\n");
-            var (exitCode, error) = await ChildProgram.Distil.RunAsync("run", "--task", "text_generation", "--input", input, "--output", Path.Combine(work, "o.jsonl"),
-                "--model", $"endpoint:{_fast.BaseUrl},not-a-url#m");
+        using var folder = new TempFolder("distil-lb-");
+        var work = folder.Path;
+        var input = Path.Combine(work, "q.jsonl");
+        File.WriteAllText(input, "{\"instruction\":\"q\"}\n");
+        var (exitCode, error) = await ChildProgram.Distil.RunAsync("run", "--task", "text_generation", "--input", input, "--output", Path.Combine(work, "o.jsonl"),
+            "--model", $"endpoint:{_fast.BaseUrl},not-a-url#m");
 
-            Assert.That(exitCode, Is.EqualTo(2));
-            Assert.That(error, Does.Contain("'not-a-url' (URL 2 of 2)").And.Contain("is not an http(s) URL"));
-            Assert.That(_fast.RequestCount, Is.Zero);
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("'not-a-url' (URL 2 of 2)").And.Contain("is not an http(s) URL"));
+        Assert.That(_fast.RequestCount, Is.Zero);
     }
 }

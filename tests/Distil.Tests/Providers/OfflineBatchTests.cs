@@ -3,6 +3,7 @@ using Distil.OpenAI;
 using Distil.Pipelines;
 using Distil.Tasks;
 using Distil.Testing;
+using Distil.Tests.Support;
 using Microsoft.Extensions.AI;
 using NUnit.Framework;
 
@@ -11,17 +12,17 @@ namespace Distil.Tests.Providers;
 /// <summary>Offline batches through the fake server's Files and Batches API, in pipelines.</summary>
 public class OfflineBatchTests : FakeServerTests
 {
-    private string _runs = null!;
+    private TempFolder _temp = null!;
 
     [SetUp]
     public void Prepare()
     {
-        _runs = Directory.CreateTempSubdirectory("distil-batch-").FullName;
+        _temp = new TempFolder("distil-batch-");
         Server.Reply = FakeReplies.Answering(r => "answer to " + r.LastMessage);
     }
 
     [TearDown]
-    public void DeleteRuns() => Directory.Delete(_runs, recursive: true);
+    public void DeleteRuns() => _temp.Dispose();
 
     private static readonly OfflineBatchOptions Small = new()
     {
@@ -39,7 +40,7 @@ public class OfflineBatchTests : FakeServerTests
     private Pipeline Build(string run, IChatClient llm, int rows = 25, LlmTask? task = null)
     {
         var pipeline = Pipeline.Create("batch");
-        pipeline.RunDirectory = Path.Combine(_runs, run);
+        pipeline.RunDirectory = Path.Combine(_temp.Path, run);
         task ??= new TextGeneration { Llm = llm, GenerationOptions = new ChatOptions { Temperature = 0.3f } };
         task.Llm = llm;
         pipeline.Load(Questions(rows)).Then(task);
@@ -68,7 +69,7 @@ public class OfflineBatchTests : FakeServerTests
     private Pipeline Mapped(string run, IChatClient llm)
     {
         var pipeline = Pipeline.Create("mapped");
-        pipeline.RunDirectory = Path.Combine(_runs, run);
+        pipeline.RunDirectory = Path.Combine(_temp.Path, run);
         var questions = Enumerable.Range(0, 4).Select(i => new JsonObject { ["id"] = i, ["question"] = $"question {i}", ["instruction"] = $"not this {i}" });
         pipeline.Load(questions).Then(new TextGeneration { Llm = llm }, new ColumnMappings
         {
@@ -108,7 +109,7 @@ public class OfflineBatchTests : FakeServerTests
     private Pipeline Scoring(string run, IChatClient llm, int reasks, Support.ListLogger? logger = null)
     {
         var pipeline = Pipeline.Create("reask");
-        pipeline.RunDirectory = Path.Combine(_runs, run);
+        pipeline.RunDirectory = Path.Combine(_temp.Path, run);
         if (logger is not null) pipeline.Logger = logger;
         pipeline.Load(Scorings(6)).Then(new QualityScorer { Llm = llm, Reasks = reasks, UseDefaultStructuredOutput = true, Logger = logger ?? (Microsoft.Extensions.Logging.ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance });
         return pipeline;
@@ -207,7 +208,7 @@ public class OfflineBatchTests : FakeServerTests
     {
         Server.Reply = FakeReplies.Answering(EchoTask.Answer);
         var pipeline = Pipeline.Create("catch-all");
-        pipeline.RunDirectory = Path.Combine(_runs, "catch-all");
+        pipeline.RunDirectory = Path.Combine(_temp.Path, "catch-all");
         var task = new CatchAllTask { Llm = BatchClient() };
         pipeline.Load(EchoTask.Rows(12)).Then(task);
 
@@ -292,8 +293,8 @@ public class OfflineBatchTests : FakeServerTests
     {
         Server.Reply = FakeReplies.Answering(r => r.LastMessage.Contains("[1] Score", StringComparison.Ordinal) ? "[1] Score: 4" : "answer");
         Server.Batches.Outcome = _ => FakeBatchOutcome.InProgress;
-        var output = Path.Combine(_runs, "answers.jsonl");
-        string[] args = ["--model", $"endpoint:{Server.BaseUrl}#fake-model", "--rows", "30", "--run-dir", Path.Combine(_runs, "process"), "--out", output, "--batch", "--no-wait"];
+        var output = Path.Combine(_temp.Path, "answers.jsonl");
+        string[] args = ["--model", $"endpoint:{Server.BaseUrl}#fake-model", "--rows", "30", "--run-dir", Path.Combine(_temp.Path, "process"), "--out", output, "--batch", "--no-wait"];
 
         var first = await Support.ChildProgram.PipelineSample.RunAsync(args);
 

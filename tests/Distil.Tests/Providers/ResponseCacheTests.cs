@@ -14,23 +14,26 @@ namespace Distil.Tests.Providers;
 /// <summary>The SQLite response cache: reruns cost nothing, changes miss, bad files say so.</summary>
 public class ResponseCacheTests : FakeServerTests
 {
-    private string _directory = null!;
+    private TempFolder _temp = null!;
+
+    // Not created by the set-up: opening the cache creates it (some tests create it first themselves).
+    private string CacheDirectory => _temp.File("cache");
 
     [SetUp]
     public void Start()
     {
         Server.Reply = FakeReplies.Answering(EchoTask.Answer);
-        _directory = Path.Combine(Path.GetTempPath(), "distil-cache-" + Guid.NewGuid().ToString("N"));
+        _temp = new TempFolder("distil-cache-");
     }
 
     [TearDown]
     public void Stop()
     {
         SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
+        _temp.Dispose();
     }
 
-    private string CachePath => Path.Combine(_directory, "responses.db");
+    private string CachePath => Path.Combine(CacheDirectory, "responses.db");
 
     private async Task<List<JsonObject>> RunAsync(IDistributedCache cache, ChatOptions? options = null, int generations = 1)
     {
@@ -120,7 +123,7 @@ public class ResponseCacheTests : FakeServerTests
     [Test]
     public void A_file_that_is_not_a_database_gives_a_clear_error()
     {
-        Directory.CreateDirectory(_directory);
+        Directory.CreateDirectory(CacheDirectory);
         File.WriteAllText(CachePath, "these are not the bytes of a SQLite database, but they are long enough to look like a header of one");
 
         var error = Assert.Throws<ResponseCacheException>(() => ResponseCache.Open(CachePath))!;
@@ -131,7 +134,7 @@ public class ResponseCacheTests : FakeServerTests
     [Test]
     public void Another_programs_database_is_not_taken_over()
     {
-        Directory.CreateDirectory(_directory);
+        Directory.CreateDirectory(CacheDirectory);
         using (var other = new SqliteConnection($"Data Source={CachePath};Pooling=False"))
         {
             other.Open();
@@ -204,23 +207,23 @@ public class ResponseCacheTests : FakeServerTests
 /// <summary>The response cache over other stores, its expiry, and files of the first format.</summary>
 public class DistributedResponseCacheTests : FakeServerTests
 {
-    private string _directory = null!;
+    private TempFolder _temp = null!;
 
     [SetUp]
     public void Start()
     {
         Server.Reply = FakeReplies.Answering(EchoTask.Answer);
-        _directory = Directory.CreateTempSubdirectory("distil-cache-").FullName;
+        _temp = new TempFolder("distil-cache-");
     }
 
     [TearDown]
     public void Stop()
     {
         SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
+        _temp.Dispose();
     }
 
-    private string CachePath => Path.Combine(_directory, "responses.db");
+    private string CachePath => Path.Combine(_temp.Path, "responses.db");
 
     private async Task<List<JsonObject>> RunAsync(IDistributedCache cache, DistributedCacheEntryOptions? expiry = null)
     {

@@ -1,3 +1,4 @@
+using Distil.Tests.Support;
 using NUnit.Framework;
 
 namespace Distil.Tests.Runtime;
@@ -39,40 +40,28 @@ public class ErrorTextTests
     [Test]
     public async Task A_broken_row_of_a_JSON_Lines_file_is_named_by_its_line_and_column_from_1()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"distil-broken-{Guid.NewGuid():N}.jsonl");
+        using var folder = new TempFolder("distil-broken-");
+        var path = folder.File("rows.jsonl");
         await File.WriteAllLinesAsync(path, ["{\"a\": 1}", "", "{\"a\": }"]);
-        try
+        var source = Distil.Pipelines.RowSources.File(path);
+        var error = Assert.ThrowsAsync<InvalidDataException>(async () =>
         {
-            var source = Distil.Pipelines.RowSources.File(path);
-            var error = Assert.ThrowsAsync<InvalidDataException>(async () =>
-            {
-                await foreach (var _ in source.ReadAsync(CancellationToken.None)) { }
-            })!;
+            await foreach (var _ in source.ReadAsync(CancellationToken.None)) { }
+        })!;
 
-            Assert.That(error.Message, Does.StartWith($"{path}: not valid JSON at line 3, column 7: "));
-            Assert.That(error.Message, Does.Not.Contain("LineNumber"));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        Assert.That(error.Message, Does.StartWith($"{path}: not valid JSON at line 3, column 7: "));
+        Assert.That(error.Message, Does.Not.Contain("LineNumber"));
     }
 
     [Test]
     public void A_broken_price_file_is_named_by_its_line_and_column_from_1()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"distil-prices-{Guid.NewGuid():N}.json");
+        using var folder = new TempFolder("distil-prices-");
+        var path = folder.File("prices.json");
         File.WriteAllText(path, "{\n  \"gpt-4o-mini\": {\"input\": 0.15,, \"output\": 0.6}\n}");
-        try
-        {
-            var error = Assert.Throws<FormatException>(() => Distil.Pipelines.PriceTable.Load(path))!;
+        var error = Assert.Throws<FormatException>(() => Distil.Pipelines.PriceTable.Load(path))!;
 
-            Assert.That(error.Message, Does.StartWith($"{path}: not valid JSON at line 2, column 33: "));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        Assert.That(error.Message, Does.StartWith($"{path}: not valid JSON at line 2, column 33: "));
     }
 
     [Test]

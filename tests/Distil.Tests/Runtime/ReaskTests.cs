@@ -132,31 +132,25 @@ public class ReaskTests
     [Test]
     public async Task A_pipeline_stopped_between_attempts_resumes_without_paying_for_the_first_again()
     {
-        var runs = Directory.CreateTempSubdirectory("distil-reask-").FullName;
-        try
-        {
-            using var stop = new CancellationTokenSource();
-            // The first answer does not parse; the run is stopped while its re-ask is in flight.
-            var first = new ScriptedChatClient()
-                .OnCall(0, _ => ScriptedChatClient.Answer("not json", 10, 2))
-                .Otherwise(ChatResponse (_) => { stop.Cancel(); throw new OperationCanceledException(stop.Token); });
-            Assert.CatchAsync<OperationCanceledException>(async () => await Pipeline(runs, first).RunAsync(new PipelineRunOptions { Progress = ProgressMode.None }, stop.Token));
-            Assert.That(first.Requests, Has.Count.EqualTo(2));
+        using var folder = new TempFolder("distil-reask-");
+        var runs = folder.Path;
+        using var stop = new CancellationTokenSource();
+        // The first answer does not parse; the run is stopped while its re-ask is in flight.
+        var first = new ScriptedChatClient()
+            .OnCall(0, _ => ScriptedChatClient.Answer("not json", 10, 2))
+            .Otherwise(ChatResponse (_) => { stop.Cancel(); throw new OperationCanceledException(stop.Token); });
+        Assert.CatchAsync<OperationCanceledException>(async () => await Pipeline(runs, first).RunAsync(new PipelineRunOptions { Progress = ProgressMode.None }, stop.Token));
+        Assert.That(first.Requests, Has.Count.EqualTo(2));
 
-            var second = new ScriptedChatClient(_ => ScriptedChatClient.Answer(Good, 30, 6));
-            var result = await Pipeline(runs, second).RunAsync(new PipelineRunOptions { Progress = ProgressMode.None });
-            var row = (await result.Dataset.ToListAsync()).Single();
+        var second = new ScriptedChatClient(_ => ScriptedChatClient.Answer(Good, 30, 6));
+        var result = await Pipeline(runs, second).RunAsync(new PipelineRunOptions { Progress = ProgressMode.None });
+        var row = (await result.Dataset.ToListAsync()).Single();
 
-            Assert.That(second.Requests, Has.Count.EqualTo(1), "the first answer came from the run directory; only the re-ask was paid");
-            Assert.That(second.Requests[0].Messages[^2].Text, Is.EqualTo("not json"));
-            Assert.That((string?)row["summary"], Is.EqualTo("short"));
-            Assert.That(row["distilabel_metadata"]!["raw_outputs_summary"]!.AsArray().Select(a => (string?)a), Is.EqualTo(new[] { "not json", Good }));
-            Assert.That((long?)row["distilabel_metadata"]!["statistics_summary"]!["input_tokens"], Is.EqualTo(40), "the kept attempt's tokens still count");
-        }
-        finally
-        {
-            Directory.Delete(runs, recursive: true);
-        }
+        Assert.That(second.Requests, Has.Count.EqualTo(1), "the first answer came from the run directory; only the re-ask was paid");
+        Assert.That(second.Requests[0].Messages[^2].Text, Is.EqualTo("not json"));
+        Assert.That((string?)row["summary"], Is.EqualTo("short"));
+        Assert.That(row["distilabel_metadata"]!["raw_outputs_summary"]!.AsArray().Select(a => (string?)a), Is.EqualTo(new[] { "not json", Good }));
+        Assert.That((long?)row["distilabel_metadata"]!["statistics_summary"]!["input_tokens"], Is.EqualTo(40), "the kept attempt's tokens still count");
     }
 
     private static Distil.Pipelines.Pipeline Pipeline(string runs, IChatClient llm)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Distil.Pipelines;
 using Distil.Testing;
 using Distil.Tests.Providers;
+using Distil.Tests.Support;
 using NUnit.Framework;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -30,14 +31,14 @@ public class OpenTelemetryTests
         using (var meters = Sdk.CreateMeterProviderBuilder().AddMeter(DistilDiagnostics.MeterName).AddInMemoryExporter(metrics).Build())
         {
             using var llm = FakeServerClients.Factory(server, apiKey: Key).Create("openai:fake-model");
-            var runs = Directory.CreateTempSubdirectory("distil-otel-").FullName;
+            using var folder = new TempFolder("distil-otel-");
+            var runs = folder.Path;
             var pipeline = Pipeline.Create("otel");
             pipeline.RunDirectory = Path.Combine(runs, "otel");
             pipeline.Load(EchoTask.Rows(5)).Then(new EchoTask { Llm = llm, MaxConcurrency = 2, UseDefaultStructuredOutput = true });
             var result = await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.None });
             await result.Dataset.ToListAsync();
             meters.ForceFlush();
-            Directory.Delete(runs, recursive: true);
         }
 
         var run = spans.Single(s => s.OperationName == "distil.pipeline");

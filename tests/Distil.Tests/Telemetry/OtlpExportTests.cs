@@ -33,28 +33,22 @@ public class OtlpExportTests : FakeServerTests
         });
         await collector.StartAsync();
 
-        var work = Directory.CreateTempSubdirectory("distil-otlp-").FullName;
-        try
+        using var folder = new TempFolder("distil-otlp-");
+        var work = folder.Path;
+        var input = Path.Combine(work, "questions.jsonl");
+        File.WriteAllLines(input, Enumerable.Range(0, 3).Select(i => new JsonObject { ["instruction"] = $"Question {i}?" }.ToJsonString()));
+        var environment = new Dictionary<string, string>
         {
-            var input = Path.Combine(work, "questions.jsonl");
-            File.WriteAllLines(input, Enumerable.Range(0, 3).Select(i => new JsonObject { ["instruction"] = $"Question {i}?" }.ToJsonString()));
-            var environment = new Dictionary<string, string>
-            {
-                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Urls.First(),
-                ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
-            };
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Urls.First(),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+        };
 
-            var (exitCode, error) = await ChildProgram.Distil.RunAsync(environment,
-                "run", "--task", "text_generation", "--input", input, "--output", Path.Combine(work, "out.jsonl"),
-                "--run-dir", Path.Combine(work, "run"), "--model", $"endpoint:{Server.BaseUrl}#fake-model");
+        var (exitCode, error) = await ChildProgram.Distil.RunAsync(environment,
+            "run", "--task", "text_generation", "--input", input, "--output", Path.Combine(work, "out.jsonl"),
+            "--run-dir", Path.Combine(work, "run"), "--model", $"endpoint:{Server.BaseUrl}#fake-model");
 
-            Assert.That(exitCode, Is.Zero, error);
-            Assert.That(received.Where(r => r.Path == "/v1/traces"), Has.Some.Matches<(string Path, long Bytes, string? Type)>(r => r.Bytes > 0 && r.Type == "application/x-protobuf"), "traces arrived");
-            Assert.That(received.Where(r => r.Path == "/v1/metrics"), Has.Some.Matches<(string Path, long Bytes, string? Type)>(r => r.Bytes > 0), "metrics arrived");
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
+        Assert.That(exitCode, Is.Zero, error);
+        Assert.That(received.Where(r => r.Path == "/v1/traces"), Has.Some.Matches<(string Path, long Bytes, string? Type)>(r => r.Bytes > 0 && r.Type == "application/x-protobuf"), "traces arrived");
+        Assert.That(received.Where(r => r.Path == "/v1/metrics"), Has.Some.Matches<(string Path, long Bytes, string? Type)>(r => r.Bytes > 0), "metrics arrived");
     }
 }

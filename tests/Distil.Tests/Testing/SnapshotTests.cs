@@ -1,4 +1,5 @@
 using Distil.Testing;
+using Distil.Tests.Support;
 using NUnit.Framework;
 
 namespace Distil.Tests.Testing;
@@ -7,22 +8,21 @@ namespace Distil.Tests.Testing;
 [NonParallelizable] // one test sets the accept variable of the process
 public class SnapshotTests
 {
-    private string _directory = null!;
+    private TempFolder _temp = null!;
 
-    private string Snapshot => Path.Combine(_directory, "Tests.Prompt");
+    private string Snapshot => Path.Combine(_temp.Path, "Tests.Prompt");
 
     [SetUp]
     public void CreateDirectory()
     {
-        _directory = Path.Combine(Path.GetTempPath(), "distil-snapshots-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_directory);
+        _temp = new TempFolder("distil-snapshots-");
     }
 
     [TearDown]
     public void DeleteDirectory()
     {
         Environment.SetEnvironmentVariable(Distil.Testing.Snapshot.AcceptVariable, null);
-        Directory.Delete(_directory, recursive: true);
+        _temp.Dispose();
     }
 
     [Test]
@@ -85,10 +85,10 @@ public class SnapshotTests
     [Test]
     public void Verify_names_the_file_after_the_test_beside_it()
     {
-        var testFile = Path.Combine(_directory, "MyTests.cs");
+        var testFile = Path.Combine(_temp.Path, "MyTests.cs");
 
         Assert.Throws<SnapshotMismatchException>(() => Distil.Testing.Snapshot.Verify("x\n", testFile: testFile, testName: "My_prompt"));
 
-        Assert.That(File.Exists(Path.Combine(_directory, "MyTests.My_prompt.received.txt")));
+        Assert.That(File.Exists(Path.Combine(_temp.Path, "MyTests.My_prompt.received.txt")));
     }
 }

@@ -3,6 +3,7 @@ using Distil.Pipelines;
 using Distil.Tasks;
 using Distil.Testing;
 using Distil.Tests.Providers;
+using Distil.Tests.Support;
 using Microsoft.Extensions.AI;
 using NUnit.Framework;
 
@@ -17,18 +18,18 @@ public class ToolJournalTests : FakeServerTests
 {
     private const int Rows = 4;
 
-    private string _work = null!;
+    private TempFolder _temp = null!;
     private int _invocations;
 
     [SetUp]
     public void CreateRunFolder()
     {
-        _work = Directory.CreateTempSubdirectory("distil-tool-journal-").FullName;
+        _temp = new TempFolder("distil-tool-journal-");
         _invocations = 0;
     }
 
     [TearDown]
-    public void DeleteRunFolder() => Directory.Delete(_work, recursive: true);
+    public void DeleteRunFolder() => _temp.Dispose();
 
     private static PipelineRunOptions Quiet => new() { Progress = ProgressMode.None };
 
@@ -59,13 +60,13 @@ public class ToolJournalTests : FakeServerTests
     private Pipeline Build(Func<JsonObject, JsonObject> map)
     {
         var pipeline = Pipeline.Create("journal");
-        pipeline.RunDirectory = Path.Combine(_work, "run");
+        pipeline.RunDirectory = Path.Combine(_temp.Path, "run");
         var task = new TextGeneration { Name = "answer", Llm = FakeServerClients.OpenAI(Server, resilience: NoRetries), MaxConcurrency = 2 };
         task.Tools.Add(Add());
         pipeline.Load(Enumerable.Range(0, Rows).Select(i => new JsonObject { ["id"] = i }))
             .Map(map, reads: ["id"], writes: ["instruction", "note"], name: "prompt")
             .Then(task)
-            .Write(RowSinks.Jsonl(Path.Combine(_work, "out.jsonl")));
+            .Write(RowSinks.Jsonl(Path.Combine(_temp.Path, "out.jsonl")));
         return pipeline;
     }
 
@@ -84,7 +85,7 @@ public class ToolJournalTests : FakeServerTests
         await Build(Ask).RunAsync(Quiet);
         Assert.That(Server.RequestCount, Is.EqualTo(2 * Rows));
         Assert.That(_invocations, Is.EqualTo(Rows));
-        var before = File.ReadAllLines(Path.Combine(_work, "out.jsonl"));
+        var before = File.ReadAllLines(Path.Combine(_temp.Path, "out.jsonl"));
 
         var rerun = await Build(AskAndNote).RunAsync(Quiet);
 
@@ -92,7 +93,7 @@ public class ToolJournalTests : FakeServerTests
         Assert.That(_invocations, Is.EqualTo(Rows), "every tool call came from the journal");
         Assert.That(rerun.Tasks["answer"].AnswersReused, Is.EqualTo(2 * Rows));
         Assert.That(rerun.Tasks["answer"].Tools["add"], Is.EqualTo(new ToolStatistics(0, 0, TimeSpan.Zero) { Reused = Rows }));
-        var after = File.ReadAllLines(Path.Combine(_work, "out.jsonl")).Select(l => { var row = JsonNode.Parse(l)!.AsObject(); row.Remove("note"); return row.ToJsonString(); });
+        var after = File.ReadAllLines(Path.Combine(_temp.Path, "out.jsonl")).Select(l => { var row = JsonNode.Parse(l)!.AsObject(); row.Remove("note"); return row.ToJsonString(); });
         Assert.That(after, Is.EqualTo(before.Select(l => JsonNode.Parse(l)!.ToJsonString())), "the same answers and trajectories");
     }
 
@@ -141,7 +142,7 @@ public class ToolJournalTests : FakeServerTests
         Assert.That(asked, Has.Count.EqualTo(Rows), "only the answer turns: the tool-call turns came from the run's answers");
         Assert.That(asked.Select(r => r.ToolResults.Count), Has.All.EqualTo(1));
         Assert.That(_invocations, Is.EqualTo(Rows), "no tool call ran twice");
-        var rows = File.ReadAllLines(Path.Combine(_work, "out.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
+        var rows = File.ReadAllLines(Path.Combine(_temp.Path, "out.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
         Assert.That(rows.Select(r => (string?)r["generation"]), Is.EquivalentTo(Enumerable.Range(0, Rows).Select(i => $"it is {i + 1}")));
     }
 }

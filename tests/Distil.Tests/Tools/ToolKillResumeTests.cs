@@ -15,20 +15,20 @@ public class ToolKillResumeTests : FakeServerTests
 {
     private const int Rows = 12;
 
-    private string _work = null!;
+    private TempFolder _temp = null!;
 
     [SetUp]
-    public void CreateWorkFolder() => _work = Directory.CreateTempSubdirectory("distil-tool-kill-").FullName;
+    public void CreateWorkFolder() => _temp = new TempFolder("distil-tool-kill-");
 
     [TearDown]
-    public void DeleteWorkFolder() => Directory.Delete(_work, recursive: true);
+    public void DeleteWorkFolder() => _temp.Dispose();
 
-    private string ToolLog => Path.Combine(_work, "tool-calls.log");
+    private string ToolLog => Path.Combine(_temp.Path, "tool-calls.log");
 
     private string[] Arguments() =>
     [
         "--model", $"endpoint:{Server.BaseUrl}#fake-model", "--rows", $"{Rows}", "--concurrency", "1",
-        "--run-dir", Path.Combine(_work, "run"), "--output", Path.Combine(_work, "trips.jsonl"), "--tool-log", ToolLog,
+        "--run-dir", Path.Combine(_temp.Path, "run"), "--output", Path.Combine(_temp.Path, "trips.jsonl"), "--tool-log", ToolLog,
     ];
 
     // A model that looks up the weather and the distance (two calls in one turn), then answers; slowly, so that the kill lands mid-run.
@@ -74,7 +74,7 @@ public class ToolKillResumeTests : FakeServerTests
         var resumed = Server.Requests.Where(r => r.Index >= resumedFrom).ToList();
         Assert.That(resumed.Where(r => r.ToolResults.Count == 0).Select(City), Has.None.AnyOf(citiesBefore.ToArray()),
             "a row whose tools had run was not asked for its first turn again");
-        Assert.That(File.ReadAllLines(Path.Combine(_work, "trips.jsonl")), Has.Length.EqualTo(Rows));
+        Assert.That(File.ReadAllLines(Path.Combine(_temp.Path, "trips.jsonl")), Has.Length.EqualTo(Rows));
 
         var (againExit, againError) = await ChildProgram.ToolsSample.RunAsync(Arguments());
 

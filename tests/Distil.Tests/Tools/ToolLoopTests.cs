@@ -16,13 +16,13 @@ namespace Distil.Tests.Tools;
 /// </summary>
 public class ToolLoopTests : FakeServerTests
 {
-    private string _work = null!;
+    private TempFolder _temp = null!;
 
     [SetUp]
-    public void CreateWorkFolder() => _work = Directory.CreateTempSubdirectory("distil-tools-").FullName;
+    public void CreateWorkFolder() => _temp = new TempFolder("distil-tools-");
 
     [TearDown]
-    public void DeleteWorkFolder() => Directory.Delete(_work, recursive: true);
+    public void DeleteWorkFolder() => _temp.Dispose();
 
     private static readonly AIFunction Add = AIFunctionFactory.Create((int a, int b) => a + b, "add", "Adds two integers.");
 
@@ -197,9 +197,9 @@ public class ToolLoopTests : FakeServerTests
         Server.Reply = request => request.ToolResults.Count == 0
             ? new FakeReply.ToolCalls([new FakeToolCall("c1", "add", """{"a":17,"b":25}"""), new FakeToolCall("c2", "now", "{}")])
             : new FakeReply.Answer("The sum of 17 and 25 is 42.");
-        var parquet = Path.Combine(_work, "answers.parquet");
+        var parquet = Path.Combine(_temp.Path, "answers.parquet");
         var pipeline = Pipeline.Create("tools");
-        pipeline.RunDirectory = Path.Combine(_work, "run");
+        pipeline.RunDirectory = Path.Combine(_temp.Path, "run");
         pipeline.Load(Enumerable.Range(0, 3).Select(i => Ask($"question {i}")))
             .Then(Task(Add, broken))
             .Write(parquet);
