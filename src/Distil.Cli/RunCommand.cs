@@ -165,14 +165,16 @@ internal static class RunCommand
             // A shard has a run directory of its own, beside the unsharded one.
             if (settings.Shard is { } part) built.RunDirectory = part.Suffix(built.RunDirectoryPath, isFolder: true);
             built.Logger = loggerFactory.CreateLogger("Distil.Pipeline");
-            if (settings.DryRun) return await DryRunAsync(console, built, settings.Prices, cancellationToken);
             if (toolServers.Any)
             {
                 // The MCP client's own log lines (a server without the newest handshake, each failure it
                 // also throws) are for debugging; at the usual levels the errors below say it once.
+                // Started for --dry-run too: the tools a task offers are part of its requests (their keys in
+                // the run directory, their tokens), so an estimate without them would be of other requests.
                 await toolServers.StartAsync(settings.LogLevel <= LogLevel.Debug ? loggerFactory : null, cancellationToken);
                 foreach (var line in toolServers.Given) await console.Out.WriteLineAsync(line + ".");
             }
+            if (settings.DryRun) return await DryRunAsync(console, built, settings.Prices, cancellationToken);
             if (settings.Limit is { } rows) return await PreviewAsync(console, built, rows, settings.KeepFailed, cancellationToken);
             var exitCode = await RunPipelineAsync(console, built, settings.Wait, settings.Shard, settings.Prices,
                 settings.WarnUnreadable ?? PipelineRunOptions.DefaultUnreadableWarningShare, settings.KeepFailed, cancellationToken);

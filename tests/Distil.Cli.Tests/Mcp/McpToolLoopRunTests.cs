@@ -60,5 +60,14 @@ public sealed class McpToolLoopRunTests : FakeServerTests
         Assert.That(Server.RequestCount, Is.EqualTo(2), "a rerun on the same run directory asks the model nothing");
         Assert.That(EverythingServer.LoggedCalls(callLog), Has.Count.EqualTo(1), "and calls no tool");
         Assert.That(File.ReadAllText(Path.Combine(_temp.Path, "answers.jsonl")), Is.EqualTo(written));
+
+        // The estimate knows the servers' tools too: nothing recomputes, nothing is asked or called.
+        using var estimate = ChildProgram.Distil.Start(new Dictionary<string, string>(), [.. arguments, "--dry-run"]);
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3))) await estimate.Process.WaitForExitAsync(timeout.Token);
+
+        Assert.That(estimate.Process.ExitCode, Is.Zero, estimate.Error);
+        Assert.That(estimate.Output, Does.Contain("Estimate").And.Not.Contain("recomputes"), estimate.Output);
+        Assert.That(Server.RequestCount, Is.EqualTo(2), "a dry run asks the model nothing");
+        Assert.That(EverythingServer.LoggedCalls(callLog), Has.Count.EqualTo(1), "and calls no tool");
     }
 }

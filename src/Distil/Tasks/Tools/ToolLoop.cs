@@ -125,7 +125,9 @@ internal sealed class ToolLoop
         }
         catch (Exception error)
         {
-            return new ToolCallOutcome(null, $"The tool '{call.Name}' failed: {error.GetType().Name}: {error.Message}", Elapsed(started));
+            // A bad argument speaks for itself (and names the argument); any other failure says what kind it was.
+            var what = error is ArgumentException ? ErrorText.Of(error) : $"{error.GetType().Name}: {ErrorText.Of(error)}";
+            return new ToolCallOutcome(null, $"The tool '{call.Name}' failed: {what}", Elapsed(started));
         }
     }
 
