@@ -159,7 +159,7 @@ public class UserAssemblyTests : FakeServerTests
         Assert.That(error, Does.Contain("'text'").And.Contain("clean"));
     }
 
-    [TestCase(""" "task": "grad" """, "step 'graded': There is no task 'grad'. Did you mean 'grade'? The tasks are: from --assembly: grade; built-in: chat_generation, clair,")]
+    [TestCase(""" "task": "grad" """, "step 'graded': There is no task 'grad'. Did you mean 'grade'? The tasks are: from --assembly: grade; built-in: apigen_generator, apigen_semantic_checker, chat_generation, clair,")]
     [TestCase(""" "step": "normalise" """, "step 'clean': there is no step 'normalise'. Did you mean 'normalize'? The steps from --assembly are normalize, tidy.")]
     [TestCase(""" "step": "normalize", "params": { "colum": "body" } """, "step 'clean': step 'normalize' (Distil.UserCode.Normalize) has no setting 'colum'. Did you mean 'column'? Its settings: column, shout, max_length.")]
     [TestCase(""" "step": "normalize", "params": { "max_length": "long" } """, "step 'clean': setting 'max_length' of step 'normalize' must be a whole number; it is \"long\".")]
