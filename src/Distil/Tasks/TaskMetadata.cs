@@ -88,14 +88,37 @@ internal sealed class TaskMetadata(string taskName, bool addRawOutput, bool addR
         : generation.Failed ? $"the LLM call failed after its retries (see {_errorKey})"
         : generation.OutputError ?? generation.Rejection;
 
-    /// <summary>The chat in OpenAI's shape: a list of <c>{role, content}</c>.</summary>
+    /// <summary>
+    /// The chat in OpenAI's shape: a list of <c>{role, content}</c>. A turn of a tool loop has no text:
+    /// its content is what it carried, the calls an assistant turn asked for (<c>[{"id", "name",
+    /// "arguments"}]</c> as JSON text) or the results a tool turn gave back, so that no turn reads as empty.
+    /// </summary>
     public static JsonArray RawInput(IReadOnlyList<ChatMessage> messages)
     {
         var chat = new JsonArray();
         foreach (var message in messages)
         {
-            chat.Add((JsonNode)new JsonObject { ["role"] = message.Role.Value, ["content"] = message.Text });
+            chat.Add((JsonNode)new JsonObject { ["role"] = message.Role.Value, ["content"] = Content(message) });
         }
         return chat;
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions ReadableJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static string Content(ChatMessage message)
+    {
+        var calls = message.Contents.OfType<FunctionCallContent>().ToList();
+        var results = message.Contents.OfType<FunctionResultContent>().ToList();
+        if (message.Text.Length > 0 || (calls.Count == 0 && results.Count == 0)) return message.Text;
+        if (calls.Count > 0)
+        {
+            return new JsonArray([.. calls.Select(call => (JsonNode)new JsonObject
+            {
+                ["id"] = call.CallId,
+                ["name"] = call.Name,
+                ["arguments"] = ToolCallJournal.ArgumentsText(call.Arguments),
+            })]).ToJsonString(ReadableJson);
+        }
+        return string.Join("\n", results.Select(result => result.Result?.ToString() ?? ""));
     }
 }

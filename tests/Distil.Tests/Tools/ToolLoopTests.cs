@@ -62,6 +62,11 @@ public class ToolLoopTests : FakeServerTests
         Assert.That(trajectory[2]!["error"], Is.Null);
         Assert.That((long?)trajectory[2]!["elapsed_ms"], Is.GreaterThanOrEqualTo(0));
         Assert.That((string?)trajectory[3]!["content"], Is.EqualTo("results: call_1=42"));
+        // The metadata's chat shows what the tool turns carried, not empty turns.
+        var rawInput = row["distilabel_metadata"]!["raw_input_answer"]!.AsArray();
+        Assert.That(rawInput.Select(m => (string?)m!["role"]), Is.EqualTo(new[] { "user", "assistant", "tool" }));
+        Assert.That((string?)rawInput[1]!["content"], Is.EqualTo("""[{"id":"call_1","name":"add","arguments":"{\"a\":17,\"b\":25}"}]"""));
+        Assert.That((string?)rawInput[2]!["content"], Is.EqualTo("42"));
     }
 
     [Test]
