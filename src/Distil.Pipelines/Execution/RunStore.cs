@@ -608,7 +608,7 @@ internal sealed class RunStore : IAsyncDisposable
         return array.ToJsonString();
     }
 
-    private static List<KeyedRow> Decode(string outputs)
+    internal static List<KeyedRow> Decode(string outputs)
     {
         var array = JsonNode.Parse(outputs)!.AsArray();
         var rows = new List<KeyedRow>(array.Count);
