@@ -142,6 +142,20 @@ public class PipelineAnalyzerTests
             diagnostic.GetMessage());
     }
 
+    [Theory]
+    [InlineData("text", "clean_text")] // a column a step renamed by adding a word
+    [InlineData("clean", "clean_text")]
+    [InlineData("clean_txt", "clean_text")] // a misspelling
+    public void A_column_the_step_before_writes_under_a_longer_name_is_suggested(string read, string suggested)
+    {
+        var diagnostics = Analyze($$"""
+                pipeline.Load<Question>(source).Then(new Normalize()).KeepColumns("{{read}}");
+        """);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.EndsWith($"the rows there have instruction, topic, clean_text, length. Did you mean '{suggested}'?", diagnostic.GetMessage());
+    }
+
     [Fact]
     public void A_column_dropped_by_KeepColumns_is_missing_for_a_later_task()
     {

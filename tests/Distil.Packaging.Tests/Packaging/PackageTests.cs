@@ -261,6 +261,80 @@ public class PackageTests
         Assert.That(build.Output, Does.Contain("Program.cs(19,70): error DISTIL016: Task 'summary' reads column 'review', which no earlier step writes; the rows there have text, stars"));
     }
 
+    // Issue 29's first point, on the packed packages: a consumer's own [Step] and [Task] in one pipeline build clean and
+    // run; when the task reads a column the step does not write, the build fails at that .Then( with the column meant.
+    [Test]
+    public void A_users_own_step_and_task_build_and_run_and_a_column_the_step_does_not_write_fails_at_its_Then()
+    {
+        var app = CreateApp("ownsteps", "{{ title }} {{ max_words }}", withPipelines: true);
+        File.WriteAllText(Path.Combine(app, "tickets.jsonl"), "{\"id\": 1, \"body\": \"  The printer   is on fire  \"}\n{\"id\": 2, \"body\": \"Password reset, please\"}\n");
+        const string Program = """
+            using Distil;
+            using Distil.Pipelines;
+            using Microsoft.Extensions.AI;
+
+            public sealed record Ticket(int Id, string Body);
+
+            [Step("normalize")]
+            public sealed partial class Normalize : Step<Normalize.Input, Normalize.Output>
+            {
+                public sealed record Input(string Body);
+                public sealed record Output(string CleanText, int Length);
+                public override Output Process(Input input)
+                {
+                    var text = string.Join(' ', input.Body.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+                    return new Output(text, text.Length);
+                }
+            }
+
+            [Task("grade")]
+            [UserPrompt("How urgent is this, 1 to 5? GRADE_READS")]
+            public sealed partial class Grade : LlmTask<Grade.Input, Grade.Output>
+            {
+                public sealed record Input(string GRADE_INPUT);
+                public sealed record Output(int Urgency);
+            }
+
+            sealed class Grader : IChatClient
+            {
+                public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+                    Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "{\"urgency\": 4}")));
+                public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+                public object? GetService(Type serviceType, object? serviceKey = null) => null;
+                public void Dispose() { }
+            }
+
+            static class Program
+            {
+                static async Task Main()
+                {
+                    var pipeline = Pipeline.Create("tickets");
+                    pipeline.RunDirectory = "run";
+                    pipeline.Load<Ticket>(RowSources.File("tickets.jsonl"))
+                        .Then(new Normalize())
+                        .Then(new Grade { Llm = new Grader() })
+                        .Write("graded.jsonl");
+                    var result = await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.None });
+                    foreach (var row in await result.Dataset.ToListAsync()) Console.WriteLine($"ROW {row["id"]} {row["clean_text"]} {row["length"]} {row["urgency"]}");
+                }
+            }
+            """;
+        File.WriteAllText(Path.Combine(app, "Program.cs"), Program.Replace("GRADE_READS", "{{ clean_text }}").Replace("GRADE_INPUT", "CleanText"));
+
+        var run = Dotnet(app, "run");
+
+        Assert.That(run.ExitCode, Is.Zero, run.Output);
+        Assert.That(run.Output, Does.Not.Contain("warning"), "builds clean");
+        Assert.That(run.Output, Does.Contain("ROW 1 The printer is on fire 22 4").And.Contain("ROW 2 Password reset, please 22 4"));
+
+        File.WriteAllText(Path.Combine(app, "Program.cs"), Program.Replace("GRADE_READS", "{{ text }}").Replace("GRADE_INPUT", "Text"));
+
+        var build = Dotnet(app, "build");
+
+        Assert.That(build.ExitCode, Is.Not.Zero);
+        Assert.That(build.Output, Does.Match(@"Program\.cs\(44,\d+\): error DISTIL016: Task 'grade' reads column 'text', which no earlier step writes; the rows there have id, body, clean_text, length\. Did you mean 'clean_text'\?"));
+    }
+
     [Test]
     public void A_misspelt_column_mapping_fails_the_build_with_DISTIL018_and_the_closest_name()
     {

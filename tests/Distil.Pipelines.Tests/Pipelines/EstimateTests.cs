@@ -125,6 +125,24 @@ public class EstimateTests : FakeServerTests
         Assert.That(text, Does.Contain("plus the input of 'judge', known once their prompts exist"), text);
     }
 
+    // A newcomer's first pipeline: the estimate gave up at a typed Step<TIn, TOut> ("known once it has run").
+    [Test]
+    public async Task A_task_after_a_typed_step_gets_the_source_s_row_count_exactly()
+    {
+        var llm = FakeServerClients.Factory(Server).Create("openai:gpt-4o-mini");
+        var pipeline = Pipeline.Create("typed");
+        pipeline.RunDirectory = Path.Combine(_temp.Path, "typed");
+        pipeline.Load(Questions(7).Select(q => new JsonObject { ["text"] = q["instruction"]!.GetValue<string>() }))
+            .Then(new TypedSteps.Normalize())
+            .Then(Answer(llm, "answer"));
+
+        var estimate = await pipeline.EstimateAsync(new EstimateOptions());
+
+        var answer = estimate.Tasks.Single(t => t.Step == "answer");
+        Assert.That((answer.Rows, answer.Calls, answer.RowsAreExact), Is.EqualTo(((long?)7, (long?)7, true)));
+        Assert.That((estimate.TotalCalls, estimate.TotalCallsAreExact), Is.EqualTo(((long?)7, true)));
+    }
+
     [Test]
     public async Task A_filter_after_a_task_bounds_the_rows_after_it_and_makes_the_total_an_upper_bound()
     {

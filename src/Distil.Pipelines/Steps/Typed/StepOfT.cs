@@ -51,6 +51,9 @@ public abstract class Step<TIn, TOut> : RowStep, ITypedStep
     /// <inheritdoc/>
     public abstract RowSchema OutputSchema { get; }
 
+    /// <summary>One row out per row in: the estimate carries the count through a typed step.</summary>
+    protected internal override RowCountRule CountRows(RowCountContext input) => RowCountRule.Same();
+
     /// <summary>A hash of the class's declaration and its records (generated): part of the step's signature.</summary>
     protected abstract string SourceHash { get; }
 
