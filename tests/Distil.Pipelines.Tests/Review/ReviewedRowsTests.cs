@@ -9,8 +9,8 @@ namespace Distil.Tests.Review;
 
 /// <summary>
 /// Labels reach datasets: the reviewed rows of a step (corrections applied, review columns added, filtered by verdict),
-/// exported in every registered format and loaded by a pipeline, in C# and from a pipeline file run by the real
-/// <c>distil</c> process.
+/// exported in every registered format and loaded by a pipeline
+/// (a pipeline file's form: <see cref="ReviewedPipelineFileTests"/>).
 /// </summary>
 public class ReviewedRowsTests
 {
@@ -186,45 +186,5 @@ public class ReviewedRowsTests
 
         Assert.That(source.Describe(), Is.Not.EqualTo(before));
         Assert.That(before, Does.Contain(RunDirectory).And.Contain("'answer'"));
-    }
-
-    [Test]
-    public async Task A_pipeline_file_loads_reviewed_rows_through_the_distil_command()
-    {
-        await RunAsync();
-        Label();
-        var file = _temp.File("after-review.json");
-        File.WriteAllText(file, """
-            {
-              "name": "after-review",
-              "steps": [
-                { "name": "reviewed", "load": { "reviewed": "run", "step": "answer", "keep": "accepted" } },
-                { "name": "out", "write": "accepted.jsonl", "after": "reviewed" }
-              ]
-            }
-            """);
-
-        var (exitCode, error) = await ChildProgram.Distil.RunAsync("run", "--pipeline", file, "--run-dir", _temp.File("second-run"));
-
-        Assert.That(exitCode, Is.Zero, error);
-        var rows = File.ReadAllLines(_temp.File("accepted.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
-        Assert.That(rows.Select(Instruction), Is.EqualTo(new[] { "question 0?" }));
-        Assert.That((string?)rows[0]["generation"], Is.EqualTo("Paris."));
-        Assert.That((string?)rows[0]["review_status"], Is.EqualTo("accepted"));
-    }
-
-    [Test]
-    public async Task A_pipeline_file_with_a_bad_keep_is_an_error_naming_the_step_and_the_choices()
-    {
-        await RunAsync();
-        var file = _temp.File("bad.json");
-        File.WriteAllText(file, """
-            { "name": "bad", "steps": [ { "name": "reviewed", "load": { "reviewed": "run", "keep": "good" } } ] }
-            """);
-
-        var (exitCode, error) = await ChildProgram.Distil.RunAsync("check", file);
-
-        Assert.That(exitCode, Is.Not.Zero);
-        Assert.That(error, Does.Contain("step 'reviewed'").And.Contain("not_rejected").And.Contain("'good'"));
     }
 }
