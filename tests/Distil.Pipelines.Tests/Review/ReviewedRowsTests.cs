@@ -180,11 +180,18 @@ public class ReviewedRowsTests
     {
         await RunAsync();
         var source = RowSources.Reviewed(RunDirectory, "answer", ReviewKeep.Accepted);
+        using var review = RunReview.Open(RunDirectory);
+        review.SetVerdict("answer", "3", ReviewVerdict.Accepted);
         var before = source.Describe();
 
-        using (var review = RunReview.Open(RunDirectory)) review.SetVerdict("answer", "3", ReviewVerdict.Accepted);
+        review.SetVerdict("answer", "3", ReviewVerdict.Rejected);
+        var afterVerdict = source.Describe();
+        review.SetNote("answer", "3", "too short");
+        var afterNote = source.Describe();
 
-        Assert.That(source.Describe(), Is.Not.EqualTo(before));
+        Assert.That(afterVerdict, Is.Not.EqualTo(before), "as many labels, another verdict");
+        Assert.That(afterNote, Is.Not.EqualTo(afterVerdict));
+        Assert.That(source.Describe(), Is.EqualTo(afterNote), "nothing changed, the same description");
         Assert.That(before, Does.Contain(RunDirectory).And.Contain("'answer'"));
     }
 }
