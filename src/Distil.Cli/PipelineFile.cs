@@ -107,9 +107,9 @@ internal static class PipelineFile
             }
             handles[step.Name] = step.Kind switch
             {
-                "load" => parents.Length == 0
-                    ? pipeline.Load(Source(Path.Combine(folder, Text(step.Json, "load", full, where))), step.Name)
-                    : throw Bad(full, $"{where} loads a file and cannot come after another step"),
+                "load" when parents.Length > 0 => throw Bad(full, $"{where} loads rows and cannot come after another step"),
+                "load" when step.Json["load"] is JsonObject reviewed => pipeline.Load(Reviewed(reviewed, where), step.Name),
+                "load" => pipeline.Load(Source(Path.Combine(folder, Text(step.Json, "load", full, where))), step.Name),
                 "sample" => parents.Length == 0
                     ? pipeline.Load(Sample(step.Json["sample"] as JsonObject ?? throw Bad(full, $"{where}: \"sample\" must be an object with rows, seed and columns")), step.Name)
                     : throw Bad(full, $"{where} makes rows and cannot come after another step"),
@@ -348,6 +348,31 @@ internal static class PipelineFile
         {
             if (!File.Exists(file)) throw Bad(full, $"the input file '{file}' does not exist");
             try { return RowSources.File(file); } catch (ArgumentException error) { throw Bad(full, ErrorText.Of(error)); }
+        }
+
+        // "load": {"reviewed": "runs/qa", "step": "answer", "keep": "accepted"}: another run's rows with their review labels.
+        IRowSource Reviewed(JsonObject json, string where)
+        {
+            var at = $"{where}: \"load\"";
+            var directory = Path.Combine(folder, Text(json, "reviewed", full, at));
+            if (!RunDirectoryReader.HasStore(directory))
+                throw Bad(full, $"{at} reads the reviewed rows of the run directory '{directory}', which has no run store ({RunDirectoryReader.StoreFileName})");
+            var step = json["step"] is null ? null : Text(json, "step", full, at);
+            try
+            {
+                var keep = json["keep"] is null ? ReviewKeep.All : ReviewedRows.ParseKeep(Text(json, "keep", full, at));
+                var steps = RunDirectoryReader.ReadSteps(directory).Select(s => s.Name).ToList();
+                if (step is not null && !steps.Contains(step))
+                {
+                    var hint = DidYouMean.Closest(step, steps) is { } close ? $"did you mean '{close}'?" : $"its steps are {string.Join(", ", steps)}";
+                    throw Bad(full, $"{at}: the run directory '{directory}' has no step '{step}'; {hint}");
+                }
+                return RowSources.Reviewed(directory, step ?? ReviewedRows.LastStep(directory), keep);
+            }
+            catch (ArgumentException error)
+            {
+                throw Bad(full, $"{at}: {ErrorText.Of(error)}");
+            }
         }
 
         IRowSink Sink(string file)

@@ -61,7 +61,12 @@ internal static class PipelineFileKeys
     // The kinds only the command builds: they read files, make models and validators.
     private static readonly IReadOnlyList<(Key Kind, IReadOnlyList<Key> Others)> Own =
     [
-        (new("load", Text, "A file of rows to read (JSONL, CSV, Parquet), relative to the pipeline file."), []),
+        (new("load", ["string", "object"], "A file of rows to read (JSONL, CSV, Parquet), relative to the pipeline file; or {\"reviewed\": RUN_DIR, ...}: the rows of another run with their review labels.",
+            new Shape("\"load\"", [
+                new("reviewed", Text, "The run directory whose reviewed rows to read, relative to the pipeline file."),
+                new("step", Text, "The step whose rows to read (default: the run's last step)."),
+                new("keep", Text, "Which rows: all (the default), reviewed, accepted or not_rejected."),
+            ])), []),
         (Options("sample", "Rows drawn at random.",
             new("rows", Whole, "How many rows to make."),
             new("seed", Whole, "The random seed."),

@@ -49,6 +49,12 @@ internal static class PipelineFileSchema
         var json = key.Holds is { Keys: not null } shape && key.Types is ["object"] ? Object(shape, []) : new JsonObject();
         json["type"] = key.Types.Count == 1 ? key.Types[0] : new JsonArray([.. key.Types.Select(t => (JsonNode)t)]);
         json["description"] = key.Description;
+        // A string or an object of known keys ("load": a file, or {"reviewed": ...}).
+        if (key.Holds is { Keys: not null } form && key.Types is ["string", "object"])
+        {
+            json.Remove("type");
+            json["oneOf"] = new JsonArray(new JsonObject { ["type"] = "string" }, Object(form, [form.Keys![0].Name]));
+        }
         // A list of known-key objects ("tools": "mcp"): each item is a string (the short form) or such an object.
         if (key.Holds is { Keys: not null } item && key.Types is ["array"])
         {

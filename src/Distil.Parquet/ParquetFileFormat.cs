@@ -25,6 +25,9 @@ public sealed class ParquetFileFormat : RowFileFormat
     /// <inheritdoc/>
     public override IRowSink OpenSink(string path) => new ParquetRowSink(path);
 
+    /// <summary>A folder in the Hugging Face dataset layout (<see cref="HuggingFaceRowSink"/>).</summary>
+    public override IFolderRowSink? OpenFolderSink(string directory) => new HuggingFaceRowSink(directory);
+
 #pragma warning disable CA2255 // A library's module initializer: registering the format is this package's whole point.
     /// <summary>Registers the format as soon as any type of this package is used.</summary>
     [ModuleInitializer]

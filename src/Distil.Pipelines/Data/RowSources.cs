@@ -31,6 +31,16 @@ public static class RowSources
     /// </summary>
     /// <exception cref="ArgumentException">No registered format has that extension; the message names the package to add when one adds it.</exception>
     public static IRowSource File(string path) => RowFileFormats.Of(path).OpenSource(path);
+
+    /// <summary>
+    /// The reviewed rows of another run (<see cref="ReviewedRowSource"/>): step <paramref name="step"/>'s committed rows in
+    /// <paramref name="runDirectory"/> with the reviewer's corrections applied, the columns <c>review_status</c>,
+    /// <c>review_note</c> and <c>review_corrected</c> added, and only the rows <paramref name="keep"/> names.
+    /// </summary>
+    /// <param name="runDirectory">The run directory whose rows were reviewed.</param>
+    /// <param name="step">The step whose rows to read; null for the run's last step.</param>
+    /// <param name="keep">Which rows stay, by their verdict (default: all of them).</param>
+    public static ReviewedRowSource Reviewed(string runDirectory, string? step = null, ReviewKeep keep = ReviewKeep.All) => new(runDirectory, step, keep);
 }
 
 /// <summary>The built-in dataset writers, by format.</summary>

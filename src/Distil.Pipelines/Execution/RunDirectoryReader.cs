@@ -101,6 +101,18 @@ public static class RunDirectoryReader
         }
     }
 
+    /// <summary>The sequence number of step <paramref name="step"/>'s last commit, or -1 when it has none (or there is no store).</summary>
+    internal static long LastSequence(string runDirectory, string step)
+    {
+        var store = Path.Combine(runDirectory, StoreFileName);
+        if (!File.Exists(store)) return -1;
+        using var connection = OpenReadOnly(store);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(seq), -1) FROM rows WHERE step = $step";
+        command.Parameters.AddWithValue("$step", step);
+        return (long)command.ExecuteScalar()!;
+    }
+
     // Read-only and unpooled: a reader never creates, changes or keeps open anything in a directory a run may be writing.
     private static SqliteConnection OpenReadOnly(string store)
     {

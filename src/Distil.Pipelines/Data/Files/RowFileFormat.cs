@@ -33,4 +33,11 @@ public abstract class RowFileFormat
     /// <summary>A sink that writes the file at <paramref name="path"/>, safely (see <see cref="FileRowSink"/>).</summary>
     /// <exception cref="ArgumentException">The format cannot write such a file; the message says why.</exception>
     public abstract IRowSink OpenSink(string path);
+
+    /// <summary>
+    /// A sink that writes a dataset folder (a path without an extension) in this format's layout, or null (the default)
+    /// when the format writes single files only. The Distil.Parquet package's format writes the Hugging Face layout.
+    /// </summary>
+    /// <exception cref="ArgumentException">The format cannot write such a folder; the message says why.</exception>
+    public virtual IFolderRowSink? OpenFolderSink(string directory) => null;
 }
