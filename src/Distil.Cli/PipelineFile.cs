@@ -540,7 +540,7 @@ internal static class PipelineFile
             if (step is null)
             {
                 var hint = DidYouMean.Closest(stepName, steps.Select(s => s.Name)) is { } close ? $" Did you mean '{close}'?" : "";
-                throw new PipelineFileException($"--param '{given}': the pipeline has no step '{stepName}'.{hint} Its task steps: {string.Join(", ", steps.Where(s => s.Kind is "task" or "generate").Select(s => s.Name))}");
+                throw new PipelineFileException($"--param '{given}': the pipeline has no step '{stepName}'.{hint} Its steps with parameters: {string.Join(", ", steps.Where(s => s.Kind is "task" or "generate" or "step").Select(s => s.Name))}");
             }
             if (step.Kind is not ("task" or "generate" or "step"))
             {
