@@ -3,6 +3,7 @@ namespace Distil.Generators;
 /// <summary>Names of the incremental steps, for caching tests.</summary>
 internal static class TrackingNames
 {
+    public const string TaskClasses = nameof(TaskClasses);
     public const string TaskDeclarations = nameof(TaskDeclarations);
     public const string TemplateFiles = nameof(TemplateFiles);
     public const string TaskTemplateFiles = nameof(TaskTemplateFiles);
