@@ -41,7 +41,7 @@ public sealed partial class TaskGenerator
             var attributes = type.GetAttributes();
             dependencies.AddType(type);
             foreach (var attribute in attributes) dependencies.AddType(attribute.AttributeClass);
-            var taskName = TaskAttributeOn(syntax, attributes)?.ConstructorArguments.FirstOrDefault().Value as string ?? type.Name;
+            var taskName = KnownTypes.WrittenOn(syntax, attributes, "Distil", "TaskAttribute")?.ConstructorArguments.FirstOrDefault().Value as string ?? type.Name;
 
             var notPartial = FirstNonPartialType(type);
             if (notPartial is not null)
@@ -112,20 +112,6 @@ public sealed partial class TaskGenerator
                 // The text, not its hash: hashing waits for the Resolver, which runs only for a task that changed.
                 // Its records count too, wherever they are declared: they say what it reads and answers.
                 SettingReader.DeclarationText(type) + SettingReader.RecordsText(type, new ITypeSymbol[] { inputType, outputType }, dependencies));
-        }
-
-        // The [Task] attribute written on this declaration (a partial class's other parts have their own).
-        private static AttributeData? TaskAttributeOn(TypeDeclarationSyntax syntax, System.Collections.Immutable.ImmutableArray<AttributeData> attributes)
-        {
-            AttributeData? first = null;
-            foreach (var attribute in attributes)
-            {
-                if (!KnownTypes.IsAttribute(attribute, "Distil", "TaskAttribute")) continue;
-                var applied = attribute.ApplicationSyntaxReference;
-                if (applied is not null && applied.SyntaxTree == syntax.SyntaxTree && syntax.Span.Contains(applied.Span)) return attribute;
-                first ??= attribute;
-            }
-            return first;
         }
 
         private static TaskDeclaration Invalid(INamedTypeSymbol type, string taskName, List<DiagnosticInfo> diagnostics) =>

@@ -10,6 +10,7 @@ internal static class TrackingNames
     public const string TaskCode = nameof(TaskCode);
     public const string TaskSpecs = nameof(TaskSpecs);
     public const string Diagnostics = nameof(Diagnostics);
+    public const string StepClasses = nameof(StepClasses);
     public const string StepDeclarations = nameof(StepDeclarations);
     public const string StepCode = nameof(StepCode);
     public const string StepDiagnostics = nameof(StepDiagnostics);

@@ -171,4 +171,33 @@ public class DeclarationReuseTests
 
         Assert.All(Reads(result), r => Assert.NotEqual(IncrementalStepRunReason.Cached, r));
     }
+
+    [Fact]
+    public void Editing_a_task_reads_no_step_again_and_editing_a_step_reads_only_that_step()
+    {
+        const string step = """
+            using Distil;
+            namespace App;
+            [Step("trim")]
+            public sealed partial class Trim : Step<Trim.Input, Trim.Output>
+            {
+                public sealed record Input(string Text);
+                public sealed record Output(string Clean);
+                public override Output Process(Input input) => new(input.Text.Trim());
+            }
+            """;
+        var compilation = GeneratorHarness.Compilation(Task(0), step, step.Replace("Trim", "Strip").Replace("\"trim\"", "\"strip\""));
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+
+        var afterTaskEdit = driver.RunGenerators(Replace(compilation, 0, Task(0, "Condense {{ title }}."))).GetRunResult().Results[0];
+        Assert.All(StepReads(afterTaskEdit), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+
+        var afterStepEdit = driver.RunGenerators(Replace(compilation, 1, step.Replace("Trim()", "Trim('.')"))).GetRunResult().Results[0];
+        var reads = StepReads(afterStepEdit);
+        Assert.Equal(1, reads.Count(r => r == IncrementalStepRunReason.Modified));
+        Assert.Equal(1, reads.Count(r => r == IncrementalStepRunReason.Cached));
+    }
+
+    private static List<IncrementalStepRunReason> StepReads(GeneratorRunResult result) =>
+        result.TrackedSteps[TrackingNames.StepDeclarations].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
 }
