@@ -17,4 +17,14 @@ if (args is [PipelineMemoryRun.Argument, var rows])
     await PipelineMemoryRun.RunAsync(int.Parse(rows, System.Globalization.CultureInfo.InvariantCulture));
     return;
 }
+// dotnet run -c Release --project bench/Distil.Benchmarks -- --generator-cpu 1000 30 [path/to/baseline/Distil.Generators.dll]
+// The generator after an edit and its floor, by CPU time, arms interleaved (see docs/benchmarks.md).
+if (args is [GeneratorCpuRun.Argument, var taskCount, var rounds, .. var baseline])
+{
+    GeneratorCpuRun.Run(
+        int.Parse(taskCount, System.Globalization.CultureInfo.InvariantCulture),
+        int.Parse(rounds, System.Globalization.CultureInfo.InvariantCulture),
+        baseline is [var path] ? path : null);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

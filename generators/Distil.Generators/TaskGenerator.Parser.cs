@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Distil.Generators.Diagnostics;
+using Distil.Generators.Incremental;
 using Distil.Generators.Model;
 using Distil.Generators.Parsing;
 using Microsoft.CodeAnalysis;
@@ -17,12 +18,30 @@ public sealed partial class TaskGenerator
     {
         public const string TaskAttribute = "Distil.TaskAttribute";
 
-        public static TaskDeclaration Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        /// <summary>
+        /// Reads the class the attribute lookup found, and records on <paramref name="site"/> what the
+        /// reading depended on, so that the next compilation reads it again only if one of those changed.
+        /// </summary>
+        public static TaskDeclaration Parse(DeclarationSite site, CancellationToken cancellationToken)
         {
-            var type = (INamedTypeSymbol)context.TargetSymbol;
-            var syntax = (TypeDeclarationSyntax)context.TargetNode;
+            var syntax = (TypeDeclarationSyntax)site.Node;
+            var compilation = site.Compilation;
+            var type = compilation.GetSemanticModel(syntax.SyntaxTree).GetDeclaredSymbol(syntax, cancellationToken)!;
+            var dependencies = new SourceDependencies();
+            var declaration = Parse(type, syntax, compilation, dependencies, cancellationToken);
+            site.Read(dependencies);
+            return declaration;
+        }
+
+        private static TaskDeclaration Parse(
+            INamedTypeSymbol type, TypeDeclarationSyntax syntax, Compilation compilation, SourceDependencies dependencies,
+            CancellationToken cancellationToken)
+        {
             var diagnostics = new List<DiagnosticInfo>();
-            var taskName = context.Attributes[0].ConstructorArguments.FirstOrDefault().Value as string ?? type.Name;
+            var attributes = type.GetAttributes();
+            dependencies.AddType(type);
+            foreach (var attribute in attributes) dependencies.AddType(attribute.AttributeClass);
+            var taskName = KnownTypes.WrittenOn(syntax, attributes, "Distil", "TaskAttribute")?.ConstructorArguments.FirstOrDefault().Value as string ?? type.Name;
 
             var notPartial = FirstNonPartialType(type);
             if (notPartial is not null)
@@ -47,7 +66,7 @@ public sealed partial class TaskGenerator
             cancellationToken.ThrowIfCancellationRequested();
             var inputType = (INamedTypeSymbol)taskBase.TypeArguments[0];
             var outputType = (INamedTypeSymbol)taskBase.TypeArguments[1];
-            var shapes = new TypeShapeReader(diagnostics, context.SemanticModel.Compilation);
+            var shapes = new TypeShapeReader(diagnostics, compilation) { Dependencies = dependencies };
             var inputId = shapes.ReadRoot(inputType, isOutput: false);
             var outputId = shapes.ReadRoot(outputType, isOutput: true);
             if (inputId is null || outputId is null) return Invalid(type, taskName, diagnostics);
@@ -55,7 +74,7 @@ public sealed partial class TaskGenerator
             var objects = shapes.Objects.ToList();
             ReportDuplicateColumns(objects, diagnostics);
 
-            var templates = ReadTemplates(type, taskName, diagnostics).ToList();
+            var templates = ReadTemplates(attributes, taskName, diagnostics).ToList();
             var hasFormatMessages = HasFormatMessages(type, inputType, taskName, diagnostics);
             if (hasFormatMessages && templates.Count > 0)
             {
@@ -89,10 +108,10 @@ public sealed partial class TaskGenerator
                     : diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error) ? EmitMode.Stubs
                     : EmitMode.Members,
                 diagnostics.ToEquatableArray(),
-                SettingReader.Read(type).ToEquatableArray(),
+                SettingReader.Read(type, dependencies: dependencies).ToEquatableArray(),
                 // The text, not its hash: hashing waits for the Resolver, which runs only for a task that changed.
                 // Its records count too, wherever they are declared: they say what it reads and answers.
-                SettingReader.DeclarationText(type) + SettingReader.RecordsText(type, new ITypeSymbol[] { inputType, outputType }));
+                SettingReader.DeclarationText(type) + SettingReader.RecordsText(type, new ITypeSymbol[] { inputType, outputType }, dependencies));
         }
 
         private static TaskDeclaration Invalid(INamedTypeSymbol type, string taskName, List<DiagnosticInfo> diagnostics) =>
@@ -154,9 +173,10 @@ public sealed partial class TaskGenerator
             }
         }
 
-        private static IEnumerable<TemplateSource> ReadTemplates(INamedTypeSymbol type, string taskName, List<DiagnosticInfo> diagnostics)
+        private static IEnumerable<TemplateSource> ReadTemplates(
+            System.Collections.Immutable.ImmutableArray<AttributeData> attributes, string taskName, List<DiagnosticInfo> diagnostics)
         {
-            foreach (var attribute in type.GetAttributes())
+            foreach (var attribute in attributes)
             {
                 PromptRole? role = KnownTypes.IsAttribute(attribute, "Distil", "SystemPromptAttribute") ? PromptRole.System
                     : KnownTypes.IsAttribute(attribute, "Distil", "UserPromptAttribute") ? PromptRole.User

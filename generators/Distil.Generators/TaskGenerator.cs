@@ -2,6 +2,7 @@ using System;
 using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
+using Distil.Generators.Incremental;
 using Distil.Generators.Model;
 using Microsoft.CodeAnalysis;
 
@@ -21,11 +22,19 @@ public sealed partial class TaskGenerator : IIncrementalGenerator
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        var declarations = context.SyntaxProvider
+        // Roslyn runs the transform of ForAttributeWithMetadataName for every [Task] class on every
+        // compilation (any edit may change symbols). So the transform only notes where the class is;
+        // the read is a step of its own, which stays cached while nothing it read has changed: an
+        // edit to one task among 1,000 reads one task again (DeclarationSite says when).
+        var classes = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 Parser.TaskAttribute,
                 predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax,
-                transform: Parser.Parse)
+                transform: static (found, _) => new DeclarationSite(found.TargetNode, found.SemanticModel.Compilation))
+            .WithTrackingName(TrackingNames.TaskClasses);
+
+        var declarations = classes
+            .Select(Parser.Parse)
             .WithTrackingName(TrackingNames.TaskDeclarations);
 
         // Only template files: an edit to any other additional file leaves this step unchanged.

@@ -13,6 +13,25 @@ internal static class KnownTypes
 
     public static bool IsAttribute(AttributeData attribute, string ns, string name) => Is(attribute.AttributeClass, ns, name);
 
+    /// <summary>
+    /// The attribute <paramref name="ns"/>.<paramref name="name"/> as written on this declaration (the
+    /// other parts of a partial class may have their own), else the first of the class's.
+    /// </summary>
+    public static AttributeData? WrittenOn(
+        Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax declaration,
+        System.Collections.Immutable.ImmutableArray<AttributeData> attributes, string ns, string name)
+    {
+        AttributeData? first = null;
+        foreach (var attribute in attributes)
+        {
+            if (!IsAttribute(attribute, ns, name)) continue;
+            var applied = attribute.ApplicationSyntaxReference;
+            if (applied is not null && applied.SyntaxTree == declaration.SyntaxTree && declaration.Span.Contains(applied.Span)) return attribute;
+            first ??= attribute;
+        }
+        return first;
+    }
+
     /// <summary>True when <paramref name="symbol"/> is the namespace written <paramref name="dotted"/> (e.g. "System.Collections.Generic").</summary>
     public static bool IsNamespace(INamespaceSymbol? symbol, string dotted)
     {

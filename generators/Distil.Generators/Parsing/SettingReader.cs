@@ -18,7 +18,9 @@ internal static class SettingReader
     private const string Values = "global::Distil.SettingValues";
 
     /// <summary>The settings of a task, or of another kind of class when <paramref name="isBase"/> says where Distil's own bases start.</summary>
-    public static IEnumerable<SettingSpec> Read(INamedTypeSymbol type, System.Func<INamedTypeSymbol, bool>? isBase = null)
+    /// <param name="dependencies">Where to record the project's types the settings are of, when the reading is to be reused.</param>
+    public static IEnumerable<SettingSpec> Read(
+        INamedTypeSymbol type, System.Func<INamedTypeSymbol, bool>? isBase = null, Incremental.SourceDependencies? dependencies = null)
     {
         isBase ??= IsDistilBase;
         var seen = new HashSet<string>();
@@ -34,6 +36,7 @@ internal static class SettingReader
                 var isParameter = property.GetAttributes().Any(a => KnownTypes.IsAttribute(a, "Distil", "TemplateParameterAttribute"));
                 var settable = property.SetMethod is { DeclaredAccessibility: Accessibility.Public };
                 if (!settable && !isParameter) continue;
+                dependencies?.AddType(property.Type);
                 var reader = settable ? Reader(property.Type) : null;
                 yield return new SettingSpec(
                     ColumnNames.SnakeCase(property.Name),
@@ -91,7 +94,7 @@ internal static class SettingReader
     /// properties, and so on, except those declared inside <paramref name="owner"/> (in its own
     /// text already). A changed record changes what the code reads and writes.
     /// </summary>
-    public static string RecordsText(INamedTypeSymbol owner, IEnumerable<ITypeSymbol> roots)
+    public static string RecordsText(INamedTypeSymbol owner, IEnumerable<ITypeSymbol> roots, Incremental.SourceDependencies? dependencies = null)
     {
         var text = new StringBuilder();
         var seen = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
@@ -109,6 +112,7 @@ internal static class SettingReader
                     foreach (var argument in named.TypeArguments) pending.Enqueue(argument);
                     var definition = named.OriginalDefinition;
                     if (definition.DeclaringSyntaxReferences.Length == 0 || Within(definition, owner)) continue;
+                    dependencies?.AddType(definition);
                     text.Append(TypeText(definition));
                     foreach (var property in definition.GetMembers().OfType<IPropertySymbol>())
                     {

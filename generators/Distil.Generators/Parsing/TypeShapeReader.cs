@@ -35,6 +35,9 @@ internal sealed class TypeShapeReader
 
     public bool HasErrors { get; private set; }
 
+    /// <summary>Where to record the project's types read, when the reading is to be reused on later compilations.</summary>
+    public Incremental.SourceDependencies? Dependencies { get; init; }
+
     public static string TypeName(ITypeSymbol type) =>
         type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(FullyQualified);
 
@@ -65,6 +68,7 @@ internal sealed class TypeShapeReader
 
     private string? ReadObject(INamedTypeSymbol type, bool isOutput, Owner? owner)
     {
+        Dependencies?.AddType(type);
         var id = CachedTypeName(type);
         if (_objects.ContainsKey(id)) return id;
         if (!_reading.Add(id))
@@ -131,6 +135,7 @@ internal sealed class TypeShapeReader
 
     private TypeShape? ReadShape(ITypeSymbol type, Owner property, bool isOutput)
     {
+        Dependencies?.AddType(type);
         if (type.TypeKind == TypeKind.Error)
         {
             // The compiler reports the unknown type itself; a second error would only add noise.

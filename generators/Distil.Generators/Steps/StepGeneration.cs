@@ -1,4 +1,5 @@
 using System;
+using Distil.Generators.Incremental;
 using Distil.Generators.Model;
 using Microsoft.CodeAnalysis;
 
@@ -13,11 +14,15 @@ internal static class StepGeneration
 {
     public static void Register(IncrementalGeneratorInitializationContext context)
     {
+        // As for tasks: the lookup notes where each class is, and reading it is a step of its own,
+        // cached while nothing it read has changed.
         var declarations = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 StepParser.StepAttribute,
                 predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax,
-                transform: StepParser.Parse)
+                transform: static (found, _) => new DeclarationSite(found.TargetNode, found.SemanticModel.Compilation))
+            .WithTrackingName(TrackingNames.StepClasses)
+            .Select(StepParser.Parse)
             .WithTrackingName(TrackingNames.StepDeclarations);
 
         // The code sees no positions and the declaration's hash, not its text: a step moved in its

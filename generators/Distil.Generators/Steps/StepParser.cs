@@ -2,9 +2,11 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Distil.Generators.Diagnostics;
+using Distil.Generators.Incremental;
 using Distil.Generators.Model;
 using Distil.Generators.Parsing;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Distil.Generators.Steps;
@@ -12,18 +14,38 @@ namespace Distil.Generators.Steps;
 /// <summary>
 /// Reads a <c>[Step]</c> class into a <see cref="StepDeclaration"/>: its typed base, its records
 /// (with the task path's <see cref="TypeShapeReader"/>), its settings and its declaration text.
-/// Like the task parser it runs for every step on every compilation, so it binds only what it must.
+/// Like the task parser it runs for every step that changed (<see cref="DeclarationSite"/>), and for
+/// every step in a cold build, so it binds only what it must.
 /// </summary>
 internal static class StepParser
 {
     public const string StepAttribute = "Distil.StepAttribute";
 
-    public static StepDeclaration Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the class the attribute lookup found, and records on <paramref name="site"/> what the
+    /// reading depended on, so that the next compilation reads it again only if one of those changed.
+    /// </summary>
+    public static StepDeclaration Parse(DeclarationSite site, CancellationToken cancellationToken)
     {
-        var type = (INamedTypeSymbol)context.TargetSymbol;
-        var syntax = (TypeDeclarationSyntax)context.TargetNode;
+        var syntax = (TypeDeclarationSyntax)site.Node;
+        var compilation = site.Compilation;
+        var type = compilation.GetSemanticModel(syntax.SyntaxTree).GetDeclaredSymbol(syntax, cancellationToken)!;
+        var dependencies = new SourceDependencies();
+        var declaration = Parse(type, syntax, compilation, dependencies, cancellationToken);
+        site.Read(dependencies);
+        return declaration;
+    }
+
+    private static StepDeclaration Parse(
+        INamedTypeSymbol type, TypeDeclarationSyntax syntax, Compilation compilation, SourceDependencies dependencies,
+        CancellationToken cancellationToken)
+    {
         var diagnostics = new List<DiagnosticInfo>();
-        var stepName = context.Attributes[0].ConstructorArguments.FirstOrDefault().Value as string ?? ColumnNames.SnakeCase(type.Name);
+        var attributes = type.GetAttributes();
+        dependencies.AddType(type);
+        foreach (var attribute in attributes) dependencies.AddType(attribute.AttributeClass);
+        var stepName = KnownTypes.WrittenOn(syntax, attributes, "Distil", "StepAttribute")?.ConstructorArguments.FirstOrDefault().Value as string
+                       ?? ColumnNames.SnakeCase(type.Name);
         var declaration = new StepDeclaration
         {
             StepName = stepName,
@@ -53,7 +75,7 @@ internal static class StepParser
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var shapes = new TypeShapeReader(diagnostics, context.SemanticModel.Compilation);
+        var shapes = new TypeShapeReader(diagnostics, compilation) { Dependencies = dependencies };
         var records = stepBase.TypeArguments.Cast<INamedTypeSymbol>().ToList();
         var inputType = shape == StepShape.Generator ? null : records[0];
         var outputType = records[records.Count - 1];
@@ -74,11 +96,11 @@ internal static class StepParser
             InputObjectId = inputId,
             OutputObjectId = outputId,
             Objects = objects.ToEquatableArray(),
-            Settings = SettingReader.Read(type, IsDistilBase).ToEquatableArray(),
+            Settings = SettingReader.Read(type, IsDistilBase, dependencies).ToEquatableArray(),
             // A class with errors gets nothing: the compiler's "abstract member not implemented" follows the Distil error.
             Mode = notPartial is not null || hasErrors ? EmitMode.Nothing : EmitMode.Members,
             Diagnostics = diagnostics.ToEquatableArray(),
-            DeclarationText = DeclarationText(type, records),
+            DeclarationText = DeclarationText(type, records, dependencies),
         };
     }
 
@@ -117,6 +139,6 @@ internal static class StepParser
     // The class (with its nested records) and the records it reads and makes, wherever they are
     // declared: a change to any of them changes the step's signature; the text, not its hash, so
     // hashing runs only when it changed.
-    private static string DeclarationText(INamedTypeSymbol type, IEnumerable<INamedTypeSymbol> records) =>
-        SettingReader.DeclarationText(type, IsDistilBase) + SettingReader.RecordsText(type, records);
+    private static string DeclarationText(INamedTypeSymbol type, IEnumerable<INamedTypeSymbol> records, SourceDependencies dependencies) =>
+        SettingReader.DeclarationText(type, IsDistilBase) + SettingReader.RecordsText(type, records, dependencies);
 }
