@@ -18,6 +18,9 @@ public static class DocumentReaders
     };
 
     private static readonly object Gate = new();
+
+    // Packages tried by name and not found: a folder of many PDFs tries once, not once per file.
+    private static readonly HashSet<string> Absent = new(StringComparer.Ordinal);
     private static readonly List<DocumentReader> Readers = [new TextDocumentReader(), new MarkdownDocumentReader(), new HtmlDocumentReader()];
 
     /// <summary>Every registered reader, the latest registered first (it wins an extension it shares with an earlier one).</summary>
@@ -83,6 +86,10 @@ public static class DocumentReaders
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "The readers are declared with DynamicallyAccessedMembers on the attribute.")]
     private static bool TryLoadPackage(string package)
     {
+        lock (Gate)
+        {
+            if (Absent.Contains(package)) return false;
+        }
         try
         {
             var assembly = Assembly.Load(new AssemblyName(package));
@@ -92,6 +99,7 @@ public static class DocumentReaders
         }
         catch (Exception error) when (error is FileNotFoundException or FileLoadException or BadImageFormatException or PlatformNotSupportedException or NotSupportedException)
         {
+            lock (Gate) Absent.Add(package);
             return false;
         }
     }
