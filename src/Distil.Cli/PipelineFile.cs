@@ -264,23 +264,29 @@ internal static class PipelineFile
 
         StepHandle Embed(StepHandle parent, StepSpec step, string where)
         {
-            var json = step.Json["embed"] as JsonObject ?? throw Bad(full, $"{where}: \"embed\" must be an object with \"column\" and \"model\"");
+            var json = step.Json["embed"] as JsonObject ?? throw Bad(full, $"{where}: \"embed\" must be an object with \"column\" (and \"model\" for another generator than the default)");
             var column = (string?)json["column"] ?? throw Bad(full, $"{where}: \"embed\" needs \"column\": the text to embed");
-            var model = (string?)json["model"] ?? defaultModel ?? throw Bad(full, $"{where}: \"embed\" needs \"model\"");
+            // Rule: an embed step without "model" uses the default generator (MiniLM, which the tool carries),
+            // never the pipeline's chat model: a chat model's vectors are a poor measure of meaning.
+            var model = (string?)json["model"];
             try
             {
-                Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>> generator = model.StartsWith("local:", StringComparison.OrdinalIgnoreCase)
-                    ? Distil.LlamaSharp.LocalModelsRegistration.CreateEmbeddingGenerator(model.Contains('?') ? model : ResolveLocal(model))
-                    : model.StartsWith("azure:", StringComparison.OrdinalIgnoreCase)
-                        ? Distil.AzureOpenAI.AzureOpenAIProviders.CreateEmbeddingGenerator(model)
-                        : Distil.OpenAI.OpenAIProviders.CreateEmbeddingGenerator(model);
+                var generator = model is null ? EmbeddingGenerators.Default : EmbeddingGeneratorOf(model);
                 return parent.Embed(column, generator, (string?)json["output"], new EmbedOptions { BatchSize = (int?)json["batch_size"] ?? 64 }, step.Name);
             }
-            catch (ModelSpecException error)
+            catch (Exception error) when (error is ModelSpecException or InvalidOperationException)
             {
                 throw Bad(full, $"{where}: {DistilCommand.OneLine(ErrorText.Of(error))}");
             }
         }
+
+        // A named generator: local:PATH (relative to the file), azure:DEPLOYMENT, openai:MODEL or endpoint:URL#MODEL.
+        IEmbeddingGenerator<string, Embedding<float>> EmbeddingGeneratorOf(string model) =>
+            model.StartsWith("local:", StringComparison.OrdinalIgnoreCase)
+                ? Distil.LlamaSharp.LocalModelsRegistration.CreateEmbeddingGenerator(model.Contains('?') ? model : ResolveLocal(model))
+                : model.StartsWith("azure:", StringComparison.OrdinalIgnoreCase)
+                    ? Distil.AzureOpenAI.AzureOpenAIProviders.CreateEmbeddingGenerator(model)
+                    : Distil.OpenAI.OpenAIProviders.CreateEmbeddingGenerator(model);
 
         // local:PATH relative to the pipeline file, as input files are.
         string ResolveLocal(string model)

@@ -89,7 +89,7 @@ internal static class PipelineFileKeys
         ]),
         (Options("embed", "Embeds a text column.",
             new("column", Text, "The text to embed."),
-            new("model", Text, "The embedding model."),
+            new("model", Text, "The embedding model: openai:, azure:, endpoint:, local:. Without it: all-MiniLM-L6-v2 in-process (the default generator)."),
             new("output", Text, "The column of the vectors."),
             new("batch_size", Whole, "Texts per call.")), []),
         (new("keep_columns", List, "The columns to keep."), []),

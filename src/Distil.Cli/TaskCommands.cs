@@ -26,7 +26,7 @@ internal static class TaskCommands
         ("sample", "rows from nothing with seeded columns: category, subcategory, uniform, gaussian, bernoulli, poisson, uuid, datetime"),
         ("generate", "rows from nothing made by a task that needs no input (magpie), each its own draw"),
         ("task", "a built-in task on every row (params, model, input_mappings, output_mappings, structured, num_generations)"),
-        ("embed", "an embedding column from an embedding model (openai:, azure:, endpoint:, local:)"),
+        ("embed", "an embedding column: all-MiniLM-L6-v2 in-process by default, or a model (openai:, azure:, endpoint:, local:)"),
         ("dedup", "drops exact, near or semantic duplicates (exact, minhash over text; embedding over vectors)"),
         ("validate", "a validity column and its reasons: csharp (compiles), json_schema, regex; keep_valid drops the rest"),
         ("keep_columns", "keeps the listed columns"),

@@ -169,6 +169,22 @@ public sealed class StepHandle
         return Pipeline.Add(new EmbedNode(name ?? Pipeline.AutoName("embed"), column, generator, output ?? column + "_embedding", options), Step);
     }
 
+    /// <summary>
+    /// Adds <paramref name="output"/> (default <c>&lt;column&gt;_embedding</c>): the embedding of
+    /// <paramref name="column"/> from the default generator (<see cref="EmbeddingGenerators.Default"/>:
+    /// all-MiniLM-L6-v2, 384 numbers, when the <c>Distil.MiniLM</c> package is referenced), as
+    /// <see cref="Embed(string, IEmbeddingGenerator{string, Embedding{float}}, string?, EmbedOptions?, string?)"/> does.
+    /// <code>
+    /// pipeline.Load(rows).Embed("instruction").Deduplicate("instruction_embedding", new DedupOptions { Method = DedupMethod.Embedding, Threshold = 0.8, VectorIndex = HnswVectorIndex.Factory() });
+    /// </code>
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No default generator is registered; the message names the package to add.</exception>
+    public StepHandle Embed(string column, string? output = null, EmbedOptions? options = null, string? name = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(column);
+        return Embed(column, EmbeddingGenerators.Default, output, options, name);
+    }
+
     /// <summary>Keeps the rows <paramref name="keep"/> accepts; <paramref name="reads"/> lists the columns it needs, for validation.</summary>
     public StepHandle Filter(Func<JsonObject, bool> keep, IReadOnlyList<string>? reads = null, string? name = null)
     {

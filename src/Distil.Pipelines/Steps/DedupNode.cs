@@ -19,7 +19,7 @@ public enum DedupMethod
     MinHash,
 
     /// <summary>
-    /// Semantic duplicates: rows whose embeddings (a column of numbers, as <see cref="StepHandle.Embed"/>
+    /// Semantic duplicates: rows whose embeddings (a column of numbers, as <see cref="StepHandle.Embed(string, string?, EmbedOptions?, string?)"/>
     /// writes) have a cosine similarity of the threshold or more with an earlier kept row's, found
     /// with the nearest-neighbour index of <see cref="DedupOptions.VectorIndex"/> (HNSW from the
     /// <c>Distil.USearch</c> package: <c>HnswVectorIndex.Factory()</c>).

@@ -30,7 +30,10 @@ public sealed record EmbedOptions
 /// Adds an embedding column: the vector of one text column from any Microsoft.Extensions.AI
 /// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>, asked for in batches, retried on
 /// transient faults like chat calls, and committed to the run store, so that a resumed run asks
-/// for nothing it has. A row whose text is null gets a null vector.
+/// for nothing it has. A row whose text is null gets a null vector. Rule: a vector is paid for once per
+/// model and text: every vector is also kept in the run's answers (<c>answers.db</c>, see
+/// <see cref="EmbeddingAnswers"/>), so a step computed again (its settings changed, an earlier step
+/// changed some rows) asks only for texts the model has never embedded in this run directory.
 /// </summary>
 internal sealed class EmbedNode(string name, string column, IEmbeddingGenerator<string, Embedding<float>> generator, string output, EmbedOptions options)
     : PipelineStep(name)
@@ -49,6 +52,7 @@ internal sealed class EmbedNode(string name, string column, IEmbeddingGenerator<
         var builder = new ResiliencePipelineBuilder();
         if (options.MaxRetries > 0) builder.AddRetry(TransientFaults.RetryOptions(options.MaxRetries, options.RetryDelay, TimeSpan.FromSeconds(60), static _ => default));
         var retry = builder.Build();
+        using var answers = new EmbeddingAnswers(Path.GetDirectoryName(run.Store.Path)!, generator, run.Logger);
         var batchSize = options.BatchSize;
         var batch = new List<(KeyedRow Row, long Sequence)>();
         long sequence = 0;
@@ -63,14 +67,15 @@ internal sealed class EmbedNode(string name, string column, IEmbeddingGenerator<
         {
             if (batch.Count == 0) return;
             var stored = batch.Select(b => run.Replay(b.Row.Key)).ToList();
-            var missing = batch.Where((b, i) => stored[i] is null && JsonNodeRead.Text(b.Row.Row[column]) is not null).ToList();
-            Dictionary<RowKey, float[]> vectors = [];
+            var texts = batch.Where((b, i) => stored[i] is null).Select(b => JsonNodeRead.Text(b.Row.Row[column])).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+            var vectors = await answers.FindAsync(texts, run.Cancellation).ConfigureAwait(false);
+            var missing = texts.Where(t => !vectors.ContainsKey(t)).ToList();
             if (missing.Count > 0)
             {
-                var texts = missing.Select(m => JsonNodeRead.Text(m.Row.Row[column])!).ToList();
-                var embeddings = await retry.ExecuteAsync(async token => await generator.GenerateAsync(texts, cancellationToken: token).ConfigureAwait(false), run.Cancellation).ConfigureAwait(false);
-                if (embeddings.Count != texts.Count) throw new InvalidOperationException($"The embedding generator returned {embeddings.Count} vectors for {texts.Count} texts.");
-                for (var i = 0; i < missing.Count; i++) vectors[missing[i].Row.Key] = embeddings[i].Vector.ToArray();
+                var embeddings = await retry.ExecuteAsync(async token => await generator.GenerateAsync(missing, cancellationToken: token).ConfigureAwait(false), run.Cancellation).ConfigureAwait(false);
+                if (embeddings.Count != missing.Count) throw new InvalidOperationException($"The embedding generator returned {embeddings.Count} vectors for {missing.Count} texts.");
+                for (var i = 0; i < missing.Count; i++) vectors[missing[i]] = embeddings[i].Vector.ToArray();
+                await answers.KeepAsync(missing, vectors, run.Cancellation).ConfigureAwait(false);
             }
             for (var i = 0; i < batch.Count; i++)
             {
@@ -80,7 +85,7 @@ internal sealed class EmbedNode(string name, string column, IEmbeddingGenerator<
                     continue;
                 }
                 var (row, seq) = batch[i];
-                row.Row[output] = vectors.TryGetValue(row.Key, out var vector) ? new JsonArray([.. vector.Select(v => (JsonNode?)(double)v)]) : null;
+                row.Row[output] = JsonNodeRead.Text(row.Row[column]) is { } text ? new JsonArray([.. vectors[text].Select(v => (JsonNode?)(double)v)]) : null;
                 IReadOnlyList<KeyedRow> outputs = [row];
                 await run.SaveAsync(row.Key, seq, outputs).ConfigureAwait(false);
                 await run.EmitAsync(outputs).ConfigureAwait(false);
@@ -88,5 +93,4 @@ internal sealed class EmbedNode(string name, string column, IEmbeddingGenerator<
             batch.Clear();
         }
     }
-
 }
