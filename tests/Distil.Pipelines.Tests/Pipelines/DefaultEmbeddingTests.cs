@@ -70,7 +70,8 @@ public class DefaultEmbeddingTests
         pipeline.RunDirectory = Path.Combine(_temp.Path, "run");
         pipeline.Load(Rows())
             .Embed("text")
-            .Deduplicate("text_embedding", new DedupOptions { Method = DedupMethod.Embedding, Threshold = Threshold, VectorIndex = HnswVectorIndex.Factory() });
+            .Deduplicate("text_embedding", new DedupOptions { Method = DedupMethod.Embedding, Threshold = Threshold, VectorIndex = HnswVectorIndex.Factory() })
+            .KeepColumns("id", "text", "text_embedding");   // a stored step: the dataset is read from it
 
         var rows = await (await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.None })).Dataset.ToListAsync();
 
@@ -157,7 +158,8 @@ public class DefaultEmbeddingTests
     private static double Cosine(Embedding<float> a, Embedding<float> b)
     {
         double dot = 0, na = 0, nb = 0;
-        var (x, y) = (a.Vector.Span, b.Vector.Span);
+        var x = a.Vector.Span;
+        var y = b.Vector.Span;
         for (var i = 0; i < x.Length; i++) { dot += x[i] * y[i]; na += x[i] * x[i]; nb += y[i] * y[i]; }
         return dot / Math.Sqrt(na * nb);
     }
