@@ -86,6 +86,7 @@ public class PackageTests
     [TestCase("Distil.Testing", true)]
     [TestCase("Distil.Validation", true)]
     [TestCase("Distil.USearch", true)]
+    [TestCase("Distil.MiniLM", true)]
     [TestCase("Distil.Console", true)]
     [TestCase("Distil.Evaluation", true)]
     [TestCase("Distil.Csv", true)]
