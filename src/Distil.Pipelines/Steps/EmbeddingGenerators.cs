@@ -23,7 +23,6 @@ public static class EmbeddingGenerators
     private static readonly object Gate = new();
     private static Func<IEmbeddingGenerator<string, Embedding<float>>>? _create;
     private static IEmbeddingGenerator<string, Embedding<float>>? _default;
-    private static bool _lookedForPackage;
 
     /// <summary>
     /// Makes <paramref name="create"/> the default generator's maker; it is called once, at the first use of
@@ -76,14 +75,22 @@ public static class EmbeddingGenerators
 
     // A package's module initializer runs only once something loads its assembly; a program that references
     // Distil.MiniLM but never names one of its types would not see it. So the first question about the default
-    // loads it by name from beside the program (nothing happens when it is not there).
+    // loads it by name from beside the program (nothing happens when it is not there). Once, through a Lazy: a
+    // second thread waits for the package's registration instead of finding no default, and Gate is not held
+    // while the module initializer runs (it takes Gate itself, perhaps on another thread).
+    private static readonly Lazy<bool> PackageLooked = new(LoadPackage, LazyThreadSafetyMode.ExecutionAndPublication);
+
     private static void LookForPackage()
     {
         lock (Gate)
         {
-            if (_lookedForPackage || _create is not null) return;
-            _lookedForPackage = true;
+            if (_create is not null) return;
         }
+        _ = PackageLooked.Value;
+    }
+
+    private static bool LoadPackage()
+    {
         Assembly package;
         try
         {
@@ -91,8 +98,9 @@ public static class EmbeddingGenerators
         }
         catch (Exception error) when (error is FileNotFoundException or FileLoadException or BadImageFormatException)
         {
-            return;
+            return false;
         }
         RuntimeHelpers.RunModuleConstructor(package.ManifestModule.ModuleHandle);
+        return true;
     }
 }
