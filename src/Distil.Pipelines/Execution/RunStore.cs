@@ -613,23 +613,20 @@ internal sealed class RunStore : IAsyncDisposable
     private static string Encode(IReadOnlyList<KeyedRow> outputs)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = EncodeOptions.Encoder, SkipValidation = true }))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
         {
             writer.WriteStartArray();
             foreach (var output in outputs)
             {
                 writer.WriteStartArray();
                 writer.WriteStringValue(output.Key.Text);
-                output.Row.WriteTo(writer, EncodeOptions);
+                output.Row.WriteTo(writer);
                 writer.WriteEndArray();
             }
             writer.WriteEndArray();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
-
-    // What JsonNode.ToJsonString() writes with, so the stored text is as before.
-    private static readonly JsonSerializerOptions EncodeOptions = JsonSerializerOptions.Default;
 
     internal static List<KeyedRow> Decode(string outputs)
     {
