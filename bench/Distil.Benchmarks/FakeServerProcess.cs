@@ -46,6 +46,20 @@ internal sealed class FakeServerProcess : IDisposable
         return new FakeServerProcess(process, new Uri(line));
     }
 
+    /// <summary>
+    /// The request rate since the last window (or the start): the requests that arrived, over the
+    /// time from the first arrival to the last. Starts the next window.
+    /// </summary>
+    public double Window()
+    {
+        _process.StandardInput.WriteLine(WindowCommand);
+        _process.StandardInput.Flush();
+        var line = _process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("The fake server process exited.");
+        return double.Parse(line, CultureInfo.InvariantCulture);
+    }
+
+    private const string WindowCommand = "window";
+
     /// <summary>Stops the server and returns the line of statistics it printed.</summary>
     public string Stop()
     {
@@ -66,12 +80,51 @@ internal sealed class FakeServerProcess : IDisposable
         await using var server = await FakeOpenAIServer.StartAsync();
         server.KeepRequestLog = false;
         var answer = FakeReplies.Answering(_ => "{\"echo\":\"x\"}");
-        server.Reply = sigma > 0 ? answer.WithLognormalLatency(latency, sigma, seed: 11) : answer.WithLatency(latency);
+        var reply = sigma > 0 ? answer.WithLognormalLatency(latency, sigma, seed: 11) : answer.WithLatency(latency);
+        var arrivals = new ArrivalWindow();
+        server.Reply = request =>
+        {
+            arrivals.Arrived();
+            return reply(request);
+        };
         Console.WriteLine(server.BaseUrl);
-        await Console.In.ReadToEndAsync();
+        while (await Console.In.ReadLineAsync() is { } command)
+        {
+            if (command == WindowCommand) Console.WriteLine(arrivals.Next().ToString("R", CultureInfo.InvariantCulture));
+        }
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         Console.WriteLine(
             $"server: {server.RequestCount} requests, mean reply lateness {server.MeanReplyLateness.TotalMilliseconds:0.00} ms, " +
             $"server CPU {cpu.TotalMilliseconds * 1000 / Math.Max(1, server.RequestCount):0} µs per request");
+    }
+}
+
+/// <summary>Counts arrivals and times the first and the last of them, until the next window.</summary>
+internal sealed class ArrivalWindow
+{
+    private readonly object _lock = new();
+    private long _count;
+    private long _first;
+    private long _last;
+
+    public void Arrived()
+    {
+        var now = Stopwatch.GetTimestamp();
+        lock (_lock)
+        {
+            if (_count++ == 0) _first = now;
+            _last = now;
+        }
+    }
+
+    /// <summary>Arrivals per second in the window now closed (0 for fewer than two); opens the next.</summary>
+    public double Next()
+    {
+        lock (_lock)
+        {
+            var rate = _count < 2 ? 0 : (_count - 1) / Stopwatch.GetElapsedTime(_first, _last).TotalSeconds;
+            _count = 0;
+            return rate;
+        }
     }
 }

@@ -27,4 +27,11 @@ if (args is [GeneratorCpuRun.Argument, var taskCount, var rounds, .. var baselin
         baseline is [var path] ? path : null);
     return;
 }
+// dotnet bench/Distil.Benchmarks/bin/Release/net10.0/Distil.Benchmarks.dll --request-rate src/Distil.Cli/bin/Release/net10.0/Distil.Cli.dll
+// `distil run` against the fake server, beside a minimal keep-alive client (whole processes: not a BenchmarkDotNet job).
+if (args is [RequestRateRun.Argument, .. var rateArguments])
+{
+    await RequestRateRun.RunAsync(rateArguments);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

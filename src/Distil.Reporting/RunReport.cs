@@ -186,8 +186,10 @@ public static class RunReport
         Stat(html, "failed-calls", "Calls failed after retries (all runs)", N(task.FailedCalls));
         if (task.UnfinishedRuns > 0)
         {
-            Stat(html, "uncounted", "Rows in flight when an unfinished run stopped (their calls are not counted)",
-                task.MaxConcurrency is { } most ? "at most " + N((long)most * task.UnfinishedRuns) : "unknown");
+            // A task step works on twice its concurrency in rows at once (TaskNode.RowsInProgress):
+            // its calls in flight, and as many rows answered and waiting for their group commit.
+            Stat(html, "uncounted", "Rows in flight or waiting for their commit when an unfinished run stopped (their calls are not counted)",
+                task.MaxConcurrency is { } most ? "at most " + N(2L * most * task.UnfinishedRuns) : "unknown");
         }
         Stat(html, "retries", "Retries", N(task.Retries));
         Stat(html, "cache-hits", "Cache hits", N(task.CacheHits));

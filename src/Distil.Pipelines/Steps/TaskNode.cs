@@ -7,8 +7,9 @@ namespace Distil.Pipelines;
 /// <summary>
 /// Runs an LLM task. Rows stream into the task, which keeps up to its MaxConcurrency calls in
 /// flight with no batch barrier. Each input row's outputs are committed to the run store as soon
-/// as its answers are in, in whatever order they finish, so a crash loses at most the calls in
-/// flight; rows go on to the next steps in input order. Rows finished in an earlier run with the
+/// as its answers are in, in whatever order they finish, with the other rows the store's writer
+/// finds ready (group commit), so a crash asks again at most the calls in flight; rows go on to
+/// the next steps in input order. Rows finished in an earlier run with the
 /// same signature are replayed without a call.
 /// </summary>
 internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null, RowCondition? condition = null) : PipelineStep(task.Name)
@@ -71,11 +72,13 @@ internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null, Ro
         using var answers = RunAnswers.Open(Path.GetDirectoryName(run.Store.Path)!);
         llm = RunAnswers.Around(llm, answers, Task.Logger);
         var taskRun = MappedTaskRun.Of(Task.CreateRun(llm, new OnlineCalls(llm, Task.MaxConcurrency, run.Metrics, Name, run.Store.Gate), run.Metrics, Name), Mappings);
-        // Rows running at once: at most MaxConcurrency, and a row runs until it is committed, so that
-        // a crash loses at most the answers of the calls in flight (an answer counts as finished
-        // only once it is on disk).
+        // A row runs until it is committed, so that what a kill can lose stays bounded: at most
+        // MaxConcurrency rows with calls in flight (OnlineCalls' slots) and at most MaxConcurrency
+        // more answered and waiting for the store's next group commit. The second half is what keeps
+        // the commit out of a call's critical path: a slot's next call starts while the row it
+        // answered waits a few milliseconds for its transaction (see RowsInProgress).
         var rows = OrderedWindow.RunAsync(run.ReadAsync(cancellationToken: run.Cancellation), OrderedWindow.CapacityFor(Task.MaxConcurrency),
-            Task.MaxConcurrency, (input, sequence, cancellationToken) => RowAsync(taskRun, run, input, sequence, cancellationToken), run.Cancellation);
+            RowsInProgress(Task.MaxConcurrency), (input, sequence, cancellationToken) => RowAsync(taskRun, run, input, sequence, cancellationToken), run.Cancellation);
         await foreach (var outputs in rows.ConfigureAwait(false))
         {
             await run.EmitAsync(outputs).ConfigureAwait(false);
@@ -86,6 +89,14 @@ internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null, Ro
             Task.Logger.LogInformation("Task '{Task}': {Skipped} rows skipped by the condition ({Condition}).", Name, run.Metrics.For(Name).Skipped, Condition.Description);
         }
     }
+
+    /// <summary>
+    /// How many rows a task step with <paramref name="maxConcurrency"/> works on at once, from the
+    /// first call to the commit: its calls in flight, and as many rows again answered and waiting
+    /// for their commit. A SIGKILL loses at most these rows; only the calls in flight are paid for
+    /// twice, since an answered row's answers are already in <c>answers.db</c> (<see cref="RunAnswers"/>).
+    /// </summary>
+    internal static int RowsInProgress(int maxConcurrency) => 2 * maxConcurrency;
 
     private async Task<IReadOnlyList<KeyedRow>> RowAsync(ITaskRun taskRun, StepRun run, KeyedRow input, long sequence, CancellationToken cancellationToken)
     {
@@ -104,7 +115,7 @@ internal sealed class TaskNode(LlmTask task, ColumnMappings? mappings = null, Ro
         var rows = await taskRun.RunRowAsync(input.Row, input.Key.Text, sequence, cancellationToken).ConfigureAwait(false);
         var outputs = Keyed(input.Key, rows);
         // Committed now, before the rows ahead of it finish: a paid answer never waits in memory for a
-        // slower one, and the row's run slot is free again only once it is on disk.
+        // slower one. Its call slot is free already; its row counts against RowsInProgress until it is on disk.
         await run.SaveAsync(input.Key, sequence, outputs, untilCommitted: true, cost, FailedGenerations(taskRun.Task, rows)).ConfigureAwait(false);
         return outputs;
     }

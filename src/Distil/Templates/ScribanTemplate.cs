@@ -43,10 +43,27 @@ public sealed class ScribanTemplate
 
         // A fresh context per render: contexts hold per-render state and are not thread-safe.
         // Scriban's defaults, but without the iteration and output-size caps: compiled templates have
-        // none, and a prompt over a long list must not fail at run time.
-        var context = new TemplateContext { LoopLimit = 0, LimitToString = 0 };
+        // none, and a prompt over a long list must not fail at run time. The built-in functions are
+        // shared (read-only): building them anew is most of a render's cost.
+        var context = new TemplateContext(SharedBuiltins) { LoopLimit = 0, LimitToString = 0 };
         context.PushGlobal(globals);
         return _template.Value.Render(context);
+    }
+
+    // Scriban's built-in functions (string.*, array.*, math.*...), built once per process. A
+    // template's own assignments go to its globals, never here; made read-only all the same, so that
+    // no render can change what another one sees.
+    private static readonly ScriptObject SharedBuiltins = ReadOnlyBuiltins();
+
+    private static ScriptObject ReadOnlyBuiltins()
+    {
+        var builtins = TemplateContext.GetDefaultBuiltinObject();
+        foreach (var value in builtins.Values)
+        {
+            if (value is ScriptObject functions) functions.IsReadOnly = true;
+        }
+        builtins.IsReadOnly = true;
+        return builtins;
     }
 
     private Template Parse()
