@@ -149,7 +149,7 @@ public static class ReviewedRows
             foreach (var (column, value) in corrections)
             {
                 reviewed[column] = value?.DeepClone();
-                corrected.Add(column);
+                corrected.Add((JsonNode)JsonValue.Create(column));
             }
         }
         // Rule: the review's columns replace any of the same name the row has (rows reviewed before, loaded again).
