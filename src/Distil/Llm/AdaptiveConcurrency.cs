@@ -19,8 +19,10 @@ public readonly record struct ConcurrencyLimitChange(TimeSpan At, int Limit);
 /// <para>
 /// Why not plain AIMD (add one per window, halve on a refusal)? Halving from just above the
 /// capacity runs at three quarters of it on average. Here a refusal cuts the limit to
-/// <see cref="CutFactor"/> of the calls in flight at that moment (the capacity the service just
-/// showed), at most once per latency window (the refusals of one overshoot are one signal), and
+/// <see cref="CutFactor"/> of the calls in flight at that moment that are older than the refused
+/// one (they were taken, or they would have been refused already: the capacity the service just
+/// showed), at most once per round trip (a call sent before the last cut is part of the overshoot
+/// that cut answered), and
 /// growth slows near the point of the last refusal and quickens again away from it: the limit
 /// settles just under the capacity and still finds capacity that comes back.
 /// </para>
@@ -67,6 +69,10 @@ public sealed class AdaptiveConcurrency
     private bool _slowStart = true;
     private double _refusalPoint;
     private long _lastCut = long.MinValue;
+    // When the limit last held a call back (or was reached): growth counts only the calls that saw it.
+    private long _lastPressed = long.MinValue;
+    // The calls in flight, oldest first: a refusal's estimate of the capacity counts those older than it.
+    private readonly LinkedList<ConcurrencyLease> _running = new();
     private double _latencyMs;
     private double _quickestMs;
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
@@ -218,31 +224,48 @@ public sealed class AdaptiveConcurrency
     {
         lock (_gate)
         {
-            var inFlight = _inFlight;
+            var older = outcome == CallOutcome.Refused ? OlderInFlight(lease) : 0;
+            _running.Remove(lease.Node);
             _inFlight--;
             var elapsed = _time.GetElapsedTime(lease.Started);
             switch (outcome)
             {
                 case CallOutcome.Answered:
-                    Answered(elapsed, inFlight);
+                    Answered(lease, elapsed);
                     break;
                 case CallOutcome.Refused:
-                    Refused(elapsed, inFlight, retryAfter);
+                    Refused(lease, older, retryAfter);
                     break;
             }
             Pump();
         }
     }
 
+    // The calls in flight sent before this one: not refused although older, so the service took them.
+    private int OlderInFlight(ConcurrencyLease lease)
+    {
+        var older = 0;
+        for (var node = _running.First; node is not null && !ReferenceEquals(node, lease.Node); node = node.Next) older++;
+        return older;
+    }
+
     // Caller holds the gate.
     private int LimitNow() => _limit >= int.MaxValue ? int.MaxValue : Math.Max(1, (int)_limit);
 
-    private bool MayStart() => _inFlight < LimitNow() && _pausedUntil <= _time.GetUtcNow();
+    private bool MayStart()
+    {
+        if (_inFlight < LimitNow()) return _pausedUntil <= _time.GetUtcNow();
+        _lastPressed = _time.GetTimestamp();
+        return false;
+    }
 
     private ConcurrencyLease Start()
     {
         _inFlight++;
-        return new ConcurrencyLease(this, _time.GetTimestamp());
+        var lease = new ConcurrencyLease(this, _time.GetTimestamp());
+        lease.Node = _running.AddLast(lease);
+        if (_inFlight >= LimitNow()) _lastPressed = lease.Started;
+        return lease;
     }
 
     // Hands free slots to waiters in order; a waiter that gave up hands its slot on.
@@ -253,19 +276,23 @@ public sealed class AdaptiveConcurrency
             var waiter = _waiters.Dequeue();
             var lease = Start();
             waiter.Registration.Dispose();
-            if (!waiter.Completion.TrySetResult(lease)) _inFlight--;
+            if (!waiter.Completion.TrySetResult(lease))
+            {
+                _running.Remove(lease.Node);
+                _inFlight--;
+            }
         }
     }
 
-    private void Answered(TimeSpan elapsed, int inFlight)
+    private void Answered(ConcurrencyLease lease, TimeSpan elapsed)
     {
         var ms = Math.Max(0.001, elapsed.TotalMilliseconds);
         _latencyMs = _latencyMs == 0 ? ms : 0.8 * _latencyMs + 0.2 * ms;
         // The quickest recent latency: follows a faster answer at once, a slower one only slowly.
         _quickestMs = _quickestMs == 0 || _latencyMs < _quickestMs ? _latencyMs : _quickestMs + 0.01 * (_latencyMs - _quickestMs);
         if (!IsAdaptive || _limit >= Ceiling!.Value) return;
-        // Rule: grow only when the limit was what held calls back, and the answers are not slowing down.
-        var pressed = _waiters.Count > 0 || inFlight >= LimitNow();
+        // Rule: grow only when the limit held calls back while this one ran, and the answers are not slowing down.
+        var pressed = _waiters.Count > 0 || (_lastPressed != long.MinValue && _lastPressed >= lease.Started);
         if (!pressed || _latencyMs > LatencyTolerance * _quickestMs) return;
         var step = _slowStart ? 1.0 : StepNearRefusalPoint() / _limit;
         SetLimit(Math.Min(Ceiling.Value, _limit + step));
@@ -278,18 +305,20 @@ public sealed class AdaptiveConcurrency
         return Math.Clamp(2 * distance * FastestStep, SlowestStep, FastestStep);
     }
 
-    private void Refused(TimeSpan elapsed, int inFlight, TimeSpan? retryAfter)
+    private void Refused(ConcurrencyLease lease, int older, TimeSpan? retryAfter)
     {
         Interlocked.Increment(ref _refusals);
         RefusalCounter.Add(1, _tags);
         if (retryAfter is { } wait && wait > TimeSpan.Zero) PauseUntil(_time.GetUtcNow() + wait);
         if (!IsAdaptive) return;
-        // Rule: one cut per latency window: the refusals of one overshoot are one signal, not many.
-        var window = TimeSpan.FromMilliseconds(_latencyMs > 0 ? _latencyMs : Math.Max(1, elapsed.TotalMilliseconds));
-        var now = _time.GetTimestamp();
-        if (_lastCut != long.MinValue && _time.GetElapsedTime(_lastCut, now) < window) return;
-        _lastCut = now;
+        // Rule: one cut per round trip: a call sent before the last cut was sent under the old
+        // limit, and its refusal is part of the overshoot that cut answered already.
+        if (_lastCut != long.MinValue && lease.Started < _lastCut) return;
+        _lastCut = _time.GetTimestamp();
         _slowStart = false;
+        // The calls in flight at the refusal that are older than the refused one were taken by
+        // the service (a refusal comes back at once): with the refused call, what it holds now.
+        var inFlight = older + 1;
         _refusalPoint = inFlight;
         SetLimit(Math.Max(1, Math.Min(_limit, CutFactor * inFlight)));
     }
@@ -368,6 +397,9 @@ public sealed class ConcurrencyLease : IDisposable
     }
 
     internal long Started { get; }
+
+    // Its place among the calls in flight of its limiter (guarded by the limiter's lock).
+    internal LinkedListNode<ConcurrencyLease> Node { get; set; } = null!;
 
     /// <summary>The call was answered: its latency counts, and the limit may grow.</summary>
     public void Answered() => Settle(CallOutcome.Answered, null);
