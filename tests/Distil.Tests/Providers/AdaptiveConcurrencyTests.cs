@@ -160,22 +160,6 @@ public class AdaptiveConcurrencyTests : FakeServerTests
         Assert.That(limit!.Limit, Is.LessThanOrEqualTo(3), "the shared limit found the two slots");
         Assert.That(Server.RefusedCount, Is.LessThan(20), "three limits of their own would each push to 8 and be refused far more");
     }
-
-    [Test]
-    public async Task The_tokens_per_minute_budget_is_settled_from_the_usage_the_answers_report()
-    {
-        // The estimate of each request is its output limit, 1,000 tokens; the answers report 3.
-        Server.Reply = FakeReplies.Answering(_ => "ok");
-        using var llm = FakeServerClients.OpenAI(Server, resilience: FakeServerClients.FastRetries with { TokensPerMinute = 60_000 });
-        var options = new ChatOptions { MaxOutputTokens = 1000 };
-
-        // One after another: each answer's unused estimate is credited to the next request. Charged
-        // their estimates, the bucket of 10,000 would let nine through and then one a second.
-        var started = DateTime.UtcNow;
-        for (var i = 0; i < 20; i++) await llm.GetResponseAsync($"hi {i}", options);
-        Assert.That(DateTime.UtcNow - started, Is.LessThan(TimeSpan.FromSeconds(5)),
-            "charged what they used, not their estimates (which would wait ten seconds for the budget)");
-    }
 }
 
 /// <summary>The fake server's stand-in for a deployment's capacity.</summary>
