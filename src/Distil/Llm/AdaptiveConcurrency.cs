@@ -51,6 +51,8 @@ public sealed class AdaptiveConcurrency
     // Growth stops while the answers take more than this many times the quickest latency seen.
     private const double LatencyTolerance = 2.0;
     private const int MaxHistory = 4096;
+    // Answers before the latency average counts as settled enough to compare against.
+    private const int SettlingAnswers = 20;
 
     private static readonly Meter Meter = new(DistilDiagnostics.MeterName);
     private static readonly List<WeakReference<AdaptiveConcurrency>> Live = [];
@@ -75,6 +77,7 @@ public sealed class AdaptiveConcurrency
     private readonly LinkedList<ConcurrencyLease> _running = new();
     private double _latencyMs;
     private double _quickestMs;
+    private long _answers;
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
     private ITimer? _resume;
 
@@ -287,13 +290,19 @@ public sealed class AdaptiveConcurrency
     private void Answered(ConcurrencyLease lease, TimeSpan elapsed)
     {
         var ms = Math.Max(0.001, elapsed.TotalMilliseconds);
-        _latencyMs = _latencyMs == 0 ? ms : 0.8 * _latencyMs + 0.2 * ms;
-        // The quickest recent latency: follows a faster answer at once, a slower one only slowly.
-        _quickestMs = _quickestMs == 0 || _latencyMs < _quickestMs ? _latencyMs : _quickestMs + 0.01 * (_latencyMs - _quickestMs);
+        // A slow average: answers' latencies spread widely (a long answer takes longer), and one
+        // slow answer is not a service slowing down.
+        _latencyMs = _latencyMs == 0 ? ms : 0.95 * _latencyMs + 0.05 * ms;
+        _answers++;
+        // The quickest average seen, once the average has settled: follows a faster one at once, a slower one only slowly.
+        if (_answers >= SettlingAnswers)
+        {
+            _quickestMs = _quickestMs == 0 || _latencyMs < _quickestMs ? _latencyMs : _quickestMs + 0.01 * (_latencyMs - _quickestMs);
+        }
         if (!IsAdaptive || _limit >= Ceiling!.Value) return;
         // Rule: grow only when the limit held calls back while this one ran, and the answers are not slowing down.
         var pressed = _waiters.Count > 0 || (_lastPressed != long.MinValue && _lastPressed >= lease.Started);
-        if (!pressed || _latencyMs > LatencyTolerance * _quickestMs) return;
+        if (!pressed || (_quickestMs > 0 && _latencyMs > LatencyTolerance * _quickestMs)) return;
         var step = _slowStart ? 1.0 : StepNearRefusalPoint() / _limit;
         SetLimit(Math.Min(Ceiling.Value, _limit + step));
     }
