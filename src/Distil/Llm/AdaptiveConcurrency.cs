@@ -327,9 +327,13 @@ public sealed class AdaptiveConcurrency
         _slowStart = false;
         // The calls in flight at the refusal that are older than the refused one were taken by
         // the service (a refusal comes back at once): with the refused call, what it holds now.
-        var inFlight = older + 1;
-        _refusalPoint = inFlight;
-        SetLimit(Math.Max(1, Math.Min(_limit, CutFactor * inFlight)));
+        // Never below half the calls in flight, though: a refusal of one of the oldest calls of a
+        // burst would otherwise read as a tiny capacity. The refusal point, where growth slows, is
+        // where the service refused: all the calls in flight then.
+        var all = _inFlight + 1;
+        var taken = Math.Max(older + 1, all / 2.0);
+        _refusalPoint = all;
+        SetLimit(Math.Max(1, Math.Min(_limit, CutFactor * taken)));
     }
 
     private void PauseUntil(DateTimeOffset until)
