@@ -19,16 +19,22 @@ internal static class FakeServerCommand
         var seed = new Option<int>("--seed") { Description = "The seed that picks which requests fail (default 1).", DefaultValueFactory = _ => 1 };
         var latency = new Option<double>("--latency") { Description = "Milliseconds each reply waits (default 0)." };
         var answer = new Option<string>("--answer") { Description = "The text of every chat answer, e.g. '{\"score\": 4}' for a task that reads JSON (default: 'fake answer N', N counting requests from 0)." };
+        var capacity = new Option<int?>("--capacity") { Description = "Serve at most N chat requests at once and refuse the rest with 429, as a deployment at its quota does (default: no bound). POST /fake/capacity with a number (or none) changes it while serving." };
+        var retryAfter = new Option<double?>("--retry-after") { Description = "With --capacity: the Retry-After (seconds) a refusal carries (default: none)." };
         var command = new Command("fake-server", "Serve the testing kit's stand-in OpenAI-compatible API (chat, embeddings, Batch API) on 127.0.0.1 until Ctrl+C or SIGTERM.")
         {
-            port, faults, seed, latency, answer,
+            port, faults, seed, latency, answer, capacity, retryAfter,
         };
-        command.SetAction((result, cancellationToken) => ServeAsync(console, result.GetValue(port), result.GetValue(faults), result.GetValue(seed), result.GetValue(latency), result.GetValue(answer), cancellationToken));
+        command.SetAction((result, cancellationToken) => ServeAsync(console, result.GetValue(port), result.GetValue(faults), result.GetValue(seed), result.GetValue(latency), result.GetValue(answer),
+            result.GetValue(capacity), result.GetValue(retryAfter), cancellationToken));
         return command;
     }
 
-    private static async Task<int> ServeAsync(CliConsole console, int port, double faults, int seed, double latencyMs, string? answer, CancellationToken cancellationToken)
+    private static async Task<int> ServeAsync(CliConsole console, int port, double faults, int seed, double latencyMs, string? answer, int? capacity, double? retryAfter, CancellationToken cancellationToken)
     {
+        if (capacity < 1) throw new UsageException($"distil fake-server: --capacity must be 1 or more requests at once, not {capacity}.");
+        if (retryAfter is { } wait && (wait < 0 || double.IsNaN(wait))) throw new UsageException($"distil fake-server: --retry-after must be 0 or more seconds, not {wait.ToString(CultureInfo.InvariantCulture)}.");
+        if (retryAfter is not null && capacity is null) throw new UsageException("distil fake-server: --retry-after goes with --capacity (it is what a refusal for capacity carries).");
         if (port is < 0 or > 65535) throw new UsageException($"distil fake-server: --port must be 0 (a free port) to 65535, not {port}.");
         if (faults is < 0 or > 1 || double.IsNaN(faults)) throw new UsageException($"distil fake-server: --faults must be a share from 0 to 1, not {faults.ToString(CultureInfo.InvariantCulture)}.");
         if (latencyMs < 0 || double.IsNaN(latencyMs)) throw new UsageException($"distil fake-server: --latency must be 0 or more milliseconds, not {latencyMs.ToString(CultureInfo.InvariantCulture)}.");
@@ -54,6 +60,8 @@ internal static class FakeServerCommand
             if (faults > 0) reply = reply.WithTransientFaults(faults, seed);
             server.Reply = reply;
             server.KeepRequestLog = false;
+            server.MaxConcurrent = capacity;
+            server.CapacityRetryAfter = retryAfter is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
             await console.Out.WriteLineAsync($"Fake OpenAI-compatible server listening on {server.BaseUrl} (model spec: endpoint:{server.BaseUrl}#any-model). Ctrl+C or SIGTERM stops it.");
             await console.Out.FlushAsync(CancellationToken.None);
             try
@@ -63,7 +71,8 @@ internal static class FakeServerCommand
             catch (OperationCanceledException)
             {
             }
-            await console.Out.WriteLineAsync($"Stopped; chat requests served: {server.RequestCount:N0}.");
+            var refused = server.RefusedCount > 0 ? $", refused for capacity: {server.RefusedCount:N0}" : "";
+            await console.Out.WriteLineAsync($"Stopped; chat requests served: {server.RequestCount:N0}{refused}.");
         }
         return ExitCodes.Success;
 

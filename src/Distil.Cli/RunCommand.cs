@@ -23,7 +23,8 @@ internal static class RunCommand
         var model = new Option<string>("--model") { Description = "The model spec: openai:MODEL, azure:DEPLOYMENT, endpoint:URL#MODEL or local:PATH." };
         var generations = new Option<int?>("--num-generations") { Description = "Answers per row (default 1, or --param num_generations)." };
         var structured = DistilCommand.StructuredOption();
-        var concurrency = new Option<int?>("--concurrency") { Description = "Calls in flight at once (default 8, or --param max_concurrency)." };
+        var concurrency = new Option<int?>("--concurrency") { Description = "The most calls in flight at once (default 8, or --param max_concurrency); remote models adapt below it to what the service takes." };
+        var fixedConcurrency = new Option<bool>("--fixed-concurrency") { Description = "Keep calls in flight at --concurrency instead of adapting to the service's refusals (429, 503, timeouts)." };
         var rpm = new Option<int?>("--rpm") { Description = "At most N requests per minute to the model (client-side rate limit)." };
         var tpm = new Option<int?>("--tpm") { Description = "At most N tokens per minute to the model (client-side, from the answers' reported usage)." };
         var maxRetries = new Option<int?>("--max-retries") { Description = "Retries of a call that failed transiently (429, 5xx, timeouts; default 6)." };
@@ -49,7 +50,7 @@ internal static class RunCommand
         var limit = new Option<long?>("--limit") { Description = "A preview: run on the first N rows of each source, in a run directory of its own (<run-dir>-preview), write no output, and print the rows as a table." };
         var command = new Command("run", "Run a built-in task over a file (--task) or a pipeline file (--pipeline), with progress; a stopped run resumes.")
         {
-            task, pipeline, parameters, input, output, model, generations, structured, concurrency, reasks, rpm, tpm, maxRetries, timeout, perServer, cache, runDirectory, batch, wait, format, dryRun, prices, priceFile, limit, shard, logLevel, logFile, warnUnreadable, keepFailed, assemblies, mcp, mcpTools,
+            task, pipeline, parameters, input, output, model, generations, structured, concurrency, fixedConcurrency, reasks, rpm, tpm, maxRetries, timeout, perServer, cache, runDirectory, batch, wait, format, dryRun, prices, priceFile, limit, shard, logLevel, logFile, warnUnreadable, keepFailed, assemblies, mcp, mcpTools,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -66,6 +67,7 @@ internal static class RunCommand
                 Assemblies = result.GetValue(assemblies) ?? [],
                 Mcp = result.GetValue(mcp) ?? [],
                 McpTools = result.GetValue(mcpTools),
+                FixedConcurrency = result.GetValue(fixedConcurrency),
             };
             return await RunAsync(console, settings, cancellationToken);
         });
@@ -91,6 +93,9 @@ internal static class RunCommand
 
         /// <summary>The tools kept of the <c>--mcp</c> servers (<c>--mcp-tools a,b</c>).</summary>
         public string? McpTools { get; init; }
+
+        /// <summary>Calls in flight stay at the bound instead of adapting to refusals (<c>--fixed-concurrency</c>).</summary>
+        public bool FixedConcurrency { get; init; }
     }
 
     private static Shard? ParseShard(string? text)
@@ -133,6 +138,9 @@ internal static class RunCommand
             TokensPerMinute = settings.Tpm ?? defaults.TokensPerMinute,
             MaxRetries = settings.MaxRetries ?? defaults.MaxRetries,
             AttemptTimeout = settings.Timeout is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.AttemptTimeout,
+            // A one-task run's --concurrency is also its model's ceiling; a pipeline's steps bound their own rows.
+            MaxConcurrentRequests = settings.Concurrency,
+            AdaptiveConcurrency = !settings.FixedConcurrency,
         };
         var factory = new ChatClientFactory
         {
@@ -178,20 +186,38 @@ internal static class RunCommand
             if (settings.Limit is { } rows) return await PreviewAsync(console, built, rows, settings.KeepFailed, cancellationToken);
             var exitCode = await RunPipelineAsync(console, built, settings.Wait, settings.Shard, settings.Prices,
                 settings.WarnUnreadable ?? PipelineRunOptions.DefaultUnreadableWarningShare, settings.KeepFailed, cancellationToken);
-            // Per server, when a model has several.
-            foreach (var balancer in clients.Select(c => c.GetService<LoadBalancingChatClient>()).OfType<LoadBalancingChatClient>())
-            {
-                foreach (var server in balancer.Servers)
-                {
-                    await console.Out.WriteLineAsync($"  server {server.Name}: {server.Answered:N0} answered, {server.Failed:N0} failed, ejected {server.Ejections:N0} times.");
-                }
-            }
+            await PrintConcurrencyAsync(console, clients);
             return exitCode;
         }
         finally
         {
             foreach (var client in clients) client.Dispose();
         }
+    }
+
+    // Per model, the limit its calls in flight ended at and the refusals that moved it; per
+    // server, when a model has several, what each did (and its own limit).
+    private static async Task PrintConcurrencyAsync(CliConsole console, List<IChatClient> clients)
+    {
+        foreach (var limit in clients.Select(c => c.GetService<AdaptiveConcurrency>()).OfType<AdaptiveConcurrency>().Distinct().Where(l => l.IsAdaptive))
+        {
+            await console.Out.WriteLineAsync($"  model {limit.Model}: {AdaptiveSummary(limit)}.");
+        }
+        foreach (var balancer in clients.Select(c => c.GetService<LoadBalancingChatClient>()).OfType<LoadBalancingChatClient>().Distinct())
+        {
+            foreach (var server in balancer.Servers)
+            {
+                var limit = server.ConcurrencyLimit is { } now ? $", concurrency limit {now:N0}, {Count(server.Refusals, "refusal")}" : "";
+                await console.Out.WriteLineAsync($"  server {server.Name}: {server.Answered:N0} answered, {server.Failed:N0} failed, ejected {server.Ejections:N0} times{limit}.");
+            }
+        }
+    }
+
+    // "concurrency limit 23 (from 8, highest 32), 14 refusals"
+    private static string AdaptiveSummary(AdaptiveConcurrency limit)
+    {
+        var history = limit.History;
+        return $"concurrency limit {limit.Limit:N0} (from {history[0].Limit:N0}, highest {history.Max(h => h.Limit):N0}, ceiling {limit.Ceiling:N0}), {Count(limit.Refusals, "refusal")}";
     }
 
     // Rule: nothing typed is ignored. The options of a one-task run have their place in a pipeline

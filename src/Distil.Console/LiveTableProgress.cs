@@ -41,7 +41,7 @@ internal sealed class LiveTableProgress(IAnsiConsole? console) : IPipelineProgre
         // Sized for an 80-column terminal: no vertical rules, the border's one space between columns, numbers
         // below 100,000 exact and larger ones short (123.4k, 1.23M).
         var table = new Table().Title($"[bold]{Markup.Escape(run.Pipeline)}[/]").Border(TableBorder.Simple)
-            .AddColumns("Step", "In", "Out", "Replay", "Flight", "Fail/Retry", "Tok in/out", "Rows/s", "ETA");
+            .AddColumns("Step", "In", "Out", "Replay", "Flight/Lim", "Fail/Retry/Ref", "Tok in/out", "Rows/s", "ETA");
         foreach (var column in table.Columns) column.Padding(0, 0, 0, 0).NoWrap();
         foreach (var column in table.Columns.Skip(1)) column.RightAligned();
         await console.Live(table).StartAsync(async context =>
@@ -72,15 +72,17 @@ internal sealed class LiveTableProgress(IAnsiConsole? console) : IPipelineProgre
             : step.Total is { } total && rate > 0 && step.Read <= total ? Eta(TimeSpan.FromSeconds((total - step.Read) / rate))
             : "";
         table.AddRow(Short(step.Name, 16), Compact(step.Read), Compact(step.Written), Compact(step.Replayed),
-            step.IsTask ? Compact(step.InFlight) : "",
-            step.IsTask ? $"{Compact(step.FailedCalls)}/{Compact(step.Retries)}" : "",
+            // With an adaptive limit: calls in flight / the limit now, and the refusals that moved it.
+            step.IsTask ? Compact(step.InFlight) + (step.ConcurrencyLimit is { } limit ? "/" + Compact(limit) : "") : "",
+            step.IsTask ? $"{Compact(step.FailedCalls)}/{Compact(step.Retries)}" + (step.ConcurrencyLimit is not null ? "/" + Compact(step.Refusals) : "") : "",
             step.IsTask ? $"{Compact(step.InputTokens)}/{Compact(step.OutputTokens)}" : "",
             rate.ToString("N1", CultureInfo.CurrentCulture), eta);
         // The servers of a balanced client, under their task: answered, in flight, failed, state.
         foreach (var server in step.Servers)
         {
-            table.AddRow(Short("↳ " + Host(server.Name), 16), "", Compact(server.Answered), "", server.InFlight.ToString("N0", CultureInfo.CurrentCulture),
-                Compact(server.Failed), "", "", server.State switch { ServerState.Ejected => "eject", ServerState.Probing => "probe", _ => "" });
+            table.AddRow(Short("↳ " + Host(server.Name), 16), "", Compact(server.Answered), "",
+                server.InFlight.ToString("N0", CultureInfo.CurrentCulture) + (server.ConcurrencyLimit is { } serverLimit ? "/" + Compact(serverLimit) : ""),
+                Compact(server.Failed) + (server.ConcurrencyLimit is not null ? "/-/" + Compact(server.Refusals) : ""), "", "", server.State switch { ServerState.Ejected => "eject", ServerState.Probing => "probe", _ => "" });
         }
     }
 

@@ -76,4 +76,13 @@ public sealed record StepProgress(
 {
     /// <summary>Answers of a task read back from the run directory's <c>answers.db</c> instead of asked again (paid for by an earlier run).</summary>
     public long AnswersReused { get; init; }
+
+    /// <summary>
+    /// The calls the task's model may have in flight now, when that limit adapts to the service
+    /// (<see cref="AdaptiveConcurrency"/>, shared by every step on the model); null when fixed.
+    /// </summary>
+    public int? ConcurrencyLimit { get; init; }
+
+    /// <summary>Calls the task's model refused (429, 503) or let time out so far, across every step on it, when its limit adapts.</summary>
+    public long Refusals { get; init; }
 }

@@ -50,6 +50,32 @@ internal static class ReportCharts
         return chart.Append("</div>\n").ToString();
     }
 
+    /// <summary>A step line of the adaptive concurrency limit over time: (seconds, limit) points, each limit held until the next.</summary>
+    public static string LimitOverTime(IReadOnlyList<(double Seconds, int Limit)> points)
+    {
+        const int width = 480, height = 120, left = 40, bottom = 20;
+        var end = Math.Max(0.001, points[^1].Seconds);
+        var top = Math.Max(1, points.Max(p => p.Limit));
+        double X(double seconds) => left + seconds / end * width;
+        double Y(int limit) => 4 + (height - bottom - 4) * (1 - (double)limit / top);
+        var path = new StringBuilder();
+        for (var i = 0; i < points.Count; i++)
+        {
+            var (seconds, limit) = points[i];
+            // Held until this point, then the step to the new limit.
+            if (i > 0) path.Append(" L").Append(X(seconds).ToString("0.#", Invariant)).Append(',').Append(Y(points[i - 1].Limit).ToString("0.#", Invariant));
+            path.Append(i == 0 ? "M" : " L").Append(X(seconds).ToString("0.#", Invariant)).Append(',').Append(Y(limit).ToString("0.#", Invariant));
+        }
+        var svg = new StringBuilder();
+        svg.Append("<svg class=\"limit\" width=\"").Append(left + width + 10).Append("\" height=\"").Append(height)
+            .Append("\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"concurrency limit over time\" data-points=\"").Append(points.Count).Append("\">")
+            .Append("<path fill=\"none\" stroke=\"#0969da\" stroke-width=\"1.5\" d=\"").Append(path).Append("\"/>")
+            .Append("<text x=\"0\" y=\"12\">").Append(top).Append("</text><text x=\"0\" y=\"").Append(height - bottom).Append("\">0</text>")
+            .Append("<text x=\"").Append(left).Append("\" y=\"").Append(height - 4).Append("\">0 s</text>")
+            .Append("<text x=\"").Append(left + width - 40).Append("\" y=\"").Append(height - 4).Append("\">").Append(end.ToString("0.#", Invariant)).Append(" s</text>");
+        return svg.Append("</svg>\n").ToString();
+    }
+
     // Horizontal bars, one per value, with the value's count.
     private static string Bars(string kind, IReadOnlyList<(string Label, long Count)> bars)
     {

@@ -200,7 +200,17 @@ public static class RunReport
         Stat(html, "latency", "Call latency p50 / p90 / p99",
             p50 is null ? "no calls" : $"{Ms(p50)} / {Ms(task.Latency.Percentile(0.9))} / {Ms(task.Latency.Percentile(0.99))}");
         Stat(html, "cost", "Cost", cost is { } dollars ? Money(dollars) : options.Prices is null ? "no prices given" : "no price for this model");
+        if (task.Concurrency is { } concurrency)
+        {
+            Stat(html, "concurrency", "Concurrency limit (adaptive, the model's): at the end / highest / ceiling",
+                $"{N(concurrency.Limit)} / {N(concurrency.Limits.Select(l => (long)l.Limit).DefaultIfEmpty(concurrency.Limit).Max())} / {(concurrency.Ceiling is { } ceiling ? N(ceiling) : "none")}");
+            Stat(html, "refusals", "Calls the model refused (429, 503) or let time out", N(concurrency.Refusals));
+        }
         html.Append("</tbody></table>\n");
+        if (task.Concurrency is { Limits.Count: > 1 } series)
+        {
+            html.Append("<h3>Concurrency limit over time</h3>\n").Append(ReportCharts.LimitOverTime(series.Limits));
+        }
 
         if (rows.FailureReasons.Count > 0)
         {

@@ -17,6 +17,9 @@ internal sealed class ReportStep
     public string MetadataColumn { get; init; } = LlmTask.DefaultMetadataColumn;
     public bool Grouped { get; init; }
     public IReadOnlyList<string> Outputs { get; init; } = [];
+
+    /// <summary>The adaptive concurrency limit of the task's model in the latest run that had one.</summary>
+    public ReportConcurrency? Concurrency { get; set; }
     public IReadOnlyDictionary<string, string> Types { get; init; } = new Dictionary<string, string>();
     public long RowsIn { get; set; }
     public long RowsOut { get; set; }
@@ -103,6 +106,8 @@ internal static partial class RunReportData
                 step.CacheHits += (long?)s["cache_hits"] ?? 0;
                 step.AnswersReused += (long?)s["answers_reused"] ?? 0;
                 step.Latency.Add(LatencyHistogram.FromJson(s["latency_ms_buckets"]));
+                // The latest run's adaptive limit: a series of its own, not added up across runs.
+                if (s["concurrency"] is JsonObject concurrency) step.Concurrency = ReportConcurrency.From(concurrency);
                 // Rows read include replayed ones: the latest run's counts are the whole. A run that did not
                 // end counts only the rows it committed, and none for a step that committed nothing.
                 step.RowsIn = (long?)s["rows_in"] ?? (unfinished ? step.RowsIn : 0);
@@ -201,4 +206,14 @@ internal static partial class RunReportData
 
     [GeneratedRegex(@"\b(?:HTTP|status(?: code)?)[ :]*([1-5]\d\d)\b", RegexOptions.IgnoreCase)]
     private static partial Regex HttpStatus();
+}
+
+/// <summary>A task model's adaptive concurrency as the run log wrote it: ceiling, last limit, refusals, the limit over time.</summary>
+internal sealed record ReportConcurrency(int? Ceiling, int Limit, long Refusals, IReadOnlyList<(double Seconds, int Limit)> Limits)
+{
+    public static ReportConcurrency From(JsonObject entry) => new(
+        (int?)entry["ceiling"], (int?)entry["limit"] ?? 0, (long?)entry["refusals"] ?? 0,
+        entry["limits"] is JsonArray points
+            ? points.OfType<JsonArray>().Where(p => p.Count == 2).Select(p => ((double?)p[0] ?? 0, (int?)p[1] ?? 0)).ToList()
+            : []);
 }

@@ -120,11 +120,14 @@ internal sealed class ProgressLog
         if (step.AnswersReused > 0) yield return $"{N(step.AnswersReused)} answers reused";
         yield return $"{N(step.FailedCalls)} failed calls";
         if (step.Retries > 0) yield return $"{N(step.Retries)} retries";
+        if (step.ConcurrencyLimit is { } limit) yield return $"concurrency limit {N(limit)}" + (step.Refusals > 0 ? $" ({N(step.Refusals)} refusals)" : "");
         if (step.InputTokens + step.OutputTokens > 0) yield return $"{N(step.InputTokens)}/{N(step.OutputTokens)} tokens in/out";
     }
 
     private static IEnumerable<string> Servers(StepProgress step) =>
-        step.Servers.Select(s => $"server {s.Name} {N(s.Answered)} answered, {N(s.Failed)} failed" + (s.State == ServerState.Healthy ? "" : $" ({s.State.ToString().ToLowerInvariant()})"));
+        step.Servers.Select(s => $"server {s.Name} {N(s.Answered)} answered, {N(s.Failed)} failed"
+            + (s.ConcurrencyLimit is { } limit ? $", limit {N(limit)}" + (s.Refusals > 0 ? $" ({N(s.Refusals)} refusals)" : "") : "")
+            + (s.State == ServerState.Healthy ? "" : $" ({s.State.ToString().ToLowerInvariant()})"));
 
     // Rows per second since the step started, from its fresh rows; null before it has any.
     private static double? Rate(StepProgress step, StepState state, DateTimeOffset now) =>

@@ -48,8 +48,14 @@ internal static class ProgressReporter
             counters.Step is GlobalNode ? null : total, counters.Done, ServersOf(counters.Step))
         {
             AnswersReused = isTask ? calls.AnswersReused : 0,
+            ConcurrencyLimit = LimitOf(counters.Step)?.Limit,
+            Refusals = LimitOf(counters.Step)?.Refusals ?? 0,
         };
     }).ToList();
+
+    // The adaptive limit on the task's model, shared with the other steps on it; none when fixed.
+    private static AdaptiveConcurrency? LimitOf(PipelineStep step) =>
+        step is TaskNode { Task.Llm: { } llm } && llm.GetService<AdaptiveConcurrency>() is { IsAdaptive: true } limit ? limit : null;
 
     private static IReadOnlyList<ServerStatistics> ServersOf(PipelineStep step) =>
         step is TaskNode { Task.Llm: { } llm } && llm.GetService<LoadBalancingChatClient>() is { } balancer ? balancer.Servers : [];

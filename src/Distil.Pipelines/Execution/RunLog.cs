@@ -78,6 +78,23 @@ internal static class RunLog
         return entry;
     }
 
+    /// <summary>
+    /// The adaptive concurrency of a task's model (null when its limit is fixed): its ceiling, its
+    /// refusals, and its limit over time as [seconds, limit] pairs (seconds from the limit's
+    /// making, the model's first client). Shared by every step on the model; names no endpoint.
+    /// </summary>
+    public static JsonObject? Concurrency(IChatClient llm)
+    {
+        if (llm.GetService<AdaptiveConcurrency>() is not { IsAdaptive: true } limit) return null;
+        return new JsonObject
+        {
+            ["ceiling"] = limit.Ceiling,
+            ["limit"] = limit.Limit,
+            ["refusals"] = limit.Refusals,
+            ["limits"] = new JsonArray(limit.History.Select(h => (JsonNode)new JsonArray(Math.Round(h.At.TotalSeconds, 3), h.Limit)).ToArray()),
+        };
+    }
+
     /// <summary>Writes a step's call counts into <paramref name="entry"/> under the log's names.</summary>
     public static void WriteCalls(JsonObject entry, StepCounts counts)
     {
@@ -319,6 +336,7 @@ internal sealed class RunLogWriter : ICommitJournal, IDisposable
             entry["replayed"] = counts.Replayed;
             entry["elapsed_s"] = Math.Round(stepTimes.GetValueOrDefault(step).TotalSeconds, 3);
             if (step is TaskNode) RunLog.WriteCalls(entry, counts);
+            if (step is TaskNode { Task.Llm: { } llm } && RunLog.Concurrency(llm) is { } concurrency) entry["concurrency"] = concurrency;
             steps.Add((JsonNode)entry);
         }
         lock (_lock)

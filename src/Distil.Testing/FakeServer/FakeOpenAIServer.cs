@@ -46,6 +46,9 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     private double _timerLatenessMs;
     private double _latencyErrorMs;
     private long _delayedReplies;
+    private int _serving;
+    private int _refused;
+    private int _maxConcurrent; // 0: no bound
 
     private FakeOpenAIServer(WebApplication app, Uri endpoint)
     {
@@ -63,6 +66,31 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 
     /// <summary>Chooses the reply to each request. Default: answer <c>fake answer N</c>. Safe to change while serving.</summary>
     public Func<FakeRequest, FakeReply> Reply { get; set; } = FakeReplies.Answering(r => $"fake answer {r.Index}");
+
+    /// <summary>
+    /// A deployment's capacity: at most this many chat requests are served at once, and every
+    /// request beyond it is refused at once with HTTP 429 (with <see cref="CapacityRetryAfter"/>
+    /// when set). Null (the default): no bound. Safe to change while serving, e.g. to test that a
+    /// client finds capacity that comes back; <c>POST /fake/capacity</c> with the number (or
+    /// <c>none</c>) as the body changes it from outside the process (<c>distil fake-server --capacity</c>).
+    /// Refused requests are not in <see cref="Requests"/> or <see cref="RequestCount"/>: <see cref="RefusedCount"/> counts them.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set below 1.</exception>
+    public int? MaxConcurrent
+    {
+        get => Volatile.Read(ref _maxConcurrent) is > 0 and var capacity ? capacity : null;
+        set
+        {
+            if (value is < 1) throw new ArgumentOutOfRangeException(nameof(value), value, "MaxConcurrent must be 1 or more, or null for no bound.");
+            Volatile.Write(ref _maxConcurrent, value ?? 0);
+        }
+    }
+
+    /// <summary>The <c>Retry-After</c> a refusal for capacity carries (null, the default: none; whole seconds, rounded up).</summary>
+    public TimeSpan? CapacityRetryAfter { get; set; }
+
+    /// <summary>Chat requests refused with 429 because <see cref="MaxConcurrent"/> were being served.</summary>
+    public int RefusedCount => Volatile.Read(ref _refused);
 
     /// <summary>The Files and Batches API (OpenAI's Batch API), answering batch lines with <see cref="Reply"/>.</summary>
     public FakeBatchService Batches { get; }
@@ -127,6 +155,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         app.MapPost("/v1/chat/completions", context => server!.HandleAsync(context, deployment: null));
         app.MapPost("/openai/deployments/{deployment}/chat/completions",
             context => server!.HandleAsync(context, (string?)context.Request.RouteValues["deployment"]));
+        app.MapPost("/fake/capacity", context => server!.SetCapacityAsync(context));
         app.MapPost("/v1/embeddings", context => server!.EmbedAsync(context));
         app.MapPost("/openai/deployments/{deployment}/embeddings", context => server!.EmbedAsync(context));
         foreach (var prefix in new[] { "/v1", "/openai" })
@@ -151,6 +180,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         lock (_gauge)
         {
             _arrivals = 0;
+            _refused = 0;
             _inFlight.Reset();
             _latencyErrorMs = 0;
             _delayedReplies = 0;
@@ -230,10 +260,58 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         }.ToJsonString(), context.RequestAborted).ConfigureAwait(false);
     }
 
+    // POST /fake/capacity with "24" (or "none") as the body: the capacity from now on.
+    private async Task SetCapacityAsync(HttpContext context)
+    {
+        using var reader = new StreamReader(context.Request.Body);
+        var text = (await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false)).Trim();
+        if (text.Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            MaxConcurrent = null;
+        }
+        else if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var capacity) && capacity >= 1)
+        {
+            MaxConcurrent = capacity;
+        }
+        else
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsync($"The capacity must be a whole number of 1 or more, or none; got '{text}'.", context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+        await context.Response.WriteAsync($"capacity {MaxConcurrent?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}", context.RequestAborted).ConfigureAwait(false);
+    }
+
+    // Rule: a request beyond the capacity is refused at once, as a deployment at its quota does.
+    private async Task<bool> RefuseOverCapacityAsync(HttpContext context)
+    {
+        var capacity = MaxConcurrent;
+        if (capacity is null) return false;
+        if (Interlocked.Increment(ref _serving) <= capacity) return false;
+        Interlocked.Decrement(ref _serving);
+        Interlocked.Increment(ref _refused);
+        await WriteReplyAsync(context, null!, new FakeReply.TooManyRequests(CapacityRetryAfter), deployment: null).ConfigureAwait(false);
+        return true;
+    }
+
     private async Task HandleAsync(HttpContext context, string? deployment)
     {
         var arrival = _clock.Elapsed;
         var body = await ReadBodyAsync(context).ConfigureAwait(false);
+        var counted = MaxConcurrent is not null;
+        if (counted && await RefuseOverCapacityAsync(context).ConfigureAwait(false)) return;
+        try
+        {
+            await ServeAsync(context, deployment, arrival, body).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (counted) Interlocked.Decrement(ref _serving);
+        }
+    }
+
+    private async Task ServeAsync(HttpContext context, string? deployment, TimeSpan arrival, JsonObject body)
+    {
         var hasCredential = context.Request.Headers.ContainsKey("Authorization") || context.Request.Headers.ContainsKey("api-key");
         var request = new FakeRequest(Interlocked.Increment(ref _arrivals) - 1, context.Request.Path, body, hasCredential, arrival);
         if (KeepRequestLog) _requests.Enqueue(request);

@@ -31,6 +31,11 @@ public sealed class ChatClientFactory
 
     private readonly Dictionary<string, Registration> _providers = new(StringComparer.Ordinal);
 
+    // Rule: one limit on calls in flight per model (provider, servers and model alike), shared by
+    // every client made for it: three steps on one two-slot server share its two slots. Behind a
+    // load-balanced spec, one per server.
+    private readonly Dictionary<string, AdaptiveConcurrency> _limits = new(StringComparer.Ordinal);
+
     /// <summary>Retries, limits and timeouts put around every client (default <see cref="ResilienceOptions"/>; null: none).</summary>
     public ResilienceOptions? Resilience { get; set; } = new();
 
@@ -124,6 +129,8 @@ public sealed class ChatClientFactory
             // One client per server, each with its own telemetry (a span per attempt, per server);
             // the balancer enforces the attempt timeout per server and moves a failed call on.
             var balancing = LoadBalancing ?? new LoadBalancerOptions { ServerTimeout = resilience?.AttemptTimeout };
+            // Adaptive per server: each server's own capacity is what is found; the model's bound stays fixed above them.
+            var perServer = resilience is { AdaptiveConcurrency: true };
             var servers = spec.Endpoints.Select(endpoint =>
             {
                 var server = registration.Create(spec with { Endpoint = endpoint, Endpoints = [endpoint] }, this).AsBuilder();
@@ -131,19 +138,42 @@ public sealed class ChatClientFactory
                 if (Telemetry) server.UseOpenTelemetry(sourceName: DistilDiagnostics.SourceName, configure: telemetry => telemetry.EnableSensitiveData = EnableSensitiveData);
                 return (ServerName(endpoint), server.Build());
             }).ToList();
-            builder = new LoadBalancingChatClient(servers, balancing, Logger).AsBuilder();
+            var limits = perServer
+                ? servers.Select(server => SharedLimit(spec, server.Item1, balancing.MaxConcurrentPerServer, adaptive: true)).ToList()
+                : null;
+            builder = new LoadBalancingChatClient(servers, balancing, Logger, time: null, limits).AsBuilder();
             if (Cache is not null) UseCache(builder);
-            if (resilience is not null) builder.UseResilience(resilience with { AttemptTimeout = null }, Logger);
+            if (resilience is not null)
+            {
+                var modelLimit = SharedLimit(spec, null, resilience.MaxConcurrentRequests, adaptive: false);
+                builder.Use(inner => new ResilientChatClient(inner, resilience with { AttemptTimeout = null, AdaptiveConcurrency = false }, Logger, modelLimit));
+            }
             return builder.Build();
         }
 
         builder = registration.Create(spec, this).AsBuilder();
         if (Cache is not null) UseCache(builder);
-        if (resilience is not null) builder.UseResilience(resilience, Logger);
+        if (resilience is not null)
+        {
+            var limit = SharedLimit(spec, null, resilience.MaxConcurrentRequests, resilience.AdaptiveConcurrency);
+            builder.Use(inner => new ResilientChatClient(inner, resilience, Logger, limit));
+        }
         Configure?.Invoke(builder, spec);
         // Innermost, next to the provider: one span per attempt, none for a cached answer.
         if (Telemetry) builder.UseOpenTelemetry(sourceName: DistilDiagnostics.SourceName, configure: telemetry => telemetry.EnableSensitiveData = EnableSensitiveData);
         return builder.Build();
+    }
+
+    // The limit of the model of spec (of one of its servers, when named), made on first use.
+    // Keyed by what identifies the deployment, never shown: the name it carries has no address.
+    private AdaptiveConcurrency SharedLimit(ModelSpec spec, string? server, int? ceiling, bool adaptive)
+    {
+        var key = string.Join('\n', spec.Provider, string.Join(',', spec.Endpoints.Select(ServerName)), spec.Model, server ?? "", ceiling, adaptive);
+        lock (_limits)
+        {
+            if (!_limits.TryGetValue(key, out var limit)) _limits[key] = limit = new AdaptiveConcurrency(spec.Model, server, ceiling, adaptive);
+            return limit;
+        }
     }
 
     // A server's name for messages and counts: its address without credentials or query.

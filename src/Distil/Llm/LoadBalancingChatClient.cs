@@ -8,7 +8,11 @@ namespace Distil;
 /// <summary>How a <see cref="LoadBalancingChatClient"/> shares calls among the servers of one model.</summary>
 public sealed record LoadBalancerOptions
 {
-    /// <summary>The most calls one server gets at once (null, the default: no bound but the client's own).</summary>
+    /// <summary>
+    /// The most calls one server gets at once (null, the default: no bound but the client's own).
+    /// When the servers' limits adapt (a <see cref="ChatClientFactory"/> with
+    /// <see cref="ResilienceOptions.AdaptiveConcurrency"/> on), each server's ceiling.
+    /// </summary>
     public int? MaxConcurrentPerServer { get; init; }
 
     /// <summary>How long one call to one server may take before it counts as a failure of that server and goes to another (null: no limit).</summary>
@@ -60,7 +64,14 @@ public enum ServerState
 /// <param name="Answered">Calls it answered.</param>
 /// <param name="Failed">Calls it failed (transient errors, timeouts), each then sent to another server when one was left.</param>
 /// <param name="Ejections">How many times it was ejected.</param>
-public sealed record ServerStatistics(string Name, ServerState State, int InFlight, long Answered, long Failed, long Ejections);
+public sealed record ServerStatistics(string Name, ServerState State, int InFlight, long Answered, long Failed, long Ejections)
+{
+    /// <summary>The calls it may have in flight now, when its limit adapts (null: a fixed bound, or none).</summary>
+    public int? ConcurrencyLimit { get; init; }
+
+    /// <summary>Calls it refused (429, 503) or let time out, when its limit adapts.</summary>
+    public long Refusals { get; init; }
+}
 
 /// <summary>
 /// One model served by several servers (replicas of vLLM, TGI, llama.cpp server…) as one
@@ -72,6 +83,12 @@ public sealed record ServerStatistics(string Name, ServerState State, int InFlig
 /// resilience middleware around it to retry after a backoff. <c>endpoint:URL1,URL2#model</c> in a
 /// model spec builds one.
 /// </summary>
+/// <remarks>
+/// Given a limit per server (<see cref="AdaptiveConcurrency"/>, as a <see cref="ChatClientFactory"/>
+/// gives with adaptive concurrency on), a server takes calls while its limit has room, its refusals
+/// (429, 503, timeouts) cut that server's limit alone, and a call that finds every server full
+/// waits in the queue of the one with the most room.
+/// </remarks>
 public sealed class LoadBalancingChatClient : IChatClient
 {
     private readonly Server[] _servers;
@@ -84,8 +101,17 @@ public sealed class LoadBalancingChatClient : IChatClient
     private int _next;
 
     /// <summary>Balances over <paramref name="servers"/>: (a name for messages, its client) each, in order of preference for ties.</summary>
-    /// <exception cref="ArgumentException">No server is given, or two have one name.</exception>
-    public LoadBalancingChatClient(IReadOnlyList<(string Name, IChatClient Client)> servers, LoadBalancerOptions? options = null, ILogger? logger = null, TimeProvider? time = null)
+    /// <param name="servers">The servers, in order of preference for ties.</param>
+    /// <param name="options">The balancing settings (defaults when null).</param>
+    /// <param name="logger">Receives ejections and probes.</param>
+    /// <param name="time">The clock (tests pass a fake one).</param>
+    /// <param name="limits">
+    /// One limit on calls in flight per server, in the order of <paramref name="servers"/> (they
+    /// may be shared with other clients of the same servers); null: <see cref="LoadBalancerOptions.MaxConcurrentPerServer"/> as a fixed bound.
+    /// </param>
+    /// <exception cref="ArgumentException">No server is given, two have one name, or the limits are not one per server.</exception>
+    public LoadBalancingChatClient(IReadOnlyList<(string Name, IChatClient Client)> servers, LoadBalancerOptions? options = null, ILogger? logger = null, TimeProvider? time = null,
+        IReadOnlyList<AdaptiveConcurrency>? limits = null)
     {
         ArgumentNullException.ThrowIfNull(servers);
         if (servers.Count == 0) throw new ArgumentException("A load balancer needs at least one server.", nameof(servers));
@@ -95,8 +121,11 @@ public sealed class LoadBalancingChatClient : IChatClient
         _options.Validate();
         _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
-        _servers = servers.Select(s => new Server(s.Name, s.Client) { NextEjection = _options.EjectionTime }).ToArray();
-        if (_options.MaxConcurrentPerServer is { } perServer) _capacity = new SemaphoreSlim(perServer * _servers.Length);
+        if (limits is not null && limits.Count != servers.Count)
+            throw new ArgumentException($"The load balancer has {servers.Count} servers but {limits.Count} limits: give one per server.", nameof(limits));
+        _servers = servers.Select((s, i) => new Server(s.Name, s.Client) { NextEjection = _options.EjectionTime, Limit = limits?[i] }).ToArray();
+        // With a limit per server, the limits bound the calls; without, the fixed per-server bound does.
+        if (_options.MaxConcurrentPerServer is { } perServer && limits is null) _capacity = new SemaphoreSlim(perServer * _servers.Length);
         // The model of the first server speaks for all (they serve one model); the address is left out.
         var first = _servers[0].Client.GetService<ChatClientMetadata>();
         _metadata = first is null ? null : new ChatClientMetadata(first.ProviderName, null, first.DefaultModelId);
@@ -113,7 +142,11 @@ public sealed class LoadBalancingChatClient : IChatClient
             lock (_gate)
             {
                 var now = _time.GetUtcNow();
-                return _servers.Select(s => new ServerStatistics(s.Name, s.StateAt(now), s.InFlight, s.Answered, s.Failed, s.Ejections)).ToList();
+                return _servers.Select(s => new ServerStatistics(s.Name, s.StateAt(now), s.InFlight, s.Answered, s.Failed, s.Ejections)
+                {
+                    ConcurrencyLimit = s.Limit is { IsAdaptive: true } limit ? limit.Limit : null,
+                    Refusals = s.Limit?.Refusals ?? 0,
+                }).ToList();
             }
         }
     }
@@ -128,12 +161,16 @@ public sealed class LoadBalancingChatClient : IChatClient
         {
             var tried = new HashSet<Server>();
             Exception? last = null;
-            while (Pick(tried) is { } server)
+            while (true)
             {
+                var (server, slot) = Pick(tried);
+                // Every server full: wait in a queue rather than fail a call that no server refused.
+                if (server is null && tried.Count == 0 && IsLimited) (server, slot) = await QueueAsync(cancellationToken).ConfigureAwait(false);
+                if (server is null) break;
                 tried.Add(server);
                 try
                 {
-                    return await CallAsync(server, request, options, cancellationToken).ConfigureAwait(false);
+                    return await CallAsync(server, slot, request, options, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception error) when (!cancellationToken.IsCancellationRequested && (error is TimeoutException || TransientFaults.IsTransient(error)))
                 {
@@ -167,7 +204,10 @@ public sealed class LoadBalancingChatClient : IChatClient
         {
             // Rule: a stream cannot move to another server half-way: it goes to the best server as a
             // whole, and gives back its slot however it ends (answered, failed, or left unread).
-            var server = Pick([]) ?? throw new InvalidOperationException("No server of the load balancer could take the call.");
+            var (picked, slot) = Pick([]);
+            if (picked is null && IsLimited) (picked, slot) = await QueueAsync(cancellationToken).ConfigureAwait(false);
+            var server = picked ?? throw new InvalidOperationException("No server of the load balancer could take the call.");
+            using var held = slot;
             var settled = false;
             try
             {
@@ -182,18 +222,21 @@ public sealed class LoadBalancingChatClient : IChatClient
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
                     {
                         settled = true;
+                        slot?.Refused();
                         Failed(server, "timed out");
                         throw TimedOut(server);
                     }
                     catch (Exception error) when (!cancellationToken.IsCancellationRequested && TransientFaults.IsTransient(error))
                     {
                         settled = true;
+                        if (TransientFaults.IsRefusal(error)) slot?.Refused(TransientFaults.RetryAfter(error));
                         Failed(server, TransientFaults.Describe(error));
                         throw;
                     }
                     yield return updates.Current;
                 }
                 settled = true;
+                slot?.Answered();
                 Succeeded(server);
             }
             finally
@@ -225,22 +268,26 @@ public sealed class LoadBalancingChatClient : IChatClient
         _capacity?.Dispose();
     }
 
-    private async Task<ChatResponse> CallAsync(Server server, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    private async Task<ChatResponse> CallAsync(Server server, ConcurrencyLease? slot, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
+        using var held = slot;
         using var timeout = Timeout(cancellationToken);
         try
         {
             var response = await server.Client.GetResponseAsync(messages, options, timeout.Token).ConfigureAwait(false);
+            slot?.Answered();
             Succeeded(server);
             return response;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
         {
+            slot?.Refused();
             Failed(server, "timed out");
             throw TimedOut(server);
         }
         catch (Exception error) when (!cancellationToken.IsCancellationRequested && TransientFaults.IsTransient(error))
         {
+            if (TransientFaults.IsRefusal(error)) slot?.Refused(TransientFaults.RetryAfter(error));
             Failed(server, TransientFaults.Describe(error));
             throw;
         }
@@ -257,33 +304,70 @@ public sealed class LoadBalancingChatClient : IChatClient
     private TimeoutException TimedOut(Server server) =>
         new($"Server {server.Name} did not answer within {_options.ServerTimeout!.Value.TotalSeconds:0.###} s.");
 
+    private bool IsLimited => _servers[0].Limit is not null;
+
     // The server with the fewest calls outstanding among those that may take one; ties go round.
-    private Server? Pick(HashSet<Server> tried)
+    // With limits per server, the call also takes a slot of the server's limit (returned with it).
+    private (Server? Server, ConcurrencyLease? Slot) Pick(HashSet<Server> tried)
     {
         lock (_gate)
         {
             var now = _time.GetUtcNow();
-            Server? best = null;
-            var start = _next++ % _servers.Length;
-            for (var i = 0; i < _servers.Length; i++)
+            var full = new HashSet<Server>();
+            while (true)
             {
-                var server = _servers[(start + i) % _servers.Length];
-                if (tried.Contains(server) || !server.MayTake(now, _options.MaxConcurrentPerServer)) continue;
-                if (best is null || server.InFlight < best.InFlight) best = server;
+                Server? best = null;
+                var start = _next++ % _servers.Length;
+                for (var i = 0; i < _servers.Length; i++)
+                {
+                    var server = _servers[(start + i) % _servers.Length];
+                    if (tried.Contains(server) || full.Contains(server) || !server.MayTake(now, _options.MaxConcurrentPerServer)) continue;
+                    if (best is null || server.InFlight < best.InFlight) best = server;
+                }
+                if (best is null && tried.Count == 0)
+                {
+                    // Every server ejected or full: the one whose ejection ends first takes the call
+                    // (its probe), rather than failing a call no server has refused yet.
+                    best = _servers.Where(s => !full.Contains(s) && (s.Limit?.HasRoom ?? s.InFlight < (_options.MaxConcurrentPerServer ?? int.MaxValue)))
+                        .OrderBy(s => s.EjectedUntil).FirstOrDefault();
+                }
+                if (best is null) return (null, null);
+                var slot = best.Limit?.TryAcquire();
+                if (best.Limit is not null && slot is null)
+                {
+                    // Another client of the same server took its last slot meanwhile.
+                    full.Add(best);
+                    continue;
+                }
+                Take(best, now);
+                return (best, slot);
             }
-            if (best is null && tried.Count == 0)
-            {
-                // Every server ejected or full: the one whose ejection ends first takes the call
-                // (its probe), rather than failing a call no server has refused yet.
-                best = _servers.Where(s => s.InFlight < (_options.MaxConcurrentPerServer ?? int.MaxValue)).OrderBy(s => s.EjectedUntil).FirstOrDefault();
-            }
-            if (best is not null)
-            {
-                if (best.StateAt(now) != ServerState.Healthy) best.Probing = true;
-                best.InFlight++;
-            }
-            return best;
         }
+    }
+
+    // Every server full: the call waits for a slot of the healthy server with the most room (or,
+    // when all are ejected, of the one whose ejection ends first).
+    private async Task<(Server? Server, ConcurrencyLease? Slot)> QueueAsync(CancellationToken cancellationToken)
+    {
+        Server server;
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            var healthy = _servers.Where(s => s.StateAt(now) != ServerState.Ejected).ToList();
+            server = healthy.Count > 0
+                ? healthy.MaxBy(s => s.Limit!.Limit - s.Limit.InFlight - s.Limit.Waiting)!
+                : _servers.MinBy(s => s.EjectedUntil)!;
+        }
+        var slot = await server.Limit!.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        lock (_gate) Take(server, _time.GetUtcNow());
+        return (server, slot);
+    }
+
+    // Caller holds the gate.
+    private static void Take(Server server, DateTimeOffset now)
+    {
+        if (server.StateAt(now) != ServerState.Healthy) server.Probing = true;
+        server.InFlight++;
     }
 
     private void Succeeded(Server server)
@@ -370,12 +454,15 @@ public sealed class LoadBalancingChatClient : IChatClient
         public DateTimeOffset EjectedUntil { get; set; } = DateTimeOffset.MinValue;
         public TimeSpan NextEjection { get; set; } = TimeSpan.FromSeconds(5);
 
+        // Its limit on calls in flight, when it has one (then the fixed bound does not apply).
+        public AdaptiveConcurrency? Limit { get; init; }
+
         public ServerState StateAt(DateTimeOffset now) => EjectedUntil > now ? ServerState.Ejected : Probing || EjectedUntil != DateTimeOffset.MinValue ? ServerState.Probing : ServerState.Healthy;
 
         // Healthy: while under its bound. After an ejection: one call at a time, its probe.
         public bool MayTake(DateTimeOffset now, int? bound) => StateAt(now) switch
         {
-            ServerState.Healthy => InFlight < (bound ?? int.MaxValue),
+            ServerState.Healthy => Limit?.HasRoom ?? InFlight < (bound ?? int.MaxValue),
             ServerState.Probing => InFlight == 0,
             _ => false,
         };

@@ -7,8 +7,21 @@ namespace Distil;
 /// </summary>
 public sealed record ResilienceOptions
 {
-    /// <summary>The most requests this client sends at once, across every task that shares it (null: no bound).</summary>
+    /// <summary>
+    /// The most requests this client sends at once, across every task that shares it (null: no
+    /// bound but <see cref="Distil.AdaptiveConcurrency.DefaultCeiling"/> when adaptive). With
+    /// <see cref="AdaptiveConcurrency"/> on, the ceiling the adaptive limit never goes above.
+    /// </summary>
     public int? MaxConcurrentRequests { get; set; }
+
+    /// <summary>
+    /// Whether the calls in flight follow what the service takes (default true): start at
+    /// <see cref="Distil.AdaptiveConcurrency.DefaultInitialLimit"/>, grow while calls succeed and
+    /// their latency holds, cut on 429, 503 and timeouts, never above <see cref="MaxConcurrentRequests"/>.
+    /// False: <see cref="MaxConcurrentRequests"/> is a fixed bound. Either way a <c>Retry-After</c>
+    /// pauses new sends to the model until the time it names.
+    /// </summary>
+    public bool AdaptiveConcurrency { get; set; } = true;
 
     /// <summary>How many times a transient failure is retried before the call fails (default 6).</summary>
     public int MaxRetries { get; set; } = 6;
@@ -27,7 +40,9 @@ public sealed record ResilienceOptions
 
     /// <summary>
     /// Tokens per minute the service allows (null: no limit). A request is charged before it is
-    /// sent, from an estimate: its prompt's characters / 4 plus its <c>MaxOutputTokens</c> (or 256).
+    /// sent, from an estimate: its prompt's characters / 4 plus its <c>MaxOutputTokens</c> (or 256);
+    /// once answered, the difference between the estimate and the usage the answer reports is
+    /// settled on the next requests (charged on top, or taken off).
     /// </summary>
     public int? TokensPerMinute { get; set; }
 

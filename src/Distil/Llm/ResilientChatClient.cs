@@ -17,7 +17,12 @@ namespace Distil;
 /// <remarks>
 /// Order, outermost first: retry, request rate, token rate, concurrency, attempt timeout. A
 /// request waiting out a backoff or a rate budget holds no concurrency slot, and only the call
-/// itself counts against the attempt timeout. Streaming calls pass through
+/// itself counts against the attempt timeout. The concurrency slot comes from an
+/// <see cref="AdaptiveConcurrency"/> (<see cref="Concurrency"/>), which a
+/// <see cref="ChatClientFactory"/> shares among every client of one model; with
+/// <see cref="ResilienceOptions.AdaptiveConcurrency"/> on, a refused call (429, 503 without
+/// <c>Retry-After</c>) is retried after about one latency window the first two times, since
+/// the cut limit itself is the back-off; later retries back off exponentially. Streaming calls pass through
 /// untouched: Distil's tasks do not stream, and a half-streamed answer cannot be retried safely.
 /// </remarks>
 /// <example>
@@ -39,18 +44,29 @@ public sealed class ResilientChatClient : DelegatingChatClient
     private readonly RateLimiter? _requestRate;
     private readonly TokenBucketRateLimiter? _tokenRate;
     private readonly int _tokenBucketSize;
+    private readonly AdaptiveConcurrency _concurrency;
+    // Tokens the answers used beyond their estimates (negative: fewer), settled on the next requests.
+    private long _tokenBalance;
 
     /// <summary>Wraps <paramref name="innerClient"/>.</summary>
     /// <param name="innerClient">The provider's client.</param>
     /// <param name="options">Limits and retry settings; the defaults when null.</param>
     /// <param name="logger">Receives a warning for every retry: the step, the server, the reason and the wait, never a key.</param>
-    public ResilientChatClient(IChatClient innerClient, ResilienceOptions? options = null, ILogger? logger = null)
+    /// <param name="concurrency">
+    /// The limit on calls in flight, when shared with other clients of the same model; null: one
+    /// of this client's own, from <see cref="ResilienceOptions.MaxConcurrentRequests"/> and
+    /// <see cref="ResilienceOptions.AdaptiveConcurrency"/>.
+    /// </param>
+    public ResilientChatClient(IChatClient innerClient, ResilienceOptions? options = null, ILogger? logger = null, AdaptiveConcurrency? concurrency = null)
         : base(innerClient)
     {
         Options = options ?? new ResilienceOptions();
         Options.Validate();
         _logger = logger ?? NullLogger.Instance;
-        _server = ServerNames.Describe(innerClient.GetService<ChatClientMetadata>());
+        var metadata = innerClient.GetService<ChatClientMetadata>();
+        _server = ServerNames.Describe(metadata);
+        _concurrency = concurrency ?? new AdaptiveConcurrency(
+            metadata?.DefaultModelId is { Length: > 0 } model ? model : _server, ceiling: Options.MaxConcurrentRequests, adaptive: Options.AdaptiveConcurrency);
 
         // Outer: retry, then the request rate; the token budget is taken in between (its charge
         // varies per request, which Polly's limiter strategy cannot express); inner: the
@@ -78,7 +94,6 @@ public sealed class ResilientChatClient : DelegatingChatClient
             });
         }
         var inner = new ResiliencePipelineBuilder();
-        if (Options.MaxConcurrentRequests is { } concurrent) inner.AddConcurrencyLimiter(concurrent, int.MaxValue);
         if (Options.AttemptTimeout is { } timeout) inner.AddTimeout(timeout);
         _pipeline = outer.Build();
         _attempt = inner.Build();
@@ -89,6 +104,16 @@ public sealed class ResilientChatClient : DelegatingChatClient
 
     /// <summary>How many retries this client has made so far (for progress displays).</summary>
     public long Retries => Interlocked.Read(ref _retries);
+
+    /// <summary>The limit on this client's calls in flight (shared with the other clients of its model when a factory made them).</summary>
+    public AdaptiveConcurrency Concurrency => _concurrency;
+
+    /// <inheritdoc/>
+    public override object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType == typeof(AdaptiveConcurrency) ? _concurrency : base.GetService(serviceType, serviceKey);
+    }
 
     /// <inheritdoc/>
     public override Task<ChatResponse> GetResponseAsync(
@@ -114,16 +139,60 @@ public sealed class ResilientChatClient : DelegatingChatClient
 
     private async ValueTask<ChatResponse> AttemptAsync(Request request, CancellationToken cancellationToken)
     {
+        var estimate = 0;
         if (_tokenRate is not null)
         {
-            var estimate = Math.Min(_tokenBucketSize, EstimateTokens(request.Messages, request.Options));
-            using var lease = await _tokenRate.AcquireAsync(estimate, cancellationToken).ConfigureAwait(false);
-            if (!lease.IsAcquired) throw new InvalidOperationException("The tokens-per-minute limiter refused a request.");
+            estimate = EstimateTokens(request.Messages, request.Options);
+            await ChargeTokensAsync(estimate, cancellationToken).ConfigureAwait(false);
         }
-        return await _attempt.ExecuteAsync(
-            static (request, token) => new ValueTask<ChatResponse>(request.Client.SendAsync(request, token)),
-            request, cancellationToken).ConfigureAwait(false);
+        using var slot = await _concurrency.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        ChatResponse response;
+        try
+        {
+            response = await _attempt.ExecuteAsync(
+                static (request, token) => new ValueTask<ChatResponse>(request.Client.SendAsync(request, token)),
+                request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (!cancellationToken.IsCancellationRequested && TransientFaults.IsRefusal(error))
+        {
+            slot.Refused(TransientFaults.RetryAfter(error));
+            throw;
+        }
+        slot.Answered();
+        if (_tokenRate is not null) SettleTokens(estimate, response.Usage);
+        return response;
     }
+
+    // The estimate plus what earlier answers used beyond theirs (or minus what they left), at most
+    // one bucket: a request never waits for more than the bucket holds.
+    private async ValueTask ChargeTokensAsync(int estimate, CancellationToken cancellationToken)
+    {
+        var charge = estimate + Interlocked.Exchange(ref _tokenBalance, 0);
+        if (charge > _tokenBucketSize)
+        {
+            Interlocked.Add(ref _tokenBalance, charge - _tokenBucketSize);
+            charge = _tokenBucketSize;
+        }
+        else if (charge <= 0)
+        {
+            // The earlier answers' credit pays for this one; what is left stays for the next.
+            Interlocked.Add(ref _tokenBalance, charge);
+            return;
+        }
+        using var lease = await _tokenRate!.AcquireAsync((int)charge, cancellationToken).ConfigureAwait(false);
+        if (!lease.IsAcquired) throw new InvalidOperationException("The tokens-per-minute limiter refused a request.");
+    }
+
+    // Rule: the budget counts what the service counts. The answer's reported usage replaces the
+    // estimate; the difference is charged (or refunded) on the next requests.
+    private void SettleTokens(int estimate, UsageDetails? usage)
+    {
+        var used = usage?.TotalTokenCount ?? (usage?.InputTokenCount + usage?.OutputTokenCount);
+        if (used is { } tokens) Interlocked.Add(ref _tokenBalance, tokens - estimate);
+    }
+
+    /// <summary>Tokens the answers so far used beyond their estimates (negative: fewer), not yet charged to the budget.</summary>
+    internal long TokenBalance => Interlocked.Read(ref _tokenBalance);
 
     private Task<ChatResponse> SendAsync(Request request, CancellationToken cancellationToken) =>
         base.GetResponseAsync(request.Messages, request.Options, cancellationToken);
@@ -135,7 +204,13 @@ public sealed class ResilientChatClient : DelegatingChatClient
             CallScope.Retried();
             LogRetry(args.Outcome.Exception, args.AttemptNumber + 1, options.MaxRetries, args.RetryDelay);
             return default;
-        });
+        }, options.AdaptiveConcurrency ? RefusalDelay : null);
+
+    // Rule: with adaptive concurrency, the cut limit is the back-off of a refused call: its first
+    // two retries wait about one latency window (so that the cut takes hold), later ones back off
+    // exponentially as usual, in case the refusals are a rate limit rather than a lack of capacity.
+    private TimeSpan? RefusalDelay(Exception error, int attempt) =>
+        attempt < 2 ? _concurrency.RetryWindow(attempt, Options.MaxDelay) : null;
 
     // Rule: a retry line names the step whose call failed and the server it went to (a load
     // balancer says which of its servers were tried), so that a user can tell a flaky server from

@@ -36,7 +36,8 @@ public static class TransientFaults
     /// only faults <see cref="IsTransient"/> accepts, never a cancelled call's.
     /// </summary>
     internal static Polly.Retry.RetryStrategyOptions RetryOptions(
-        int maxRetries, TimeSpan delay, TimeSpan maxDelay, Func<Polly.Retry.OnRetryArguments<object>, ValueTask> onRetry) => new()
+        int maxRetries, TimeSpan delay, TimeSpan maxDelay, Func<Polly.Retry.OnRetryArguments<object>, ValueTask> onRetry,
+        Func<Exception, int, TimeSpan?>? refusalDelay = null) => new()
     {
         MaxRetryAttempts = maxRetries,
         BackoffType = Polly.DelayBackoffType.Exponential,
@@ -48,8 +49,23 @@ public static class TransientFaults
             args.Outcome.Exception is { } error
             && !args.Context.CancellationToken.IsCancellationRequested
             && IsTransient(error)),
-        DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is { } error ? RetryAfter(error) : null),
+        DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is { } error
+            ? RetryAfter(error) ?? (refusalDelay is not null && IsRefusal(error) ? refusalDelay(error, args.AttemptNumber) : null)
+            : null),
         OnRetry = onRetry,
+    };
+
+    /// <summary>
+    /// Whether <paramref name="error"/> says the service is at capacity: HTTP 429 or 503, or an
+    /// attempt that timed out. Adaptive concurrency cuts its limit on these.
+    /// </summary>
+    public static bool IsRefusal(Exception error) => error switch
+    {
+        ClientResultException result => result.Status is 429 or 503,
+        HttpRequestException { StatusCode: { } status } => (int)status is 429 or 503,
+        TimeoutRejectedException or TimeoutException => true,
+        _ when error.InnerException is { } inner => IsRefusal(inner),
+        _ => false,
     };
 
     /// <summary>Whether an HTTP status is worth retrying: 408, 409, 429 and every 5xx.</summary>
