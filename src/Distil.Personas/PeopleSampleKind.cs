@@ -12,7 +12,7 @@ public sealed class PeopleSampleKind : SampledColumnGroupKind
 {
     /// <inheritdoc/>
     public override PipelineFileKey Key { get; } = PipelineFileKey.Options("people",
-        "People as columns (Distil.Personas): name, first_name, last_name, sex, age, locale, country, city, occupation, handle.",
+        "People as columns (Distil.Personas): name, first_name, last_name, sex, age, locale, country, city, occupation, handle, persona.",
         new PipelineFileKey("locales", ["array", "object"], "Bogus locales, a list or locale: weight (default en)."),
         PipelineFileKey.List("age", "[youngest, oldest] in whole years (default [18, 80])."),
         PipelineFileKey.Number("age_mean", "With age_sd: ages around this mean, within the range (default: spread evenly)."),

@@ -7,8 +7,9 @@ namespace Distil.Pipelines;
 
 /// <summary>
 /// People as columns of a sample (<see cref="SampleSource"/>): <c>name</c>, <c>first_name</c>, <c>last_name</c>,
-/// <c>sex</c>, <c>age</c>, <c>locale</c>, <c>country</c>, <c>city</c>, <c>occupation</c> and <c>handle</c> (an
-/// email-like user name), drawn with Bogus in the person's locale. The locale, sex and age follow
+/// <c>sex</c>, <c>age</c>, <c>locale</c>, <c>country</c>, <c>city</c>, <c>occupation</c>, <c>handle</c> (an
+/// email-like user name) and <c>persona</c> (all of it in one line for a prompt, which the
+/// <c>instruction_generator</c> task reads), drawn with Bogus in the person's locale. The locale, sex and age follow
 /// <see cref="PersonOptions"/>; the first name fits the sex where the locale lists names by sex. Each row is drawn from
 /// its own seed alone, so the same seed gives the same people however many are read.
 /// </summary>
@@ -48,6 +49,7 @@ public sealed class PersonSampler : SampledColumnGroup
             new Column(_prefix + "city", ColumnType.String, Nullable: false),
             new Column(_prefix + "occupation", ColumnType.String, Nullable: false),
             new Column(_prefix + "handle", ColumnType.String, Nullable: false, Description: "An email-like user name."),
+            new Column(_prefix + "persona", ColumnType.String, Nullable: false, Description: "The person in one line, for a prompt."),
         ];
     }
 
@@ -90,6 +92,15 @@ public sealed class PersonSampler : SampledColumnGroup
         row[_prefix + "city"] = faker.Address.City();
         row[_prefix + "occupation"] = faker.Name.JobTitle();
         row[_prefix + "handle"] = faker.Internet.UserName(first, last);
+        row[_prefix + "persona"] = Persona(row);
+    }
+
+    // One line a prompt can hold: "Anna Müller (female, 34), Tax adviser, lives in Berlin, Germany".
+    private string Persona(JsonObject row)
+    {
+        var place = (string?)row[_prefix + "country"] is { } country ? $"{row[_prefix + "city"]}, {country}" : $"{row[_prefix + "city"]}";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{row[_prefix + "name"]} ({row[_prefix + "sex"]}, {row[_prefix + "age"]}), {row[_prefix + "occupation"]}, lives in {place}");
     }
 
     private string Locale(double point)

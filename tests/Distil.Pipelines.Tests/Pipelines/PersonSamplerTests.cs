@@ -48,7 +48,7 @@ public class PersonSamplerTests
 
         var types = Duck.Describe(parquet);
         Assert.That(types["persona_age"], Is.EqualTo("BIGINT"));
-        foreach (var text in new[] { "persona_name", "persona_first_name", "persona_last_name", "persona_sex", "persona_locale", "persona_country", "persona_city", "persona_occupation", "persona_handle", "topic" })
+        foreach (var text in new[] { "persona_name", "persona_first_name", "persona_last_name", "persona_sex", "persona_locale", "persona_country", "persona_city", "persona_occupation", "persona_handle", "persona_persona", "topic" })
             Assert.That(types[text], Is.EqualTo("VARCHAR"), text);
         Assert.That(Duck.Scalar($"SELECT count(*) FROM '{parquet}' WHERE persona_age BETWEEN 18 AND 80 AND persona_country = 'United States'"), Is.EqualTo(20L));
     }
