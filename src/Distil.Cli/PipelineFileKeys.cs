@@ -68,9 +68,13 @@ internal static class PipelineFileKeys
                 new("keep", Text, "Which rows: all (the default), reviewed, accepted or not_rejected."),
             ])), []),
         (Options("sample", "Rows drawn at random.",
-            new("rows", Whole, "How many rows to make."),
-            new("seed", Whole, "The random seed."),
-            new("columns", Object, "Each column's distribution, name: spec.", Free("\"columns\""))), []),
+            [
+                new("rows", Whole, "How many rows to make."),
+                new("seed", Whole, "The random seed."),
+                new("columns", Object, "Each column's distribution, name: spec.", Free("\"columns\"")),
+                // Groups of columns a package adds (Distil.Personas: "people").
+                .. SampledColumnGroupKinds.All.Select(k => k.Key),
+            ]), []),
         (Options("generate", "Rows made by a task that needs no input.",
             new("task", Text, "A built-in task, such as magpie."),
             new("rows", Whole, "How many rows to make (without \"after\")."),

@@ -11,13 +11,18 @@ public static class RowSources
     /// <summary>Rows made from nothing, with seeded, reproducible columns (<see cref="SampleSource"/>).</summary>
     public static SampleSource Sample(long rows, int seed, IReadOnlyDictionary<string, SampledColumn> columns) => new(rows, seed, columns);
 
+    /// <summary>Rows made from nothing: the columns of each group (a person from Distil.Personas, say), then <paramref name="columns"/> (<see cref="SampleSource"/>).</summary>
+    public static SampleSource Sample(long rows, int seed, IReadOnlyDictionary<string, SampledColumn> columns, IReadOnlyDictionary<string, SampledColumnGroup> groups) =>
+        new(rows, seed, columns, groups);
+
     /// <summary>
     /// A sample described in JSON, as pipeline files write it:
     /// <c>{"rows": 1000, "seed": 7, "columns": {"topic": {"category": {"maths": 2, "history": 1}}, "level": {"uniform": [1, 5], "integers": true}}}</c>.
     /// Column kinds: <c>category</c> (a list of values, or values with weights), <c>subcategory</c>
     /// (<c>{"of": "topic", "values": {"maths": ["algebra", ...]}}</c>), <c>uniform</c> (<c>[low, high]</c>, with
     /// <c>"integers": true</c>), <c>gaussian</c> (<c>[mean, sd]</c>), <c>bernoulli</c> (p), <c>poisson</c> (mean),
-    /// <c>uuid</c> (true), <c>datetime</c> (<c>[start, end]</c>, ISO 8601).
+    /// <c>uuid</c> (true), <c>datetime</c> (<c>[start, end]</c>, ISO 8601). Any other key names a
+    /// <see cref="SampledColumnGroupKind"/> of <see cref="SampledColumnGroupKinds"/> (<c>"people": {...}</c> with Distil.Personas).
     /// </summary>
     /// <exception cref="FormatException">The JSON is not of that form; the message names the column.</exception>
     public static SampleSource Sample(JsonObject spec) => SampleSpec.Read(spec);

@@ -206,17 +206,31 @@ public abstract record SampledColumn
 public sealed class SampleSource : IRowSource
 {
     private readonly IReadOnlyList<KeyValuePair<string, SampledColumn>> _columns;
+    private readonly IReadOnlyList<KeyValuePair<string, SampledColumnGroup>> _groups;
 
     /// <summary>A source of <paramref name="rows"/> rows drawn with <paramref name="seed"/>.</summary>
     /// <exception cref="ArgumentException">A column depends on a column that is not listed, or on itself through others.</exception>
     public SampleSource(long rows, int seed, IReadOnlyDictionary<string, SampledColumn> columns)
+        : this(rows, seed, columns, new Dictionary<string, SampledColumnGroup>())
+    {
+    }
+
+    /// <summary>
+    /// A source of <paramref name="rows"/> rows drawn with <paramref name="seed"/>: the columns of each of
+    /// <paramref name="groups"/> (a person, say), then <paramref name="columns"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">No column at all; two columns of the same name; a column depends on a column that is not listed, or on itself through others.</exception>
+    public SampleSource(long rows, int seed, IReadOnlyDictionary<string, SampledColumn> columns, IReadOnlyDictionary<string, SampledColumnGroup> groups)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentNullException.ThrowIfNull(columns);
-        if (columns.Count == 0) throw new ArgumentException("A sample source needs at least one column.", nameof(columns));
+        ArgumentNullException.ThrowIfNull(groups);
+        if (columns.Count == 0 && groups.Count == 0) throw new ArgumentException("A sample source needs at least one column.", nameof(columns));
         Rows = rows;
         Seed = seed;
         _columns = Ordered(columns);
+        _groups = [.. groups];
+        CheckNamesAreUnique();
     }
 
     /// <summary>How many rows it makes.</summary>
@@ -227,7 +241,8 @@ public sealed class SampleSource : IRowSource
 
     /// <inheritdoc/>
     public string Describe() =>
-        $"sample of {Rows} rows, seed {Seed}: " + string.Join(", ", _columns.Select(c => $"{c.Key}={c.Value.Describe()}"));
+        $"sample of {Rows} rows, seed {Seed}: " + string.Join(", ",
+            _groups.Select(g => $"{g.Key}={g.Value.Describe()}").Concat(_columns.Select(c => $"{c.Key}={c.Value.Describe()}")));
 
     /// <inheritdoc/>
     public async IAsyncEnumerable<JsonObject> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
@@ -244,6 +259,7 @@ public sealed class SampleSource : IRowSource
     public JsonObject Row(long index)
     {
         var row = new JsonObject();
+        foreach (var (name, group) in _groups) group.Draw(SeedFor(index, name), row);
         foreach (var (name, column) in _columns)
         {
             try
@@ -263,15 +279,33 @@ public sealed class SampleSource : IRowSource
 
     /// <inheritdoc/>
     public ValueTask<RowSchema?> SchemaAsync(CancellationToken cancellationToken) =>
-        ValueTask.FromResult<RowSchema?>(new RowSchema(_columns.Select(c => new Column(c.Key, c.Value.Type))));
+        ValueTask.FromResult<RowSchema?>(new RowSchema(_groups.SelectMany(g => g.Value.Columns).Concat(_columns.Select(c => new Column(c.Key, c.Value.Type)))));
 
     // One generator per row and column, from a hash of the seed, the row and the column's name:
     // a row never depends on the rows before it, and adding a column changes no other.
-    private Random RandomFor(long index, string column)
+    private Random RandomFor(long index, string column) => new(SeedFor(index, column));
+
+    private int SeedFor(long index, string name)
     {
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Seed}\n{index}\n{column}")), hash);
-        return new Random(BitConverter.ToInt32(hash));
+        SHA256.HashData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Seed}\n{index}\n{name}")), hash);
+        return BitConverter.ToInt32(hash);
+    }
+
+    // A group's column may not share a name with another column: one would overwrite the other in every row.
+    private void CheckNamesAreUnique()
+    {
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, _) in _columns) owners[name] = $"column '{name}'";
+        foreach (var (groupName, group) in _groups)
+        {
+            foreach (var column in group.Columns)
+            {
+                if (owners.TryGetValue(column.Name, out var owner))
+                    throw new ArgumentException($"Sample group '{groupName}' writes column '{column.Name}', which {owner} writes too; rename one (a group may take a column prefix).");
+                owners[column.Name] = $"group '{groupName}'";
+            }
+        }
     }
 
     // Columns in an order where each comes after the one it depends on.

@@ -14,10 +14,14 @@ internal static class SampleSpec
         ArgumentNullException.ThrowIfNull(spec);
         var rows = Number(spec["rows"], "\"rows\" (how many rows to make)");
         var seed = spec["seed"] is null ? 0 : (int)Number(spec["seed"], "\"seed\"");
-        if (spec["columns"] is not JsonObject columns || columns.Count == 0)
-            throw new FormatException("A sample needs \"columns\": an object of column names and how each is drawn.");
+        var groups = Groups(spec);
+        var columns = spec["columns"] as JsonObject;
+        if (spec["columns"] is not null && columns is null)
+            throw new FormatException("\"columns\" must be an object of column names and how each is drawn.");
+        if ((columns is null || columns.Count == 0) && groups.Count == 0)
+            throw new FormatException("A sample needs \"columns\": an object of column names and how each is drawn" + GroupHint() + ".");
         var parsed = new Dictionary<string, SampledColumn>(StringComparer.Ordinal);
-        foreach (var (name, value) in columns)
+        foreach (var (name, value) in columns ?? [])
         {
             try
             {
@@ -30,13 +34,40 @@ internal static class SampleSpec
         }
         try
         {
-            return new SampleSource((long)rows, seed, parsed);
+            return new SampleSource((long)rows, seed, parsed, groups);
         }
         catch (ArgumentException error)
         {
             throw new FormatException(error.Message, error);
         }
     }
+
+    // Every key besides rows, seed and columns names a registered group kind (Distil.Personas' "people").
+    private static Dictionary<string, SampledColumnGroup> Groups(JsonObject spec)
+    {
+        var groups = new Dictionary<string, SampledColumnGroup>(StringComparer.Ordinal);
+        foreach (var (key, value) in spec)
+        {
+            if (key is "rows" or "seed" or "columns") continue;
+            var kind = SampledColumnGroupKinds.Find(key)
+                ?? throw new FormatException($"A sample has no key '{key}': it takes rows, seed, columns{GroupHint()}.");
+            try
+            {
+                groups[key] = kind.Read(value as JsonObject ?? throw new FormatException($"write it as an object of settings ({{}} for the defaults)"));
+            }
+            catch (Exception error) when (error is FormatException or ArgumentException or InvalidOperationException or JsonException)
+            {
+                throw new FormatException($"Sample \"{key}\": {error.Message}", error);
+            }
+        }
+        return groups;
+    }
+
+    private static string GroupHint() => SampledColumnGroupKinds.All switch
+    {
+        [] => " (and \"people\" once the Distil.Personas package is referenced)",
+        var kinds => ", or " + string.Join(", ", kinds.Select(k => k.Key.Name)),
+    };
 
     private static SampledColumn Column(JsonObject json)
     {

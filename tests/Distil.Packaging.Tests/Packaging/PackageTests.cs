@@ -90,6 +90,7 @@ public class PackageTests
     [TestCase("Distil.Console", true)]
     [TestCase("Distil.Evaluation", true)]
     [TestCase("Distil.Csv", true)]
+    [TestCase("Distil.Personas", true)]
     [TestCase("Distil.Mcp", true)]
     [TestCase("Distil.Documents", true)]
     [TestCase("Distil.Documents.Pdf", true)]
