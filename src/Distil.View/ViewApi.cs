@@ -50,7 +50,7 @@ internal static class ViewApi
         foreach (var (path, resource) in Page) app.MapGet(path, context => ServePageAsync(context, resource));
         app.MapGet("/api/run", context => AnswerAsync(context, () => RunSummary.Read(state)));
         app.MapGet("/api/rows", context => AnswerAsync(context, () => Rows(state, context.Request.Query)));
-        app.MapGet("/api/row", context => JsonAsync(context, () => RowAsync(state, context.Request.Query, context.RequestAborted)));
+        app.MapGet("/api/row", context => RowAnswerAsync(state, context));
         app.MapPost("/api/review", context => ReviewAsync(state, context));
     }
 
@@ -184,6 +184,9 @@ internal static class ViewApi
         string text => text,
         _ => value.ToString(),
     };
+
+    private static Task RowAnswerAsync(ViewState state, HttpContext context) =>
+        JsonAsync(context, () => RowAsync(state, context.Request.Query, context.RequestAborted));
 
     // The whole row, read from the run store by its commit (with the other rows of that commit: the generations of one input).
     private static async Task<JsonNode> RowAsync(ViewState state, IQueryCollection parameters, CancellationToken cancellationToken)
