@@ -11,14 +11,6 @@ namespace Distil.Cli;
 /// </summary>
 internal static class ViewCommand
 {
-    private static readonly Dictionary<string, ReviewKeep> Keeps = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["all"] = ReviewKeep.All,
-        ["reviewed"] = ReviewKeep.Reviewed,
-        ["accepted"] = ReviewKeep.Accepted,
-        ["not-rejected"] = ReviewKeep.NotRejected,
-    };
-
     public static Command Build(CliConsole console)
     {
         var runDirectory = new Argument<string>("RUN_DIR") { Description = "The run directory (e.g. .distil/my_pipeline); it may be in use by a run." };
@@ -49,8 +41,17 @@ internal static class ViewCommand
         return command;
     }
 
-    private static ReviewKeep Keep(string? name) =>
-        Keeps.TryGetValue(name ?? "all", out var keep) ? keep : throw new UsageException($"distil view: --keep must be one of {string.Join(", ", Keeps.Keys)}, not '{name}'.");
+    private static ReviewKeep Keep(string? name)
+    {
+        try
+        {
+            return ReviewedRows.ParseKeep(name ?? "all");
+        }
+        catch (ArgumentException)
+        {
+            throw new UsageException($"distil view: --keep must be all, reviewed, accepted or not-rejected, not '{name}'.");
+        }
+    }
 
     private static async Task<int> ExportAsync(CliConsole console, string directory, string path, string? step, ReviewKeep keep, CancellationToken cancellationToken)
     {
@@ -58,7 +59,7 @@ internal static class ViewCommand
         long rows;
         try
         {
-            rows = await ReviewedRows.ExportAsync(directory, step, path, keep, cancellationToken);
+            rows = await ReviewedRows.ExportAsync(directory, step ?? LastStepWithRows(directory), path, keep, cancellationToken);
         }
         catch (Exception error) when (error is PipelineException or ArgumentException or NotSupportedException or IOException or UnauthorizedAccessException)
         {
@@ -66,6 +67,16 @@ internal static class ViewCommand
         }
         await console.Out.WriteLineAsync($"Wrote {rows:N0} reviewed rows to {Path.GetFullPath(path)}");
         return ExitCodes.Success;
+    }
+
+    // The step the run ends with among those that stored rows: a write step has a signature in the store but no rows.
+    // Null when that is not one step; the export then picks (or says which steps to choose from).
+    private static string? LastStepWithRows(string directory)
+    {
+        var stored = RunDirectoryReader.ReadSteps(directory).Where(s => s.InputRows > 0).ToList();
+        var read = stored.SelectMany(s => s.Parents).ToHashSet(StringComparer.Ordinal);
+        var last = stored.Where(s => !read.Contains(s.Name)).ToList();
+        return last.Count == 1 ? last[0].Name : null;
     }
 
     private static async Task<int> ServeAsync(CliConsole console, string directory, RunViewOptions options, CancellationToken cancellationToken)

@@ -5,7 +5,7 @@ namespace Distil.View;
 
 /// <summary>What a row's task metadata says went wrong (or was done again) for it: the view's status filters.</summary>
 [Flags]
-public enum RowFlags
+internal enum RowFlags
 {
     /// <summary>Nothing to note.</summary>
     None = 0,

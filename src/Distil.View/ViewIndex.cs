@@ -147,7 +147,8 @@ internal sealed class ViewIndex : IDisposable
     {
         var runs = RunDirectoryReader.ReadRuns(_runDirectory).Count.ToString(CultureInfo.InvariantCulture);
         var known = Meta("runs");
-        if (known is not null && known != runs && _steps.Count > 0)
+        // A store seen before the log's first line is that first run's, not an earlier one's.
+        if (known is not null && known != "0" && known != runs && _steps.Count > 0)
         {
             Reset();
             Initialise();

@@ -10,6 +10,8 @@ const PAGE_SIZE = 50;
 const view = {
   run: null,
   step: null,
+  // Whether the person picked the step: until then the page follows the step that has rows (a run's first commits).
+  chosen: false,
   columns: [],
   query: { q: "", flags: new Set(), eq: [], range: [], sort: "", desc: false, offset: 0 },
   page: null,
@@ -59,7 +61,8 @@ async function pollRun() {
     const run = await api("/api/run");
     view.run = run;
     renderRun(run);
-    if (!view.step && run.steps.length) selectStep(defaultStep(run));
+    const fallback = run.steps.length ? defaultStep(run) : null;
+    if (fallback && !view.chosen && fallback !== view.step) selectStep(fallback);
     else renderTabs(run);
     const current = run.steps.find(s => s.name === view.step);
     const seq = current ? `${current.rows}:${current.last_seq}` : "";
@@ -75,10 +78,28 @@ async function pollRun() {
   }
 }
 
-// The last step that has rows: what the pipeline makes.
+// The last step that has rows (what the pipeline makes); before any, the last task (the one whose rows will come).
 function defaultStep(run) {
   const withRows = run.steps.filter(s => s.rows > 0);
-  return (withRows.length ? withRows[withRows.length - 1] : run.steps[run.steps.length - 1]).name;
+  if (withRows.length) return withRows[withRows.length - 1].name;
+  const tasks = run.steps.filter(s => s.kind === "task");
+  return (tasks.length ? tasks[tasks.length - 1] : run.steps[run.steps.length - 1]).name;
+}
+
+function stepRow(step, ...progress) {
+  return el("tr", { "data-step": step.name },
+    el("td", { text: step.name }),
+    el("td", { text: step.kind || "" }),
+    el("td", { class: "progress" }, ...progress),
+    el("td", { "data-stat": "rows", text: number(step.rows || 0) }),
+    el("td", { "data-stat": "calls", text: number(step.calls) }),
+    el("td", { "data-stat": "failed", text: number(step.failed_calls) }),
+    el("td", { "data-stat": "unparsed", text: number(step.unparsed) }),
+    el("td", { "data-stat": "rejected", text: number(step.rejected) }),
+    el("td", { "data-stat": "retries", text: number(step.retries) }),
+    el("td", { "data-stat": "input-tokens", text: number(step.input_tokens) }),
+    el("td", { "data-stat": "output-tokens", text: number(step.output_tokens) }),
+    el("td", { "data-stat": "cost", text: dollars(step.cost) }));
 }
 
 function renderRun(run) {
@@ -95,23 +116,13 @@ function renderRun(run) {
       return sum + (p && p.rows ? p.rows : 0);
     }, 0);
     const done = step.committed_inputs || 0;
+    // A write step stores no rows: what it wrote is in its file, not in the run store.
+    if (step.kind === "write") return stepRow(step, el("span", { class: "muted", text: "writes a file" }));
     const share = expected > 0 ? Math.min(1, done / expected) : (done > 0 ? 1 : 0);
     const bar = el("div", { class: "bar", title: expected > 0 ? `${number(done)} of ${number(expected)} input rows` : `${number(done)} rows` },
       el("span", { style: null }));
     bar.firstChild.style.width = (share * 100).toFixed(1) + "%";
-    return el("tr", { "data-step": step.name },
-      el("td", { text: step.name }),
-      el("td", { text: step.kind || "" }),
-      el("td", { class: "progress" }, bar, el("span", { "data-stat": "progress", text: expected > 0 ? `${number(done)} / ${number(expected)}` : number(done) })),
-      el("td", { "data-stat": "rows", text: number(step.rows || 0) }),
-      el("td", { "data-stat": "calls", text: number(step.calls) }),
-      el("td", { "data-stat": "failed", text: number(step.failed_calls) }),
-      el("td", { "data-stat": "unparsed", text: number(step.unparsed) }),
-      el("td", { "data-stat": "rejected", text: number(step.rejected) }),
-      el("td", { "data-stat": "retries", text: number(step.retries) }),
-      el("td", { "data-stat": "input-tokens", text: number(step.input_tokens) }),
-      el("td", { "data-stat": "output-tokens", text: number(step.output_tokens) }),
-      el("td", { "data-stat": "cost", text: dollars(step.cost) }));
+    return stepRow(step, bar, el("span", { "data-stat": "progress", text: expected > 0 ? `${number(done)} / ${number(expected)}` : number(done) }));
   }));
   const t = run.totals;
   $("totals").replaceChildren(el("th", { text: "Total" }), el("td"), el("td", { text: run.elapsed_s ? `${run.elapsed_s.toFixed(0)} s` : "" }), el("td"),
@@ -123,7 +134,7 @@ function renderRun(run) {
 function renderTabs(run) {
   $("step-tabs").replaceChildren(...run.steps.map(step => {
     const button = el("button", { type: "button", "data-step": step.name, class: step.name === view.step ? "active" : "" }, step.name, " ", el("small", { text: number(step.rows || 0) }));
-    button.addEventListener("click", () => selectStep(step.name));
+    button.addEventListener("click", () => { view.chosen = true; selectStep(step.name); });
     return button;
   }));
 }

@@ -90,6 +90,7 @@ public class PackageTests
     [TestCase("Distil.Evaluation", true)]
     [TestCase("Distil.Csv", true)]
     [TestCase("Distil.Mcp", true)]
+    [TestCase("Distil.View", true)]
     [TestCase("Distil.Cli", false)]
     public void Every_package_has_metadata_symbols_and_docs(string id, bool library)
     {
