@@ -138,6 +138,8 @@ if (dryRun)
 }
 
 using var stop = ConsoleStop.Install();
+// The live view reads the run directory while the run writes it: start it in another terminal to watch and review.
+Console.WriteLine($"Watch the run and review its rows: distil view {Quoted(pipeline.RunDirectoryPath)}");
 try
 {
     var result = await pipeline.RunAsync(
@@ -149,6 +151,7 @@ try
     var reportPath = Path.Combine("pipeline-output", "report.html");
     var report = await result.WriteReportAsync(shard?.Suffix(reportPath) ?? reportPath);
     Console.WriteLine($"Report of the run: {report}");
+    Console.WriteLine($"Review its rows (accept, reject, correct) and export them: distil view {Quoted(result.RunDirectory)}");
     foreach (var standIn in llm.GetService<LoadBalancingChatClient>()?.Servers ?? [])
     {
         Console.WriteLine($"  server {standIn.Name}: {standIn.Answered} answered, {standIn.Failed} failed");
@@ -165,6 +168,9 @@ catch (Exception error) when (error is PipelineException or FormatException)
     Console.Error.WriteLine(error.Message);
     return 2;
 }
+
+// A path as a shell reads it: quoted when it holds a space or a quote.
+static string Quoted(string path) => path.IndexOfAny([' ', '\'', '"']) < 0 ? path : "'" + path.Replace("'", "'\\''") + "'";
 
 /// <summary>Stops the stand-in servers when the sample ends.</summary>
 internal sealed class StandIns(List<FakeOpenAIServer> servers) : IAsyncDisposable

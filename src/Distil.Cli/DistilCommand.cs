@@ -84,6 +84,7 @@ public static class DistilCommand
 
         root.Subcommands.Add(RunCommand.Build(console));
         root.Subcommands.Add(ReportCommand.Build(console));
+        root.Subcommands.Add(ViewCommand.Build(console));
         root.Subcommands.Add(MergeCommand.Build(console));
         root.Subcommands.Add(CheckCommand.Build(console));
         root.Subcommands.Add(FakeServerCommand.Build(console));

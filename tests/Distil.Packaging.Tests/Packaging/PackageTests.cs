@@ -94,6 +94,7 @@ public class PackageTests
     [TestCase("Distil.Mcp", true)]
     [TestCase("Distil.Documents", true)]
     [TestCase("Distil.Documents.Pdf", true)]
+    [TestCase("Distil.View", true)]
     [TestCase("Distil.Cli", false)]
     public void Every_package_has_metadata_symbols_and_docs(string id, bool library)
     {
