@@ -340,12 +340,25 @@ public sealed class AdaptiveConcurrency
     {
         if (until <= _pausedUntil) return;
         _pausedUntil = until;
+        ResumeAfter(until - _time.GetUtcNow());
+    }
+
+    // Rule: a pause always ends in a pump. A timer may fire a little before the clock reads the pause's end (timers and
+    // the wall clock tick apart), and then nothing else would wake the waiters when no call is in flight: so a timer
+    // that fires early sets itself again for what is left.
+    private void ResumeAfter(TimeSpan due)
+    {
         _resume?.Dispose();
         _resume = _time.CreateTimer(static state =>
         {
             var limiter = (AdaptiveConcurrency)state!;
-            lock (limiter._gate) limiter.Pump();
-        }, this, until - _time.GetUtcNow(), Timeout.InfiniteTimeSpan);
+            lock (limiter._gate)
+            {
+                var left = limiter._pausedUntil - limiter._time.GetUtcNow();
+                if (left > TimeSpan.Zero) limiter.ResumeAfter(left);
+                else limiter.Pump();
+            }
+        }, this, due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
     private void SetLimit(double limit)
