@@ -472,8 +472,8 @@ public class PipelineAnalyzerTests
     public void Embed_adds_its_vector_column_and_FormatDpo_reads_its_three_columns()
     {
         var diagnostics = Analyze("""
-                pipeline.Load<Question>(source).Embed("instruction", null!).Deduplicate("instruction_embedding").KeepColumns("instruction_embedding");
-                pipeline.Load<Question>(source).Embed("instruction", null!, output: "vector").KeepColumns("instruction_embedding");
+                pipeline.Load<Question>(source).Embed("instruction").Deduplicate("instruction_embedding").KeepColumns("instruction_embedding");
+                pipeline.Load<Question>(source).Embed("instruction", output: "vector").KeepColumns("instruction_embedding");
                 pipeline.Load<Question>(source).FormatDpo(generations: "topic", ratings: "scores");
         """);
 
@@ -617,7 +617,7 @@ public class PipelineAnalyzerTests
     public void Deduplicate_of_a_column_no_step_writes_or_by_embeddings_of_text_is_reported()
     {
         var diagnostics = Analyze("""
-                var vectors = pipeline.Generate(new Distil.Tasks.Magpie { OnlyInstruction = true }, rows: 24).Embed("instruction", null!);
+                var vectors = pipeline.Generate(new Distil.Tasks.Magpie { OnlyInstruction = true }, rows: 24).Embed("instruction");
                 vectors.Deduplicate("instruction_embeding", new DedupOptions { Method = DedupMethod.Embedding, Threshold = 0.95 });
                 vectors.Deduplicate("instruction", new DedupOptions { Method = DedupMethod.Embedding, Threshold = 0.95 });
                 vectors.Deduplicate("instruction_embedding", new DedupOptions { Method = DedupMethod.Embedding, Threshold = 0.95 });

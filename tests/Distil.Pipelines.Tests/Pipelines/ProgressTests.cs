@@ -51,7 +51,7 @@ public class ProgressTests : FakeServerTests
         await pipeline.RunAsync(new PipelineRunOptions { Progress = ProgressMode.Log, ProgressInterval = TimeSpan.FromMilliseconds(50) });
 
         var lines = ProgressLines(logger, "logged");
-        Assert.That(lines, Has.Some.Match(@"step text_generation: [\d,]+ of 60 rows in \(\d+%\), [\d,]+ out, (\d+ in flight, )?0 failed calls, [\d,]+/[\d,]+ tokens in/out, [\d.,]+ rows/(s|min)$"),
+        Assert.That(lines, Has.Some.Match(@"step text_generation: [\d,]+ of 60 rows in \(\d+%\), [\d,]+ out, (\d+ in flight, )?0 failed calls, (concurrency limit \d+, )?[\d,]+/[\d,]+ tokens in/out, [\d.,]+ rows/(s|min)$"),
             string.Join("\n", lines));
         foreach (var step in new[] { "load_data", "text_generation", "keep_columns" })
         {
@@ -155,7 +155,7 @@ public class ProgressTests : FakeServerTests
         var header = lines.FindLastIndex(last, l => l.TrimStart().StartsWith("Step ", StringComparison.Ordinal));
         var table = lines[header..(last + 1)];
         Assert.That(table.Max(l => l.Length), Is.LessThanOrEqualTo(80), string.Join("\n", table.Select(l => $"[{l}]")));
-        Assert.That(table, Has.One.Match(@"^\s*text_generation\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+/\d+\s+[\d,]+/[\d,]+\s+[\d.,]+\s+done\s*$"),
+        Assert.That(table, Has.One.Match(@"^\s*text_generation\s+\d+\s+\d+\s+\d+\s+\d+/\d+\s+\d+/\d+/\d+\s+[\d,]+/[\d,]+\s+[\d.,]+\s+done\s*$"),
             "the task's whole row on one line, no cell wrapped: " + string.Join("\n", table));
     }
 
@@ -194,12 +194,12 @@ public class ProgressTests : FakeServerTests
             (long.Parse(said.Groups[1].Value), long.Parse(said.Groups[2].Value), long.Parse(said.Groups[4].Value), long.Parse(said.Groups[5].Value), long.Parse(said.Groups[6].Value)),
             Is.EqualTo((200L, stats.Calls, stats.FailedCalls, stats.InputTokens, stats.OutputTokens)));
 
-        // The last refresh of the live table: Step, In, Out, Replay, Flight, Fail/Retry, Tokens in/out.
+        // The last refresh of the live table: Step, In, Out, Replay, Flight/Limit, Fail/Retry/Refused, Tokens in/out.
         var row = output.ToString().Split('\n').Last(l => l.TrimStart().StartsWith("answer ", StringComparison.Ordinal));
         var cells = row.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Assert.That(cells[0..7], Is.EqualTo(new[]
-        {
-            "answer", "200", "200", "0", "0", $"{stats.FailedCalls:N0}/{stats.Retries:N0}", $"{stats.InputTokens:N0}/{stats.OutputTokens:N0}",
-        }), row);
+        Assert.That(cells[0..4], Is.EqualTo(new[] { "answer", "200", "200", "0" }), row);
+        Assert.That(cells[4], Does.Match(@"^0/\d+$"), "nothing in flight at the end, and the model's limit");
+        Assert.That(cells[5], Does.StartWith($"{stats.FailedCalls:N0}/{stats.Retries:N0}/"), row);
+        Assert.That(cells[6], Is.EqualTo($"{stats.InputTokens:N0}/{stats.OutputTokens:N0}"), row);
     }
 }
